@@ -1,0 +1,120 @@
+// The compiled form of a scenario that the machine executes: per fn and per actor, a flat
+// list of instructions over bound expressions (names resolved to addresses, slots and
+// builtins). Produced by compile.ts from the bound AST; read by machine.ts.
+
+import type { Program, Span } from '../syntax/ast';
+import type { ActorSymbol, FnSymbol, GlobalSymbol, LockClass, StructSymbol } from '../semantics/symbols';
+import type { Builtin } from './builtins';
+import type { ViolationKind } from './types';
+
+/** Where a shared word lives, computed at run time. */
+export type Place =
+  | { readonly k: 'static'; readonly addr: number }
+  /** The object a pointer value points to (checked: not NULL). */
+  | { readonly k: 'deref'; readonly ptr: BExpr }
+  | { readonly k: 'field'; readonly of: Place; readonly offset: number }
+  | { readonly k: 'index'; readonly of: Place; readonly index: BExpr; readonly stride: number; readonly length: number };
+
+export type BExpr =
+  | { readonly k: 'const'; readonly v: number }
+  | { readonly k: 'local'; readonly slot: number }
+  /** Reads a scalar word of shared memory (a plain access). */
+  | { readonly k: 'read'; readonly place: Place }
+  /** The address of a place: the value of a struct, lock or list expression. */
+  | { readonly k: 'addr'; readonly place: Place }
+  | { readonly k: 'unary'; readonly op: '!' | '-' | '~'; readonly e: BExpr }
+  | { readonly k: 'binary'; readonly op: string; readonly l: BExpr; readonly r: BExpr }
+  | { readonly k: 'builtin'; readonly b: Builtin; readonly args: readonly BExpr[]; readonly statics: readonly number[]; readonly span: Span }
+  /** Reads the word at a computed address (list traversal). */
+  | { readonly k: 'load'; readonly addr: BExpr; readonly what: string };
+
+export type Target =
+  | { readonly k: 'local'; readonly slot: number }
+  | { readonly k: 'mem'; readonly place: Place };
+
+interface InstrBase {
+  /** Global instruction id: index into CompiledScenario.instrs. */
+  id: number;
+  /** The statement (or condition) this instruction executes. */
+  readonly span: Span;
+  /** Touches shared state: a scheduling point. Local-only instructions fold into the next step. */
+  visible: boolean;
+}
+
+export type Instr =
+  | (InstrBase & { readonly op: 'eval'; readonly e: BExpr })
+  | (InstrBase & { readonly op: 'assign'; readonly target: Target; readonly e: BExpr; readonly assignOp: string })
+  /** Jumps to `target` when `cond` is false. */
+  | (InstrBase & { readonly op: 'branch'; readonly cond: BExpr; target: number })
+  | (InstrBase & { readonly op: 'jump'; target: number })
+  | (InstrBase & { readonly op: 'call'; readonly fn: number; readonly args: readonly BExpr[]; readonly result: number })
+  | (InstrBase & { readonly op: 'ret'; readonly e?: BExpr })
+  | (InstrBase & { readonly op: 'choose'; readonly targets: number[] })
+  /** Blocks until `cond` holds (wait_event, await). */
+  | (InstrBase & { readonly op: 'await'; readonly cond: BExpr; readonly text: string });
+
+export interface Code {
+  readonly name: string;
+  readonly kind: 'fn' | 'actor';
+  readonly index: number;
+  readonly instrs: Instr[];
+  readonly nlocals: number;
+  readonly localNames: readonly string[];
+  readonly nparams: number;
+  readonly span: Span;
+}
+
+export interface Layout {
+  /** Words of static memory (globals, static instances, actor words, rcu word, fd table). */
+  readonly staticSize: number;
+  readonly actorWords: number;
+  readonly rcuWord: number;
+  readonly fdTable: number;
+  readonly heapStart: number;
+}
+
+export const MAX_FDS = 8;
+export const FD_BASE = 3;
+export const FD_ENTRY_WORDS = 3;
+export const OBJECT_HEADER_WORDS = 6;
+export const ObjectHeader = { struct: 0, status: 1, allocSite: 2, allocActor: 3, freeSite: 4, freeActor: 5 } as const;
+export const ObjectStatus = { Alive: 1, Freed: 2 } as const;
+export const LIST_POISON1 = -0x100;
+export const LIST_POISON2 = -0x122;
+
+export interface Expectation {
+  readonly none: boolean;
+  readonly kinds: readonly ViolationKind[];
+  readonly span: Span;
+}
+
+export interface CompiledScenario {
+  readonly file: string;
+  readonly text: string;
+  readonly program: Program;
+  readonly title: string;
+  readonly structs: readonly StructSymbol[];
+  readonly globals: readonly GlobalSymbol[];
+  readonly fns: readonly FnSymbol[];
+  readonly actors: readonly ActorSymbol[];
+  readonly lockClasses: readonly LockClass[];
+  /** fns first (code index = fn index), then actors (code index = fns.length + actor index). */
+  readonly codes: readonly Code[];
+  readonly instrs: readonly Instr[];
+  /** Which code each instruction belongs to, by instruction id. */
+  readonly instrCode: readonly number[];
+  readonly layout: Layout;
+  /** Static words holding pointers or list links: the roots for leak detection. */
+  readonly staticPointerWords: readonly number[];
+  /** Per struct index: field offsets holding pointers or list links. */
+  readonly structPointerOffsets: readonly (readonly number[])[];
+  readonly expect?: Expectation;
+  readonly configs: ReadonlySet<string>;
+  readonly requestNames: readonly string[];
+  /** Data-race detection is on (config KCSAN, or the scenario expects a data race). */
+  readonly detectRaces: boolean;
+}
+
+export function actorCode(s: CompiledScenario, actor: number): number {
+  return s.fns.length + actor;
+}

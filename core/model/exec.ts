@@ -1,0 +1,66 @@
+// The interface a builtin's semantics runs against: the machine step in progress. Builtins
+// read and write shared words, take and release locks, block, or fail with a violation;
+// the step (machine.ts) implements it with copy-on-write so a blocked step changes nothing.
+
+import type { Span } from '../syntax/ast';
+import type { ActorSymbol, LockClass, StructSymbol } from '../semantics/symbols';
+import type { CompiledScenario } from './compiled';
+import type { HeldLock, LockMode, ModelEvent, Related, ViolationKind, WaitInfo } from './types';
+
+export interface Exec {
+  readonly scenario: CompiledScenario;
+  /** The actor taking the step. */
+  readonly actor: number;
+  readonly actorSym: ActorSymbol;
+  /** The statement being executed. */
+  readonly site: Span;
+  /** The id of the instruction being executed (recorded as allocation and free sites). */
+  readonly instr: number;
+  /** Which branch of a nondeterministic step was chosen. */
+  readonly choice: number;
+
+  /** Reads a shared word; `marked` for READ_ONCE/atomics (not a data race). */
+  read(addr: number, marked?: boolean): number;
+  write(addr: number, value: number, marked?: boolean): void;
+  /** Checks that `addr` may be accessed (not NULL, not in a freed object); fails otherwise. */
+  checkAccess(addr: number, write: boolean, what: string): void;
+
+  /** The actor cannot proceed: nothing it did in this step takes effect. */
+  block(wait: WaitInfo): never;
+  fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
+  emit(event: ModelEvent): void;
+
+  held(): readonly HeldLock[];
+  /** Records a lock as held and emits the acquire event (lockdep sees it). */
+  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean): void;
+  /** Removes a held lock; returns it, or undefined when this actor does not hold it. */
+  release(addr: number, mode: LockMode | undefined): HeldLock | undefined;
+  lockClass(cls: number): LockClass;
+  /** Whether interrupts are off on this actor (local_irq_disable or an irq-safe lock). */
+  irqsOff(): boolean;
+  setIrqOff(delta: number): void;
+  preemptOff(): number;
+  setPreemptOff(delta: number): void;
+  rcuDepth(): number;
+  setRcuDepth(delta: number): void;
+  /** The actor is an interrupt handler. */
+  inIrq(): boolean;
+  /** Fails with sleep_in_atomic when a sleeping primitive is called from atomic context. */
+  mightSleep(what: string): void;
+
+  alloc(struct: StructSymbol): number;
+  free(ptr: number): void;
+  /** Field-start address of the heap object containing `addr`, or 0 for static memory. */
+  objectOf(addr: number): number;
+  /** Calls a user fn after this statement, on this actor (release callbacks). */
+  callAfter(fn: number, args: readonly number[]): void;
+
+  /** Shared words of another actor (vCPU mode, requests, work state, irq flag). */
+  actorWord(actor: number, word: number): number;
+  setActorWord(actor: number, word: number, value: number): void;
+  actorStatus(actor: number): number;
+  actorIrqsOff(actor: number): boolean;
+  actorCount(): number;
+  /** Describes a word address in scenario terms (`kvm->lock`, `stt->list.next`). */
+  describe(addr: number): string;
+}

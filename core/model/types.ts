@@ -1,0 +1,166 @@
+// The hypervisor model's data: machine state, the typed events one step emits, blocking
+// reasons and violations. The state is immutable: `step` returns a new one.
+
+import type { Span } from '../syntax/ast';
+import type { LockKind } from '../semantics/symbols';
+
+export const ActorStatus = {
+  /** An irq handler that has not fired, or a work item that is not running. */
+  Idle: 0,
+  Running: 1,
+  Done: 2,
+} as const;
+export type ActorStatus = (typeof ActorStatus)[keyof typeof ActorStatus];
+
+export interface Frame {
+  /** Index into CompiledScenario.codes. */
+  readonly code: number;
+  /** Index of the next instruction in that code. */
+  readonly pc: number;
+  readonly locals: Int32Array;
+  /** The caller's local slot that receives the return value, or -1. */
+  readonly resultSlot: number;
+  /** Instruction in the caller that made this call (for stack traces), or -1. */
+  readonly callSite: number;
+}
+
+export type LockMode = 'write' | 'read';
+
+export interface HeldLock {
+  readonly addr: number;
+  readonly cls: number;
+  readonly mode: LockMode;
+  /** Source span of the acquisition. */
+  readonly site: Span;
+  /** The acquisition disabled interrupts (spin_lock_irq / irqsave). */
+  readonly irq: boolean;
+}
+
+export interface ActorState {
+  readonly status: ActorStatus;
+  /** Call stack, innermost last. Empty when the actor is idle or done. */
+  readonly frames: readonly Frame[];
+  readonly held: readonly HeldLock[];
+  readonly preemptOff: number;
+  readonly rcuDepth: number;
+}
+
+export interface MachineState {
+  /**
+   * All shared memory, one 32-bit word per cell: word 0 is NULL, then globals and static
+   * struct instances, per-actor words, the fd table, then heap objects (header + fields).
+   */
+  readonly mem: Int32Array;
+  /** Field-start addresses of heap objects, in allocation order (so ascending). */
+  readonly objects: readonly number[];
+  readonly actors: readonly ActorState[];
+}
+
+/** Why an actor cannot take its next step. */
+export type WaitInfo =
+  | { readonly kind: 'lock'; readonly lock: number; readonly cls: number; readonly mode: LockMode; readonly holders: readonly number[] }
+  | { readonly kind: 'condition'; readonly text: string }
+  | { readonly kind: 'work'; readonly work: number }
+  | { readonly kind: 'srcu'; readonly lock: number; readonly readers: readonly number[] }
+  | { readonly kind: 'rcu'; readonly readers: readonly number[] }
+  | { readonly kind: 'ipi'; readonly cpus: readonly number[] }
+  | { readonly kind: 'cpu'; readonly by: number }
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'done' };
+
+export type ViolationKind =
+  | 'deadlock'
+  | 'lock_order'
+  | 'irq_lock_inversion'
+  | 'use_after_free'
+  | 'double_free'
+  | 'list_corruption'
+  | 'sleep_in_atomic'
+  | 'unlock_not_held'
+  | 'data_race'
+  | 'assertion'
+  | 'livelock'
+  | 'leak'
+  | 'null_deref'
+  | 'out_of_bounds';
+
+export const VIOLATION_KINDS: readonly ViolationKind[] = [
+  'deadlock', 'lock_order', 'irq_lock_inversion', 'use_after_free', 'double_free', 'list_corruption',
+  'sleep_in_atomic', 'unlock_not_held', 'data_race', 'assertion', 'livelock', 'leak', 'null_deref', 'out_of_bounds',
+];
+
+export interface Related {
+  readonly span: Span;
+  readonly message: string;
+}
+
+export interface Violation {
+  readonly kind: ViolationKind;
+  /** One line, for lists and diagnostics. */
+  readonly message: string;
+  /** The kernel-style report (lockdep, KASAN, list-debug, …), several lines. */
+  readonly report: string;
+  /** The actor whose step failed (-1 for whole-state findings such as a deadlock). */
+  readonly actor: number;
+  /** Where it failed. */
+  readonly span: Span;
+  /** Other places that explain it: where allocated and freed, where each lock was taken. */
+  readonly related: readonly Related[];
+}
+
+/** What happened in one step, for the checker's observers and the debugger. */
+export type ModelEvent =
+  | {
+      readonly kind: 'acquire';
+      readonly actor: number;
+      readonly lock: number;
+      readonly cls: number;
+      readonly lockKind: LockKind;
+      readonly mode: LockMode;
+      readonly trylock: boolean;
+      readonly site: Span;
+      /** Locks the actor held before this acquisition. */
+      readonly held: readonly HeldLock[];
+      /** Interrupts were enabled at the acquisition (process context). */
+      readonly irqsEnabled: boolean;
+      readonly inIrq: boolean;
+    }
+  | { readonly kind: 'release'; readonly actor: number; readonly lock: number; readonly cls: number }
+  | { readonly kind: 'alloc'; readonly actor: number; readonly ptr: number; readonly struct: string }
+  | { readonly kind: 'free'; readonly actor: number; readonly ptr: number }
+  | { readonly kind: 'write'; readonly actor: number; readonly addr: number; readonly value: number }
+  | { readonly kind: 'fd'; readonly actor: number; readonly fd: number; readonly open: boolean }
+  | { readonly kind: 'start'; readonly actor: number }
+  | { readonly kind: 'finish'; readonly actor: number };
+
+export interface StepOk {
+  readonly status: 'ok';
+  readonly state: MachineState;
+  readonly events: readonly ModelEvent[];
+  /** Shared words this step read and wrote: `addr * 2 + (write ? 1 : 0)`, for reduction and races. */
+  readonly accesses: readonly number[];
+  /** Plain (unmarked) accesses among them, same encoding, for data-race detection. */
+  readonly plain: readonly number[];
+  /** The instruction executed (its span is the statement). */
+  readonly span: Span;
+}
+export interface StepBlocked {
+  readonly status: 'blocked';
+  readonly wait: WaitInfo;
+  readonly span: Span;
+}
+export interface StepViolation {
+  readonly status: 'violation';
+  readonly violation: Violation;
+  /** The state just before the failing step (the step does not happen). */
+  readonly state: MachineState;
+  readonly events: readonly ModelEvent[];
+  readonly span: Span;
+}
+export type StepResult = StepOk | StepBlocked | StepViolation;
+
+/** One scheduling decision: which actor moves, and which branch of a nondeterministic step. */
+export interface Move {
+  readonly actor: number;
+  readonly choice: number;
+}

@@ -1,0 +1,181 @@
+// Semantic types and symbols: what every name in a scenario denotes, with the memory
+// layout the model uses (every shared thing lives at a fixed word address).
+
+import type * as A from '../syntax/ast';
+
+export type LockKind = 'mutex' | 'spinlock' | 'rwsem' | 'srcu';
+
+export type Ty =
+  | { readonly k: 'int' }
+  | { readonly k: 'bool' }
+  | { readonly k: 'void' }
+  | { readonly k: 'lock'; readonly lock: LockKind; readonly cls: number }
+  | { readonly k: 'list_head' }
+  | { readonly k: 'atomic' }
+  | { readonly k: 'kref' }
+  | { readonly k: 'waitq' }
+  | { readonly k: 'struct'; readonly s: StructSymbol }
+  | { readonly k: 'ptr'; readonly to: Ty }
+  | { readonly k: 'array'; readonly of: Ty; readonly n: number }
+  | { readonly k: 'actor' }
+  | { readonly k: 'fnref' }
+  | { readonly k: 'typeref'; readonly of: Ty }
+  | { readonly k: 'any' };
+
+export const INT: Ty = { k: 'int' };
+export const BOOL: Ty = { k: 'bool' };
+export const VOID: Ty = { k: 'void' };
+export const ANY: Ty = { k: 'any' };
+export const ACTOR: Ty = { k: 'actor' };
+export const FNREF: Ty = { k: 'fnref' };
+
+/** Words a value of this type occupies in shared memory. */
+export function sizeOf(t: Ty): number {
+  switch (t.k) {
+    case 'lock':
+      return t.lock === 'rwsem' ? 2 : 1;
+    case 'list_head':
+      return 2;
+    case 'struct':
+      return t.s.size;
+    case 'array':
+      return t.n * sizeOf(t.of);
+    default:
+      return 1;
+  }
+}
+
+/** True for types whose value is a word read from memory (rather than a place). */
+export function isScalar(t: Ty): boolean {
+  return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref';
+}
+
+export function typeName(t: Ty): string {
+  switch (t.k) {
+    case 'lock':
+      return t.lock;
+    case 'atomic':
+      return 'atomic_t';
+    case 'waitq':
+      return 'wait_queue_head';
+    case 'struct':
+      return `struct ${t.s.name}`;
+    case 'ptr':
+      return `${typeName(t.to)} *`;
+    case 'array':
+      return `${typeName(t.of)}[${t.n}]`;
+    case 'typeref':
+      return `type ${typeName(t.of)}`;
+    case 'fnref':
+      return 'fn';
+    default:
+      return t.k;
+  }
+}
+
+export interface FieldSymbol {
+  readonly kind: 'field';
+  readonly name: string;
+  readonly type: Ty;
+  /** Word offset from the start of the struct. */
+  readonly offset: number;
+  readonly decl: A.FieldDecl;
+  readonly owner: StructSymbol;
+}
+
+export interface StructSymbol {
+  readonly kind: 'struct';
+  readonly name: string;
+  readonly decl: A.StructDecl;
+  readonly index: number;
+  fields: FieldSymbol[];
+  size: number;
+}
+
+export interface GlobalSymbol {
+  readonly kind: 'global';
+  readonly name: string;
+  readonly type: Ty;
+  readonly address: number;
+  readonly decl: A.GlobalDecl;
+}
+
+export interface LocalSymbol {
+  readonly kind: 'local';
+  readonly name: string;
+  readonly type: Ty;
+  readonly slot: number;
+  readonly span: A.Span;
+  readonly param: boolean;
+  /** The fn or actor the local belongs to. */
+  readonly owner: FnSymbol | ActorSymbol;
+  /** Declared implicitly (a list_for_each_entry cursor). */
+  readonly implicit?: boolean;
+}
+
+export interface FnSymbol {
+  readonly kind: 'fn';
+  readonly name: string;
+  readonly decl: A.FnDecl;
+  readonly index: number;
+  params: LocalSymbol[];
+  locals: LocalSymbol[];
+}
+
+export interface ActorSymbol {
+  readonly kind: 'actor';
+  readonly name: string;
+  readonly actorKind: A.ActorKind;
+  readonly cpu: number;
+  readonly description: string;
+  readonly decl: A.ActorDecl;
+  readonly index: number;
+  locals: LocalSymbol[];
+  /** Address of this actor's per-actor shared words (vCPU mode, requests, work state, irq flag). */
+  readonly words: number;
+}
+
+export interface ConstSymbol {
+  readonly kind: 'const';
+  readonly name: string;
+  readonly value: number;
+  readonly type: Ty;
+  readonly doc: string;
+}
+
+export interface BuiltinRef {
+  readonly kind: 'builtin';
+  readonly name: string;
+}
+
+export type Sym = StructSymbol | FieldSymbol | GlobalSymbol | LocalSymbol | FnSymbol | ActorSymbol | ConstSymbol | BuiltinRef;
+
+/** A lockdep lock class: one per lock declaration (a global, or a field of a struct). */
+export interface LockClass {
+  readonly id: number;
+  readonly lock: LockKind;
+  /** The name lockdep prints, e.g. `&kvm->lock` or `mem_list_mutex`. */
+  name: string;
+  /** The declaration that made the class. */
+  readonly declSpan: A.Span;
+  readonly field?: FieldSymbol;
+  readonly global?: GlobalSymbol;
+}
+
+/** Per-actor words in shared memory, at `ActorSymbol.words + …`. */
+export const ACTOR_WORD = {
+  mode: 0,
+  requests: 1,
+  /** Work items: 1 when queued and not yet started. */
+  workPending: 2,
+  /** Interrupts disabled (nesting count) on this actor. */
+  irqOff: 3,
+} as const;
+export const ACTOR_WORDS = 4;
+
+export const vcpuModes = {
+  OUTSIDE_GUEST_MODE: 0,
+  IN_GUEST_MODE: 1,
+  EXITING_GUEST_MODE: 2,
+  READING_SHADOW_PAGE_TABLES: 3,
+} as const;

@@ -1,0 +1,285 @@
+// The abstract syntax tree of a scenario: plain, immutable data. Every node has a `kind`
+// and a source span; the interpreter, checker, language server and debugger all read it.
+
+export interface Span {
+  /** Offset of the first character (UTF-16 code units). */
+  readonly start: number;
+  /** Offset one past the last character. */
+  readonly end: number;
+}
+
+interface NodeBase {
+  readonly span: Span;
+}
+
+export interface Identifier extends NodeBase {
+  readonly kind: 'Identifier';
+  /** Empty for a Missing identifier (the parser expected a name and found none). */
+  readonly name: string;
+  readonly missing?: boolean;
+}
+
+// ---------- Types ----------
+
+export type ScalarTypeName =
+  | 'int'
+  | 'bool'
+  | 'mutex'
+  | 'spinlock'
+  | 'rwsem'
+  | 'srcu'
+  | 'list_head'
+  | 'atomic_t'
+  | 'kref'
+  | 'wait_queue_head';
+
+export type TypeNode =
+  | { readonly kind: 'ScalarType'; readonly name: ScalarTypeName; readonly span: Span }
+  | { readonly kind: 'StructType'; readonly name: Identifier; readonly span: Span }
+  | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span };
+
+// ---------- Expressions ----------
+
+export type Expr =
+  | NumberLiteral
+  | BoolLiteral
+  | NullLiteral
+  | StringLiteral
+  | NameExpr
+  | MemberExpr
+  | IndexExpr
+  | CallExpr
+  | UnaryExpr
+  | BinaryExpr
+  | AddressOfExpr
+  | TypeExpr
+  | ErrorExpr;
+
+export interface NumberLiteral extends NodeBase {
+  readonly kind: 'Number';
+  readonly value: number;
+}
+export interface BoolLiteral extends NodeBase {
+  readonly kind: 'Bool';
+  readonly value: boolean;
+}
+export interface NullLiteral extends NodeBase {
+  readonly kind: 'Null';
+}
+export interface StringLiteral extends NodeBase {
+  readonly kind: 'String';
+  readonly value: string;
+}
+export interface NameExpr extends NodeBase {
+  readonly kind: 'Name';
+  readonly id: Identifier;
+}
+export interface MemberExpr extends NodeBase {
+  readonly kind: 'Member';
+  readonly object: Expr;
+  readonly field: Identifier;
+  /** `->` or `.`; both mean the same thing. */
+  readonly arrow: boolean;
+}
+export interface IndexExpr extends NodeBase {
+  readonly kind: 'Index';
+  readonly object: Expr;
+  readonly index: Expr;
+}
+export interface CallExpr extends NodeBase {
+  readonly kind: 'Call';
+  readonly callee: Identifier;
+  readonly args: readonly Expr[];
+  /** Span of the parenthesised argument list, for signature help. */
+  readonly argsSpan: Span;
+}
+export type UnaryOp = '!' | '-' | '~';
+export interface UnaryExpr extends NodeBase {
+  readonly kind: 'Unary';
+  readonly op: UnaryOp;
+  readonly operand: Expr;
+}
+export type BinaryOp =
+  | '+' | '-' | '*' | '/' | '%'
+  | '==' | '!=' | '<' | '<=' | '>' | '>='
+  | '&&' | '||' | '&' | '|' | '^';
+export interface BinaryExpr extends NodeBase {
+  readonly kind: 'Binary';
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+}
+/** `&lvalue`: kept for fidelity with kernel code; it evaluates to the lvalue itself. */
+export interface AddressOfExpr extends NodeBase {
+  readonly kind: 'AddressOf';
+  readonly operand: Expr;
+}
+/** A type used as an argument: `kzalloc(struct stt)`. */
+export interface TypeExpr extends NodeBase {
+  readonly kind: 'TypeArg';
+  readonly type: TypeNode;
+}
+/** What the parser produces where an expression is missing or malformed. */
+export interface ErrorExpr extends NodeBase {
+  readonly kind: 'ErrorExpr';
+}
+
+// ---------- Statements ----------
+
+export type Stmt =
+  | BlockStmt
+  | VarDeclStmt
+  | AssignStmt
+  | ExprStmt
+  | IfStmt
+  | WhileStmt
+  | ForStmt
+  | ReturnStmt
+  | BreakStmt
+  | ContinueStmt
+  | ChooseStmt
+  | ListForEachStmt
+  | ErrorStmt;
+
+export interface BlockStmt extends NodeBase {
+  readonly kind: 'Block';
+  readonly body: readonly Stmt[];
+}
+export interface VarDeclStmt extends NodeBase {
+  readonly kind: 'VarDecl';
+  readonly type: TypeNode;
+  readonly name: Identifier;
+  readonly init?: Expr;
+}
+export type AssignOp = '=' | '+=' | '-=' | '|=' | '&=' | '++' | '--';
+export interface AssignStmt extends NodeBase {
+  readonly kind: 'Assign';
+  readonly op: AssignOp;
+  readonly target: Expr;
+  /** Absent for `++` and `--`. */
+  readonly value?: Expr;
+}
+export interface ExprStmt extends NodeBase {
+  readonly kind: 'ExprStmt';
+  readonly expr: Expr;
+}
+export interface IfStmt extends NodeBase {
+  readonly kind: 'If';
+  readonly cond: Expr;
+  readonly then: Stmt;
+  readonly else?: Stmt;
+}
+export interface WhileStmt extends NodeBase {
+  readonly kind: 'While';
+  readonly cond: Expr;
+  readonly body: Stmt;
+}
+export interface ForStmt extends NodeBase {
+  readonly kind: 'For';
+  readonly init?: Stmt;
+  readonly cond?: Expr;
+  readonly step?: Stmt;
+  readonly body: Stmt;
+}
+export interface ReturnStmt extends NodeBase {
+  readonly kind: 'Return';
+  readonly value?: Expr;
+}
+export interface BreakStmt extends NodeBase {
+  readonly kind: 'Break';
+}
+export interface ContinueStmt extends NodeBase {
+  readonly kind: 'Continue';
+}
+export interface ChooseStmt extends NodeBase {
+  readonly kind: 'Choose';
+  readonly branches: readonly BlockStmt[];
+}
+export interface ListForEachStmt extends NodeBase {
+  readonly kind: 'ListForEach';
+  readonly pos: Identifier;
+  readonly head: Expr;
+  readonly member: Identifier;
+  readonly body: Stmt;
+}
+export interface ErrorStmt extends NodeBase {
+  readonly kind: 'ErrorStmt';
+}
+
+// ---------- Top-level declarations ----------
+
+export type Decl =
+  | ScenarioDecl
+  | ConfigDecl
+  | StructDecl
+  | GlobalDecl
+  | FnDecl
+  | ActorDecl
+  | ExpectDecl
+  | ErrorDecl;
+
+export interface ScenarioDecl extends NodeBase {
+  readonly kind: 'Scenario';
+  readonly title: StringLiteral;
+}
+export interface ConfigDecl extends NodeBase {
+  readonly kind: 'Config';
+  readonly name: Identifier;
+}
+export interface FieldDecl extends NodeBase {
+  readonly kind: 'Field';
+  readonly type: TypeNode;
+  readonly name: Identifier;
+  /** Present for array fields: `mutex locks[4];`. */
+  readonly length?: number;
+}
+export interface StructDecl extends NodeBase {
+  readonly kind: 'Struct';
+  readonly name: Identifier;
+  readonly fields: readonly FieldDecl[];
+}
+export interface GlobalDecl extends NodeBase {
+  readonly kind: 'Global';
+  readonly type: TypeNode;
+  readonly name: Identifier;
+  readonly length?: number;
+  readonly init?: Expr;
+}
+export interface Param extends NodeBase {
+  readonly kind: 'Param';
+  /** Absent when the parameter is untyped (an int or a truth value). */
+  readonly type?: TypeNode;
+  readonly name: Identifier;
+}
+export interface FnDecl extends NodeBase {
+  readonly kind: 'Fn';
+  readonly name: Identifier;
+  readonly params: readonly Param[];
+  readonly body: BlockStmt;
+}
+export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work';
+export interface ActorDecl extends NodeBase {
+  readonly kind: 'Actor';
+  readonly actorKind: ActorKind;
+  readonly name: Identifier;
+  /** `on cpuN`: the CPU number and the span of the `cpuN` word. */
+  readonly cpu?: { readonly index: number; readonly span: Span };
+  readonly description?: StringLiteral;
+  readonly body: BlockStmt;
+}
+export interface ExpectDecl extends NodeBase {
+  readonly kind: 'Expect';
+  /** Empty with `none` true for `expect no violation;`. */
+  readonly kinds: readonly Identifier[];
+  readonly none: boolean;
+}
+export interface ErrorDecl extends NodeBase {
+  readonly kind: 'ErrorDecl';
+}
+
+export interface Program extends NodeBase {
+  readonly kind: 'Program';
+  readonly decls: readonly Decl[];
+}
+
+export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Identifier | Program;
