@@ -4,129 +4,214 @@
 // word holds). A set of actors closed under "needs" that contains an enabled step is
 // persistent: whatever the actors outside it do cannot affect, enable or disable the steps
 // inside it, so exploring only the inside loses no deadlock, no violating step and no pair
-// of racing steps (the proviso in search.ts handles cycles).
+// of racing steps (the cycle proviso in search.ts handles the rest).
 //
 // One refinement makes lock-protected code reduce well: b's future accesses that need a lock
 // a holds exclusively (b would have to hold or take it first) cannot happen while a stays
 // put, so they do not count against a.
 
-import { ActorStatus, type MachineState } from '../model/types';
+import { ActorStatus, type ActorState, type MachineState } from '../model/types';
 import type { CompiledScenario } from '../model/compiled';
 import { conflicts, type Access, type Footprints, type FutureGroup } from './footprint';
 
+/**
+ * What the reducer needs to know about one actor's state. It depends only on the actor's
+ * status, frames' code positions and locks held, so views are interned by those and
+ * numbered, and whether one view needs another is cached by the pair of numbers.
+ */
+interface ActorView {
+  readonly id: number;
+  /** Footprint of its next step (or of starting), undefined when it is done. */
+  readonly cur: Access | undefined;
+  /** What it may still do, one list per frame (plus the whole body for work items and idle handlers). */
+  readonly future: readonly (readonly FutureGroup[])[];
+  /** Identified locks it holds exclusively, as bits. */
+  readonly held: number;
+}
+
+/** Actor sets are bitmasks, so scenarios with more actors than this are not reduced. */
+export const MAX_REDUCED_ACTORS = 30;
+
 export class Reducer {
   private readonly n: number;
-  /** sameCpu[a * n + b]: a and b are scheduled on one CPU (not work items, which have their own). */
-  private readonly sameCpu: Uint8Array;
-  private readonly cur: (Access | undefined)[];
-  private readonly futures: (readonly FutureGroup[])[];
-  private readonly held: Int32Array;
-  private readonly edges: Uint8Array;
-  private readonly mark: Uint8Array;
+  /** sameCpu[a]: bitmask of the actors scheduled on a's CPU (work items have their own). */
+  private readonly sameCpu: Int32Array;
+  private readonly views = new WeakMap<ActorState, ActorView>();
+  private readonly interned = new Map<string, ActorView>();
+  private readonly viewOf: ActorView[];
+  private readonly rows: Int32Array;
+  private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0 };
+  private readonly byViews = new Map<string, number[]>();
+  /** needs(a, b) by `a.id * PAIR + b.id`: 1 no, 2 yes. */
+  private readonly pairs = new Map<number, number>();
 
   constructor(private readonly s: CompiledScenario, private readonly fp: Footprints) {
     const n = (this.n = s.actors.length);
-    this.sameCpu = new Uint8Array(n * n);
+    this.sameCpu = new Int32Array(n);
     for (let a = 0; a < n; a++) {
       for (let b = 0; b < n; b++) {
         const x = s.actors[a]!;
         const y = s.actors[b]!;
-        if (a !== b && x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') this.sameCpu[a * n + b] = 1;
+        if (a !== b && x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') this.sameCpu[a]! |= 1 << b;
       }
     }
-    this.cur = new Array<Access | undefined>(n);
-    this.futures = Array.from({ length: n }, () => []);
-    this.held = new Int32Array(n);
-    this.edges = new Uint8Array(n * n);
-    this.mark = new Uint8Array(n);
+    this.viewOf = new Array<ActorView>(n);
+    this.rows = new Int32Array(n);
+  }
+
+  /** Whether this scenario can be reduced at all. */
+  static applies(s: CompiledScenario): boolean {
+    return s.actors.length <= MAX_REDUCED_ACTORS;
   }
 
   /**
-   * Candidate persistent sets at a state, smallest first: for each actor that is not done,
-   * the actors its closure under "needs" contains (as a list of actor indices).
+   * Candidate persistent sets at a state, as actor bitmasks, fewest actors first (ties: the
+   * lowest seed actor). Every actor that is not done seeds one candidate: its closure.
    */
-  candidates(state: MachineState): number[][] {
+  candidates(state: MachineState): readonly number[] {
     const n = this.n;
-    this.describeActors(state);
-    const { edges, cur } = this;
-    edges.fill(0);
+    const views = this.viewOf;
+    let live = 0;
+    let key = '';
     for (let a = 0; a < n; a++) {
-      const ca = cur[a];
-      if (!ca) continue;
-      for (let b = 0; b < n; b++) {
-        if (a === b || state.actors[b]!.status === ActorStatus.Done) continue;
-        // A `top` step reads what no word holds (other actors' status, interrupt state), which
-        // even a step with an empty footprint can change.
-        if (ca.top || this.sameCpu[a * n + b] || this.dependsOn(ca, this.held[a]!, this.futures[b]!)) edges[a * n + b] = 1;
+      const v = this.view(state.actors[a]!, a);
+      views[a] = v;
+      key += `${v.id},`;
+      if (v.cur) live |= 1 << a;
+    }
+    // The candidates depend on the actors' views only, which repeat across many states.
+    let known = this.byViews.get(key);
+    if (!known) {
+      known = this.compute(live);
+      if (this.byViews.size < MAX_CACHED_CANDIDATES) this.byViews.set(key, known);
+    }
+    return known;
+  }
+
+  private compute(live: number): number[] {
+    const n = this.n;
+    const views = this.viewOf;
+    const rows = this.rows;
+    for (let a = 0; a < n; a++) {
+      const va = views[a]!;
+      let row = 0;
+      const ca = va.cur;
+      if (ca) {
+        // A `top` step reads what no word holds (other actors' status, interrupt state),
+        // which even a step with an empty footprint can change.
+        if (ca.top) row = live & ~(1 << a);
+        else {
+          row = this.sameCpu[a]! & live;
+          for (let b = 0; b < n; b++) {
+            if (b === a || (row & (1 << b)) !== 0 || (live & (1 << b)) === 0) continue;
+            if (this.needs(va, views[b]!)) row |= 1 << b;
+          }
+        }
       }
+      rows[a] = row;
     }
-    const out: number[][] = [];
-    const seen = new Set<string>();
+    const out: number[] = [];
     for (let seed = 0; seed < n; seed++) {
-      if (!cur[seed]) continue;
+      if ((live & (1 << seed)) === 0) continue;
       const set = this.closure(seed);
-      const key = set.join(',');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(set);
+      if (!out.includes(set)) out.push(set);
     }
-    out.sort((x, y) => x.length - y.length || x[0]! - y[0]!);
+    out.sort((x, y) => popcount(x) - popcount(y) || lowest(x) - lowest(y));
     return out;
   }
 
-  private dependsOn(a: Access, heldByA: number, future: readonly FutureGroup[]): boolean {
-    for (const g of future) {
+  private needs(a: ActorView, b: ActorView): boolean {
+    if (a.id >= PAIR || b.id >= PAIR) return dependsOn(a.cur!, a.held, b.future);
+    const k = a.id * PAIR + b.id;
+    const known = this.pairs.get(k);
+    if (known !== undefined) return known === 2;
+    const d = dependsOn(a.cur!, a.held, b.future);
+    this.pairs.set(k, d ? 2 : 1);
+    return d;
+  }
+
+  private closure(seed: number): number {
+    let set = 1 << seed;
+    let frontier = set;
+    while (frontier !== 0) {
+      let next = 0;
+      for (let f = frontier; f !== 0; f &= f - 1) next |= this.rows[31 - Math.clz32(f & -f)]!;
+      frontier = next & ~set;
+      set |= next;
+    }
+    return set;
+  }
+
+  private view(st: ActorState, a: number): ActorView {
+    if (st.status === ActorStatus.Done) return this.doneView;
+    let v = this.views.get(st);
+    if (!v) {
+      v = this.intern(st, a);
+      this.views.set(st, v);
+    }
+    return v;
+  }
+
+  private intern(st: ActorState, a: number): ActorView {
+    const held = this.heldBits(st);
+    let key = `${a}:${st.status}:${held}`;
+    for (const f of st.frames) key += `:${f.code}.${f.pc}`;
+    let v = this.interned.get(key);
+    if (!v) {
+      v = this.describe(st, a, held, this.interned.size + 1);
+      this.interned.set(key, v);
+    }
+    return v;
+  }
+
+  private heldBits(st: ActorState): number {
+    let held = 0;
+    for (const h of st.held) {
+      if (h.mode !== 'write') continue;
+      const id = this.fp.lockIds.get(h.addr);
+      if (id !== undefined) held |= 1 << id;
+    }
+    return held;
+  }
+
+  /** An actor's next step footprint and what it may still do. */
+  private describe(st: ActorState, a: number, held: number, id: number): ActorView {
+    const { s, fp } = this;
+    const sym = s.actors[a]!;
+    if (st.status === ActorStatus.Idle) {
+      const start = fp.startAccess[a]!;
+      return { id, cur: start, future: [[{ needs: 0, access: start }], fp.actorBody(a)], held: 0 };
+    }
+    const top = st.frames[st.frames.length - 1]!;
+    const ins = s.codes[top.code]!.instrs[top.pc];
+    const future = st.frames.map((f) => fp.future(f.code, f.pc));
+    if (sym.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
+    return { id, cur: ins ? fp.access(ins.id) : fp.top, future, held };
+  }
+}
+
+/** Bounds the cache of candidates by view vector (each entry is small). */
+const MAX_CACHED_CANDIDATES = 1 << 20;
+
+/** Views numbered below this have their pairs cached. */
+const PAIR = 1 << 20;
+
+function dependsOn(a: Access, heldByA: number, future: readonly (readonly FutureGroup[])[]): boolean {
+  for (const groups of future) {
+    for (const g of groups) {
       if ((g.needs & heldByA) !== 0) continue;
       if (conflicts(a, g.access)) return true;
     }
-    return false;
   }
+  return false;
+}
 
-  private closure(seed: number): number[] {
-    const n = this.n;
-    const mark = this.mark;
-    mark.fill(0);
-    mark[seed] = 1;
-    const out = [seed];
-    for (let i = 0; i < out.length; i++) {
-      const a = out[i]!;
-      for (let b = 0; b < n; b++) {
-        if (!mark[b] && this.edges[a * n + b]) {
-          mark[b] = 1;
-          out.push(b);
-        }
-      }
-    }
-    return out.sort((x, y) => x - y);
-  }
+export function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+}
 
-  /** Each actor's next step footprint, what it may still do, and the identified locks it holds exclusively. */
-  private describeActors(state: MachineState): void {
-    const { s, fp } = this;
-    for (let a = 0; a < this.n; a++) {
-      const st = state.actors[a]!;
-      const sym = s.actors[a]!;
-      const fut: (readonly FutureGroup[])[] = [];
-      let held = 0;
-      if (st.status === ActorStatus.Running) {
-        const top = st.frames[st.frames.length - 1]!;
-        const ins = s.codes[top.code]!.instrs[top.pc];
-        this.cur[a] = ins ? fp.access(ins.id) : fp.top;
-        for (const f of st.frames) fut.push(fp.future(f.code, f.pc));
-        if (sym.actorKind === 'work') fut.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
-        for (const h of st.held) {
-          if (h.mode !== 'write') continue;
-          const id = fp.lockIds.get(h.addr);
-          if (id !== undefined) held |= 1 << id;
-        }
-      } else if (st.status === ActorStatus.Idle) {
-        this.cur[a] = fp.startAccess[a];
-        fut.push([{ needs: 0, access: fp.startAccess[a]! }], fp.actorBody(a));
-      } else {
-        this.cur[a] = undefined;
-      }
-      this.futures[a] = fut.flat();
-      this.held[a] = held;
-    }
-  }
+function lowest(x: number): number {
+  return 31 - Math.clz32(x & -x);
 }

@@ -9,10 +9,10 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, encodeState, initialState, isFinished, leakViolation, schedulable, step,
+  choiceCount, deadlockViolation, encodedLength, encodeStateInto, initialState, isFinished, leakViolation, schedulable, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
-import type { MachineState, Move, StepOk, StepViolation, Violation } from '../model/types';
+import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
 import { Footprints } from './footprint';
 import { livelockAt } from './livelock';
 import { Reducer } from './reduction';
@@ -34,6 +34,8 @@ export interface RawFinding {
 export type Outcome = { readonly move: Move; readonly result: StepOk | StepViolation };
 
 const DEFAULT_MAX_STATES = 50_000_000;
+/** Value tuples remembered per blocked actor state. */
+const BLOCKED_MEMORY = 8;
 const DEFAULT_MAX_DEPTH = 100_000;
 
 export function defaultMaxMemoryMB(): number {
@@ -65,11 +67,18 @@ export class Search {
   private readonly maxMemoryMB: number;
   private readonly heapLimitMB: number;
   private lastProgress = 0;
+  /** Reused encoding buffer for hashing. */
+  private words = new Int32Array(256);
+  /**
+   * Blocked actors: the words their last attempt read and the values it saw. Same actor
+   * state and same values: the attempt would block again (see `stillBlocked`).
+   */
+  private readonly blocked = new WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>();
 
   constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}) {
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
-    this.reducer = opts.reduction === false ? undefined : new Reducer(s, this.footprints);
+    this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxMs = (opts.maxSeconds ?? Infinity) * 1000;
@@ -79,7 +88,7 @@ export class Search {
     this.prefix = !!shard && shard.count > 1;
     this.frontier = this.prefix ? makeFrontier('bfs') : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1);
     const init = initialState(s);
-    fingerprint(encodeState(init));
+    this.hash(init);
     const id = this.store.insert(-1, 0);
     this.frontier.push({ id, state: init, depth: 0 });
   }
@@ -216,11 +225,12 @@ export class Search {
     const computeAll = (): void => {
       for (let a = 0; a < n; a++) compute(a);
     };
-    let chosen: number[] | undefined;
+    // The actors whose moves are followed, as a bitmask (0: none possible).
+    let chosen = 0;
     if (this.reducer) {
       for (const cand of this.reducer.candidates(state)) {
         let ok = false;
-        for (const a of cand) if (compute(a).some(isOk)) ok = true;
+        for (let c = cand; c !== 0; c &= c - 1) if (compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
         if (ok) {
           chosen = cand;
           break;
@@ -228,12 +238,10 @@ export class Search {
       }
     } else {
       computeAll();
-      chosen = [];
-      for (let a = 0; a < n; a++) if (outcomes[a]!.some(isOk)) chosen.push(a);
-      if (chosen.length === 0) chosen = undefined;
+      for (let a = 0; a < n; a++) if (outcomes[a]!.some(isOk)) chosen |= 1 << a;
     }
     if (this.opts.first && this.findings.size > 0) return this.stopFirst();
-    if (!chosen) {
+    if (chosen === 0) {
       computeAll();
       if (outcomes.some((o) => o!.length > 0)) return; // only failing moves: recorded above
       this.deadEnd(id, state);
@@ -244,44 +252,46 @@ export class Search {
       this.race(id, state, outcomes as Outcome[][]);
       if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     }
-    const inSet = new Uint8Array(n);
-    for (const a of chosen) inSet[a] = 1;
     let revisitsExpanded = false;
-    let revisits = false;
+    let allRevisits = true;
     let quiet = true;
-    for (const a of chosen) {
+    for (let a = 0; a < n; a++) {
+      if ((chosen & (1 << a)) === 0) continue;
       for (const o of outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
         if (o.result.events.length > 0) quiet = false;
         const r = this.visit(id, o, depth);
         if (r < 0) {
-          revisits = true;
           if (this.store.expanded(-r - 1)) revisitsExpanded = true;
+        } else {
+          allRevisits = false;
         }
       }
     }
     // The cycle proviso: a reduced expansion that closes a cycle (reaches a state already
     // expanded, this one included) is made full, so no move is postponed forever around it.
-    let full = chosen.length === n;
+    const everyone = n >= 31 ? -1 : (1 << n) - 1;
+    let full = (chosen & everyone) === everyone;
     if (!full && revisitsExpanded) {
       computeAll();
       for (let a = 0; a < n; a++) {
-        if (inSet[a]) continue;
+        if ((chosen & (1 << a)) !== 0) continue;
         for (const o of outcomes[a]!) if (o.result.status === 'ok') this.visit(id, o, depth);
       }
       full = true;
     }
     if (!full) {
       for (let a = 0; a < n; a++) {
-        if (!inSet[a] && (outcomes[a] === undefined || outcomes[a]!.some(isOk))) {
+        if ((chosen & (1 << a)) === 0 && (outcomes[a] === undefined || outcomes[a]!.some(isOk))) {
           this.reducedStates++;
           break;
         }
       }
     }
-    // Only event-free moves (reads, local work) that come back to known states: maybe a
-    // busy-wait that can never end.
-    if (quiet && revisits) {
+    // Only event-free moves (reads, local work), all back to known states: maybe a busy-wait
+    // that can never end. (Of the states of such a closed loop, the one expanded last has
+    // only known successors, so the loop is noticed there.)
+    if (quiet && allRevisits) {
       computeAll();
       const v = livelockAt(s, state, outcomes as Outcome[][]);
       if (v) this.record({ key: livelockKey(outcomes as Outcome[][]), violation: v, stateId: id });
@@ -298,14 +308,59 @@ export class Search {
   private movesOf(state: MachineState, actor: number): Outcome[] {
     const s = this.s;
     if (!schedulable(s, state, actor)) return [];
+    const st = state.actors[actor]!;
+    if (this.stillBlocked(state, st)) return [];
     const k = choiceCount(s, state, actor);
     const out: Outcome[] = [];
     for (let choice = 0; choice < k; choice++) {
       const move = { actor, choice };
       const result = step(s, state, move);
       if (result.status !== 'blocked') out.push({ move, result });
+      else if (k === 1) this.rememberBlocked(state, st, result);
     }
     return out;
+  }
+
+  /**
+   * Blocking costs the model an exception, and most actors at most states wait for a lock
+   * or a condition: remember what a blocked attempt read. An attempt that read only static
+   * words (no heap object, whose freeing it would also notice) and wrote nothing is a pure
+   * function of the actor's own state and those words, so it blocks again while they hold
+   * the same values. (Whether the actor's CPU is free is checked before, by `schedulable`.)
+   */
+  private rememberBlocked(state: MachineState, st: ActorState, r: StepBlocked): void {
+    const acc = r.accesses;
+    if (!acc || (r.wait.kind !== 'lock' && r.wait.kind !== 'condition')) return;
+    const heap = this.s.layout.heapStart;
+    const n = acc.length;
+    for (let i = 0; i < n; i++) {
+      const x = acc[i]!;
+      if ((x & 1) !== 0 || x >> 1 >= heap) return;
+    }
+    let b = this.blocked.get(st);
+    if (!b || b.addrs.length !== n || !b.addrs.every((a, i) => a === acc[i]! >> 1)) {
+      const addrs = new Int32Array(n);
+      for (let i = 0; i < n; i++) addrs[i] = acc[i]! >> 1;
+      b = { addrs, values: [] };
+      this.blocked.set(st, b);
+    }
+    // A waiter sees a few different holders over the search: keep the last few.
+    const values = new Int32Array(n);
+    for (let i = 0; i < n; i++) values[i] = state.mem[b.addrs[i]!]!;
+    b.values.unshift(values);
+    if (b.values.length > BLOCKED_MEMORY) b.values.pop();
+  }
+
+  private stillBlocked(state: MachineState, st: ActorState): boolean {
+    const b = this.blocked.get(st);
+    if (!b) return false;
+    const mem = state.mem;
+    const { addrs } = b;
+    next: for (const values of b.values) {
+      for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
+      return true;
+    }
+    return false;
   }
 
   /** Failing moves and lockdep findings of moves just computed (taken or not, they are real). */
@@ -354,11 +409,18 @@ export class Search {
     if (!this.findings.has(f.key)) this.findings.set(f.key, f);
   }
 
+  private hash(state: MachineState): void {
+    const n = encodedLength(state);
+    if (n > this.words.length) this.words = new Int32Array(Math.max(n, this.words.length * 2));
+    encodeStateInto(state, this.words);
+    fingerprint(this.words, n);
+  }
+
   /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
   private visit(parent: number, o: Outcome, depth: number): number {
     const result = o.result as StepOk;
     this.transitions++;
-    fingerprint(encodeState(result.state));
+    this.hash(result.state);
     const id = this.store.insert(parent, packMove(o.move.actor, o.move.choice));
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;

@@ -194,7 +194,7 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     d.execute(ins);
     d.settle();
   } catch (e) {
-    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span };
+    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
@@ -225,6 +225,12 @@ interface MutableFrame {
   locals: Int32Array;
   resultSlot: number;
   callSite: number;
+  /** The locals array is this draft's own copy (copy-on-write of the frame's locals). */
+  owned: boolean;
+}
+
+function draftFrame(f: Frame, owned: boolean): MutableFrame {
+  return { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned };
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
@@ -254,7 +260,7 @@ class Draft implements Exec {
     const a = base.actors[actor]!;
     this.status = a.status;
     // Frames are copied shallowly; a frame's locals are copied when written.
-    this.frames = a.frames.map((f) => ({ ...f }));
+    this.frames = a.frames.map((f) => draftFrame(f, false));
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
@@ -262,11 +268,12 @@ class Draft implements Exec {
     this.instr = instr;
   }
 
+  /** The new state. The draft is done with: its frames become the state's (never written again). */
   commit(): MachineState {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames.map((f) => ({ ...f })),
+      frames: this.frames,
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
@@ -278,12 +285,11 @@ class Draft implements Exec {
     return this.frames[this.frames.length - 1]!;
   }
 
-  private localsCopied = new WeakSet<Int32Array>();
   private setLocal(slot: number, v: number): void {
     const f = this.top;
-    if (!this.localsCopied.has(f.locals)) {
+    if (!f.owned) {
       f.locals = f.locals.slice();
-      this.localsCopied.add(f.locals);
+      f.owned = true;
     }
     f.locals[slot] = v;
   }
@@ -329,6 +335,15 @@ class Draft implements Exec {
       `RIP: ${this.frameName()} at ${siteText(this.scenario, this.site)}`,
       this.callTrace(),
     ].join('\n'));
+  }
+
+  /**
+   * checkAccess for the machine's own field reads and writes: static memory is checked without
+   * building the description, which only a failure needs.
+   */
+  private checkPlace(addr: number, write: boolean): void {
+    if (addr > 0 && addr < this.scenario.layout.heapStart) return;
+    this.checkAccess(addr, write, this.describe(addr));
   }
 
   checkAccess(addr: number, write: boolean, what: string): void {
@@ -584,7 +599,7 @@ class Draft implements Exec {
   start(): void {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
-    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1) }];
+    this.frames = [draftFrame(newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), true)];
     // A work item's pending run is consumed; an irq handler fires once.
     if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
     if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
@@ -656,10 +671,10 @@ class Draft implements Exec {
           const addr = this.placeAddr(ins.target.place);
           let nv = v;
           if (ins.assignOp !== '=') {
-            this.checkAccess(addr, false, this.describe(addr));
+            this.checkPlace(addr, false);
             nv = combine(ins.assignOp, this.read(addr), v);
           }
-          this.checkAccess(addr, true, this.describe(addr));
+          this.checkPlace(addr, true);
           this.write(addr, nv);
         }
         f.pc++;
@@ -674,7 +689,7 @@ class Draft implements Exec {
       case 'call': {
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id) });
+        this.frames.push(draftFrame(newFrame(this.scenario, ins.fn, args, ins.result, ins.id), true));
         return;
       }
       case 'ret': {
@@ -704,7 +719,7 @@ class Draft implements Exec {
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
-        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id) });
+        this.frames.push(draftFrame(newFrame(this.scenario, c.fn, c.args, -1, ins.id), true));
       }
     }
   }
@@ -719,7 +734,7 @@ class Draft implements Exec {
         return this.actor;
       case 'read': {
         const addr = this.placeAddr(e.place);
-        this.checkAccess(addr, false, this.describe(addr));
+        this.checkPlace(addr, false);
         return this.read(addr);
       }
       case 'load': {
@@ -941,34 +956,56 @@ export function leakViolation(s: CompiledScenario, state: MachineState): Violati
 
 /** Canonical words of a state, for hashing: memory, objects, and each actor's control state. */
 export function encodeState(state: MachineState): Int32Array {
+  const out = new Int32Array(encodedLength(state));
+  encodeStateInto(state, out);
+  return out;
+}
+
+/** How many words `encodeState` produces for a state. */
+export function encodedLength(state: MachineState): number {
   let n = state.mem.length + 1;
   for (const a of state.actors) {
     n += 5 + a.held.length * 2;
     for (const f of a.frames) n += 3 + f.locals.length;
   }
-  const out = new Int32Array(n);
-  out.set(state.mem, 0);
-  let i = state.mem.length;
-  out[i++] = state.actors.length;
-  for (const a of state.actors) {
+  return n;
+}
+
+/**
+ * Writes the words of `encodeState` into `out` (which must hold `encodedLength(state)` words)
+ * and returns their number: the checker hashes millions of states and reuses one buffer.
+ */
+export function encodeStateInto(state: MachineState, out: Int32Array): number {
+  const mem = state.mem;
+  const m = mem.length;
+  // Element-wise copies: TypedArray#set costs more than the loop for the short arrays here.
+  for (let j = 0; j < m; j++) out[j] = mem[j]!;
+  let i = m;
+  const actors = state.actors;
+  out[i++] = actors.length;
+  for (let k = 0; k < actors.length; k++) {
+    const a = actors[k]!;
     out[i++] = a.status;
     out[i++] = a.preemptOff;
     out[i++] = a.rcuDepth;
-    out[i++] = a.held.length;
-    for (const h of a.held) {
-      out[i++] = h.addr;
-      out[i++] = h.mode === 'read' ? 1 : 0;
+    const held = a.held;
+    out[i++] = held.length;
+    for (let h = 0; h < held.length; h++) {
+      out[i++] = held[h]!.addr;
+      out[i++] = held[h]!.mode === 'read' ? 1 : 0;
     }
-    out[i++] = a.frames.length;
-    for (const f of a.frames) {
+    const frames = a.frames;
+    out[i++] = frames.length;
+    for (let fi = 0; fi < frames.length; fi++) {
+      const f = frames[fi]!;
       out[i++] = f.code;
       out[i++] = f.pc;
       out[i++] = f.resultSlot;
-      out.set(f.locals, i);
-      i += f.locals.length;
+      const locals = f.locals;
+      for (let j = 0; j < locals.length; j++) out[i++] = locals[j]!;
     }
   }
-  return out;
+  return i;
 }
 
 /** Every move possible at a state, with its result; blocked moves are left out. */
