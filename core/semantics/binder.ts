@@ -77,6 +77,7 @@ const LOCK_PRIMITIVES: Record<LockKind, { lock: string; unlock: string }> = {
   mutex: { lock: 'mutex_lock', unlock: 'mutex_unlock' },
   spinlock: { lock: 'spin_lock', unlock: 'spin_unlock' },
   rwsem: { lock: 'down_write', unlock: 'up_write' },
+  rwlock: { lock: 'write_lock', unlock: 'write_unlock' },
   srcu: { lock: 'srcu_read_lock', unlock: 'srcu_read_unlock' },
 };
 
@@ -320,6 +321,8 @@ class Binder {
             return { k: 'kref' };
           case 'wait_queue_head':
             return { k: 'waitq' };
+          case 'rwlock_t':
+            return { k: 'lock', lock: 'rwlock', cls: -1 };
           default:
             return { k: 'lock', lock: t.name, cls: -1 };
         }
@@ -431,6 +434,10 @@ class Binder {
       description: d.description?.value ?? '', decl: d, index: this.actors.length, locals: [], words: 0,
     };
     if (!d.name.name) return;
+    if (d.actorKind === 'init' && this.actors.some((a) => a.actorKind === 'init')) {
+      this.error(d.name.span, 'a scenario has one init block', 'duplicate-declaration');
+      return;
+    }
     if (!this.declareName(d.name, sym)) return;
     if (d.actorKind === 'irq' && !d.cpu) this.error(d.name.span, `irq ${d.name.name} needs a CPU: irq ${d.name.name} on cpuN`, 'irq-needs-cpu');
     if (d.actorKind === 'work' && d.cpu) this.warn(d.cpu.span, 'a work item runs on a kworker of its own; the CPU is ignored', 'work-cpu');
@@ -445,7 +452,7 @@ class Binder {
     const used = new Set(this.actors.filter((a) => a.cpu >= 0 && a.actorKind !== 'work').map((a) => a.cpu));
     let next = 0;
     const fixed = this.actors.map((a) => {
-      if (a.cpu >= 0 && a.actorKind !== 'work') return a;
+      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init') return a;
       while (used.has(next)) next++;
       used.add(next);
       return { ...a, cpu: next };
@@ -584,6 +591,12 @@ class Binder {
         this.loopDepth++;
         this.withScope(() => this.bindStmt(s.body));
         this.loopDepth--;
+        return;
+      case 'DoWhile':
+        this.loopDepth++;
+        this.withScope(() => this.bindStmt(s.body));
+        this.loopDepth--;
+        this.bindCond(s.cond);
         return;
       case 'For':
         this.withScope(() => {
@@ -921,6 +934,7 @@ class Binder {
       case 'mutex':
       case 'spinlock':
       case 'rwsem':
+      case 'rwlock':
       case 'srcu': {
         const t = this.bindExpr(arg);
         if (t.k !== 'lock') {
@@ -929,7 +943,9 @@ class Binder {
         }
         if (kind !== 'lock' && t.lock !== kind) {
           const fix = equivalentPrimitive(b.name, t.lock);
-          this.error(arg.span, `${b.name} expects ${article(kind)} ${kind}, but ${exprText(this.text, inner)} is ${article(t.lock)} ${t.lock}${fix ? ` (use ${fix})` : ''}`, 'wrong-lock-kind');
+          const want = kind === 'rwlock' ? 'rwlock_t' : kind;
+          const have = t.lock === 'rwlock' ? 'rwlock_t' : t.lock;
+          this.error(arg.span, `${b.name} expects ${article(want)} ${want}, but ${exprText(this.text, inner)} is ${article(have)} ${have}${fix ? ` (use ${fix})` : ''}`, 'wrong-lock-kind');
         }
         this.nameClass(t.cls, inner);
         return t.cls;
@@ -1073,6 +1089,7 @@ function equivalentPrimitive(name: string, kind: LockKind): string | undefined {
   const releasing = /unlock|up_/.test(name);
   const reading = /read/.test(name);
   if (kind === 'rwsem') return releasing ? (reading ? 'up_read' : 'up_write') : reading ? 'down_read' : 'down_write';
+  if (kind === 'rwlock') return releasing ? (reading ? 'read_unlock' : 'write_unlock') : reading ? 'read_lock' : 'write_lock';
   const p = LOCK_PRIMITIVES[kind];
   return releasing ? p.unlock : p.lock;
 }

@@ -188,6 +188,34 @@ const CASES: Case[] = [
       vcpu v on cpu1 { local_irq_disable(); await(stop); local_irq_enable(); }
       thread releaser on cpu0 { stop = true; kick_all_cpus_sync(); }`,
   },
+  {
+    name: 'state set up by init, freed under a per-vCPU mutex the user does not take',
+    kinds: ['use_after_free'],
+    buggy: `struct xive_vcpu { int valid; } struct kvm_vcpu { mutex mutex; struct xive_vcpu *xive_vcpu; } struct kvm_vcpu vcpu[1];
+      init { vcpu[0].xive_vcpu = kzalloc(struct xive_vcpu); }
+      thread release { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; vcpu[0].xive_vcpu = NULL; mutex_unlock(&vcpu[0].mutex); kfree(x); }
+      vcpu v0 { struct xive_vcpu *x = vcpu[0].xive_vcpu; if (x != NULL) { x->valid = 1; } }`,
+    fixed: `struct xive_vcpu { int valid; } struct kvm_vcpu { mutex mutex; struct xive_vcpu *xive_vcpu; } struct kvm_vcpu vcpu[1];
+      init { vcpu[0].xive_vcpu = kzalloc(struct xive_vcpu); }
+      thread release { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; vcpu[0].xive_vcpu = NULL; mutex_unlock(&vcpu[0].mutex); kfree(x); }
+      vcpu v0 { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; if (x != NULL) { x->valid = 1; } mutex_unlock(&vcpu[0].mutex); }`,
+  },
+  {
+    name: 'sleeping under an rwlock_t read hold',
+    kinds: ['sleep_in_atomic'],
+    buggy: 'rwlock_t l; mutex m; thread t { read_lock(&l); mutex_lock(&m); mutex_unlock(&m); read_unlock(&l); }',
+    fixed: 'rwlock_t l; mutex m; thread t { mutex_lock(&m); read_lock(&l); read_unlock(&l); mutex_unlock(&m); }',
+  },
+  {
+    name: 'rwlock_t read in an irq handler, written with interrupts on',
+    kinds: ['irq_lock_inversion', 'deadlock'],
+    buggy: `rwlock_t l; int n;
+      thread t on cpu0 { write_lock(&l); n = 1; write_unlock(&l); }
+      irq tick on cpu0 { read_lock(&l); int v = n; read_unlock(&l); }`,
+    fixed: `rwlock_t l; int n;
+      thread t on cpu0 { write_lock_irqsave(&l, 0); n = 1; write_unlock_irqrestore(&l, 0); }
+      irq tick on cpu0 { read_lock(&l); int v = n; read_unlock(&l); }`,
+  },
 ];
 
 for (const c of CASES) {
