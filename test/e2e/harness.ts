@@ -68,6 +68,8 @@ export function workspaceFile(...segments: string[]): vscode.Uri {
  * the next ones still run when they can, so one run shows every broken stage.
  */
 export async function runStages(stages: readonly Stage[]): Promise<void> {
+  // The chat panel would take a third of every screenshot.
+  await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
   const failed: string[] = [];
   for (const stage of stages) {
     const started = Date.now();
