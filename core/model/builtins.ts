@@ -21,6 +21,8 @@ export type BuiltinFamily =
 
 /** What an argument must be. Lock kinds and the other shared types take a place (`&x`). */
 export type ParamKind =
+  /** Any lock kind. */
+  | 'lock'
   | 'mutex'
   | 'spinlock'
   | 'rwsem'
@@ -606,7 +608,7 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
   {
-    name: 'lockdep_assert_held', family: 'checks', params: [lock('lock', 'mutex')], returns: 'void',
+    name: 'lockdep_assert_held', family: 'checks', params: [lock('lock', 'lock')], returns: 'void',
     kernel: 'Warns (with lockdep) unless the current task holds the lock.',
     model: 'An assertion violation unless this actor holds the lock. Accepts any lock kind.',
     run(x, [l]) {
@@ -1229,6 +1231,8 @@ export function signatureOf(b: Builtin): string {
 
 export function paramTypeText(kind: ParamKind): string {
   switch (kind) {
+    case 'lock':
+      return 'lock *';
     case 'mutex':
     case 'spinlock':
     case 'rwsem':

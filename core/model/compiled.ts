@@ -18,6 +18,8 @@ export type Place =
 export type BExpr =
   | { readonly k: 'const'; readonly v: number }
   | { readonly k: 'local'; readonly slot: number }
+  /** The actor running the code (`current`). */
+  | { readonly k: 'current' }
   /** Reads a scalar word of shared memory (a plain access). */
   | { readonly k: 'read'; readonly place: Place }
   /** The address of a place: the value of a struct, lock or list expression. */
@@ -104,6 +106,8 @@ export interface CompiledScenario {
   /** Which code each instruction belongs to, by instruction id. */
   readonly instrCode: readonly number[];
   readonly layout: Layout;
+  /** Initial values of static words (initialised globals, empty static list heads). */
+  readonly staticInit: readonly (readonly [number, number])[];
   /** Static words holding pointers or list links: the roots for leak detection. */
   readonly staticPointerWords: readonly number[];
   /** Per struct index: field offsets holding pointers or list links. */

@@ -1,0 +1,138 @@
+// The `lockstep` command: `run` one interleaving of a scenario (more commands are added
+// by the checker). Exit codes: 0 clean, 1 violation, 2 usage or input error.
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, loadScenario, type LoadedScenario } from '../core';
+import { runOnce } from '../core/explore/run';
+import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
+import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
+
+export const EXIT = { ok: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
+
+export class UsageError extends Error {}
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const stdio: Io = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+};
+
+const USAGE = `usage: lockstep <command> [options]
+
+commands:
+  run FILE [--schedule round-robin|random] [--seed N] [--replay TRACE.json] [--max-steps N]
+        run one interleaving and print it step by step
+
+exit status: 0 clean, 1 violation found, 2 usage or input error`;
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return cmdRun(rest, io);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`lockstep: ${e.message}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (e instanceof Error && 'code' in e && typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`lockstep: ${e.message}\n${USAGE}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}
+
+/** Reads and loads a scenario file, printing `file:line:col: error: …` for each problem. */
+export function loadFile(file: string, io: Io): LoadedScenario | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    io.err(`${file}: error: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    return undefined;
+  }
+  const loaded = loadScenario(file, text);
+  for (const d of loaded.diagnostics) io.err(formatDiagnostic(file, loaded.lines, d));
+  return loaded.compiled ? loaded : undefined;
+}
+
+function cmdRun(args: readonly string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      schedule: { type: 'string', default: 'round-robin' },
+      seed: { type: 'string', default: '1' },
+      replay: { type: 'string' },
+      'max-steps': { type: 'string', default: '100000' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one scenario file');
+  const file = positionals[0]!;
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, not '${values.seed}'`);
+  const maxSteps = Number(values['max-steps']);
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new UsageError('--max-steps must be a positive integer');
+  const loaded = loadFile(file, io);
+  if (!loaded?.compiled) return EXIT.usage;
+  const s = loaded.compiled;
+  let scheduler: Scheduler;
+  if (values.replay) {
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(values.replay, 'utf8'));
+      scheduler = replayScheduler(scheduleFromTrace(s, data));
+    } catch (e) {
+      io.err(`${values.replay}: error: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+  } else if (values.schedule === 'round-robin') {
+    scheduler = roundRobin();
+  } else if (values.schedule === 'random') {
+    scheduler = randomScheduler(seed);
+  } else {
+    throw new UsageError(`unknown schedule '${values.schedule}' (round-robin or random)`);
+  }
+  const r = runOnce(s, scheduler, { maxSteps });
+  io.out(`${s.title || file}: ${scheduler.name}`);
+  r.steps.forEach((t, i) => io.out(`${String(i + 1).padStart(4)}  ${t.actorName.padEnd(12)} ${file}:${t.line}  ${t.text}`));
+  if (r.violation) {
+    io.out('');
+    io.out(r.violation.report);
+    io.out('');
+    const deadlock = r.violation.kind === 'deadlock' && r.blocked;
+    io.out(columnDiagram(s, r.steps, deadlock
+      ? { blocked: r.blocked!, footer: '*** DEADLOCK ***' }
+      : { failure: `<- ${r.violation.kind.replace(/_/g, '-')}` }));
+    io.out('');
+    const p = loaded.lines.position(r.violation.span.start);
+    io.out(`${file}:${p.line + 1}:${p.character + 1}: ${r.violation.kind}: ${r.violation.message}`);
+    return EXIT.violation;
+  }
+  if (r.end === 'max-steps') {
+    io.out(`stopped after ${maxSteps} steps (--max-steps) without finishing`);
+    return EXIT.inconclusive;
+  }
+  if (r.end === 'replay-ended') {
+    io.out(`the replayed trace ended (or its next move is not possible here) after ${r.steps.length} steps`);
+    return EXIT.ok;
+  }
+  io.out(`finished after ${r.steps.length} steps: no violation`);
+  return EXIT.ok;
+}

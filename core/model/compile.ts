@@ -1,0 +1,508 @@
+// Lowers a bound scenario to instructions: per fn and per actor a flat list with jumps,
+// names resolved to addresses and local slots, user-fn calls inside expressions hoisted
+// into temporaries. Each instruction is marked visible when it touches shared state
+// (or can fail), so that local computation folds into the next step.
+
+import type * as A from '../syntax/ast';
+import type { Binding, CallInfo } from '../semantics/binder';
+import { isScalar, sizeOf, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import type { ParamKind } from './builtins';
+import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
+
+export function compile(file: string, text: string, program: A.Program, b: Binding): CompiledScenario {
+  const instrs: Instr[] = [];
+  const instrCode: number[] = [];
+  const codes: Code[] = [];
+  const owners: (FnSymbol | ActorSymbol)[] = [...b.fns, ...b.actors];
+  owners.forEach((owner, index) => {
+    const body = owner.decl.body;
+    const c = new CodeBuilder(b, text, owner);
+    c.block(body);
+    if (owner.kind === 'fn') c.emit({ op: 'ret', span: { start: body.span.end - 1, end: body.span.end } });
+    for (const ins of c.instrs) {
+      ins.id = instrs.length;
+      instrs.push(ins);
+      instrCode.push(index);
+    }
+    codes.push({
+      name: owner.name,
+      kind: owner.kind,
+      index: owner.index,
+      instrs: c.instrs,
+      nlocals: c.nlocals,
+      localNames: c.localNames,
+      nparams: owner.kind === 'fn' ? owner.params.length : 0,
+      span: owner.decl.span,
+    });
+  });
+  const detectRaces = b.configs.has('KCSAN') || (b.expect?.kinds.includes('data_race') ?? false);
+  return {
+    file,
+    text,
+    program,
+    title: b.title,
+    structs: b.structs,
+    globals: b.globals,
+    fns: b.fns,
+    actors: b.actors,
+    lockClasses: b.lockClasses,
+    codes,
+    instrs,
+    instrCode,
+    layout: {
+      staticSize: b.layout.heapStart,
+      actorWords: b.layout.actorWords,
+      rcuWord: b.layout.rcuWord,
+      fdTable: b.layout.fdTable,
+      heapStart: b.layout.heapStart,
+    },
+    staticInit: b.staticInit,
+    staticPointerWords: b.staticPointerWords,
+    structPointerOffsets: b.structPointerOffsets,
+    ...(b.expect ? { expect: b.expect } : {}),
+    configs: b.configs,
+    requestNames: b.requestNames,
+    detectRaces,
+  };
+}
+
+type Emit = Instr extends infer I ? (I extends Instr ? Omit<I, 'id' | 'visible'> : never) : never;
+
+class CodeBuilder {
+  readonly instrs: Instr[] = [];
+  nlocals: number;
+  readonly localNames: string[];
+  private readonly loops: { breaks: Instr[]; continues: Instr[] }[] = [];
+
+  constructor(private readonly b: Binding, private readonly text: string, private readonly owner: FnSymbol | ActorSymbol) {
+    this.nlocals = owner.locals.length;
+    this.localNames = owner.locals.map((l) => l.name);
+  }
+
+  emit(i: Emit): Instr {
+    const ins = { ...i, id: -1, visible: true } as Instr;
+    ins.visible = instrVisible(ins);
+    this.instrs.push(ins);
+    return ins;
+  }
+
+  private temp(name: string): number {
+    this.localNames.push(name);
+    return this.nlocals++;
+  }
+
+  private type(e: A.Expr): Ty {
+    return this.b.exprTypes.get(e) ?? { k: 'any' };
+  }
+
+  // ---------- statements ----------
+
+  block(s: A.BlockStmt): void {
+    for (const st of s.body) this.stmt(st);
+  }
+
+  stmt(s: A.Stmt): void {
+    switch (s.kind) {
+      case 'Block':
+        this.block(s);
+        return;
+      case 'VarDecl': {
+        const local = this.b.localDecls.get(s);
+        if (!local) return;
+        if (s.init && s.init.kind === 'Call' && this.b.calls.get(s.init)?.fn) {
+          this.callStmt(s.init, local.slot, s.span);
+        } else {
+          const pre: Instr[] = [];
+          const e = s.init ? this.value(s.init, pre) : { k: 'const' as const, v: 0 };
+          this.flush(pre);
+          this.emit({ op: 'assign', span: s.span, target: { k: 'local', slot: local.slot }, e, assignOp: '=' });
+        }
+        return;
+      }
+      case 'Assign': {
+        const pre: Instr[] = [];
+        const target = this.target(s.target, pre);
+        if (s.op === '=' && s.value?.kind === 'Call' && this.b.calls.get(s.value)?.fn && target.k === 'local') {
+          this.flush(pre);
+          this.callStmt(s.value, target.slot, s.span);
+          return;
+        }
+        const e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
+        const op = s.op === '++' ? '+=' : s.op === '--' ? '-=' : s.op;
+        this.flush(pre);
+        this.emit({ op: 'assign', span: s.span, target, e, assignOp: op });
+        return;
+      }
+      case 'ExprStmt': {
+        const e = s.expr;
+        if (e.kind === 'Call') {
+          const info = this.b.calls.get(e);
+          if (info?.fn) {
+            this.callStmt(e, -1, s.span);
+            return;
+          }
+          if (info?.builtin?.special === 'await') {
+            const cond = e.args[e.args.length - 1];
+            const pre: Instr[] = [];
+            const c = cond ? this.value(cond, pre) : { k: 'const' as const, v: 1 };
+            this.flush(pre);
+            this.emit({ op: 'await', span: s.span, cond: c, text: cond ? this.text.slice(cond.span.start, cond.span.end) : 'true' });
+            return;
+          }
+        }
+        const pre: Instr[] = [];
+        const v = this.value(e, pre);
+        this.flush(pre);
+        this.emit({ op: 'eval', span: s.span, e: v });
+        return;
+      }
+      case 'If': {
+        const pre: Instr[] = [];
+        const cond = this.value(s.cond, pre);
+        this.flush(pre);
+        const br = this.emit({ op: 'branch', span: s.cond.span, cond, target: -1 });
+        this.stmt(s.then);
+        if (s.else) {
+          const j = this.emit({ op: 'jump', span: s.span, target: -1 });
+          setTarget(br, this.instrs.length);
+          this.stmt(s.else);
+          setTarget(j, this.instrs.length);
+        } else {
+          setTarget(br, this.instrs.length);
+        }
+        return;
+      }
+      case 'While': {
+        const top = this.instrs.length;
+        const pre: Instr[] = [];
+        const cond = this.value(s.cond, pre);
+        this.flush(pre);
+        const br = this.emit({ op: 'branch', span: s.cond.span, cond, target: -1 });
+        this.loop(() => this.stmt(s.body), top, () => {
+          this.emit({ op: 'jump', span: s.span, target: top });
+          setTarget(br, this.instrs.length);
+        });
+        return;
+      }
+      case 'For': {
+        if (s.init) this.stmt(s.init);
+        const top = this.instrs.length;
+        let br: Instr | undefined;
+        if (s.cond) {
+          const pre: Instr[] = [];
+          const cond = this.value(s.cond, pre);
+          this.flush(pre);
+          br = this.emit({ op: 'branch', span: s.cond.span, cond, target: -1 });
+        }
+        const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+        this.loops.push(loop);
+        this.stmt(s.body);
+        this.loops.pop();
+        const cont = this.instrs.length;
+        if (s.step) this.stmt(s.step);
+        this.emit({ op: 'jump', span: s.span, target: top });
+        const end = this.instrs.length;
+        if (br) setTarget(br, end);
+        for (const i of loop.breaks) setTarget(i, end);
+        for (const i of loop.continues) setTarget(i, cont);
+        return;
+      }
+      case 'Return': {
+        const pre: Instr[] = [];
+        const e = s.value ? this.value(s.value, pre) : undefined;
+        this.flush(pre);
+        this.emit({ op: 'ret', span: s.span, ...(e ? { e } : {}) });
+        return;
+      }
+      case 'Break': {
+        const j = this.emit({ op: 'jump', span: s.span, target: -1 });
+        this.loops[this.loops.length - 1]?.breaks.push(j);
+        return;
+      }
+      case 'Continue': {
+        const j = this.emit({ op: 'jump', span: s.span, target: -1 });
+        this.loops[this.loops.length - 1]?.continues.push(j);
+        return;
+      }
+      case 'Choose': {
+        const ch = this.emit({ op: 'choose', span: { start: s.span.start, end: s.span.start + 6 }, targets: [] });
+        const ends: Instr[] = [];
+        for (const br of s.branches) {
+          (ch as { targets: number[] }).targets.push(this.instrs.length);
+          this.block(br);
+          ends.push(this.emit({ op: 'jump', span: br.span, target: -1 }));
+        }
+        for (const j of ends) setTarget(j, this.instrs.length);
+        return;
+      }
+      case 'ListForEach':
+        this.listForEach(s);
+        return;
+      case 'ErrorStmt':
+        return;
+    }
+  }
+
+  private loop(body: () => void, continueTarget: number, close: () => void): void {
+    const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+    this.loops.push(loop);
+    body();
+    this.loops.pop();
+    close();
+    const end = this.instrs.length;
+    for (const i of loop.breaks) setTarget(i, end);
+    for (const i of loop.continues) setTarget(i, continueTarget);
+  }
+
+  private listForEach(s: A.ListForEachStmt): void {
+    const pos = this.b.localDecls.get(s) ?? this.findLocal(s.pos);
+    const member = this.b.nameSyms.get(s.member);
+    if (!pos || !member || member.kind !== 'field') return;
+    const off = member.offset;
+    const head = this.temp(`${pos.name}$head`);
+    const pre: Instr[] = [];
+    const headAddr = this.addr(s.head, pre);
+    this.flush(pre);
+    this.emit({ op: 'assign', span: s.head.span, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
+    const first: BExpr = { k: 'binary', op: '-', l: { k: 'load', addr: { k: 'local', slot: head }, what: 'head->next' }, r: { k: 'const', v: off } };
+    this.emit({ op: 'assign', span: s.span, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
+    const top = this.instrs.length;
+    const cond: BExpr = {
+      k: 'binary', op: '!=',
+      l: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } },
+      r: { k: 'local', slot: head },
+    };
+    const br = this.emit({ op: 'branch', span: s.span, cond, target: -1 });
+    const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+    this.loops.push(loop);
+    this.stmt(s.body);
+    this.loops.pop();
+    const cont = this.instrs.length;
+    const next: BExpr = {
+      k: 'binary', op: '-',
+      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
+      r: { k: 'const', v: off },
+    };
+    this.emit({ op: 'assign', span: s.span, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
+    this.emit({ op: 'jump', span: s.span, target: top });
+    const end = this.instrs.length;
+    setTarget(br, end);
+    for (const i of loop.breaks) setTarget(i, end);
+    for (const i of loop.continues) setTarget(i, cont);
+  }
+
+  private findLocal(id: A.Identifier) {
+    const sym = this.b.nameSyms.get(id);
+    return sym?.kind === 'local' ? sym : undefined;
+  }
+
+  private callStmt(e: A.CallExpr, result: number, span: A.Span): void {
+    const info = this.b.calls.get(e);
+    if (!info?.fn) return;
+    const pre: Instr[] = [];
+    const args = e.args.map((a) => this.value(a, pre));
+    this.flush(pre);
+    this.emit({ op: 'call', span, fn: info.fn.index, args, result });
+  }
+
+  private flush(pre: Instr[]): void {
+    for (const i of pre) this.instrs.push(i);
+    pre.length = 0;
+  }
+
+  // ---------- expressions ----------
+
+  private target(e: A.Expr, pre: Instr[]): Target {
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    if (inner.kind === 'Name') {
+      const sym = this.b.nameSyms.get(inner.id);
+      if (sym?.kind === 'local') return { k: 'local', slot: sym.slot };
+    }
+    return { k: 'mem', place: this.place(inner, pre) };
+  }
+
+  /** The place an lvalue expression denotes in shared memory. */
+  private place(e: A.Expr, pre: Instr[]): Place {
+    switch (e.kind) {
+      case 'AddressOf':
+        return this.place(e.operand, pre);
+      case 'Name': {
+        const sym = this.b.nameSyms.get(e.id);
+        if (sym?.kind === 'global') return { k: 'static', addr: sym.address };
+        // A local pointer used where an object is meant (`*p`, `&p` of a struct pointer).
+        return { k: 'deref', ptr: this.value(e, pre) };
+      }
+      case 'Member': {
+        const ot = this.type(e.object);
+        const f = this.b.nameSyms.get(e.field);
+        const offset = f?.kind === 'field' ? f.offset : 0;
+        const of: Place = ot.k === 'ptr' ? { k: 'deref', ptr: this.value(e.object, pre) } : this.place(e.object, pre);
+        return { k: 'field', of, offset };
+      }
+      case 'Index': {
+        const ot = this.type(e.object);
+        const of = this.place(e.object, pre);
+        const stride = ot.k === 'array' ? sizeOf(ot.of) : 1;
+        const length = ot.k === 'array' ? ot.n : 1;
+        return { k: 'index', of, index: this.value(e.index, pre), stride, length };
+      }
+      default:
+        return { k: 'deref', ptr: this.value(e, pre) };
+    }
+  }
+
+  /** The address of a place, as a value (locks, lists and structs are passed this way). */
+  private addr(e: A.Expr, pre: Instr[]): BExpr {
+    return { k: 'addr', place: this.place(e, pre) };
+  }
+
+  value(e: A.Expr, pre: Instr[]): BExpr {
+    switch (e.kind) {
+      case 'Number':
+        return { k: 'const', v: e.value | 0 };
+      case 'Bool':
+        return { k: 'const', v: e.value ? 1 : 0 };
+      case 'Null':
+      case 'String':
+      case 'ErrorExpr':
+      case 'TypeArg':
+        return { k: 'const', v: 0 };
+      case 'Name': {
+        const sym = this.b.nameSyms.get(e.id);
+        if (!sym) {
+          if (e.id.name === 'current') return { k: 'current' };
+          const req = this.b.requestNames.indexOf(e.id.name);
+          return { k: 'const', v: Math.max(0, req) };
+        }
+        switch (sym.kind) {
+          case 'local':
+            return { k: 'local', slot: sym.slot };
+          case 'global':
+            return isScalar(sym.type) ? { k: 'read', place: { k: 'static', addr: sym.address } } : { k: 'addr', place: { k: 'static', addr: sym.address } };
+          case 'actor':
+            return { k: 'const', v: sym.index };
+          case 'fn':
+            return { k: 'const', v: sym.index };
+          case 'const':
+            return { k: 'const', v: sym.value };
+          default:
+            return { k: 'const', v: 0 };
+        }
+      }
+      case 'AddressOf': {
+        const t = this.type(e.operand);
+        if (e.operand.kind === 'Name' && this.b.nameSyms.get(e.operand.id)?.kind === 'local') return this.value(e.operand, pre);
+        if (isScalar(t) && t.k === 'ptr') return this.value(e.operand, pre);
+        return this.addr(e.operand, pre);
+      }
+      case 'Member':
+      case 'Index': {
+        const t = this.type(e);
+        const place = this.place(e, pre);
+        return isScalar(t) ? { k: 'read', place } : { k: 'addr', place };
+      }
+      case 'Unary':
+        return { k: 'unary', op: e.op, e: this.value(e.operand, pre) };
+      case 'Binary':
+        return { k: 'binary', op: e.op, l: this.value(e.left, pre), r: this.value(e.right, pre) };
+      case 'Call': {
+        const info = this.b.calls.get(e);
+        if (!info) return { k: 'const', v: 0 };
+        if (info.fn) {
+          // A user fn inside an expression: call it first, into a temporary.
+          const slot = this.temp(`${info.fn.name}$result`);
+          const args = e.args.map((a) => this.value(a, pre));
+          const call = { op: 'call', span: e.span, fn: info.fn.index, args, result: slot, id: -1, visible: true } as Instr;
+          call.visible = instrVisible(call);
+          pre.push(call);
+          return { k: 'local', slot };
+        }
+        return this.builtinCall(e, info, pre);
+      }
+    }
+  }
+
+  private builtinCall(e: A.CallExpr, info: CallInfo, pre: Instr[]): BExpr {
+    const b = info.builtin!;
+    const args = e.args.map((a, i) => this.arg(b.params[i]?.kind, a, pre));
+    return { k: 'builtin', b, args, statics: info.statics, span: e.span };
+  }
+
+  private arg(kind: ParamKind | undefined, a: A.Expr, pre: Instr[]): BExpr {
+    switch (kind) {
+      case 'lock':
+      case 'mutex':
+      case 'spinlock':
+      case 'rwsem':
+      case 'srcu':
+      case 'list_head':
+      case 'atomic':
+      case 'kref':
+      case 'waitq':
+      case 'place':
+        return this.addr(a, pre);
+      case 'type':
+        return { k: 'const', v: 0 };
+      default:
+        return this.value(a, pre);
+    }
+  }
+}
+
+function setTarget(i: Instr, target: number): void {
+  if (i.op === 'branch' || i.op === 'jump') i.target = target;
+}
+
+/** Touches shared state, or can fail (a dereference, an index): a scheduling point. */
+export function exprVisible(e: BExpr): boolean {
+  switch (e.k) {
+    case 'const':
+    case 'local':
+    case 'current':
+      return false;
+    case 'read':
+    case 'load':
+      return true;
+    case 'addr':
+      return placeVisible(e.place);
+    case 'unary':
+      return exprVisible(e.e);
+    case 'binary':
+      return e.op === '/' || e.op === '%' || exprVisible(e.l) || exprVisible(e.r);
+    case 'builtin':
+      return !e.b.pure || e.args.some(exprVisible);
+  }
+}
+
+function placeVisible(p: Place): boolean {
+  switch (p.k) {
+    case 'static':
+      return false;
+    case 'deref':
+      return true;
+    case 'field':
+      return placeVisible(p.of);
+    case 'index':
+      return true;
+  }
+}
+
+export function instrVisible(i: Instr): boolean {
+  switch (i.op) {
+    case 'eval':
+      return exprVisible(i.e);
+    case 'assign':
+      return i.target.k === 'mem' || exprVisible(i.e);
+    case 'branch':
+      return exprVisible(i.cond);
+    case 'jump':
+      return false;
+    case 'call':
+      return i.args.some(exprVisible);
+    case 'ret':
+      return i.e ? exprVisible(i.e) : false;
+    case 'choose':
+    case 'await':
+      return true;
+  }
+}

@@ -1,0 +1,987 @@
+// The machine: a pure, deterministic step function over immutable states. `step(s, state,
+// move)` runs one visible instruction of one actor (then the local instructions after it)
+// and returns the new state with the events it caused, or why the actor is blocked, or
+// the violation it hit. The checker, `lockstep run` and the debugger all drive this.
+
+import type { Span } from '../syntax/ast';
+import { ACTOR_WORD, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
+import {
+  actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
+  type BExpr, type CompiledScenario, type Instr, type Place,
+} from './compiled';
+import { describeAddress, describeObject, objectContaining, siteText } from './describe';
+import type { Exec } from './exec';
+import {
+  ActorStatus,
+  type ActorState, type Frame, type HeldLock, type LockMode, type MachineState, type ModelEvent, type Move,
+  type Related, type StepResult, type Violation, type ViolationKind, type WaitInfo,
+} from './types';
+
+/** Local instructions one step may run after its visible one before it counts as a livelock. */
+export const LOCAL_STEP_BUDGET = 100_000;
+
+class Blocked {
+  constructor(readonly wait: WaitInfo) {}
+}
+class Failed {
+  constructor(readonly violation: Violation) {}
+}
+
+// ---------- initial state ----------
+
+export function initialState(s: CompiledScenario): MachineState {
+  const mem = new Int32Array(s.layout.heapStart);
+  for (const [addr, v] of s.staticInit) mem[addr] = v;
+  const actors: ActorState[] = s.actors.map((a) => {
+    const running = a.actorKind === 'thread' || a.actorKind === 'vcpu';
+    return {
+      status: running ? ActorStatus.Running : ActorStatus.Idle,
+      frames: running ? [newFrame(s, actorCode(s, a.index), [], -1, -1)] : [],
+      held: [],
+      preemptOff: 0,
+      rcuDepth: 0,
+    };
+  });
+  let state: MachineState = { mem, objects: [], actors };
+  // Each actor starts at its first visible instruction.
+  for (let i = 0; i < actors.length; i++) {
+    if (actors[i]!.status !== ActorStatus.Running) continue;
+    const d = new Draft(s, state, i, 0, { start: 0, end: 0 }, -1);
+    d.settle();
+    state = d.commit();
+  }
+  return state;
+}
+
+function newFrame(s: CompiledScenario, code: number, args: readonly number[], resultSlot: number, callSite: number): Frame {
+  const c = s.codes[code]!;
+  const locals = new Int32Array(Math.max(c.nlocals, 1));
+  args.forEach((v, i) => {
+    if (i < c.nparams) locals[i] = v;
+  });
+  return { code, pc: 0, locals, resultSlot, callSite };
+}
+
+// ---------- scheduling queries ----------
+
+/** Whether the actor may be scheduled now (ignoring blocking on locks and conditions). */
+export function schedulable(s: CompiledScenario, state: MachineState, actor: number): boolean {
+  const a = state.actors[actor]!;
+  const sym = s.actors[actor]!;
+  if (a.status === ActorStatus.Done) return false;
+  if (a.status === ActorStatus.Idle) {
+    if (sym.actorKind === 'work') return state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
+    if (sym.actorKind === 'irq') return irqMayFire(s, state, actor);
+    return false;
+  }
+  return cpuFreeFor(s, state, actor) === -1;
+}
+
+/** An irq handler fires once, unless a task on its CPU has interrupts off or another handler runs there. */
+function irqMayFire(s: CompiledScenario, state: MachineState, actor: number): boolean {
+  const sym = s.actors[actor]!;
+  if (state.mem[sym.words + ACTOR_WORD.workPending] !== 0) return false; // already fired
+  for (let i = 0; i < s.actors.length; i++) {
+    if (i === actor) continue;
+    const o = s.actors[i]!;
+    if (o.cpu !== sym.cpu) continue;
+    const st = state.actors[i]!;
+    if (st.status !== ActorStatus.Running) continue;
+    if (o.actorKind === 'irq') return false;
+    if (state.mem[o.words + ACTOR_WORD.irqOff]! > 0) return false;
+  }
+  return true;
+}
+
+/**
+ * -1 when the actor's CPU is free for it; otherwise the actor occupying it: an irq handler
+ * running there, or a task there that cannot be preempted (spinlock held, preemption or
+ * interrupts off).
+ */
+export function cpuFreeFor(s: CompiledScenario, state: MachineState, actor: number): number {
+  const sym = s.actors[actor]!;
+  if (sym.actorKind === 'work') return -1;
+  for (let i = 0; i < s.actors.length; i++) {
+    if (i === actor) continue;
+    const o = s.actors[i]!;
+    if (o.cpu !== sym.cpu || o.actorKind === 'work') continue;
+    const st = state.actors[i]!;
+    if (st.status !== ActorStatus.Running) continue;
+    if (o.actorKind === 'irq' && sym.actorKind !== 'irq') return i;
+    if (sym.actorKind !== 'irq' && o.actorKind !== 'irq' && pinned(s, state, i)) return i;
+  }
+  return -1;
+}
+
+function pinned(s: CompiledScenario, state: MachineState, actor: number): boolean {
+  const a = state.actors[actor]!;
+  if (a.preemptOff > 0) return true;
+  if (state.mem[s.actors[actor]!.words + ACTOR_WORD.irqOff]! > 0) return true;
+  return a.held.some((h) => s.lockClasses[h.cls]?.lock === 'spinlock');
+}
+
+/** How many nondeterministic outcomes the actor's next step has (1 for most steps). */
+export function choiceCount(s: CompiledScenario, state: MachineState, actor: number): number {
+  const a = state.actors[actor]!;
+  if (a.status !== ActorStatus.Running) return 1;
+  const f = a.frames[a.frames.length - 1];
+  if (!f) return 1;
+  const ins = s.codes[f.code]!.instrs[f.pc];
+  if (!ins) return 1;
+  if (ins.op === 'choose') return ins.targets.length;
+  const e = ins.op === 'eval' || ins.op === 'assign' ? ins.e : undefined;
+  if (e?.k === 'builtin' && e.b.choices) {
+    const d = new Draft(s, state, actor, 0, ins.span, ins.id);
+    try {
+      const args = e.args.map((x) => d.eval(x));
+      return Math.max(1, e.b.choices(d, args));
+    } catch {
+      return 1;
+    }
+  }
+  return 1;
+}
+
+/** Every actor has finished: threads and vCPUs done, no handler or work item running or pending. */
+export function isFinished(s: CompiledScenario, state: MachineState): boolean {
+  for (let i = 0; i < s.actors.length; i++) {
+    const a = state.actors[i]!;
+    const k = s.actors[i]!.actorKind;
+    if (a.status === ActorStatus.Running) return false;
+    if ((k === 'thread' || k === 'vcpu') && a.status !== ActorStatus.Done) return false;
+    if (k === 'work' && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
+  }
+  return true;
+}
+
+/** The instruction an actor executes next, if it is running. */
+export function nextInstr(s: CompiledScenario, state: MachineState, actor: number): Instr | undefined {
+  const a = state.actors[actor];
+  const f = a?.frames[a.frames.length - 1];
+  if (!f) return undefined;
+  return s.codes[f.code]!.instrs[f.pc];
+}
+
+/** The call stack of an actor, innermost first: code name and the span it is at. */
+export function stackOf(s: CompiledScenario, state: MachineState, actor: number): { name: string; span: Span; code: number }[] {
+  const a = state.actors[actor]!;
+  const out: { name: string; span: Span; code: number }[] = [];
+  for (let i = a.frames.length - 1; i >= 0; i--) {
+    const f = a.frames[i]!;
+    const c = s.codes[f.code]!;
+    const ins = c.instrs[f.pc];
+    const span = ins ? ins.span : { start: c.span.end - 1, end: c.span.end };
+    out.push({ name: c.name, span, code: f.code });
+  }
+  return out;
+}
+
+// ---------- the step ----------
+
+export function step(s: CompiledScenario, state: MachineState, move: Move): StepResult {
+  const { actor, choice } = move;
+  const a = state.actors[actor];
+  const sym = s.actors[actor];
+  if (!a || !sym) return { status: 'blocked', wait: { kind: 'done' }, span: { start: 0, end: 0 } };
+  if (a.status === ActorStatus.Done) return { status: 'blocked', wait: { kind: 'done' }, span: sym.decl.name.span };
+  if (a.status === ActorStatus.Idle) return startActor(s, state, actor);
+  const occupant = cpuFreeFor(s, state, actor);
+  const f = a.frames[a.frames.length - 1]!;
+  const ins = s.codes[f.code]!.instrs[f.pc]!;
+  if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
+  const d = new Draft(s, state, actor, choice, ins.span, ins.id);
+  try {
+    d.execute(ins);
+    d.settle();
+  } catch (e) {
+    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span };
+    if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
+    throw e;
+  }
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+}
+
+function startActor(s: CompiledScenario, state: MachineState, actor: number): StepResult {
+  const sym = s.actors[actor]!;
+  const span = sym.decl.name.span;
+  if (!schedulable(s, state, actor)) {
+    return { status: 'blocked', wait: { kind: 'idle' }, span };
+  }
+  const d = new Draft(s, state, actor, 0, span, -1);
+  try {
+    d.start();
+    d.settle();
+  } catch (e) {
+    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span };
+    if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
+    throw e;
+  }
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span };
+}
+
+interface MutableFrame {
+  code: number;
+  pc: number;
+  locals: Int32Array;
+  resultSlot: number;
+  callSite: number;
+}
+
+/** A step in progress: copy-on-write over the state, implementing what builtins may do. */
+class Draft implements Exec {
+  readonly actorSym: ActorSymbol;
+  readonly events: ModelEvent[] = [];
+  readonly accesses: number[] = [];
+  readonly plain: number[] = [];
+  private mem: Int32Array;
+  private memCopied = false;
+  private objects: readonly number[];
+  private actors: ActorState[] | undefined;
+  private status: ActorStatus;
+  private frames: MutableFrame[];
+  private heldLocks: HeldLock[];
+  private heldCopied = false;
+  private preempt: number;
+  private rcu: number;
+  private pendingCalls: { fn: number; args: readonly number[] }[] = [];
+  site: Span;
+  instr: number;
+
+  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number) {
+    this.actorSym = scenario.actors[actor]!;
+    this.mem = base.mem;
+    this.objects = base.objects;
+    const a = base.actors[actor]!;
+    this.status = a.status;
+    // Frames are copied shallowly; a frame's locals are copied when written.
+    this.frames = a.frames.map((f) => ({ ...f }));
+    this.heldLocks = a.held as HeldLock[];
+    this.preempt = a.preemptOff;
+    this.rcu = a.rcuDepth;
+    this.site = site;
+    this.instr = instr;
+  }
+
+  commit(): MachineState {
+    const actors = this.actors ?? this.base.actors.slice();
+    actors[this.actor] = {
+      status: this.status,
+      frames: this.frames.map((f) => ({ ...f })),
+      held: this.heldLocks,
+      preemptOff: this.preempt,
+      rcuDepth: this.rcu,
+    };
+    return { mem: this.mem, objects: this.objects, actors };
+  }
+
+  private get top(): MutableFrame {
+    return this.frames[this.frames.length - 1]!;
+  }
+
+  private localsCopied = new WeakSet<Int32Array>();
+  private setLocal(slot: number, v: number): void {
+    const f = this.top;
+    if (!this.localsCopied.has(f.locals)) {
+      f.locals = f.locals.slice();
+      this.localsCopied.add(f.locals);
+    }
+    f.locals[slot] = v;
+  }
+
+  // ---------- Exec: memory ----------
+
+  read(addr: number, marked = false): number {
+    this.accesses.push(addr * 2);
+    if (!marked) this.plain.push(addr * 2);
+    return this.mem[addr] ?? 0;
+  }
+
+  write(addr: number, value: number, marked = false): void {
+    if (!this.memCopied) {
+      this.mem = this.mem.slice();
+      this.memCopied = true;
+    }
+    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, true, 'write');
+    this.mem[addr] = value;
+    this.accesses.push(addr * 2 + 1);
+    if (!marked) this.plain.push(addr * 2 + 1);
+    this.events.push({ kind: 'write', actor: this.actor, addr, value });
+  }
+
+  private wild(addr: number, write: boolean, what: string): never {
+    if (addr === LIST_POISON1 || addr === LIST_POISON2 || (addr < 0 && addr > LIST_POISON2 - 2)) {
+      this.fail('list_corruption', `${what}: dereference of LIST_POISON (an entry already deleted from its list)`, [
+        `general protection fault, probably for non-canonical address 0xdead000000000${addr === LIST_POISON1 ? '100' : '122'}: 0000 [#1] SMP`,
+        `CPU: ${this.actorSym.cpu} PID: ${this.actor + 1} Comm: ${this.actorSym.name}`,
+        `RIP: ${this.frameName()} at ${siteText(this.scenario, this.site)}`,
+        `(${write ? 'write' : 'read'} through a list entry poisoned by list_del)`,
+      ].join('\n'));
+    }
+    if (addr >= 0 && addr < 64) this.nullDeref(what);
+    this.fail('out_of_bounds', `${what}: access outside any object`, `BUG: KASAN: wild-memory-access in ${this.frameName()}\n${write ? 'Write' : 'Read'} at ${siteText(this.scenario, this.site)}`);
+  }
+
+  private nullDeref(what: string): never {
+    this.fail('null_deref', `NULL pointer dereference: ${what}`, [
+      'BUG: kernel NULL pointer dereference, address: 0000000000000000',
+      `#PF: supervisor ${'read'} access in kernel mode`,
+      `CPU: ${this.actorSym.cpu} PID: ${this.actor + 1} Comm: ${this.actorSym.name}`,
+      `RIP: ${this.frameName()} at ${siteText(this.scenario, this.site)}`,
+      this.callTrace(),
+    ].join('\n'));
+  }
+
+  checkAccess(addr: number, write: boolean, what: string): void {
+    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what);
+    if (addr < this.scenario.layout.heapStart) return;
+    const obj = objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
+    if (!obj) this.wild(addr, write, what);
+    if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what);
+  }
+
+  private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
+    const s = this.scenario;
+    const h = obj - OBJECT_HEADER_WORDS;
+    const st = s.structs[this.mem[h + ObjectHeader.struct]!]!;
+    const allocInstr = s.instrs[this.mem[h + ObjectHeader.allocSite]!];
+    const freeInstr = s.instrs[this.mem[h + ObjectHeader.freeSite]!];
+    const allocActor = s.actors[this.mem[h + ObjectHeader.allocActor]!];
+    const freeActor = s.actors[this.mem[h + ObjectHeader.freeActor]!];
+    const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
+    const name = describeAddress(s, state, addr);
+    const related: Related[] = [];
+    if (allocInstr) related.push({ span: allocInstr.span, message: `${describeObject(s, state, obj)} allocated here by ${allocActor?.name ?? '?'}` });
+    if (freeInstr) related.push({ span: freeInstr.span, message: `freed here by ${freeActor?.name ?? '?'}` });
+    const where = (ins: Instr | undefined): string => ins ? ` ${s.codes[s.instrCode[ins.id]!]!.name}+${siteText(s, ins.span)}` : ' ?';
+    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, [
+      '==================================================================',
+      `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
+      `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
+      `  (${what}: ${name})`,
+      '',
+      `CPU: ${this.actorSym.cpu} PID: ${this.actor + 1} Comm: ${this.actorSym.name}`,
+      this.callTrace(),
+      '',
+      `Allocated by task ${(this.mem[h + ObjectHeader.allocActor] ?? 0) + 1} (${allocActor?.name ?? '?'}):`,
+      ` kzalloc${where(allocInstr)}`,
+      '',
+      `Freed by task ${(this.mem[h + ObjectHeader.freeActor] ?? 0) + 1} (${freeActor?.name ?? '?'}):`,
+      ` kfree${where(freeInstr)}`,
+      '',
+      `The buggy address belongs to the object at ${hexAddr(obj)}`,
+      ` which belongs to the cache kmalloc of struct ${st.name} (${st.size * 8} bytes)`,
+      '==================================================================',
+    ].join('\n'), related);
+  }
+
+  private frameName(): string {
+    const f = this.frames[this.frames.length - 1];
+    return f ? this.scenario.codes[f.code]!.name : this.actorSym.name;
+  }
+
+  private callTrace(): string {
+    const lines = ['Call Trace:'];
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const f = this.frames[i]!;
+      const c = this.scenario.codes[f.code]!;
+      const ins = i === this.frames.length - 1 ? this.scenario.instrs[this.instr] : c.instrs[f.pc];
+      lines.push(` ${c.name}+${ins ? siteText(this.scenario, ins.span) : '?'}`);
+    }
+    return lines.join('\n');
+  }
+
+  block(wait: WaitInfo): never {
+    throw new Blocked(wait);
+  }
+
+  fail(kind: ViolationKind, message: string, report: string, related: readonly Related[] = []): never {
+    throw new Failed({ kind, message, report, actor: this.actor, span: this.site, related });
+  }
+
+  emit(event: ModelEvent): void {
+    this.events.push(event);
+  }
+
+  // ---------- Exec: locks ----------
+
+  held(): readonly HeldLock[] {
+    return this.heldLocks;
+  }
+
+  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean): void {
+    const before = this.heldLocks;
+    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq }];
+    this.heldCopied = true;
+    const c = this.scenario.lockClasses[cls]!;
+    this.events.push({
+      kind: 'acquire', actor: this.actor, lock: addr, cls, lockKind: c.lock, mode, trylock, site: this.site,
+      held: before, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(),
+    });
+  }
+
+  release(addr: number, mode: LockMode | undefined): HeldLock | undefined {
+    for (let i = this.heldLocks.length - 1; i >= 0; i--) {
+      const h = this.heldLocks[i]!;
+      if (h.addr === addr && (mode === undefined || h.mode === mode)) {
+        this.heldLocks = [...this.heldLocks.slice(0, i), ...this.heldLocks.slice(i + 1)];
+        this.events.push({ kind: 'release', actor: this.actor, lock: addr, cls: h.cls });
+        return h;
+      }
+    }
+    return undefined;
+  }
+
+  lockClass(cls: number): LockClass {
+    return this.scenario.lockClasses[cls]!;
+  }
+
+  irqsOff(): boolean {
+    return (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) > 0;
+  }
+
+  setIrqOff(delta: number): void {
+    const w = this.actorSym.words + ACTOR_WORD.irqOff;
+    this.write(w, Math.max(0, (this.mem[w] ?? 0) + delta), true);
+  }
+
+  preemptOff(): number {
+    return this.preempt;
+  }
+
+  setPreemptOff(delta: number): void {
+    this.preempt = Math.max(0, this.preempt + delta);
+  }
+
+  rcuDepth(): number {
+    return this.rcu;
+  }
+
+  setRcuDepth(delta: number): void {
+    this.rcu = Math.max(0, this.rcu + delta);
+  }
+
+  inIrq(): boolean {
+    return this.actorSym.actorKind === 'irq';
+  }
+
+  mightSleep(what: string): void {
+    const spin = this.heldLocks.filter((h) => this.scenario.lockClasses[h.cls]?.lock === 'spinlock');
+    const irqsOff = this.irqsOff();
+    const inIrq = this.inIrq();
+    if (!inIrq && spin.length === 0 && !irqsOff && this.preempt === 0 && this.rcu === 0) return;
+    const why = inIrq ? 'in an interrupt handler' : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}` : irqsOff ? 'with interrupts off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
+    const locks = this.heldLocks.map((h, i) => ` #${i}: (${lockdepName(this.lockClass(h.cls))}), at: ${siteText(this.scenario, h.site)}`);
+    this.fail('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
+      `BUG: sleeping function called from invalid context at ${siteText(this.scenario, this.site)}`,
+      `in_atomic(): ${spin.length || this.preempt || inIrq ? 1 : 0}, irqs_disabled(): ${irqsOff || inIrq ? 1 : 0}, non_block: 0, pid: ${this.actor + 1}, name: ${this.actorSym.name}`,
+      `preempt_count: ${spin.length + this.preempt + (inIrq ? 0x10000 : 0)}, expected: 0`,
+      `RCU nest depth: ${this.rcu}, expected: 0`,
+      `${this.heldLocks.length} lock${this.heldLocks.length === 1 ? '' : 's'} held by ${this.actorSym.name}/${this.actor + 1}:`,
+      ...locks,
+      `  ${what}`,
+      this.callTrace(),
+    ].join('\n'), spin.map((h) => ({ span: h.site, message: `${this.lockClass(h.cls).name} taken here` })));
+  }
+
+  // ---------- Exec: heap ----------
+
+  alloc(struct: StructSymbol): number {
+    const base = this.mem.length;
+    const mem = new Int32Array(base + OBJECT_HEADER_WORDS + struct.size);
+    mem.set(this.mem);
+    mem[base + ObjectHeader.struct] = struct.index;
+    mem[base + ObjectHeader.status] = ObjectStatus.Alive;
+    mem[base + ObjectHeader.allocSite] = this.instr;
+    mem[base + ObjectHeader.allocActor] = this.actor;
+    this.mem = mem;
+    this.memCopied = true;
+    const ptr = base + OBJECT_HEADER_WORDS;
+    this.objects = [...this.objects, ptr];
+    this.accesses.push(base * 2 + 1);
+    this.events.push({ kind: 'alloc', actor: this.actor, ptr, struct: struct.name });
+    return ptr;
+  }
+
+  free(ptr: number): void {
+    const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
+    const obj = ptr >= this.scenario.layout.heapStart ? objectContaining(this.scenario, state, ptr) : 0;
+    if (obj !== ptr) {
+      this.fail('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
+        '==================================================================',
+        `BUG: KASAN: invalid-free in ${this.frameName()}`,
+        `Free of addr ${hexAddr(ptr)} by task ${this.actorSym.name}/${this.actor + 1}`,
+        this.callTrace(),
+        '==================================================================',
+      ].join('\n'));
+    }
+    const h = obj - OBJECT_HEADER_WORDS;
+    if (this.mem[h + ObjectHeader.status] === ObjectStatus.Freed) {
+      const s = this.scenario;
+      const freeInstr = s.instrs[this.mem[h + ObjectHeader.freeSite]!];
+      const freeActor = s.actors[this.mem[h + ObjectHeader.freeActor]!];
+      const allocInstr = s.instrs[this.mem[h + ObjectHeader.allocSite]!];
+      const related: Related[] = [];
+      if (allocInstr) related.push({ span: allocInstr.span, message: 'allocated here' });
+      if (freeInstr) related.push({ span: freeInstr.span, message: `first freed here by ${freeActor?.name ?? '?'}` });
+      this.fail('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
+        '==================================================================',
+        `BUG: KASAN: double-free in ${this.frameName()}`,
+        `Free of addr ${hexAddr(obj)} by task ${this.actorSym.name}/${this.actor + 1}`,
+        this.callTrace(),
+        '',
+        `Freed by task ${(this.mem[h + ObjectHeader.freeActor] ?? 0) + 1} (${freeActor?.name ?? '?'}):`,
+        ` kfree ${freeInstr ? siteText(s, freeInstr.span) : '?'}`,
+        '==================================================================',
+      ].join('\n'), related);
+    }
+    this.write(h + ObjectHeader.status, ObjectStatus.Freed, true);
+    this.write(h + ObjectHeader.freeSite, this.instr, true);
+    this.write(h + ObjectHeader.freeActor, this.actor, true);
+    this.events.push({ kind: 'free', actor: this.actor, ptr: obj });
+  }
+
+  objectOf(addr: number): number {
+    return objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
+  }
+
+  callAfter(fn: number, args: readonly number[]): void {
+    this.pendingCalls.push({ fn, args });
+  }
+
+  // ---------- Exec: other actors ----------
+
+  actorWord(actor: number, word: number): number {
+    const a = this.scenario.actors[actor];
+    if (!a) return 0;
+    return this.read(a.words + word, true);
+  }
+
+  setActorWord(actor: number, word: number, value: number): void {
+    const a = this.scenario.actors[actor];
+    if (a) this.write(a.words + word, value, true);
+  }
+
+  actorStatus(actor: number): number {
+    if (actor === this.actor) return this.status;
+    return (this.actors ?? this.base.actors)[actor]?.status ?? ActorStatus.Done;
+  }
+
+  actorIrqsOff(actor: number): boolean {
+    const a = this.scenario.actors[actor];
+    return a ? (this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) > 0 : false;
+  }
+
+  actorCount(): number {
+    return this.scenario.actors.length;
+  }
+
+  describe(addr: number): string {
+    return describeAddress(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
+  }
+
+  // ---------- execution ----------
+
+  start(): void {
+    const sym = this.actorSym;
+    this.status = ActorStatus.Running;
+    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1) }];
+    // A work item's pending run is consumed; an irq handler fires once.
+    if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+    if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
+    this.events.push({ kind: 'start', actor: this.actor });
+  }
+
+  /** Runs local instructions until the next visible one, or the actor's end. */
+  settle(): void {
+    let budget = LOCAL_STEP_BUDGET;
+    while (this.frames.length > 0) {
+      const f = this.top;
+      const code = this.scenario.codes[f.code]!;
+      const ins = code.instrs[f.pc];
+      if (!ins) {
+        this.returnFrom(0);
+        continue;
+      }
+      if (ins.visible) return;
+      if (--budget <= 0) {
+        this.fail('livelock', `${this.actorSym.name} runs ${LOCAL_STEP_BUDGET} steps without touching shared state (an endless local loop)`,
+          `INFO: task ${this.actorSym.name}:${this.actor + 1} spins in ${code.name} at ${siteText(this.scenario, ins.span)} without ever touching shared state`);
+      }
+      this.site = ins.span;
+      this.instr = ins.id;
+      this.execute(ins);
+    }
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.status !== ActorStatus.Running) return;
+    const sym = this.actorSym;
+    if (this.heldLocks.length > 0) {
+      const h = this.heldLocks[0]!;
+      const c = this.lockClass(h.cls);
+      this.site = { start: sym.decl.body.span.end - 1, end: sym.decl.body.span.end };
+      this.fail('unlock_not_held', `${sym.name} finished holding ${this.heldLocks.map((x) => this.lockClass(x.cls).name).join(', ')}`, [
+        '================================================',
+        sym.actorKind === 'work' ? 'BUG: workqueue leaked lock or atomic' : 'WARNING: lock held when returning to user space!',
+        '------------------------------------------------',
+        `${sym.name}/${this.actor + 1} is leaving the kernel with locks still held!`,
+        ...this.heldLocks.map((x, i) => ` #${i}: (${lockdepName(this.lockClass(x.cls))}), at: ${siteText(this.scenario, x.site)}`),
+      ].join('\n'), [{ span: h.site, message: `${c.name} taken here and never released` }]);
+    }
+    this.status = sym.actorKind === 'work' ? ActorStatus.Idle : ActorStatus.Done;
+    this.frames = [];
+    this.events.push({ kind: 'finish', actor: this.actor });
+  }
+
+  private returnFrom(value: number): void {
+    const done = this.frames.pop()!;
+    if (this.frames.length === 0) return;
+    if (done.resultSlot >= 0) this.setLocal(done.resultSlot, value);
+  }
+
+  execute(ins: Instr): void {
+    const f = this.top;
+    switch (ins.op) {
+      case 'eval':
+        this.eval(ins.e);
+        f.pc++;
+        break;
+      case 'assign': {
+        const v = this.eval(ins.e);
+        if (ins.target.k === 'local') {
+          const old = f.locals[ins.target.slot] ?? 0;
+          this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
+        } else {
+          const addr = this.placeAddr(ins.target.place);
+          let nv = v;
+          if (ins.assignOp !== '=') {
+            this.checkAccess(addr, false, this.describe(addr));
+            nv = combine(ins.assignOp, this.read(addr), v);
+          }
+          this.checkAccess(addr, true, this.describe(addr));
+          this.write(addr, nv);
+        }
+        f.pc++;
+        break;
+      }
+      case 'branch':
+        f.pc = this.eval(ins.cond) ? f.pc + 1 : ins.target;
+        break;
+      case 'jump':
+        f.pc = ins.target;
+        break;
+      case 'call': {
+        const args = ins.args.map((a) => this.eval(a));
+        f.pc++;
+        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id) });
+        return;
+      }
+      case 'ret': {
+        const v = ins.e ? this.eval(ins.e) : 0;
+        f.pc++;
+        if (this.frames.length === 1) {
+          // `return` in an actor body ends the actor.
+          this.frames[0]!.pc = this.scenario.codes[f.code]!.instrs.length;
+          return;
+        }
+        this.returnFrom(v);
+        return;
+      }
+      case 'choose': {
+        const t = ins.targets[this.choice] ?? ins.targets[0]!;
+        f.pc = t;
+        break;
+      }
+      case 'await':
+        if (!this.eval(ins.cond)) this.block({ kind: 'condition', text: ins.text });
+        f.pc++;
+        break;
+    }
+    if (this.pendingCalls.length > 0) {
+      const calls = this.pendingCalls;
+      this.pendingCalls = [];
+      // Run callbacks in order: push the last first so the first runs first.
+      for (let i = calls.length - 1; i >= 0; i--) {
+        const c = calls[i]!;
+        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id) });
+      }
+    }
+  }
+
+  eval(e: BExpr): number {
+    switch (e.k) {
+      case 'const':
+        return e.v;
+      case 'local':
+        return this.top.locals[e.slot] ?? 0;
+      case 'current':
+        return this.actor;
+      case 'read': {
+        const addr = this.placeAddr(e.place);
+        this.checkAccess(addr, false, this.describe(addr));
+        return this.read(addr);
+      }
+      case 'load': {
+        const addr = this.eval(e.addr);
+        this.checkAccess(addr, false, e.what);
+        return this.read(addr);
+      }
+      case 'addr':
+        return this.placeAddr(e.place);
+      case 'unary': {
+        const v = this.eval(e.e);
+        return e.op === '!' ? (v ? 0 : 1) : e.op === '-' ? -v | 0 : ~v;
+      }
+      case 'binary': {
+        if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
+        if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
+        const l = this.eval(e.l);
+        const r = this.eval(e.r);
+        if ((e.op === '/' || e.op === '%') && r === 0) {
+          this.fail('assertion', 'division by zero', `divide error: 0000 [#1] SMP\nRIP: ${this.frameName()} at ${siteText(this.scenario, this.site)}`);
+        }
+        return binop(e.op, l, r);
+      }
+      case 'builtin': {
+        const args = e.args.map((a) => this.eval(a));
+        const saved = this.site;
+        const v = e.b.run(this, args, e.statics);
+        this.site = saved;
+        return v | 0;
+      }
+    }
+  }
+
+  placeAddr(p: Place): number {
+    switch (p.k) {
+      case 'static':
+        return p.addr;
+      case 'deref': {
+        const v = this.eval(p.ptr);
+        if (v === 0) this.nullDeref('dereference of a NULL pointer');
+        if (v < 0) this.wild(v, false, 'dereference');
+        return v;
+      }
+      case 'field':
+        return this.placeAddr(p.of) + p.offset;
+      case 'index': {
+        const base = this.placeAddr(p.of);
+        const i = this.eval(p.index);
+        if (i < 0 || i >= p.length) {
+          this.fail('out_of_bounds', `index ${i} is out of bounds (the array has ${p.length} elements)`,
+            `BUG: KASAN: global-out-of-bounds in ${this.frameName()}\nindex ${i} is out of range for an array of ${p.length} at ${siteText(this.scenario, this.site)}`);
+        }
+        return base + i * p.stride;
+      }
+    }
+  }
+}
+
+function combine(op: string, old: number, v: number): number {
+  switch (op) {
+    case '+=':
+      return (old + v) | 0;
+    case '-=':
+      return (old - v) | 0;
+    case '|=':
+      return old | v;
+    case '&=':
+      return old & v;
+    default:
+      return v;
+  }
+}
+
+function binop(op: string, l: number, r: number): number {
+  switch (op) {
+    case '+': return (l + r) | 0;
+    case '-': return (l - r) | 0;
+    case '*': return Math.imul(l, r);
+    case '/': return (l / r) | 0;
+    case '%': return l % r;
+    case '==': return l === r ? 1 : 0;
+    case '!=': return l !== r ? 1 : 0;
+    case '<': return l < r ? 1 : 0;
+    case '<=': return l <= r ? 1 : 0;
+    case '>': return l > r ? 1 : 0;
+    case '>=': return l >= r ? 1 : 0;
+    case '&': return l & r;
+    case '|': return l | r;
+    case '^': return l ^ r;
+    default: return 0;
+  }
+}
+
+export function hexAddr(addr: number): string {
+  return `ffff8880${(addr >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** `&kvm->lock` for a field class, `mem_list_mutex` for a global one, as lockdep prints them. */
+export function lockdepName(c: LockClass): string {
+  return c.field ? `&${c.name}` : c.name;
+}
+
+// ---------- whole-state findings ----------
+
+/** Which actors are blocked, and on what, at a state where no move is possible. */
+export function waitsOf(s: CompiledScenario, state: MachineState): { actor: number; wait: WaitInfo; span: Span }[] {
+  const out: { actor: number; wait: WaitInfo; span: Span }[] = [];
+  for (let i = 0; i < s.actors.length; i++) {
+    const a = state.actors[i]!;
+    if (a.status !== ActorStatus.Running) continue;
+    const r = step(s, state, { actor: i, choice: 0 });
+    if (r.status === 'blocked') out.push({ actor: i, wait: r.wait, span: r.span });
+  }
+  return out;
+}
+
+export function describeWait(s: CompiledScenario, state: MachineState, wait: WaitInfo): string {
+  switch (wait.kind) {
+    case 'lock': {
+      const c = s.lockClasses[wait.cls];
+      const holders = wait.holders.map((h) => s.actors[h]?.name ?? '?').join(', ');
+      return `waits for ${c ? c.name : describeAddress(s, state, wait.lock)}${wait.mode === 'read' ? ' (read)' : ''}, held by ${holders || 'nobody'}`;
+    }
+    case 'condition':
+      return `waits until ${wait.text}`;
+    case 'work':
+      return `waits for work ${s.actors[wait.work]?.name ?? '?'} to finish`;
+    case 'srcu':
+      return `waits for SRCU readers ${wait.readers.map((r) => s.actors[r]?.name ?? '?').join(', ')}`;
+    case 'rcu':
+      return `waits for RCU readers ${wait.readers.map((r) => s.actors[r]?.name ?? '?').join(', ')}`;
+    case 'ipi':
+      return `waits for CPU${wait.cpus.join(', CPU')} to take the IPI (interrupts off there)`;
+    case 'cpu':
+      return `cannot run: ${s.actors[wait.by]?.name ?? '?'} occupies its CPU`;
+    case 'idle':
+      return 'is idle';
+    case 'done':
+      return 'has finished';
+  }
+}
+
+/** The deadlock report for a state where every unfinished actor is blocked. */
+export function deadlockViolation(s: CompiledScenario, state: MachineState): Violation {
+  const waits = waitsOf(s, state);
+  const lines = ['', '======================================================', 'WARNING: all remaining tasks are blocked: DEADLOCK', '------------------------------------------------------'];
+  const related: Related[] = [];
+  for (const w of waits) {
+    const sym = s.actors[w.actor]!;
+    lines.push(`${sym.name}/${w.actor + 1} (CPU${sym.cpu}) ${describeWait(s, state, w.wait)}`);
+    lines.push(`  at ${siteText(s, w.span)}`);
+    const held = state.actors[w.actor]!.held;
+    held.forEach((h, i) => {
+      lines.push(`  #${i}: (${lockdepName(s.lockClasses[h.cls]!)}), at: ${siteText(s, h.site)}`);
+      related.push({ span: h.site, message: `${sym.name} holds ${s.lockClasses[h.cls]!.name} (taken here)` });
+    });
+    related.push({ span: w.span, message: `${sym.name} ${describeWait(s, state, w.wait)}` });
+  }
+  lines.push('', ' *** DEADLOCK ***');
+  const first = waits[0];
+  const summary = waits.map((w) => `${s.actors[w.actor]!.name} ${describeWait(s, state, w.wait)}`).join('; ');
+  return {
+    kind: 'deadlock',
+    message: summary,
+    report: lines.join('\n').trimStart(),
+    actor: -1,
+    span: first ? first.span : { start: 0, end: 0 },
+    related,
+  };
+}
+
+/** kmemleak at the end of a run: heap objects no longer reachable from shared memory or an fd. */
+export function leakViolation(s: CompiledScenario, state: MachineState): Violation | undefined {
+  const alive = state.objects.filter((o) => state.mem[o - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Alive);
+  if (alive.length === 0) return undefined;
+  const reached = new Set<number>();
+  const work: number[] = [];
+  const visitWord = (addr: number): void => {
+    const v = state.mem[addr] ?? 0;
+    if (v < s.layout.heapStart) return;
+    const obj = objectContaining(s, state, v);
+    if (obj && !reached.has(obj)) {
+      reached.add(obj);
+      work.push(obj);
+    }
+  };
+  for (const w of s.staticPointerWords) visitWord(w);
+  for (let i = 0; i < 8; i++) {
+    const e = s.layout.fdTable + i * 3;
+    if (state.mem[e + 2]) visitWord(e);
+  }
+  while (work.length > 0) {
+    const obj = work.pop()!;
+    const st = state.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.struct]!;
+    for (const off of s.structPointerOffsets[st] ?? []) visitWord(obj + off);
+  }
+  const leaked = alive.filter((o) => !reached.has(o));
+  const first = leaked[0];
+  if (first === undefined) return undefined;
+  const h = first - OBJECT_HEADER_WORDS;
+  const allocInstr = s.instrs[state.mem[h + ObjectHeader.allocSite]!];
+  const allocActor = s.actors[state.mem[h + ObjectHeader.allocActor]!];
+  const st = s.structs[state.mem[h + ObjectHeader.struct]!]!;
+  return {
+    kind: 'leak',
+    message: `memory leak: ${describeObject(s, state, first)} (allocated by ${allocActor?.name ?? '?'}) is unreachable at the end`,
+    report: [
+      `unreferenced object ${hexAddr(first)} (size ${st.size * 8}):`,
+      `  comm "${allocActor?.name ?? '?'}", pid ${(state.mem[h + ObjectHeader.allocActor] ?? 0) + 1}`,
+      '  backtrace:',
+      `    kzalloc ${allocInstr ? siteText(s, allocInstr.span) : '?'}`,
+      ...(leaked.length > 1 ? [`(${leaked.length - 1} more unreferenced object${leaked.length > 2 ? 's' : ''})`] : []),
+    ].join('\n'),
+    actor: -1,
+    span: allocInstr ? allocInstr.span : { start: 0, end: 0 },
+    related: allocInstr ? [{ span: allocInstr.span, message: 'allocated here' }] : [],
+  };
+}
+
+/** Canonical words of a state, for hashing: memory, objects, and each actor's control state. */
+export function encodeState(state: MachineState): Int32Array {
+  let n = state.mem.length + 1;
+  for (const a of state.actors) {
+    n += 5 + a.held.length * 2;
+    for (const f of a.frames) n += 3 + f.locals.length;
+  }
+  const out = new Int32Array(n);
+  out.set(state.mem, 0);
+  let i = state.mem.length;
+  out[i++] = state.actors.length;
+  for (const a of state.actors) {
+    out[i++] = a.status;
+    out[i++] = a.preemptOff;
+    out[i++] = a.rcuDepth;
+    out[i++] = a.held.length;
+    for (const h of a.held) {
+      out[i++] = h.addr;
+      out[i++] = h.mode === 'read' ? 1 : 0;
+    }
+    out[i++] = a.frames.length;
+    for (const f of a.frames) {
+      out[i++] = f.code;
+      out[i++] = f.pc;
+      out[i++] = f.resultSlot;
+      out.set(f.locals, i);
+      i += f.locals.length;
+    }
+  }
+  return out;
+}
+
+/** Every move possible at a state, with its result; blocked moves are left out. */
+export function successors(s: CompiledScenario, state: MachineState): { move: Move; result: Exclude<StepResult, { status: 'blocked' }> }[] {
+  const out: { move: Move; result: Exclude<StepResult, { status: 'blocked' }> }[] = [];
+  for (let actor = 0; actor < s.actors.length; actor++) {
+    if (!schedulable(s, state, actor)) continue;
+    const n = choiceCount(s, state, actor);
+    for (let choice = 0; choice < n; choice++) {
+      const move = { actor, choice };
+      const result = step(s, state, move);
+      if (result.status !== 'blocked') out.push({ move, result });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,1154 @@
+// The binder: resolves every name in a parsed scenario to its symbol, types every
+// expression, checks what a kernel developer would get wrong (unknown names, the wrong
+// primitive for a lock kind, arity, duplicates, fields that do not exist), assigns lock
+// classes and lays out shared memory. It never throws; problems become diagnostics.
+
+import type * as A from '../syntax/ast';
+import type { Diagnostic, RelatedInfo } from '../syntax/diagnostics';
+import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
+import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
+import {
+  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
+  isScalar, sizeOf, typeName,
+  type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
+  type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
+} from './symbols';
+
+export const MAX_ACTORS = 30;
+export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP'];
+
+/** One occurrence of a name in the source, resolved. */
+export interface Occurrence {
+  readonly span: A.Span;
+  readonly sym: Sym;
+  /** The declaration itself rather than a use. */
+  readonly def: boolean;
+}
+
+export interface CallInfo {
+  readonly builtin?: Builtin;
+  readonly fn?: FnSymbol;
+  /** Per argument: lock class, struct index, kref offset or request bit (see Builtin.run). */
+  readonly statics: readonly number[];
+}
+
+/** A local's visibility: from its declaration to the end of its block. */
+export interface LocalScope {
+  readonly local: LocalSymbol;
+  readonly visible: A.Span;
+}
+
+export interface Binding {
+  readonly title: string;
+  readonly structs: readonly StructSymbol[];
+  readonly globals: readonly GlobalSymbol[];
+  readonly fns: readonly FnSymbol[];
+  readonly actors: readonly ActorSymbol[];
+  readonly consts: ReadonlyMap<string, ConstSymbol>;
+  readonly lockClasses: readonly LockClass[];
+  readonly requestNames: readonly string[];
+  readonly occurrences: readonly Occurrence[];
+  readonly exprTypes: ReadonlyMap<A.Expr, Ty>;
+  readonly nameSyms: ReadonlyMap<A.Identifier, Sym>;
+  readonly calls: ReadonlyMap<A.CallExpr, CallInfo>;
+  readonly localDecls: ReadonlyMap<LocalOwnerNode, LocalSymbol>;
+  readonly localScopes: readonly LocalScope[];
+  readonly configs: ReadonlySet<string>;
+  readonly expect?: { readonly none: boolean; readonly kinds: readonly ViolationKind[]; readonly span: A.Span };
+  readonly diagnostics: readonly Diagnostic[];
+  /** Static memory: globals, then per-actor words, the rcu word, the fd table. */
+  readonly layout: {
+    readonly globalsEnd: number;
+    readonly actorWords: number;
+    readonly rcuWord: number;
+    readonly fdTable: number;
+    readonly heapStart: number;
+  };
+  /** Initial values of static words (globals with initialisers, empty static list heads). */
+  readonly staticInit: readonly (readonly [number, number])[];
+  readonly staticPointerWords: readonly number[];
+  readonly structPointerOffsets: readonly (readonly number[])[];
+}
+
+/** Nodes that own a local: declarations, parameters and implicit list cursors. */
+export type LocalOwnerNode = A.VarDeclStmt | A.Param | A.ListForEachStmt;
+
+const LOCK_PRIMITIVES: Record<LockKind, { lock: string; unlock: string }> = {
+  mutex: { lock: 'mutex_lock', unlock: 'mutex_unlock' },
+  spinlock: { lock: 'spin_lock', unlock: 'spin_unlock' },
+  rwsem: { lock: 'down_write', unlock: 'up_write' },
+  srcu: { lock: 'srcu_read_lock', unlock: 'srcu_read_unlock' },
+};
+
+export function lockPrimitiveFor(kind: LockKind): { lock: string; unlock: string } {
+  return LOCK_PRIMITIVES[kind];
+}
+
+export function bind(program: A.Program, text: string): Binding {
+  return new Binder(program, text).run();
+}
+
+interface Scope {
+  readonly parent?: Scope;
+  readonly names: Map<string, LocalSymbol>;
+}
+
+class Binder {
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly occurrences: Occurrence[] = [];
+  private readonly exprTypes = new Map<A.Expr, Ty>();
+  private readonly nameSyms = new Map<A.Identifier, Sym>();
+  private readonly calls = new Map<A.CallExpr, CallInfo>();
+  private readonly localDecls = new Map<LocalOwnerNode, LocalSymbol>();
+  private readonly localScopes: LocalScope[] = [];
+  private readonly structs: StructSymbol[] = [];
+  private readonly structByName = new Map<string, StructSymbol>();
+  private readonly globals: GlobalSymbol[] = [];
+  private readonly fns: FnSymbol[] = [];
+  private readonly actors: ActorSymbol[] = [];
+  private readonly values = new Map<string, GlobalSymbol | FnSymbol | ActorSymbol>();
+  private readonly consts = new Map<string, ConstSymbol>();
+  private readonly lockClasses: LockClass[] = [];
+  /** Lock class per field symbol or global symbol. */
+  private readonly classOfDecl = new Map<FieldSymbol | GlobalSymbol, number>();
+  private readonly classNamed = new Set<number>();
+  private readonly requestNames: string[] = [];
+  private readonly configs = new Set<string>();
+  private readonly staticInit: (readonly [number, number])[] = [];
+  private readonly staticPointerWords: number[] = [];
+  private title = '';
+  private expect: Binding['expect'];
+
+  // Per body being bound.
+  private owner: FnSymbol | ActorSymbol | undefined;
+  private ownerLocals: LocalSymbol[] = [];
+  private scope: Scope | undefined;
+  private loopDepth = 0;
+
+  constructor(private readonly program: A.Program, private readonly text: string) {
+    for (const c of CONSTANTS) this.consts.set(c.name, { kind: 'const', name: c.name, value: c.value, type: c.name === 'any' ? INT : INT, doc: c.doc });
+  }
+
+  run(): Binding {
+    const decls = this.program.decls;
+    // Pass 1: struct names, so fields and globals can refer to any struct.
+    for (const d of decls) if (d.kind === 'Struct') this.declareStruct(d);
+    for (const s of this.structs) this.layoutStruct(s, new Set());
+    // Pass 2: globals, fns, actors, and the rest.
+    let address = 1;
+    for (const d of decls) {
+      switch (d.kind) {
+        case 'Scenario':
+          if (this.title) this.warn(d.span, 'a second scenario title; only the first is used', 'duplicate-scenario');
+          else this.title = d.title.value;
+          break;
+        case 'Config':
+          if (d.name.name) {
+            if (!KNOWN_CONFIGS.includes(d.name.name.replace(/^CONFIG_/, ''))) {
+              this.warn(d.name.span, `unknown config '${d.name.name}' (known: ${KNOWN_CONFIGS.join(', ')})`, 'unknown-config');
+            }
+            this.configs.add(d.name.name.replace(/^CONFIG_/, ''));
+          }
+          break;
+        case 'Global':
+          address = this.declareGlobal(d, address);
+          break;
+        case 'Fn':
+          this.declareFn(d);
+          break;
+        case 'Actor':
+          this.declareActor(d);
+          break;
+        case 'Expect':
+          this.declareExpect(d);
+          break;
+        default:
+          break;
+      }
+    }
+    const globalsEnd = address;
+    const actorWords = globalsEnd;
+    // Actors get their per-actor words now that their number is known.
+    const actors = this.actors.map((a, i) => ({ ...a, words: actorWords + i * ACTOR_WORDS }));
+    this.actors.splice(0, this.actors.length, ...actors);
+    for (const a of this.actors) this.values.set(a.name, a);
+    const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
+    const fdTable = rcuWord + 1;
+    const heapStart = fdTable + 8 * 3;
+    this.assignCpus();
+
+    // Pass 3: bodies.
+    for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
+    for (const a of this.actors) this.bindBody(a, a.decl.body, []);
+
+    for (const cls of this.lockClasses) {
+      if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
+    }
+    if (this.actors.length === 0 && !this.diagnostics.some((d) => d.severity === 'error')) {
+      this.warn({ start: 0, end: 0 }, 'the scenario has no actors (thread, vcpu, irq, work): nothing runs', 'no-actors');
+    }
+    return {
+      title: this.title,
+      structs: this.structs,
+      globals: this.globals,
+      fns: this.fns,
+      actors: this.actors,
+      consts: this.consts,
+      lockClasses: this.lockClasses,
+      requestNames: this.requestNames,
+      occurrences: this.occurrences,
+      exprTypes: this.exprTypes,
+      nameSyms: this.nameSyms,
+      calls: this.calls,
+      localDecls: this.localDecls,
+      localScopes: this.localScopes,
+      configs: this.configs,
+      ...(this.expect ? { expect: this.expect } : {}),
+      diagnostics: this.diagnostics,
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, heapStart },
+      staticInit: this.staticInit,
+      staticPointerWords: this.staticPointerWords,
+      structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
+    };
+  }
+
+  // ---------- diagnostics ----------
+
+  private error(span: A.Span, message: string, code: string, related?: RelatedInfo[]): void {
+    this.diagnostics.push({ severity: 'error', message, span, code, ...(related ? { related } : {}) });
+  }
+  private warn(span: A.Span, message: string, code: string): void {
+    this.diagnostics.push({ severity: 'warning', message, span, code });
+  }
+  private occur(id: A.Identifier, sym: Sym, def: boolean): void {
+    if (id.missing || !id.name) return;
+    this.nameSyms.set(id, sym);
+    this.occurrences.push({ span: id.span, sym, def });
+  }
+
+  // ---------- declarations ----------
+
+  private declareStruct(d: A.StructDecl): void {
+    if (!d.name.name) return;
+    const prev = this.structByName.get(d.name.name);
+    if (prev) {
+      this.error(d.name.span, `struct ${d.name.name} is already declared`, 'duplicate-declaration', [{ span: prev.decl.name.span, message: 'first declared here' }]);
+      return;
+    }
+    const s: StructSymbol = { kind: 'struct', name: d.name.name, decl: d, index: this.structs.length, fields: [], size: 0 };
+    this.structs.push(s);
+    this.structByName.set(s.name, s);
+    this.occur(d.name, s, true);
+  }
+
+  /** Lays out a struct's fields (embedded structs first); `visiting` catches recursion. */
+  private layoutStruct(s: StructSymbol, visiting: Set<StructSymbol>): void {
+    if (s.fields.length > 0 || s.size > 0 || s.decl.fields.length === 0) return;
+    if (visiting.has(s)) return;
+    visiting.add(s);
+    let offset = 0;
+    const seen = new Map<string, A.FieldDecl>();
+    for (const f of s.decl.fields) {
+      let type = this.resolveType(f.type, true);
+      if (type.k === 'struct') {
+        if (visiting.has(type.s)) {
+          this.error(f.type.span, `struct ${s.name} cannot contain itself (use a pointer: struct ${type.s.name} *)`, 'recursive-struct');
+          type = INT;
+        } else {
+          this.layoutStruct(type.s, visiting);
+        }
+      }
+      if (f.length !== undefined) type = { k: 'array', of: type, n: f.length };
+      if (!f.name.name) continue;
+      const dup = seen.get(f.name.name);
+      if (dup) {
+        this.error(f.name.span, `field '${f.name.name}' is already declared in struct ${s.name}`, 'duplicate-declaration', [{ span: dup.name.span, message: 'first declared here' }]);
+        continue;
+      }
+      seen.set(f.name.name, f);
+      const field: FieldSymbol = { kind: 'field', name: f.name.name, type, offset, decl: f, owner: s };
+      // Field locks get their class now (the type carries it).
+      const withClass = this.withLockClass(type, { field });
+      const final: FieldSymbol = withClass === type ? field : { ...field, type: withClass };
+      if (withClass !== type) this.reassignClassOwner(withClass, final);
+      s.fields.push(final);
+      this.occur(f.name, final, true);
+      offset += sizeOf(final.type);
+    }
+    s.size = Math.max(offset, 1);
+    visiting.delete(s);
+  }
+
+  private reassignClassOwner(t: Ty, field: FieldSymbol): void {
+    const base = t.k === 'array' ? t.of : t;
+    if (base.k === 'lock') {
+      const cls = this.lockClasses[base.cls]!;
+      (cls as { field?: FieldSymbol }).field = field;
+      this.classOfDecl.set(field, base.cls);
+    }
+  }
+
+  /** Gives a lock type (or an array of locks) a fresh lock class. */
+  private withLockClass(t: Ty, owner: { field?: FieldSymbol; global?: GlobalSymbol }): Ty {
+    if (t.k === 'array') {
+      const of = this.withLockClass(t.of, owner);
+      return of === t.of ? t : { k: 'array', of, n: t.n };
+    }
+    if (t.k !== 'lock') return t;
+    const id = this.lockClasses.length;
+    const declSpan = owner.field ? owner.field.decl.span : owner.global!.decl.span;
+    this.lockClasses.push({
+      id, lock: t.lock, name: owner.global ? owner.global.name : `${owner.field!.owner.name}->${owner.field!.name}`, declSpan,
+      ...(owner.field ? { field: owner.field } : {}), ...(owner.global ? { global: owner.global } : {}),
+    });
+    return { k: 'lock', lock: t.lock, cls: id };
+  }
+
+  private resolveType(t: A.TypeNode, inStruct: boolean): Ty {
+    switch (t.kind) {
+      case 'ScalarType':
+        switch (t.name) {
+          case 'int':
+            return INT;
+          case 'bool':
+            return BOOL;
+          case 'list_head':
+            return { k: 'list_head' };
+          case 'atomic_t':
+            return { k: 'atomic' };
+          case 'kref':
+            return { k: 'kref' };
+          case 'wait_queue_head':
+            return { k: 'waitq' };
+          default:
+            return { k: 'lock', lock: t.name, cls: -1 };
+        }
+      case 'StructType': {
+        const s = this.structByName.get(t.name.name);
+        if (!s) {
+          if (t.name.name) this.error(t.name.span, `unknown struct '${t.name.name}'`, 'unknown-struct');
+          return ANY;
+        }
+        this.occur(t.name, s, false);
+        return { k: 'struct', s };
+      }
+      case 'PointerType': {
+        const to = this.resolveType(t.to, inStruct);
+        return { k: 'ptr', to };
+      }
+    }
+  }
+
+  private declareName(id: A.Identifier, sym: GlobalSymbol | FnSymbol | ActorSymbol): boolean {
+    if (!id.name) return false;
+    const prev = this.values.get(id.name);
+    if (prev) {
+      this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.name.span, message: 'first declared here' }]);
+      return false;
+    }
+    if (builtin(id.name)) {
+      this.error(id.span, `'${id.name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
+      return false;
+    }
+    if (this.consts.has(id.name)) {
+      this.error(id.span, `'${id.name}' is a predefined constant and cannot be redeclared`, 'redeclared-builtin');
+      return false;
+    }
+    this.values.set(id.name, sym);
+    this.occur(id, sym, true);
+    return true;
+  }
+
+  private declareGlobal(d: A.GlobalDecl, address: number): number {
+    let type = this.resolveType(d.type, false);
+    if (d.length !== undefined) type = { k: 'array', of: type, n: d.length };
+    const placeholder: GlobalSymbol = { kind: 'global', name: d.name.name, type, address, decl: d };
+    const typed = this.withLockClass(type, { global: placeholder });
+    const sym: GlobalSymbol = typed === type ? placeholder : { ...placeholder, type: typed };
+    if (typed !== type) {
+      const base = typed.k === 'array' ? typed.of : typed;
+      if (base.k === 'lock') {
+        (this.lockClasses[base.cls] as { global?: GlobalSymbol }).global = sym;
+        this.classOfDecl.set(sym, base.cls);
+      }
+    }
+    if (!this.declareName(d.name, sym)) return address;
+    this.globals.push(sym);
+    const size = sizeOf(sym.type);
+    if (d.init) {
+      if (!isScalar(sym.type)) this.error(d.init.span, `a ${typeName(sym.type)} cannot have an initialiser`, 'bad-initialiser');
+      else {
+        const v = this.constValue(d.init);
+        if (v === undefined) this.error(d.init.span, 'a shared variable\'s initialiser must be a constant', 'bad-initialiser');
+        else if (v !== 0) this.staticInit.push([address, v]);
+      }
+    }
+    // Static list heads start empty (LIST_HEAD_INIT); pointer words are leak roots.
+    for (const off of listHeadOffsets(sym.type)) {
+      this.staticInit.push([address + off, address + off], [address + off + 1, address + off]);
+    }
+    for (const off of pointerOffsets(sym.type)) this.staticPointerWords.push(address + off);
+    return address + size;
+  }
+
+  private constValue(e: A.Expr): number | undefined {
+    switch (e.kind) {
+      case 'Number':
+        return e.value;
+      case 'Bool':
+        return e.value ? 1 : 0;
+      case 'Null':
+        return 0;
+      case 'Name': {
+        const c = this.consts.get(e.id.name);
+        if (c) {
+          this.occur(e.id, c, false);
+          return c.value;
+        }
+        return undefined;
+      }
+      case 'Unary': {
+        const v = this.constValue(e.operand);
+        if (v === undefined) return undefined;
+        return e.op === '-' ? -v : e.op === '!' ? (v ? 0 : 1) : ~v;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private declareFn(d: A.FnDecl): void {
+    const sym: FnSymbol = { kind: 'fn', name: d.name.name, decl: d, index: this.fns.length, params: [], locals: [] };
+    if (!this.declareName(d.name, sym)) {
+      if (d.name.name) return;
+    }
+    this.fns.push(sym);
+  }
+
+  private declareActor(d: A.ActorDecl): void {
+    const sym: ActorSymbol = {
+      kind: 'actor', name: d.name.name, actorKind: d.actorKind, cpu: d.cpu?.index ?? -1,
+      description: d.description?.value ?? '', decl: d, index: this.actors.length, locals: [], words: 0,
+    };
+    if (!d.name.name) return;
+    if (!this.declareName(d.name, sym)) return;
+    if (d.actorKind === 'irq' && !d.cpu) this.error(d.name.span, `irq ${d.name.name} needs a CPU: irq ${d.name.name} on cpuN`, 'irq-needs-cpu');
+    if (d.actorKind === 'work' && d.cpu) this.warn(d.cpu.span, 'a work item runs on a kworker of its own; the CPU is ignored', 'work-cpu');
+    if (this.actors.length >= MAX_ACTORS) {
+      this.error(d.name.span, `at most ${MAX_ACTORS} actors are supported`, 'too-many-actors');
+      return;
+    }
+    this.actors.push(sym);
+  }
+
+  private assignCpus(): void {
+    const used = new Set(this.actors.filter((a) => a.cpu >= 0 && a.actorKind !== 'work').map((a) => a.cpu));
+    let next = 0;
+    const fixed = this.actors.map((a) => {
+      if (a.cpu >= 0 && a.actorKind !== 'work') return a;
+      while (used.has(next)) next++;
+      used.add(next);
+      return { ...a, cpu: next };
+    });
+    this.actors.splice(0, this.actors.length, ...fixed);
+    for (const a of this.actors) this.values.set(a.name, a);
+    // Occurrences recorded before now refer to the placeholder symbols; re-point them.
+    const byDecl = new Map(this.actors.map((a) => [a.decl, a]));
+    for (let i = 0; i < this.occurrences.length; i++) {
+      const o = this.occurrences[i]!;
+      if (o.sym.kind === 'actor') {
+        const a = byDecl.get(o.sym.decl);
+        if (a) {
+          this.occurrences[i] = { ...o, sym: a };
+          this.nameSyms.set(a.decl.name, a);
+        }
+      }
+    }
+  }
+
+  private declareExpect(d: A.ExpectDecl): void {
+    const kinds: ViolationKind[] = [];
+    for (const k of d.kinds) {
+      if ((VIOLATION_KINDS as readonly string[]).includes(k.name)) kinds.push(k.name as ViolationKind);
+      else this.error(k.span, `unknown violation kind '${k.name}' (one of: ${VIOLATION_KINDS.join(', ')})`, 'unknown-kind');
+    }
+    if (this.expect) {
+      this.expect = { none: this.expect.none && d.none, kinds: [...this.expect.kinds, ...kinds], span: this.expect.span };
+    } else {
+      this.expect = { none: d.none, kinds, span: d.span };
+    }
+    if (this.expect.none && this.expect.kinds.length > 0) {
+      this.error(d.span, "'expect no violation' contradicts the expected kinds", 'contradictory-expect');
+    }
+  }
+
+  // ---------- bodies ----------
+
+  private bindBody(owner: FnSymbol | ActorSymbol, body: A.BlockStmt, params: readonly A.Param[]): void {
+    this.owner = owner;
+    this.ownerLocals = [];
+    this.scope = { names: new Map() };
+    this.loopDepth = 0;
+    for (const p of params) {
+      const type = p.type ? this.resolveType(p.type, false) : INT;
+      const local = this.declareLocal(p.name, type, true, { start: p.span.start, end: body.span.end });
+      if (local) {
+        this.localDecls.set(p, local);
+        if (owner.kind === 'fn') owner.params.push(local);
+      }
+    }
+    this.bindBlock(body, true);
+    owner.locals = this.ownerLocals;
+    this.owner = undefined;
+    this.scope = undefined;
+  }
+
+  private declareLocal(id: A.Identifier, type: Ty, param: boolean, visible: A.Span, implicit = false): LocalSymbol | undefined {
+    if (!id.name || !this.owner || !this.scope) return undefined;
+    const prev = this.scope.names.get(id.name);
+    if (prev) {
+      this.error(id.span, `'${id.name}' is already declared in this block`, 'duplicate-declaration', [{ span: prev.span, message: 'first declared here' }]);
+      return undefined;
+    }
+    if (type.k === 'lock' || type.k === 'list_head' || type.k === 'struct' || type.k === 'atomic' || type.k === 'kref' || type.k === 'waitq') {
+      this.error(id.span, `a local cannot be a ${typeName(type)}: shared objects are declared at the top level or inside a struct (locals may point to them)`, 'shared-type-local');
+    }
+    const local: LocalSymbol = {
+      kind: 'local', name: id.name, type, slot: this.ownerLocals.length, span: id.span, param, owner: this.owner,
+      ...(implicit ? { implicit } : {}),
+    };
+    this.ownerLocals.push(local);
+    this.scope.names.set(id.name, local);
+    this.localScopes.push({ local, visible });
+    this.occur(id, local, true);
+    return local;
+  }
+
+  private withScope<T>(f: () => T): T {
+    this.scope = { parent: this.scope, names: new Map() };
+    try {
+      return f();
+    } finally {
+      this.scope = this.scope.parent;
+    }
+  }
+
+  private blockEnd = 0;
+
+  private bindBlock(b: A.BlockStmt, sameScope = false): void {
+    const run = (): void => {
+      const saved = this.blockEnd;
+      this.blockEnd = b.span.end;
+      for (const s of b.body) this.bindStmt(s);
+      this.blockEnd = saved;
+    };
+    if (sameScope) run();
+    else this.withScope(run);
+  }
+
+  private bindStmt(s: A.Stmt): void {
+    switch (s.kind) {
+      case 'Block':
+        this.bindBlock(s);
+        return;
+      case 'VarDecl': {
+        const type = this.resolveType(s.type, false);
+        if (s.init) this.bindValue(s.init, type);
+        const local = this.declareLocal(s.name, type, false, { start: s.span.start, end: this.blockEnd || s.span.end });
+        if (local) this.localDecls.set(s, local);
+        return;
+      }
+      case 'Assign': {
+        const t = this.bindExpr(s.target);
+        this.checkAssignable(s.target, t);
+        if (s.value) this.bindValue(s.value, t);
+        return;
+      }
+      case 'ExprStmt': {
+        const e = s.expr;
+        if (e.kind === 'Call') {
+          this.bindCall(e, true);
+        } else {
+          this.bindExpr(e);
+          this.warn(e.span, 'this expression has no effect', 'no-effect');
+        }
+        return;
+      }
+      case 'If':
+        this.bindCond(s.cond);
+        this.withScope(() => this.bindStmt(s.then));
+        if (s.else) this.withScope(() => this.bindStmt(s.else!));
+        return;
+      case 'While':
+        this.bindCond(s.cond);
+        this.loopDepth++;
+        this.withScope(() => this.bindStmt(s.body));
+        this.loopDepth--;
+        return;
+      case 'For':
+        this.withScope(() => {
+          if (s.init) this.bindStmt(s.init);
+          if (s.cond) this.bindCond(s.cond);
+          if (s.step) this.bindStmt(s.step);
+          this.loopDepth++;
+          this.bindStmt(s.body);
+          this.loopDepth--;
+        });
+        return;
+      case 'Return':
+        if (s.value) this.bindValue(s.value, ANY);
+        if (s.value && this.owner?.kind === 'actor') this.warn(s.value.span, 'an actor\'s return value is ignored', 'actor-return-value');
+        return;
+      case 'Break':
+      case 'Continue':
+        if (this.loopDepth === 0) this.error(s.span, `'${s.kind === 'Break' ? 'break' : 'continue'}' outside a loop`, 'outside-loop');
+        return;
+      case 'Choose':
+        for (const b of s.branches) this.bindBlock(b);
+        return;
+      case 'ListForEach':
+        this.bindListForEach(s);
+        return;
+      case 'ErrorStmt':
+        return;
+    }
+  }
+
+  private bindListForEach(s: A.ListForEachStmt): void {
+    const headT = this.bindExpr(s.head);
+    if (headT.k !== 'list_head' && headT.k !== 'any') {
+      this.error(s.head.span, `list_for_each_entry needs a list_head, but this is a ${typeName(headT)}`, 'wrong-type');
+    }
+    this.loopDepth++;
+    this.withScope(() => {
+      let pos = s.pos.name ? this.lookupLocal(s.pos.name) : undefined;
+      if (pos) {
+        this.occur(s.pos, pos, false);
+      } else if (s.pos.name) {
+        // Declare the cursor from the member name when exactly one struct has that list_head.
+        const owners = this.structs.filter((st) => st.fields.some((f) => f.name === s.member.name && f.type.k === 'list_head'));
+        if (owners.length === 1) {
+          pos = this.declareLocal(s.pos, { k: 'ptr', to: { k: 'struct', s: owners[0]! } }, false, s.span, true);
+          if (pos) this.localDecls.set(s, pos);
+        } else {
+          this.error(s.pos.span, owners.length === 0
+            ? `no struct has a list_head named '${s.member.name}'`
+            : `declare '${s.pos.name}' first (struct T *${s.pos.name};): several structs have a list_head '${s.member.name}'`, 'unknown-name');
+        }
+      }
+      if (pos) {
+        const st = pos.type.k === 'ptr' && pos.type.to.k === 'struct' ? pos.type.to.s : undefined;
+        const field = st?.fields.find((f) => f.name === s.member.name);
+        if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
+        else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
+        else this.occur(s.member, field, false);
+      }
+      this.bindStmt(s.body);
+    });
+    this.loopDepth--;
+  }
+
+  private lookupLocal(name: string): LocalSymbol | undefined {
+    for (let sc = this.scope; sc; sc = sc.parent) {
+      const l = sc.names.get(name);
+      if (l) return l;
+    }
+    return undefined;
+  }
+
+  private checkAssignable(target: A.Expr, t: Ty): void {
+    const inner = target.kind === 'AddressOf' ? target.operand : target;
+    if (inner.kind === 'Name') {
+      const sym = this.nameSyms.get(inner.id);
+      if (sym && sym.kind !== 'local' && sym.kind !== 'global') {
+        this.error(target.span, `cannot assign to ${describeSym(sym)}`, 'not-assignable');
+        return;
+      }
+    } else if (inner.kind !== 'Member' && inner.kind !== 'Index') {
+      if (inner.kind !== 'ErrorExpr') this.error(target.span, 'cannot assign to this expression', 'not-assignable');
+      return;
+    }
+    if (t.k === 'lock' || t.k === 'list_head' || t.k === 'struct' || t.k === 'array' || t.k === 'kref' || t.k === 'atomic' || t.k === 'waitq') {
+      const hint = t.k === 'atomic' ? ' (use atomic_set)' : t.k === 'kref' ? ' (use kref_init)' : t.k === 'list_head' ? ' (use INIT_LIST_HEAD or list_add)' : '';
+      this.error(target.span, `cannot assign to a ${typeName(t)}${hint}`, 'not-assignable');
+    }
+  }
+
+  private bindCond(e: A.Expr): void {
+    this.bindValue(e, BOOL);
+  }
+
+  /** Binds an expression used as a value: it must be a scalar. */
+  private bindValue(e: A.Expr, _expected: Ty): Ty {
+    const t = e.kind === 'Call' ? this.bindCall(e, false) : this.bindExpr(e);
+    // A void builtin in a value position was already reported by bindBuiltinCall.
+    if (t.k === 'void') return t;
+    if (!isScalar(t) && t.k !== 'typeref' && e.kind !== 'ErrorExpr') {
+      if (t.k === 'struct' || t.k === 'array') {
+        // A struct or array value decays to its address, as in C (&kvm).
+        return t.k === 'struct' ? { k: 'ptr', to: t } : t;
+      }
+      this.error(e.span, `a ${typeName(t)} is not a value (pass it to a primitive, e.g. ${t.k === 'lock' ? lockPrimitiveFor(t.lock).lock : 'list_add'})`, 'not-a-value');
+    }
+    return t;
+  }
+
+  private bindExpr(e: A.Expr): Ty {
+    const t = this.typeExpr(e);
+    this.exprTypes.set(e, t);
+    return t;
+  }
+
+  private typeExpr(e: A.Expr): Ty {
+    switch (e.kind) {
+      case 'Number':
+        return INT;
+      case 'Bool':
+        return BOOL;
+      case 'Null':
+        return { k: 'ptr', to: ANY };
+      case 'String':
+        this.error(e.span, 'strings are only used for titles and descriptions', 'string-value');
+        return ANY;
+      case 'ErrorExpr':
+        return ANY;
+      case 'TypeArg':
+        return { k: 'typeref', of: this.resolveType(e.type, false) };
+      case 'Name':
+        return this.typeName(e.id);
+      case 'AddressOf':
+        return this.bindExpr(e.operand);
+      case 'Unary': {
+        this.bindValue(e.operand, INT);
+        return e.op === '!' ? BOOL : INT;
+      }
+      case 'Binary': {
+        this.bindValue(e.left, INT);
+        this.bindValue(e.right, INT);
+        return ['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op) ? BOOL : INT;
+      }
+      case 'Member': {
+        const ot = this.bindExpr(e.object);
+        const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
+        if (!st) {
+          if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
+            this.error(e.field.span, `'${e.field.name}': a ${typeName(ot)} has no fields`, 'no-fields');
+          } else if (ot.k === 'any' && e.object.kind === 'Name' && this.nameSyms.get(e.object.id)?.kind === 'local') {
+            this.error(e.field.span, `'${e.field.name}': the type of '${e.object.id.name}' is unknown; declare it (struct T *${e.object.id.name})`, 'untyped-access');
+          }
+          return ANY;
+        }
+        const f = st.fields.find((x) => x.name === e.field.name);
+        if (!f) {
+          if (e.field.name) {
+            this.error(e.field.span, `struct ${st.name} has no field '${e.field.name}'`, 'unknown-field', [{ span: st.decl.name.span, message: `struct ${st.name} is declared here` }]);
+          }
+          return ANY;
+        }
+        this.occur(e.field, f, false);
+        return f.type;
+      }
+      case 'Index': {
+        const ot = this.bindExpr(e.object);
+        this.bindValue(e.index, INT);
+        if (ot.k !== 'array') {
+          if (ot.k !== 'any') this.error(e.span, `a ${typeName(ot)} cannot be indexed`, 'not-indexable');
+          return ANY;
+        }
+        if (e.index.kind === 'Number' && (e.index.value < 0 || e.index.value >= ot.n)) {
+          this.error(e.index.span, `index ${e.index.value} is out of bounds (the array has ${ot.n} elements)`, 'out-of-bounds');
+        }
+        return ot.of;
+      }
+      case 'Call':
+        return this.bindCall(e, false);
+    }
+  }
+
+  private typeName(id: A.Identifier): Ty {
+    if (!id.name) return ANY;
+    const local = this.lookupLocal(id.name);
+    if (local) {
+      this.occur(id, local, false);
+      return local.type;
+    }
+    if (id.name === 'current') {
+      if (this.owner?.kind !== 'actor') {
+        // In a fn, `current` is whichever actor calls it.
+      }
+      return ACTOR;
+    }
+    const v = this.values.get(id.name);
+    if (v) {
+      this.occur(id, v, false);
+      if (v.kind === 'global') return v.type;
+      if (v.kind === 'fn') return FNREF;
+      return ACTOR;
+    }
+    const c = this.consts.get(id.name);
+    if (c) {
+      this.occur(id, c, false);
+      return c.type;
+    }
+    if (/^KVM_REQ_[A-Z0-9_]+$/.test(id.name)) {
+      if (!this.requestNames.includes(id.name)) {
+        if (this.requestNames.length >= 31) this.error(id.span, 'at most 31 distinct requests', 'too-many-requests');
+        else this.requestNames.push(id.name);
+      }
+      return INT;
+    }
+    if (builtin(id.name)) {
+      this.error(id.span, `'${id.name}' is a primitive; call it: ${id.name}(…)`, 'builtin-value');
+      return ANY;
+    }
+    this.error(id.span, `unknown name '${id.name}'${this.suggest(id.name)}`, 'unknown-name');
+    return ANY;
+  }
+
+  private suggest(name: string): string {
+    const candidates = [...this.values.keys(), ...this.consts.keys(), ...(this.scope ? this.allLocalNames() : [])];
+    let best: string | undefined;
+    let bestD = 3;
+    for (const c of candidates) {
+      const d = editDistance(name, c);
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    return best ? ` (did you mean '${best}'?)` : '';
+  }
+
+  private allLocalNames(): string[] {
+    const out: string[] = [];
+    for (let sc = this.scope; sc; sc = sc.parent) out.push(...sc.names.keys());
+    return out;
+  }
+
+  private bindCall(e: A.CallExpr, statement: boolean): Ty {
+    const name = e.callee.name;
+    const b = builtin(name);
+    const local = this.lookupLocal(name);
+    if (b && !local) {
+      const t = this.bindBuiltinCall(e, b, statement);
+      this.exprTypes.set(e, t);
+      return t;
+    }
+    const v = this.values.get(name);
+    if (v?.kind === 'fn') {
+      this.occur(e.callee, v, false);
+      const want = v.decl.params.length;
+      if (e.args.length !== want) {
+        this.error(e.argsSpan, `${name} takes ${want} argument${want === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity',
+          [{ span: v.decl.name.span, message: `${name} is declared here` }]);
+      }
+      e.args.forEach((a, i) => {
+        const pt = v.params[i]?.type ?? ANY;
+        const at = this.bindValue(a, pt);
+        this.checkPointerArg(a, at, pt, `argument ${i + 1} of ${name}`);
+      });
+      this.calls.set(e, { fn: v, statics: [] });
+      this.exprTypes.set(e, ANY);
+      return ANY;
+    }
+    for (const a of e.args) this.bindExpr(a);
+    if (v) this.error(e.callee.span, `'${name}' is ${describeSym(v)}, not a function`, 'not-callable');
+    else if (name) this.error(e.callee.span, `unknown function '${name}'${this.suggestFn(name)}`, 'unknown-function');
+    this.exprTypes.set(e, ANY);
+    return ANY;
+  }
+
+  private checkPointerArg(_a: A.Expr, at: Ty, pt: Ty, what: string): void {
+    if (pt.k === 'ptr' && pt.to.k === 'struct' && at.k === 'ptr' && at.to.k === 'struct' && at.to.s !== pt.to.s) {
+      this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${typeName(at)}`, 'wrong-type');
+    }
+  }
+
+  private suggestFn(name: string): string {
+    let best: string | undefined;
+    let bestD = 3;
+    for (const c of [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]) {
+      const d = editDistance(name, c);
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
+    }
+    return best ? ` (did you mean '${best}'?)` : '';
+  }
+
+  private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {
+    this.occurrences.push({ span: e.callee.span, sym: { kind: 'builtin', name: b.name }, def: false });
+    this.nameSyms.set(e.callee, { kind: 'builtin', name: b.name });
+    const min = b.params.filter((p) => !p.optional).length;
+    const max = b.params.length;
+    if (e.args.length < min || e.args.length > max) {
+      const want = min === max ? `${min}` : `${min} to ${max}`;
+      this.error(e.argsSpan, `${b.name} takes ${want} argument${max === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity');
+    }
+    if (b.returns === 'void' && !statement) {
+      this.error(e.span, `${b.name} returns nothing; call it as a statement of its own`, 'void-value');
+    }
+    if (b.special === 'await' && !statement) {
+      this.error(e.span, `${b.name} must be a statement of its own`, 'must-be-statement');
+    }
+    if (b.vcpuOnly && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
+      this.error(e.callee.span, `${b.name} only makes sense in a vcpu actor`, 'vcpu-only');
+    }
+    const statics: number[] = [];
+    let result: Ty = b.returns === 'int' ? INT : b.returns === 'bool' ? BOOL : b.returns === 'void' ? VOID : ANY;
+    e.args.forEach((arg, i) => {
+      const p = b.params[i];
+      if (!p) {
+        this.bindExpr(arg);
+        statics.push(0);
+        return;
+      }
+      statics.push(this.checkArg(b, p.kind, p.name, arg, (t) => {
+        if (b.returns === 'ptr') result = { k: 'ptr', to: t };
+      }));
+    });
+    if (b.returns === 'ptr' && result.k === 'any') result = { k: 'ptr', to: ANY };
+    this.calls.set(e, { builtin: b, statics });
+    return result;
+  }
+
+  /** Checks one builtin argument; returns its static fact (class, struct, offset or bit). */
+  private checkArg(b: Builtin, kind: ParamKind, pname: string, arg: A.Expr, onType: (t: Ty) => void): number {
+    const inner = arg.kind === 'AddressOf' ? arg.operand : arg;
+    switch (kind) {
+      case 'lock':
+      case 'mutex':
+      case 'spinlock':
+      case 'rwsem':
+      case 'srcu': {
+        const t = this.bindExpr(arg);
+        if (t.k !== 'lock') {
+          if (t.k !== 'any') this.error(arg.span, `${b.name} expects a ${kind === 'lock' ? 'lock' : kind}, but this is a ${typeName(t)}`, 'wrong-type');
+          return -1;
+        }
+        if (kind !== 'lock' && t.lock !== kind) {
+          const fix = equivalentPrimitive(b.name, t.lock);
+          this.error(arg.span, `${b.name} expects ${article(kind)} ${kind}, but ${exprText(this.text, inner)} is ${article(t.lock)} ${t.lock}${fix ? ` (use ${fix})` : ''}`, 'wrong-lock-kind');
+        }
+        this.nameClass(t.cls, inner);
+        return t.cls;
+      }
+      case 'list_head':
+      case 'atomic':
+      case 'kref':
+      case 'waitq': {
+        const t = this.bindExpr(arg);
+        const want = kind;
+        if (t.k !== want && t.k !== 'any') {
+          this.error(arg.span, `${b.name} expects ${article(displayKind(want))} ${displayKind(want)}, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
+        }
+        if (kind === 'kref' && inner.kind === 'Member') {
+          const f = this.nameSyms.get(inner.field);
+          if (f?.kind === 'field') return f.offset;
+        }
+        return 0;
+      }
+      case 'place': {
+        const t = this.bindExpr(arg);
+        if (inner.kind === 'Name' && this.nameSyms.get(inner.id)?.kind === 'local') {
+          this.error(arg.span, `${b.name} is for shared memory; '${inner.id.name}' is a local`, 'local-marked-access');
+        } else if (inner.kind !== 'Name' && inner.kind !== 'Member' && inner.kind !== 'Index') {
+          this.error(arg.span, `${b.name} needs a shared variable or field`, 'wrong-type');
+        } else if (!isScalar(t) && t.k !== 'any') {
+          this.error(arg.span, `${b.name} needs a scalar, but this is a ${typeName(t)}`, 'wrong-type');
+        }
+        return 0;
+      }
+      case 'ptr': {
+        const t = this.bindValue(arg, ANY);
+        if (t.k !== 'ptr' && t.k !== 'any') this.error(arg.span, `${b.name} expects a pointer, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
+        return 0;
+      }
+      case 'int':
+      case 'bool':
+      case 'cond':
+        this.bindValue(arg, kind === 'int' ? INT : BOOL);
+        return 0;
+      case 'fd': {
+        this.bindValue(arg, INT);
+        return 0;
+      }
+      case 'fn': {
+        if (inner.kind === 'Name') {
+          const v = this.values.get(inner.id.name);
+          if (v?.kind === 'fn') {
+            this.occur(inner.id, v, false);
+            this.exprTypes.set(arg, FNREF);
+            if (v.decl.params.length !== 1) {
+              this.error(arg.span, `${v.name} is called by ${b.name} with one argument (the object), but takes ${v.decl.params.length}`, 'wrong-arity');
+            }
+            return v.index;
+          }
+        }
+        this.bindExpr(arg);
+        this.error(arg.span, `${b.name}'s ${pname} must name a fn (a release callback)`, 'wrong-type');
+        return -1;
+      }
+      case 'vcpu':
+      case 'work': {
+        const t = this.bindExpr(arg);
+        if (inner.kind === 'Name') {
+          const sym = this.nameSyms.get(inner.id);
+          if (sym?.kind === 'actor') {
+            if (sym.actorKind !== kind) this.error(arg.span, `${b.name} expects a ${kind} actor, but ${sym.name} is a ${sym.actorKind}`, 'wrong-type');
+            return sym.index;
+          }
+          if (inner.id.name === 'current') return -1;
+        }
+        if (t.k !== 'actor' && t.k !== 'int' && t.k !== 'any') this.error(arg.span, `${b.name} expects a ${kind} actor`, 'wrong-type');
+        return -1;
+      }
+      case 'type': {
+        const t = this.bindExpr(arg);
+        if (t.k === 'typeref' && t.of.k === 'struct') {
+          onType(t.of);
+          return t.of.s.index;
+        }
+        if (arg.kind === 'Name' && this.structByName.has(arg.id.name)) {
+          const s = this.structByName.get(arg.id.name)!;
+          this.diagnostics.pop(); // the unknown-name error from typing it as a value
+          this.occur(arg.id, s, false);
+          onType({ k: 'struct', s });
+          return s.index;
+        }
+        this.error(arg.span, `${b.name} expects a struct type (${b.name}(struct T))`, 'wrong-type');
+        return 0;
+      }
+      case 'request': {
+        this.bindExpr(arg);
+        if (inner.kind === 'Name' && /^KVM_REQ_/.test(inner.id.name)) return Math.max(0, this.requestNames.indexOf(inner.id.name));
+        this.error(arg.span, `${b.name} expects a request name (KVM_REQ_…)`, 'wrong-type');
+        return 0;
+      }
+    }
+  }
+
+  /** Names a lock class after the first expression that takes it, as lockdep does. */
+  private nameClass(cls: number, e: A.Expr): void {
+    if (cls < 0 || this.classNamed.has(cls)) return;
+    const c = this.lockClasses[cls];
+    if (!c) return;
+    this.classNamed.add(cls);
+    c.name = normaliseLockText(exprText(this.text, e));
+  }
+}
+
+const BUILTIN_NAMES: readonly string[] = BUILTINS.map((b) => b.name);
+
+function article(word: string): string {
+  return /^([aeiou]|rw)/i.test(word) ? 'an' : 'a';
+}
+
+function displayKind(k: string): string {
+  return k === 'atomic' ? 'atomic_t' : k === 'waitq' ? 'wait_queue_head' : k;
+}
+
+function describeSym(s: Sym): string {
+  switch (s.kind) {
+    case 'fn':
+      return `the fn ${s.name}`;
+    case 'actor':
+      return `the ${s.actorKind} ${s.name}`;
+    case 'const':
+      return `the constant ${s.name}`;
+    case 'global':
+      return `the shared ${typeName(s.type)} ${s.name}`;
+    case 'struct':
+      return `struct ${s.name}`;
+    case 'builtin':
+      return `the primitive ${s.name}`;
+    default:
+      return `'${s.name}'`;
+  }
+}
+
+/** The acquire/release primitive of another lock kind that does what `name` does. */
+function equivalentPrimitive(name: string, kind: LockKind): string | undefined {
+  const releasing = /unlock|up_/.test(name);
+  const reading = /read/.test(name);
+  if (kind === 'rwsem') return releasing ? (reading ? 'up_read' : 'up_write') : reading ? 'down_read' : 'down_write';
+  const p = LOCK_PRIMITIVES[kind];
+  return releasing ? p.unlock : p.lock;
+}
+
+export function exprText(text: string, e: A.Expr): string {
+  return text.slice(e.span.start, e.span.end);
+}
+
+/** `&vcpu[i]->arch.mutex` → `vcpu->arch.mutex`: the lockdep class name of a lock expression. */
+export function normaliseLockText(s: string): string {
+  let out = s.replace(/\s+/g, '').replace(/^&+/, '').replace(/^\((.*)\)$/, '$1');
+  let prev = '';
+  while (prev !== out) {
+    prev = out;
+    out = out.replace(/\[[^[\]]*\]/g, '');
+  }
+  return out;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** Word offsets of pointer and list-link words inside a value of type t (leak roots). */
+export function pointerOffsets(t: Ty): number[] {
+  switch (t.k) {
+    case 'ptr':
+      return [0];
+    case 'list_head':
+      return [0, 1];
+    case 'struct': {
+      const out: number[] = [];
+      for (const f of t.s.fields) for (const o of pointerOffsets(f.type)) out.push(f.offset + o);
+      return out;
+    }
+    case 'array': {
+      const inner = pointerOffsets(t.of);
+      const size = sizeOf(t.of);
+      const out: number[] = [];
+      for (let i = 0; i < t.n; i++) for (const o of inner) out.push(i * size + o);
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** Word offsets of list heads inside a value of type t (static ones start empty). */
+export function listHeadOffsets(t: Ty): number[] {
+  switch (t.k) {
+    case 'list_head':
+      return [0];
+    case 'struct': {
+      const out: number[] = [];
+      for (const f of t.s.fields) for (const o of listHeadOffsets(f.type)) out.push(f.offset + o);
+      return out;
+    }
+    case 'array': {
+      const inner = listHeadOffsets(t.of);
+      const size = sizeOf(t.of);
+      const out: number[] = [];
+      for (let i = 0; i < t.n; i++) for (const o of inner) out.push(i * size + o);
+      return out;
+    }
+    default:
+      return [];
+  }
+}
