@@ -35,7 +35,7 @@ export interface CheckResult {
   };
 }
 
-export type LoadScenario = (text: string, file: string) => LoadResult;
+export type LoadScenario = (file: string, text: string) => LoadResult;
 export type Check = (compiled: unknown, limits: CheckLimits) => CheckResult;
 
 export type Available<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
@@ -61,7 +61,7 @@ export function loadScenarioApi(): Available<LoadScenario> {
   if (!core.ok) return core;
   const fn = core.value['loadScenario'];
   if (typeof fn !== 'function') return { ok: false, why: 'binder not available yet (core has no loadScenario)' };
-  return { ok: true, value: (text, file) => (fn as (t: string, f: string) => LoadResult)(text, file) };
+  return { ok: true, value: fn as LoadScenario };
 }
 
 export function checkApi(): Available<Check> {

@@ -29,7 +29,7 @@ function run(file: string, limits: CheckLimits): ChildReport {
   if (!check.ok) return { status: 'unavailable', why: check.why };
   const text = fs.readFileSync(file, 'utf8');
   const t0 = now();
-  const loaded = load.value(text, file);
+  const loaded = load.value(file, text);
   const t1 = now();
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || loaded.compiled === undefined) {
