@@ -15,6 +15,8 @@ export interface Machine {
   readonly node: string;
   readonly spin: string;
   readonly gcc: string;
+  /** 1-minute load average when the bench started: how busy the shared machine was. */
+  readonly loadAverage: number;
 }
 
 export function describeMachine(spinVersion: string): Machine {
@@ -35,6 +37,7 @@ export function describeMachine(spinVersion: string): Machine {
     node: process.version,
     spin: spinVersion,
     gcc,
+    loadAverage: os.loadavg()[0] ?? NaN,
   };
 }
 
@@ -221,6 +224,7 @@ export const METHOD_NOTES: readonly string[] = [
 ];
 
 export function markdownReport(machine: Machine, argv: readonly string[], rows: readonly Row[], notes: readonly string[]): string {
+  const loadAtEnd = os.loadavg()[0] ?? NaN;
   const goals = targets(rows);
   const wrong = mismatches(rows);
   return [
@@ -230,7 +234,9 @@ export function markdownReport(machine: Machine, argv: readonly string[], rows: 
     '',
     `Measured ${machine.date} on ${machine.nproc} × ${machine.cpu} (nproc ${machine.nproc}), `
       + `${machine.memoryGiB} GiB RAM; ${machine.spin}; ${machine.gcc}; Node ${machine.node}. `
-      + 'The machine was shared with other engineers\' work while this ran, so wall times carry noise.',
+      + 'The machine was shared with other engineers\' work while this ran (1-minute load average '
+      + `${machine.loadAverage.toFixed(1)} at the start, ${loadAtEnd.toFixed(1)} at the end, on ${machine.nproc} cores), `
+      + 'so wall times carry noise.',
     '',
     `Command: \`npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}\``,
     '',
