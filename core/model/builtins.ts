@@ -1021,6 +1021,7 @@ const BUILTINS_BASE: readonly Builtin[] = [
       if (w === x.actor) recursiveWork(x, 'flush_work');
       const busy = x.actorWord(w!, ACTOR_WORD.workPending) !== 0 || x.actorStatus(w!) === 1;
       if (busy) x.block({ kind: 'work', work: w! });
+      touchWorkMap(x, w!);
       return 0;
     },
   },
@@ -1032,6 +1033,7 @@ const BUILTINS_BASE: readonly Builtin[] = [
       x.mightSleep('cancel_work_sync');
       if (w === x.actor) recursiveWork(x, 'cancel_work_sync');
       if (x.actorStatus(w!) === 1) x.block({ kind: 'work', work: w! });
+      touchWorkMap(x, w!);
       const pending = x.actorWord(w!, ACTOR_WORD.workPending);
       x.setActorWord(w!, ACTOR_WORD.workPending, 0);
       return pending !== 0 ? 1 : 0;
@@ -1249,6 +1251,16 @@ function alias(name: string, of: string, kernel: string, returns?: ReturnKind): 
   const b = BUILTINS_BASE.find((x) => x.name === of);
   if (!b) throw new Error(`alias of unknown builtin ${of}`);
   return { ...b, name, kernel, model: `As ${of}.${returns === 'int' ? ' Returns 0: the model delivers no fatal signals.' : ''}`, ...(returns ? { returns } : {}) };
+}
+
+/** lock_map_acquire + lock_map_release of the work's lockdep map, as flush_work does. */
+function touchWorkMap(x: Exec, w: number): void {
+  const a = x.scenario.actors[w];
+  if (a?.workClass === undefined) return;
+  x.emit({
+    kind: 'acquire', actor: x.actor, lock: a.words, cls: a.workClass, lockKind: 'mutex', mode: 'write', trylock: false,
+    site: x.site, held: x.held(), irqsEnabled: !x.irqsOff(), inIrq: x.inIrq(),
+  });
 }
 
 function recursiveWork(x: Exec, fn: string): never {

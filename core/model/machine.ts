@@ -671,7 +671,11 @@ class Draft implements Exec {
     this.status = ActorStatus.Running;
     this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
     // A work item's pending run is consumed; an irq handler fires once.
-    if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+    if (sym.actorKind === 'work') {
+      this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+      // The work runs "holding" its completion map (lockdep's work annotation).
+      if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
+    }
     if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
     this.events.push({ kind: 'start', actor: this.actor });
   }
@@ -702,6 +706,7 @@ class Draft implements Exec {
   private finish(): void {
     if (this.status !== ActorStatus.Running) return;
     const sym = this.actorSym;
+    if (sym.workClass !== undefined) this.release(sym.words, 'write');
     if (this.heldLocks.length > 0) {
       const h = this.heldLocks[0]!;
       const c = this.lockClass(h.cls);

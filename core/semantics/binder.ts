@@ -177,6 +177,7 @@ class Binder {
     const fdTable = rcuWord + 1;
     const heapStart = fdTable + 8 * 3;
     this.assignCpus();
+    this.addWorkClasses();
 
     // Pass 3: bodies.
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
@@ -470,6 +471,22 @@ class Binder {
           this.nameSyms.set(a.decl.name, a);
         }
       }
+    }
+  }
+
+  private addWorkClasses(): void {
+    const withClasses = this.actors.map((a) => {
+      if (a.actorKind !== 'work') return a;
+      const id = this.lockClasses.length;
+      this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${a.name})`, declSpan: a.decl.name.span });
+      this.classNamed.add(id);
+      return { ...a, workClass: id };
+    });
+    this.actors.splice(0, this.actors.length, ...withClasses);
+    for (const a of this.actors) this.values.set(a.name, a);
+    for (let i = 0; i < this.occurrences.length; i++) {
+      const o = this.occurrences[i]!;
+      if (o.sym.kind === 'actor') this.occurrences[i] = { ...o, sym: this.actors[o.sym.index]! };
     }
   }
 

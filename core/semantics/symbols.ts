@@ -138,6 +138,12 @@ export interface ActorSymbol {
   locals: LocalSymbol[];
   /** Address of this actor's per-actor shared words (vCPU mode, requests, work state, irq flag). */
   readonly words: number;
+  /**
+   * For a work item: the lockdep class lockdep gives its completion, `(work_completion)(w)`.
+   * The work "holds" it while it runs and flush_work / cancel_work_sync "take" it, so a
+   * flush under a lock the work takes is a circular dependency, as lockdep reports it.
+   */
+  readonly workClass?: number;
 }
 
 export interface ConstSymbol {

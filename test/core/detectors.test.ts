@@ -155,8 +155,9 @@ const CASES: Case[] = [
       thread guesser { close(any); }`,
   },
   {
+    // lockdep's work annotation: the work holds (work_completion)(w) while it runs, flush_work takes it.
     name: 'flush_work under a lock the work item takes',
-    kinds: ['deadlock'],
+    kinds: ['deadlock', 'lock_order'],
     buggy: `mutex m; int n;
       work w { mutex_lock(&m); n = 1; mutex_unlock(&m); }
       thread t { queue_work(w); mutex_lock(&m); flush_work(w); mutex_unlock(&m); }`,
@@ -253,4 +254,11 @@ test('use-after-free reports say where the object was allocated and freed, KASAN
   assert.match(v.report, /Allocated by task 1 \(owner\):\n kzalloc owner\+test\.lockstep:2:/);
   assert.match(v.report, /Freed by task 1 \(owner\):\n kfree owner\+test\.lockstep:2:/);
   assert.deepEqual(v.related.map((r) => r.message), ['obj#1 allocated here by owner', 'freed here by owner']);
+});
+
+test('lockdep names a work item\'s completion in the cycle it closes', () => {
+  const c = CASES.find((x) => x.name.startsWith('flush_work'))!;
+  const v = exploreAll(compileOk(c.buggy)).violations.find((x) => x.kind === 'lock_order')!;
+  assert.match(v.message, /\(work_completion\)\(w\)/);
+  assert.match(v.report, /lock\(m\);|lock\(\(work_completion\)\(w\)\);/);
 });
