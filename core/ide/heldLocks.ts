@@ -3,15 +3,15 @@
 // calls into `fn`s with a call-string approach: each call is analysed with the caller's held
 // set and the caller's arguments substituted for the parameters (so `k->lock` inside a fn
 // called as `f(&kvm)` is `kvm->lock`), memoised per (fn, context, entry state, arguments).
-// Literal arguments are propagated into `if (param)` so that a flag like seed 004's
-// `mm_iommu_do_alloc(adjust)` only follows the branch each caller takes. Release callbacks
+// Known values of locals and parameters (literal arguments, `ret = 0`, a fn that always
+// returns 0) are propagated, so a branch a caller can never take (seed 004's
+// `if (ret == 0 && dev_hpa == -1)` for the mmap path) adds no held locks. Release callbacks
 // (anon_inode_getfd's, kref_put's) may run where close() or kref_put() is called.
 
 import type * as A from '../syntax/ast';
 import type { ActorSymbol, FnSymbol } from '../semantics/symbols';
 import type { Analysis } from './analysis';
 import { lockEffect, RCU_KEY } from './lockPrimitives';
-import { bodyStatements } from './walk';
 
 export interface HeldLock {
   /** Identity of the lock instance, paths normalised to `->` after parameter substitution. */
@@ -71,19 +71,41 @@ interface PathValue {
   readonly display: string;
 }
 
+/**
+ * The abstract state on the paths reaching a point: the locks held, and the locals whose
+ * value is known (by slot). Knowing `ret == 0` or `dev_hpa == -1` there is what keeps
+ * infeasible paths (seed 004's `if (locked_entries != 0 && ret != 0)`) out of the hints.
+ */
+interface Flow {
+  readonly locks: readonly HeldLock[];
+  readonly vals: ReadonlyMap<number, number>;
+}
+type State = Flow | null;
+
 interface Frame {
   readonly owner: FnSymbol | ActorSymbol;
   readonly context: string;
   readonly subst: ReadonlyMap<string, PathValue>;
-  readonly consts: ReadonlyMap<string, number>;
   readonly chain: readonly FnSymbol[];
-  readonly exits: BodyExit[];
-  readonly loops: { breaks: LockState[]; continues: LockState[] }[];
+  readonly exits: (BodyExit & { readonly value?: number })[];
+  readonly loops: { breaks: State[]; continues: State[] }[];
 }
 
 interface Branches {
-  readonly t: LockState;
-  readonly e: LockState;
+  readonly t: State;
+  readonly e: State;
+}
+
+interface Valued {
+  readonly st: State;
+  /** The expression's value when it is known on every path. */
+  readonly v?: number;
+}
+
+/** What a call of a fn leaves: the locks on return (null: it never returns) and its known result. */
+interface CallResult {
+  readonly locks: LockState;
+  readonly v?: number;
 }
 
 export function heldLocks(a: Analysis): HeldLocks {
@@ -93,12 +115,10 @@ export function heldLocks(a: Analysis): HeldLocks {
 class HeldLockPass {
   private readonly records = new Map<A.Stmt, Map<string, readonly HeldLock[]>>();
   private readonly exitRecords: ExitRecord[] = [];
-  private readonly memo = new Map<string, LockState>();
+  private readonly memo = new Map<string, CallResult>();
   private readonly reached = new Set<FnSymbol>();
   /** Release callbacks handed to anon_inode_getfd: close() may run any of them. */
   private readonly fdReleases: FnSymbol[] = [];
-  /** Per fn, its parameters that the body assigns (their literal value cannot be trusted). */
-  private readonly assignedParams = new Map<FnSymbol, Set<string>>();
 
   constructor(private readonly a: Analysis) {
     const b = a.binding;
@@ -127,13 +147,15 @@ class HeldLockPass {
 
   private analyseBody(
     owner: FnSymbol | ActorSymbol, context: string, entry: readonly HeldLock[],
-    subst: ReadonlyMap<string, PathValue>, consts: ReadonlyMap<string, number>, chain: readonly FnSymbol[],
-  ): LockState {
-    const frame: Frame = { owner, context, subst, consts, chain, exits: [], loops: [] };
-    const end = this.stmt(owner.decl.body, entry, frame, undefined);
-    const exits = [...frame.exits, ...(end ? [{ state: end }] : [])];
+    subst: ReadonlyMap<string, PathValue>, vals: ReadonlyMap<number, number>, chain: readonly FnSymbol[],
+  ): CallResult {
+    const frame: Frame = { owner, context, subst, chain, exits: [], loops: [] };
+    const end = this.stmt(owner.decl.body, { locks: entry, vals }, frame, undefined);
+    const exits: (BodyExit & { value?: number })[] = [...frame.exits, ...(end ? [{ state: end.locks }] : [])];
     this.exitRecords.push({ owner, context, entryKeys: new Set(entry.map((l) => l.key)), exits });
-    return join(end, ...frame.exits.map((x) => x.state));
+    const first = exits[0]?.value;
+    const v = first !== undefined && exits.every((x) => x.value === first) ? first : undefined;
+    return { locks: join(...exits.map((x) => x.state)), ...(v !== undefined ? { v } : {}) };
   }
 
   private record(s: A.Stmt, context: string, st: readonly HeldLock[]): void {
@@ -145,14 +167,19 @@ class HeldLockPass {
     byContext.set(context, join(byContext.get(context) ?? null, st) ?? st);
   }
 
+  private slotOf(id: A.Identifier): number | undefined {
+    const sym = this.a.binding.nameSyms.get(id);
+    return sym?.kind === 'local' ? sym.slot : undefined;
+  }
+
   // ---------- statements ----------
 
-  private stmt(s: A.Stmt, st: LockState, f: Frame, parent: A.Stmt | undefined): LockState {
+  private stmt(s: A.Stmt, st: State, f: Frame, parent: A.Stmt | undefined): State {
     if (st === null) return null;
-    if (s.kind !== 'Block') this.record(s, f.context, st);
+    if (s.kind !== 'Block') this.record(s, f.context, st.locks);
     switch (s.kind) {
       case 'Block': {
-        let cur: LockState = st;
+        let cur: State = st;
         for (const c of s.body) cur = this.stmt(c, cur, f, s);
         return cur;
       }
@@ -164,7 +191,7 @@ class HeldLockPass {
         const c = this.cond(s.cond, st, f);
         const t = this.stmt(s.then, c.t, f, s);
         const e = s.else ? this.stmt(s.else, c.e, f, s) : c.e;
-        return join(t, e);
+        return joinFlow(t, e);
       }
       case 'While':
         return this.loop(s.cond, s.body, undefined, st, f, s);
@@ -172,11 +199,14 @@ class HeldLockPass {
         const init = s.init ? this.simple(s.init, st, f) : st;
         return this.loop(s.cond, s.body, s.step, init, f, s);
       }
-      case 'ListForEach':
-        return this.loop(undefined, s.body, undefined, this.expr(s.head, st, f), f, s);
+      case 'ListForEach': {
+        const head = this.value(s.head, st, f).st;
+        const cursor = this.a.binding.localDecls.get(s)?.slot ?? this.slotOf(s.pos);
+        return this.loop(undefined, s.body, undefined, cursor === undefined ? head : setVal(head, cursor, undefined), f, s);
+      }
       case 'Return': {
-        const out = s.value ? this.expr(s.value, st, f) : st;
-        if (out) f.exits.push({ stmt: s, ...(parent ? { parent } : {}), state: out });
+        const out = s.value ? this.value(s.value, st, f) : { st };
+        if (out.st) f.exits.push({ stmt: s, ...(parent ? { parent } : {}), state: out.st.locks, ...(out.v !== undefined ? { value: out.v } : {}) });
         return null;
       }
       case 'Break':
@@ -187,37 +217,55 @@ class HeldLockPass {
         return null;
       }
       case 'Choose':
-        return join(...s.branches.map((b) => this.stmt(b, st, f, s)));
+        return joinFlow(...s.branches.map((b) => this.stmt(b, st, f, s)));
       case 'ErrorStmt':
         return st;
     }
   }
 
   /** A declaration, assignment or call statement (also a for loop's init and step: not recorded). */
-  private simple(s: A.Stmt, st: LockState, f: Frame): LockState {
+  private simple(s: A.Stmt, st: State, f: Frame): State {
     switch (s.kind) {
-      case 'VarDecl':
-        return s.init ? this.expr(s.init, st, f) : st;
+      case 'VarDecl': {
+        const init = s.init ? this.value(s.init, st, f) : { st };
+        const slot = this.a.binding.localDecls.get(s)?.slot;
+        return slot === undefined ? init.st : setVal(init.st, slot, init.v);
+      }
       case 'Assign':
-        return s.value ? this.expr(s.value, this.expr(s.target, st, f), f) : this.expr(s.target, st, f);
+        return this.assign(s, st, f);
       case 'ExprStmt':
-        return this.expr(s.expr, st, f);
+        return this.value(s.expr, st, f).st;
       default:
         return this.stmt(s, st, f, undefined);
     }
   }
 
-  private loop(cond: A.Expr | undefined, body: A.Stmt, step: A.Stmt | undefined, st: LockState, f: Frame, parent: A.Stmt): LockState {
+  private assign(s: A.AssignStmt, st: State, f: Frame): State {
+    const target = s.target.kind === 'AddressOf' ? s.target.operand : s.target;
+    const slot = target.kind === 'Name' ? this.slotOf(target.id) : undefined;
+    if (slot === undefined) {
+      const after = this.value(s.target, st, f).st;
+      return s.value ? this.value(s.value, after, f).st : after;
+    }
+    const cur = st?.vals.get(slot);
+    if (s.op === '++' || s.op === '--') return setVal(st, slot, cur === undefined ? undefined : cur + (s.op === '++' ? 1 : -1));
+    const rhs = s.value ? this.value(s.value, st, f) : { st };
+    const op = s.op === '=' ? undefined : (s.op.slice(0, 1) as A.BinaryOp);
+    const v = op === undefined ? rhs.v : cur === undefined || rhs.v === undefined ? undefined : binary(op, cur, rhs.v);
+    return setVal(rhs.st, slot, v);
+  }
+
+  private loop(cond: A.Expr | undefined, body: A.Stmt, step: A.Stmt | undefined, st: State, f: Frame, parent: A.Stmt): State {
     let entry = st;
     for (let i = 0; i < MAX_LOOP_ITERATIONS && entry; i++) {
       const c: Branches = cond ? this.cond(cond, entry, f) : { t: entry, e: entry };
       f.loops.push({ breaks: [], continues: [] });
       let out = this.stmt(body, c.t, f, parent);
       const ctx = f.loops.pop()!;
-      out = join(out, ...ctx.continues);
+      out = joinFlow(out, ...ctx.continues);
       if (step) out = this.simple(step, out, f);
-      const next = join(entry, out);
-      if (sameState(next, entry) || i === MAX_LOOP_ITERATIONS - 1) return join(c.e, ...ctx.breaks);
+      const next = joinFlow(entry, out);
+      if (sameFlow(next, entry) || i === MAX_LOOP_ITERATIONS - 1) return joinFlow(c.e, ...ctx.breaks);
       entry = next;
     }
     return entry;
@@ -226,13 +274,8 @@ class HeldLockPass {
   // ---------- conditions and expressions ----------
 
   /** The states in which a condition is true and false; a trylock takes its lock only when true. */
-  private cond(e: A.Expr, st: LockState, f: Frame): Branches {
+  private cond(e: A.Expr, st: State, f: Frame): Branches {
     if (st === null) return { t: null, e: null };
-    const known = constValue(e, f, this.a);
-    if (known !== undefined) {
-      const after = this.expr(e, st, f);
-      return known ? { t: after, e: null } : { t: null, e: after };
-    }
     if (e.kind === 'Unary' && e.op === '!') {
       const inner = this.cond(e.operand, st, f);
       return { t: inner.e, e: inner.t };
@@ -241,119 +284,125 @@ class HeldLockPass {
       const left = this.cond(e.left, st, f);
       if (e.op === '&&') {
         const right = this.cond(e.right, left.t, f);
-        return { t: right.t, e: join(left.e, right.e) };
+        return { t: right.t, e: joinFlow(left.e, right.e) };
       }
       const right = this.cond(e.right, left.e, f);
-      return { t: join(left.t, right.t), e: right.e };
+      return { t: joinFlow(left.t, right.t), e: right.e };
     }
     if (e.kind === 'Call') {
       const b = this.a.binding.calls.get(e)?.builtin;
       const effect = b ? lockEffect(b) : undefined;
       if (effect?.kind === 'acquire' && effect.trylock) {
-        let cur: LockState = st;
-        for (const arg of e.args) cur = this.expr(arg, cur, f);
+        let cur: State = st;
+        for (const arg of e.args) cur = this.value(arg, cur, f).st;
         const lock = this.lockOf(e, f, true);
-        return { t: cur && lock ? add(cur, lock) : cur, e: cur };
+        return { t: cur && lock ? { ...cur, locks: add(cur.locks, lock) } : cur, e: cur };
       }
     }
-    const after = this.expr(e, st, f);
-    return { t: after, e: after };
+    const r = this.value(e, st, f);
+    if (r.v === undefined) return { t: r.st, e: r.st };
+    return r.v ? { t: r.st, e: null } : { t: null, e: r.st };
   }
 
-  private expr(e: A.Expr, st: LockState, f: Frame): LockState {
-    if (st === null) return null;
+  /** Runs an expression's effects (lock calls, fn calls) and gives its value if known. */
+  private value(e: A.Expr, st: State, f: Frame): Valued {
+    if (st === null) return { st: null };
     switch (e.kind) {
+      case 'Number':
+        return { st, v: e.value };
+      case 'Bool':
+        return { st, v: e.value ? 1 : 0 };
+      case 'Null':
+        return { st, v: 0 };
+      case 'Name': {
+        const slot = this.slotOf(e.id);
+        const sym = this.a.binding.nameSyms.get(e.id);
+        const v = slot !== undefined ? st.vals.get(slot) : sym?.kind === 'const' ? sym.value : undefined;
+        return v === undefined ? { st } : { st, v };
+      }
+      case 'Unary': {
+        const r = this.value(e.operand, st, f);
+        if (r.v === undefined) return { st: r.st };
+        return { st: r.st, v: e.op === '!' ? (r.v ? 0 : 1) : e.op === '-' ? -r.v : ~r.v };
+      }
+      case 'Binary': {
+        const l = this.value(e.left, st, f);
+        // Short-circuit: the right side does not run once the left decides.
+        if (e.op === '&&' && l.v === 0) return { st: l.st, v: 0 };
+        if (e.op === '||' && l.v !== undefined && l.v !== 0) return { st: l.st, v: 1 };
+        const r = this.value(e.right, l.st, f);
+        if (e.op === '&&' && r.v === 0) return { st: r.st, v: 0 };
+        if (e.op === '||' && r.v !== undefined && r.v !== 0) return { st: r.st, v: 1 };
+        const v = l.v === undefined || r.v === undefined ? undefined : binary(e.op, l.v, r.v);
+        return v === undefined ? { st: r.st } : { st: r.st, v };
+      }
       case 'Call': {
-        let cur: LockState = st;
-        for (const arg of e.args) cur = this.expr(arg, cur, f);
-        return cur === null ? null : this.call(e, cur, f);
+        let cur: State = st;
+        const args: (number | undefined)[] = [];
+        for (const arg of e.args) {
+          const r = this.value(arg, cur, f);
+          cur = r.st;
+          args.push(r.v);
+        }
+        return cur === null ? { st: null } : this.call(e, cur, args, f);
       }
       case 'Member':
-        return this.expr(e.object, st, f);
-      case 'Index':
-        return this.expr(e.index, this.expr(e.object, st, f), f);
-      case 'Unary':
       case 'AddressOf':
-        return this.expr(e.operand, st, f);
-      case 'Binary':
-        return this.expr(e.right, this.expr(e.left, st, f), f);
+        return { st: this.value(e.kind === 'Member' ? e.object : e.operand, st, f).st };
+      case 'Index':
+        return { st: this.value(e.index, this.value(e.object, st, f).st, f).st };
       default:
-        return st;
+        return { st };
     }
   }
 
-  private call(e: A.CallExpr, st: readonly HeldLock[], f: Frame): LockState {
+  private call(e: A.CallExpr, st: Flow, args: readonly (number | undefined)[], f: Frame): Valued {
     const info = this.a.binding.calls.get(e);
-    if (!info) return st;
-    if (info.fn) return this.callFn(info.fn, e.args, st, f);
+    if (!info) return { st };
+    const withLocks = (r: CallResult): Valued =>
+      (r.locks === null ? { st: null } : { st: { ...st, locks: r.locks }, ...(r.v !== undefined ? { v: r.v } : {}) });
+    if (info.fn) return withLocks(this.callFn(info.fn, e.args, args, st.locks, f));
     const b = info.builtin;
-    if (!b) return st;
+    if (!b) return { st };
     const effect = lockEffect(b);
     if (effect.kind === 'acquire') {
       const lock = this.lockOf(e, f, !effect.trylock);
-      return lock ? add(st, lock) : st;
+      return { st: lock ? { ...st, locks: add(st.locks, lock) } : st };
     }
     if (effect.kind === 'release') {
       const lock = this.lockOf(e, f, true);
-      return lock ? remove(st, lock) : st;
+      return { st: lock ? { ...st, locks: remove(st.locks, lock) } : st };
     }
     // A release callback may run here (the last reference went away), or not.
-    if (b.name === 'close') {
-      return join(st, ...this.fdReleases.map((fn) => this.callFn(fn, [], st, f)));
-    }
-    if (b.name === 'kref_put') {
-      const fn = this.a.binding.fns[info.statics[1] ?? -1];
-      return fn ? join(st, this.callFn(fn, [], st, f)) : st;
-    }
-    return st;
+    const callbacks = b.name === 'close' ? this.fdReleases : b.name === 'kref_put' ? [this.a.binding.fns[info.statics[1] ?? -1]] : [];
+    const outs = callbacks.flatMap((fn) => (fn ? [this.callFn(fn, [], [], st.locks, f).locks] : []));
+    return outs.length === 0 ? { st } : { st: { ...st, locks: join(st.locks, ...outs) ?? st.locks } };
   }
 
-  private callFn(fn: FnSymbol, args: readonly A.Expr[], st: readonly HeldLock[], f: Frame): LockState {
-    if (f.chain.includes(fn) || f.chain.length >= MAX_CALL_DEPTH) return st;
+  private callFn(fn: FnSymbol, args: readonly A.Expr[], argVals: readonly (number | undefined)[], locks: readonly HeldLock[], f: Frame): CallResult {
+    if (f.chain.includes(fn) || f.chain.length >= MAX_CALL_DEPTH) return { locks };
     this.reached.add(fn);
     const subst = new Map<string, PathValue>();
-    const consts = new Map<string, number>();
-    const assigned = this.paramsAssigned(fn);
+    const vals = new Map<number, number>();
     fn.decl.params.forEach((p, i) => {
       const arg = args[i];
       if (!arg || !p.name.name) return;
       const path = pathOf(arg, f, this.a.text);
       if (path) subst.set(p.name.name, path);
-      const v = constValue(arg, f, this.a);
-      if (v !== undefined && !assigned.has(p.name.name)) consts.set(p.name.name, v);
+      const slot = this.a.binding.localDecls.get(p)?.slot;
+      const v = argVals[i];
+      if (slot !== undefined && v !== undefined) vals.set(slot, v);
     });
     const memoKey = [
-      fn.index, f.context, stateKey(st),
+      fn.index, f.context, stateKey(locks),
       [...subst].map(([k, v]) => `${k}=${v.key}`).join(','),
-      [...consts].map(([k, v]) => `${k}=${v}`).join(','),
+      [...vals].map(([k, v]) => `${k}=${v}`).join(','),
     ].join('|');
-    if (this.memo.has(memoKey)) return rebase(this.memo.get(memoKey)!, st);
-    const out = this.analyseBody(fn, f.context, st, subst, consts, [...f.chain, fn]);
+    const known = this.memo.get(memoKey);
+    if (known) return { ...known, locks: rebase(known.locks, locks) };
+    const out = this.analyseBody(fn, f.context, locks, subst, vals, [...f.chain, fn]);
     this.memo.set(memoKey, out);
     return out;
-  }
-
-  private paramsAssigned(fn: FnSymbol): Set<string> {
-    let set = this.assignedParams.get(fn);
-    if (!set) {
-      set = new Set();
-      const names = new Set(fn.decl.params.map((p) => p.name.name));
-      const found = set;
-      const walk = (s: A.Stmt): void => {
-        if (s.kind === 'Assign') {
-          const t = s.target.kind === 'AddressOf' ? s.target.operand : s.target;
-          if (t.kind === 'Name' && names.has(t.id.name)) found.add(t.id.name);
-        }
-        if (s.kind === 'For') {
-          if (s.init) walk(s.init);
-          if (s.step) walk(s.step);
-        }
-        for (const c of bodyStatements(s)) walk(c);
-      };
-      walk(fn.decl.body);
-      this.assignedParams.set(fn, set);
-    }
-    return set;
   }
 
   /** The lock a lock primitive call names, with parameters substituted. */
@@ -378,6 +427,31 @@ class HeldLockPass {
     const lockArg = `${arg.kind === 'AddressOf' ? '&' : ''}${path.display}`;
     return { key: path.key, display, cls, mode, site: e.span, primitive: b.name, release, args, lockArg, sure };
   }
+}
+
+function setVal(st: State, slot: number, v: number | undefined): State {
+  if (st === null) return null;
+  if (st.vals.get(slot) === v) return st;
+  const vals = new Map(st.vals);
+  if (v === undefined) vals.delete(slot);
+  else vals.set(slot, v);
+  return { locks: st.locks, vals };
+}
+
+function joinFlow(...states: State[]): State {
+  const live = states.filter((s): s is Flow => s !== null);
+  if (live.length === 0) return null;
+  if (live.length === 1) return live[0]!;
+  const vals = new Map<number, number>();
+  for (const [k, v] of live[0]!.vals) if (live.every((s) => s.vals.get(k) === v)) vals.set(k, v);
+  return { locks: join(...live.map((s) => s.locks)) ?? [], vals };
+}
+
+function sameFlow(a: State, b: State): boolean {
+  if (a === null || b === null) return a === b;
+  if (!sameState(a.locks, b.locks) || a.vals.size !== b.vals.size) return false;
+  for (const [k, v] of a.vals) if (b.vals.get(k) !== v) return false;
+  return true;
 }
 
 // ---------- lock states ----------
@@ -457,8 +531,7 @@ function pathOf(e: A.Expr, f: Frame, text: string): PathValue | undefined {
     case 'Index': {
       const o = pathOf(e.object, f, text);
       if (!o) return undefined;
-      const v = constValue(e.index, f, undefined);
-      const idx = v !== undefined ? String(v) : text.slice(e.index.span.start, e.index.span.end).replace(/\s+/g, '');
+      const idx = e.index.kind === 'Number' ? String(e.index.value) : text.slice(e.index.span.start, e.index.span.end).replace(/\s+/g, '');
       return { key: `${o.key}[${idx}]`, display: `${o.display}[${idx}]` };
     }
     default:
@@ -469,37 +542,6 @@ function pathOf(e: A.Expr, f: Frame, text: string): PathValue | undefined {
 function fallbackPath(e: A.Expr, text: string): PathValue {
   const t = text.slice(e.span.start, e.span.end).replace(/\s+/g, '').replace(/^&+/, '');
   return { key: t.replace(/\./g, '->'), display: t };
-}
-
-/** The value of a condition or argument known without running anything, if any. */
-function constValue(e: A.Expr, f: Frame, a: Analysis | undefined): number | undefined {
-  switch (e.kind) {
-    case 'Number':
-      return e.value;
-    case 'Bool':
-      return e.value ? 1 : 0;
-    case 'Null':
-      return 0;
-    case 'Name': {
-      const v = f.consts.get(e.id.name);
-      if (v !== undefined) return v;
-      const c = a?.binding.nameSyms.get(e.id);
-      return c?.kind === 'const' ? c.value : undefined;
-    }
-    case 'Unary': {
-      const v = constValue(e.operand, f, a);
-      if (v === undefined) return undefined;
-      return e.op === '!' ? (v ? 0 : 1) : e.op === '-' ? -v : ~v;
-    }
-    case 'Binary': {
-      const l = constValue(e.left, f, a);
-      const r = constValue(e.right, f, a);
-      if (l === undefined || r === undefined) return undefined;
-      return binary(e.op, l, r);
-    }
-    default:
-      return undefined;
-  }
 }
 
 function binary(op: A.BinaryOp, l: number, r: number): number | undefined {
