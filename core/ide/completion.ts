@@ -178,7 +178,8 @@ class Context {
   }
 
   private cpus(): CompletionItem[] {
-    const actors = this.a.binding.actors.filter((x) => x.actorKind !== 'work');
+    // The actor being written is placed by this very choice: leave it out.
+    const actors = this.a.binding.actors.filter((x) => x.actorKind !== 'work' && !(x.decl.span.start <= this.offset && this.offset <= x.decl.span.end));
     const explicit = this.a.program.decls.flatMap((d) => (d.kind === 'Actor' && d.cpu ? [d.cpu.index] : []));
     const max = Math.max(-1, ...actors.map((x) => x.cpu), ...explicit);
     const out: CompletionItem[] = [];
@@ -191,11 +192,18 @@ class Context {
     return out;
   }
 
+  /** After `expect`: every kind and `no violation`; after a comma: the kinds not listed yet. */
   private violationKinds(): CompletionItem[] {
-    return [
-      ...VIOLATION_KINDS.map((k) => item(k, 'violation', RANK.keyword)),
-      item('no violation', 'violation', RANK.keyword, { detail: 'the scenario must verify' }),
-    ];
+    const p = this.prev;
+    if (p?.text === 'expect') {
+      return [
+        ...VIOLATION_KINDS.map((k) => item(k, 'violation', RANK.keyword)),
+        item('no violation', 'violation', RANK.keyword, { detail: 'the scenario must verify' }),
+      ];
+    }
+    const listed = new Set<string>();
+    for (let i = this.prevIndex; i >= 0 && this.tokens[i]!.text !== 'expect'; i--) listed.add(this.tokens[i]!.text);
+    return VIOLATION_KINDS.filter((k) => !listed.has(k)).map((k) => item(k, 'violation', RANK.keyword));
   }
 
   private structs(withKeyword: boolean): CompletionItem[] {
@@ -227,7 +235,7 @@ class Context {
         return this.a.binding.requestNames.map((r) => item(r, 'constant', RANK.constant, { detail: 'request' }));
       case 'fd':
         return [
-          ...(owner ? this.values(owner) : []),
+          ...(owner ? this.values(owner).filter((i) => i.kind === 'variable' || i.kind === 'parameter').filter((i) => /^(int|any) /.test(i.detail ?? '')) : []),
           item('any', 'constant', RANK.constant, { documentation: this.a.binding.consts.get('any')?.doc ?? '' }),
         ];
       default:

@@ -57,10 +57,16 @@ export interface ExitRecord {
 export interface HeldLocks {
   /** Per statement (not blocks): per context (an actor's name, or '' for a fn no actor calls), the locks held before it. */
   readonly atStatement: ReadonlyMap<A.Stmt, ReadonlyMap<string, readonly HeldLock[]>>;
+  /** The exits of every body analysed, in every context. */
   readonly exits: readonly ExitRecord[];
+  /** Each fn analysed on its own (nothing held on entry, no argument known): what its code does whoever calls it. */
+  readonly fnExits: readonly ExitRecord[];
   /** Contexts in declaration order (actors first, then fns analysed on their own). */
   readonly contexts: readonly string[];
 }
+
+/** The context of the lint pass over each fn on its own. */
+const LINT_CONTEXT = '#fn';
 
 /** Bounds that keep the pass linear-ish on any input. */
 const MAX_CALL_DEPTH = 24;
@@ -119,6 +125,7 @@ class HeldLockPass {
   private readonly reached = new Set<FnSymbol>();
   /** Release callbacks handed to anon_inode_getfd: close() may run any of them. */
   private readonly fdReleases: FnSymbol[] = [];
+  private recording = true;
 
   constructor(private readonly a: Analysis) {
     const b = a.binding;
@@ -142,7 +149,14 @@ class HeldLockPass {
       if (!contexts.includes('')) contexts.push('');
       this.analyseBody(fn, '', [], new Map(), new Map(), [fn]);
     }
-    return { atStatement: this.records, exits: this.exitRecords, contexts };
+    const exits = [...this.exitRecords];
+    // Each fn on its own, for the lints: its paths, whatever a caller passes (no hints recorded).
+    this.recording = false;
+    const fnExits = this.a.binding.fns.map((fn) => {
+      this.analyseBody(fn, LINT_CONTEXT, [], new Map(), new Map(), [fn]);
+      return this.exitRecords.filter((r) => r.owner === fn && r.context === LINT_CONTEXT).pop()!;
+    });
+    return { atStatement: this.records, exits, fnExits, contexts };
   }
 
   private analyseBody(
@@ -159,6 +173,7 @@ class HeldLockPass {
   }
 
   private record(s: A.Stmt, context: string, st: readonly HeldLock[]): void {
+    if (!this.recording) return;
     let byContext = this.records.get(s);
     if (!byContext) {
       byContext = new Map();

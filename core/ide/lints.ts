@@ -18,7 +18,8 @@ export function lockLints(a: Analysis): LockLint[] {
   const held = a.heldLocks();
   // One lint per exit; locks found through several contexts are merged.
   const byExit = new Map<A.ReturnStmt | A.BlockStmt, { exit: BodyExit; owner: string; actor?: string; body: A.BlockStmt; locks: HeldLock[] }>();
-  for (const rec of held.exits) {
+  const records = [...held.exits.filter((r) => r.owner.kind === 'actor'), ...held.fnExits];
+  for (const rec of records) {
     const isActor = rec.owner.kind === 'actor';
     for (const exit of rec.exits) {
       const own = exit.state.filter((l) => l.sure && !rec.entryKeys.has(l.key));
@@ -66,7 +67,11 @@ function insertBeforeReturn(a: Analysis, ret: A.ReturnStmt, parent: A.Stmt | und
   const retText = a.text.slice(ret.span.start, ret.span.end);
   if (parent && parent.kind !== 'Block') {
     // An unbraced `if (…) return …;`: brace it so the release stays on that path.
-    return [{ span: ret.span, newText: `{ ${releases.join(' ')} ${retText} }` }];
+    const headerEnd = a.token(a.tokenIndexBefore(ret.span.start))?.span.end ?? ret.span.start;
+    const outer = leadingWhitespace(a, parent.span.start);
+    const inner = `${outer}    `;
+    const body = [...releases, retText].map((l) => `${inner}${l}\n`).join('');
+    return [{ span: { start: headerEnd, end: ret.span.end }, newText: ` {\n${body}${outer}}` }];
   }
   const indent = lineIndent(a, ret.span.start);
   if (indent === undefined) return [{ span: { start: ret.span.start, end: ret.span.start }, newText: `${releases.join(' ')} ` }];
@@ -82,6 +87,11 @@ function insertBeforeEnd(a: Analysis, body: A.BlockStmt, releases: string[]): Te
   const indent = (last && lineIndent(a, last.span.start)) ?? `${closeIndent}    `;
   const lineStart = close - closeIndent.length;
   return [{ span: { start: lineStart, end: lineStart }, newText: releases.map((r) => `${indent}${r}\n`).join('') }];
+}
+
+/** The indentation of the line `offset` is on. */
+function leadingWhitespace(a: Analysis, offset: number): string {
+  return /^[ \t]*/.exec(a.lines.lineText(a.lines.position(offset).line))![0];
 }
 
 /** The whitespace before `offset` on its line, or undefined if code precedes it there. */
