@@ -55,7 +55,12 @@ function describe(a: Analysis, sym: Sym): string {
     }
     case 'fn': {
       const callers = callersOf(a, sym.name);
-      return `${codeBlock(fnSignature(sym))}${callers.length > 0 ? `\n\nCalled from ${callers.join(', ')}.` : ''}`;
+      const callbacks = callbackUses(a, sym.name);
+      return [
+        codeBlock(fnSignature(sym)),
+        ...(callers.length > 0 ? [`Called from ${callers.join(', ')}.`] : []),
+        ...(callbacks.length > 0 ? [`Release callback passed to ${callbacks.join(', ')}.`] : []),
+      ].join('\n\n');
     }
     case 'actor':
       return actorDoc(a, sym);
@@ -75,8 +80,7 @@ const ACTOR_KINDS: Record<ActorSymbol['actorKind'], string> = {
 
 function actorDoc(a: Analysis, x: ActorSymbol): string {
   const cpu = x.actorKind === 'work' ? '' : `\n\nRuns on CPU ${x.cpu}${sharing(a, x)}.`;
-  const desc = x.description ? `\n\n${x.description}` : '';
-  return `${codeBlock(actorHeader(x))}${desc}\n\n${ACTOR_KINDS[x.actorKind]}${cpu}`;
+  return `${codeBlock(actorHeader(x))}\n\n${ACTOR_KINDS[x.actorKind]}${cpu}`;
 }
 
 function sharing(a: Analysis, x: ActorSymbol): string {
@@ -99,6 +103,22 @@ function callersOf(a: Analysis, name: string): string[] {
     if (label && !out.includes(label)) out.push(label);
   }
   return out;
+}
+
+/** Where a fn is handed to a builtin as a callback: `anon_inode_getfd (line 73)`. */
+function callbackUses(a: Analysis, name: string): string[] {
+  const uses: { at: number; text: string }[] = [];
+  for (const [call, info] of a.binding.calls) {
+    const b = info.builtin;
+    if (!b) continue;
+    b.params.forEach((p, i) => {
+      const arg = call.args[i];
+      if (p.kind === 'fn' && arg?.kind === 'Name' && arg.id.name === name) {
+        uses.push({ at: call.span.start, text: `${b.name} (line ${a.lines.position(call.span.start).line + 1})` });
+      }
+    });
+  }
+  return uses.sort((x, y) => x.at - y.at).map((x) => x.text);
 }
 
 /** A lock's kind, lockdep class and every place it is taken. */
