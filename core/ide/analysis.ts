@@ -33,8 +33,9 @@ export class Analysis {
 
   /** Parser and binder diagnostics, then the IDE's own lock lints, in source order. */
   diagnostics(): Diagnostic[] {
-    const syntaxOk = !this.parse.diagnostics.some((d) => d.severity === 'error');
-    const lints = syntaxOk ? this.lockLints().map((l) => l.diagnostic) : [];
+    // Lints reason about a scenario that means something: only once there are no errors.
+    const errors = [...this.parse.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
+    const lints = errors ? [] : this.lockLints().map((l) => l.diagnostic);
     return [...this.parse.diagnostics, ...this.binding.diagnostics, ...lints]
       .sort((a, b) => a.span.start - b.span.start);
   }

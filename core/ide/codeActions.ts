@@ -43,7 +43,7 @@ export function codeActions(a: Analysis, range: Span): CodeAction[] {
         break;
     }
   }
-  if (!a.hasSyntaxErrors()) {
+  if (!a.diagnostics().some((d) => d.severity === 'error')) {
     for (const lint of a.lockLints()) {
       if (touches(lint.diagnostic.span)) out.push({ title: lint.fix.title, diagnostic: lint.diagnostic, edits: lint.fix.edits, preferred: true });
     }

@@ -180,7 +180,8 @@ class Context {
   private cpus(): CompletionItem[] {
     // The actor being written is placed by this very choice: leave it out.
     const actors = this.a.binding.actors.filter((x) => x.actorKind !== 'work' && !(x.decl.span.start <= this.offset && this.offset <= x.decl.span.end));
-    const explicit = this.a.program.decls.flatMap((d) => (d.kind === 'Actor' && d.cpu ? [d.cpu.index] : []));
+    const explicit = this.a.program.decls.flatMap((d) =>
+      (d.kind === 'Actor' && d.cpu && !(d.span.start <= this.offset && this.offset <= d.span.end) ? [d.cpu.index] : []));
     const max = Math.max(-1, ...actors.map((x) => x.cpu), ...explicit);
     const out: CompletionItem[] = [];
     for (let cpu = 0; cpu <= max + 1; cpu++) {
