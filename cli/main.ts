@@ -7,6 +7,7 @@ import { formatDiagnostic, loadScenario, type LoadedScenario } from '../core';
 import { runOnce } from '../core/explore/run';
 import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
 import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
+import { renderBuiltinReference } from '../core/model/reference';
 
 export const EXIT = { ok: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
 
@@ -27,6 +28,8 @@ const USAGE = `usage: lockstep <command> [options]
 commands:
   run FILE [--schedule round-robin|random] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
+  reference
+        print the builtin reference (docs/builtins.md) generated from the registry
 
 exit status: 0 clean, 1 violation found, 2 usage or input error`;
 
@@ -36,6 +39,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'run':
         return cmdRun(rest, io);
+      case 'reference':
+        io.out(renderBuiltinReference());
+        return EXIT.ok;
       case undefined:
       case '-h':
       case '--help':

@@ -71,6 +71,12 @@ export interface Builtin {
   readonly pure?: boolean;
   /** Only meaningful inside a vcpu actor. */
   readonly vcpuOnly?: boolean;
+  /**
+   * Takes its first argument as a lock: exclusively (blocked while anyone holds it) or
+   * shared (blocked while a writer holds it). Lets the machine see a blocked acquisition
+   * without running the step.
+   */
+  readonly acquires?: 'exclusive' | 'shared';
   /** Compiled specially rather than run (wait_event, await). */
   readonly special?: 'await';
   /** Number of nondeterministic outcomes, decided by the scheduler's `choice`. */
@@ -347,7 +353,7 @@ const lock = (name: string, kind: ParamKind): BuiltinParam => ({ name, kind });
 export const BUILTINS: readonly Builtin[] = [
   // --- mutexes ---
   {
-    name: 'mutex_lock', family: 'locks', params: [lock('lock', 'mutex')], returns: 'void', sleeps: true,
+    name: 'mutex_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'void', sleeps: true,
     kernel: 'Acquires the mutex, sleeping until it is available. Must not be called in atomic context.',
     model: 'One step. Blocks while another actor holds the mutex; acquiring a mutex this actor already holds is a deadlock (lockdep: possible recursive locking). Records the lock-class dependency on every lock already held (lockdep). Calling it with a spinlock held or interrupts off is sleep_in_atomic.',
     run(x, [m], [cls]) {
@@ -357,7 +363,7 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
   {
-    name: 'mutex_lock_interruptible', family: 'locks', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
+    name: 'mutex_lock_interruptible', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
     kernel: 'Acquires the mutex; a signal may interrupt the sleep (returns -EINTR).',
     model: 'As mutex_lock; the model delivers no signals, so it always returns 0.',
     run(x, [m], [cls]) {
@@ -396,7 +402,7 @@ export const BUILTINS: readonly Builtin[] = [
   },
   // --- spinlocks ---
   {
-    name: 'spin_lock', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    name: 'spin_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
     kernel: 'Acquires the spinlock, spinning until it is available; disables preemption.',
     model: 'One step. Blocks (spins) while another actor holds it; taking it twice is a deadlock. While held, the actor is in atomic context: sleeping is a violation, and other tasks on its CPU do not run.',
     run(x, [s], [cls]) {
@@ -425,7 +431,7 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
   {
-    name: 'spin_lock_irq', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    name: 'spin_lock_irq', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
     kernel: 'Disables local interrupts and acquires the spinlock.',
     model: 'As spin_lock, and interrupts are off on this actor until spin_unlock_irq: an irq handler on its CPU cannot run. The lock counts as taken with interrupts off for lockdep.',
     run(x, [s], [cls]) {
@@ -445,7 +451,7 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
   {
-    name: 'spin_lock_irqsave', family: 'locks', params: [lock('lock', 'spinlock'), { name: 'flags', kind: 'int' }], returns: 'void',
+    name: 'spin_lock_irqsave', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock'), { name: 'flags', kind: 'int' }], returns: 'void',
     kernel: 'Saves the interrupt state in flags, disables local interrupts and acquires the spinlock.',
     model: 'As spin_lock_irq; interrupt-off sections nest, so the flags argument is accepted and ignored.',
     run(x, [s], [cls]) {
@@ -475,7 +481,7 @@ export const BUILTINS: readonly Builtin[] = [
   },
   // --- rw semaphores ---
   {
-    name: 'down_read', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
+    name: 'down_read', family: 'locks', acquires: 'shared', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
     kernel: 'Acquires the rw_semaphore for reading; sleeps while a writer holds it.',
     model: 'One step. Blocks while a writer holds it; readers share it. Records lock-order dependencies like down_write.',
     run(x, [r], [cls]) {
@@ -512,7 +518,7 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
   {
-    name: 'down_write', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
+    name: 'down_write', family: 'locks', acquires: 'exclusive', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
     kernel: 'Acquires the rw_semaphore for writing; sleeps while anyone holds it.',
     model: 'One step. Blocks while a writer or any reader holds it; taking it again (for read or write) while holding it is a deadlock.',
     run(x, [r], [cls]) {

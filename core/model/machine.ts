@@ -189,6 +189,8 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
   const f = a.frames[a.frames.length - 1]!;
   const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
+  const quick = quickBlocked(s, state, actor, a, f, ins);
+  if (quick) return quick;
   const d = new Draft(s, state, actor, choice, ins.span, ins.id);
   try {
     d.execute(ins);
@@ -199,6 +201,65 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     throw e;
   }
   return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+}
+
+/**
+ * A lock acquisition that would block, seen without running the step: the common case in
+ * exploration, where most attempts of most actors are contended. Anything unusual (a lock
+ * in freed memory, recursion, atomic context for a sleeping lock) takes the full step.
+ */
+function quickBlocked(s: CompiledScenario, state: MachineState, actor: number, a: ActorState, f: Frame, ins: Instr): StepResult | undefined {
+  if (ins.op !== 'eval' || ins.e.k !== 'builtin') return undefined;
+  const b = ins.e.b;
+  if (!b.acquires) return undefined;
+  const arg = ins.e.args[0];
+  const addr = arg?.k === 'addr' ? quickPlace(s, state, f, arg.place) : undefined;
+  if (addr === undefined) return undefined;
+  const cls = ins.e.statics[0] ?? -1;
+  const c = s.lockClasses[cls];
+  if (!c) return undefined;
+  // A sleeping lock taken in atomic context is a violation, not a wait: the full step reports it.
+  if (b.sleeps && atomicContext(s, state, actor, a)) return undefined;
+  const holder = state.mem[addr]!;
+  if (holder === actor + 1) return undefined;
+  const readers = c.lock === 'rwsem' ? state.mem[addr + 1]! : 0;
+  if (readers & (1 << actor)) return undefined;
+  const blocked = b.acquires === 'exclusive' ? holder !== 0 || readers !== 0 : holder !== 0;
+  if (!blocked) return undefined;
+  const holders: number[] = [];
+  if (holder !== 0) holders.push(holder - 1);
+  else for (let i = 0; i < 31; i++) if (readers & (1 << i)) holders.push(i);
+  return { status: 'blocked', wait: { kind: 'lock', lock: addr, cls, mode: b.acquires === 'exclusive' ? 'write' : 'read', holders }, span: ins.span };
+}
+
+function atomicContext(s: CompiledScenario, state: MachineState, actor: number, a: ActorState): boolean {
+  const sym = s.actors[actor]!;
+  return a.preemptOff > 0 || a.rcuDepth > 0 || sym.actorKind === 'irq' || state.mem[sym.words + ACTOR_WORD.irqOff] !== 0
+    || a.held.some((h) => s.lockClasses[h.cls]?.lock === 'spinlock');
+}
+
+/** The address of a place when computing it reads no shared memory and cannot fail. */
+function quickPlace(s: CompiledScenario, state: MachineState, f: Frame, p: Place): number | undefined {
+  switch (p.k) {
+    case 'static':
+      return p.addr;
+    case 'field': {
+      const base = quickPlace(s, state, f, p.of);
+      return base === undefined ? undefined : base + p.offset;
+    }
+    case 'deref': {
+      if (p.ptr.k !== 'local') return undefined;
+      const v = f.locals[p.ptr.slot] ?? 0;
+      if (v <= 0 || v >= state.mem.length) return undefined;
+      if (v >= s.layout.heapStart) {
+        const obj = objectContaining(s, state, v);
+        if (!obj || state.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] !== ObjectStatus.Alive) return undefined;
+      }
+      return v;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function startActor(s: CompiledScenario, state: MachineState, actor: number): StepResult {
@@ -225,6 +286,8 @@ interface MutableFrame {
   locals: Int32Array;
   resultSlot: number;
   callSite: number;
+  /** The locals array belongs to this draft (copied or new), so it may be written. */
+  owned: boolean;
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
@@ -254,7 +317,7 @@ class Draft implements Exec {
     const a = base.actors[actor]!;
     this.status = a.status;
     // Frames are copied shallowly; a frame's locals are copied when written.
-    this.frames = a.frames.map((f) => ({ ...f }));
+    this.frames = a.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false }));
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
@@ -266,7 +329,7 @@ class Draft implements Exec {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames.map((f) => ({ ...f })),
+      frames: this.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite })),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
@@ -278,12 +341,11 @@ class Draft implements Exec {
     return this.frames[this.frames.length - 1]!;
   }
 
-  private localsCopied = new WeakSet<Int32Array>();
   private setLocal(slot: number, v: number): void {
     const f = this.top;
-    if (!this.localsCopied.has(f.locals)) {
+    if (!f.owned) {
       f.locals = f.locals.slice();
-      this.localsCopied.add(f.locals);
+      f.owned = true;
     }
     f.locals[slot] = v;
   }
@@ -331,12 +393,12 @@ class Draft implements Exec {
     ].join('\n'));
   }
 
-  checkAccess(addr: number, write: boolean, what: string): void {
-    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what);
-    if (addr < this.scenario.layout.heapStart) return;
+  checkAccess(addr: number, write: boolean, what?: string): void {
+    if (addr > 0 && addr < this.scenario.layout.heapStart) return;
+    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what ?? this.describe(addr));
     const obj = objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
-    if (!obj) this.wild(addr, write, what);
-    if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what);
+    if (!obj) this.wild(addr, write, what ?? this.describe(addr));
+    if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what ?? this.describe(addr));
   }
 
   private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
@@ -584,7 +646,7 @@ class Draft implements Exec {
   start(): void {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
-    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1) }];
+    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
     // A work item's pending run is consumed; an irq handler fires once.
     if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
     if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
@@ -656,10 +718,10 @@ class Draft implements Exec {
           const addr = this.placeAddr(ins.target.place);
           let nv = v;
           if (ins.assignOp !== '=') {
-            this.checkAccess(addr, false, this.describe(addr));
+            this.checkAccess(addr, false);
             nv = combine(ins.assignOp, this.read(addr), v);
           }
-          this.checkAccess(addr, true, this.describe(addr));
+          this.checkAccess(addr, true);
           this.write(addr, nv);
         }
         f.pc++;
@@ -674,7 +736,7 @@ class Draft implements Exec {
       case 'call': {
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id) });
+        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id), owned: true });
         return;
       }
       case 'ret': {
@@ -704,7 +766,7 @@ class Draft implements Exec {
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
-        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id) });
+        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id), owned: true });
       }
     }
   }
@@ -719,7 +781,7 @@ class Draft implements Exec {
         return this.actor;
       case 'read': {
         const addr = this.placeAddr(e.place);
-        this.checkAccess(addr, false, this.describe(addr));
+        this.checkAccess(addr, false);
         return this.read(addr);
       }
       case 'load': {

@@ -681,8 +681,9 @@ class Binder {
   /** Binds an expression used as a value: it must be a scalar. */
   private bindValue(e: A.Expr, _expected: Ty): Ty {
     const t = e.kind === 'Call' ? this.bindCall(e, false) : this.bindExpr(e);
-    if (t.k === 'void') this.error(e.span, 'this call returns nothing', 'void-value');
-    else if (!isScalar(t) && t.k !== 'typeref' && e.kind !== 'ErrorExpr') {
+    // A void builtin in a value position was already reported by bindBuiltinCall.
+    if (t.k === 'void') return t;
+    if (!isScalar(t) && t.k !== 'typeref' && e.kind !== 'ErrorExpr') {
       if (t.k === 'struct' || t.k === 'array') {
         // A struct or array value decays to its address, as in C (&kvm).
         return t.k === 'struct' ? { k: 'ptr', to: t } : t;
@@ -1041,7 +1042,7 @@ class Binder {
 const BUILTIN_NAMES: readonly string[] = BUILTINS.map((b) => b.name);
 
 function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+  return /^([aeiou]|rw)/i.test(word) ? 'an' : 'a';
 }
 
 function displayKind(k: string): string {

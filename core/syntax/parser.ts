@@ -24,6 +24,14 @@ export const KEYWORDS = new Set<string>([
   'scenario', 'config', 'struct', 'fn', 'thread', 'vcpu', 'irq', 'work', 'on', 'if', 'else', 'while',
   'for', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'true', 'false', 'NULL', ...SCALAR_TYPES,
 ]);
+/**
+ * Words that can never be names. The actor words (thread, vcpu, …) and the shared type
+ * words (mutex, spinlock, …) are contextual: `vcpu->mutex` is ordinary KVM code.
+ */
+export const RESERVED = new Set<string>([
+  'scenario', 'config', 'struct', 'fn', 'if', 'else', 'while', 'for', 'return', 'break', 'continue',
+  'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
+]);
 const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
 const STMT_STARTS = new Set<string>(['if', 'while', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES]);
 
@@ -115,7 +123,7 @@ class Parser {
   }
   private ident(what = 'a name'): A.Identifier {
     const t = this.tok;
-    if (t.kind === 'Identifier' && !KEYWORDS.has(t.text)) {
+    if (t.kind === 'Identifier' && !RESERVED.has(t.text)) {
       this.pos++;
       return { kind: 'Identifier', name: t.text, span: t.span };
     }
@@ -179,6 +187,11 @@ class Parser {
   private parseDecl(): A.Decl {
     const t = this.tok;
     const start = t.span.start;
+    // A stray ';' between declarations is harmless, as in C.
+    if (t.kind === 'Punct' && t.text === ';') {
+      this.next();
+      return { kind: 'ErrorDecl', span: this.span(start) };
+    }
     if (t.kind === 'Identifier') {
       switch (t.text) {
         case 'scenario': {
@@ -202,7 +215,7 @@ class Parser {
           return this.parseGlobal();
         default:
           if (ACTOR_SET.has(t.text)) return this.parseActor();
-          if (SCALAR_SET.has(t.text)) return this.parseGlobal();
+          if (SCALAR_SET.has(t.text) && (this.peek().kind === 'Identifier' || this.peek().text === '*')) return this.parseGlobal();
       }
     }
     this.errorHere('expected a declaration (struct, a shared variable, fn, thread, vcpu, irq, work, expect)', 'expected-declaration');
@@ -463,7 +476,7 @@ class Parser {
             if (this.peek().text === '(') return this.parseListForEach();
             break;
           default:
-            if (SCALAR_SET.has(t.text) || t.text === 'struct') {
+            if (t.text === 'struct' || (SCALAR_SET.has(t.text) && (this.peek().kind === 'Identifier' || this.peek().text === '*'))) {
               const decl = this.parseLocalDecl();
               this.endStatement();
               return decl;
@@ -525,7 +538,7 @@ class Parser {
     this.expect('(');
     let init: A.Stmt | undefined;
     if (!this.at(';')) {
-      init = this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct')
+      init = this.tok.kind === 'Identifier' && (this.tok.text === 'struct' || (SCALAR_SET.has(this.tok.text) && this.peek().kind === 'Identifier'))
         ? this.parseLocalDecl()
         : this.parseSimpleStmt();
     }
@@ -655,11 +668,11 @@ class Parser {
         this.next();
         return { kind: 'Null', span: t.span };
       }
-      if (t.text === 'struct' || SCALAR_SET.has(t.text)) {
+      if (t.text === 'struct' || ((t.text === 'int' || t.text === 'bool') && this.peek().text !== '(')) {
         const type = this.parseType();
         return { kind: 'TypeArg', type, span: this.span(start) };
       }
-      if (KEYWORDS.has(t.text)) {
+      if (RESERVED.has(t.text)) {
         this.errorHere('expected an expression', 'expected-expression');
         return { kind: 'ErrorExpr', span: { start, end: start } };
       }
