@@ -48,6 +48,8 @@ interface Entry {
   /** The statement executed, or what was edited. */
   readonly span?: Span;
   readonly edit?: string;
+  /** Every move up to here is the loaded trace's (kept per entry: asking is then O(1)). */
+  readonly onTrace: boolean;
 }
 
 export interface RuntimeOptions {
@@ -110,7 +112,7 @@ export class DebugRuntime {
 
   constructor(readonly scenario: CompiledScenario, readonly options: RuntimeOptions) {
     const state = initialState(scenario);
-    this.history = [{ state, byScheduler: false, events: [] }];
+    this.history = [{ state, byScheduler: false, events: [], onTrace: options.schedule.kind === 'replay' }];
     this.lines = statementLines(scenario);
     this.lockdep = new Lockdep(scenario);
     this.scheduler = makeScheduler(options.schedule);
@@ -170,19 +172,6 @@ export class DebugRuntime {
     return viewChildren(this.scenario, this.state, ref);
   }
 
-  /** A one-line account of an actor: where it is and whether it can move. */
-  actorStatus(actor: number): string {
-    this.checkActor(actor);
-    const s = this.scenario;
-    const a = this.state.actors[actor]!;
-    if (a.status === ActorStatus.Done) return `${s.actors[actor]!.name} has finished`;
-    if (a.status === ActorStatus.Idle) return `${s.actors[actor]!.name} is idle`;
-    const wait = blockedOn(s, this.state, actor);
-    const ins = nextInstr(s, this.state, actor);
-    const at = ins ? ` at line ${lineOf(s, ins.span.start)}: ${spanText(s, ins.span)}` : '';
-    return `${s.actors[actor]!.name}${at}${wait ? ` (${describeWait(s, this.state, wait)})` : ''}`;
-  }
-
   // ---------- evaluation ----------
 
   private compiled(text: string, code: number | undefined): CompiledExpression {
@@ -239,7 +228,7 @@ export class DebugRuntime {
       actors[scope.actor] = { ...a, frames };
       state = { ...old, actors };
     }
-    this.commit({ state, byScheduler: false, events: [], edit: `${name} = ${valueText}` });
+    this.commit({ state, byScheduler: false, events: [], edit: `${name} = ${valueText}`, onTrace: false });
     this.emit({ kind: 'output', category: 'console', text: `set ${name} = ${valueText} (step ${this.pos}; step back to undo)\n` });
     return String(v.value);
   }
@@ -511,7 +500,7 @@ export class DebugRuntime {
       return this.violationStop(result.violation, move.actor);
     }
 
-    this.commit({ state: result.state, move, byScheduler, events: result.events, span: result.span });
+    this.commit({ state: result.state, move, byScheduler, events: result.events, span: result.span, onTrace: this.followsTrace(move) });
     if (move.actor === this.exempt) this.exempt = undefined;
 
     const finding = this.findingsAt(this.pos).find((v) => this.exceptionFilters.has(v.kind));
@@ -531,7 +520,7 @@ export class DebugRuntime {
       if (end && end.reason === 'exception') return end;
       const now = this.state.actors[goal.actor]!;
       const depth = now.frames.length;
-      const text = `${s.actors[goal.actor]!.name}: ${this.describeEntry(this.history[this.pos]!)}`;
+      const text = this.describeEntry(this.history[this.pos]!);
       if (now.status !== ActorStatus.Running) return end ?? this.actorStop(goal.actor, 'step', `${text}; ${s.actors[goal.actor]!.name} finished`);
       if (goal.until === 'one' || (goal.until === 'over' && depth <= goal.depth) || (goal.until === 'out' && depth < goal.depth)) {
         return this.actorStop(goal.actor, 'step', text);
@@ -621,14 +610,14 @@ export class DebugRuntime {
 
   /** Every move so far is the loaded trace's (no step by hand, no edit). */
   private onTrace(): boolean {
+    return this.history[this.pos]!.onTrace;
+  }
+
+  private followsTrace(move: Move | undefined): boolean {
     const sched = this.options.schedule;
-    if (sched.kind !== 'replay') return false;
-    for (let i = 1; i <= this.pos; i++) {
-      const m = this.history[i]!.move;
-      const want = sched.moves[i - 1];
-      if (!m || !want || m.actor !== want.actor || m.choice !== want.choice) return false;
-    }
-    return true;
+    if (sched.kind !== 'replay' || !move || !this.history[this.pos]!.onTrace) return false;
+    const want = sched.moves[this.pos];
+    return want !== undefined && want.actor === move.actor && want.choice === move.choice;
   }
 
   private syncScheduler(): void {
