@@ -163,6 +163,11 @@ export function lockBreakpoint(s: CompiledScenario, spec: LockBreakpointSpec, re
   if (isError(condition)) return unverified(condition.error);
   const common = { kind: 'lock' as const, id, verified: true, name: spec.name, mode, hits: 0, ...(hit ? { hitCondition: hit } : {}), ...(condition ? { condition } : {}) };
   if (name === '*') return { ...common, message: mode === 'contention' ? 'any contended lock' : 'any lock' };
+  // An index names one instance (`kvm.vcpus[1].mutex`); the class name would drop it.
+  if (name.includes('[')) {
+    const addr = resolveInstance(name);
+    if (addr !== undefined) return { ...common, addr, message: `the lock ${name}` };
+  }
   const wanted = canonicalLockName(name);
   const classes = s.lockClasses.filter((c) => {
     const names = [c.name, c.global?.name, c.field ? `${c.field.owner.name}->${c.field.name}` : undefined];
@@ -199,10 +204,3 @@ export const EXCEPTION_FILTERS: readonly { readonly kind: ViolationKind; readonl
   { kind: 'livelock', label: 'Livelock', description: 'an actor that can never finish' },
   { kind: 'leak', label: 'Memory leak (kmemleak)', description: 'unreferenced object at the end' },
 ];
-
-/**
- * Findings after which the run can go on (lockdep's graph, KCSAN, kmemleak): their filter
- * decides whether to stop. Every other violation is a step that cannot happen, so it
- * always stops, whatever its filter says.
- */
-export const NON_FATAL: ReadonlySet<ViolationKind> = new Set(['lock_order', 'irq_lock_inversion', 'data_race', 'leak']);

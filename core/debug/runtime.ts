@@ -14,7 +14,7 @@ import { findRace } from '../model/races';
 import { ActorStatus, VIOLATION_KINDS, type MachineState, type ModelEvent, type Move, type StepOk, type StepResult, type Violation, type ViolationKind, type WaitInfo } from '../model/types';
 import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../explore/schedulers';
 import {
-  breakpointId, hitConditionMet, lineBreakpoint, lockBreakpoint, NON_FATAL, parseHitCondition, statementLines, watchesLock,
+  breakpointId, hitConditionMet, lineBreakpoint, lockBreakpoint, parseHitCondition, statementLines, watchesLock,
   type DataBreakpoint, type HitCondition, type LineBreakpoint, type LineBreakpointSpec, type LockBreakpoint, type LockBreakpointSpec,
 } from './breakpoints';
 import { codeOfFrame, compileExpression, evaluateCompiled, type CompiledExpression, type EvalScope, type Evaluated, type Location } from './evaluate';

@@ -187,4 +187,20 @@ describe('breakpoint verification', () => {
     assert.deepEqual(bps.map((b) => b.verified), [true, true, true, true, false]);
     assert.equal(bps[3]!.mode, 'contention');
   });
+
+  it('watches one lock instance when the name has an index', () => {
+    const s1 = seed('001-xive-release.fixed.lockstep');
+    const { rt, stops } = runtime(s1, { kind: 'round-robin' });
+    const [one, cls] = rt.setLockBreakpoints([{ name: 'kvm.vcpus[1].mutex' }, { name: 'kvm_vcpu->mutex' }]);
+    assert.equal(one!.verified, true);
+    assert.notEqual(one!.addr, undefined);
+    assert.equal(cls!.addr, undefined);
+    rt.setLockBreakpoints([{ name: 'kvm.vcpus[1].mutex' }]);
+    rt.continueAll();
+    const stop = stops.at(-1)!;
+    assert.equal(stop.reason, 'lock-breakpoint');
+    // The actor stopped is about to take exactly that instance: one step later it holds it.
+    rt.stepActor(stop.actor, 'stepIn');
+    assert.ok(rt.state.actors[stop.actor]!.held.some((h) => h.addr === one!.addr));
+  });
 });
