@@ -224,7 +224,7 @@ export class LockstepDebugSession extends DebugSession {
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     let launch: Launch;
     try {
-      launch = prepareLaunch(args as LaunchArguments);
+      launch = prepareLaunch((args ?? {}) as LaunchArguments);
     } catch (e) {
       this.handle(response, () => {
         throw e;

@@ -423,7 +423,12 @@ export class DebugRuntime {
     this.running = goal;
     this.pauseRequested = false;
     this.runSteps = 0;
-    this.runChunk(goal, true);
+    try {
+      this.runChunk(goal, true);
+    } catch (e) {
+      this.running = undefined;
+      throw e;
+    }
   }
 
   private runChunk(goal: Goal, first: boolean): void {
@@ -449,7 +454,14 @@ export class DebugRuntime {
         this.finishStop({ kind: 'stopped', reason: 'pause', actor: this.history[this.pos]!.move?.actor ?? 0, description: `paused at step ${this.pos}` });
         return;
       }
-      this.runChunk(goal, false);
+      try {
+        this.runChunk(goal, false);
+      } catch (e) {
+        // Nobody is waiting on this chunk to report an error: stop, and say what happened.
+        this.running = undefined;
+        this.emit({ kind: 'output', category: 'stderr', text: `internal error while running: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n` });
+        this.finishStop({ kind: 'stopped', reason: 'pause', actor: this.history[this.pos]!.move?.actor ?? 0, description: `stopped by an internal error at step ${this.pos}` });
+      }
     });
   }
 

@@ -343,6 +343,15 @@ describe('bad input', () => {
     assert.match(message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:17: error: unknown name 'n'`));
   });
 
+  it('says what a launch without a program, or with a bad schedule, lacks', async () => {
+    const { dc } = adapter;
+    await dc.initializeRequest();
+    assert.match(await errorOf(dc.launchRequest({} as DebugProtocol.LaunchRequestArguments)), /needs "program"/);
+    assert.match(await errorOf(dc.launchRequest({ program: MM_IOMMU, schedule: 'fifo' } as DebugProtocol.LaunchRequestArguments)), /unknown schedule "fifo"/);
+    assert.match(await errorOf(dc.launchRequest({ program: MM_IOMMU, schedule: 'random', seed: 'x' } as DebugProtocol.LaunchRequestArguments)), /"seed" must be an integer/);
+    assert.match(await errorOf(dc.launchRequest({ program: join(FIXTURES, 'missing.lockstep') } as DebugProtocol.LaunchRequestArguments)), /cannot read the scenario .*missing.lockstep \(ENOENT\)/);
+  });
+
   it('refuses a trace that does not match the file', async () => {
     const { dc } = adapter;
     await dc.initializeRequest();
