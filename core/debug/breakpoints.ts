@@ -97,8 +97,10 @@ export function breakpointId(): number {
 /** Lines (1-based) where an actor can stand before a step, with the instructions there. */
 export function statementLines(s: CompiledScenario): Map<number, number[]> {
   const out = new Map<number, number[]>();
+  // The init block runs inside the initial state: no actor ever stands at its lines.
+  const initCode = s.initActor >= 0 ? s.fns.length + s.initActor : -1;
   for (const ins of s.instrs) {
-    if (!ins.visible) continue;
+    if (!ins.visible || s.instrCode[ins.id] === initCode) continue;
     const line = lineOf(s, ins.span.start);
     const list = out.get(line);
     if (list) list.push(ins.id);
@@ -120,6 +122,10 @@ function isError<T>(x: T | { error: string }): x is { error: string } {
 /** Verifies a line breakpoint: moved to the next statement line, or unverified with a reason. */
 export function lineBreakpoint(s: CompiledScenario, lines: Map<number, number[]>, spec: LineBreakpointSpec): LineBreakpoint {
   const id = breakpointId();
+  const init = s.actors.find((a) => a.actorKind === 'init');
+  if (init && spec.line >= lineOf(s, init.decl.span.start) && spec.line <= lineOf(s, init.decl.span.end - 1)) {
+    return { kind: 'line', id, verified: false, message: 'the init block runs to completion before the first step: there is nothing to stop at', requestedLine: spec.line, line: spec.line, instrs: new Set(), hits: 0 };
+  }
   const candidates = [...lines.keys()].filter((l) => l >= spec.line).sort((a, b) => a - b);
   const line = candidates[0];
   const unverified = (message: string): LineBreakpoint => ({ kind: 'line', id, verified: false, message, requestedLine: spec.line, line: spec.line, instrs: new Set(), hits: 0 });

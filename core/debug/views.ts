@@ -74,6 +74,8 @@ export function actorTitle(s: CompiledScenario, state: MachineState, actor: numb
       return `IRQ ${a.name} · CPU${a.cpu}${desc}`;
     case 'work':
       return `kworker · ${a.name}${desc}`;
+    case 'init':
+      return `${a.name} · the initial state`;
   }
 }
 

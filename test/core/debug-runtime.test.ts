@@ -167,6 +167,29 @@ describe('evaluate', () => {
   });
 });
 
+describe('the init block', () => {
+  it('is a finished thread, and its lines take no breakpoint', () => {
+    const s = compileOk([
+      'struct obj { int n; };',
+      'struct obj *p;',
+      'init {',
+      '    p = kzalloc(struct obj);',
+      '}',
+      'thread a on cpu0 "user" {',
+      '    p->n = 1;',
+      '}',
+    ].join('\n'));
+    const { rt } = runtime(s);
+    assert.deepEqual(rt.threads().map((t) => t.title), ['init · the initial state', 'CPU0 · a (user)']);
+    assert.deepEqual(rt.stack(0).map((f) => f.name), ['init (finished)']);
+    const [inInit, before] = rt.setLineBreakpoints([{ line: 4 }, { line: 3 }]);
+    assert.equal(inInit!.verified, false);
+    assert.match(inInit!.message!, /init block runs to completion/);
+    assert.equal(before!.verified, false);
+    assert.match(rt.evaluateNode('p', undefined).value, /→ obj#1$/);
+  });
+});
+
 describe('breakpoint verification', () => {
   const s = seed('004-mm-iommu-deadlock.buggy.lockstep');
 
