@@ -800,6 +800,9 @@ export class DebugRuntime {
     });
     this.liveAtLastStop = live;
     this.lastStop = stop;
+    // Continuing from a stop does not stop again where the actor already stands (a step or
+    // a step back onto a breakpoint line); at entry, a breakpoint on the first line should hit.
+    if (stop.reason !== 'entry') this.exempt = stop.actor;
     if (stop.violation) this.emit({ kind: 'output', category: 'stderr', text: `${stop.violation.report}\n`, span: stop.violation.span });
     else if (stop.reason === 'blocked' || stop.reason === 'end') this.emit({ kind: 'output', category: 'console', text: `${stop.description}\n` });
     this.emit(stop);

@@ -167,6 +167,23 @@ describe('evaluate', () => {
   });
 });
 
+describe('breakpoints and stops', () => {
+  it('a continue does not stop again where a step left the actor, but does the next time it gets there', () => {
+    const s = compileOk('int x;\nthread a {\n    x = 1;\n    x = 2;\n    x = 3;\n}\n');
+    const { rt, stops } = runtime(s);
+    rt.start(true);
+    rt.setLineBreakpoints([{ line: 4 }]);
+    rt.stepActor(0, 'stepIn');
+    assert.equal(stops.at(-1)!.reason, 'step');
+    rt.continueAll();
+    assert.equal(stops.at(-1)!.reason, 'end');
+    rt.goto(0);
+    rt.continueAll();
+    assert.equal(stops.at(-1)!.reason, 'breakpoint');
+    assert.equal(rt.position, 1);
+  });
+});
+
 describe('the init block', () => {
   it('is a finished thread, and its lines take no breakpoint', () => {
     const s = compileOk([
