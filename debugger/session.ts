@@ -302,6 +302,7 @@ export class LockstepDebugSession extends DebugSession {
       const path = args?.source?.path;
       const specs: DebugProtocol.SourceBreakpoint[] = args?.breakpoints ?? (args?.lines ?? []).map((line) => ({ line }));
       if (typeof path !== 'string') throw new DebugError('setBreakpoints needs a source path');
+      if (!Array.isArray(specs) || specs.some((b) => typeof b?.line !== 'number')) throw new DebugError('setBreakpoints needs a list of breakpoints, each with a line');
       this.pendingLines.set(path, specs);
       if (!this.runtime || path !== this.launch?.program) {
         response.body = { breakpoints: specs.map((b) => ({ verified: false, line: b.line, message: this.runtime ? `not the launched scenario (${basename(this.launch!.program)})` : 'not launched yet' })) };
@@ -322,6 +323,7 @@ export class LockstepDebugSession extends DebugSession {
   protected override setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): void {
     this.handle(response, () => {
       const specs = args?.breakpoints ?? [];
+      if (!Array.isArray(specs)) throw new DebugError('setFunctionBreakpoints needs a list of breakpoints');
       this.pendingLocks = specs;
       if (!this.runtime) {
         response.body = { breakpoints: specs.map(() => ({ verified: false, message: 'not launched yet' })) };
@@ -335,6 +337,8 @@ export class LockstepDebugSession extends DebugSession {
   protected override setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse, args: DebugProtocol.SetExceptionBreakpointsArguments): void {
     this.handle(response, () => {
       const filters = [...(args?.filters ?? []), ...(args?.filterOptions ?? []).map((f) => f.filterId)];
+      const unknown = filters.filter((f) => !EXCEPTION_FILTERS.some((x) => x.kind === f));
+      if (unknown.length > 0) throw new DebugError(`unknown exception filter ${unknown.join(', ')} (known: ${EXCEPTION_FILTERS.map((x) => x.kind).join(', ')})`);
       this.pendingFilters = filters;
       this.runtime?.setExceptionFilters(filters);
       response.body = { breakpoints: filters.map(() => ({ verified: true })) };

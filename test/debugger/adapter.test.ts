@@ -367,6 +367,9 @@ describe('bad input', () => {
     assert.match(await errorOf(dc.customRequest('frobnicate', { x: 1 })), /unknown request 'frobnicate'/);
     assert.match(await errorOf(dc.stepBackRequest({ threadId: 1 })), /at the start of the run/);
     assert.match(await errorOf(dc.variablesRequest({ variablesReference: 4242 })), /unknown variables reference/);
+    assert.match(await errorOf(dc.customRequest('setBreakpoints', { source: { path: MM_IOMMU }, breakpoints: 'line 7' })), /a list of breakpoints, each with a line/);
+    assert.match(await errorOf(dc.setExceptionBreakpointsRequest({ filters: ['deadlock', 'kernel_panic'] })), /unknown exception filter kernel_panic/);
+    assert.match(await errorOf(dc.evaluateRequest({ expression: 'mem_list_mutex', frameId: -5 })), /unknown frame id -5/);
     await stopAfter(dc, dc.continueRequest({ threadId: 1, singleThread: true }));
     assert.match(await errorOf(dc.stepInRequest({ threadId: 1 })), /ioctl has finished: it has no step to take/);
     assert.equal((await dc.threadsRequest()).body.threads.length, 2);
