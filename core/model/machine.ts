@@ -883,7 +883,8 @@ function combine(op: string, old: number, v: number): number {
   }
 }
 
-function binop(op: string, l: number, r: number): number {
+/** A binary operator on 32-bit words, as the machine computes it (evaluate uses it too). */
+export function binop(op: string, l: number, r: number): number {
   switch (op) {
     case '+': return (l + r) | 0;
     case '-': return (l - r) | 0;
