@@ -187,7 +187,6 @@ export class LockstepDebugSession extends DebugSession {
       ...(node.expand?.kind === 'object' || node.expand?.kind === 'memory' ? { kind: 'data' } : {}),
       attributes: [...(node.freed ? ['failed'] : []), ...(node.editable ? [] : ['readOnly'])],
     };
-    if (node.location?.k === 'mem') v.memoryReference = String(node.location.addr);
     return v;
   }
 
@@ -358,7 +357,7 @@ export class LockstepDebugSession extends DebugSession {
         node = rt.evaluateNode(name, this.scopeOfFrame(args?.frameId) ?? this.defaultScope());
       }
       try {
-        const t = rt.dataTarget(node?.location, name);
+        const t = rt.dataTarget(node, name);
         response.body = { dataId: `mem:${t.addr}:${t.size}:${name}`, description: `write to ${name}`, accessTypes: ['write'], canPersist: false };
       } catch (e) {
         if (!(e instanceof DebugError)) throw e;

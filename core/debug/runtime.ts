@@ -255,10 +255,11 @@ export class DebugRuntime {
   }
 
   /** Where an expression or view node lives, for a data breakpoint: a shared word range. */
-  dataTarget(location: Location | undefined, label: string): { addr: number; size: number; label: string } {
+  dataTarget(node: ViewNode | undefined, label: string): { addr: number; size: number; label: string } {
+    const location = node?.location;
     if (!location) throw new DebugError(`${label} is not a place in shared memory`);
     if (location.k === 'local') throw new DebugError(`${label} is a local: only shared state can be watched (locals are private to one actor)`);
-    return { addr: location.addr, size: 1, label };
+    return { addr: location.addr, size: Math.max(1, node.size ?? 1), label };
   }
 
   setDataBreakpoints(specs: readonly { addr: number; size: number; label: string; hitCondition?: string }[]): DataBreakpoint[] {

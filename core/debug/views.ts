@@ -31,6 +31,8 @@ export interface ViewNode {
   readonly expand?: ViewRef;
   /** Where the value lives: a shared word (watchable, editable) or a local slot of the frame. */
   readonly location?: Location;
+  /** Words it occupies at `location` (a struct or object is watched whole). */
+  readonly size?: number;
   /** A scalar word setVariable may replace. */
   readonly editable?: boolean;
   /** The value lies in (or points to) a freed object. */
@@ -146,7 +148,7 @@ function isFreed(s: CompiledScenario, state: MachineState, addr: number): boolea
 /** A value of type `t`: `word` is its value for scalars; `addr` is where it lives (0: a local). */
 export function valueNode(s: CompiledScenario, state: MachineState, name: string, t: Ty, word: number, addr: number, location?: Location): ViewNode {
   const loc = location ?? (addr > 0 ? { k: 'mem' as const, addr } : undefined);
-  const base = { name, type: typeName(t), ...(loc ? { location: loc } : {}) };
+  const base = { name, type: typeName(t), ...(loc ? { location: loc, size: loc.k === 'mem' ? sizeOf(t) : 1 } : {}) };
   const freedHere = addr > 0 && isFreed(s, state, addr);
   switch (t.k) {
     case 'int':
@@ -304,7 +306,7 @@ function heapObjectNode(s: CompiledScenario, state: MachineState, obj: number): 
   const value = freed
     ? `struct ${st?.name ?? '?'}, FREED (${site(state.mem[h + ObjectHeader.freeSite]!, state.mem[h + ObjectHeader.freeActor]!, 'freed')})`
     : `struct ${st?.name ?? '?'}, ${site(state.mem[h + ObjectHeader.allocSite]!, state.mem[h + ObjectHeader.allocActor]!, 'allocated')}`;
-  return { name: describeObject(s, state, obj), value, type: `struct ${st?.name ?? '?'}`, expand: { kind: 'object', obj }, location: { k: 'mem', addr: obj }, ...(freed ? { freed: true } : {}) };
+  return { name: describeObject(s, state, obj), value, type: `struct ${st?.name ?? '?'}`, expand: { kind: 'object', obj }, location: { k: 'mem', addr: obj }, size: st?.size ?? 1, ...(freed ? { freed: true } : {}) };
 }
 
 function objectChildren(s: CompiledScenario, state: MachineState, obj: number): ViewNode[] {

@@ -153,8 +153,11 @@ describe('single-actor stepping', () => {
     await launch(dc, { program: MM_IOMMU });
     const ioctl = await threadId(dc, 'ioctl');
     const mmap = await threadId(dc, 'mmap');
+    const exited = dc.waitForEvent('thread') as Promise<DebugProtocol.ThreadEvent>;
     const s1 = await stopAfter(dc, dc.continueRequest({ threadId: ioctl, singleThread: true }));
     assert.match(s1.body.description!, /ioctl finished/);
+    assert.deepEqual((await exited).body, { reason: 'exited', threadId: ioctl });
+    assert.equal((await top(dc, ioctl)).name, 'ioctl (finished)');
     assert.equal((await top(dc, mmap)).line, 20);
     const s2 = await stopAfter(dc, dc.continueRequest({ threadId: mmap, singleThread: true }));
     assert.equal(s2.body.reason, 'exception');
@@ -221,6 +224,13 @@ describe('line and data breakpoints', () => {
     const stop = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(stop.body.reason, 'data breakpoint');
     assert.match(stop.body.description!, /gpc.valid written by (invalidate|refresh)/);
+    // A whole struct is watched word by word: the first write to any of kvm's fields stops.
+    const shared = await scopeVariables(dc, (await top(dc, 1)).id, 'Shared');
+    const whole = await dc.dataBreakpointInfoRequest({ variablesReference: shared.ref, name: 'kvm' });
+    await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: whole.body.dataId!, accessType: 'write' }] });
+    const lockWrite = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
+    assert.equal(lockWrite.body.reason, 'data breakpoint');
+    assert.match(lockWrite.body.description!, /^kvm written by /);
     const local = await dc.dataBreakpointInfoRequest({ name: 'page', frameId: (await top(dc, 1)).id } as DebugProtocol.DataBreakpointInfoArguments);
     assert.equal(local.body.dataId, null);
     assert.match(local.body.description, /only shared state can be watched/);
