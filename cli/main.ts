@@ -11,6 +11,7 @@ import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
 import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
 import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
+import { renderBuiltinReference } from '../core/model/reference';
 
 export { EXIT, UsageError, loadFile, type Io } from './common';
 
@@ -21,6 +22,8 @@ ${CHECK_USAGE}
 ${TEST_USAGE}
   run FILE [--schedule round-robin|random] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
+  reference
+        print the builtin reference (docs/builtins.md) generated from the registry
 
 ${SEARCH_USAGE}
 
@@ -37,6 +40,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
+      case 'reference':
+        io.out(renderBuiltinReference());
+        return EXIT.ok;
       case undefined:
       case '-h':
       case '--help':

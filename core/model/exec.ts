@@ -23,7 +23,7 @@ export interface Exec {
   read(addr: number, marked?: boolean): number;
   write(addr: number, value: number, marked?: boolean): void;
   /** Checks that `addr` may be accessed (not NULL, not in a freed object); fails otherwise. */
-  checkAccess(addr: number, write: boolean, what: string): void;
+  checkAccess(addr: number, write: boolean, what?: string): void;
 
   /** The actor cannot proceed: nothing it did in this step takes effect. */
   block(wait: WaitInfo): never;

@@ -4,7 +4,7 @@
 // the violation it hit. The checker, `lockstep run` and the debugger all drive this.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
+import { ACTOR_WORD, isSpinning, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
 import {
   actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
@@ -32,8 +32,10 @@ class Failed {
 export function initialState(s: CompiledScenario): MachineState {
   const mem = new Int32Array(s.layout.heapStart);
   for (const [addr, v] of s.staticInit) mem[addr] = v;
+  const hasInit = s.initActor >= 0;
   const actors: ActorState[] = s.actors.map((a) => {
-    const running = a.actorKind === 'thread' || a.actorKind === 'vcpu';
+    // With an init block, only it runs at first; the tasks start when it is done.
+    const running = hasInit ? a.actorKind === 'init' : a.actorKind === 'thread' || a.actorKind === 'vcpu';
     return {
       status: running ? ActorStatus.Running : ActorStatus.Idle,
       frames: running ? [newFrame(s, actorCode(s, a.index), [], -1, -1)] : [],
@@ -42,10 +44,29 @@ export function initialState(s: CompiledScenario): MachineState {
       rcuDepth: 0,
     };
   });
-  let state: MachineState = { mem, objects: [], actors };
-  // Each actor starts at its first visible instruction.
-  for (let i = 0; i < actors.length; i++) {
-    if (actors[i]!.status !== ActorStatus.Running) continue;
+  let state = settleAll(s, { mem, objects: [], actors });
+  if (!hasInit) return state;
+  // The init block runs to completion, one step after another. If a step of it blocks or
+  // fails, it is left there: exploring the state then reports it like any other step.
+  for (let guard = 0; state.actors[s.initActor]!.status === ActorStatus.Running && guard < LOCAL_STEP_BUDGET; guard++) {
+    const r = step(s, state, { actor: s.initActor, choice: 0 });
+    if (r.status !== 'ok') return state;
+    state = r.state;
+  }
+  const started = state.actors.map((a, i) => {
+    const k = s.actors[i]!.actorKind;
+    if (k !== 'thread' && k !== 'vcpu') return a;
+    return { ...a, status: ActorStatus.Running, frames: [newFrame(s, actorCode(s, i), [], -1, -1)] };
+  });
+  return settleAll(s, { ...state, actors: started });
+}
+
+/** Moves every running actor to its first visible instruction. */
+function settleAll(s: CompiledScenario, state: MachineState): MachineState {
+  for (let i = 0; i < state.actors.length; i++) {
+    if (state.actors[i]!.status !== ActorStatus.Running || state.actors[i]!.frames.length === 0) continue;
+    const f = state.actors[i]!.frames[0]!;
+    if (f.pc !== 0 || state.actors[i]!.frames.length !== 1) continue;
     const d = new Draft(s, state, i, 0, { start: 0, end: 0 }, -1);
     d.settle();
     state = d.commit();
@@ -69,6 +90,8 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
   const a = state.actors[actor]!;
   const sym = s.actors[actor]!;
   if (a.status === ActorStatus.Done) return false;
+  // Nothing else runs while the init block has not finished.
+  if (s.initActor >= 0 && actor !== s.initActor && state.actors[s.initActor]!.status !== ActorStatus.Done) return false;
   if (a.status === ActorStatus.Idle) {
     if (sym.actorKind === 'work') return state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
     if (sym.actorKind === 'irq') return irqMayFire(s, state, actor);
@@ -117,7 +140,7 @@ function pinned(s: CompiledScenario, state: MachineState, actor: number): boolea
   const a = state.actors[actor]!;
   if (a.preemptOff > 0) return true;
   if (state.mem[s.actors[actor]!.words + ACTOR_WORD.irqOff]! > 0) return true;
-  return a.held.some((h) => s.lockClasses[h.cls]?.lock === 'spinlock');
+  return a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
 }
 
 /** How many nondeterministic outcomes the actor's next step has (1 for most steps). */
@@ -148,7 +171,7 @@ export function isFinished(s: CompiledScenario, state: MachineState): boolean {
     const a = state.actors[i]!;
     const k = s.actors[i]!.actorKind;
     if (a.status === ActorStatus.Running) return false;
-    if ((k === 'thread' || k === 'vcpu') && a.status !== ActorStatus.Done) return false;
+    if ((k === 'thread' || k === 'vcpu' || k === 'init') && a.status !== ActorStatus.Done) return false;
     if (k === 'work' && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
   }
   return true;
@@ -189,6 +212,8 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
   const f = a.frames[a.frames.length - 1]!;
   const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
+  const quick = quickBlocked(s, state, actor, a, f, ins);
+  if (quick) return quick;
   const d = new Draft(s, state, actor, choice, ins.span, ins.id);
   try {
     d.execute(ins);
@@ -199,6 +224,65 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     throw e;
   }
   return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+}
+
+/**
+ * A lock acquisition that would block, seen without running the step: the common case in
+ * exploration, where most attempts of most actors are contended. Anything unusual (a lock
+ * in freed memory, recursion, atomic context for a sleeping lock) takes the full step.
+ */
+function quickBlocked(s: CompiledScenario, state: MachineState, actor: number, a: ActorState, f: Frame, ins: Instr): StepResult | undefined {
+  if (ins.op !== 'eval' || ins.e.k !== 'builtin') return undefined;
+  const b = ins.e.b;
+  if (!b.acquires) return undefined;
+  const arg = ins.e.args[0];
+  const addr = arg?.k === 'addr' ? quickPlace(s, state, f, arg.place) : undefined;
+  if (addr === undefined) return undefined;
+  const cls = ins.e.statics[0] ?? -1;
+  const c = s.lockClasses[cls];
+  if (!c) return undefined;
+  // A sleeping lock taken in atomic context is a violation, not a wait: the full step reports it.
+  if (b.sleeps && atomicContext(s, state, actor, a)) return undefined;
+  const holder = state.mem[addr]!;
+  if (holder === actor + 1) return undefined;
+  const readers = c.lock === 'rwsem' ? state.mem[addr + 1]! : 0;
+  if (readers & (1 << actor)) return undefined;
+  const blocked = b.acquires === 'exclusive' ? holder !== 0 || readers !== 0 : holder !== 0;
+  if (!blocked) return undefined;
+  const holders: number[] = [];
+  if (holder !== 0) holders.push(holder - 1);
+  else for (let i = 0; i < 31; i++) if (readers & (1 << i)) holders.push(i);
+  return { status: 'blocked', wait: { kind: 'lock', lock: addr, cls, mode: b.acquires === 'exclusive' ? 'write' : 'read', holders }, span: ins.span };
+}
+
+function atomicContext(s: CompiledScenario, state: MachineState, actor: number, a: ActorState): boolean {
+  const sym = s.actors[actor]!;
+  return a.preemptOff > 0 || a.rcuDepth > 0 || sym.actorKind === 'irq' || state.mem[sym.words + ACTOR_WORD.irqOff] !== 0
+    || a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
+}
+
+/** The address of a place when computing it reads no shared memory and cannot fail. */
+function quickPlace(s: CompiledScenario, state: MachineState, f: Frame, p: Place): number | undefined {
+  switch (p.k) {
+    case 'static':
+      return p.addr;
+    case 'field': {
+      const base = quickPlace(s, state, f, p.of);
+      return base === undefined ? undefined : base + p.offset;
+    }
+    case 'deref': {
+      if (p.ptr.k !== 'local') return undefined;
+      const v = f.locals[p.ptr.slot] ?? 0;
+      if (v <= 0 || v >= state.mem.length) return undefined;
+      if (v >= s.layout.heapStart) {
+        const obj = objectContaining(s, state, v);
+        if (!obj || state.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] !== ObjectStatus.Alive) return undefined;
+      }
+      return v;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function startActor(s: CompiledScenario, state: MachineState, actor: number): StepResult {
@@ -225,12 +309,8 @@ interface MutableFrame {
   locals: Int32Array;
   resultSlot: number;
   callSite: number;
-  /** The locals array is this draft's own copy (copy-on-write of the frame's locals). */
+  /** The locals array belongs to this draft (copied or new), so it may be written. */
   owned: boolean;
-}
-
-function draftFrame(f: Frame, owned: boolean): MutableFrame {
-  return { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned };
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
@@ -260,7 +340,7 @@ class Draft implements Exec {
     const a = base.actors[actor]!;
     this.status = a.status;
     // Frames are copied shallowly; a frame's locals are copied when written.
-    this.frames = a.frames.map((f) => draftFrame(f, false));
+    this.frames = a.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false }));
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
@@ -268,12 +348,11 @@ class Draft implements Exec {
     this.instr = instr;
   }
 
-  /** The new state. The draft is done with: its frames become the state's (never written again). */
   commit(): MachineState {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames,
+      frames: this.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite })),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
@@ -337,21 +416,12 @@ class Draft implements Exec {
     ].join('\n'));
   }
 
-  /**
-   * checkAccess for the machine's own field reads and writes: static memory is checked without
-   * building the description, which only a failure needs.
-   */
-  private checkPlace(addr: number, write: boolean): void {
+  checkAccess(addr: number, write: boolean, what?: string): void {
     if (addr > 0 && addr < this.scenario.layout.heapStart) return;
-    this.checkAccess(addr, write, this.describe(addr));
-  }
-
-  checkAccess(addr: number, write: boolean, what: string): void {
-    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what);
-    if (addr < this.scenario.layout.heapStart) return;
+    if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what ?? this.describe(addr));
     const obj = objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
-    if (!obj) this.wild(addr, write, what);
-    if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what);
+    if (!obj) this.wild(addr, write, what ?? this.describe(addr));
+    if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what ?? this.describe(addr));
   }
 
   private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
@@ -480,7 +550,7 @@ class Draft implements Exec {
   }
 
   mightSleep(what: string): void {
-    const spin = this.heldLocks.filter((h) => this.scenario.lockClasses[h.cls]?.lock === 'spinlock');
+    const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
     if (!inIrq && spin.length === 0 && !irqsOff && this.preempt === 0 && this.rcu === 0) return;
@@ -599,9 +669,13 @@ class Draft implements Exec {
   start(): void {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
-    this.frames = [draftFrame(newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), true)];
+    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
     // A work item's pending run is consumed; an irq handler fires once.
-    if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+    if (sym.actorKind === 'work') {
+      this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+      // The work runs "holding" its completion map (lockdep's work annotation).
+      if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
+    }
     if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
     this.events.push({ kind: 'start', actor: this.actor });
   }
@@ -632,6 +706,7 @@ class Draft implements Exec {
   private finish(): void {
     if (this.status !== ActorStatus.Running) return;
     const sym = this.actorSym;
+    if (sym.workClass !== undefined) this.release(sym.words, 'write');
     if (this.heldLocks.length > 0) {
       const h = this.heldLocks[0]!;
       const c = this.lockClass(h.cls);
@@ -671,10 +746,10 @@ class Draft implements Exec {
           const addr = this.placeAddr(ins.target.place);
           let nv = v;
           if (ins.assignOp !== '=') {
-            this.checkPlace(addr, false);
+            this.checkAccess(addr, false);
             nv = combine(ins.assignOp, this.read(addr), v);
           }
-          this.checkPlace(addr, true);
+          this.checkAccess(addr, true);
           this.write(addr, nv);
         }
         f.pc++;
@@ -689,7 +764,7 @@ class Draft implements Exec {
       case 'call': {
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push(draftFrame(newFrame(this.scenario, ins.fn, args, ins.result, ins.id), true));
+        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id), owned: true });
         return;
       }
       case 'ret': {
@@ -719,7 +794,7 @@ class Draft implements Exec {
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
-        this.frames.push(draftFrame(newFrame(this.scenario, c.fn, c.args, -1, ins.id), true));
+        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id), owned: true });
       }
     }
   }
@@ -734,7 +809,7 @@ class Draft implements Exec {
         return this.actor;
       case 'read': {
         const addr = this.placeAddr(e.place);
-        this.checkPlace(addr, false);
+        this.checkAccess(addr, false);
         return this.read(addr);
       }
       case 'load': {
@@ -808,7 +883,8 @@ function combine(op: string, old: number, v: number): number {
   }
 }
 
-function binop(op: string, l: number, r: number): number {
+/** A binary operator on 32-bit words, as the machine computes it (evaluate uses it too). */
+export function binop(op: string, l: number, r: number): number {
   switch (op) {
     case '+': return (l + r) | 0;
     case '-': return (l - r) | 0;
@@ -973,7 +1049,7 @@ export function encodedLength(state: MachineState): number {
 
 /**
  * Writes the words of `encodeState` into `out` (which must hold `encodedLength(state)` words)
- * and returns their number: the checker hashes millions of states and reuses one buffer.
+ * and returns their number: the checker hashes millions of states into one reused buffer.
  */
 export function encodeStateInto(state: MachineState, out: Int32Array): number {
   const mem = state.mem;

@@ -1,0 +1,171 @@
+// One document's analysis for the IDE features: the parse and the binding of one text, with
+// the lookups every feature needs (the name or token at an offset, the body around it).
+// Plain data in and out: offsets and spans, never protocol positions.
+
+import type * as A from '../syntax/ast';
+import { LineMap, type Diagnostic } from '../syntax/diagnostics';
+import type { Comment, Token } from '../syntax/lexer';
+import { parse, type ParseResult } from '../syntax/parser';
+import { bind, type Binding, type Occurrence } from '../semantics/binder';
+import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
+import { heldLocks, type HeldLocks } from './heldLocks';
+import { lockLints, type LockLint } from './lints';
+
+export class Analysis {
+  readonly lines: LineMap;
+  readonly parse: ParseResult;
+  readonly binding: Binding;
+  /** Occurrences in source order, for lookups by offset. */
+  readonly occurrences: readonly Occurrence[];
+  private held: HeldLocks | undefined;
+  private lints: readonly LockLint[] | undefined;
+
+  constructor(readonly file: string, readonly text: string) {
+    this.lines = new LineMap(text);
+    this.parse = parse(text);
+    this.binding = bind(this.parse.program, text);
+    this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
+  }
+
+  get program(): A.Program {
+    return this.parse.program;
+  }
+
+  /** Parser and binder diagnostics, then the IDE's own lock lints, in source order. */
+  diagnostics(): Diagnostic[] {
+    // Lints reason about a scenario that means something: only once there are no errors.
+    const errors = [...this.parse.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
+    const lints = errors ? [] : this.lockLints().map((l) => l.diagnostic);
+    return [...this.parse.diagnostics, ...this.binding.diagnostics, ...lints]
+      .sort((a, b) => a.span.start - b.span.start);
+  }
+
+  /** Locks held at each statement of each actor, computed once per text. */
+  heldLocks(): HeldLocks {
+    this.held ??= heldLocks(this);
+    return this.held;
+  }
+
+  lockLints(): readonly LockLint[] {
+    this.lints ??= lockLints(this);
+    return this.lints;
+  }
+
+  hasSyntaxErrors(): boolean {
+    return this.parse.diagnostics.some((d) => d.severity === 'error');
+  }
+
+  /** The resolved name whose span contains `offset` (touching at either end counts). */
+  occurrenceAt(offset: number): Occurrence | undefined {
+    const occ = this.occurrences;
+    let lo = 0;
+    let hi = occ.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (occ[mid]!.span.start <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    // A builtin call is recorded once for the callee; several occurrences never overlap,
+    // so the last one starting at or before the offset is the only candidate.
+    const o = found >= 0 ? occ[found] : undefined;
+    return o && offset <= o.span.end ? o : undefined;
+  }
+
+  /** Index of the last token starting before `offset` (excluding EOF), or -1. */
+  tokenIndexBefore(offset: number): number {
+    const toks = this.parse.tokens;
+    let lo = 0;
+    let hi = toks.length - 2; // the last token is EOF
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (toks[mid]!.span.start < offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  token(i: number): Token | undefined {
+    return i >= 0 && i < this.parse.tokens.length - 1 ? this.parse.tokens[i] : undefined;
+  }
+
+  /** The comment containing `offset` (strictly inside, or at the end of a line comment). */
+  commentAt(offset: number): Comment | undefined {
+    for (const c of this.parse.comments) {
+      if (c.span.start < offset && (offset < c.span.end || (!c.block && offset === c.span.end))) return c;
+      if (c.span.start >= offset) break;
+    }
+    return undefined;
+  }
+
+  /** The fn or actor whose body contains `offset`. */
+  ownerAt(offset: number): FnSymbol | ActorSymbol | undefined {
+    const b = this.binding;
+    for (const f of b.fns) if (inside(f.decl.body.span, offset)) return f;
+    for (const a of b.actors) if (inside(a.decl.body.span, offset)) return a;
+    return undefined;
+  }
+
+  /** The top-level declaration containing `offset`. */
+  declAt(offset: number): A.Decl | undefined {
+    return this.program.decls.find((d) => d.span.start <= offset && offset <= d.span.end);
+  }
+
+  /** Every occurrence of the same symbol as `sym`. */
+  occurrencesOf(sym: Sym): Occurrence[] {
+    const key = symbolKey(sym);
+    return this.occurrences.filter((o) => symbolKey(o.sym) === key);
+  }
+}
+
+/** Strictly after an opening brace and not after the closing one. */
+function inside(body: A.Span, offset: number): boolean {
+  return body.start < offset && offset < body.end;
+}
+
+export function analyze(file: string, text: string): Analysis {
+  return new Analysis(file, text);
+}
+
+/** A stable identity for a symbol: the same declaration gives the same key. */
+export function symbolKey(sym: Sym): unknown {
+  switch (sym.kind) {
+    case 'global':
+    case 'fn':
+    case 'actor':
+    case 'struct':
+    case 'field':
+      return sym.decl;
+    case 'local':
+      return sym.span.start;
+    case 'const':
+      return `const:${sym.name}`;
+    case 'builtin':
+      return `builtin:${sym.name}`;
+  }
+}
+
+/** Where a symbol is declared (its name), or undefined for builtins and constants. */
+export function declarationSpan(sym: Sym): A.Span | undefined {
+  switch (sym.kind) {
+    case 'global':
+    case 'fn':
+    case 'actor':
+    case 'struct':
+    case 'field':
+      return sym.decl.name.span;
+    case 'local':
+      return sym.span;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+// Test helpers: load a scenario from text (failing loudly on diagnostics) and walk every
+// interleaving with a plain unreduced search, so core tests do not depend on the checker.
+
+import { loadScenario } from '../../core';
+import type { CompiledScenario } from '../../core/model/compiled';
+import { Lockdep } from '../../core/model/lockdep';
+import { deadlockViolation, encodeState, initialState, isFinished, leakViolation, successors } from '../../core/model/machine';
+import { findRace } from '../../core/model/races';
+import type { MachineState, Move, StepOk, Violation, ViolationKind } from '../../core/model/types';
+
+export function compileOk(text: string, file = 'test.lockstep'): CompiledScenario {
+  const l = loadScenario(file, text);
+  const errors = l.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !l.compiled) {
+    throw new Error(`unexpected diagnostics:\n${errors.map((d) => `${l.lines.position(d.span.start).line + 1}: ${d.message}`).join('\n')}`);
+  }
+  return l.compiled;
+}
+
+export interface Found {
+  readonly kinds: Set<ViolationKind>;
+  readonly violations: Violation[];
+  readonly states: number;
+}
+
+/** Every reachable state, depth first, no reduction; collects each violation kind found. */
+export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
+  const seen = new Set<string>();
+  const lockdep = new Lockdep(s);
+  const violations: Violation[] = [];
+  const stack: MachineState[] = [initialState(s)];
+  while (stack.length > 0) {
+    const state = stack.pop()!;
+    const key = Buffer.from(encodeState(state).buffer).toString('base64');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (seen.size > maxStates) throw new Error('state space too large for a unit test');
+    const succ = successors(s, state);
+    if (succ.length === 0) {
+      const v = isFinished(s, state) ? leakViolation(s, state) : deadlockViolation(s, state);
+      if (v) violations.push(v);
+      continue;
+    }
+    if (s.detectRaces) {
+      const race = findRace(s, state, succ.filter((x): x is { move: Move; result: StepOk } => x.result.status === 'ok'));
+      if (race) violations.push(race);
+    }
+    for (const { result } of succ) {
+      if (result.status === 'violation') {
+        violations.push(result.violation);
+        continue;
+      }
+      violations.push(...lockdep.observe(result.events, state));
+      stack.push(result.state);
+    }
+  }
+  return { kinds: new Set(violations.map((v) => v.kind)), violations, states: seen.size };
+}
