@@ -192,7 +192,9 @@ export function stackOf(s: CompiledScenario, state: MachineState, actor: number)
   for (let i = a.frames.length - 1; i >= 0; i--) {
     const f = a.frames[i]!;
     const c = s.codes[f.code]!;
-    const ins = c.instrs[f.pc];
+    // A caller's pc is already past its call: show the call itself, which the callee recorded.
+    const callee = a.frames[i + 1];
+    const ins = callee && callee.callSite >= 0 ? s.instrs[callee.callSite] : c.instrs[f.pc];
     const span = ins ? ins.span : { start: c.span.end - 1, end: c.span.end };
     out.push({ name: c.name, span, code: f.code });
   }

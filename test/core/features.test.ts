@@ -63,3 +63,20 @@ test('aliases behave as the primitive they name', () => {
     thread u { mutex_lock(&m); n = 2; mutex_unlock(&m); }`);
   assert.deepEqual([...exploreAll(s).kinds], []);
 });
+
+test('a call stack shows each caller at its call, not at the statement after it', async () => {
+  const { stackOf } = await import('../../core/model/machine');
+  const s = compileOk(`mutex m;
+fn inner() {
+    mutex_lock(&m);
+    mutex_unlock(&m);
+}
+fn outer() {
+    inner();
+    mutex_lock(&m);
+}
+thread t { outer(); mutex_unlock(&m); }`);
+  const st = initialState(s);
+  const lines = stackOf(s, st, 0).map((f) => `${f.name}:${s.text.slice(0, f.span.start).split('\n').length}`);
+  assert.deepEqual(lines, ['inner:3', 'outer:7', 't:10']);
+});

@@ -14,13 +14,14 @@ const SEED_003_TRACE = resolve(FIXTURES, '003-gfn-pfn-cache.buggy.trace.json');
 
 const SPAPR = ['CPU0 · create (KVM_CREATE_SPAPR_TCE_64: kvm_vm_ioctl_create_spapr_tce)', 'CPU1 · guesser (another thread of the process: close(guessed fd))'];
 const XIVE = [
-  'CPU2 · qemu (QEMU main thread: KVM_CREATE_DEVICE, connect the vCPUs, close(device fd))',
+  'init · the initial state',
+  'CPU2 · qemu (QEMU main thread: close(device fd) while the VM runs)',
   'vCPU0 · CPU0 (outside guest)',
   'vCPU1 · CPU1 (outside guest)',
   'CPU3 · debugfs (cat /sys/kernel/debug/powerpc/kvm-xive-*)',
 ];
 const VPA = ['vCPU0 · CPU0 (outside guest)', 'vCPU1 · CPU1 (outside guest)'];
-const GPC = ['CPU0 · mmu_notifier (munmap() of the memory behind the cache (mmu_notifier invalidation))', 'vCPU0 · CPU1 (outside guest)'];
+const GPC = ['init · the initial state', 'CPU0 · mmu_notifier (MADV_DONTNEED on the memory behind the cache (mmu_notifier invalidation))', 'vCPU0 · CPU1 (outside guest)'];
 const MM_IOMMU = ['CPU0 · ioctl (VFIO_IOMMU_SPAPR_REGISTER_MEMORY: tce_iommu_register_pages)', 'CPU1 · mmap (mmap() of the GPU RAM region: vfio_pci_nvgpu_mmap)'];
 
 const THREADS: Record<string, readonly string[]> = {
