@@ -6,6 +6,7 @@
 // everything the other actors could ever do.
 
 import { ACTOR_WORD } from '../semantics/symbols';
+import type { Builtin } from '../model/builtins';
 import type { MachineState } from '../model/types';
 import { FD_ENTRY_WORDS, MAX_FDS, actorCode, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
 
@@ -89,12 +90,19 @@ function hasAny(bits: Uint32Array): boolean {
   return false;
 }
 
-/** Primitives whose effect is exactly "read and write the place given as argument `arg`". */
+/**
+ * Primitives that read and write exactly the place passed as one argument (its index), and
+ * touch nothing else shared: locks, refcounts, atomics and marked accesses.
+ */
 const PLACE_RW: ReadonlyMap<string, number> = new Map([
-  ...['mutex_lock', 'mutex_lock_interruptible', 'mutex_trylock', 'mutex_unlock', 'mutex_is_locked',
+  ...['mutex_lock', 'mutex_lock_interruptible', 'mutex_lock_killable', 'mutex_trylock', 'mutex_unlock', 'mutex_is_locked',
     'spin_lock', 'spin_trylock', 'spin_unlock', 'spin_lock_irq', 'spin_unlock_irq', 'spin_lock_irqsave',
-    'spin_unlock_irqrestore', 'assert_spin_locked', 'down_read', 'down_read_trylock', 'up_read', 'down_write',
-    'down_write_trylock', 'up_write', 'srcu_read_lock', 'srcu_read_unlock', 'synchronize_srcu',
+    'spin_unlock_irqrestore', 'raw_spin_lock', 'raw_spin_unlock', 'raw_spin_lock_irqsave', 'raw_spin_unlock_irqrestore',
+    'assert_spin_locked', 'down_read', 'down_read_killable', 'down_read_trylock', 'up_read', 'down_write',
+    'down_write_killable', 'down_write_trylock', 'up_write',
+    'read_lock', 'read_unlock', 'write_lock', 'write_unlock', 'read_lock_irq', 'read_unlock_irq', 'write_lock_irq',
+    'write_unlock_irq', 'read_lock_irqsave', 'read_unlock_irqrestore', 'write_lock_irqsave', 'write_unlock_irqrestore',
+    'srcu_read_lock', 'srcu_read_unlock', 'synchronize_srcu',
     'INIT_LIST_HEAD', 'list_empty', 'kref_init', 'kref_get', 'kref_read', 'refcount_inc_not_zero',
     'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
@@ -115,20 +123,41 @@ const NO_SHARED = new Set([
 ]);
 
 /** Primitives that follow list pointers: they may touch any memory. */
-const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_del', 'list_del_rcu', 'list_del_init']);
+const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_add_rcu', 'list_add_tail_rcu', 'list_del', 'list_del_rcu', 'list_del_init']);
 
-/** Blocking acquisitions: the actor continues only once it holds the lock. */
-const ACQUIRE = new Set(['mutex_lock', 'mutex_lock_interruptible', 'spin_lock', 'spin_lock_irq', 'spin_lock_irqsave', 'down_read', 'down_write']);
-const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'up_read', 'up_write']);
+/** Primitives whose footprint is the RCU readers word. */
+const RCU = new Set(['rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu']);
+
+/** Primitives whose footprint is the heap as a whole (allocation and object state). */
+const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
+
+/** Releases: the lock given as first argument is no longer held after them. */
+const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock',
+  'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
+  'read_unlock_irqrestore', 'write_unlock_irqrestore']);
 /** Primitives that run a user callback (which may release any lock). */
 const CALLBACK = new Set(['close', 'kref_put']);
 
+/**
+ * How a primitive's footprint is known: one of the tables above, or `top` (it may touch
+ * anything, including what no word holds): close() and kref_put() run callbacks; vCPU,
+ * workqueue and IPI primitives read other actors' state. A primitive missing from every
+ * table is `top` too, which is sound and only costs reduction.
+ */
+export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'heap' | 'fd-table' | 'top' {
+  if (PLACE_RW.has(name)) return 'place';
+  if (NO_SHARED.has(name)) return 'none';
+  if (ANY_MEMORY.has(name)) return 'any-memory';
+  if (RCU.has(name)) return 'rcu';
+  if (HEAP.has(name)) return 'heap';
+  if (name === 'anon_inode_getfd') return 'fd-table';
+  return 'top';
+}
+
 /** Words of the lock or list a place argument of this primitive denotes. */
-function argWidth(name: string): number {
-  if (name.endsWith('_read') && (name.startsWith('down') || name.startsWith('up'))) return 2;
-  if (name.startsWith('down_write') || name === 'up_write') return 2;
-  if (name === 'INIT_LIST_HEAD' || name === 'list_empty') return 2;
-  return 1;
+function argWidth(b: Builtin, arg: number): number {
+  const kind = b.params[arg]?.kind;
+  return kind === 'rwsem' || kind === 'rwlock' || kind === 'list_head' ? 2 : 1;
 }
 
 /** Lock effects of one instruction: identified locks taken (blocking), released, and whether unknown ones are. */
@@ -219,8 +248,8 @@ export class Footprints {
 
   private identifyLocks(): void {
     for (const ins of this.s.instrs) {
-      visitBuiltins(ins, (name, args) => {
-        if (!ACQUIRE.has(name)) return;
+      visitBuiltins(ins, (b, args) => {
+        if (!b.acquires) return;
         const a = args[0];
         const addrs = a && a.k === 'addr' ? placeAddrs(a.place) : undefined;
         if (addrs && addrs.length === 1 && !this.lockIds.has(addrs[0]!) && this.lockIds.size < 31) {
@@ -295,48 +324,42 @@ export class Footprints {
         return;
       case 'builtin':
         for (const a of e.args) this.expr(a, b);
-        this.builtinEffect(e.b.name, e.args, b);
+        this.builtinEffect(e.b, e.args, b);
         return;
     }
   }
 
-  private builtinEffect(name: string, args: readonly BExpr[], b: AccessBuilder): void {
+  private builtinEffect(b: Builtin, args: readonly BExpr[], acc: AccessBuilder): void {
     const L = this.s.layout;
-    const argIndex = PLACE_RW.get(name);
-    if (argIndex !== undefined) {
-      const a = args[argIndex];
-      if (a && a.k === 'addr') this.placeAccess(a.place, b, true, true, argWidth(name));
-      else b.anyR = b.anyW = true;
-      return;
-    }
-    if (NO_SHARED.has(name)) return;
-    if (ANY_MEMORY.has(name)) {
-      b.anyR = b.anyW = true;
-      return;
-    }
-    switch (name) {
-      case 'rcu_read_lock':
-      case 'rcu_read_unlock':
-      case 'synchronize_rcu':
-        b.read(L.rcuWord);
-        b.write(L.rcuWord);
+    switch (footprintClass(b.name)) {
+      case 'place': {
+        const i = PLACE_RW.get(b.name)!;
+        const a = args[i];
+        if (a && a.k === 'addr') this.placeAccess(a.place, acc, true, true, argWidth(b, i));
+        else acc.anyR = acc.anyW = true;
         return;
-      case 'kzalloc':
-      case 'kmalloc':
-      case 'kfree':
-        b.read(this.heap);
-        b.write(this.heap);
+      }
+      case 'none':
         return;
-      case 'anon_inode_getfd':
+      case 'any-memory':
+        acc.anyR = acc.anyW = true;
+        return;
+      case 'rcu':
+        acc.read(L.rcuWord);
+        acc.write(L.rcuWord);
+        return;
+      case 'heap':
+        acc.read(this.heap);
+        acc.write(this.heap);
+        return;
+      case 'fd-table':
         for (let i = 0; i < MAX_FDS * FD_ENTRY_WORDS; i++) {
-          b.read(L.fdTable + i);
-          b.write(L.fdTable + i);
+          acc.read(L.fdTable + i);
+          acc.write(L.fdTable + i);
         }
         return;
-      default:
-        // close() and kref_put() run callbacks; vCPU, workqueue and IPI primitives read other
-        // actors' state that no word holds. Unknown to this table: assume everything.
-        b.top = b.anyR = b.anyW = true;
+      case 'top':
+        acc.top = acc.anyR = acc.anyW = true;
     }
   }
 
@@ -381,14 +404,14 @@ export class Footprints {
 
   private effects(ins: Instr): LockEffects {
     const fx: LockEffects = { acquires: 0, releases: 0, releasesUnknown: false };
-    visitBuiltins(ins, (name, args) => {
-      if (ACQUIRE.has(name)) fx.acquires |= this.lockBit(args[0]) ?? 0;
-      if (RELEASE.has(name)) {
+    visitBuiltins(ins, (b, args) => {
+      if (b.acquires) fx.acquires |= this.lockBit(args[0]) ?? 0;
+      if (RELEASE.has(b.name)) {
         const bit = this.lockBit(args[0]);
         if (bit === undefined) fx.releasesUnknown = true;
         else fx.releases |= bit;
       }
-      if (CALLBACK.has(name)) fx.releasesUnknown = true;
+      if (CALLBACK.has(b.name)) fx.releasesUnknown = true;
     });
     if (ins.op === 'call') {
       const r = this.releasesOf(ins.fn, new Set());
@@ -406,9 +429,9 @@ export class Footprints {
     seen.add(code);
     let out = 0;
     for (const ins of this.s.codes[code]!.instrs) {
-      visitBuiltins(ins, (name, args) => {
-        if (RELEASE.has(name)) out |= this.lockBit(args[0]) ?? ALL;
-        if (CALLBACK.has(name)) out = ALL;
+      visitBuiltins(ins, (b, args) => {
+        if (RELEASE.has(b.name)) out |= this.lockBit(args[0]) ?? ALL;
+        if (CALLBACK.has(b.name)) out = ALL;
       });
       if (ins.op === 'call') out |= this.releasesOf(ins.fn, seen);
     }
@@ -542,11 +565,11 @@ export function placeAddrs(p: Place): number[] | undefined {
 }
 
 /** Calls `f` for every builtin call inside an instruction's expressions. */
-function visitBuiltins(ins: Instr, f: (name: string, args: readonly BExpr[]) => void): void {
+function visitBuiltins(ins: Instr, f: (b: Builtin, args: readonly BExpr[]) => void): void {
   const expr = (e: BExpr): void => {
     switch (e.k) {
       case 'builtin':
-        f(e.b.name, e.args);
+        f(e.b, e.args);
         e.args.forEach(expr);
         return;
       case 'unary':
