@@ -34,5 +34,6 @@ function finish(search: Search): CheckResult {
   const violations: Finding[] = search.raw.map((r) => buildFinding(search.s, search.store, search.footprints, r, shorten));
   const bound = search.stopReason;
   const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
-  return { verdict, ...(bound ? { bound } : {}), violations, stats: search.stats() };
+  const symmetric = search.symmetry?.groups.map((g) => g.map((a) => search.s.actors[a]!.name));
+  return { verdict, ...(bound ? { bound } : {}), violations, stats: search.stats(), ...(symmetric ? { symmetric } : {}) };
 }

@@ -16,6 +16,7 @@ import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation
 import { Footprints } from './footprint';
 import { livelockAt } from './livelock';
 import { Reducer } from './reduction';
+import { Symmetry } from './symmetry';
 import { fingerprint, packMove, StateStore } from './store';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
@@ -48,6 +49,7 @@ export class Search {
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
   private readonly reducer: Reducer | undefined;
+  readonly symmetry: Symmetry | undefined;
   private frontier: Frontier;
   private readonly findings = new Map<string, RawFinding>();
   private bound: Bound | undefined;
@@ -79,6 +81,7 @@ export class Search {
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
+    this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxMs = (opts.maxSeconds ?? Infinity) * 1000;
@@ -252,8 +255,8 @@ export class Search {
       this.race(id, state, outcomes as Outcome[][]);
       if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     }
-    let revisitsExpanded = false;
     let allRevisits = true;
+    let allExpanded = true;
     let quiet = true;
     for (let a = 0; a < n; a++) {
       if ((chosen & (1 << a)) === 0) continue;
@@ -261,18 +264,18 @@ export class Search {
         if (o.result.status !== 'ok') continue;
         if (o.result.events.length > 0) quiet = false;
         const r = this.visit(id, o, depth);
-        if (r < 0) {
-          if (this.store.expanded(-r - 1)) revisitsExpanded = true;
-        } else {
-          allRevisits = false;
-        }
+        if (r >= 0) allRevisits = allExpanded = false;
+        else if (!this.store.expanded(-r - 1)) allExpanded = false;
       }
     }
-    // The cycle proviso: a reduced expansion that closes a cycle (reaches a state already
-    // expanded, this one included) is made full, so no move is postponed forever around it.
+    // The ignoring proviso: a reduced expansion must lead to at least one state not expanded
+    // yet (this one counts as expanded), or it is made full. Then from any state, a chain of
+    // states each expanded after the one before (so finite) ends in a full expansion, and a
+    // move left out here stays possible and independent along it: no move is postponed
+    // forever, even around cycles.
     const everyone = n >= 31 ? -1 : (1 << n) - 1;
     let full = (chosen & everyone) === everyone;
-    if (!full && revisitsExpanded) {
+    if (!full && allExpanded) {
       computeAll();
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
@@ -409,7 +412,8 @@ export class Search {
     if (!this.findings.has(f.key)) this.findings.set(f.key, f);
   }
 
-  private hash(state: MachineState): void {
+  private hash(real: MachineState): void {
+    const state = this.symmetry ? this.symmetry.canonical(real) : real;
     const n = encodedLength(state);
     if (n > this.words.length) this.words = new Int32Array(Math.max(n, this.words.length * 2));
     encodeStateInto(state, this.words);
