@@ -15,6 +15,7 @@ import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
 import { Footprints } from './footprint';
 import { livelockAt } from './livelock';
+import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
 import { fingerprint, packMove, StateStore } from './store';
@@ -52,6 +53,8 @@ export class Search {
   readonly symmetry: Symmetry | undefined;
   private frontier: Frontier;
   private readonly findings = new Map<string, RawFinding>();
+  /** Lock-class dependencies seen (edgeKey), for lock-order witnesses. */
+  readonly lockEdges = new Set<number>();
   private bound: Bound | undefined;
   private transitions = 0;
   private deepest = 0;
@@ -375,6 +378,7 @@ export class Search {
         continue;
       }
       if (o.result.events.length === 0) continue;
+      addEdges(o.result.events, this.lockEdges);
       for (const v of this.lockdep.observe(o.result.events, state)) {
         this.record({ key: key(v), violation: v, stateId: id, move: o.move });
       }
