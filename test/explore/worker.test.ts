@@ -20,6 +20,7 @@ describe('startCheck (worker thread)', () => {
     assert.equal(o.result.verdict, 'violation');
     assert.equal(o.result.violations[0]!.kind, 'use_after_free');
     assert.ok(o.result.violations[0]!.trace.length > 0);
+    assert.match(o.result.violations[0]!.violation.report, /BUG: KASAN: slab-use-after-free/, 'the report crosses the thread boundary');
   });
 
   test('a text that does not compile: its errors', async () => {
