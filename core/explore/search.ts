@@ -138,7 +138,7 @@ export class Search {
 
   /** True when a bound stopped the search (it is then finished). */
   private checkBounds(elapsedMs: number, now: number): boolean {
-    if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'cancelled');
+    if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
     if ((this.expansions & 4095) === 0) {
       const rss = process.memoryUsage.rss() / 2 ** 20;
