@@ -52,10 +52,10 @@ export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
 
 /** How each keyword the parser reserves is highlighted; a new keyword must be placed here. */
 const KEYWORD_ROLES: Readonly<Record<string, 'control' | 'declaration' | 'actor' | 'literal' | 'type'>> = {
-  if: 'control', else: 'control', while: 'control', for: 'control', return: 'control',
+  if: 'control', else: 'control', while: 'control', do: 'control', for: 'control', return: 'control',
   break: 'control', continue: 'control', choose: 'control', or: 'control',
   scenario: 'declaration', config: 'declaration', struct: 'declaration', fn: 'declaration',
-  on: 'declaration', expect: 'declaration',
+  on: 'declaration', expect: 'declaration', init: 'actor',
   true: 'literal', false: 'literal', NULL: 'literal',
   ...Object.fromEntries(ACTOR_KEYWORDS.map((k) => [k, 'actor' as const])),
   ...Object.fromEntries(SCALAR_TYPES.map((t) => [t, 'type' as const])),

@@ -209,6 +209,8 @@ class HeldLockPass {
         return joinFlow(t, e);
       }
       case 'While':
+      // A do-while is analysed as a while: the zero-iteration path it adds only widens the may-hold set.
+      case 'DoWhile':
         return this.loop(s.cond, s.body, undefined, st, f, s);
       case 'For': {
         const init = s.init ? this.simple(s.init, st, f) : st;

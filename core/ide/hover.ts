@@ -76,6 +76,7 @@ const ACTOR_KINDS: Record<ActorSymbol['actorKind'], string> = {
   vcpu: 'A vCPU task: it enters and leaves the guest (`vcpu->mode`) and handles requests.',
   irq: 'An interrupt handler: it fires at most once, between two steps of the task on its CPU, unless that task has interrupts off.',
   work: 'A work item: it runs on a kworker of its own each time `queue_work` queued it.',
+  init: 'The initial state: it runs to completion before any other actor starts.',
 };
 
 function actorDoc(a: Analysis, x: ActorSymbol): string {

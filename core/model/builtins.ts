@@ -26,6 +26,7 @@ export type ParamKind =
   | 'mutex'
   | 'spinlock'
   | 'rwsem'
+  | 'rwlock'
   | 'srcu'
   | 'list_head'
   | 'atomic'
@@ -350,7 +351,7 @@ function assertionFailed(x: Exec, header: string): never {
 
 const lock = (name: string, kind: ParamKind): BuiltinParam => ({ name, kind });
 
-export const BUILTINS: readonly Builtin[] = [
+const BUILTINS_BASE: readonly Builtin[] = [
   // --- mutexes ---
   {
     name: 'mutex_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'void', sleeps: true,
@@ -1020,6 +1021,7 @@ export const BUILTINS: readonly Builtin[] = [
       if (w === x.actor) recursiveWork(x, 'flush_work');
       const busy = x.actorWord(w!, ACTOR_WORD.workPending) !== 0 || x.actorStatus(w!) === 1;
       if (busy) x.block({ kind: 'work', work: w! });
+      touchWorkMap(x, w!);
       return 0;
     },
   },
@@ -1031,6 +1033,7 @@ export const BUILTINS: readonly Builtin[] = [
       x.mightSleep('cancel_work_sync');
       if (w === x.actor) recursiveWork(x, 'cancel_work_sync');
       if (x.actorStatus(w!) === 1) x.block({ kind: 'work', work: w! });
+      touchWorkMap(x, w!);
       const pending = x.actorWord(w!, ACTOR_WORD.workPending);
       x.setActorWord(w!, ACTOR_WORD.workPending, 0);
       return pending !== 0 ? 1 : 0;
@@ -1140,6 +1143,7 @@ export const BUILTINS: readonly Builtin[] = [
       return 0;
     },
   },
+  ...rwlockOps(),
   ...atomicOps(),
   // --- checks ---
   {
@@ -1178,6 +1182,86 @@ export const BUILTINS: readonly Builtin[] = [
     },
   },
 ];
+
+/** rwlock_t: a spinning reader-writer lock, in plain, _irq and _irqsave forms. */
+function rwlockOps(): Builtin[] {
+  const l: BuiltinParam = { name: 'lock', kind: 'rwlock' };
+  const flags: BuiltinParam = { name: 'flags', kind: 'int' };
+  const out: Builtin[] = [];
+  for (const form of ['', '_irq', '_irqsave'] as const) {
+    const irq = form !== '';
+    const params = form === '_irqsave' ? [l, flags] : [l];
+    const unlockSuffix = form === '_irqsave' ? '_irqrestore' : form;
+    const irqText = irq ? ' Interrupts are off on this actor until the matching unlock.' : '';
+    out.push(
+      {
+        name: `read_lock${form}`, family: 'locks', params, returns: 'void', acquires: 'shared',
+        kernel: `Acquires the rwlock_t for reading${irq ? ' with local interrupts disabled' : ''}; spins while a writer holds it.`,
+        model: `One step. Blocks (spins) while a writer holds it; readers share it. Atomic context while held.${irqText}`,
+        run(x, [a], [cls]) {
+          if (irq) x.setIrqOff(1);
+          const writer = x.read(a!, true);
+          if (writer === x.actor + 1) recursiveLocking(x, a!, cls!);
+          if (writer !== 0) x.block({ kind: 'lock', lock: a!, cls: cls!, mode: 'read', holders: [writer - 1] });
+          x.write(a! + 1, x.read(a! + 1, true) | bit(x.actor), true);
+          x.acquire(a!, cls!, 'read', false, irq);
+          return 0;
+        },
+      },
+      {
+        name: `read_unlock${unlockSuffix}`, family: 'locks', params, returns: 'void',
+        kernel: `Releases a read hold of the rwlock_t${irq ? ' and restores interrupts' : ''}.`,
+        model: 'One step. Releasing a read hold this actor does not have is unlock_not_held.',
+        run(x, [a], [cls]) {
+          const readers = x.read(a! + 1, true);
+          if ((readers & bit(x.actor)) === 0) badUnlock(x, a!, cls!, `read_unlock${unlockSuffix}`, 'it is not held for reading by this task');
+          x.write(a! + 1, readers & ~bit(x.actor), true);
+          x.release(a!, 'read');
+          if (irq) x.setIrqOff(-1);
+          return 0;
+        },
+      },
+      {
+        name: `write_lock${form}`, family: 'locks', params, returns: 'void', acquires: 'exclusive',
+        kernel: `Acquires the rwlock_t for writing${irq ? ' with local interrupts disabled' : ''}; spins while anyone holds it.`,
+        model: `One step. Blocks (spins) while a writer or any reader holds it. Atomic context while held.${irqText}`,
+        run(x, [a], [cls]) {
+          if (irq) x.setIrqOff(1);
+          lockExclusive(x, a!, cls!, irq, a! + 1);
+          return 0;
+        },
+      },
+      {
+        name: `write_unlock${unlockSuffix}`, family: 'locks', params, returns: 'void',
+        kernel: `Releases the rwlock_t held for writing${irq ? ' and restores interrupts' : ''}.`,
+        model: 'One step. Releasing it when this actor is not the writer is unlock_not_held.',
+        run(x, [a], [cls]) {
+          unlockExclusive(x, a!, cls!, `write_unlock${unlockSuffix}`);
+          if (irq) x.setIrqOff(-1);
+          return 0;
+        },
+      },
+    );
+  }
+  return out;
+}
+
+/** Another kernel name for a primitive whose model is the same. */
+function alias(name: string, of: string, kernel: string, returns?: ReturnKind): Builtin {
+  const b = BUILTINS_BASE.find((x) => x.name === of);
+  if (!b) throw new Error(`alias of unknown builtin ${of}`);
+  return { ...b, name, kernel, model: `As ${of}.${returns === 'int' ? ' Returns 0: the model delivers no fatal signals.' : ''}`, ...(returns ? { returns } : {}) };
+}
+
+/** lock_map_acquire + lock_map_release of the work's lockdep map, as flush_work does. */
+function touchWorkMap(x: Exec, w: number): void {
+  const a = x.scenario.actors[w];
+  if (a?.workClass === undefined) return;
+  x.emit({
+    kind: 'acquire', actor: x.actor, lock: a.words, cls: a.workClass, lockKind: 'mutex', mode: 'write', trylock: false,
+    site: x.site, held: x.held(), irqsEnabled: !x.irqsOff(), inIrq: x.inIrq(),
+  });
+}
 
 function recursiveWork(x: Exec, fn: string): never {
   x.fail('deadlock', `${fn}() of the work item from inside itself`, `${fn}(${x.actorSym.name}) called by ${x.actorSym.name} itself: it waits for its own completion.\n *** DEADLOCK ***`);
@@ -1222,6 +1306,19 @@ function atomicOps(): Builtin[] {
   }));
 }
 
+export const BUILTINS: readonly Builtin[] = [
+  ...BUILTINS_BASE,
+  alias('mutex_lock_killable', 'mutex_lock', 'Acquires the mutex; only a fatal signal interrupts the sleep (returns -EINTR).', 'int'),
+  alias('down_read_killable', 'down_read', 'Acquires the rw_semaphore for reading; a fatal signal interrupts the sleep.', 'int'),
+  alias('down_write_killable', 'down_write', 'Acquires the rw_semaphore for writing; a fatal signal interrupts the sleep.', 'int'),
+  alias('raw_spin_lock', 'spin_lock', 'Acquires a raw spinlock (never a sleeping lock, even on PREEMPT_RT).'),
+  alias('raw_spin_unlock', 'spin_unlock', 'Releases a raw spinlock.'),
+  alias('raw_spin_lock_irqsave', 'spin_lock_irqsave', 'Saves interrupts, disables them and acquires a raw spinlock.'),
+  alias('raw_spin_unlock_irqrestore', 'spin_unlock_irqrestore', 'Releases a raw spinlock and restores interrupts.'),
+  alias('list_add_rcu', 'list_add', 'Inserts new after head so that concurrent RCU readers see it whole (with a write barrier).'),
+  alias('list_add_tail_rcu', 'list_add_tail', 'Inserts new before head, RCU-safe.'),
+];
+
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
 
 export function builtin(name: string): Builtin | undefined {
@@ -1239,6 +1336,8 @@ export function paramTypeText(kind: ParamKind): string {
   switch (kind) {
     case 'lock':
       return 'lock *';
+    case 'rwlock':
+      return 'rwlock_t *';
     case 'mutex':
     case 'spinlock':
     case 'rwsem':

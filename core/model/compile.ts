@@ -61,6 +61,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     structPointerOffsets: b.structPointerOffsets,
     ...(b.expect ? { expect: b.expect } : {}),
     configs: b.configs,
+    initActor: b.actors.findIndex((a) => a.actorKind === 'init'),
     requestNames: b.requestNames,
     detectRaces,
   };
@@ -182,6 +183,24 @@ class CodeBuilder {
           this.emit({ op: 'jump', span: s.span, target: top });
           setTarget(br, this.instrs.length);
         });
+        return;
+      }
+      case 'DoWhile': {
+        const top = this.instrs.length;
+        const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+        this.loops.push(loop);
+        this.stmt(s.body);
+        this.loops.pop();
+        const cont = this.instrs.length;
+        const pre: Instr[] = [];
+        const cond = this.value(s.cond, pre);
+        this.flush(pre);
+        const br = this.emit({ op: 'branch', span: s.cond.span, cond, target: -1 });
+        this.emit({ op: 'jump', span: s.span, target: top });
+        const end = this.instrs.length;
+        setTarget(br, end);
+        for (const i of loop.breaks) setTarget(i, end);
+        for (const i of loop.continues) setTarget(i, cont);
         return;
       }
       case 'For': {
@@ -434,6 +453,7 @@ class CodeBuilder {
       case 'mutex':
       case 'spinlock':
       case 'rwsem':
+      case 'rwlock':
       case 'srcu':
       case 'list_head':
       case 'atomic':

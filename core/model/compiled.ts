@@ -114,6 +114,8 @@ export interface CompiledScenario {
   readonly structPointerOffsets: readonly (readonly number[])[];
   readonly expect?: Expectation;
   readonly configs: ReadonlySet<string>;
+  /** The `init` block's actor index, or -1: it runs to completion before anyone else. */
+  readonly initActor: number;
   readonly requestNames: readonly string[];
   /** Data-race detection is on (config KCSAN, or the scenario expects a data race). */
   readonly detectRaces: boolean;

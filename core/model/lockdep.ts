@@ -202,7 +202,7 @@ export class Lockdep {
   }
 
   private usage(e: AcquireEvent, before: MachineState): Violation | undefined {
-    if (e.lockKind !== 'spinlock') return undefined;
+    if (e.lockKind !== 'spinlock' && e.lockKind !== 'rwlock') return undefined;
     const inIrq = e.inIrq;
     const enabled = !inIrq && e.irqsEnabled;
     if (!inIrq && !enabled) return undefined;

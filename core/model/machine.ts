@@ -4,7 +4,7 @@
 // the violation it hit. The checker, `lockstep run` and the debugger all drive this.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
+import { ACTOR_WORD, isSpinning, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
 import {
   actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
@@ -32,8 +32,10 @@ class Failed {
 export function initialState(s: CompiledScenario): MachineState {
   const mem = new Int32Array(s.layout.heapStart);
   for (const [addr, v] of s.staticInit) mem[addr] = v;
+  const hasInit = s.initActor >= 0;
   const actors: ActorState[] = s.actors.map((a) => {
-    const running = a.actorKind === 'thread' || a.actorKind === 'vcpu';
+    // With an init block, only it runs at first; the tasks start when it is done.
+    const running = hasInit ? a.actorKind === 'init' : a.actorKind === 'thread' || a.actorKind === 'vcpu';
     return {
       status: running ? ActorStatus.Running : ActorStatus.Idle,
       frames: running ? [newFrame(s, actorCode(s, a.index), [], -1, -1)] : [],
@@ -42,10 +44,29 @@ export function initialState(s: CompiledScenario): MachineState {
       rcuDepth: 0,
     };
   });
-  let state: MachineState = { mem, objects: [], actors };
-  // Each actor starts at its first visible instruction.
-  for (let i = 0; i < actors.length; i++) {
-    if (actors[i]!.status !== ActorStatus.Running) continue;
+  let state = settleAll(s, { mem, objects: [], actors });
+  if (!hasInit) return state;
+  // The init block runs to completion, one step after another. If a step of it blocks or
+  // fails, it is left there: exploring the state then reports it like any other step.
+  for (let guard = 0; state.actors[s.initActor]!.status === ActorStatus.Running && guard < LOCAL_STEP_BUDGET; guard++) {
+    const r = step(s, state, { actor: s.initActor, choice: 0 });
+    if (r.status !== 'ok') return state;
+    state = r.state;
+  }
+  const started = state.actors.map((a, i) => {
+    const k = s.actors[i]!.actorKind;
+    if (k !== 'thread' && k !== 'vcpu') return a;
+    return { ...a, status: ActorStatus.Running, frames: [newFrame(s, actorCode(s, i), [], -1, -1)] };
+  });
+  return settleAll(s, { ...state, actors: started });
+}
+
+/** Moves every running actor to its first visible instruction. */
+function settleAll(s: CompiledScenario, state: MachineState): MachineState {
+  for (let i = 0; i < state.actors.length; i++) {
+    if (state.actors[i]!.status !== ActorStatus.Running || state.actors[i]!.frames.length === 0) continue;
+    const f = state.actors[i]!.frames[0]!;
+    if (f.pc !== 0 || state.actors[i]!.frames.length !== 1) continue;
     const d = new Draft(s, state, i, 0, { start: 0, end: 0 }, -1);
     d.settle();
     state = d.commit();
@@ -69,6 +90,8 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
   const a = state.actors[actor]!;
   const sym = s.actors[actor]!;
   if (a.status === ActorStatus.Done) return false;
+  // Nothing else runs while the init block has not finished.
+  if (s.initActor >= 0 && actor !== s.initActor && state.actors[s.initActor]!.status !== ActorStatus.Done) return false;
   if (a.status === ActorStatus.Idle) {
     if (sym.actorKind === 'work') return state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
     if (sym.actorKind === 'irq') return irqMayFire(s, state, actor);
@@ -117,7 +140,7 @@ function pinned(s: CompiledScenario, state: MachineState, actor: number): boolea
   const a = state.actors[actor]!;
   if (a.preemptOff > 0) return true;
   if (state.mem[s.actors[actor]!.words + ACTOR_WORD.irqOff]! > 0) return true;
-  return a.held.some((h) => s.lockClasses[h.cls]?.lock === 'spinlock');
+  return a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
 }
 
 /** How many nondeterministic outcomes the actor's next step has (1 for most steps). */
@@ -148,7 +171,7 @@ export function isFinished(s: CompiledScenario, state: MachineState): boolean {
     const a = state.actors[i]!;
     const k = s.actors[i]!.actorKind;
     if (a.status === ActorStatus.Running) return false;
-    if ((k === 'thread' || k === 'vcpu') && a.status !== ActorStatus.Done) return false;
+    if ((k === 'thread' || k === 'vcpu' || k === 'init') && a.status !== ActorStatus.Done) return false;
     if (k === 'work' && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
   }
   return true;
@@ -169,7 +192,9 @@ export function stackOf(s: CompiledScenario, state: MachineState, actor: number)
   for (let i = a.frames.length - 1; i >= 0; i--) {
     const f = a.frames[i]!;
     const c = s.codes[f.code]!;
-    const ins = c.instrs[f.pc];
+    // A caller's pc is already past its call: show the call itself, which the callee recorded.
+    const callee = a.frames[i + 1];
+    const ins = callee && callee.callSite >= 0 ? s.instrs[callee.callSite] : c.instrs[f.pc];
     const span = ins ? ins.span : { start: c.span.end - 1, end: c.span.end };
     out.push({ name: c.name, span, code: f.code });
   }
@@ -235,7 +260,7 @@ function quickBlocked(s: CompiledScenario, state: MachineState, actor: number, a
 function atomicContext(s: CompiledScenario, state: MachineState, actor: number, a: ActorState): boolean {
   const sym = s.actors[actor]!;
   return a.preemptOff > 0 || a.rcuDepth > 0 || sym.actorKind === 'irq' || state.mem[sym.words + ACTOR_WORD.irqOff] !== 0
-    || a.held.some((h) => s.lockClasses[h.cls]?.lock === 'spinlock');
+    || a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
 }
 
 /** The address of a place when computing it reads no shared memory and cannot fail. */
@@ -527,7 +552,7 @@ class Draft implements Exec {
   }
 
   mightSleep(what: string): void {
-    const spin = this.heldLocks.filter((h) => this.scenario.lockClasses[h.cls]?.lock === 'spinlock');
+    const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
     if (!inIrq && spin.length === 0 && !irqsOff && this.preempt === 0 && this.rcu === 0) return;
@@ -648,7 +673,11 @@ class Draft implements Exec {
     this.status = ActorStatus.Running;
     this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
     // A work item's pending run is consumed; an irq handler fires once.
-    if (sym.actorKind === 'work') this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+    if (sym.actorKind === 'work') {
+      this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+      // The work runs "holding" its completion map (lockdep's work annotation).
+      if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
+    }
     if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
     this.events.push({ kind: 'start', actor: this.actor });
   }
@@ -679,6 +708,7 @@ class Draft implements Exec {
   private finish(): void {
     if (this.status !== ActorStatus.Running) return;
     const sym = this.actorSym;
+    if (sym.workClass !== undefined) this.release(sym.words, 'write');
     if (this.heldLocks.length > 0) {
       const h = this.heldLocks[0]!;
       const c = this.lockClass(h.cls);
@@ -855,7 +885,8 @@ function combine(op: string, old: number, v: number): number {
   }
 }
 
-function binop(op: string, l: number, r: number): number {
+/** A binary operator on 32-bit words, as the machine computes it (evaluate uses it too). */
+export function binop(op: string, l: number, r: number): number {
   switch (op) {
     case '+': return (l + r) | 0;
     case '-': return (l - r) | 0;

@@ -77,6 +77,7 @@ const LOCK_PRIMITIVES: Record<LockKind, { lock: string; unlock: string }> = {
   mutex: { lock: 'mutex_lock', unlock: 'mutex_unlock' },
   spinlock: { lock: 'spin_lock', unlock: 'spin_unlock' },
   rwsem: { lock: 'down_write', unlock: 'up_write' },
+  rwlock: { lock: 'write_lock', unlock: 'write_unlock' },
   srcu: { lock: 'srcu_read_lock', unlock: 'srcu_read_unlock' },
 };
 
@@ -176,6 +177,7 @@ class Binder {
     const fdTable = rcuWord + 1;
     const heapStart = fdTable + 8 * 3;
     this.assignCpus();
+    this.addWorkClasses();
 
     // Pass 3: bodies.
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
@@ -320,6 +322,8 @@ class Binder {
             return { k: 'kref' };
           case 'wait_queue_head':
             return { k: 'waitq' };
+          case 'rwlock_t':
+            return { k: 'lock', lock: 'rwlock', cls: -1 };
           default:
             return { k: 'lock', lock: t.name, cls: -1 };
         }
@@ -431,6 +435,10 @@ class Binder {
       description: d.description?.value ?? '', decl: d, index: this.actors.length, locals: [], words: 0,
     };
     if (!d.name.name) return;
+    if (d.actorKind === 'init' && this.actors.some((a) => a.actorKind === 'init')) {
+      this.error(d.name.span, 'a scenario has one init block', 'duplicate-declaration');
+      return;
+    }
     if (!this.declareName(d.name, sym)) return;
     if (d.actorKind === 'irq' && !d.cpu) this.error(d.name.span, `irq ${d.name.name} needs a CPU: irq ${d.name.name} on cpuN`, 'irq-needs-cpu');
     if (d.actorKind === 'work' && d.cpu) this.warn(d.cpu.span, 'a work item runs on a kworker of its own; the CPU is ignored', 'work-cpu');
@@ -445,7 +453,7 @@ class Binder {
     const used = new Set(this.actors.filter((a) => a.cpu >= 0 && a.actorKind !== 'work').map((a) => a.cpu));
     let next = 0;
     const fixed = this.actors.map((a) => {
-      if (a.cpu >= 0 && a.actorKind !== 'work') return a;
+      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init') return a;
       while (used.has(next)) next++;
       used.add(next);
       return { ...a, cpu: next };
@@ -463,6 +471,22 @@ class Binder {
           this.nameSyms.set(a.decl.name, a);
         }
       }
+    }
+  }
+
+  private addWorkClasses(): void {
+    const withClasses = this.actors.map((a) => {
+      if (a.actorKind !== 'work') return a;
+      const id = this.lockClasses.length;
+      this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${a.name})`, declSpan: a.decl.name.span });
+      this.classNamed.add(id);
+      return { ...a, workClass: id };
+    });
+    this.actors.splice(0, this.actors.length, ...withClasses);
+    for (const a of this.actors) this.values.set(a.name, a);
+    for (let i = 0; i < this.occurrences.length; i++) {
+      const o = this.occurrences[i]!;
+      if (o.sym.kind === 'actor') this.occurrences[i] = { ...o, sym: this.actors[o.sym.index]! };
     }
   }
 
@@ -584,6 +608,12 @@ class Binder {
         this.loopDepth++;
         this.withScope(() => this.bindStmt(s.body));
         this.loopDepth--;
+        return;
+      case 'DoWhile':
+        this.loopDepth++;
+        this.withScope(() => this.bindStmt(s.body));
+        this.loopDepth--;
+        this.bindCond(s.cond);
         return;
       case 'For':
         this.withScope(() => {
@@ -921,6 +951,7 @@ class Binder {
       case 'mutex':
       case 'spinlock':
       case 'rwsem':
+      case 'rwlock':
       case 'srcu': {
         const t = this.bindExpr(arg);
         if (t.k !== 'lock') {
@@ -929,7 +960,9 @@ class Binder {
         }
         if (kind !== 'lock' && t.lock !== kind) {
           const fix = equivalentPrimitive(b.name, t.lock);
-          this.error(arg.span, `${b.name} expects ${article(kind)} ${kind}, but ${exprText(this.text, inner)} is ${article(t.lock)} ${t.lock}${fix ? ` (use ${fix})` : ''}`, 'wrong-lock-kind');
+          const want = kind === 'rwlock' ? 'rwlock_t' : kind;
+          const have = t.lock === 'rwlock' ? 'rwlock_t' : t.lock;
+          this.error(arg.span, `${b.name} expects ${article(want)} ${want}, but ${exprText(this.text, inner)} is ${article(have)} ${have}${fix ? ` (use ${fix})` : ''}`, 'wrong-lock-kind');
         }
         this.nameClass(t.cls, inner);
         return t.cls;
@@ -1073,6 +1106,7 @@ function equivalentPrimitive(name: string, kind: LockKind): string | undefined {
   const releasing = /unlock|up_/.test(name);
   const reading = /read/.test(name);
   if (kind === 'rwsem') return releasing ? (reading ? 'up_read' : 'up_write') : reading ? 'down_read' : 'down_write';
+  if (kind === 'rwlock') return releasing ? (reading ? 'read_unlock' : 'write_unlock') : reading ? 'read_lock' : 'write_lock';
   const p = LOCK_PRIMITIVES[kind];
   return releasing ? p.unlock : p.lock;
 }

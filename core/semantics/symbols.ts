@@ -3,7 +3,12 @@
 
 import type * as A from '../syntax/ast';
 
-export type LockKind = 'mutex' | 'spinlock' | 'rwsem' | 'srcu';
+export type LockKind = 'mutex' | 'spinlock' | 'rwsem' | 'rwlock' | 'srcu';
+
+/** Locks that spin: holding one is atomic context (no sleeping, no preemption). */
+export function isSpinning(kind: LockKind): boolean {
+  return kind === 'spinlock' || kind === 'rwlock';
+}
 
 export type Ty =
   | { readonly k: 'int' }
@@ -33,7 +38,7 @@ export const FNREF: Ty = { k: 'fnref' };
 export function sizeOf(t: Ty): number {
   switch (t.k) {
     case 'lock':
-      return t.lock === 'rwsem' ? 2 : 1;
+      return t.lock === 'rwsem' || t.lock === 'rwlock' ? 2 : 1;
     case 'list_head':
       return 2;
     case 'struct':
@@ -53,7 +58,7 @@ export function isScalar(t: Ty): boolean {
 export function typeName(t: Ty): string {
   switch (t.k) {
     case 'lock':
-      return t.lock;
+      return t.lock === 'rwlock' ? 'rwlock_t' : t.lock;
     case 'atomic':
       return 'atomic_t';
     case 'waitq':
@@ -133,6 +138,12 @@ export interface ActorSymbol {
   locals: LocalSymbol[];
   /** Address of this actor's per-actor shared words (vCPU mode, requests, work state, irq flag). */
   readonly words: number;
+  /**
+   * For a work item: the lockdep class lockdep gives its completion, `(work_completion)(w)`.
+   * The work "holds" it while it runs and flush_work / cancel_work_sync "take" it, so a
+   * flush under a lock the work takes is a circular dependency, as lockdep reports it.
+   */
+  readonly workClass?: number;
 }
 
 export interface ConstSymbol {

@@ -27,6 +27,7 @@ export type ScalarTypeName =
   | 'mutex'
   | 'spinlock'
   | 'rwsem'
+  | 'rwlock_t'
   | 'srcu'
   | 'list_head'
   | 'atomic_t'
@@ -133,6 +134,7 @@ export type Stmt =
   | ExprStmt
   | IfStmt
   | WhileStmt
+  | DoWhileStmt
   | ForStmt
   | ReturnStmt
   | BreakStmt
@@ -174,6 +176,11 @@ export interface WhileStmt extends NodeBase {
   readonly cond: Expr;
   readonly body: Stmt;
 }
+export interface DoWhileStmt extends NodeBase {
+  readonly kind: 'DoWhile';
+  readonly body: Stmt;
+  readonly cond: Expr;
+}
 export interface ForStmt extends NodeBase {
   readonly kind: 'For';
   readonly init?: Stmt;
@@ -201,6 +208,8 @@ export interface ListForEachStmt extends NodeBase {
   readonly head: Expr;
   readonly member: Identifier;
   readonly body: Stmt;
+  /** list_for_each_entry_rcu: the same walk, for RCU readers. */
+  readonly rcu?: boolean;
 }
 export interface ErrorStmt extends NodeBase {
   readonly kind: 'ErrorStmt';
@@ -257,7 +266,8 @@ export interface FnDecl extends NodeBase {
   readonly params: readonly Param[];
   readonly body: BlockStmt;
 }
-export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work';
+/** `init` is the initial-state block: it runs to completion before any other actor starts. */
+export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init';
 export interface ActorDecl extends NodeBase {
   readonly kind: 'Actor';
   readonly actorKind: ActorKind;

@@ -15,25 +15,25 @@ export interface ParseResult {
 }
 
 export const SCALAR_TYPES: readonly A.ScalarTypeName[] = [
-  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
+  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
 ];
 const SCALAR_SET = new Set<string>(SCALAR_TYPES);
 export const ACTOR_KEYWORDS: readonly A.ActorKind[] = ['thread', 'vcpu', 'irq', 'work'];
 const ACTOR_SET = new Set<string>(ACTOR_KEYWORDS);
 export const KEYWORDS = new Set<string>([
   'scenario', 'config', 'struct', 'fn', 'thread', 'vcpu', 'irq', 'work', 'on', 'if', 'else', 'while',
-  'for', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'true', 'false', 'NULL', ...SCALAR_TYPES,
+  'for', 'do', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'true', 'false', 'NULL', 'init', ...SCALAR_TYPES,
 ]);
 /**
  * Words that can never be names. The actor words (thread, vcpu, …) and the shared type
  * words (mutex, spinlock, …) are contextual: `vcpu->mutex` is ordinary KVM code.
  */
 export const RESERVED = new Set<string>([
-  'scenario', 'config', 'struct', 'fn', 'if', 'else', 'while', 'for', 'return', 'break', 'continue',
+  'scenario', 'config', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
   'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
 ]);
-const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
-const STMT_STARTS = new Set<string>(['if', 'while', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES]);
+const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
+const STMT_STARTS = new Set<string>(['if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES]);
 
 /** Deeper nesting than this is reported and skipped, so no input can overflow the stack. */
 const MAX_DEPTH = 256;
@@ -177,7 +177,7 @@ class Parser {
       decls.push(this.parseDecl());
       if (this.pos === before) {
         // No progress: report and drop the token.
-        this.errorHere('expected a declaration (struct, a shared variable, fn, thread, vcpu, irq, work, expect)');
+        this.errorHere('expected a declaration (struct, a shared variable, fn, init, thread, vcpu, irq, work, expect)');
         this.next();
       }
     }
@@ -208,6 +208,9 @@ class Parser {
         }
         case 'fn':
           return this.parseFn();
+        case 'init':
+          if (this.peek().text === '{') return this.parseInit();
+          break;
         case 'expect':
           return this.parseExpect();
         case 'struct':
@@ -364,6 +367,14 @@ class Parser {
     };
   }
 
+  /** `init { … }`: the initial state, set up before any actor runs. */
+  private parseInit(): A.ActorDecl {
+    const t = this.next();
+    const name: A.Identifier = { kind: 'Identifier', name: 'init', span: t.span };
+    const body = this.parseBlock();
+    return { kind: 'Actor', actorKind: 'init', name, body, span: this.span(t.span.start) };
+  }
+
   private parseExpect(): A.ExpectDecl {
     const start = this.tok.span.start;
     this.next(); // expect
@@ -454,6 +465,14 @@ class Parser {
           }
           case 'for':
             return this.parseFor();
+          case 'do': {
+            this.next();
+            const body = this.parseStmt();
+            this.expect('while', "'while' after the body of 'do'");
+            const cond = this.parenExpr();
+            this.endStatement();
+            return { kind: 'DoWhile', body, cond, span: this.span(start) };
+          }
           case 'return': {
             this.next();
             const value = this.at(';') ? undefined : this.parseExpr();
@@ -473,6 +492,7 @@ class Parser {
             return { kind: 'Choose', branches, span: this.span(start) };
           }
           case 'list_for_each_entry':
+          case 'list_for_each_entry_rcu':
             if (this.peek().text === '(') return this.parseListForEach();
             break;
           default:
@@ -556,7 +576,7 @@ class Parser {
 
   private parseListForEach(): A.ListForEachStmt {
     const start = this.tok.span.start;
-    this.next(); // list_for_each_entry
+    const rcu = this.next().text === 'list_for_each_entry_rcu';
     this.expect('(');
     const pos = this.ident('the cursor variable');
     this.expect(',');
@@ -565,7 +585,7 @@ class Parser {
     const member = this.ident('the list_head member name');
     this.expect(')');
     const body = this.parseStmt();
-    return { kind: 'ListForEach', pos, head, member, body, span: this.span(start) };
+    return { kind: 'ListForEach', pos, head, member, body, span: this.span(start), ...(rcu ? { rcu } : {}) };
   }
 
   private parenExpr(): A.Expr {

@@ -155,8 +155,9 @@ const CASES: Case[] = [
       thread guesser { close(any); }`,
   },
   {
+    // lockdep's work annotation: the work holds (work_completion)(w) while it runs, flush_work takes it.
     name: 'flush_work under a lock the work item takes',
-    kinds: ['deadlock'],
+    kinds: ['deadlock', 'lock_order'],
     buggy: `mutex m; int n;
       work w { mutex_lock(&m); n = 1; mutex_unlock(&m); }
       thread t { queue_work(w); mutex_lock(&m); flush_work(w); mutex_unlock(&m); }`,
@@ -187,6 +188,34 @@ const CASES: Case[] = [
     fixed: `bool stop;
       vcpu v on cpu1 { local_irq_disable(); await(stop); local_irq_enable(); }
       thread releaser on cpu0 { stop = true; kick_all_cpus_sync(); }`,
+  },
+  {
+    name: 'state set up by init, freed under a per-vCPU mutex the user does not take',
+    kinds: ['use_after_free'],
+    buggy: `struct xive_vcpu { int valid; } struct kvm_vcpu { mutex mutex; struct xive_vcpu *xive_vcpu; } struct kvm_vcpu vcpu[1];
+      init { vcpu[0].xive_vcpu = kzalloc(struct xive_vcpu); }
+      thread release { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; vcpu[0].xive_vcpu = NULL; mutex_unlock(&vcpu[0].mutex); kfree(x); }
+      vcpu v0 { struct xive_vcpu *x = vcpu[0].xive_vcpu; if (x != NULL) { x->valid = 1; } }`,
+    fixed: `struct xive_vcpu { int valid; } struct kvm_vcpu { mutex mutex; struct xive_vcpu *xive_vcpu; } struct kvm_vcpu vcpu[1];
+      init { vcpu[0].xive_vcpu = kzalloc(struct xive_vcpu); }
+      thread release { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; vcpu[0].xive_vcpu = NULL; mutex_unlock(&vcpu[0].mutex); kfree(x); }
+      vcpu v0 { mutex_lock(&vcpu[0].mutex); struct xive_vcpu *x = vcpu[0].xive_vcpu; if (x != NULL) { x->valid = 1; } mutex_unlock(&vcpu[0].mutex); }`,
+  },
+  {
+    name: 'sleeping under an rwlock_t read hold',
+    kinds: ['sleep_in_atomic'],
+    buggy: 'rwlock_t l; mutex m; thread t { read_lock(&l); mutex_lock(&m); mutex_unlock(&m); read_unlock(&l); }',
+    fixed: 'rwlock_t l; mutex m; thread t { mutex_lock(&m); read_lock(&l); read_unlock(&l); mutex_unlock(&m); }',
+  },
+  {
+    name: 'rwlock_t read in an irq handler, written with interrupts on',
+    kinds: ['irq_lock_inversion', 'deadlock'],
+    buggy: `rwlock_t l; int n;
+      thread t on cpu0 { write_lock(&l); n = 1; write_unlock(&l); }
+      irq tick on cpu0 { read_lock(&l); int v = n; read_unlock(&l); }`,
+    fixed: `rwlock_t l; int n;
+      thread t on cpu0 { write_lock_irqsave(&l, 0); n = 1; write_unlock_irqrestore(&l, 0); }
+      irq tick on cpu0 { read_lock(&l); int v = n; read_unlock(&l); }`,
   },
 ];
 
@@ -225,4 +254,11 @@ test('use-after-free reports say where the object was allocated and freed, KASAN
   assert.match(v.report, /Allocated by task 1 \(owner\):\n kzalloc owner\+test\.lockstep:2:/);
   assert.match(v.report, /Freed by task 1 \(owner\):\n kfree owner\+test\.lockstep:2:/);
   assert.deepEqual(v.related.map((r) => r.message), ['obj#1 allocated here by owner', 'freed here by owner']);
+});
+
+test('lockdep names a work item\'s completion in the cycle it closes', () => {
+  const c = CASES.find((x) => x.name.startsWith('flush_work'))!;
+  const v = exploreAll(compileOk(c.buggy)).violations.find((x) => x.kind === 'lock_order')!;
+  assert.match(v.message, /\(work_completion\)\(w\)/);
+  assert.match(v.report, /lock\(m\);|lock\(\(work_completion\)\(w\)\);/);
 });

@@ -1,6 +1,7 @@
 // The seed scenarios under `lockstep run`'s random schedules: every file loads with no
-// diagnostics, some seed drives each buggy file into its failure, and no seed drives a
-// fixed file into any violation its `expect` clause does not name.
+// diagnostics, some seed drives each buggy file into its failure (except the files in
+// NARROW_WINDOW), and no seed drives a file into any violation its `expect` clause does
+// not name. full-search.test.ts checks every file's expect clause exhaustively.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,13 @@ const EXPECTED_FILES = [
   '003-gfn-pfn-cache.buggy', '003-gfn-pfn-cache.fixed',
   '004-mm-iommu-deadlock.buggy', '004-mm-iommu-deadlock.fixed',
 ];
+
+// Buggy files whose failure needs a window that uniform random schedules essentially
+// never hit; their failure is checked by the full search instead.
+//  - 003: the commit's column diagram. The vCPU must see the invalidated cache and run
+//    its whole refresh (about a dozen steps) between two steps of the mmu_notifier
+//    (dropping gpc->lock and taking kvm->mmu_lock): no seed in 1..20000 gets there.
+const NARROW_WINDOW = new Set(['003-gfn-pfn-cache.buggy']);
 
 test('all eleven seed files are there', () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.lockstep')).map((f) => f.replace(/\.lockstep$/, '')).sort();
@@ -49,7 +57,7 @@ for (const file of EXPECTED_FILES) {
     const kinds = kindsOverSeeds(file);
     const unexpected = [...kinds.keys()].filter((k) => !expect.kinds.includes(k));
     assert.deepEqual(unexpected, [], `${file}: violations not named by its expect clause (${[...kinds].map(([k, n]) => `${k} x${n}`).join(', ')})`);
-    if (file.endsWith('.buggy')) {
+    if (file.endsWith('.buggy') && !NARROW_WINDOW.has(file)) {
       assert.ok(kinds.size > 0, `${file}: no seed in 1..${SEEDS} shows the bug`);
       assert.ok(expect.kinds.some((k) => kinds.has(k)));
     }

@@ -1,0 +1,83 @@
+// The Lockstep side of the benchmark: checks one scenario in a fresh Node process
+// (lockstep-child.ts) and returns its figures, including that process's peak memory and
+// its wall time from spawn to exit (Node's start-up included, as SPIN's includes gcc's).
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CheckLimits, CheckResult } from './lockstep-api';
+import type { ChildReport } from './lockstep-child';
+
+export interface LockstepRun {
+  readonly result: CheckResult;
+  /** Parse, bind and compile. */
+  readonly loadSeconds: number;
+  /** The checker alone. */
+  readonly checkSeconds: number;
+  /** The whole child process, spawn to exit. */
+  readonly wallSeconds: number;
+  readonly maxRssMB: number;
+}
+
+export type LockstepOutcome =
+  | { readonly status: 'ok'; readonly run: LockstepRun }
+  | { readonly status: 'unavailable'; readonly why: string }
+  | { readonly status: 'failed'; readonly message: string };
+
+const CHILD = path.join(__dirname, 'lockstep-child.js');
+
+/** Checks the scenario text (written to a temp file named `name`) in a child process. */
+export function runLockstep(name: string, text: string, limits: CheckLimits): LockstepOutcome {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockstep-bench-'));
+  try {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    const t0 = now();
+    // A search that ignores its time bound is killed well after it, not waited for forever.
+    const timeout = limits.maxSeconds !== undefined ? (limits.maxSeconds * 2 + 60) * 1000 : undefined;
+    const child = spawnSync(process.execPath, [CHILD, file, JSON.stringify(limits)], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      ...(timeout !== undefined ? { timeout } : {}),
+    });
+    const wallSeconds = now() - t0;
+    if (child.error) return { status: 'failed', message: child.error.message };
+    const line = child.stdout.trim().split('\n').pop() ?? '';
+    let report: ChildReport;
+    try {
+      report = JSON.parse(line) as ChildReport;
+    } catch {
+      return { status: 'failed', message: `exit ${child.status ?? child.signal}: ${tail(child.stderr || child.stdout)}` };
+    }
+    switch (report.status) {
+      case 'ok':
+        return {
+          status: 'ok',
+          run: {
+            result: report.result,
+            loadSeconds: report.loadSeconds,
+            checkSeconds: report.checkSeconds,
+            wallSeconds,
+            maxRssMB: report.maxRssMB,
+          },
+        };
+      case 'unavailable':
+        return { status: 'unavailable', why: report.why };
+      case 'diagnostics':
+        return { status: 'failed', message: `the twin does not load: ${report.diagnostics.join('; ')}` };
+      case 'error':
+        return { status: 'failed', message: report.message };
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e9;
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}

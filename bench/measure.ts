@@ -1,0 +1,94 @@
+// Measures one model on each side: SPIN and Lockstep runs repeated while they are short,
+// reduced to medians, and failures kept as a reason rather than thrown.
+
+import type { CheckLimits } from './lockstep-api';
+import { runLockstep, type LockstepRun } from './lockstep';
+import type { BenchModel } from './models';
+import { runSpin, SpinError, type SpinRun } from './spin';
+
+/** Runs whose first repetition took longer than this are not repeated. */
+export const REPEAT_BELOW_S = 15;
+
+export interface SpinSummary {
+  readonly run: SpinRun;
+  readonly reps: number;
+  /** Medians over the repetitions. */
+  readonly compile: number;
+  readonly search: number;
+  readonly total: number;
+}
+
+export interface LockstepSummary {
+  readonly run: LockstepRun;
+  readonly reps: number;
+  readonly load: number;
+  readonly check: number;
+  readonly wall: number;
+}
+
+export type Side<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
+
+export interface Row {
+  readonly model: BenchModel;
+  readonly spin: Side<SpinSummary>;
+  readonly lockstep: Side<LockstepSummary>;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Runs `once` until it has `reps` results, or just once when the first run is long. */
+function repeat<T>(reps: number, seconds: (t: T) => number, once: () => T): T[] {
+  const first = once();
+  const out = [first];
+  if (seconds(first) < REPEAT_BELOW_S) while (out.length < reps) out.push(once());
+  return out;
+}
+
+export function measureSpin(model: BenchModel, reps: number): Side<SpinSummary> {
+  try {
+    const runs = repeat(reps, (r) => r.seconds.total, () => runSpin(model.promela));
+    return {
+      ok: true,
+      value: {
+        run: runs[0]!,
+        reps: runs.length,
+        compile: median(runs.map((r) => r.seconds.compile)),
+        search: median(runs.map((r) => r.seconds.search)),
+        total: median(runs.map((r) => r.seconds.total)),
+      },
+    };
+  } catch (e) {
+    if (e instanceof SpinError) return { ok: false, why: e.message };
+    throw e;
+  }
+}
+
+class LockstepFailure extends Error {}
+
+export function measureLockstep(model: BenchModel, reps: number, limits: CheckLimits): Side<LockstepSummary> {
+  try {
+    const runs = repeat(reps, (r) => r.wallSeconds, () => {
+      const outcome = runLockstep(model.lockstep.name, model.lockstep.text, limits);
+      if (outcome.status === 'ok') return outcome.run;
+      throw new LockstepFailure(outcome.status === 'unavailable' ? outcome.why : outcome.message);
+    });
+    const peak = runs.reduce((a, r) => (r.maxRssMB > a.maxRssMB ? r : a), runs[0]!);
+    return {
+      ok: true,
+      value: {
+        run: peak,
+        reps: runs.length,
+        load: median(runs.map((r) => r.loadSeconds)),
+        check: median(runs.map((r) => r.checkSeconds)),
+        wall: median(runs.map((r) => r.wallSeconds)),
+      },
+    };
+  } catch (e) {
+    if (e instanceof LockstepFailure) return { ok: false, why: e.message };
+    throw e;
+  }
+}

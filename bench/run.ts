@@ -1,0 +1,162 @@
+// `npm run bench`: runs SPIN and the Lockstep checker side by side on every Promela model
+// and its `.lockstep` twin, one run at a time, and prints the table of states,
+// transitions, wall time and peak memory with the Lockstep/SPIN ratios (Markdown on request).
+
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkApi, loadScenarioApi, type CheckLimits } from './lockstep-api';
+import { measureLockstep, measureSpin, REPEAT_BELOW_S, type LockstepSummary, type Row, type Side, type SpinSummary } from './measure';
+import { benchModels, DEFAULT_SIZES, selectModels, type Sizes } from './models';
+import {
+  describeMachine, detailTable, machineLine, mainTable, METHOD_NOTES, markdownReport, mismatches, sec, targets, textTable,
+} from './report';
+import { ensureSpin } from './spin';
+
+const USAGE = `usage: npm run bench -- [options]
+  --only PATTERNS     comma-separated model ids or substrings (* wildcards), e.g. seed00,counter
+  --n LIST            sizes N of philosophers and counter (default: philosophers 12, counter 8)
+  --k K               increments per counter thread (default 3)
+  --reps R            repetitions of runs shorter than ${REPEAT_BELOW_S}s; medians are reported (default 3)
+  --markdown FILE     also write the results as Markdown (for bench/RESULTS.md)
+  --json FILE         also write every measurement as JSON
+  --max-states N      Lockstep bound (default 50000000)
+  --max-seconds S     Lockstep bound (default 600)
+  --no-spin           Lockstep only
+  --no-lockstep       SPIN only
+  --list              print the model ids and exit`;
+
+interface Options {
+  readonly only?: string;
+  readonly sizes: Sizes;
+  readonly reps: number;
+  readonly markdown?: string;
+  readonly json?: string;
+  readonly limits: CheckLimits;
+  readonly spin: boolean;
+  readonly lockstep: boolean;
+  readonly list: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      only: { type: 'string' },
+      n: { type: 'string' },
+      k: { type: 'string' },
+      reps: { type: 'string' },
+      markdown: { type: 'string' },
+      json: { type: 'string' },
+      'max-states': { type: 'string' },
+      'max-seconds': { type: 'string' },
+      'no-spin': { type: 'boolean' },
+      'no-lockstep': { type: 'boolean' },
+      list: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (s: string | undefined, what: string, dflt: number): number => {
+    if (s === undefined) return dflt;
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${what} must be a positive integer, got '${s}'`);
+    return v;
+  };
+  const ns = values.n?.split(',').map((s) => int(s.trim(), '--n', 0));
+  return {
+    ...(values.only !== undefined ? { only: values.only } : {}),
+    sizes: {
+      philosophers: ns ?? DEFAULT_SIZES.philosophers,
+      counter: ns ?? DEFAULT_SIZES.counter,
+      counterK: int(values.k, '--k', DEFAULT_SIZES.counterK),
+    },
+    reps: int(values.reps, '--reps', 3),
+    ...(values.markdown !== undefined ? { markdown: values.markdown } : {}),
+    ...(values.json !== undefined ? { json: values.json } : {}),
+    limits: {
+      maxStates: int(values['max-states'], '--max-states', 50_000_000),
+      maxSeconds: int(values['max-seconds'], '--max-seconds', 600),
+    },
+    spin: !values['no-spin'],
+    lockstep: !values['no-lockstep'],
+    list: values.list ?? false,
+  };
+}
+
+class UsageError extends Error {}
+
+// ---------- main ----------
+
+function main(argv: string[]): number {
+  let opts: Options;
+  try {
+    opts = parseOptions(argv);
+  } catch (e) {
+    console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+    return 2;
+  }
+  const models = selectModels(benchModels(opts.sizes), opts.only);
+  if (opts.list) {
+    for (const m of models) console.log(m.id);
+    return 0;
+  }
+  if (models.length === 0) {
+    console.error(`no model matches --only ${opts.only ?? ''}; try --list`);
+    return 2;
+  }
+
+  // Each side is either available or has one reason why not, said once and shown in its columns.
+  const notes: string[] = [];
+  let spinWhy: string | undefined = opts.spin ? undefined : 'not run (--no-spin)';
+  let spinVersion = 'SPIN not run';
+  if (opts.spin) {
+    const spin = ensureSpin((line) => console.error(line));
+    if (spin.ok) spinVersion = spin.version;
+    else spinWhy = `unavailable (${spin.why})`;
+  }
+  let lockstepWhy: string | undefined = opts.lockstep ? undefined : 'not run (--no-lockstep)';
+  if (opts.lockstep) {
+    const load = loadScenarioApi();
+    const check = checkApi();
+    lockstepWhy = !check.ok ? check.why : !load.ok ? load.why : undefined;
+  }
+  for (const [side, why] of [['SPIN', spinWhy], ['Lockstep', lockstepWhy]] as const) {
+    if (why === undefined) continue;
+    console.error(`${side}: ${why}; its columns are skipped.`);
+    notes.push(`${side}: ${why}.`);
+  }
+
+  const machine = describeMachine(spinVersion);
+  console.log(machineLine(machine));
+  const rows: Row[] = [];
+  for (const model of models) {
+    process.stderr.write(`${model.id} ...`);
+    // One run at a time, SPIN then Lockstep: the two never compete for the machine.
+    const spin: Side<SpinSummary> = spinWhy ? { ok: false, why: spinWhy } : measureSpin(model, opts.reps);
+    process.stderr.write(spin.ok ? ` SPIN ${sec(spin.value.total)}s` : ' SPIN n/a');
+    const lockstep: Side<LockstepSummary> = lockstepWhy
+      ? { ok: false, why: lockstepWhy }
+      : measureLockstep(model, opts.reps, opts.limits);
+    process.stderr.write(lockstep.ok ? `, Lockstep ${sec(lockstep.value.wall)}s\n` : ', Lockstep n/a\n');
+    if (!spin.ok && !spinWhy) notes.push(`${model.id}: SPIN failed: ${spin.why}`);
+    if (!lockstep.ok && !lockstepWhy) notes.push(`${model.id}: Lockstep failed: ${lockstep.why}`);
+    rows.push({ model, spin, lockstep });
+  }
+
+  console.log(textTable(mainTable(rows)));
+  console.log('');
+  console.log(textTable(detailTable(rows)));
+  console.log('');
+  for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
+  for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
+  for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
+  if (opts.markdown) fs.writeFileSync(opts.markdown, markdownReport(machine, argv, rows, notes));
+  if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ machine, argv, rows }, null, 2)}\n`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
