@@ -14,6 +14,7 @@ import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
 import { BackgroundChecks } from './checking';
+import { workerEngine, type CheckEngine } from './checkEngine';
 
 export const SERVER_NAME = 'lockstep-lsp';
 
@@ -26,14 +27,16 @@ export class LockstepServer {
   private readonly checks: BackgroundChecks;
   private pullConfiguration = false;
   private initialized = false;
+  private lensRefresh = false;
 
-  constructor(private readonly connection: Connection) {
+  /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
+  constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
     this.debouncer = new Debouncer((uri) => this.publishDiagnostics(uri));
     this.checks = new BackgroundChecks({
-      publish: () => this.publishAll(),
-      refreshLenses: () => this.safeNotify(() => this.connection.sendRequest('workspace/codeLens/refresh')),
+      publish: (uri) => this.publishDiagnostics(uri),
+      refreshLenses: () => this.refreshLenses(),
       log: (m) => this.connection.console.log(m),
-    });
+    }, engine);
   }
 
   listen(): void {
@@ -41,8 +44,10 @@ export class LockstepServer {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.loadConfiguration());
     c.onDidChangeConfiguration((p) => {
-      this.settings = readSettings(p?.settings, this.settings);
-      if (this.pullConfiguration) void this.loadConfiguration();
+      // Settings pushed with the notification win; otherwise (VS Code sends none) pull them.
+      const pushed = p?.settings as { lockstep?: unknown } | null | undefined;
+      if (pushed && typeof pushed === 'object' && pushed.lockstep !== undefined) this.settings = readSettings(pushed, this.settings);
+      else if (this.pullConfiguration) void this.loadConfiguration();
     });
     c.onDidOpenTextDocument((p) => this.notification(() => {
       const d = p.textDocument;
@@ -121,7 +126,10 @@ export class LockstepServer {
         .map((l) => to.codeLens(uri, a.lines, l))));
     c.onRequest('lockstep/check', (p: { uri?: unknown } | undefined) => {
       this.requireInitialized();
-      return this.guard(() => this.checkNow(String(p?.uri ?? '')), null);
+      return this.checkNow(String(p?.uri ?? '')).catch((e: unknown) => {
+        this.connection.console.error(`lockstep: check failed: ${String(e)}`);
+        return null;
+      });
     });
     c.onShutdown(() => {
       this.debouncer.dispose();
@@ -135,6 +143,7 @@ export class LockstepServer {
     const caps = p?.capabilities;
     this.snippets = !!caps?.textDocument?.completion?.completionItem?.snippetSupport;
     this.pullConfiguration = !!caps?.workspace?.configuration;
+    this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
     this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
     const capabilities: ServerCapabilities = {
@@ -201,12 +210,10 @@ export class LockstepServer {
     if (!this.initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized');
   }
 
-  private safeNotify(f: () => Promise<unknown>): void {
-    try {
-      void f().catch(() => undefined);
-    } catch {
-      // The client may not support the request; nothing to do.
-    }
+  /** Asks the client to fetch the lenses again (the verdict changed), if it supports that. */
+  private refreshLenses(): void {
+    if (!this.lensRefresh) return;
+    void this.connection.sendRequest('workspace/codeLens/refresh').then(undefined, () => undefined);
   }
 
   // ---------- diagnostics and checking ----------
@@ -223,10 +230,6 @@ export class LockstepServer {
     });
   }
 
-  private publishAll(): void {
-    for (const uri of this.docs.uris()) this.publishDiagnostics(uri);
-  }
-
   private onSave(uri: string): void {
     if (!this.settings.check.onSave) return;
     const a = this.docs.analysis(uri);
@@ -234,11 +237,12 @@ export class LockstepServer {
     if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
   }
 
+  /** `lockstep/check`: checks the open document now; the verdict, and the checker's whole result for the client's views. */
   private async checkNow(uri: string): Promise<unknown> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    return this.checks.run(uri, version, a, this.settings.check);
+    return (await this.checks.run(uri, version, a, this.settings.check)) ?? null;
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {
