@@ -4,12 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadScenarioApi } from '../../bench/lockstep-api';
 import { benchModels } from '../../bench/models';
+import { loadScenario } from '../../core';
 import { parse } from '../../core/syntax/parser';
 
 const twins = benchModels({ philosophers: [2, 3, 5], counter: [1, 3], counterK: 2 });
-const loadScenario = loadScenarioApi();
 
 describe('bench twins', () => {
   for (const model of twins) {
@@ -27,12 +26,8 @@ describe('bench twins', () => {
         assert.equal(none, model.expected === 'verified');
       });
 
-      it('binds with no diagnostics', (t) => {
-        if (!loadScenario.ok) {
-          t.skip(loadScenario.why);
-          return;
-        }
-        const { diagnostics } = loadScenario.value(name, text);
+      it('binds with no diagnostics', () => {
+        const { diagnostics } = loadScenario(name, text);
         assert.deepEqual(diagnostics.map((d) => `${name}@${d.span.start}: ${d.severity}: ${d.message}`), []);
       });
     });
