@@ -1,17 +1,22 @@
 // How the server runs the checker: an engine starts a check of a text and hands back its
-// result promise and a cancel function. The real engine runs core/explore in a worker thread
-// so that completion and hover stay responsive while it searches.
+// outcome and a cancel function. The real engine is core/explore's worker (a worker thread
+// with cancellation), so completion and hover stay responsive while it searches.
 
-import type { CheckOutcome } from '../core/ide/checkDiagnostics';
+import { startCheck } from '../core/explore/worker';
+import type { CheckResult } from '../core/explore';
 
 export interface CheckBounds {
   readonly maxStates: number;
   readonly maxSeconds: number;
+  /** The worker's heap limit: a runaway search cannot take the server down. */
+  readonly maxMemoryMB: number;
 }
 
+/** What a check ended with: a result, a failure to report, or nothing (cancelled). */
+export type EngineOutcome = { readonly result: CheckResult } | { readonly error: string } | undefined;
+
 export interface RunningCheck {
-  /** Resolves with the outcome, or undefined if cancelled or the checker is unavailable. */
-  readonly result: Promise<CheckOutcome | undefined>;
+  readonly outcome: Promise<EngineOutcome>;
   cancel(): void;
 }
 
@@ -19,7 +24,26 @@ export interface CheckEngine {
   start(file: string, text: string, bounds: CheckBounds): RunningCheck;
 }
 
-/** Until the checker (core/explore) is part of core, checks report nothing. */
-export const workerEngine: CheckEngine = {
-  start: () => ({ result: Promise.resolve(undefined), cancel: () => undefined }),
-};
+/** The worker script, when the server is bundled and core/explore/worker.js is not beside it. */
+export function workerEngine(workerScript?: string): CheckEngine {
+  return {
+    start(file, text, bounds) {
+      const check = startCheck(file, text, { maxStates: bounds.maxStates, maxSeconds: bounds.maxSeconds, maxMemoryMB: bounds.maxMemoryMB }, {
+        ...(workerScript ? { workerScript } : {}),
+      });
+      const outcome = check.result.then((o): EngineOutcome => {
+        switch (o.status) {
+          case 'done':
+            return { result: o.result };
+          case 'cancelled':
+            return undefined;
+          case 'invalid':
+            return { error: o.diagnostics[0]?.message ?? 'the scenario does not compile' };
+          case 'failed':
+            return { error: `the checker failed: ${o.message.split('\n')[0]}` };
+        }
+      });
+      return { outcome, cancel: () => check.cancel() };
+    },
+  };
+}

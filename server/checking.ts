@@ -7,7 +7,8 @@ import type { LineMap } from '../core/syntax/diagnostics';
 import type { Analysis, VerdictSummary } from '../core/ide';
 import { checkDiagnostics, verdictSummary, type CheckOutcome } from '../core/ide/checkDiagnostics';
 import * as to from './convert';
-import { workerEngine, type CheckBounds, type CheckEngine, type RunningCheck } from './checkEngine';
+import type { CheckResult } from '../core/explore';
+import type { CheckBounds, CheckEngine, RunningCheck } from './checkEngine';
 
 interface Hooks {
   publish(uri: string): void;
@@ -26,37 +27,39 @@ export class BackgroundChecks {
   private readonly running = new Map<string, { version: number; check: RunningCheck }>();
   private readonly results = new Map<string, Result>();
 
-  constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine = workerEngine) {}
+  constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine) {}
 
   /** Starts a check of this version (replacing a running one); the result arrives later. */
   start(uri: string, version: number, a: Analysis, bounds: CheckBounds): void {
     void this.run(uri, version, a, bounds).catch((e: unknown) => this.hooks.log(`lockstep: check failed: ${String(e)}`));
   }
 
-  /** Checks this version and resolves with the verdict (undefined when cancelled or not checkable). */
-  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds): Promise<VerdictSummary | undefined> {
+  /** Checks this version; resolves with the verdict and the checker's result (undefined when cancelled). */
+  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds): Promise<{ summary: VerdictSummary; result?: CheckResult } | undefined> {
     this.cancel(uri);
-    if (a.diagnostics().some((d) => d.severity === 'error')) {
-      return this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] });
+    const errors = a.diagnostics().filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      return { summary: this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] }) };
     }
     const check = this.engine.start(a.file, a.text, bounds);
     this.running.set(uri, { version, check });
     this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [] });
     this.hooks.refreshLenses();
-    let outcome: CheckOutcome | undefined;
-    try {
-      outcome = await check.result;
-    } finally {
-      if (this.running.get(uri)?.check === check) this.running.delete(uri);
-    }
-    if (this.results.get(uri)?.version !== version) return undefined;
+    const outcome = await check.outcome;
+    // Cancelled (the text changed, the document closed) or replaced by a newer check.
+    if (this.running.get(uri)?.check !== check) return undefined;
+    this.running.delete(uri);
     if (!outcome) {
       this.results.delete(uri);
       this.hooks.refreshLenses();
       return undefined;
     }
+    if ('error' in outcome) {
+      return { summary: this.store(uri, { version, summary: { verdict: 'error', details: [outcome.error] }, expected: [] }) };
+    }
     const expect = a.binding.expect;
-    return this.store(uri, { version, outcome, summary: verdictSummary(outcome, expect), expected: expect?.kinds ?? [] });
+    const summary = this.store(uri, { version, outcome: outcome.result, summary: verdictSummary(outcome.result, expect), expected: expect?.kinds ?? [] });
+    return { summary, result: outcome.result };
   }
 
   private store(uri: string, r: Result): VerdictSummary {

@@ -9,13 +9,15 @@ export interface Settings {
     readonly onSave: boolean;
     readonly maxStates: number;
     readonly maxSeconds: number;
+    /** Heap limit of the checker's worker. */
+    readonly maxMemoryMB: number;
   };
   readonly inlayHints: { readonly heldLocks: boolean };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   diagnosticsDelayMs: 150,
-  check: { onSave: true, maxStates: 200_000, maxSeconds: 10 },
+  check: { onSave: true, maxStates: 1_000_000, maxSeconds: 30, maxMemoryMB: 2048 },
   inlayHints: { heldLocks: true },
 };
 
@@ -43,6 +45,7 @@ export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): S
       onSave: bool(check.onSave, base.check.onSave),
       maxStates: num(check.maxStates, base.check.maxStates, 1, 1e9),
       maxSeconds: num(check.maxSeconds, base.check.maxSeconds, 0.1, 3600),
+      maxMemoryMB: num(check.maxMemoryMB, base.check.maxMemoryMB, 64, 65_536),
     },
     inlayHints: { heldLocks: bool(hints.heldLocks, base.inlayHints.heldLocks) },
   };
