@@ -71,16 +71,16 @@ export class LockstepServer {
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p, [], (a, uri) =>
-      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets)));
-    c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onCompletion((p) => this.withAnalysis(p, [], (a) =>
+      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets), true));
+    c.onHover((p) => this.withAnalysis(p, null, (a) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
     }));
-    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a) => {
       const s = ide.signatureHelp(a, to.offsetOf(a.lines, p.position));
       return s ? to.signatureHelp(s) : null;
-    }));
+    }, true));
     c.onDefinition((p) => this.withAnalysis(p, null, (a, uri) => {
       const span = ide.definition(a, to.offsetOf(a.lines, p.position));
       return span ? to.location(uri, a.lines, span) : null;
@@ -88,9 +88,9 @@ export class LockstepServer {
     c.onReferences((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.references(a, to.offsetOf(a.lines, p.position), p.context?.includeDeclaration ?? true)
         .map((s) => to.location(uri, a.lines, s))));
-    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a) =>
       ide.highlights(a, to.offsetOf(a.lines, p.position)).map((h) => to.highlight(a.lines, h))));
-    c.onPrepareRename((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onPrepareRename((p) => this.withAnalysis(p, null, (a) => {
       const r = ide.prepareRename(a, to.offsetOf(a.lines, p.position));
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return { range: to.range(a.lines, r.span), placeholder: r.placeholder };
@@ -101,14 +101,14 @@ export class LockstepServer {
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return to.workspaceEdit(uri, a.lines, r.edits);
     }));
-    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
     c.onWorkspaceSymbol((p) => {
       this.requireInitialized();
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
-    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
-    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a, uri) => {
+    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a) => ide.foldingRanges(a).map(to.foldingRange)));
+    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a) => {
       const b = new SemanticTokensBuilder();
       for (const t of ide.semanticTokens(a)) {
         const pos = a.lines.position(t.span.start);
@@ -116,8 +116,8 @@ export class LockstepServer {
       }
       return b.build();
     }));
-    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
-    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
+    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
     c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
@@ -196,11 +196,11 @@ export class LockstepServer {
   }
 
   /** A request about one document: answers `fallback` for a document that is not open or malformed params. */
-  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T): T {
+  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T, typing = false): T {
     this.requireInitialized();
     return this.guard(() => {
       const uri = params?.textDocument?.uri;
-      const a = typeof uri === 'string' ? this.docs.analysis(uri) : undefined;
+      const a = typeof uri !== 'string' ? undefined : typing ? this.docs.typingAnalysis(uri) : this.docs.analysis(uri);
       return a && typeof uri === 'string' ? f(a, uri) : fallback;
     }, fallback);
   }
