@@ -3,8 +3,9 @@
 // that fails answers an empty result and logs: bad input never takes the server down.
 
 import {
-  ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
-  type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
+  type Connection, type InitializeParams, type InitializeResult, type ProgressToken, type ServerCapabilities,
+  type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import * as ide from '../core/ide';
 import type { Analysis } from '../core/ide';
@@ -13,7 +14,7 @@ import { Documents } from './documents';
 import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
-import { BackgroundChecks } from './checking';
+import { BackgroundChecks, type ProgressSink } from './checking';
 import { workerEngine, type CheckEngine } from './checkEngine';
 
 export const SERVER_NAME = 'lockstep-lsp';
@@ -28,6 +29,7 @@ export class LockstepServer {
   private pullConfiguration = false;
   private initialized = false;
   private lensRefresh = false;
+  private workDoneProgress = false;
 
   /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
   constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
@@ -124,9 +126,15 @@ export class LockstepServer {
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
-    c.onRequest('lockstep/check', (p: { uri?: unknown } | undefined) => {
+    c.onRequest('lockstep/check', (p: { uri?: unknown; workDoneToken?: ProgressToken } | undefined, token) => {
       this.requireInitialized();
-      return this.checkNow(String(p?.uri ?? '')).catch((e: unknown) => {
+      const uri = String(p?.uri ?? '');
+      token.onCancellationRequested(() => this.checks.cancel(uri));
+      const progress = p?.workDoneToken !== undefined ? this.progress(c.window.attachWorkDoneProgress(p.workDoneToken)) : undefined;
+      return this.checkNow(uri, progress).then((r) => {
+        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the check was cancelled');
+        return r;
+      }, (e: unknown) => {
         this.connection.console.error(`lockstep: check failed: ${String(e)}`);
         return null;
       });
@@ -144,6 +152,7 @@ export class LockstepServer {
     this.snippets = !!caps?.textDocument?.completion?.completionItem?.snippetSupport;
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
+    this.workDoneProgress = !!caps?.window?.workDoneProgress;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
     this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
     const capabilities: ServerCapabilities = {
@@ -231,18 +240,31 @@ export class LockstepServer {
   }
 
   private onSave(uri: string): void {
-    if (!this.settings.check.onSave) return;
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
-    if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
+    if (!this.settings.check.onSave || !a || version === undefined) return;
+    // Background checks show progress where the client can create it (window.workDoneProgress).
+    const progress = this.workDoneProgress ? this.progress(this.connection.window.createWorkDoneProgress()) : undefined;
+    this.checks.start(uri, version, a, this.settings.check, progress);
   }
 
+
   /** `lockstep/check`: checks the open document now; the verdict, and the checker's whole result for the client's views. */
-  private async checkNow(uri: string): Promise<unknown> {
+  private async checkNow(uri: string, progress?: ProgressSink): Promise<unknown> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    return (await this.checks.run(uri, version, a, this.settings.check)) ?? null;
+    return (await this.checks.run(uri, version, a, this.settings.check, progress)) ?? null;
+  }
+
+  /** A check's progress in the client's UI: states and time, as the CLI prints them. */
+  private progress(reporter: WorkDoneProgressReporter | Promise<WorkDoneProgressReporter>): ProgressSink {
+    const ready = Promise.resolve(reporter).catch(() => undefined);
+    return {
+      begin: () => void ready.then((r) => r?.begin('Lockstep: checking', undefined, undefined, false)),
+      report: (p) => void ready.then((r) => r?.report(`${p.states.toLocaleString('en-US')} states, ${p.seconds.toFixed(1)} s`)),
+      done: () => void ready.then((r) => r?.done()),
+    };
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {
