@@ -4,7 +4,7 @@
 
 import {
   ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
-  type Connection, type InitializeParams, type InitializeResult, type ProgressToken, type ServerCapabilities,
+  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ProgressToken, type ServerCapabilities,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import * as ide from '../core/ide';
@@ -126,18 +126,9 @@ export class LockstepServer {
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
-    c.onRequest('lockstep/check', (p: { uri?: unknown; workDoneToken?: ProgressToken } | undefined, token) => {
+    c.onRequest('lockstep/check', (p: { uri?: unknown; workDoneToken?: ProgressToken } | undefined, token: CancellationToken) => {
       this.requireInitialized();
-      const uri = String(p?.uri ?? '');
-      token.onCancellationRequested(() => this.checks.cancel(uri));
-      const progress = p?.workDoneToken !== undefined ? this.progress(c.window.attachWorkDoneProgress(p.workDoneToken)) : undefined;
-      return this.checkNow(uri, progress).then((r) => {
-        if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the check was cancelled');
-        return r;
-      }, (e: unknown) => {
-        this.connection.console.error(`lockstep: check failed: ${String(e)}`);
-        return null;
-      });
+      return this.checkRequest(String(p?.uri ?? ''), p?.workDoneToken, token);
     });
     c.onShutdown(() => {
       this.debouncer.dispose();
@@ -250,12 +241,23 @@ export class LockstepServer {
 
 
   /** `lockstep/check`: checks the open document now; the verdict, and the checker's whole result for the client's views. */
-  private async checkNow(uri: string, progress?: ProgressSink): Promise<unknown> {
+  private async checkRequest(uri: string, workDoneToken: ProgressToken | undefined, token: CancellationToken): Promise<unknown> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    return (await this.checks.run(uri, version, a, this.settings.check, progress)) ?? null;
+    token.onCancellationRequested(() => this.checks.cancel(uri));
+    const progress = workDoneToken !== undefined ? this.progress(this.connection.window.attachWorkDoneProgress(workDoneToken)) : undefined;
+    try {
+      const answer = await this.checks.run(uri, version, a, this.settings.check, progress);
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the check was cancelled');
+      return answer ?? null;
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      this.connection.console.error(`lockstep: check failed: ${String(e)}`);
+      return null;
+    }
   }
+
 
   /** A check's progress in the client's UI: states and time, as the CLI prints them. */
   private progress(reporter: WorkDoneProgressReporter | Promise<WorkDoneProgressReporter>): ProgressSink {
