@@ -3,7 +3,7 @@
 // with cancellation), so completion and hover stay responsive while it searches.
 
 import { startCheck } from '../core/explore/worker';
-import type { CheckResult } from '../core/explore';
+import type { CheckResult, Progress } from '../core/explore';
 
 export interface CheckBounds {
   readonly maxStates: number;
@@ -21,15 +21,16 @@ export interface RunningCheck {
 }
 
 export interface CheckEngine {
-  start(file: string, text: string, bounds: CheckBounds): RunningCheck;
+  start(file: string, text: string, bounds: CheckBounds, onProgress?: (p: Progress) => void): RunningCheck;
 }
 
 /** The worker script, when the server is bundled and core/explore/worker.js is not beside it. */
 export function workerEngine(workerScript?: string): CheckEngine {
   return {
-    start(file, text, bounds) {
+    start(file, text, bounds, onProgress) {
       const check = startCheck(file, text, { maxStates: bounds.maxStates, maxSeconds: bounds.maxSeconds, maxMemoryMB: bounds.maxMemoryMB }, {
         ...(workerScript ? { workerScript } : {}),
+        ...(onProgress ? { onProgress } : {}),
       });
       const outcome = check.result.then((o): EngineOutcome => {
         switch (o.status) {

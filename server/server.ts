@@ -3,8 +3,9 @@
 // that fails answers an empty result and logs: bad input never takes the server down.
 
 import {
-  ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
-  type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
+  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ProgressToken, type ServerCapabilities,
+  type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import * as ide from '../core/ide';
 import type { Analysis } from '../core/ide';
@@ -13,7 +14,7 @@ import { Documents } from './documents';
 import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
-import { BackgroundChecks } from './checking';
+import { BackgroundChecks, type ProgressSink } from './checking';
 import { workerEngine, type CheckEngine } from './checkEngine';
 
 export const SERVER_NAME = 'lockstep-lsp';
@@ -28,6 +29,7 @@ export class LockstepServer {
   private pullConfiguration = false;
   private initialized = false;
   private lensRefresh = false;
+  private workDoneProgress = false;
 
   /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
   constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
@@ -71,16 +73,16 @@ export class LockstepServer {
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p, [], (a, uri) =>
-      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets)));
-    c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onCompletion((p) => this.withAnalysis(p, [], (a) =>
+      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets), true));
+    c.onHover((p) => this.withAnalysis(p, null, (a) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
     }));
-    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a) => {
       const s = ide.signatureHelp(a, to.offsetOf(a.lines, p.position));
       return s ? to.signatureHelp(s) : null;
-    }));
+    }, true));
     c.onDefinition((p) => this.withAnalysis(p, null, (a, uri) => {
       const span = ide.definition(a, to.offsetOf(a.lines, p.position));
       return span ? to.location(uri, a.lines, span) : null;
@@ -88,9 +90,9 @@ export class LockstepServer {
     c.onReferences((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.references(a, to.offsetOf(a.lines, p.position), p.context?.includeDeclaration ?? true)
         .map((s) => to.location(uri, a.lines, s))));
-    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a) =>
       ide.highlights(a, to.offsetOf(a.lines, p.position)).map((h) => to.highlight(a.lines, h))));
-    c.onPrepareRename((p) => this.withAnalysis(p, null, (a, uri) => {
+    c.onPrepareRename((p) => this.withAnalysis(p, null, (a) => {
       const r = ide.prepareRename(a, to.offsetOf(a.lines, p.position));
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return { range: to.range(a.lines, r.span), placeholder: r.placeholder };
@@ -101,14 +103,14 @@ export class LockstepServer {
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return to.workspaceEdit(uri, a.lines, r.edits);
     }));
-    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
     c.onWorkspaceSymbol((p) => {
       this.requireInitialized();
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
-    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
-    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a, uri) => {
+    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a) => ide.foldingRanges(a).map(to.foldingRange)));
+    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a) => {
       const b = new SemanticTokensBuilder();
       for (const t of ide.semanticTokens(a)) {
         const pos = a.lines.position(t.span.start);
@@ -116,20 +118,17 @@ export class LockstepServer {
       }
       return b.build();
     }));
-    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
-    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
+    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
+    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
     c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
-    c.onRequest('lockstep/check', (p: { uri?: unknown } | undefined) => {
+    c.onRequest('lockstep/check', (p: { uri?: unknown; workDoneToken?: ProgressToken } | undefined, token: CancellationToken) => {
       this.requireInitialized();
-      return this.checkNow(String(p?.uri ?? '')).catch((e: unknown) => {
-        this.connection.console.error(`lockstep: check failed: ${String(e)}`);
-        return null;
-      });
+      return this.checkRequest(String(p?.uri ?? ''), p?.workDoneToken, token);
     });
     c.onShutdown(() => {
       this.debouncer.dispose();
@@ -144,6 +143,7 @@ export class LockstepServer {
     this.snippets = !!caps?.textDocument?.completion?.completionItem?.snippetSupport;
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
+    this.workDoneProgress = !!caps?.window?.workDoneProgress;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
     this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
     const capabilities: ServerCapabilities = {
@@ -196,11 +196,11 @@ export class LockstepServer {
   }
 
   /** A request about one document: answers `fallback` for a document that is not open or malformed params. */
-  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T): T {
+  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T, typing = false): T {
     this.requireInitialized();
     return this.guard(() => {
       const uri = params?.textDocument?.uri;
-      const a = typeof uri === 'string' ? this.docs.analysis(uri) : undefined;
+      const a = typeof uri !== 'string' ? undefined : typing ? this.docs.typingAnalysis(uri) : this.docs.analysis(uri);
       return a && typeof uri === 'string' ? f(a, uri) : fallback;
     }, fallback);
   }
@@ -231,18 +231,42 @@ export class LockstepServer {
   }
 
   private onSave(uri: string): void {
-    if (!this.settings.check.onSave) return;
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
-    if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
+    if (!this.settings.check.onSave || !a || version === undefined) return;
+    // Background checks show progress where the client can create it (window.workDoneProgress).
+    const progress = this.workDoneProgress ? this.progress(this.connection.window.createWorkDoneProgress()) : undefined;
+    this.checks.start(uri, version, a, this.settings.check, progress);
   }
 
+
   /** `lockstep/check`: checks the open document now; the verdict, and the checker's whole result for the client's views. */
-  private async checkNow(uri: string): Promise<unknown> {
+  private async checkRequest(uri: string, workDoneToken: ProgressToken | undefined, token: CancellationToken): Promise<unknown> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    return (await this.checks.run(uri, version, a, this.settings.check)) ?? null;
+    token.onCancellationRequested(() => this.checks.cancel(uri));
+    const progress = workDoneToken !== undefined ? this.progress(this.connection.window.attachWorkDoneProgress(workDoneToken)) : undefined;
+    try {
+      const answer = await this.checks.run(uri, version, a, this.settings.check, progress);
+      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the check was cancelled');
+      return answer ?? null;
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      this.connection.console.error(`lockstep: check failed: ${String(e)}`);
+      return null;
+    }
+  }
+
+
+  /** A check's progress in the client's UI: states and time, as the CLI prints them. */
+  private progress(reporter: WorkDoneProgressReporter | Promise<WorkDoneProgressReporter>): ProgressSink {
+    const ready = Promise.resolve(reporter).catch(() => undefined);
+    return {
+      begin: () => void ready.then((r) => r?.begin('Lockstep: checking', undefined, undefined, false)),
+      report: (p) => void ready.then((r) => r?.report(`${p.states.toLocaleString('en-US')} states, ${p.seconds.toFixed(1)} s`)),
+      done: () => void ready.then((r) => r?.done()),
+    };
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {
