@@ -16,6 +16,8 @@ interface Entry {
 
 /** Below this size a full analysis is as quick as an overlay (about 1,500 lines). */
 const OVERLAY_MIN_CHARS = 50_000;
+/** An overlay serves only while the text differs from the analysed one in fewer characters than this. */
+const MAX_OVERLAY_CHANGE = 2_000;
 
 export class Documents {
   private readonly entries = new Map<string, Entry>();
@@ -64,7 +66,8 @@ export class Documents {
     if (!e) return undefined;
     if (e.analysis || !e.previous || e.doc.getText().length < OVERLAY_MIN_CHARS) return this.analysis(uri);
     if (e.overlay?.version !== e.doc.version) e.overlay = { version: e.doc.version, analysis: e.previous.overlay(e.doc.getText()) };
-    return e.overlay.analysis;
+    // Typing goes on in one place; a long stretch of changes deserves the full analysis.
+    return e.overlay.analysis.changedChars <= MAX_OVERLAY_CHANGE ? e.overlay.analysis : this.analysis(uri);
   }
 
   uris(): string[] {

@@ -54,6 +54,11 @@ export class Analysis {
     return new Analysis(this.file, text, this.base);
   }
 
+  /** How much of an overlay's text differs from its base's (0 for a full analysis). */
+  get changedChars(): number {
+    return this.change ? Math.max(this.change.newEnd - this.change.prefix, this.change.newEnd - this.change.prefix - this.change.delta) : 0;
+  }
+
   /** An offset in this text as an offset in the base's text (the program's and binding's spans). */
   toBase(offset: number): number {
     const c = this.change;
