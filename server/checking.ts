@@ -7,7 +7,8 @@ import type { LineMap } from '../core/syntax/diagnostics';
 import type { Analysis, VerdictSummary } from '../core/ide';
 import { checkDiagnostics, verdictSummary, type CheckOutcome } from '../core/ide/checkDiagnostics';
 import * as to from './convert';
-import { workerEngine, type CheckBounds, type CheckEngine, type RunningCheck } from './checkEngine';
+import type { Counterexample } from '../core/ide/counterexample';
+import { workerEngine, type CheckBounds, type CheckEngine, type CheckProgress, type RunningCheck } from './checkEngine';
 
 interface Hooks {
   publish(uri: string): void;
@@ -15,16 +16,18 @@ interface Hooks {
   log(message: string): void;
 }
 
-interface Result {
+export interface CheckRecord {
   readonly version: number;
   readonly outcome?: CheckOutcome;
   readonly summary: VerdictSummary;
   readonly expected: readonly string[];
+  readonly counterexamples: readonly Counterexample[];
+  readonly seconds?: number;
 }
 
 export class BackgroundChecks {
   private readonly running = new Map<string, { version: number; check: RunningCheck }>();
-  private readonly results = new Map<string, Result>();
+  private readonly results = new Map<string, CheckRecord>();
 
   constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine = workerEngine) {}
 
@@ -33,37 +36,39 @@ export class BackgroundChecks {
     void this.run(uri, version, a, bounds).catch((e: unknown) => this.hooks.log(`lockstep: check failed: ${String(e)}`));
   }
 
-  /** Checks this version and resolves with the verdict (undefined when cancelled or not checkable). */
-  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds): Promise<VerdictSummary | undefined> {
+  /** Checks this version and resolves with its record (undefined when cancelled or superseded). */
+  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds, onProgress?: (p: CheckProgress) => void): Promise<CheckRecord | undefined> {
     this.cancel(uri);
     if (a.diagnostics().some((d) => d.severity === 'error')) {
-      return this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] });
+      return this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [], counterexamples: [] });
     }
-    const check = this.engine.start(a.file, a.text, bounds);
+    const check = this.engine.start(a.file, a.text, bounds, onProgress);
     this.running.set(uri, { version, check });
-    this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [] });
+    this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [], counterexamples: [] });
     this.hooks.refreshLenses();
-    let outcome: CheckOutcome | undefined;
+    let result: Awaited<RunningCheck['result']>;
     try {
-      outcome = await check.result;
+      result = await check.result;
     } finally {
       if (this.running.get(uri)?.check === check) this.running.delete(uri);
     }
-    if (this.results.get(uri)?.version !== version) return undefined;
-    if (!outcome) {
+    // Cancelled, or replaced by a newer check (of this version or another): that one reports.
+    if (this.running.has(uri) || this.results.get(uri)?.version !== version || !this.results.get(uri)?.summary.running) return undefined;
+    if (!result) {
       this.results.delete(uri);
       this.hooks.refreshLenses();
       return undefined;
     }
     const expect = a.binding.expect;
-    return this.store(uri, { version, outcome, summary: verdictSummary(outcome, expect), expected: expect?.kinds ?? [] });
+    const { outcome, counterexamples, seconds } = result;
+    return this.store(uri, { version, outcome, summary: verdictSummary(outcome, expect), expected: expect?.kinds ?? [], counterexamples, seconds });
   }
 
-  private store(uri: string, r: Result): VerdictSummary {
+  private store(uri: string, r: CheckRecord): CheckRecord {
     this.results.set(uri, r);
     this.hooks.publish(uri);
     this.hooks.refreshLenses();
-    return r.summary;
+    return r;
   }
 
   /** The document changed: stop the check of the old text. */

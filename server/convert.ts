@@ -16,6 +16,9 @@ import type {
   CodeAction, CodeLens, CompletionItem, CompletionKind, CompletionResult, FoldingRange, Highlight, Hover,
   InlayHint, OutlineKind, OutlineSymbol, SignatureHelp, TextEdit, WorkspaceSymbol,
 } from '../core/ide';
+import type { Counterexample } from '../core/ide/counterexample';
+import type { CheckRecord } from './checking';
+import type { CheckResultJson, CounterexampleJson } from './protocol';
 
 // ---------- from the protocol ----------
 
@@ -199,4 +202,29 @@ export const LENS_COMMANDS = { check: 'lockstep.check', debug: 'lockstep.debug',
 
 export function codeLens(uri: string, lines: LineMap, l: CodeLens): LspCodeLens {
   return { range: range(lines, l.span), command: { title: l.title, command: LENS_COMMANDS[l.command], arguments: [uri] } };
+}
+
+// ---------- Lockstep's own requests (server/protocol.ts) ----------
+
+export function counterexample(lines: LineMap, c: Counterexample): CounterexampleJson {
+  return {
+    kind: c.kind,
+    message: c.message,
+    report: c.report,
+    range: range(lines, c.span),
+    lanes: c.lanes,
+    steps: c.steps.map(({ span, ...st }) => ({ ...st, range: range(lines, span) })),
+    after: c.after,
+    footer: c.footer,
+    traceFile: c.traceFile,
+  };
+}
+
+export function checkResult(lines: LineMap, r: CheckRecord): CheckResultJson {
+  return {
+    summary: r.summary,
+    version: r.version,
+    ...(r.outcome ? { stats: { states: r.outcome.stats.states, seconds: r.seconds ?? 0 } } : {}),
+    counterexamples: r.counterexamples.map((c) => counterexample(lines, c)),
+  };
 }

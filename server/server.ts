@@ -3,8 +3,8 @@
 // that fails answers an empty result and logs: bad input never takes the server down.
 
 import {
-  ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
-  type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
+  type CancellationToken, type Connection, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport, type InitializeParams, type InitializeResult, type ServerCapabilities,
 } from 'vscode-languageserver/node';
 import * as ide from '../core/ide';
 import type { Analysis } from '../core/ide';
@@ -14,8 +14,12 @@ import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
 import { BackgroundChecks } from './checking';
+import { scenarioLocks } from '../core/ide/locks';
+import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type LockJson, type LocksParams } from './protocol';
 
 export const SERVER_NAME = 'lockstep-lsp';
+
+type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
 export class LockstepServer {
   private readonly docs = new Documents();
@@ -112,7 +116,10 @@ export class LockstepServer {
     c.onCodeLens((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
       ide.codeLenses(a, this.checks.verdict(p.textDocument.uri, this.docs.version(p.textDocument.uri)))
         .map((l) => to.codeLens(p.textDocument.uri, a.lines, l))));
-    c.onRequest('lockstep/check', (p: { uri?: unknown } | undefined) => this.guard(() => this.checkNow(String(p?.uri ?? '')), null));
+    c.onRequest(CHECK_REQUEST, (p: Partial<CheckParams> | undefined, token: CancellationToken) =>
+      this.guard(() => this.checkNow(String(p?.uri ?? ''), p?.workDoneToken, token), null));
+    c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis(p?.uri, [], (a) =>
+      scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
       this.debouncer.dispose();
       this.checks.dispose();
@@ -210,11 +217,24 @@ export class LockstepServer {
     if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
   }
 
-  private async checkNow(uri: string): Promise<unknown> {
+  /** A check asked for by the client: progress while it runs, cancellable, the counterexamples in the reply. */
+  private async checkNow(uri: string, workDoneToken: string | number | undefined, token: CancellationToken): Promise<CheckReply> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    return this.checks.run(uri, version, a, this.settings.check);
+    const cancelled = token.onCancellationRequested(() => this.checks.cancel(uri));
+    const report = (value: WorkDoneProgressValue): void => {
+      if (workDoneToken !== undefined) this.safeNotify(() => this.connection.sendProgress(WorkDoneProgress.type, workDoneToken, value));
+    };
+    report({ kind: 'begin', title: 'Checking', cancellable: true });
+    try {
+      const record = await this.checks.run(uri, version, a, this.settings.check, (p) =>
+        report({ kind: 'report', message: progressMessage(p.states, p.seconds > 0 ? p.states / p.seconds : 0) }));
+      return record ? to.checkResult(a.lines, record) : null;
+    } finally {
+      cancelled.dispose();
+      report({ kind: 'end' });
+    }
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {

@@ -9,13 +9,17 @@ export interface Settings {
     readonly onSave: boolean;
     readonly maxStates: number;
     readonly maxSeconds: number;
+    /** 0: no depth bound. */
+    readonly maxDepth: number;
+    /** Shorten counterexamples to the steps the violation depends on. */
+    readonly shortenTraces: boolean;
   };
   readonly inlayHints: { readonly heldLocks: boolean };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   diagnosticsDelayMs: 150,
-  check: { onSave: true, maxStates: 200_000, maxSeconds: 10 },
+  check: { onSave: true, maxStates: 200_000, maxSeconds: 10, maxDepth: 0, shortenTraces: true },
   inlayHints: { heldLocks: true },
 };
 
@@ -43,6 +47,8 @@ export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): S
       onSave: bool(check.onSave, base.check.onSave),
       maxStates: num(check.maxStates, base.check.maxStates, 1, 1e9),
       maxSeconds: num(check.maxSeconds, base.check.maxSeconds, 0.1, 3600),
+      maxDepth: Math.trunc(num(check.maxDepth, base.check.maxDepth, 0, 1e9)),
+      shortenTraces: bool(check.shortenTraces, base.check.shortenTraces),
     },
     inlayHints: { heldLocks: bool(hints.heldLocks, base.inlayHints.heldLocks) },
   };
