@@ -71,7 +71,7 @@ export function counterScenario(n: number, k: number): string {
   out.push(
     '',
     '// Promela\'s init: once every worker is done, the counter holds every increment.',
-    'thread init "end of test" {',
+    'thread end_of_test "end of test" {',
     `    await(done == ${n});`,
     `    assert(counter == ${n * k});`,
     '}',

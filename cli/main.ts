@@ -1,42 +1,43 @@
-// The `lockstep` command: `run` one interleaving of a scenario (more commands are added
-// by the checker). Exit codes: 0 clean, 1 violation, 2 usage or input error.
+// The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
+// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving.
+// Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { formatDiagnostic, loadScenario, type LoadedScenario } from '../core';
+import { cmdCheck, CHECK_USAGE } from './check';
+import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
+import { SEARCH_USAGE } from './options';
+import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
 import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
 import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
 import { renderBuiltinReference } from '../core/model/reference';
 
-export const EXIT = { ok: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
-
-export class UsageError extends Error {}
-
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
-
-const stdio: Io = {
-  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
-  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
-};
+export { EXIT, UsageError, loadFile, type Io } from './common';
 
 const USAGE = `usage: lockstep <command> [options]
 
 commands:
+${CHECK_USAGE}
+${TEST_USAGE}
   run FILE [--schedule round-robin|random] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
         print the builtin reference (docs/builtins.md) generated from the registry
 
-exit status: 0 clean, 1 violation found, 2 usage or input error`;
+${SEARCH_USAGE}
+
+exit status: 0 clean (verified), 1 violation found, 2 usage or input error,
+             3 inconclusive (a bound stopped the search)`;
 
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'check':
+        return await cmdCheck(rest, io);
+      case 'test':
+        return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
       case 'reference':
@@ -62,20 +63,6 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     }
     throw e;
   }
-}
-
-/** Reads and loads a scenario file, printing `file:line:col: error: …` for each problem. */
-export function loadFile(file: string, io: Io): LoadedScenario | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    io.err(`${file}: error: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    return undefined;
-  }
-  const loaded = loadScenario(file, text);
-  for (const d of loaded.diagnostics) io.err(formatDiagnostic(file, loaded.lines, d));
-  return loaded.compiled ? loaded : undefined;
 }
 
 function cmdRun(args: readonly string[], io: Io): number {

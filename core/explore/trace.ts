@@ -71,12 +71,14 @@ export interface DiagramOptions {
   readonly failure?: string;
   /** Steps that blocked at the end (deadlock): actor and statement. */
   readonly blocked?: readonly { readonly actor: number; readonly text: string }[];
+  /** Steps about to happen after the trace (a data race's two accesses), each with a note. */
+  readonly pending?: readonly { readonly actor: number; readonly text: string; readonly note: string }[];
   readonly footer?: string;
 }
 
 /** The CPU column diagram: one column per actor that took a step, time downwards. */
 export function columnDiagram(s: CompiledScenario, steps: readonly TraceStep[], opts: DiagramOptions = {}): string {
-  const involved = [...new Set([...steps.map((t) => t.actor), ...(opts.blocked ?? []).map((b) => b.actor)])].sort((a, b) => a - b);
+  const involved = [...new Set([...steps.map((t) => t.actor), ...(opts.blocked ?? []).map((b) => b.actor), ...(opts.pending ?? []).map((p) => p.actor)])].sort((a, b) => a - b);
   const width = opts.width ?? 40;
   const col = new Map(involved.map((a, i) => [a, i]));
   const header = involved.map((a) => {
@@ -99,6 +101,7 @@ export function columnDiagram(s: CompiledScenario, steps: readonly TraceStep[], 
     lines.push(row(new Map([[col.get(t.actor)!, `${t.text}${last ? `   ${opts.failure}` : ''}`]])));
   });
   for (const b of opts.blocked ?? []) lines.push(row(new Map([[col.get(b.actor)!, `${b.text}   <- blocks`]])));
+  for (const p of opts.pending ?? []) lines.push(row(new Map([[col.get(p.actor)!, `${p.text}   <- ${p.note}`]])));
   if (opts.footer) lines.push(`  ${opts.footer}`);
   return lines.join('\n');
 }

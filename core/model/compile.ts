@@ -284,14 +284,16 @@ class CodeBuilder {
     this.flush(pre);
     this.emit({ op: 'assign', span: s.head.span, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
     const first: BExpr = { k: 'binary', op: '-', l: { k: 'load', addr: { k: 'local', slot: head }, what: 'head->next' }, r: { k: 'const', v: off } };
-    this.emit({ op: 'assign', span: s.span, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
+    // The walk's own steps show the macro's header, not the whole loop with its body.
+    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
     const top = this.instrs.length;
     const cond: BExpr = {
       k: 'binary', op: '!=',
       l: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } },
       r: { k: 'local', slot: head },
     };
-    const br = this.emit({ op: 'branch', span: s.span, cond, target: -1 });
+    const br = this.emit({ op: 'branch', span: header, cond, target: -1 });
     const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
     this.loops.push(loop);
     this.stmt(s.body);
@@ -302,8 +304,8 @@ class CodeBuilder {
       l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
       r: { k: 'const', v: off },
     };
-    this.emit({ op: 'assign', span: s.span, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
-    this.emit({ op: 'jump', span: s.span, target: top });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
+    this.emit({ op: 'jump', span: header, target: top });
     const end = this.instrs.length;
     setTarget(br, end);
     for (const i of loop.breaks) setTarget(i, end);

@@ -221,7 +221,7 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     d.execute(ins);
     d.settle();
   } catch (e) {
-    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span };
+    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
@@ -1034,34 +1034,56 @@ export function leakViolation(s: CompiledScenario, state: MachineState): Violati
 
 /** Canonical words of a state, for hashing: memory, objects, and each actor's control state. */
 export function encodeState(state: MachineState): Int32Array {
+  const out = new Int32Array(encodedLength(state));
+  encodeStateInto(state, out);
+  return out;
+}
+
+/** How many words `encodeState` produces for a state. */
+export function encodedLength(state: MachineState): number {
   let n = state.mem.length + 1;
   for (const a of state.actors) {
     n += 5 + a.held.length * 2;
     for (const f of a.frames) n += 3 + f.locals.length;
   }
-  const out = new Int32Array(n);
-  out.set(state.mem, 0);
-  let i = state.mem.length;
-  out[i++] = state.actors.length;
-  for (const a of state.actors) {
+  return n;
+}
+
+/**
+ * Writes the words of `encodeState` into `out` (which must hold `encodedLength(state)` words)
+ * and returns their number: the checker hashes millions of states into one reused buffer.
+ */
+export function encodeStateInto(state: MachineState, out: Int32Array): number {
+  const mem = state.mem;
+  const m = mem.length;
+  // Element-wise copies: TypedArray#set costs more than the loop for the short arrays here.
+  for (let j = 0; j < m; j++) out[j] = mem[j]!;
+  let i = m;
+  const actors = state.actors;
+  out[i++] = actors.length;
+  for (let k = 0; k < actors.length; k++) {
+    const a = actors[k]!;
     out[i++] = a.status;
     out[i++] = a.preemptOff;
     out[i++] = a.rcuDepth;
-    out[i++] = a.held.length;
-    for (const h of a.held) {
-      out[i++] = h.addr;
-      out[i++] = h.mode === 'read' ? 1 : 0;
+    const held = a.held;
+    out[i++] = held.length;
+    for (let h = 0; h < held.length; h++) {
+      out[i++] = held[h]!.addr;
+      out[i++] = held[h]!.mode === 'read' ? 1 : 0;
     }
-    out[i++] = a.frames.length;
-    for (const f of a.frames) {
+    const frames = a.frames;
+    out[i++] = frames.length;
+    for (let fi = 0; fi < frames.length; fi++) {
+      const f = frames[fi]!;
       out[i++] = f.code;
       out[i++] = f.pc;
       out[i++] = f.resultSlot;
-      out.set(f.locals, i);
-      i += f.locals.length;
+      const locals = f.locals;
+      for (let j = 0; j < locals.length; j++) out[i++] = locals[j]!;
     }
   }
-  return out;
+  return i;
 }
 
 /** Every move possible at a state, with its result; blocked moves are left out. */

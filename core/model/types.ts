@@ -148,6 +148,12 @@ export interface StepBlocked {
   readonly status: 'blocked';
   readonly wait: WaitInfo;
   readonly span: Span;
+  /**
+   * Shared words the attempt read (and wrote, discarded) before it blocked, same encoding as
+   * `StepOk.accesses`; absent when the machine saw it block without running it. The
+   * checker uses it to tell when a blocked actor is still blocked without stepping it again.
+   */
+  readonly accesses?: readonly number[];
 }
 export interface StepViolation {
   readonly status: 'violation';

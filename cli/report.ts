@@ -1,0 +1,104 @@
+// How check results read: for people (the kernel-style report, the CPU column diagram and a
+// `file:line:col:` line editors link), and as the JSON object per file that scripts parse
+// (the shape issue 3 fixes; keep it exactly).
+
+import type { LoadedScenario } from '../core';
+import type { CheckResult, Finding } from '../core/explore';
+import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
+import type { Span } from '../core/syntax/ast';
+
+export interface Location {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** 1-based line and column of an offset. */
+export function locate(loaded: LoadedScenario, offset: number): Location {
+  const p = loaded.lines.position(offset);
+  return { line: p.line + 1, column: p.character + 1 };
+}
+
+function where(file: string, loaded: LoadedScenario, span: Span): string {
+  const l = locate(loaded, span.start);
+  return `${file}:${l.line}:${l.column}`;
+}
+
+/** What the last row of the diagram says. */
+function marker(f: Finding): string {
+  return f.kind === 'lock_order' ? 'possible circular locking dependency' : f.kind.replace(/_/g, '-');
+}
+
+export function diagramOptions(f: Finding): DiagramOptions {
+  if (f.kind === 'deadlock' && f.blocked) return { blocked: f.blocked, footer: '*** DEADLOCK ***' };
+  if (f.pending) {
+    const note = f.kind === 'livelock' ? 'spins forever' : marker(f);
+    return { pending: f.pending.map((p) => ({ ...p, note })) };
+  }
+  if (f.kind === 'leak') return { footer: '*** every actor finished; the object above is unreachable ***' };
+  return { failure: `<- ${marker(f)}` };
+}
+
+/** The report, the diagram and the located one-line summary, with notes for related places. */
+export function formatFinding(file: string, loaded: LoadedScenario, f: Finding): string {
+  const s = loaded.compiled!;
+  const lines = [f.violation.report, ''];
+  if (f.trace.length > 0 || f.blocked || f.pending) lines.push(columnDiagram(s, f.trace, diagramOptions(f)), '');
+  lines.push(`${where(file, loaded, f.violation.span)}: ${f.kind}: ${f.message}`);
+  for (const r of f.violation.related) lines.push(`${where(file, loaded, r.span)}: note: ${r.message}`);
+  return lines.join('\n');
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** One line per file: the verdict and the statistics. */
+export function summaryLine(file: string, r: CheckResult): string {
+  const st = r.stats;
+  const stats = `${plural(st.states, 'state')}, ${plural(st.transitions, 'transition')}, depth ${st.maxDepth}, ${st.seconds.toFixed(2)} s, ${Math.round(st.peakMemoryMB)} MB`;
+  switch (r.verdict) {
+    case 'violation': {
+      const kinds = [...new Set(r.violations.map((v) => v.kind))].join(', ');
+      const partial = r.bound ? `; search incomplete: ${r.bound.message}` : '';
+      return `${file}: violation (${plural(r.violations.length, 'distinct violation')}: ${kinds}) — ${stats}${partial}`;
+    }
+    case 'verified':
+      return `${file}: verified — every interleaving explored, no violation — ${stats}`;
+    case 'inconclusive':
+      return `${file}: inconclusive — ${r.bound?.message ?? 'the search did not finish'}; nothing found in ${stats}`;
+  }
+}
+
+export interface FindingJson {
+  readonly kind: string;
+  readonly message: string;
+  readonly location: Location;
+  readonly trace: readonly { readonly actor: string; readonly line: number; readonly text: string }[];
+}
+
+export interface ResultJson {
+  readonly file: string;
+  readonly verdict: string;
+  readonly violations: readonly FindingJson[];
+  readonly stats: { readonly states: number; readonly transitions: number; readonly seconds: number; readonly peakMemoryMB: number };
+}
+
+/** The `--json` object for one file. */
+export function resultJson(file: string, loaded: LoadedScenario, r: CheckResult): ResultJson {
+  return {
+    file,
+    verdict: r.verdict,
+    violations: r.violations.map((f) => ({
+      kind: f.kind,
+      message: f.message,
+      location: locate(loaded, f.violation.span.start),
+      trace: f.trace.map((t) => ({ actor: t.actorName, line: t.line, text: t.text })),
+    })),
+    stats: {
+      states: r.stats.states,
+      transitions: r.stats.transitions,
+      seconds: Math.round(r.stats.seconds * 1000) / 1000,
+      peakMemoryMB: r.stats.peakMemoryMB,
+    },
+  };
+}

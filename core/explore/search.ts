@@ -1,0 +1,471 @@
+// The explorer: expands states from a frontier (a strategy orders it), steps the actors a
+// persistent set needs, stores new states by fingerprint, and runs every detector: violating
+// steps, lockdep over everything explored, deadlock and kmemleak at dead ends, KCSAN races,
+// and busy-wait livelocks. It runs in slices (`run(deadline)`) so callers can report
+// progress, yield to the event loop, or cancel.
+
+import * as os from 'node:os';
+import * as v8 from 'node:v8';
+import type { CompiledScenario } from '../model/compiled';
+import { Lockdep } from '../model/lockdep';
+import {
+  choiceCount, deadlockViolation, encodedLength, encodeStateInto, initialState, isFinished, leakViolation, schedulable, step,
+} from '../model/machine';
+import { findRace } from '../model/races';
+import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
+import { Footprints } from './footprint';
+import { livelockAt } from './livelock';
+import { Reducer } from './reduction';
+import { fingerprint, packMove, StateStore } from './store';
+import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
+import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
+
+/** A violation as the search first met it: where (state and move), before its trace is built. */
+export interface RawFinding {
+  readonly key: string;
+  readonly violation: Violation;
+  /** The state it was found at (the failing move starts there, or the state itself is bad). */
+  readonly stateId: number;
+  readonly move?: Move;
+  /** The other racing move, for a data race. */
+  readonly otherMove?: Move;
+}
+
+export type Outcome = { readonly move: Move; readonly result: StepOk | StepViolation };
+
+const DEFAULT_MAX_STATES = 50_000_000;
+/** Value tuples remembered per blocked actor state. */
+const BLOCKED_MEMORY = 8;
+const DEFAULT_MAX_DEPTH = 100_000;
+
+export function defaultMaxMemoryMB(): number {
+  const half = os.totalmem() / 2 / 2 ** 20;
+  return Math.floor(Math.min(half, 16_384));
+}
+
+export class Search {
+  readonly store = new StateStore();
+  readonly lockdep: Lockdep;
+  readonly footprints: Footprints;
+  private readonly reducer: Reducer | undefined;
+  private frontier: Frontier;
+  private readonly findings = new Map<string, RawFinding>();
+  private bound: Bound | undefined;
+  private transitions = 0;
+  private deepest = 0;
+  private reducedStates = 0;
+  private expansions = 0;
+  private peakMB = 0;
+  private elapsedMs = 0;
+  private finished = false;
+  /** Sharding: the BFS prefix is still running (every shard explores it). */
+  private prefix: boolean;
+  private prefixDepth = 0;
+  private readonly maxStates: number;
+  private readonly maxDepth: number;
+  private readonly maxMs: number;
+  private readonly maxMemoryMB: number;
+  private readonly heapLimitMB: number;
+  private lastProgress = 0;
+  /** Reused encoding buffer for hashing. */
+  private words = new Int32Array(256);
+  /**
+   * Blocked actors: the words their last attempt read and the values it saw. Same actor
+   * state and same values: the attempt would block again (see `stillBlocked`).
+   */
+  private readonly blocked = new WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>();
+
+  constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}) {
+    this.lockdep = new Lockdep(s);
+    this.footprints = new Footprints(s);
+    this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
+    this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
+    this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+    this.maxMs = (opts.maxSeconds ?? Infinity) * 1000;
+    this.maxMemoryMB = opts.maxMemoryMB ?? defaultMaxMemoryMB();
+    this.heapLimitMB = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
+    const shard = opts.shard;
+    this.prefix = !!shard && shard.count > 1;
+    this.frontier = this.prefix ? makeFrontier('bfs') : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1);
+    const init = initialState(s);
+    this.hash(init);
+    const id = this.store.insert(-1, 0);
+    this.frontier.push({ id, state: init, depth: 0 });
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Findings so far, in the order they were found. */
+  get raw(): readonly RawFinding[] {
+    return [...this.findings.values()];
+  }
+
+  get stopReason(): Bound | undefined {
+    return this.bound;
+  }
+
+  /** Runs until the search ends or `deadline` (a performance.now() time) passes. Returns `done`. */
+  run(deadline = Infinity): boolean {
+    const t0 = performance.now();
+    try {
+      while (!this.finished) {
+        const item = this.frontier.pop();
+        if (!item) {
+          this.finished = true;
+          break;
+        }
+        if (this.prefix && this.maybeSplit(item)) continue;
+        this.expand(item);
+        if ((++this.expansions & 255) === 0) {
+          const now = performance.now();
+          if (this.checkBounds(this.elapsedMs + (now - t0), now)) break;
+          if (now >= deadline) break;
+        }
+      }
+    } finally {
+      this.elapsedMs += performance.now() - t0;
+    }
+    return this.finished;
+  }
+
+  /** True when a bound stopped the search (it is then finished). */
+  private checkBounds(elapsedMs: number, now: number): boolean {
+    if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'cancelled');
+    if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
+    if ((this.expansions & 4095) === 0) {
+      const rss = process.memoryUsage.rss() / 2 ** 20;
+      this.peakMB = Math.max(this.peakMB, rss);
+      if (rss > this.maxMemoryMB) return this.stop('memory', this.maxMemoryMB, `stopped at --max-memory ${this.maxMemoryMB} MB (resident ${Math.round(rss)} MB)`);
+      const heap = v8.getHeapStatistics().used_heap_size / 2 ** 20;
+      if (heap > 0.85 * this.heapLimitMB) return this.stop('memory', Math.round(this.heapLimitMB), `stopped near the JavaScript heap limit (${Math.round(heap)} of ${Math.round(this.heapLimitMB)} MB)`);
+    }
+    const onProgress = this.opts.onProgress;
+    if (onProgress && now - this.lastProgress >= (this.opts.progressIntervalMs ?? 250)) {
+      this.lastProgress = now;
+      onProgress(this.progress(elapsedMs / 1000));
+    }
+    return false;
+  }
+
+  progress(seconds = this.elapsedMs / 1000): Progress {
+    return {
+      states: this.store.size,
+      transitions: this.transitions,
+      depth: this.deepest,
+      frontier: this.frontier.size,
+      seconds,
+      violations: this.findings.size,
+    };
+  }
+
+  private stop(kind: BoundKind, limit: number, message: string): true {
+    this.bound ??= { kind, limit, message };
+    this.finished = true;
+    return true;
+  }
+
+  stats(): CheckStats {
+    this.peakMB = Math.max(this.peakMB, process.memoryUsage.rss() / 2 ** 20);
+    return {
+      states: this.store.size,
+      transitions: this.transitions,
+      seconds: this.elapsedMs / 1000,
+      peakMemoryMB: Math.round(this.peakMB * 10) / 10,
+      maxDepth: this.deepest,
+      bytesPerState: this.store.size > 0 ? Math.round(this.store.bytes / this.store.size) : 0,
+      reducedStates: this.reducedStates,
+    };
+  }
+
+  // ---------- sharding ----------
+
+  /**
+   * While every shard runs the same breadth-first prefix: once a whole level of at least
+   * 4 × count states waits, keep this shard's share of it (every count-th state) and go on
+   * with the chosen strategy. Returns true when the item was consumed by the split.
+   */
+  private maybeSplit(item: FrontierItem): boolean {
+    const shard = this.opts.shard as Shard;
+    if (item.depth === this.prefixDepth) return false;
+    this.prefixDepth = item.depth;
+    // `item` is the first of its level: the frontier holds exactly the rest of that level.
+    if (this.frontier.size + 1 < 4 * shard.count) return false;
+    const level = [item, ...this.frontier.drain()];
+    this.frontier = makeFrontier(this.opts.strategy ?? 'bfs', this.opts.seed ?? 1);
+    level.forEach((x, i) => {
+      if (i % shard.count === shard.index) this.frontier.push(x);
+    });
+    this.prefix = false;
+    return true;
+  }
+
+  // ---------- expansion ----------
+
+  private expand(item: FrontierItem): void {
+    const { id, state, depth } = item;
+    const s = this.s;
+    this.store.setExpanded(id);
+    if (depth >= this.maxDepth) {
+      this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
+      return;
+    }
+    const n = s.actors.length;
+    const outcomes: (Outcome[] | undefined)[] = new Array(n);
+    const compute = (a: number): Outcome[] => {
+      let o = outcomes[a];
+      if (!o) {
+        o = this.movesOf(state, a);
+        outcomes[a] = o;
+        this.observe(id, state, o);
+      }
+      return o;
+    };
+    const computeAll = (): void => {
+      for (let a = 0; a < n; a++) compute(a);
+    };
+    // The actors whose moves are followed, as a bitmask (0: none possible).
+    let chosen = 0;
+    if (this.reducer) {
+      for (const cand of this.reducer.candidates(state)) {
+        let ok = false;
+        for (let c = cand; c !== 0; c &= c - 1) if (compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
+        if (ok) {
+          chosen = cand;
+          break;
+        }
+      }
+    } else {
+      computeAll();
+      for (let a = 0; a < n; a++) if (outcomes[a]!.some(isOk)) chosen |= 1 << a;
+    }
+    if (this.opts.first && this.findings.size > 0) return this.stopFirst();
+    if (chosen === 0) {
+      computeAll();
+      if (outcomes.some((o) => o!.length > 0)) return; // only failing moves: recorded above
+      this.deadEnd(id, state);
+      return;
+    }
+    if (s.detectRaces) {
+      computeAll();
+      this.race(id, state, outcomes as Outcome[][]);
+      if (this.opts.first && this.findings.size > 0) return this.stopFirst();
+    }
+    let revisitsExpanded = false;
+    let allRevisits = true;
+    let quiet = true;
+    for (let a = 0; a < n; a++) {
+      if ((chosen & (1 << a)) === 0) continue;
+      for (const o of outcomes[a]!) {
+        if (o.result.status !== 'ok') continue;
+        if (o.result.events.length > 0) quiet = false;
+        const r = this.visit(id, o, depth);
+        if (r < 0) {
+          if (this.store.expanded(-r - 1)) revisitsExpanded = true;
+        } else {
+          allRevisits = false;
+        }
+      }
+    }
+    // The cycle proviso: a reduced expansion that closes a cycle (reaches a state already
+    // expanded, this one included) is made full, so no move is postponed forever around it.
+    const everyone = n >= 31 ? -1 : (1 << n) - 1;
+    let full = (chosen & everyone) === everyone;
+    if (!full && revisitsExpanded) {
+      computeAll();
+      for (let a = 0; a < n; a++) {
+        if ((chosen & (1 << a)) !== 0) continue;
+        for (const o of outcomes[a]!) if (o.result.status === 'ok') this.visit(id, o, depth);
+      }
+      full = true;
+    }
+    if (!full) {
+      for (let a = 0; a < n; a++) {
+        if ((chosen & (1 << a)) === 0 && (outcomes[a] === undefined || outcomes[a]!.some(isOk))) {
+          this.reducedStates++;
+          break;
+        }
+      }
+    }
+    // Only event-free moves (reads, local work), all back to known states: maybe a busy-wait
+    // that can never end. (Of the states of such a closed loop, the one expanded last has
+    // only known successors, so the loop is noticed there.)
+    if (quiet && allRevisits) {
+      computeAll();
+      const v = livelockAt(s, state, outcomes as Outcome[][]);
+      if (v) this.record({ key: livelockKey(outcomes as Outcome[][]), violation: v, stateId: id });
+    }
+    if (this.store.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
+    if (this.opts.first && this.findings.size > 0) this.stopFirst();
+  }
+
+  private stopFirst(): void {
+    this.finished = true;
+  }
+
+  /** Every move of one actor at a state (all choices), blocked ones left out. */
+  private movesOf(state: MachineState, actor: number): Outcome[] {
+    const s = this.s;
+    if (!schedulable(s, state, actor)) return [];
+    const st = state.actors[actor]!;
+    if (this.stillBlocked(state, st)) return [];
+    const k = choiceCount(s, state, actor);
+    const out: Outcome[] = [];
+    for (let choice = 0; choice < k; choice++) {
+      const move = { actor, choice };
+      const result = step(s, state, move);
+      if (result.status !== 'blocked') out.push({ move, result });
+      else if (k === 1) this.rememberBlocked(state, st, result);
+    }
+    return out;
+  }
+
+  /**
+   * Blocking costs the model an exception, and most actors at most states wait for a lock
+   * or a condition: remember what a blocked attempt read. An attempt that read only static
+   * words (no heap object, whose freeing it would also notice) and wrote nothing is a pure
+   * function of the actor's own state and those words, so it blocks again while they hold
+   * the same values. (Whether the actor's CPU is free is checked before, by `schedulable`.)
+   */
+  private rememberBlocked(state: MachineState, st: ActorState, r: StepBlocked): void {
+    const acc = r.accesses;
+    if (!acc || (r.wait.kind !== 'lock' && r.wait.kind !== 'condition')) return;
+    const heap = this.s.layout.heapStart;
+    const n = acc.length;
+    for (let i = 0; i < n; i++) {
+      const x = acc[i]!;
+      if ((x & 1) !== 0 || x >> 1 >= heap) return;
+    }
+    let b = this.blocked.get(st);
+    if (!b || b.addrs.length !== n || !b.addrs.every((a, i) => a === acc[i]! >> 1)) {
+      const addrs = new Int32Array(n);
+      for (let i = 0; i < n; i++) addrs[i] = acc[i]! >> 1;
+      b = { addrs, values: [] };
+      this.blocked.set(st, b);
+    }
+    // A waiter sees a few different holders over the search: keep the last few.
+    const values = new Int32Array(n);
+    for (let i = 0; i < n; i++) values[i] = state.mem[b.addrs[i]!]!;
+    b.values.unshift(values);
+    if (b.values.length > BLOCKED_MEMORY) b.values.pop();
+  }
+
+  private stillBlocked(state: MachineState, st: ActorState): boolean {
+    const b = this.blocked.get(st);
+    if (!b) return false;
+    const mem = state.mem;
+    const { addrs } = b;
+    next: for (const values of b.values) {
+      for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
+      return true;
+    }
+    return false;
+  }
+
+  /** Failing moves and lockdep findings of moves just computed (taken or not, they are real). */
+  private observe(id: number, state: MachineState, outcomes: readonly Outcome[]): void {
+    if (this.opts.checkFootprints) for (const o of outcomes) assertWithinFootprint(this.s, this.footprints, state, o);
+    for (const o of outcomes) {
+      if (o.result.status === 'violation') {
+        this.record({ key: key(o.result.violation), violation: o.result.violation, stateId: id, move: o.move });
+        continue;
+      }
+      if (o.result.events.length === 0) continue;
+      for (const v of this.lockdep.observe(o.result.events, state)) {
+        this.record({ key: key(v), violation: v, stateId: id, move: o.move });
+      }
+    }
+  }
+
+  private deadEnd(id: number, state: MachineState): void {
+    const s = this.s;
+    if (isFinished(s, state)) {
+      const leak = leakViolation(s, state);
+      if (leak) this.record({ key: key(leak), violation: leak, stateId: id });
+      return;
+    }
+    const v = deadlockViolation(s, state);
+    this.record({ key: key(v), violation: v, stateId: id });
+  }
+
+  /**
+   * Every pair of actors that can race here, not only the first pair found: which pair comes
+   * first depends on the search order, the set of racing pairs does not.
+   */
+  private race(id: number, state: MachineState, outcomes: readonly Outcome[][]): void {
+    const oks = outcomes.map((os) => os.filter((o): o is { move: Move; result: StepOk } => o.result.status === 'ok'));
+    for (let i = 0; i < oks.length; i++) {
+      if (oks[i]!.length === 0) continue;
+      for (let j = i + 1; j < oks.length; j++) {
+        if (oks[j]!.length === 0) continue;
+        const v = findRace(this.s, state, [...oks[i]!, ...oks[j]!]);
+        if (v) this.record({ key: key(v), violation: v, stateId: id });
+      }
+    }
+  }
+
+  private record(f: RawFinding): void {
+    if (!this.findings.has(f.key)) this.findings.set(f.key, f);
+  }
+
+  private hash(state: MachineState): void {
+    const n = encodedLength(state);
+    if (n > this.words.length) this.words = new Int32Array(Math.max(n, this.words.length * 2));
+    encodeStateInto(state, this.words);
+    fingerprint(this.words, n);
+  }
+
+  /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
+  private visit(parent: number, o: Outcome, depth: number): number {
+    const result = o.result as StepOk;
+    this.transitions++;
+    this.hash(result.state);
+    const id = this.store.insert(parent, packMove(o.move.actor, o.move.choice));
+    if (id >= 0) {
+      if (depth + 1 > this.deepest) this.deepest = depth + 1;
+      this.frontier.push({ id, state: result.state, depth: depth + 1 });
+    }
+    return id;
+  }
+}
+
+/** The tests' safety net for the reduction: a step's real accesses must be in its static footprint. */
+function assertWithinFootprint(s: CompiledScenario, fp: Footprints, state: MachineState, o: Outcome): void {
+  if (o.result.status !== 'ok') return;
+  const access = fp.moveAccess(state, o.move.actor);
+  if (access.top) return;
+  const own = s.actors[o.move.actor]!.words;
+  for (const x of o.result.accesses) {
+    const addr = x >> 1;
+    const write = (x & 1) === 1;
+    if (addr >= own && addr < own + 4) continue;
+    const loc = addr >= fp.heap ? fp.heap : addr;
+    const bits = write ? access.w : access.r;
+    const covered = (write ? access.anyW : access.anyR) || (bits[loc >>> 5]! & (1 << (loc & 31))) !== 0;
+    if (!covered) {
+      throw new Error(`internal error: ${s.actors[o.move.actor]!.name}'s step at ${o.result.span.start} ${write ? 'wrote' : 'read'} word ${addr}, outside its static footprint`);
+    }
+  }
+}
+
+function isOk(o: Outcome): boolean {
+  return o.result.status === 'ok';
+}
+
+/**
+ * A livelock is one per set of spinning actors: where in its loop each one is when the
+ * search notices depends on the search order.
+ */
+export function livelockKey(outcomes: readonly (readonly Outcome[])[]): string {
+  const actors: number[] = [];
+  outcomes.forEach((os, a) => {
+    if (os.length > 0) actors.push(a);
+  });
+  return `livelock:${actors.join(',')}`;
+}
+
+/** Violations are told apart by kind and location. */
+export function key(v: Violation): string {
+  return `${v.kind}@${v.span.start}`;
+}

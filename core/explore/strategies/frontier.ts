@@ -1,0 +1,25 @@
+// The one small interface every exploration strategy implements: which discovered state to
+// expand next. The search loop (../search.ts) is the same for all of them; a strategy only
+// orders the frontier.
+
+import type { MachineState } from '../../model/types';
+
+export interface FrontierItem {
+  /** The state's id in the store. */
+  readonly id: number;
+  readonly state: MachineState;
+  /** Steps from the initial state along the path that discovered it. */
+  readonly depth: number;
+}
+
+export interface Frontier {
+  readonly name: string;
+  readonly size: number;
+  push(item: FrontierItem): void;
+  /** The next state to expand, or undefined when the frontier is empty. */
+  pop(): FrontierItem | undefined;
+  /** Every item still waiting, in the order the strategy would expand them (for sharding). */
+  drain(): FrontierItem[];
+}
+
+export type StrategyName = 'bfs' | 'dfs' | 'random';

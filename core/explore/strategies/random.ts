@@ -1,0 +1,40 @@
+// Seeded random order: any waiting state may be expanded next. Useful to sample a space too
+// large to finish, with a time or state bound; the same seed gives the same search.
+
+import { rng } from '../schedulers';
+import type { Frontier, FrontierItem } from './frontier';
+
+export class RandomOrder implements Frontier {
+  readonly name: string;
+  private items: FrontierItem[] = [];
+  private readonly next: () => number;
+
+  constructor(seed: number) {
+    this.name = `random(seed=${seed})`;
+    this.next = rng(seed);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: FrontierItem): void {
+    this.items.push(item);
+  }
+
+  pop(): FrontierItem | undefined {
+    const n = this.items.length;
+    if (n === 0) return undefined;
+    const i = Math.floor(this.next() * n);
+    const item = this.items[i]!;
+    this.items[i] = this.items[n - 1]!;
+    this.items.pop();
+    return item;
+  }
+
+  drain(): FrontierItem[] {
+    const out = this.items;
+    this.items = [];
+    return out;
+  }
+}

@@ -1,0 +1,225 @@
+// Turns a violation the search met into a replayable trace. The path is rebuilt from the
+// store's parent links and replayed with the model's own `step`; then it is shortened: steps
+// the violation does not depend on are dropped (a dependency is the same actor, the same CPU
+// or conflicting footprints) and the rest reordered to switch actors as rarely as possible.
+// A shortened schedule is kept only if replaying it reproduces the same violation.
+
+import type { CompiledScenario } from '../model/compiled';
+import { spanText } from '../model/describe';
+import {
+  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step, waitsOf,
+} from '../model/machine';
+import { findRace } from '../model/races';
+import type { MachineState, ModelEvent, Move, StepOk, StepResult, Violation } from '../model/types';
+import { conflicts, type Access, type Footprints } from './footprint';
+import { livelockAt } from './livelock';
+import { key, livelockKey, type Outcome, type RawFinding } from './search';
+import { unpackMove, type StateStore } from './store';
+import { traceStep, type TraceStep } from './trace';
+import type { Finding } from './types';
+
+/** Traces longer than this are not shortened (the dependency check is quadratic). */
+const MAX_SHORTEN = 3000;
+
+interface Replay {
+  readonly steps: TraceStep[];
+  readonly accesses: Access[];
+  readonly final: MachineState;
+  /** The result of the last move, when there was one. */
+  readonly last?: StepResult;
+}
+
+const WHOLE_STATE = new Set(['deadlock', 'leak', 'data_race', 'livelock']);
+const LOCKDEP = new Set(['lock_order', 'irq_lock_inversion']);
+
+export function buildFinding(s: CompiledScenario, store: StateStore, fp: Footprints, raw: RawFinding, shorten = true): Finding {
+  const moves = store.pathTo(raw.stateId).map(unpackMove);
+  if (raw.move) moves.push(raw.move);
+  const original = replay(s, fp, moves);
+  if (!original) return { kind: raw.violation.kind, message: raw.violation.message, violation: raw.violation, trace: [] };
+  const signature = lockdepSignature(original.last);
+  const verify = (r: Replay | undefined): Finding | undefined => (r ? judge(s, raw, r, signature) : undefined);
+  const base = verify(original);
+  if (shorten && original.steps.length <= MAX_SHORTEN) {
+    for (const order of shorterOrders(s, fp, raw, original)) {
+      const r = verify(replay(s, fp, order.map((i) => original.steps[i]!)));
+      if (r && (!base || r.trace.length <= base.trace.length)) return r;
+    }
+  }
+  return base ?? { kind: raw.violation.kind, message: raw.violation.message, violation: raw.violation, trace: original.steps };
+}
+
+/** Replays moves from the initial state; undefined if one of them is not possible. */
+function replay(s: CompiledScenario, fp: Footprints, moves: readonly Move[]): Replay | undefined {
+  let state = initialState(s);
+  const steps: TraceStep[] = [];
+  const accesses: Access[] = [];
+  let last: StepResult | undefined;
+  for (let i = 0; i < moves.length; i++) {
+    const m = moves[i]!;
+    accesses.push(fp.moveAccess(state, m.actor));
+    const r = step(s, state, { actor: m.actor, choice: m.choice });
+    if (r.status === 'blocked') return undefined;
+    steps.push(traceStep(s, m, r.span));
+    last = r;
+    if (r.status === 'violation') {
+      if (i !== moves.length - 1) return undefined;
+      break;
+    }
+    state = r.state;
+  }
+  return { steps, accesses, final: state, ...(last ? { last } : {}) };
+}
+
+/** The acquisitions of the last step, as `class<held,…>`: what lockdep saw there. */
+function lockdepSignature(r: StepResult | undefined): string {
+  if (!r || r.status !== 'ok') return '';
+  return r.events
+    .filter((e): e is Extract<ModelEvent, { kind: 'acquire' }> => e.kind === 'acquire')
+    .map((e) => `${e.cls}<${e.held.map((h) => h.cls).join(',')}>${e.inIrq ? 'irq' : ''}${e.irqsEnabled ? 'on' : ''}`)
+    .join(';');
+}
+
+/** The finding a replay ends in, if it is the same violation (kind and location) as `raw`. */
+function judge(s: CompiledScenario, raw: RawFinding, r: Replay, signature: string): Finding | undefined {
+  const kind = raw.violation.kind;
+  const finding = (violation: Violation, extra: Partial<Finding> = {}): Finding | undefined =>
+    key(violation) === raw.key ? { kind, message: violation.message, violation, trace: r.steps, ...extra } : undefined;
+  if (LOCKDEP.has(kind)) {
+    // The cycle may close over dependencies other runs recorded: this run shows the acquisition.
+    return signature !== '' && lockdepSignature(r.last) === signature && raw.move ? { kind, message: raw.violation.message, violation: raw.violation, trace: r.steps } : undefined;
+  }
+  if (!WHOLE_STATE.has(kind)) {
+    return r.last?.status === 'violation' ? finding(r.last.violation) : undefined;
+  }
+  const state = r.final;
+  const outcomes = allMoves(s, state);
+  const flat = outcomes.flat();
+  switch (kind) {
+    case 'deadlock': {
+      if (flat.length > 0 || isFinished(s, state)) return undefined;
+      const blocked = waitsOf(s, state).map((w) => ({ actor: w.actor, text: spanText(s, w.span) }));
+      return finding(deadlockViolation(s, state), { blocked });
+    }
+    case 'leak': {
+      if (flat.length > 0 || !isFinished(s, state)) return undefined;
+      const v = leakViolation(s, state);
+      return v ? finding(v) : undefined;
+    }
+    case 'data_race': {
+      const oks = flat.filter((o): o is { move: Move; result: StepOk } => o.result.status === 'ok');
+      // The pair the search reported, which need not be the first pair findRace meets here.
+      const racers = racingActors(s, state, raw);
+      const pair = oks.filter((o) => racers.includes(o.move.actor));
+      const v = findRace(s, state, pair);
+      if (!v) return undefined;
+      const pending = firstPerActor(pair).map((o) => ({ actor: o.move.actor, text: spanText(s, o.result.span) }));
+      return finding(v, { pending });
+    }
+    case 'livelock': {
+      const v = livelockAt(s, state, outcomes);
+      if (!v || livelockKey(outcomes) !== raw.key) return undefined;
+      const pending = firstPerActor(flat).map((o) => ({ actor: o.move.actor, text: spanText(s, o.result.span) }));
+      return { kind, message: v.message, violation: v, trace: r.steps, pending };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function firstPerActor<T extends { readonly move: Move }>(xs: readonly T[]): T[] {
+  return xs.filter((o, i) => xs.findIndex((x) => x.move.actor === o.move.actor) === i);
+}
+
+function allMoves(s: CompiledScenario, state: MachineState): Outcome[][] {
+  const out: Outcome[][] = [];
+  for (let actor = 0; actor < s.actors.length; actor++) {
+    const mine: Outcome[] = [];
+    if (schedulable(s, state, actor)) {
+      const k = choiceCount(s, state, actor);
+      for (let choice = 0; choice < k; choice++) {
+        const r = step(s, state, { actor, choice });
+        if (r.status !== 'blocked') mine.push({ move: { actor, choice }, result: r });
+      }
+    }
+    out.push(mine);
+  }
+  return out;
+}
+
+/**
+ * Candidate schedules, as indices into the original steps, best first: the steps the
+ * violation depends on in an order with few actor switches, then the same steps in their
+ * original order. Whole-state findings (a deadlock needs every actor where it is) keep every
+ * step and are only reordered.
+ */
+function shorterOrders(s: CompiledScenario, fp: Footprints, raw: RawFinding, r: Replay): number[][] {
+  const n = r.steps.length;
+  if (n === 0) return [];
+  const actorOf = (i: number): number => r.steps[i]!.actor;
+  const dep = (j: number, i: number): boolean => {
+    const a = actorOf(j);
+    const b = actorOf(i);
+    if (a === b) return true;
+    const x = s.actors[a]!;
+    const y = s.actors[b]!;
+    if (x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') return true;
+    return conflicts(r.accesses[j]!, r.accesses[i]!);
+  };
+  const keep = new Uint8Array(n);
+  const kind = raw.violation.kind;
+  if (kind === 'data_race') {
+    // The cone of the two racing steps that follow the trace: everything their actors did,
+    // and what that depended on.
+    const racers = new Set(raw.violation.related.length > 0 ? racingActors(s, r.final, raw) : []);
+    for (let i = 0; i < n; i++) if (racers.has(actorOf(i))) keep[i] = 1;
+    if (racers.size === 0) keep.fill(1);
+  } else if (WHOLE_STATE.has(kind)) {
+    keep.fill(1);
+  } else {
+    keep[n - 1] = 1;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    if (!keep[i]) continue;
+    for (let j = 0; j < i; j++) if (!keep[j] && dep(j, i)) keep[j] = 1;
+  }
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) if (keep[i]) kept.push(i);
+  const greedy = fewSwitches(kept, actorOf, dep);
+  const out = [greedy];
+  if (kept.length < n) out.push(kept);
+  return out;
+}
+
+function racingActors(s: CompiledScenario, state: MachineState, raw: RawFinding): number[] {
+  const spans = new Set(raw.violation.related.map((x) => x.span.start));
+  const out: number[] = [];
+  for (const os of allMoves(s, state)) {
+    for (const o of os) if (o.result.status === 'ok' && spans.has(o.result.span.start) && !out.includes(o.move.actor)) out.push(o.move.actor);
+  }
+  return out;
+}
+
+/** A topological order of `kept` that keeps running the same actor while it can. */
+function fewSwitches(kept: readonly number[], actorOf: (i: number) => number, dep: (j: number, i: number) => boolean): number[] {
+  const preds = new Map<number, number[]>();
+  for (const i of kept) preds.set(i, kept.filter((j) => j < i && dep(j, i)));
+  const done = new Set<number>();
+  const order: number[] = [];
+  let current = -1;
+  while (order.length < kept.length) {
+    let pick = -1;
+    for (const i of kept) {
+      if (done.has(i) || !preds.get(i)!.every((j) => done.has(j))) continue;
+      if (actorOf(i) === current) {
+        pick = i;
+        break;
+      }
+      if (pick < 0) pick = i;
+    }
+    done.add(pick);
+    order.push(pick);
+    current = actorOf(pick);
+  }
+  return order;
+}

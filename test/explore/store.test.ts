@@ -1,0 +1,57 @@
+// The visited-state store: fingerprints of equal words are equal, new states get dense ids,
+// known ones are found again after the table grows, and parent links rebuild paths.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { fingerprint, fp, packMove, StateStore, unpackMove } from '../../core/explore/store';
+
+function fpOf(words: number[]): [number, number] {
+  fingerprint(Int32Array.from(words));
+  return [fp.h1, fp.h2];
+}
+
+describe('fingerprint', () => {
+  test('equal words give equal fingerprints; a changed word or length changes them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { minLength: 1, maxLength: 64 }), fc.nat(), (words, i) => {
+        assert.deepEqual(fpOf(words), fpOf([...words]));
+        const changed = [...words];
+        const k = i % words.length;
+        changed[k] = (changed[k]! + 1) | 0;
+        assert.notDeepEqual(fpOf(changed), fpOf(words));
+        assert.notDeepEqual(fpOf([...words, 0]), fpOf(words));
+      }),
+    );
+  });
+});
+
+describe('StateStore', () => {
+  test('dense ids for new states, the same id (negated) for known ones, across growth', () => {
+    const store = new StateStore(16);
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      fingerprint(Int32Array.of(i, i * 7));
+      assert.equal(store.insert(i - 1, packMove(i % 5, 0)), i);
+    }
+    assert.equal(store.size, n);
+    for (let i = 0; i < n; i += 97) {
+      fingerprint(Int32Array.of(i, i * 7));
+      assert.equal(store.insert(0, 0), -(i + 1));
+    }
+    assert.equal(store.size, n);
+    assert.ok(store.bytes / n < 64, `compact: ${store.bytes / n} bytes per state`);
+  });
+
+  test('paths are rebuilt from parent links', () => {
+    const store = new StateStore();
+    fingerprint(Int32Array.of(1));
+    const a = store.insert(-1, 0);
+    fingerprint(Int32Array.of(2));
+    const b = store.insert(a, packMove(3, 1));
+    fingerprint(Int32Array.of(3));
+    const c = store.insert(b, packMove(0, 2));
+    assert.deepEqual(store.pathTo(c).map(unpackMove), [{ actor: 3, choice: 1 }, { actor: 0, choice: 2 }]);
+    assert.deepEqual(store.pathTo(a), []);
+  });
+});

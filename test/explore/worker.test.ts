@@ -1,0 +1,45 @@
+// The checker in a worker thread: results come back as plain data, a text that does not
+// compile says why, progress is reported, and cancel() stops the search and still answers.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { startCheck } from '../../core/explore/worker';
+import { DETECTOR_CASES, scenarioText } from './detector-cases';
+
+function counter(n: number): string {
+  const threads = Array.from({ length: n }, (_, i) => `thread w${i} { for (int i = 0; i < 3; i++) { mutex_lock(&m); c = c + 1; mutex_unlock(&m); } done++; }`);
+  return `scenario "counter"\nmutex m; int c; int done;\n${threads.join('\n')}\nthread end { await(done == ${n}); assert(c == ${3 * n}); }\n`;
+}
+
+describe('startCheck (worker thread)', () => {
+  test('a buggy scenario: the violations, with traces, as plain data', async () => {
+    const c = DETECTOR_CASES.find((x) => x.kind === 'use_after_free')!;
+    const o = await startCheck('uaf.lockstep', scenarioText(c, 'buggy')).result;
+    assert.equal(o.status, 'done');
+    if (o.status !== 'done') return;
+    assert.equal(o.result.verdict, 'violation');
+    assert.equal(o.result.violations[0]!.kind, 'use_after_free');
+    assert.ok(o.result.violations[0]!.trace.length > 0);
+  });
+
+  test('a text that does not compile: its errors', async () => {
+    const o = await startCheck('bad.lockstep', 'thread t { mutex_lock(&nope); }').result;
+    assert.equal(o.status, 'invalid');
+    if (o.status === 'invalid') assert.ok(o.diagnostics.length > 0 && o.diagnostics.every((d) => d.severity === 'error'));
+  });
+
+  test('progress is reported while it searches', async () => {
+    let reports = 0;
+    const o = await startCheck('counter.lockstep', counter(3), { progressIntervalMs: 0 }, { onProgress: () => reports++ }).result;
+    assert.equal(o.status, 'done');
+    assert.ok(reports > 0);
+  });
+
+  test('cancel() stops the search and answers with what it has', async () => {
+    const run = startCheck('counter.lockstep', counter(7));
+    run.cancel();
+    const o = await run.result;
+    assert.equal(o.status, 'cancelled');
+    if (o.status === 'cancelled' && o.result) assert.equal(o.result.bound?.kind, 'cancelled');
+  });
+});
