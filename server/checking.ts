@@ -59,6 +59,10 @@ export class BackgroundChecks {
       this.hooks.refreshLenses();
       return undefined;
     }
+    if ('failed' in result) {
+      this.hooks.log(`lockstep: ${result.failed}`);
+      return this.store(uri, { version, summary: { verdict: 'error', details: [result.failed] }, expected: [], counterexamples: [] });
+    }
     const expect = a.binding.expect;
     const { outcome, counterexamples, seconds } = result;
     return this.store(uri, { version, outcome, summary: verdictSummary(outcome, expect), expected: expect?.kinds ?? [], counterexamples, seconds });

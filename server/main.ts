@@ -2,6 +2,7 @@
 // or Node IPC (`--node-ipc`, as VS Code's client starts it). It keeps serving whatever
 // arrives; only the protocol's exit notification (or the client process dying) ends it.
 
+import { isMainThread } from 'node:worker_threads';
 import { createConnection, type Connection } from 'vscode-languageserver/node';
 import { FrameFilter } from './framing';
 import { LockstepServer } from './server';
@@ -24,4 +25,6 @@ export function main(): void {
   new LockstepServer(connect()).listen();
 }
 
-if (require.main === module) main();
+// The bundle (dist/server.js) is also the checker's worker script (core/explore/worker.ts
+// runs its job when loaded in a worker): only the main thread serves.
+if (require.main === module && isMainThread) main();

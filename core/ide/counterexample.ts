@@ -7,7 +7,7 @@ import type { CompiledScenario } from '../model/compiled';
 import { describeAddress } from '../model/describe';
 import { initialState, step } from '../model/machine';
 import type { MachineState, Violation, ViolationKind } from '../model/types';
-import { toTraceFile, type TraceFile, type TraceStep } from '../explore/trace';
+import { columnTitle, toTraceFile, type TraceFile, type TraceStep } from '../explore/trace';
 
 /** What a counterexample is built from: the fields of core/explore's Finding it reads. */
 export interface FindingTrace {
@@ -66,19 +66,6 @@ export interface Counterexample {
 /** Findings that hold of the state after the trace rather than of its last step. */
 const WHOLE_STATE: ReadonlySet<ViolationKind> = new Set(['deadlock', 'leak', 'data_race', 'livelock']);
 
-export function laneTitle(s: CompiledScenario, actor: number): string {
-  const a = s.actors[actor];
-  if (!a) return `actor ${actor}`;
-  switch (a.actorKind) {
-    case 'irq':
-      return `IRQ (${a.name})`;
-    case 'work':
-      return `kworker (${a.name})`;
-    default:
-      return `CPU${a.cpu} (${a.name})`;
-  }
-}
-
 function footerOf(f: FindingTrace): string {
   switch (f.kind) {
     case 'deadlock':
@@ -94,9 +81,11 @@ function footerOf(f: FindingTrace): string {
   }
 }
 
+/** A lock as the code names it (its class, `mm->mmap_sem`), or the instance when it is one of an array (`vcpu[1].mutex`). */
 function lockName(s: CompiledScenario, state: MachineState, lock: number, cls: number): string {
-  const named = describeAddress(s, state, lock);
-  return named && !/^\d+$/.test(named) ? named.replace(/^&/, '') : s.lockClasses[cls]?.name ?? `lock ${lock}`;
+  const instance = describeAddress(s, state, lock);
+  const className = s.lockClasses[cls]?.name.replace(/^&/, '');
+  return instance.includes('[') || !className ? instance.replace(/^&/, '') : className;
 }
 
 /**
@@ -107,7 +96,7 @@ export function counterexample(s: CompiledScenario, f: FindingTrace): Counterexa
   const involved = [...new Set([...f.trace.map((t) => t.actor), ...(f.blocked ?? []).map((b) => b.actor), ...(f.pending ?? []).map((p) => p.actor)])]
     .sort((a, b) => a - b);
   const laneOf = new Map(involved.map((a, i) => [a, i]));
-  const lanes = involved.map((actor) => ({ actor, title: laneTitle(s, actor), description: s.actors[actor]?.description ?? '' }));
+  const lanes = involved.map((actor) => ({ actor, title: columnTitle(s, actor), description: s.actors[actor]?.description ?? '' }));
 
   const steps: LaneStep[] = [];
   let state = initialState(s);

@@ -41,9 +41,9 @@ test('seed 004 lock order: two lanes, each lock acquisition marked, the closing 
   const acquisitions = c.steps.filter((st) => st.acquires.length > 0).map((st) => [c.lanes[st.lane]!.title, st.acquires.join(',')]);
   assert.deepEqual(acquisitions, [
     ['CPU0 (ioctl)', 'mem_list_mutex'],
-    ['CPU0 (ioctl)', 'mm.mmap_sem'],
-    ['CPU0 (ioctl)', 'mm.mmap_sem'],
-    ['CPU1 (mmap)', 'mm.mmap_sem'],
+    ['CPU0 (ioctl)', 'mm->mmap_sem'],
+    ['CPU0 (ioctl)', 'mm->mmap_sem'],
+    ['CPU1 (mmap)', 'mm->mmap_sem'],
     ['CPU1 (mmap)', 'mem_list_mutex'],
   ]);
   const last = c.steps[c.steps.length - 1]!;
