@@ -8,6 +8,7 @@ import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/nod
 import { CHECK_REQUEST, type CheckParams, type CheckReply, type CheckResultJson } from '../server/protocol';
 import { scenarioLaunch } from './debugger';
 import { SwimlaneView, type SwimlaneRequest } from './swimlane';
+import { isLockdepFinding } from './swimlaneHtml';
 
 interface CheckedScenario {
   readonly uri: vscode.Uri;
@@ -51,7 +52,7 @@ export class Checks {
       vscode.commands.registerCommand('lockstep.debug', (arg?: unknown) => this.debugScenario(scenarioArg(arg))),
       vscode.commands.registerCommand('lockstep.debugCounterexample', (arg?: unknown) => {
         const a = arg as { uri?: unknown; counterexample?: unknown } | undefined;
-        const index = typeof a?.counterexample === 'number' ? a.counterexample : 0;
+        const index = typeof a?.counterexample === 'number' ? a.counterexample : undefined;
         return this.debugCounterexample(scenarioArg(a?.uri ?? arg) ?? this.lastChecked()?.uri, index);
       }),
       vscode.debug.onDidStartDebugSession((s) => this.noteReplay(s)),
@@ -122,7 +123,7 @@ export class Checks {
    * Replays a counterexample of the last check: its trace is written to the extension's
    * storage and launched with `schedule: 'replay'`, running until the violation.
    */
-  async debugCounterexample(uri: vscode.Uri | undefined, index: number): Promise<boolean> {
+  async debugCounterexample(uri: vscode.Uri | undefined, which?: number): Promise<boolean> {
     let entry = uri && this.checked.get(uri.toString());
     const doc = uri && (await vscode.workspace.openTextDocument(uri));
     // The trace must match the file the debugger reads: check again after an edit.
@@ -131,7 +132,10 @@ export class Checks {
       const reply = await this.check(doc.uri);
       entry = reply ? { uri: doc.uri, result: reply } : undefined;
     }
-    const counterexample = entry?.result.counterexamples[index];
+    // By default the first finding a replay reaches by itself (lockdep's need the runs before).
+    const all = entry?.result.counterexamples ?? [];
+    const index = which ?? Math.max(0, all.findIndex((c) => !isLockdepFinding(c.kind)));
+    const counterexample = all[index];
     if (!entry || !counterexample) {
       void vscode.window.showWarningMessage(entry
         ? `Lockstep: the last check of ${fileName(entry.uri)} found no violation: there is no counterexample to replay.`

@@ -52,14 +52,40 @@ function verdictLine(r: CheckResultJson): string {
   }
 }
 
+/** Lockdep's findings are about the lock order of all runs seen, not one run's last step. */
+export function isLockdepFinding(kind: string): boolean {
+  return kind === 'lock_order' || kind === 'irq_lock_inversion';
+}
+
+/**
+ * Where each box sits in its section's grid. The CSP forbids style attributes, so the
+ * positions are classes (`col-2 row-5`) defined in one style block the page's nonce allows.
+ */
+function gridStyle(counterexamples: readonly CounterexampleJson[]): string {
+  const rules: string[] = [];
+  let columns = 1;
+  let rows = 1;
+  counterexamples.forEach((c, i) => {
+    const height = c.steps.length + c.after.length + 2;
+    columns = Math.max(columns, c.lanes.length + 1);
+    rows = Math.max(rows, height);
+    rules.push(`#counterexample-${i} .lanes { grid-template-columns: 3em repeat(${c.lanes.length}, minmax(9em, 1fr)); }`);
+    rules.push(`#counterexample-${i} .lane-bg { grid-row: 1 / span ${height}; }`);
+  });
+  for (let col = 1; col <= columns; col++) rules.push(`.col-${col} { grid-column: ${col}; }`);
+  for (let row = 1; row <= rows; row++) rules.push(`.row-${row} { grid-row: ${row}; }`);
+  rules.push('.all-columns { grid-column: 1 / -1; }');
+  return rules.join('\n');
+}
+
 function counterexampleSection(c: CounterexampleJson, index: number, current: SwimlanePage['current']): string {
-  const lanes = c.lanes.length;
+  const lockdep = isLockdepFinding(c.kind);
   const rows: string[] = [];
   // Grid: column 1 holds step numbers, lane i is column i + 2; row 1 is the lane headings.
-  rows.push('<div class="corner" style="grid-column: 1; grid-row: 1">step</div>');
+  rows.push('<div class="corner col-1 row-1">step</div>');
   c.lanes.forEach((lane, i) => {
-    rows.push(`<div class="lane-bg" style="grid-column: ${i + 2}; grid-row: 1 / span ${c.steps.length + c.after.length + 2}"></div>`);
-    rows.push(`<div class="lane-head" style="grid-column: ${i + 2}; grid-row: 1" title="${escapeHtml(lane.description)}">` +
+    rows.push(`<div class="lane-bg col-${i + 2}"></div>`);
+    rows.push(`<div class="lane-head col-${i + 2} row-1" title="${escapeHtml(lane.description)}">` +
       `<span class="lane-title">${escapeHtml(lane.title)}</span><span class="lane-description">${escapeHtml(lane.description)}</span></div>`);
   });
   c.steps.forEach((st, i) => {
@@ -71,9 +97,9 @@ function counterexampleSection(c: CounterexampleJson, index: number, current: Sw
       ...st.releases.map((l) => `<span class="mark release" title="releases ${escapeHtml(l)}">unlock ${escapeHtml(l)}</span>`),
     ].join('');
     const classes = ['step', ...(st.failing ? ['failing'] : []), ...(st.acquires.length > 0 ? ['acquires'] : []), ...(isCurrent ? ['current'] : [])];
-    rows.push(`<div class="num" style="grid-column: 1; grid-row: ${row}">${st.step}</div>`);
+    rows.push(`<div class="num col-1 row-${row}">${st.step}</div>`);
     rows.push(
-      `<button type="button" class="${classes.join(' ')}" style="grid-column: ${st.lane + 2}; grid-row: ${row}" ` +
+      `<button type="button" class="${[...classes, `col-${st.lane + 2}`, `row-${row}`].join(' ')}" ` +
         `data-counterexample="${index}" data-step="${st.step}" title="line ${line}: ${escapeHtml(st.text)}"` +
         `${isCurrent ? ' aria-current="step"' : ''}>` +
         `<span class="text">${escapeHtml(clip(st.text))}</span>${marks}` +
@@ -82,28 +108,28 @@ function counterexampleSection(c: CounterexampleJson, index: number, current: Sw
   });
   c.after.forEach((n, i) => {
     const row = c.steps.length + i + 2;
-    rows.push(`<div class="num" style="grid-column: 1; grid-row: ${row}"></div>`);
-    rows.push(`<div class="after" style="grid-column: ${n.lane + 2}; grid-row: ${row}" title="${escapeHtml(n.text)}">` +
+    rows.push(`<div class="after col-${n.lane + 2} row-${row}" title="${escapeHtml(n.text)}">` +
       `<span class="text">${escapeHtml(clip(n.text))}</span><span class="failure">&larr; ${escapeHtml(n.note)}</span></div>`);
   });
   const footerRow = c.steps.length + c.after.length + 2;
-  rows.push(`<div class="footer" style="grid-column: 1 / span ${lanes + 1}; grid-row: ${footerRow}">${escapeHtml(c.footer)}</div>`);
+  rows.push(`<div class="footer all-columns row-${footerRow}">${escapeHtml(c.footer)}</div>`);
 
   return `<section class="counterexample" id="counterexample-${index}" data-kind="${escapeHtml(c.kind)}">
   <h2><span class="kind">${escapeHtml(c.kind)}</span> ${escapeHtml(c.message)}</h2>
   <p class="actions"><button type="button" class="debug" data-debug="${index}">Debug this counterexample</button>
   <span class="hint">${plural(c.steps.length, 'step')}; click a step to open its line (or, while its replay is debugged, to go there)</span></p>
-  <div class="lanes" role="grid" aria-label="${escapeHtml(`${c.kind}: one column per CPU, time downwards`)}" style="grid-template-columns: 3em repeat(${lanes}, minmax(14em, 1fr))">
+  ${lockdep ? '<p class="note">Lockdep keeps the lock order of every run it sees: the other side of this cycle was recorded in another run (see the report). The trace ends at the acquisition that closes the cycle.</p>' : ''}
+  <div class="lanes" role="grid" aria-label="${escapeHtml(`${c.kind}: one column per CPU, time downwards`)}">
     ${rows.join('\n    ')}
   </div>
-  <details><summary>Report</summary><pre>${escapeHtml(c.report)}</pre></details>
+  <details${lockdep ? ' open' : ''}><summary>Report</summary><pre>${escapeHtml(c.report)}</pre></details>
 </section>`;
 }
 
 export function swimlaneHtml(page: SwimlanePage, res: PageResources): string {
   const csp = [
     "default-src 'none'",
-    `style-src ${res.cspSource}`,
+    `style-src ${res.cspSource} 'nonce-${res.nonce}'`,
     `script-src 'nonce-${res.nonce}'`,
     `img-src ${res.cspSource}`,
     `font-src ${res.cspSource}`,
@@ -116,6 +142,9 @@ export function swimlaneHtml(page: SwimlanePage, res: PageResources): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeHtml(res.styleUri)}">
+<style nonce="${res.nonce}">
+${gridStyle(page.result.counterexamples)}
+</style>
 <title>${escapeHtml(page.title)}</title>
 </head>
 <body>
