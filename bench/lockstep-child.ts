@@ -1,20 +1,42 @@
 // Runs the Lockstep checker on one scenario file in a process of its own, so that the
 // process's peak resident memory is the checker's alone, and prints one JSON ChildReport
-// on stdout for bench/lockstep.ts. Usage: node lockstep-child.js FILE LIMITS_JSON
+// on stdout for bench/lockstep.ts. Usage: node lockstep-child.js FILE [OPTIONS_JSON]
 
 import * as fs from 'node:fs';
-import { checkApi, loadScenarioApi, type CheckLimits, type CheckResult } from './lockstep-api';
+import { loadScenario } from '../core';
+import { check, type CheckOptions, type Verdict } from '../core/explore';
+import type { ViolationKind } from '../core/model/types';
+
+/** What the bench keeps of a check: the result without traces (they can be long). */
+export interface CheckSummary {
+  readonly verdict: Verdict;
+  /** Which bound stopped the search, when one did. */
+  readonly bound?: string;
+  readonly violations: readonly { readonly kind: ViolationKind; readonly message: string }[];
+  readonly stats: {
+    readonly states: number;
+    readonly transitions: number;
+    readonly seconds: number;
+    readonly peakMemoryMB: number;
+    readonly maxDepth: number;
+    readonly bytesPerState: number;
+    readonly reducedStates: number;
+  };
+}
+
+/** The options the bench passes: the checker's, minus the callbacks. */
+export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction'>;
 
 export type ChildReport =
   | {
       readonly status: 'ok';
-      readonly result: CheckResult;
+      readonly result: CheckSummary;
+      /** Parse, bind and compile. */
       readonly loadSeconds: number;
       readonly checkSeconds: number;
       /** process.resourceUsage().maxRSS of this process, in MB. */
       readonly maxRssMB: number;
     }
-  | { readonly status: 'unavailable'; readonly why: string }
   | { readonly status: 'diagnostics'; readonly diagnostics: readonly string[] }
   | { readonly status: 'error'; readonly message: string };
 
@@ -22,24 +44,25 @@ function now(): number {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
-function run(file: string, limits: CheckLimits): ChildReport {
-  const load = loadScenarioApi();
-  if (!load.ok) return { status: 'unavailable', why: load.why };
-  const check = checkApi();
-  if (!check.ok) return { status: 'unavailable', why: check.why };
+function run(file: string, options: BenchCheckOptions): ChildReport {
   const text = fs.readFileSync(file, 'utf8');
   const t0 = now();
-  const loaded = load.value(file, text);
+  const loaded = loadScenario(file, text);
   const t1 = now();
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || loaded.compiled === undefined) {
+  if (!loaded.compiled) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     return { status: 'diagnostics', diagnostics: errors.map((d) => `${file}@${d.span.start}: ${d.message}`) };
   }
-  const result = check.value(loaded.compiled, limits);
+  const result = check(loaded.compiled, options);
   const t2 = now();
   return {
     status: 'ok',
-    result,
+    result: {
+      verdict: result.verdict,
+      ...(result.bound ? { bound: result.bound.message } : {}),
+      violations: result.violations.map((v) => ({ kind: v.kind, message: v.message })),
+      stats: result.stats,
+    },
     loadSeconds: t1 - t0,
     checkSeconds: t2 - t1,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
@@ -47,13 +70,13 @@ function run(file: string, limits: CheckLimits): ChildReport {
 }
 
 function main(argv: readonly string[]): void {
-  const [file, limitsJson] = argv;
+  const [file, optionsJson] = argv;
   let report: ChildReport;
   if (!file) {
-    report = { status: 'error', message: 'usage: lockstep-child.js FILE [LIMITS_JSON]' };
+    report = { status: 'error', message: 'usage: lockstep-child.js FILE [OPTIONS_JSON]' };
   } else {
     try {
-      report = run(file, limitsJson ? (JSON.parse(limitsJson) as CheckLimits) : {});
+      report = run(file, optionsJson ? (JSON.parse(optionsJson) as BenchCheckOptions) : {});
     } catch (e) {
       report = { status: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
     }

@@ -6,11 +6,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CheckLimits, CheckResult } from './lockstep-api';
-import type { ChildReport } from './lockstep-child';
+import type { BenchCheckOptions, CheckSummary, ChildReport } from './lockstep-child';
 
 export interface LockstepRun {
-  readonly result: CheckResult;
+  readonly result: CheckSummary;
   /** Parse, bind and compile. */
   readonly loadSeconds: number;
   /** The checker alone. */
@@ -22,21 +21,20 @@ export interface LockstepRun {
 
 export type LockstepOutcome =
   | { readonly status: 'ok'; readonly run: LockstepRun }
-  | { readonly status: 'unavailable'; readonly why: string }
   | { readonly status: 'failed'; readonly message: string };
 
 const CHILD = path.join(__dirname, 'lockstep-child.js');
 
 /** Checks the scenario text (written to a temp file named `name`) in a child process. */
-export function runLockstep(name: string, text: string, limits: CheckLimits): LockstepOutcome {
+export function runLockstep(name: string, text: string, options: BenchCheckOptions): LockstepOutcome {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lockstep-bench-'));
   try {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text);
     const t0 = now();
     // A search that ignores its time bound is killed well after it, not waited for forever.
-    const timeout = limits.maxSeconds !== undefined ? (limits.maxSeconds * 2 + 60) * 1000 : undefined;
-    const child = spawnSync(process.execPath, [CHILD, file, JSON.stringify(limits)], {
+    const timeout = options.maxSeconds !== undefined ? (options.maxSeconds * 2 + 60) * 1000 : undefined;
+    const child = spawnSync(process.execPath, [CHILD, file, JSON.stringify(options)], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
       ...(timeout !== undefined ? { timeout } : {}),
@@ -62,8 +60,6 @@ export function runLockstep(name: string, text: string, limits: CheckLimits): Lo
             maxRssMB: report.maxRssMB,
           },
         };
-      case 'unavailable':
-        return { status: 'unavailable', why: report.why };
       case 'diagnostics':
         return { status: 'failed', message: `the twin does not load: ${report.diagnostics.join('; ')}` };
       case 'error':

@@ -1,8 +1,8 @@
 // Measures one model on each side: SPIN and Lockstep runs repeated while they are short,
 // reduced to medians, and failures kept as a reason rather than thrown.
 
-import type { CheckLimits } from './lockstep-api';
 import { runLockstep, type LockstepRun } from './lockstep';
+import type { BenchCheckOptions } from './lockstep-child';
 import type { BenchModel } from './models';
 import { runSpin, SpinError, type SpinRun } from './spin';
 
@@ -48,9 +48,9 @@ function repeat<T>(reps: number, seconds: (t: T) => number, once: () => T): T[] 
   return out;
 }
 
-export function measureSpin(model: BenchModel, reps: number): Side<SpinSummary> {
+export function measureSpin(model: BenchModel, reps: number, reduction: boolean): Side<SpinSummary> {
   try {
-    const runs = repeat(reps, (r) => r.seconds.total, () => runSpin(model.promela));
+    const runs = repeat(reps, (r) => r.seconds.total, () => runSpin(model.promela, reduction));
     return {
       ok: true,
       value: {
@@ -69,12 +69,12 @@ export function measureSpin(model: BenchModel, reps: number): Side<SpinSummary> 
 
 class LockstepFailure extends Error {}
 
-export function measureLockstep(model: BenchModel, reps: number, limits: CheckLimits): Side<LockstepSummary> {
+export function measureLockstep(model: BenchModel, reps: number, options: BenchCheckOptions): Side<LockstepSummary> {
   try {
     const runs = repeat(reps, (r) => r.wallSeconds, () => {
-      const outcome = runLockstep(model.lockstep.name, model.lockstep.text, limits);
+      const outcome = runLockstep(model.lockstep.name, model.lockstep.text, options);
       if (outcome.status === 'ok') return outcome.run;
-      throw new LockstepFailure(outcome.status === 'unavailable' ? outcome.why : outcome.message);
+      throw new LockstepFailure(outcome.message);
     });
     const peak = runs.reduce((a, r) => (r.maxRssMB > a.maxRssMB ? r : a), runs[0]!);
     return {

@@ -105,7 +105,7 @@ function mainRow(row: Row): string[] {
 
 const DETAIL_HEADER = [
   'model', 'SPIN first error', 'SPIN depth reached', 'SPIN B/state', 'SPIN states/s (search)',
-  'Lockstep first violation', 'Lockstep B/state', 'Lockstep states/s (check)', 'runs S/L',
+  'Lockstep first violation', 'Lockstep depth reached', 'Lockstep B/state', 'Lockstep states/s (check)', 'runs S/L',
 ];
 
 /** What does not fit the main table: errors, depth, bytes and states per second. */
@@ -120,8 +120,9 @@ function detailRow(row: Row): string[] {
     s ? int(s.run.depthReached) : '–',
     s ? int((s.run.stateMemoryMB * 2 ** 20) / s.run.statesStored) : '–',
     s ? int(s.run.statesStored / s.search) : '–',
-    first ? `${first.kind}: ${oneLine(first.message)}` : '–',
-    stats ? int((stats.peakMemoryMB * 2 ** 20) / stats.states) : '–',
+    first ? `${first.kind}: ${oneLine(first.message)}` : l?.run.result.bound ?? '–',
+    stats ? int(stats.maxDepth) : '–',
+    stats ? int(stats.bytesPerState) : '–',
     stats && l ? int(stats.states / l.check) : '–',
     `${s?.reps ?? 0}/${l?.reps ?? 0}`,
   ];
@@ -218,8 +219,10 @@ export const METHOD_NOTES: readonly string[] = [
     + 'Medians over the runs counted in "runs S/L" (runs over 15 s are not repeated).',
   'Peak MB: max RSS of pan (GNU time) and of the Lockstep child process (process.resourceUsage). '
     + 'pan touches its whole -m10000000 DFS stack and -w24 hash table, about 660 MB, whatever the model.',
-  'B/state: SPIN\'s "actual memory usage for states" and Lockstep\'s own peakMemoryMB, each divided by its states stored '
-    + '(pan allocates states in blocks, so tiny models show large figures).',
+  'B/state: SPIN\'s "actual memory usage for states" divided by states stored (pan allocates states in blocks, '
+    + 'so tiny models show large figures), and the bytes per state of Lockstep\'s visited-state store (table and parent links).',
+  'Lockstep stops at its first violation, as pan does without -c0 (`--all` reports every distinct one); '
+    + 'its trace is shortened before it returns, and that time is counted.',
   'Verdicts marked ≠README differ from SPIN\'s in ../shared/bench/promela/README.md.',
 ];
 

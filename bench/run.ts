@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkApi, loadScenarioApi, type CheckLimits } from './lockstep-api';
+import type { BenchCheckOptions } from './lockstep-child';
 import { measureLockstep, measureSpin, REPEAT_BELOW_S, type LockstepSummary, type Row, type Side, type SpinSummary } from './measure';
 import { benchModels, DEFAULT_SIZES, selectModels, type Sizes } from './models';
 import {
@@ -21,6 +21,8 @@ const USAGE = `usage: npm run bench -- [options]
   --json FILE         also write every measurement as JSON
   --max-states N      Lockstep bound (default 50000000)
   --max-seconds S     Lockstep bound (default 600)
+  --all               Lockstep reports every distinct violation (default: stops at the first, as pan does)
+  --no-reduction      partial-order reduction off on both sides (gcc -DNOREDUCE; reduction: false)
   --no-spin           Lockstep only
   --no-lockstep       SPIN only
   --list              print the model ids and exit`;
@@ -31,7 +33,8 @@ interface Options {
   readonly reps: number;
   readonly markdown?: string;
   readonly json?: string;
-  readonly limits: CheckLimits;
+  readonly check: BenchCheckOptions;
+  readonly reduction: boolean;
   readonly spin: boolean;
   readonly lockstep: boolean;
   readonly list: boolean;
@@ -49,6 +52,8 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       'max-states': { type: 'string' },
       'max-seconds': { type: 'string' },
+      all: { type: 'boolean' },
+      'no-reduction': { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       'no-lockstep': { type: 'boolean' },
       list: { type: 'boolean' },
@@ -77,10 +82,13 @@ function parseOptions(argv: string[]): Options {
     reps: int(values.reps, '--reps', 3),
     ...(values.markdown !== undefined ? { markdown: values.markdown } : {}),
     ...(values.json !== undefined ? { json: values.json } : {}),
-    limits: {
+    check: {
       maxStates: int(values['max-states'], '--max-states', 50_000_000),
       maxSeconds: int(values['max-seconds'], '--max-seconds', 600),
+      first: !values.all,
+      reduction: !values['no-reduction'],
     },
+    reduction: !values['no-reduction'],
     spin: !values['no-spin'],
     lockstep: !values['no-lockstep'],
     list: values.list ?? false,
@@ -118,12 +126,7 @@ function main(argv: string[]): number {
     if (spin.ok) spinVersion = spin.version;
     else spinWhy = `unavailable (${spin.why})`;
   }
-  let lockstepWhy: string | undefined = opts.lockstep ? undefined : 'not run (--no-lockstep)';
-  if (opts.lockstep) {
-    const load = loadScenarioApi();
-    const check = checkApi();
-    lockstepWhy = !check.ok ? check.why : !load.ok ? load.why : undefined;
-  }
+  const lockstepWhy: string | undefined = opts.lockstep ? undefined : 'not run (--no-lockstep)';
   for (const [side, why] of [['SPIN', spinWhy], ['Lockstep', lockstepWhy]] as const) {
     if (why === undefined) continue;
     console.error(`${side}: ${why}; its columns are skipped.`);
@@ -136,11 +139,11 @@ function main(argv: string[]): number {
   for (const model of models) {
     process.stderr.write(`${model.id} ...`);
     // One run at a time, SPIN then Lockstep: the two never compete for the machine.
-    const spin: Side<SpinSummary> = spinWhy ? { ok: false, why: spinWhy } : measureSpin(model, opts.reps);
+    const spin: Side<SpinSummary> = spinWhy ? { ok: false, why: spinWhy } : measureSpin(model, opts.reps, opts.reduction);
     process.stderr.write(spin.ok ? ` SPIN ${sec(spin.value.total)}s` : ' SPIN n/a');
     const lockstep: Side<LockstepSummary> = lockstepWhy
       ? { ok: false, why: lockstepWhy }
-      : measureLockstep(model, opts.reps, opts.limits);
+      : measureLockstep(model, opts.reps, opts.check);
     process.stderr.write(lockstep.ok ? `, Lockstep ${sec(lockstep.value.wall)}s\n` : ', Lockstep n/a\n');
     if (!spin.ok && !spinWhy) notes.push(`${model.id}: SPIN failed: ${spin.why}`);
     if (!lockstep.ok && !lockstepWhy) notes.push(`${model.id}: Lockstep failed: ${lockstep.why}`);

@@ -92,8 +92,11 @@ function lastLine(text: string): string {
 
 export class SpinError extends Error {}
 
-/** Runs spin -a, gcc and pan once, each timed; the temp dir is removed afterwards. */
-export function runSpin(model: PromelaModel): SpinRun {
+/**
+ * Runs spin -a, gcc and pan once, each timed; the temp dir is removed afterwards. Without
+ * `reduction`, pan is compiled with -DNOREDUCE (partial-order reduction off).
+ */
+export function runSpin(model: PromelaModel, reduction = true): SpinRun {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lockstep-spin-'));
   try {
     // spin writes pan.* into its working directory; the shared models are read-only, so
@@ -104,7 +107,8 @@ export function runSpin(model: PromelaModel): SpinRun {
     const defines = Object.entries(model.defines).map(([k, v]) => (v === true ? `-D${k}` : `-D${k}=${v}`));
     const t0 = now();
     check('spin -a', spawnSync('spin', [...defines, '-a', model.file], { cwd: work, encoding: 'utf8' }));
-    check('gcc', spawnSync('gcc', ['-O2', '-DSAFETY', '-DMEMLIM=16384', '-o', 'pan', 'pan.c'], { cwd: work, encoding: 'utf8' }));
+    const gccFlags = ['-O2', '-DSAFETY', '-DMEMLIM=16384', ...(reduction ? [] : ['-DNOREDUCE'])];
+    check('gcc', spawnSync('gcc', [...gccFlags, '-o', 'pan', 'pan.c'], { cwd: work, encoding: 'utf8' }));
     const t1 = now();
     const panArgs = ['-m10000000', '-w24'];
     const useTime = fs.existsSync(GNU_TIME);

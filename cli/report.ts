@@ -29,13 +29,16 @@ function marker(f: Finding): string {
 }
 
 export function diagramOptions(f: Finding): DiagramOptions {
-  if (f.kind === 'deadlock' && f.blocked) return { blocked: f.blocked, footer: '*** DEADLOCK ***' };
+  // Columns wide enough for the statements (and a marker), within reason.
+  const longest = Math.max(0, ...f.trace.map((t) => t.text.length), ...(f.blocked ?? []).map((b) => b.text.length + 12));
+  const width = Math.min(64, Math.max(36, longest + 4));
+  if (f.kind === 'deadlock' && f.blocked) return { width, blocked: f.blocked, footer: '*** DEADLOCK ***' };
   if (f.pending) {
     const note = f.kind === 'livelock' ? 'spins forever' : marker(f);
-    return { pending: f.pending.map((p) => ({ ...p, note })) };
+    return { width, pending: f.pending.map((p) => ({ ...p, note })) };
   }
-  if (f.kind === 'leak') return { footer: '*** every actor finished; the object above is unreachable ***' };
-  return { failure: `<- ${marker(f)}` };
+  if (f.kind === 'leak') return { width, footer: '*** every actor finished; the object above is unreachable ***' };
+  return { width, failure: `<- ${marker(f)}` };
 }
 
 /** The report, the diagram and the located one-line summary, with notes for related places. */
@@ -55,7 +58,8 @@ function plural(n: number, word: string): string {
 /** One line per file: the verdict and the statistics. */
 export function summaryLine(file: string, r: CheckResult): string {
   const st = r.stats;
-  const stats = `${plural(st.states, 'state')}, ${plural(st.transitions, 'transition')}, depth ${st.maxDepth}, ${st.seconds.toFixed(2)} s, ${Math.round(st.peakMemoryMB)} MB`;
+  const symmetric = r.symmetric?.length ? `, symmetric: ${r.symmetric.map((g) => `{${g.join(', ')}}`).join(' ')}` : '';
+  const stats = `${plural(st.states, 'state')}, ${plural(st.transitions, 'transition')}, depth ${st.maxDepth}, ${st.seconds.toFixed(2)} s, ${Math.round(st.peakMemoryMB)} MB${symmetric}`;
   switch (r.verdict) {
     case 'violation': {
       const kinds = [...new Set(r.violations.map((v) => v.kind))].join(', ');

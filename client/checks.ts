@@ -8,7 +8,6 @@ import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/nod
 import { CHECK_REQUEST, type CheckParams, type CheckReply, type CheckResultJson } from '../server/protocol';
 import { scenarioLaunch } from './debugger';
 import { SwimlaneView, type SwimlaneRequest } from './swimlane';
-import { isLockdepFinding } from './swimlaneHtml';
 
 interface CheckedScenario {
   readonly uri: vscode.Uri;
@@ -132,10 +131,8 @@ export class Checks {
       const reply = await this.check(doc.uri);
       entry = reply ? { uri: doc.uri, result: reply } : undefined;
     }
-    // By default the first finding a replay reaches by itself (lockdep's need the runs before).
-    const all = entry?.result.counterexamples ?? [];
-    const index = which ?? Math.max(0, all.findIndex((c) => !isLockdepFinding(c.kind)));
-    const counterexample = all[index];
+    const index = which ?? 0;
+    const counterexample = entry?.result.counterexamples[index];
     if (!entry || !counterexample) {
       void vscode.window.showWarningMessage(entry
         ? `Lockstep: the last check of ${fileName(entry.uri)} found no violation: there is no counterexample to replay.`

@@ -17,9 +17,11 @@ export class ScenarioServer implements vscode.Disposable {
 
   constructor(context: vscode.ExtensionContext, output: vscode.LogOutputChannel) {
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
+    // The bundle is also the checker's worker script (server/main.ts serves only on the main thread).
+    const env = { ...process.env, LOCKSTEP_CHECK_WORKER: module };
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6010'] } },
+      run: { module, transport: TransportKind.ipc, options: { env } },
+      debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6010'] } },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ language: 'lockstep' }],

@@ -52,11 +52,6 @@ function verdictLine(r: CheckResultJson): string {
   }
 }
 
-/** Lockdep's findings are about the lock order of all runs seen, not one run's last step. */
-export function isLockdepFinding(kind: string): boolean {
-  return kind === 'lock_order' || kind === 'irq_lock_inversion';
-}
-
 /**
  * Where each box sits in its section's grid. The CSP forbids style attributes, so the
  * positions are classes (`col-2 row-5`) defined in one style block the page's nonce allows.
@@ -79,7 +74,6 @@ function gridStyle(counterexamples: readonly CounterexampleJson[]): string {
 }
 
 function counterexampleSection(c: CounterexampleJson, index: number, current: SwimlanePage['current']): string {
-  const lockdep = isLockdepFinding(c.kind);
   const rows: string[] = [];
   // Grid: column 1 holds step numbers, lane i is column i + 2; row 1 is the lane headings.
   rows.push('<div class="corner col-1 row-1">step</div>');
@@ -118,11 +112,10 @@ function counterexampleSection(c: CounterexampleJson, index: number, current: Sw
   <h2><span class="kind">${escapeHtml(c.kind)}</span> ${escapeHtml(c.message)}</h2>
   <p class="actions"><button type="button" class="debug" data-debug="${index}">Debug this counterexample</button>
   <span class="hint">${plural(c.steps.length, 'step')}; click a step to open its line (or, while its replay is debugged, to go there)</span></p>
-  ${lockdep ? '<p class="note">Lockdep keeps the lock order of every run it sees: the other side of this cycle was recorded in another run (see the report). The trace ends at the acquisition that closes the cycle.</p>' : ''}
   <div class="lanes" role="grid" aria-label="${escapeHtml(`${c.kind}: one column per CPU, time downwards`)}">
     ${rows.join('\n    ')}
   </div>
-  <details${lockdep ? ' open' : ''}><summary>Report</summary><pre>${escapeHtml(c.report)}</pre></details>
+  <details><summary>Report</summary><pre>${escapeHtml(c.report)}</pre></details>
 </section>`;
 }
 

@@ -1,79 +1,62 @@
 // How the server runs the checker: an engine starts a check of a text and hands back its
-// result promise and a cancel function, reporting progress as it goes. The real engine runs
-// core/explore in a worker thread so that completion and hover stay responsive.
+// outcome and a cancel function. The real engine is core/explore's worker (a worker thread
+// with cancellation), so completion and hover stay responsive while it searches.
 
-import { loadScenario } from '../core';
-import { startCheck, type WorkerCheckOptions } from '../core/explore/worker';
-import type { CheckOutcome } from '../core/ide/checkDiagnostics';
-import { counterexample, type Counterexample } from '../core/ide/counterexample';
+import { startCheck } from '../core/explore/worker';
+import type { CheckResult, Progress } from '../core/explore';
 
 export interface CheckBounds {
   readonly maxStates: number;
   readonly maxSeconds: number;
+  /** The worker's heap limit: a runaway search cannot take the server down. */
+  readonly maxMemoryMB: number;
   /** 0: no depth bound. */
   readonly maxDepth: number;
-  /** Shorten each counterexample to the steps the violation depends on. */
+  /** Shorten each trace to the steps the violation depends on. */
   readonly shortenTraces: boolean;
 }
 
-export interface CheckProgress {
-  readonly states: number;
-  readonly seconds: number;
-}
-
-export type EngineResult =
-  | {
-      readonly outcome: CheckOutcome;
-      /** One per finding, in the outcome's order: the swimlane and the replayable trace. */
-      readonly counterexamples: readonly Counterexample[];
-      readonly seconds: number;
-    }
-  /** The check could not run to a verdict; the message says why. */
-  | { readonly failed: string };
+/** What a check ended with: a result, a failure to report, or nothing (cancelled). */
+export type EngineOutcome = { readonly result: CheckResult } | { readonly error: string } | undefined;
 
 export interface RunningCheck {
-  /** Resolves with the result, or undefined if cancelled or the checker is unavailable. */
-  readonly result: Promise<EngineResult | undefined>;
+  readonly outcome: Promise<EngineOutcome>;
   cancel(): void;
 }
 
 export interface CheckEngine {
-  start(file: string, text: string, bounds: CheckBounds, onProgress?: (p: CheckProgress) => void): RunningCheck;
+  /** `onProgress` hears the search's progress (about four times a second). */
+  start(file: string, text: string, bounds: CheckBounds, onProgress?: (p: Progress) => void): RunningCheck;
 }
 
-/** Bounds as the checker takes them (a depth of 0 means none). */
-function checkOptions(b: CheckBounds): WorkerCheckOptions {
+/** The worker script, when the server is bundled and core/explore/worker.js is not beside it. */
+export function workerEngine(workerScript?: string): CheckEngine {
   return {
-    maxStates: b.maxStates,
-    maxSeconds: b.maxSeconds,
-    ...(b.maxDepth > 0 ? { maxDepth: b.maxDepth } : {}),
-    shortenTraces: b.shortenTraces,
+    start(file, text, bounds, onProgress) {
+      const options = {
+        maxStates: bounds.maxStates,
+        maxSeconds: bounds.maxSeconds,
+        maxMemoryMB: bounds.maxMemoryMB,
+        shortenTraces: bounds.shortenTraces,
+        ...(bounds.maxDepth > 0 ? { maxDepth: bounds.maxDepth } : {}),
+      };
+      const check = startCheck(file, text, options, {
+        ...(workerScript ? { workerScript } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      const outcome = check.result.then((o): EngineOutcome => {
+        switch (o.status) {
+          case 'done':
+            return { result: o.result };
+          case 'cancelled':
+            return undefined;
+          case 'invalid':
+            return { error: o.diagnostics[0]?.message ?? 'the scenario does not compile' };
+          case 'failed':
+            return { error: `the checker failed: ${o.message.split('\n')[0]}` };
+        }
+      });
+      return { outcome, cancel: () => check.cancel() };
+    },
   };
 }
-
-/**
- * The checker in a worker thread (core/explore/worker.ts). Its findings are laid out as
- * counterexamples here, against the same text compiled on this side (a cheap step).
- */
-export const workerEngine: CheckEngine = {
-  start(file, text, bounds, onProgress) {
-    const started = Date.now();
-    const running = startCheck(file, text, checkOptions(bounds), onProgress ? { onProgress } : {});
-    const result = running.result.then((o): EngineResult | undefined => {
-      switch (o.status) {
-        case 'cancelled':
-          return undefined;
-        case 'invalid':
-          return { failed: `the scenario does not compile: ${o.diagnostics[0]?.message ?? 'errors'}` };
-        case 'failed':
-          return { failed: `the checker failed: ${o.message.split('\n')[0]}` };
-        case 'done': {
-          const compiled = loadScenario(file, text).compiled;
-          const counterexamples = compiled ? o.result.violations.map((f) => counterexample(compiled, f)) : [];
-          return { outcome: o.result, counterexamples, seconds: (Date.now() - started) / 1000 };
-        }
-      }
-    });
-    return { result, cancel: () => running.cancel() };
-  },
-};

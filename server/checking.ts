@@ -7,8 +7,8 @@ import type { LineMap } from '../core/syntax/diagnostics';
 import type { Analysis, VerdictSummary } from '../core/ide';
 import { checkDiagnostics, verdictSummary, type CheckOutcome } from '../core/ide/checkDiagnostics';
 import * as to from './convert';
-import type { Counterexample } from '../core/ide/counterexample';
-import { workerEngine, type CheckBounds, type CheckEngine, type CheckProgress, type RunningCheck } from './checkEngine';
+import type { CheckResult, Progress } from '../core/explore';
+import type { CheckBounds, CheckEngine, RunningCheck } from './checkEngine';
 
 interface Hooks {
   publish(uri: string): void;
@@ -16,63 +16,57 @@ interface Hooks {
   log(message: string): void;
 }
 
-export interface CheckRecord {
+interface Result {
   readonly version: number;
   readonly outcome?: CheckOutcome;
   readonly summary: VerdictSummary;
   readonly expected: readonly string[];
-  readonly counterexamples: readonly Counterexample[];
-  readonly seconds?: number;
 }
 
 export class BackgroundChecks {
   private readonly running = new Map<string, { version: number; check: RunningCheck }>();
-  private readonly results = new Map<string, CheckRecord>();
+  private readonly results = new Map<string, Result>();
 
-  constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine = workerEngine) {}
+  constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine) {}
 
   /** Starts a check of this version (replacing a running one); the result arrives later. */
   start(uri: string, version: number, a: Analysis, bounds: CheckBounds): void {
     void this.run(uri, version, a, bounds).catch((e: unknown) => this.hooks.log(`lockstep: check failed: ${String(e)}`));
   }
 
-  /** Checks this version and resolves with its record (undefined when cancelled or superseded). */
-  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds, onProgress?: (p: CheckProgress) => void): Promise<CheckRecord | undefined> {
+  /** Checks this version; resolves with the verdict and the checker's result (undefined when cancelled). */
+  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds, onProgress?: (p: Progress) => void): Promise<{ summary: VerdictSummary; result?: CheckResult } | undefined> {
     this.cancel(uri);
-    if (a.diagnostics().some((d) => d.severity === 'error')) {
-      return this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [], counterexamples: [] });
+    const errors = a.diagnostics().filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      return { summary: this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] }) };
     }
     const check = this.engine.start(a.file, a.text, bounds, onProgress);
     this.running.set(uri, { version, check });
-    this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [], counterexamples: [] });
+    this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [] });
     this.hooks.refreshLenses();
-    let result: Awaited<RunningCheck['result']>;
-    try {
-      result = await check.result;
-    } finally {
-      if (this.running.get(uri)?.check === check) this.running.delete(uri);
-    }
-    // Cancelled, or replaced by a newer check (of this version or another): that one reports.
-    if (this.running.has(uri) || this.results.get(uri)?.version !== version || !this.results.get(uri)?.summary.running) return undefined;
-    if (!result) {
+    const outcome = await check.outcome;
+    // Cancelled (the text changed, the document closed) or replaced by a newer check.
+    if (this.running.get(uri)?.check !== check) return undefined;
+    this.running.delete(uri);
+    if (!outcome) {
       this.results.delete(uri);
       this.hooks.refreshLenses();
       return undefined;
     }
-    if ('failed' in result) {
-      this.hooks.log(`lockstep: ${result.failed}`);
-      return this.store(uri, { version, summary: { verdict: 'error', details: [result.failed] }, expected: [], counterexamples: [] });
+    if ('error' in outcome) {
+      return { summary: this.store(uri, { version, summary: { verdict: 'error', details: [outcome.error] }, expected: [] }) };
     }
     const expect = a.binding.expect;
-    const { outcome, counterexamples, seconds } = result;
-    return this.store(uri, { version, outcome, summary: verdictSummary(outcome, expect), expected: expect?.kinds ?? [], counterexamples, seconds });
+    const summary = this.store(uri, { version, outcome: outcome.result, summary: verdictSummary(outcome.result, expect), expected: expect?.kinds ?? [] });
+    return { summary, result: outcome.result };
   }
 
-  private store(uri: string, r: CheckRecord): CheckRecord {
+  private store(uri: string, r: Result): VerdictSummary {
     this.results.set(uri, r);
     this.hooks.publish(uri);
     this.hooks.refreshLenses();
-    return r;
+    return r.summary;
   }
 
   /** The document changed: stop the check of the old text. */

@@ -17,7 +17,8 @@ import type {
   InlayHint, OutlineKind, OutlineSymbol, SignatureHelp, TextEdit, WorkspaceSymbol,
 } from '../core/ide';
 import type { Counterexample } from '../core/ide/counterexample';
-import type { CheckRecord } from './checking';
+import type { CheckResult } from '../core/explore';
+import type { VerdictSummary } from '../core/ide/codeLens';
 import type { CheckResultJson, CounterexampleJson } from './protocol';
 
 // ---------- from the protocol ----------
@@ -220,11 +221,11 @@ export function counterexample(lines: LineMap, c: Counterexample): Counterexampl
   };
 }
 
-export function checkResult(lines: LineMap, r: CheckRecord): CheckResultJson {
+export function checkReply(lines: LineMap, version: number, summary: VerdictSummary, result: CheckResult | undefined, counterexamples: readonly Counterexample[]): CheckResultJson {
   return {
-    summary: r.summary,
-    version: r.version,
-    ...(r.outcome ? { stats: { states: r.outcome.stats.states, seconds: r.seconds ?? 0 } } : {}),
-    counterexamples: r.counterexamples.map((c) => counterexample(lines, c)),
+    summary,
+    version,
+    ...(result ? { result, stats: { states: result.stats.states, seconds: result.stats.seconds } } : {}),
+    counterexamples: counterexamples.map((c) => counterexample(lines, c)),
   };
 }

@@ -2,6 +2,7 @@
 // method names and the shapes of their parameters and results (plain JSON, LSP positions).
 // Types and constants only, so the client can import it without the server's runtime.
 
+import type { CheckResult } from '../core/explore';
 import type { VerdictSummary } from '../core/ide/codeLens';
 import type { TraceFile } from '../core/explore/trace';
 import type { ViolationKind } from '../core/model/types';
@@ -20,7 +21,8 @@ export interface Range {
  * `lockstep/check`: check the open document now (the code lens's and the client's "Check
  * Scenario"). With a `workDoneToken`, the server reports `$/progress` as the search goes
  * (`states` and `states/s` in the message); cancelling the request stops the search. The
- * findings become the document's diagnostics, as a background check's do.
+ * findings become the document's diagnostics, as a background check's do (once: the client
+ * shows no diagnostics of its own).
  */
 export const CHECK_REQUEST = 'lockstep/check';
 
@@ -33,10 +35,14 @@ export interface CheckParams {
 export type CheckReply = CheckResultJson | null;
 
 export interface CheckResultJson {
+  /** The verdict as the code lens shows it. */
   readonly summary: VerdictSummary;
   /** The document version checked. */
   readonly version: number;
+  /** The checker's whole result (absent when the scenario has errors or the check failed). */
+  readonly result?: CheckResult;
   readonly stats?: { readonly states: number; readonly seconds: number };
+  /** Each violation of `result`, in its order, laid out in lanes with its replayable trace. */
   readonly counterexamples: readonly CounterexampleJson[];
 }
 

@@ -4,8 +4,12 @@
 
 import {
   ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
-  type CancellationToken, type Connection, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
+import { loadScenario } from '../core';
+import { counterexample } from '../core/ide/counterexample';
+import { scenarioLocks } from '../core/ide/locks';
 import * as ide from '../core/ide';
 import type { Analysis } from '../core/ide';
 import * as to from './convert';
@@ -14,12 +18,12 @@ import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
 import { BackgroundChecks } from './checking';
-import { scenarioLocks } from '../core/ide/locks';
+import { workerEngine, type CheckEngine } from './checkEngine';
 import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type LockJson, type LocksParams } from './protocol';
 
-export const SERVER_NAME = 'lockstep-lsp';
-
 type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
+
+export const SERVER_NAME = 'lockstep-lsp';
 
 export class LockstepServer {
   private readonly docs = new Documents();
@@ -29,14 +33,17 @@ export class LockstepServer {
   private readonly workspace = new WorkspaceFiles();
   private readonly checks: BackgroundChecks;
   private pullConfiguration = false;
+  private initialized = false;
+  private lensRefresh = false;
 
-  constructor(private readonly connection: Connection) {
+  /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
+  constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
     this.debouncer = new Debouncer((uri) => this.publishDiagnostics(uri));
     this.checks = new BackgroundChecks({
-      publish: () => this.publishAll(),
-      refreshLenses: () => this.safeNotify(() => this.connection.sendRequest('workspace/codeLens/refresh')),
+      publish: (uri) => this.publishDiagnostics(uri),
+      refreshLenses: () => this.refreshLenses(),
       log: (m) => this.connection.console.log(m),
-    });
+    }, engine);
   }
 
   listen(): void {
@@ -44,63 +51,71 @@ export class LockstepServer {
     c.onInitialize((p) => this.initialize(p));
     c.onInitialized(() => void this.loadConfiguration());
     c.onDidChangeConfiguration((p) => {
-      this.settings = readSettings(p?.settings, this.settings);
-      if (this.pullConfiguration) void this.loadConfiguration();
+      // Settings pushed with the notification win; otherwise (VS Code sends none) pull them.
+      const pushed = p?.settings as { lockstep?: unknown } | null | undefined;
+      if (pushed && typeof pushed === 'object' && pushed.lockstep !== undefined) this.settings = readSettings(pushed, this.settings);
+      else if (this.pullConfiguration) void this.loadConfiguration();
     });
-    c.onDidOpenTextDocument((p) => this.guard(() => {
+    c.onDidOpenTextDocument((p) => this.notification(() => {
       const d = p.textDocument;
-      this.docs.open(d.uri, d.languageId, d.version, String(d.text ?? ''));
+      if (typeof d.uri !== 'string') return;
+      this.docs.open(d.uri, String(d.languageId ?? 'lockstep'), Number(d.version) || 0, String(d.text ?? ''));
       this.debouncer.schedule(d.uri, 0);
     }));
-    c.onDidChangeTextDocument((p) => this.guard(() => {
+    c.onDidChangeTextDocument((p) => this.notification(() => {
       const uri = p.textDocument.uri;
-      if (!this.docs.change(uri, p.textDocument.version ?? 0, p.contentChanges ?? [])) return;
+      if (!this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
       this.checks.cancel(uri);
       this.debouncer.schedule(uri, this.settings.diagnosticsDelayMs);
     }));
-    c.onDidSaveTextDocument((p) => this.guard(() => this.onSave(p.textDocument.uri)));
-    c.onDidCloseTextDocument((p) => this.guard(() => {
+    c.onDidSaveTextDocument((p) => this.notification(() => this.onSave(p.textDocument.uri)));
+    c.onDidCloseTextDocument((p) => this.notification(() => {
       const uri = p.textDocument.uri;
+      if (!this.docs.has(uri)) return;
       this.docs.close(uri);
       this.debouncer.cancel(uri);
       this.checks.forget(uri);
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
+    c.onCompletion((p) => this.withAnalysis(p, [], (a, uri) =>
       to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets)));
-    c.onHover((p) => this.withAnalysis(p.textDocument.uri, null, (a) => {
+    c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
     }));
-    c.onSignatureHelp((p) => this.withAnalysis(p.textDocument.uri, null, (a) => {
+    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a, uri) => {
       const s = ide.signatureHelp(a, to.offsetOf(a.lines, p.position));
       return s ? to.signatureHelp(s) : null;
     }));
-    c.onDefinition((p) => this.withAnalysis(p.textDocument.uri, null, (a) => {
+    c.onDefinition((p) => this.withAnalysis(p, null, (a, uri) => {
       const span = ide.definition(a, to.offsetOf(a.lines, p.position));
-      return span ? to.location(p.textDocument.uri, a.lines, span) : null;
+      return span ? to.location(uri, a.lines, span) : null;
     }));
-    c.onReferences((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
+    c.onReferences((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.references(a, to.offsetOf(a.lines, p.position), p.context?.includeDeclaration ?? true)
-        .map((s) => to.location(p.textDocument.uri, a.lines, s))));
-    c.onDocumentHighlight((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
+        .map((s) => to.location(uri, a.lines, s))));
+    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.highlights(a, to.offsetOf(a.lines, p.position)).map((h) => to.highlight(a.lines, h))));
-    c.onPrepareRename((p) => this.withAnalysis(p.textDocument.uri, null, (a) => {
+    c.onPrepareRename((p) => this.withAnalysis(p, null, (a, uri) => {
       const r = ide.prepareRename(a, to.offsetOf(a.lines, p.position));
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return { range: to.range(a.lines, r.span), placeholder: r.placeholder };
     }));
-    c.onRenameRequest((p) => this.withAnalysis(p.textDocument.uri, null, (a) => {
-      const r = ide.rename(a, to.offsetOf(a.lines, p.position), String(p.newName ?? ''));
+    c.onRenameRequest((p) => this.withAnalysis(p, null, (a, uri) => {
+      if (typeof p.newName !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'rename needs a newName');
+      const r = ide.rename(a, to.offsetOf(a.lines, p.position), p.newName);
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
-      return to.workspaceEdit(p.textDocument.uri, a.lines, r.edits);
+      return to.workspaceEdit(uri, a.lines, r.edits);
     }));
-    c.onDocumentSymbol((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
+    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
-    c.onWorkspaceSymbol((p) => this.guard(() => this.workspaceSymbols(String(p.query ?? '')), []));
-    c.onFoldingRanges((p) => this.withAnalysis(p.textDocument.uri, [], (a) => ide.foldingRanges(a).map(to.foldingRange)));
-    c.languages.semanticTokens.on((p) => this.withAnalysis(p.textDocument.uri, { data: [] }, (a) => {
+    c.onWorkspaceSymbol((p) => {
+      this.requireInitialized();
+      return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
+    });
+    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
+    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a, uri) => {
       const b = new SemanticTokensBuilder();
       for (const t of ide.semanticTokens(a)) {
         const pos = a.lines.position(t.span.start);
@@ -108,17 +123,22 @@ export class LockstepServer {
       }
       return b.build();
     }));
-    c.onDocumentFormatting((p) => this.withAnalysis(p.textDocument.uri, [], (a) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
-    c.languages.inlayHint.on((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
+    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
+    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
-    c.onCodeAction((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
-      ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(p.textDocument.uri, a.lines, x))));
-    c.onCodeLens((p) => this.withAnalysis(p.textDocument.uri, [], (a) =>
-      ide.codeLenses(a, this.checks.verdict(p.textDocument.uri, this.docs.version(p.textDocument.uri)))
-        .map((l) => to.codeLens(p.textDocument.uri, a.lines, l))));
-    c.onRequest(CHECK_REQUEST, (p: Partial<CheckParams> | undefined, token: CancellationToken) =>
-      this.guard(() => this.checkNow(String(p?.uri ?? ''), p?.workDoneToken, token), null));
-    c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis(p?.uri, [], (a) =>
+    c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
+      ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
+    c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
+      ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
+        .map((l) => to.codeLens(uri, a.lines, l))));
+    c.onRequest(CHECK_REQUEST, (p: Partial<CheckParams> | undefined, token: CancellationToken) => {
+      this.requireInitialized();
+      return this.checkNow(String(p?.uri ?? ''), p?.workDoneToken, token).catch((e: unknown) => {
+        this.connection.console.error(`lockstep: check failed: ${String(e)}`);
+        return null;
+      });
+    });
+    c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis({ textDocument: { uri: p?.uri } }, [], (a) =>
       scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
       this.debouncer.dispose();
@@ -128,9 +148,11 @@ export class LockstepServer {
   }
 
   private initialize(p: InitializeParams): InitializeResult {
+    this.initialized = true;
     const caps = p?.capabilities;
     this.snippets = !!caps?.textDocument?.completion?.completionItem?.snippetSupport;
     this.pullConfiguration = !!caps?.workspace?.configuration;
+    this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
     this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
     const capabilities: ServerCapabilities = {
@@ -177,19 +199,30 @@ export class LockstepServer {
     }
   }
 
-  private withAnalysis<T>(uri: string | undefined, fallback: T, f: (a: Analysis) => T): T {
+  /** A document notification: dropped before `initialize` (as the protocol says) or when malformed. */
+  private notification(f: () => void): void {
+    if (this.initialized) this.guard(f);
+  }
+
+  /** A request about one document: answers `fallback` for a document that is not open or malformed params. */
+  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T): T {
+    this.requireInitialized();
     return this.guard(() => {
+      const uri = params?.textDocument?.uri;
       const a = typeof uri === 'string' ? this.docs.analysis(uri) : undefined;
-      return a ? f(a) : fallback;
+      return a && typeof uri === 'string' ? f(a, uri) : fallback;
     }, fallback);
   }
 
-  private safeNotify(f: () => Promise<unknown>): void {
-    try {
-      void f().catch(() => undefined);
-    } catch {
-      // The client may not support the request; nothing to do.
-    }
+  /** Before `initialize` the protocol says requests are refused with ServerNotInitialized. */
+  private requireInitialized(): void {
+    if (!this.initialized) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'the server is not initialized');
+  }
+
+  /** Asks the client to fetch the lenses again (the verdict changed), if it supports that. */
+  private refreshLenses(): void {
+    if (!this.lensRefresh) return;
+    void this.connection.sendRequest('workspace/codeLens/refresh').then(undefined, () => undefined);
   }
 
   // ---------- diagnostics and checking ----------
@@ -206,10 +239,6 @@ export class LockstepServer {
     });
   }
 
-  private publishAll(): void {
-    for (const uri of this.docs.uris()) this.publishDiagnostics(uri);
-  }
-
   private onSave(uri: string): void {
     if (!this.settings.check.onSave) return;
     const a = this.docs.analysis(uri);
@@ -217,22 +246,30 @@ export class LockstepServer {
     if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
   }
 
-  /** A check asked for by the client: progress while it runs, cancellable, the counterexamples in the reply. */
-  private async checkNow(uri: string, workDoneToken: string | number | undefined, token: CancellationToken): Promise<CheckReply> {
+  /**
+   * `lockstep/check`: checks the open document now, with `$/progress` on the client's token
+   * and cancellation by the request's; answers the verdict, the checker's whole result and
+   * each finding laid out as a counterexample (lanes per CPU) for the client's views.
+   */
+  private async checkNow(uri: string, workDoneToken: string | number | undefined, token: CancellationToken | undefined): Promise<CheckReply> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    const cancelled = token.onCancellationRequested(() => this.checks.cancel(uri));
+    const cancelled = token?.onCancellationRequested(() => this.checks.cancel(uri));
     const report = (value: WorkDoneProgressValue): void => {
-      if (workDoneToken !== undefined) this.safeNotify(() => this.connection.sendProgress(WorkDoneProgress.type, workDoneToken, value));
+      if (workDoneToken === undefined) return;
+      void this.connection.sendProgress(WorkDoneProgress.type, workDoneToken, value).then(undefined, () => undefined);
     };
     report({ kind: 'begin', title: 'Checking', cancellable: true });
     try {
-      const record = await this.checks.run(uri, version, a, this.settings.check, (p) =>
+      const checked = await this.checks.run(uri, version, a, this.settings.check, (p) =>
         report({ kind: 'report', message: progressMessage(p.states, p.seconds > 0 ? p.states / p.seconds : 0) }));
-      return record ? to.checkResult(a.lines, record) : null;
+      if (!checked) return null;
+      const compiled = checked.result && loadScenario(a.file, a.text).compiled;
+      const counterexamples = compiled && checked.result ? checked.result.violations.map((f) => counterexample(compiled, f)) : [];
+      return to.checkReply(a.lines, version, checked.summary, checked.result, counterexamples);
     } finally {
-      cancelled.dispose();
+      cancelled?.dispose();
       report({ kind: 'end' });
     }
   }

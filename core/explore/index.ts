@@ -31,8 +31,9 @@ export async function checkAsync(s: CompiledScenario, options: CheckOptions = {}
 
 function finish(search: Search): CheckResult {
   const shorten = search.opts.shortenTraces !== false;
-  const violations: Finding[] = search.raw.map((r) => buildFinding(search.s, search.store, search.footprints, r, shorten));
+  const violations: Finding[] = search.raw.map((r) => buildFinding(search, r, shorten));
   const bound = search.stopReason;
   const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
-  return { verdict, ...(bound ? { bound } : {}), violations, stats: search.stats() };
+  const symmetric = search.symmetry?.groups.map((g) => g.map((a) => search.s.actors[a]!.name));
+  return { verdict, ...(bound ? { bound } : {}), violations, stats: search.stats(), ...(symmetric ? { symmetric } : {}) };
 }

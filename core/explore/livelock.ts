@@ -16,36 +16,75 @@ import { fingerprint, fp } from './store';
 /** How many states the probe may visit before giving up (and reporting nothing). */
 const PROBE_BUDGET = 4096;
 
-/** The livelock at `state`, given every move possible there, or undefined. */
-export function livelockAt(s: CompiledScenario, state: MachineState, outcomes: readonly (readonly Outcome[])[]): Violation | undefined {
-  const all = outcomes.flat();
-  if (all.length === 0 || !all.every(quiet)) return undefined;
-  const seen = new Set<string>();
-  const stack: MachineState[] = [state];
+function keyOf(state: MachineState): string {
   fingerprint(encodeState(state));
-  seen.add(`${fp.h1}:${fp.h2}`);
-  while (stack.length > 0) {
-    const at = stack.pop()!;
-    let moves = 0;
-    for (let actor = 0; actor < s.actors.length; actor++) {
-      if (!schedulable(s, at, actor)) continue;
-      const k = choiceCount(s, at, actor);
-      for (let choice = 0; choice < k; choice++) {
-        const r = step(s, at, { actor, choice });
-        if (r.status === 'blocked') continue;
-        if (r.status !== 'ok' || r.events.length > 0) return undefined;
-        moves++;
-        fingerprint(encodeState(r.state));
-        const k2 = `${fp.h1}:${fp.h2}`;
-        if (seen.has(k2)) continue;
-        if (seen.size >= PROBE_BUDGET) return undefined;
-        seen.add(k2);
-        stack.push(r.state);
-      }
-    }
-    if (moves === 0) return undefined;
+  return `${fp.h1}:${fp.h2}`;
+}
+
+/**
+ * Probes for busy-wait livelocks, remembering the states already known to escape (from
+ * which some schedule reaches a step with an effect, or a dead end) so that probing the many
+ * states of one spin loop costs little after the first.
+ */
+export class LivelockProbe {
+  private readonly escapes = new Set<string>();
+
+  constructor(private readonly s: CompiledScenario) {}
+
+  /** Known to escape: no need to compute every move there. */
+  escaped(state: MachineState): boolean {
+    return this.escapes.has(keyOf(state));
   }
-  return report(s, all);
+
+  /** The livelock at `state`, given every move possible there, or undefined. */
+  at(state: MachineState, outcomes: readonly (readonly Outcome[])[]): Violation | undefined {
+    const s = this.s;
+    const all = outcomes.flat();
+    const rootKey = keyOf(state);
+    if (this.escapes.has(rootKey)) return undefined;
+    if (all.length === 0 || !all.every(quiet)) {
+      this.escapes.add(rootKey);
+      return undefined;
+    }
+    // Depth-first over event-free moves; each node remembers its parent so that an escape
+    // marks the whole path back to the root.
+    const nodes: { readonly state: MachineState; readonly parent: number; readonly key: string }[] = [{ state, parent: -1, key: rootKey }];
+    const seen = new Set<string>([rootKey]);
+    const stack = [0];
+    const escape = (from: number): undefined => {
+      for (let x = from; x >= 0; x = nodes[x]!.parent) this.escapes.add(nodes[x]!.key);
+      return undefined;
+    };
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const at = nodes[i]!.state;
+      let moves = 0;
+      for (let actor = 0; actor < s.actors.length; actor++) {
+        if (!schedulable(s, at, actor)) continue;
+        const k = choiceCount(s, at, actor);
+        for (let choice = 0; choice < k; choice++) {
+          const r = step(s, at, { actor, choice });
+          if (r.status === 'blocked') continue;
+          if (r.status !== 'ok' || r.events.length > 0) return escape(i);
+          moves++;
+          const key = keyOf(r.state);
+          if (this.escapes.has(key)) return escape(i);
+          if (seen.has(key)) continue;
+          if (seen.size >= PROBE_BUDGET) return undefined;
+          seen.add(key);
+          nodes.push({ state: r.state, parent: i, key });
+          stack.push(nodes.length - 1);
+        }
+      }
+      if (moves === 0) return escape(i);
+    }
+    return report(s, all);
+  }
+}
+
+/** The livelock at `state`, given every move possible there, or undefined (a one-off probe). */
+export function livelockAt(s: CompiledScenario, state: MachineState, outcomes: readonly (readonly Outcome[])[]): Violation | undefined {
+  return new LivelockProbe(s).at(state, outcomes);
 }
 
 function quiet(o: Outcome): boolean {

@@ -4,7 +4,7 @@
 // word holds). A set of actors closed under "needs" that contains an enabled step is
 // persistent: whatever the actors outside it do cannot affect, enable or disable the steps
 // inside it, so exploring only the inside loses no deadlock, no violating step and no pair
-// of racing steps (the cycle proviso in search.ts handles the rest).
+// of racing steps (the ignoring proviso in search.ts handles the rest).
 //
 // One refinement makes lock-protected code reduce well: b's future accesses that need a lock
 // a holds exclusively (b would have to hold or take it first) cannot happen while a stays
@@ -16,8 +16,8 @@ import { conflicts, type Access, type Footprints, type FutureGroup } from './foo
 
 /**
  * What the reducer needs to know about one actor's state. It depends only on the actor's
- * status, frames' code positions and locks held, so views are interned by those and
- * numbered, and whether one view needs another is cached by the pair of numbers.
+ * status, its frames' code positions and the locks it holds, so views are interned by those
+ * and numbered; whether one view needs another is then cached by the pair of numbers.
  */
 interface ActorView {
   readonly id: number;
@@ -32,18 +32,25 @@ interface ActorView {
 /** Actor sets are bitmasks, so scenarios with more actors than this are not reduced. */
 export const MAX_REDUCED_ACTORS = 30;
 
+/** Views numbered below this have their pairs in a dense matrix; beyond, in a map. */
+const DENSE = 1024;
+
 export class Reducer {
   private readonly n: number;
   /** sameCpu[a]: bitmask of the actors scheduled on a's CPU (work items have their own). */
   private readonly sameCpu: Int32Array;
   private readonly views = new WeakMap<ActorState, ActorView>();
-  private readonly interned = new Map<string, ActorView>();
+  private readonly bySmallKey = new Map<number, ActorView>();
+  private readonly byKey = new Map<string, ActorView>();
+  private nextId = 1;
   private readonly viewOf: ActorView[];
   private readonly rows: Int32Array;
+  /** needs(a, b) for view ids below DENSE: 0 unknown, 1 no, 2 yes. */
+  private readonly dense = new Uint8Array(DENSE * DENSE);
+  private readonly sparse = new Map<number, boolean>();
   private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0 };
-  private readonly byViews = new Map<string, number[]>();
-  /** needs(a, b) by `a.id * PAIR + b.id`: 1 no, 2 yes. */
-  private readonly pairs = new Map<number, number>();
+  private readonly out: number[] = [];
+  private readonly maxPc: number;
 
   constructor(private readonly s: CompiledScenario, private readonly fp: Footprints) {
     const n = (this.n = s.actors.length);
@@ -55,8 +62,9 @@ export class Reducer {
         if (a !== b && x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') this.sameCpu[a]! |= 1 << b;
       }
     }
-    this.viewOf = new Array<ActorView>(n);
+    this.viewOf = new Array<ActorView>(n).fill(this.doneView);
     this.rows = new Int32Array(n);
+    this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
   }
 
   /** Whether this scenario can be reduced at all. */
@@ -66,36 +74,23 @@ export class Reducer {
 
   /**
    * Candidate persistent sets at a state, as actor bitmasks, fewest actors first (ties: the
-   * lowest seed actor). Every actor that is not done seeds one candidate: its closure.
+   * lowest seed actor). Every actor that is not done seeds one candidate: its closure. The
+   * array is reused by the next call.
    */
   candidates(state: MachineState): readonly number[] {
     const n = this.n;
     const views = this.viewOf;
     let live = 0;
-    let key = '';
     for (let a = 0; a < n; a++) {
       const v = this.view(state.actors[a]!, a);
       views[a] = v;
-      key += `${v.id},`;
       if (v.cur) live |= 1 << a;
     }
-    // The candidates depend on the actors' views only, which repeat across many states.
-    let known = this.byViews.get(key);
-    if (!known) {
-      known = this.compute(live);
-      if (this.byViews.size < MAX_CACHED_CANDIDATES) this.byViews.set(key, known);
-    }
-    return known;
-  }
-
-  private compute(live: number): number[] {
-    const n = this.n;
-    const views = this.viewOf;
     const rows = this.rows;
     for (let a = 0; a < n; a++) {
       const va = views[a]!;
-      let row = 0;
       const ca = va.cur;
+      let row = 0;
       if (ca) {
         // A `top` step reads what no word holds (other actors' status, interrupt state),
         // which even a step with an empty footprint can change.
@@ -103,30 +98,48 @@ export class Reducer {
         else {
           row = this.sameCpu[a]! & live;
           for (let b = 0; b < n; b++) {
-            if (b === a || (row & (1 << b)) !== 0 || (live & (1 << b)) === 0) continue;
-            if (this.needs(va, views[b]!)) row |= 1 << b;
+            const bit = 1 << b;
+            if (b === a || (row & bit) !== 0 || (live & bit) === 0) continue;
+            if (this.needs(va, views[b]!)) row |= bit;
           }
         }
       }
       rows[a] = row;
     }
-    const out: number[] = [];
+    const out = this.out;
+    out.length = 0;
     for (let seed = 0; seed < n; seed++) {
       if ((live & (1 << seed)) === 0) continue;
       const set = this.closure(seed);
-      if (!out.includes(set)) out.push(set);
+      // Insertion by size (ties keep seed order): the lists are short.
+      if (out.includes(set)) continue;
+      const size = popcount(set);
+      let i = out.length;
+      out.push(set);
+      while (i > 0 && popcount(out[i - 1]!) > size) {
+        out[i] = out[i - 1]!;
+        i--;
+      }
+      out[i] = set;
     }
-    out.sort((x, y) => popcount(x) - popcount(y) || lowest(x) - lowest(y));
     return out;
   }
 
   private needs(a: ActorView, b: ActorView): boolean {
-    if (a.id >= PAIR || b.id >= PAIR) return dependsOn(a.cur!, a.held, b.future);
-    const k = a.id * PAIR + b.id;
-    const known = this.pairs.get(k);
-    if (known !== undefined) return known === 2;
-    const d = dependsOn(a.cur!, a.held, b.future);
-    this.pairs.set(k, d ? 2 : 1);
+    if (a.id < DENSE && b.id < DENSE) {
+      const k = a.id * DENSE + b.id;
+      const known = this.dense[k]!;
+      if (known !== 0) return known === 2;
+      const d = dependsOn(a.cur!, a.held, b.future);
+      this.dense[k] = d ? 2 : 1;
+      return d;
+    }
+    const k = a.id * 2 ** 26 + b.id;
+    let d = this.sparse.get(k);
+    if (d === undefined) {
+      d = dependsOn(a.cur!, a.held, b.future);
+      this.sparse.set(k, d);
+    }
     return d;
   }
 
@@ -154,13 +167,19 @@ export class Reducer {
 
   private intern(st: ActorState, a: number): ActorView {
     const held = this.heldBits(st);
-    let key = `${a}:${st.status}:${held}`;
-    for (const f of st.frames) key += `:${f.code}.${f.pc}`;
-    let v = this.interned.get(key);
-    if (!v) {
-      v = this.describe(st, a, held, this.interned.size + 1);
-      this.interned.set(key, v);
+    const frames = st.frames;
+    if (frames.length <= 1 && held < 256) {
+      // One frame and few locks (the common case): a numeric key, no string to build.
+      const f = frames[0];
+      const key = ((((held * this.maxPc + (f ? f.pc : 0)) * (this.s.codes.length + 1) + (f ? f.code + 1 : 0)) * 4 + st.status) * 32) + a;
+      let v = this.bySmallKey.get(key);
+      if (!v) this.bySmallKey.set(key, (v = this.describe(st, a, held)));
+      return v;
     }
+    let key = `${a}:${st.status}:${held}`;
+    for (const f of frames) key += `:${f.code}.${f.pc}`;
+    let v = this.byKey.get(key);
+    if (!v) this.byKey.set(key, (v = this.describe(st, a, held)));
     return v;
   }
 
@@ -175,9 +194,9 @@ export class Reducer {
   }
 
   /** An actor's next step footprint and what it may still do. */
-  private describe(st: ActorState, a: number, held: number, id: number): ActorView {
+  private describe(st: ActorState, a: number, held: number): ActorView {
     const { s, fp } = this;
-    const sym = s.actors[a]!;
+    const id = this.nextId++;
     if (st.status === ActorStatus.Idle) {
       const start = fp.startAccess[a]!;
       return { id, cur: start, future: [[{ needs: 0, access: start }], fp.actorBody(a)], held: 0 };
@@ -185,16 +204,10 @@ export class Reducer {
     const top = st.frames[st.frames.length - 1]!;
     const ins = s.codes[top.code]!.instrs[top.pc];
     const future = st.frames.map((f) => fp.future(f.code, f.pc));
-    if (sym.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
+    if (s.actors[a]!.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
     return { id, cur: ins ? fp.access(ins.id) : fp.top, future, held };
   }
 }
-
-/** Bounds the cache of candidates by view vector (each entry is small). */
-const MAX_CACHED_CANDIDATES = 1 << 20;
-
-/** Views numbered below this have their pairs cached. */
-const PAIR = 1 << 20;
 
 function dependsOn(a: Access, heldByA: number, future: readonly (readonly FutureGroup[])[]): boolean {
   for (const groups of future) {
@@ -209,9 +222,5 @@ function dependsOn(a: Access, heldByA: number, future: readonly (readonly Future
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-}
-
-function lowest(x: number): number {
-  return 31 - Math.clz32(x & -x);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }

@@ -9,14 +9,16 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, encodedLength, encodeStateInto, initialState, isFinished, leakViolation, schedulable, step,
+  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
 import { Footprints } from './footprint';
-import { livelockAt } from './livelock';
+import { LivelockProbe } from './livelock';
+import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
-import { fingerprint, packMove, StateStore } from './store';
+import { Symmetry } from './symmetry';
+import { fingerprintState, packMove, StateStore } from './store';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
 
@@ -48,8 +50,12 @@ export class Search {
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
   private readonly reducer: Reducer | undefined;
+  readonly symmetry: Symmetry | undefined;
   private frontier: Frontier;
   private readonly findings = new Map<string, RawFinding>();
+  private readonly livelock: LivelockProbe;
+  /** Lock-class dependencies seen (edgeKey), for lock-order witnesses. */
+  readonly lockEdges = new Set<number>();
   private bound: Bound | undefined;
   private transitions = 0;
   private deepest = 0;
@@ -67,8 +73,6 @@ export class Search {
   private readonly maxMemoryMB: number;
   private readonly heapLimitMB: number;
   private lastProgress = 0;
-  /** Reused encoding buffer for hashing. */
-  private words = new Int32Array(256);
   /**
    * Blocked actors: the words their last attempt read and the values it saw. Same actor
    * state and same values: the attempt would block again (see `stillBlocked`).
@@ -78,7 +82,9 @@ export class Search {
   constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}) {
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
+    this.livelock = new LivelockProbe(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
+    this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     this.maxMs = (opts.maxSeconds ?? Infinity) * 1000;
@@ -252,8 +258,7 @@ export class Search {
       this.race(id, state, outcomes as Outcome[][]);
       if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     }
-    let revisitsExpanded = false;
-    let allRevisits = true;
+    let allExpanded = true;
     let quiet = true;
     for (let a = 0; a < n; a++) {
       if ((chosen & (1 << a)) === 0) continue;
@@ -261,18 +266,18 @@ export class Search {
         if (o.result.status !== 'ok') continue;
         if (o.result.events.length > 0) quiet = false;
         const r = this.visit(id, o, depth);
-        if (r < 0) {
-          if (this.store.expanded(-r - 1)) revisitsExpanded = true;
-        } else {
-          allRevisits = false;
-        }
+        if (r >= 0) allExpanded = false;
+        else if (!this.store.expanded(-r - 1)) allExpanded = false;
       }
     }
-    // The cycle proviso: a reduced expansion that closes a cycle (reaches a state already
-    // expanded, this one included) is made full, so no move is postponed forever around it.
+    // The ignoring proviso: a reduced expansion must lead to at least one state not expanded
+    // yet (this one counts as expanded), or it is made full. Then from any state, a chain of
+    // states each expanded after the one before (so finite) ends in a full expansion, and a
+    // move left out here stays possible and independent along it: no move is postponed
+    // forever, even around cycles.
     const everyone = n >= 31 ? -1 : (1 << n) - 1;
     let full = (chosen & everyone) === everyone;
-    if (!full && revisitsExpanded) {
+    if (!full && allExpanded) {
       computeAll();
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
@@ -288,12 +293,12 @@ export class Search {
         }
       }
     }
-    // Only event-free moves (reads, local work), all back to known states: maybe a busy-wait
-    // that can never end. (Of the states of such a closed loop, the one expanded last has
-    // only known successors, so the loop is noticed there.)
-    if (quiet && allRevisits) {
-      computeAll();
-      const v = livelockAt(s, state, outcomes as Outcome[][]);
+    // A fully expanded state where every possible move is event-free (reads, local work):
+    // maybe a busy-wait that can never end. In a region of such states the reduced search
+    // has a closed loop, whose last state expanded is made full by the proviso, so a
+    // livelock is noticed there; the probe remembers states that escape, so it stays cheap.
+    if (full && quiet && everyOutcome(outcomes, isQuiet) && !this.livelock.escaped(state)) {
+      const v = this.livelock.at(state, outcomes as Outcome[][]);
       if (v) this.record({ key: livelockKey(outcomes as Outcome[][]), violation: v, stateId: id });
     }
     if (this.store.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
@@ -372,6 +377,7 @@ export class Search {
         continue;
       }
       if (o.result.events.length === 0) continue;
+      addEdges(o.result.events, this.lockEdges);
       for (const v of this.lockdep.observe(o.result.events, state)) {
         this.record({ key: key(v), violation: v, stateId: id, move: o.move });
       }
@@ -409,11 +415,8 @@ export class Search {
     if (!this.findings.has(f.key)) this.findings.set(f.key, f);
   }
 
-  private hash(state: MachineState): void {
-    const n = encodedLength(state);
-    if (n > this.words.length) this.words = new Int32Array(Math.max(n, this.words.length * 2));
-    encodeStateInto(state, this.words);
-    fingerprint(this.words, n);
+  private hash(real: MachineState): void {
+    fingerprintState(this.symmetry ? this.symmetry.canonical(real) : real);
   }
 
   /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
@@ -447,6 +450,15 @@ function assertWithinFootprint(s: CompiledScenario, fp: Footprints, state: Machi
       throw new Error(`internal error: ${s.actors[o.move.actor]!.name}'s step at ${o.result.span.start} ${write ? 'wrote' : 'read'} word ${addr}, outside its static footprint`);
     }
   }
+}
+
+function isQuiet(o: Outcome): boolean {
+  return o.result.status === 'ok' && o.result.events.length === 0;
+}
+
+function everyOutcome(outcomes: readonly (Outcome[] | undefined)[], f: (o: Outcome) => boolean): boolean {
+  for (const os of outcomes) if (os) for (const o of os) if (!f(o)) return false;
+  return true;
 }
 
 function isOk(o: Outcome): boolean {

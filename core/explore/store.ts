@@ -5,8 +5,10 @@
 //
 // Two different states are merged only if both 32-bit hashes collide. With n stored states
 // the chance that any pair collides is about n^2 / 2^65: 3e-8 for a million states, 3e-4 for
-// a hundred million. A collision can only hide states (never invent a violation); the CLI
-// reports the bound with the statistics.
+// a hundred million. A collision can only hide states (never invent a violation).
+
+import { encodedLength, encodeStateInto } from '../model/machine';
+import type { MachineState } from '../model/types';
 
 /** Packs a move into one number: actor in the high bits, choice in the low 12. */
 export function packMove(actor: number, choice: number): number {
@@ -43,6 +45,19 @@ export function fingerprint(words: Int32Array, len = words.length): void {
   }
   fp.h1 = fmix(h1 ^ len);
   fp.h2 = fmix(h2 ^ (len << 2));
+}
+
+let words = new Int32Array(1024);
+
+/**
+ * `fingerprint(encodeState(state))` without allocating: the words go into one reused
+ * buffer (measured faster than hashing while walking the state).
+ */
+export function fingerprintState(state: MachineState): void {
+  const n = encodedLength(state);
+  if (n > words.length) words = new Int32Array(Math.max(n, words.length * 2));
+  encodeStateInto(state, words);
+  fingerprint(words, n);
 }
 
 function fmix(h: number): number {

@@ -37,6 +37,8 @@ export interface CheckOptions {
   readonly first?: boolean;
   /** Partial-order reduction (default on). Off explores every interleaving. */
   readonly reduction?: boolean;
+  /** Symmetry reduction over interchangeable actors (default on; see symmetry.ts). */
+  readonly symmetry?: boolean;
   readonly strategy?: StrategyName;
   /** Seed of the random strategy. */
   readonly seed?: number;
@@ -98,4 +100,6 @@ export interface CheckResult {
   readonly bound?: Bound;
   readonly violations: readonly Finding[];
   readonly stats: CheckStats;
+  /** Groups of actors the search treated as interchangeable (symmetry reduction), by name. */
+  readonly symmetric?: readonly (readonly string[])[];
 }

@@ -13,6 +13,7 @@ import { findRace } from '../model/races';
 import type { MachineState, ModelEvent, Move, StepOk, StepResult, Violation } from '../model/types';
 import { conflicts, type Access, type Footprints } from './footprint';
 import { livelockAt } from './livelock';
+import { cycleThrough, lockdepOnReplay, witnessRun } from './lockorder';
 import { key, livelockKey, type Outcome, type RawFinding } from './search';
 import { unpackMove, type StateStore } from './store';
 import { traceStep, type TraceStep } from './trace';
@@ -32,11 +33,25 @@ interface Replay {
 const WHOLE_STATE = new Set(['deadlock', 'leak', 'data_race', 'livelock']);
 const LOCKDEP = new Set(['lock_order', 'irq_lock_inversion']);
 
-export function buildFinding(s: CompiledScenario, store: StateStore, fp: Footprints, raw: RawFinding, shorten = true): Finding {
+/** What the search leaves behind for building traces. */
+export interface SearchRecord {
+  readonly s: CompiledScenario;
+  readonly store: StateStore;
+  readonly footprints: Footprints;
+  /** Lock-class dependencies seen anywhere (see lockorder.ts). */
+  readonly lockEdges: ReadonlySet<number>;
+}
+
+export function buildFinding(search: SearchRecord, raw: RawFinding, shorten = true): Finding {
+  const { s, store, footprints: fp } = search;
   const moves = store.pathTo(raw.stateId).map(unpackMove);
   if (raw.move) moves.push(raw.move);
   const original = replay(s, fp, moves);
   if (!original) return { kind: raw.violation.kind, message: raw.violation.message, violation: raw.violation, trace: [] };
+  if (raw.violation.kind === 'lock_order' && original.last?.status === 'ok') {
+    const whole = wholeCycle(search, original.last.events, shorten);
+    if (whole) return whole;
+  }
   const signature = lockdepSignature(original.last);
   const verify = (r: Replay | undefined): Finding | undefined => (r ? judge(s, raw, r, signature) : undefined);
   const base = verify(original);
@@ -47,6 +62,31 @@ export function buildFinding(s: CompiledScenario, store: StateStore, fp: Footpri
     }
   }
   return base ?? { kind: raw.violation.kind, message: raw.violation.message, violation: raw.violation, trace: original.steps };
+}
+
+/**
+ * A lock-order finding whose trace is one run with every dependency of the cycle, and whose
+ * report is what a fresh lockdep says about that run. Undefined when no such run was found.
+ */
+function wholeCycle(search: SearchRecord, closing: readonly ModelEvent[], shorten: boolean): Finding | undefined {
+  const { s, footprints: fp } = search;
+  const cycle = cycleThrough(closing, search.lockEdges);
+  const moves = cycle && witnessRun(s, cycle);
+  if (!moves) return undefined;
+  const judgeRun = (order: readonly Move[]): Finding | undefined => {
+    const found = lockdepOnReplay(s, order);
+    if (!found) return undefined;
+    const r = replay(s, fp, order.slice(0, found.at + 1));
+    return r ? { kind: 'lock_order', message: found.violation.message, violation: found.violation, trace: r.steps } : undefined;
+  };
+  const base = judgeRun(moves);
+  if (!base || !shorten) return base;
+  // Fewer switches between actors, when the reordered run still shows the cycle.
+  const r = replay(s, fp, moves);
+  if (!r) return base;
+  const all = r.steps.map((_, i) => i);
+  const order = fewSwitches(all, (i) => r.steps[i]!.actor, dependence(s, r));
+  return judgeRun(order.map((i) => r.steps[i]!)) ?? base;
 }
 
 /** Replays moves from the initial state; undefined if one of them is not possible. */
@@ -157,15 +197,7 @@ function shorterOrders(s: CompiledScenario, fp: Footprints, raw: RawFinding, r: 
   const n = r.steps.length;
   if (n === 0) return [];
   const actorOf = (i: number): number => r.steps[i]!.actor;
-  const dep = (j: number, i: number): boolean => {
-    const a = actorOf(j);
-    const b = actorOf(i);
-    if (a === b) return true;
-    const x = s.actors[a]!;
-    const y = s.actors[b]!;
-    if (x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') return true;
-    return conflicts(r.accesses[j]!, r.accesses[i]!);
-  };
+  const dep = dependence(s, r);
   const keep = new Uint8Array(n);
   const kind = raw.violation.kind;
   if (kind === 'data_race') {
@@ -189,6 +221,19 @@ function shorterOrders(s: CompiledScenario, fp: Footprints, raw: RawFinding, r: 
   const out = [greedy];
   if (kept.length < n) out.push(kept);
   return out;
+}
+
+/** Whether step j (earlier) and step i of a replay may not be swapped: same actor, same CPU, or conflicting footprints. */
+function dependence(s: CompiledScenario, r: Replay): (j: number, i: number) => boolean {
+  return (j, i) => {
+    const a = r.steps[j]!.actor;
+    const b = r.steps[i]!.actor;
+    if (a === b) return true;
+    const x = s.actors[a]!;
+    const y = s.actors[b]!;
+    if (x.cpu === y.cpu && x.actorKind !== 'work' && y.actorKind !== 'work') return true;
+    return conflicts(r.accesses[j]!, r.accesses[i]!);
+  };
 }
 
 function racingActors(s: CompiledScenario, state: MachineState, raw: RawFinding): number[] {

@@ -53,7 +53,7 @@ export function codeActions(a: Analysis, range: Span): CodeAction[] {
 
 /** The declaration keyword for a place a builtin parameter of this kind takes. */
 const DECLARED_TYPE: Partial<Record<ParamKind, string>> = {
-  lock: 'mutex', mutex: 'mutex', spinlock: 'spinlock', rwsem: 'rwsem', srcu: 'srcu',
+  lock: 'mutex', mutex: 'mutex', spinlock: 'spinlock', rwsem: 'rwsem', rwlock: 'rwlock_t', srcu: 'srcu',
   list_head: 'list_head', atomic: 'atomic_t', kref: 'kref', waitq: 'wait_queue_head',
 };
 

@@ -14,7 +14,7 @@ import { typeName, type ActorSymbol, type FnSymbol, type Ty } from '../semantics
 import type { Analysis } from './analysis';
 import { builtinDoc, codeBlock, fnSignature, localDecl, structText } from './docs';
 import { chainType, isPlaceKind, matchesParamKind, pathsFrom, reaches, structOf, visibleLocals } from './scope';
-import { lockSummary } from './hover';
+import { lockSummary, onCpu } from './hover';
 import { callAt } from './signature';
 import { bodyStatements } from './walk';
 
@@ -128,7 +128,7 @@ class Context {
       if (p.text === ')') return this.closesControlHeader(this.prevIndex);
       return false;
     }
-    return p.kind === 'Identifier' && p.text === 'else';
+    return p.kind === 'Identifier' && (p.text === 'else' || p.text === 'do');
   }
 
   /** Whether the `)` at index i closes `if (…)`, `while (…)`, `for (…)` or `list_for_each_entry(…)`. */
@@ -142,7 +142,7 @@ class Context {
         depth--;
         if (depth === 0) {
           const kw = this.a.token(j - 1);
-          return !!kw && ['if', 'while', 'for', 'list_for_each_entry'].includes(kw.text);
+          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu'].includes(kw.text);
         }
       }
     }
@@ -179,7 +179,7 @@ class Context {
 
   private cpus(): CompletionItem[] {
     // The actor being written is placed by this very choice: leave it out.
-    const actors = this.a.binding.actors.filter((x) => x.actorKind !== 'work' && !(x.decl.span.start <= this.offset && this.offset <= x.decl.span.end));
+    const actors = this.a.binding.actors.filter((x) => onCpu(x) && !(x.decl.span.start <= this.offset && this.offset <= x.decl.span.end));
     const explicit = this.a.program.decls.flatMap((d) =>
       (d.kind === 'Actor' && d.cpu && !(d.span.start <= this.offset && this.offset <= d.span.end) ? [d.cpu.index] : []));
     const max = Math.max(-1, ...actors.map((x) => x.cpu), ...explicit);
@@ -215,7 +215,7 @@ class Context {
   /** Inside `callee(…, |`: what that parameter takes. */
   private callArgument(callee: string, arg: number, owner: ActorSymbol | FnSymbol | undefined): CompletionItem[] {
     const b = builtin(callee);
-    if (callee === 'list_for_each_entry') {
+    if (callee === 'list_for_each_entry' || callee === 'list_for_each_entry_rcu') {
       if (arg === 1) return this.places((t) => t.k === 'list_head', false);
       if (arg === 2) return this.listMembers();
       return [];
@@ -298,6 +298,7 @@ class Context {
       ]),
       sn('irq', 'an interrupt handler on a CPU', [`irq \${1:handler} on cpu\${2:0} "\${3:description}" {`, `${INDENT}$0`, '}']),
       sn('work', 'a work item, run by queue_work()', ['work ${1:name} "${2:description}" {', `${INDENT}$0`, '}']),
+      ...(this.a.binding.actors.some((x) => x.actorKind === 'init') ? [] : [sn('init', 'the initial state, set up before any actor runs', ['init {', `${INDENT}$0`, '}'])]),
       sn('fn', 'a procedure', ['fn ${1:name}(${2}) {', `${INDENT}$0`, '}']),
       sn('struct', 'a struct type', ['struct ${1:name} {', `${INDENT}\${2:mutex lock};`, '}']),
     ];
@@ -328,6 +329,7 @@ class Context {
     return [
       kw('if', 'if (condition) { … }', `if (\${1:condition}) {\n${INDENT}$0\n}`),
       kw('while', 'while (condition) { … }', `while (\${1:condition}) {\n${INDENT}$0\n}`),
+      kw('do', 'do { … } while (condition);', `do {\n${INDENT}$0\n} while (\${1:condition});`),
       kw('for', 'for (init; condition; step) { … }', `for (\${1:int i = 0}; \${2:i < 2}; \${3:i++}) {\n${INDENT}$0\n}`),
       kw('choose', 'nondeterministic choice: the checker explores every branch', `choose {\n${INDENT}$1\n} or {\n${INDENT}$0\n}`),
       kw('list_for_each_entry', 'list_for_each_entry(pos, head, member) { … }', `list_for_each_entry(\${1:pos}, &\${2:head}, \${3:member}) {\n${INDENT}$0\n}`),
@@ -345,7 +347,7 @@ class Context {
     const at = this.offset;
     const walk = (s: Stmt): boolean => {
       if (!(s.span.start <= at && at <= s.span.end)) return false;
-      if ((s.kind === 'While' || s.kind === 'For' || s.kind === 'ListForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
+      if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
       return bodyStatements(s).some(walk);
     };
     return !!owner && walk(owner.decl.body);

@@ -30,6 +30,7 @@ export function fnSignature(f: FnSymbol): string {
 }
 
 export function actorHeader(a: ActorSymbol): string {
+  if (a.actorKind === 'init') return 'init';
   const cpu = a.actorKind === 'work' ? '' : ` on cpu${a.cpu}`;
   const desc = a.description ? ` "${a.description}"` : '';
   return `${a.actorKind} ${a.name}${cpu}${desc}`;

@@ -110,6 +110,13 @@ class Formatter {
     return lo;
   }
 
+  /** The first `word` token at or after `offset` (a statement's span may end before its `;`). */
+  private keywordAfter(offset: number, word: string): number {
+    let i = this.tokenAt(offset);
+    while (i < this.tokens.length && this.tokens[i]!.text !== word) i++;
+    return i;
+  }
+
   private braced(s: A.Stmt): boolean {
     return s.kind === 'Block' && this.a.text[s.span.start] === '{';
   }
@@ -144,7 +151,7 @@ class Formatter {
           this.body(n.then);
           if (n.else) {
             // `else` follows a `}` on its line, or starts its own after an unbraced body.
-            if (!this.braced(n.then)) this.breakAt.add(this.tokenAt(n.then.span.end));
+            if (!this.braced(n.then)) this.breakAt.add(this.keywordAfter(n.then.span.end, 'else'));
             if (n.else.kind !== 'If') this.body(n.else);
           }
           break;
@@ -152,6 +159,11 @@ class Formatter {
         case 'For':
         case 'ListForEach':
           this.body(n.body);
+          break;
+        case 'DoWhile':
+          // `} while (c);` after a braced body; after an unbraced one `while` starts its own line.
+          this.body(n.body);
+          if (!this.braced(n.body)) this.breakAt.add(this.keywordAfter(n.body.span.end, 'while'));
           break;
         case 'Unary':
         case 'AddressOf':
@@ -282,6 +294,7 @@ class Formatter {
     if (pPunct && (this.unaryAt.has(p.span.start) || this.typeStarAt.has(p.span.start))) return '';
     if (nPunct && this.typeStarAt.has(n.span.start)) return ' ';
     if (nPunct && (N === '++' || N === '--') && !this.unaryAt.has(n.span.start)) return '';
+    if (pPunct && P === '{' && nPunct && N === '}') return '';
     if (nPunct && N === '{') return ' ';
     if (pPunct && P === '}') return ' ';
     if ((nPunct && OPERATORS.has(N)) || (pPunct && OPERATORS.has(P))) return ' ';

@@ -12,6 +12,7 @@ import type * as A from '../syntax/ast';
 import type { ActorSymbol, FnSymbol } from '../semantics/symbols';
 import type { Analysis } from './analysis';
 import { lockEffect, RCU_KEY } from './lockPrimitives';
+import { isLockKind } from './scope';
 
 export interface HeldLock {
   /** Identity of the lock instance, paths normalised to `->` after parameter substitution. */
@@ -209,9 +210,14 @@ class HeldLockPass {
         return joinFlow(t, e);
       }
       case 'While':
-      // A do-while is analysed as a while: the zero-iteration path it adds only widens the may-hold set.
-      case 'DoWhile':
         return this.loop(s.cond, s.body, undefined, st, f, s);
+      case 'DoWhile': {
+        // The body runs once before the condition is first tested; then it is a while loop.
+        f.loops.push({ breaks: [], continues: [] });
+        const once = this.stmt(s.body, st, f, s);
+        const ctx = f.loops.pop()!;
+        return joinFlow(this.loop(s.cond, s.body, undefined, joinFlow(once, ...ctx.continues), f, s), ...ctx.breaks);
+      }
       case 'For': {
         const init = s.init ? this.simple(s.init, st, f) : st;
         return this.loop(s.cond, s.body, s.step, init, f, s);
@@ -384,7 +390,8 @@ class HeldLockPass {
     const effect = lockEffect(b);
     if (effect.kind === 'acquire') {
       const lock = this.lockOf(e, f, !effect.trylock);
-      return { st: lock ? { ...st, locks: add(st.locks, lock) } : st };
+      const taken = { st: lock ? { ...st, locks: add(st.locks, lock) } : st };
+      return effect.returnsZero ? { ...taken, v: 0 } : taken;
     }
     if (effect.kind === 'release') {
       const lock = this.lockOf(e, f, true);
@@ -431,7 +438,7 @@ class HeldLockPass {
     const release = effect.kind === 'acquire' ? effect.release : b.name;
     const mode = effect.kind === 'acquire' ? effect.mode : 'write';
     const args = e.args.map((x) => this.a.text.slice(x.span.start, x.span.end));
-    const idx = b.params.findIndex((p) => p.kind === 'lock' || p.kind === 'mutex' || p.kind === 'spinlock' || p.kind === 'rwsem' || p.kind === 'srcu');
+    const idx = b.params.findIndex((p) => isLockKind(p.kind));
     if (idx < 0) {
       return { key: RCU_KEY, display: RCU_KEY, cls: -1, mode: 'read', site: e.span, primitive: b.name, release, args, lockArg: '', sure };
     }
@@ -439,8 +446,8 @@ class HeldLockPass {
     if (!arg) return undefined;
     const path = pathOf(arg, f, this.a.text) ?? fallbackPath(arg, this.a.text);
     const cls = info.statics[idx] ?? -1;
-    const isRwsem = this.a.binding.lockClasses[cls]?.lock === 'rwsem';
-    const display = mode === 'read' && isRwsem ? `${path.display} (read)` : path.display;
+    const kind = this.a.binding.lockClasses[cls]?.lock;
+    const display = mode === 'read' && (kind === 'rwsem' || kind === 'rwlock') ? `${path.display} (read)` : path.display;
     const lockArg = `${arg.kind === 'AddressOf' ? '&' : ''}${path.display}`;
     return { key: path.key, display, cls, mode, site: e.span, primitive: b.name, release, args, lockArg, sure };
   }

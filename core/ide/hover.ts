@@ -8,6 +8,7 @@ import { typeName, type ActorSymbol, type Sym, type Ty } from '../semantics/symb
 import type { Analysis } from './analysis';
 import { actorHeader, builtinHover, codeBlock, fnSignature, localDecl, structText } from './docs';
 import { lockEffect } from './lockPrimitives';
+import { isLockKind } from './scope';
 
 export interface Hover {
   readonly span: Span;
@@ -80,18 +81,23 @@ const ACTOR_KINDS: Record<ActorSymbol['actorKind'], string> = {
 };
 
 function actorDoc(a: Analysis, x: ActorSymbol): string {
-  const cpu = x.actorKind === 'work' ? '' : `\n\nRuns on CPU ${x.cpu}${sharing(a, x)}.`;
+  const cpu = x.actorKind === 'work' || x.actorKind === 'init' ? '' : `\n\nRuns on CPU ${x.cpu}${sharing(a, x)}.`;
   return `${codeBlock(actorHeader(x))}\n\n${ACTOR_KINDS[x.actorKind]}${cpu}`;
 }
 
 function sharing(a: Analysis, x: ActorSymbol): string {
-  const others = a.binding.actors.filter((y) => y !== x && y.cpu === x.cpu && y.actorKind !== 'work').map((y) => y.name);
+  const others = a.binding.actors.filter((y) => y !== x && y.cpu === x.cpu && onCpu(y)).map((y) => y.name);
   return others.length > 0 ? ` with ${others.join(', ')}` : '';
 }
 
 function cpuDoc(a: Analysis, cpu: number): string {
-  const on = a.binding.actors.filter((x) => x.cpu === cpu && x.actorKind !== 'work').map((x) => `${x.actorKind} ${x.name}`);
+  const on = a.binding.actors.filter((x) => x.cpu === cpu && onCpu(x)).map((x) => `${x.actorKind} ${x.name}`);
   return `**CPU ${cpu}**${on.length > 0 ? `: ${on.join(', ')}` : ''}`;
+}
+
+/** Actors that occupy a CPU (a work item has a kworker of its own; init runs before all). */
+export function onCpu(x: ActorSymbol): boolean {
+  return x.actorKind !== 'work' && x.actorKind !== 'init';
 }
 
 /** The fns and actors whose bodies call `name`. */
@@ -136,15 +142,13 @@ export function lockSummary(a: Analysis, t: Ty): string {
   return sites.length > 0 ? `${head}\n\nTaken at:\n${sites.join('\n')}` : `${head}\n\nNever taken.`;
 }
 
-const LOCK_PARAM_KINDS = new Set(['lock', 'mutex', 'spinlock', 'rwsem', 'srcu']);
-
 /** The calls that acquire a lock of class `cls`, in source order. */
 export function acquisitionsOf(a: Analysis, cls: number): { span: Span; primitive: string }[] {
   const out: { span: Span; primitive: string }[] = [];
   for (const [call, info] of a.binding.calls) {
     const b = info.builtin;
     if (!b || lockEffect(b).kind !== 'acquire') continue;
-    if (info.statics.some((s, i) => s === cls && LOCK_PARAM_KINDS.has(b.params[i]?.kind ?? ''))) out.push({ span: call.span, primitive: b.name });
+    if (info.statics.some((s, i) => s === cls && b.params[i] !== undefined && isLockKind(b.params[i]!.kind))) out.push({ span: call.span, primitive: b.name });
   }
   return out.sort((x, y) => x.span.start - y.span.start);
 }

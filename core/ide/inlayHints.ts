@@ -63,10 +63,15 @@ function tooltip(a: Analysis, sets: readonly { context: string; locks: readonly 
   return lines.join('\n\n');
 }
 
-/** After the statement if it fits on its line, else after the last token of its first line. */
+/** After the statement (and its `;`) if it fits on its line, else after the last token of its first line. */
 function hintOffset(a: Analysis, stmt: A.Stmt): number {
   const line = a.lines.position(stmt.span.start).line;
-  if (a.lines.position(stmt.span.end).line === line) return stmt.span.end;
+  if (a.lines.position(stmt.span.end).line === line) {
+    // Simple statements' spans stop before their `;`.
+    const next = a.token(a.tokenIndexBefore(stmt.span.end) + 1);
+    const semi = next && next.text === ';' && next.kind === 'Punct' && a.lines.position(next.span.start).line === line;
+    return semi ? next.span.end : stmt.span.end;
+  }
   const nextLine = a.lines.lineStart(line + 1);
   const i = a.tokenIndexBefore(nextLine);
   const t = a.token(i);

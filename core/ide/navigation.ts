@@ -3,7 +3,7 @@
 // builtins, constants, a clash with another declaration, or a capture by a local.
 
 import type { Span } from '../syntax/ast';
-import { KEYWORDS } from '../syntax/parser';
+import { RESERVED } from '../syntax/parser';
 import { builtin } from '../model/builtins';
 import type { Sym } from '../semantics/symbols';
 import { analyze, declarationSpan, type Analysis } from './analysis';
@@ -66,7 +66,7 @@ export function rename(a: Analysis, offset: number, newName: string): RenameResu
 
 function invalidName(name: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `'${name}' is not a valid name.`;
-  if (KEYWORDS.has(name) || name === 'list_for_each_entry' || name === 'current') return `'${name}' is a keyword.`;
+  if (RESERVED.has(name) || /^list_for_each_entry(_rcu)?$/.test(name) || name === 'current' || name === 'init') return `'${name}' is a keyword.`;
   if (builtin(name)) return `'${name}' is a builtin primitive.`;
   if (/^KVM_REQ_/.test(name)) return `'${name}' would be a vCPU request name.`;
   return undefined;

@@ -91,6 +91,7 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
     case 'mutex':
     case 'spinlock':
     case 'rwsem':
+    case 'rwlock':
     case 'srcu':
       return t.k === 'lock' && t.lock === kind;
     case 'list_head':
@@ -108,7 +109,12 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
 
 /** Parameter kinds whose argument is a place inside shared memory (`&x->f`). */
 export function isPlaceKind(kind: ParamKind): boolean {
-  return ['lock', 'mutex', 'spinlock', 'rwsem', 'srcu', 'list_head', 'atomic', 'kref', 'waitq'].includes(kind);
+  return isLockKind(kind) || ['list_head', 'atomic', 'kref', 'waitq'].includes(kind);
+}
+
+/** Parameter kinds that take a lock. */
+export function isLockKind(kind: ParamKind): boolean {
+  return kind === 'lock' || kind === 'mutex' || kind === 'spinlock' || kind === 'rwsem' || kind === 'rwlock' || kind === 'srcu';
 }
 
 export interface FieldPath {

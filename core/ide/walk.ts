@@ -40,6 +40,8 @@ export function children(n: Node): Node[] {
       return [n.cond, n.then, ...(n.else ? [n.else] : [])];
     case 'While':
       return [n.cond, n.body];
+    case 'DoWhile':
+      return [n.body, n.cond];
     case 'For':
       return [...(n.init ? [n.init] : []), ...(n.cond ? [n.cond] : []), ...(n.step ? [n.step] : []), n.body];
     case 'Return':
@@ -112,6 +114,7 @@ export function bodyStatements(s: A.Stmt): A.Stmt[] {
     case 'If':
       return [s.then, ...(s.else ? [s.else] : [])];
     case 'While':
+    case 'DoWhile':
     case 'ListForEach':
       return [s.body];
     case 'For':

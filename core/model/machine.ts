@@ -440,7 +440,9 @@ class Draft implements Exec {
     if (allocInstr) related.push({ span: allocInstr.span, message: `${describeObject(s, state, obj)} allocated here by ${allocActor?.name ?? '?'}` });
     if (freeInstr) related.push({ span: freeInstr.span, message: `freed here by ${freeActor?.name ?? '?'}` });
     const where = (ins: Instr | undefined): string => ins ? ` ${s.codes[s.instrCode[ins.id]!]!.name}+${siteText(s, ins.span)}` : ' ?';
-    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, [
+    // The report is built only if someone reads it: exploration meets the same
+    // use-after-free at many states and keeps one.
+    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
       '==================================================================',
       `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
       `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -481,8 +483,17 @@ class Draft implements Exec {
     throw new Blocked(wait);
   }
 
-  fail(kind: ViolationKind, message: string, report: string, related: readonly Related[] = []): never {
-    throw new Failed({ kind, message, report, actor: this.actor, span: this.site, related });
+  /** `report` may be a function: it is then called (once) when the report is first read. */
+  fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    const base = { kind, message, actor: this.actor, span: this.site, related };
+    if (typeof report === 'string') throw new Failed({ ...base, report });
+    let text: string | undefined;
+    throw new Failed({
+      ...base,
+      get report(): string {
+        return (text ??= report());
+      },
+    });
   }
 
   emit(event: ModelEvent): void {

@@ -35,6 +35,21 @@ const PUNCTUATORS = [
   '=', '+', '-', '*', '/', '%', '?', ':',
 ];
 
+/** Punctuators by their first character, longest first: one lookup per token, not a scan of all. */
+const PUNCT_BY_FIRST = new Map<number, string[]>();
+for (const p of PUNCTUATORS) {
+  const list = PUNCT_BY_FIRST.get(p.charCodeAt(0)) ?? [];
+  list.push(p);
+  PUNCT_BY_FIRST.set(p.charCodeAt(0), list);
+}
+
+function punctuatorAt(text: string, i: number, c: number): string | undefined {
+  const candidates = PUNCT_BY_FIRST.get(c);
+  if (!candidates) return undefined;
+  for (const p of candidates) if (p.length === 1 || text.startsWith(p, i)) return p;
+  return undefined;
+}
+
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
@@ -130,22 +145,18 @@ export function lex(text: string): LexResult {
       });
       continue;
     }
-    let matched = false;
-    for (const p of PUNCTUATORS) {
-      if (text.startsWith(p, i)) {
-        i += p.length;
-        tokens.push({ kind: 'Punct', text: p, span: { start, end: i } });
-        matched = true;
-        break;
-      }
+    const punct = punctuatorAt(text, i, c);
+    if (punct !== undefined) {
+      i += punct.length;
+      tokens.push({ kind: 'Punct', text: punct, span: { start, end: i } });
+      continue;
     }
-    if (matched) continue;
     // Anything else (including a lone surrogate or control byte) is one invalid character;
     // runs of them collapse into one token so that random bytes give few diagnostics.
     i++;
     while (i < n) {
       const d = text.charCodeAt(i);
-      if (d <= 32 || isIdentPart(d) || d === 34 || PUNCTUATORS.some((p) => p.charCodeAt(0) === d)) break;
+      if (d <= 32 || isIdentPart(d) || d === 34 || PUNCT_BY_FIRST.has(d)) break;
       i++;
     }
     tokens.push({ kind: 'Invalid', text: text.slice(start, i), span: { start, end: i } });

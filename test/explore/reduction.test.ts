@@ -25,7 +25,7 @@ interface Summary {
 }
 
 function explore(s: CompiledScenario, opts: CheckOptions): Summary {
-  const search = new Search(s, { maxStates: 100_000, ...opts });
+  const search = new Search(s, { maxStates: 100_000, symmetry: false, ...opts });
   search.run();
   const keys = new Set(search.raw.map((r) => (ORDER_DEPENDENT.has(r.violation.kind) ? r.violation.kind : r.key)));
   return {

@@ -80,3 +80,32 @@ export const scenarioArb: fc.Arbitrary<string> = fc
     if (irq !== null) out.push(`irq i0 on cpu0 {\n    int fl; struct obj *q;\n    ${irq}\n}`);
     return out.join('\n');
   });
+
+/**
+ * A scenario with 2–3 copies of one random thread, each on its own CPU (interchangeable
+ * for symmetry reduction), maybe another thread and a work item.
+ */
+export const symmetricScenarioArb: fc.Arbitrary<string> = fc
+  .record({
+    shared: body,
+    copies: fc.integer({ min: 2, max: 3 }),
+    other: fc.option(body, { freq: 2 }),
+    work: fc.option(body, { freq: 3 }),
+    kcsan: fc.boolean(),
+    prealloc: fc.boolean(),
+  })
+  .map(({ shared, copies, other, work, kcsan, prealloc }) => {
+    const out = [
+      'scenario "generated, symmetric"',
+      ...(kcsan ? ['config KCSAN;'] : []),
+      'struct obj { int v; list_head node; }',
+      'mutex m0;', 'mutex m1;', 'spinlock s0;', 'rwsem r0;',
+      'int x0;', 'int x1;', 'int x2;', 'bool f0;', 'bool f1;', 'atomic_t a0;',
+      'struct obj *p0;', 'list_head head;',
+      'fn helper() { mutex_lock(&m1); x1 = x1 + 1; mutex_unlock(&m1); }',
+    ];
+    for (let i = 0; i < copies; i++) out.push(`thread t${i} on cpu${i} {\n    int fl; struct obj *q;\n    ${shared}\n}`);
+    if (other !== null) out.push(`thread u on cpu7 {\n    int fl; struct obj *q;\n    ${prealloc ? 'p0 = kzalloc(struct obj, GFP_ATOMIC); ' : ''}${other}\n}`);
+    out.push(`work w0 {\n    int fl; struct obj *q;\n    ${work ?? 'x2 = 1;'}\n}`);
+    return out.join('\n');
+  });

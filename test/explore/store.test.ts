@@ -55,3 +55,27 @@ describe('StateStore', () => {
     assert.deepEqual(store.pathTo(a), []);
   });
 });
+
+describe('fingerprintState', () => {
+  test('hashes exactly the words encodeState produces', async () => {
+    const { loadScenario } = await import('../../core');
+    const { encodeState, initialState, successors } = await import('../../core/model/machine');
+    const { DETECTOR_CASES, scenarioText } = await import('./detector-cases');
+    const { fingerprintState } = await import('../../core/explore/store');
+    for (const c of DETECTOR_CASES) {
+      const s = loadScenario('t', scenarioText(c, 'buggy')).compiled!;
+      let frontier = [initialState(s)];
+      for (let depth = 0; depth < 6 && frontier.length > 0; depth++) {
+        const next = [];
+        for (const st of frontier) {
+          fingerprintState(st);
+          const a = [fp.h1, fp.h2];
+          fingerprint(encodeState(st));
+          assert.deepEqual(a, [fp.h1, fp.h2]);
+          for (const x of successors(s, st)) if (x.result.status === 'ok') next.push(x.result.state);
+        }
+        frontier = next.slice(0, 50);
+      }
+    }
+  });
+});

@@ -7,7 +7,7 @@ import {
   analyze, applyEdits, codeActions, codeLenses, foldingRanges, hover, outline, semanticTokens, signatureHelp,
 } from '../../core/ide';
 import { checkDiagnostics, verdictSummary, type CheckOutcome } from '../../core/ide/checkDiagnostics';
-import { example, offsetOf } from './helpers';
+import { example, lineAt, offsetOf } from './helpers';
 
 const s4 = example('examples/seeds/004-mm-iommu-deadlock.buggy.lockstep');
 const s0 = example('examples/seeds/000-spapr-tce.fixed.lockstep');
@@ -25,12 +25,15 @@ test('hover: a builtin says what the kernel does, then what the model does', () 
 });
 
 test('hover: a lock has its kind, class and every place it is taken', () => {
+  const L = (needle: string): number => lineAt(s4.text, needle);
   assert.equal(hover(s4, at(s4, '&mem_list_mutex', 3))!.markdown,
-    '```lockstep\nmutex mem_list_mutex\n```\n\n**mutex** · lockdep class `mem_list_mutex`\n\nTaken at:\n- line 63: `mutex_lock(&mem_list_mutex)` in fn mm_iommu_do_alloc');
+    `\`\`\`lockstep\nmutex mem_list_mutex\n\`\`\`\n\n**mutex** · lockdep class \`mem_list_mutex\`\n\nTaken at:\n- line ${L('mutex_lock(&mem_list_mutex)')}: \`mutex_lock(&mem_list_mutex)\` in fn mm_iommu_do_alloc`);
   assert.equal(hover(s4, at(s4, 'rwsem mmap_sem', 8))!.markdown, [
     '```lockstep\nrwsem mm_struct->mmap_sem\n```',
     '**rwsem** · lockdep class `mm->mmap_sem`',
-    'Taken at:\n- line 49: `down_write(&mm->mmap_sem)` in fn mm_iommu_adjust_locked_vm\n- line 83: `down_read(&mm->mmap_sem)` in fn mm_iommu_do_alloc\n- line 116: `down_write(&mm->mmap_sem)` in thread mmap',
+    `Taken at:\n- line ${L('down_write(&mm->mmap_sem)')}: \`down_write(&mm->mmap_sem)\` in fn mm_iommu_adjust_locked_vm` +
+      `\n- line ${L('down_read(&mm->mmap_sem)')}: \`down_read(&mm->mmap_sem)\` in fn mm_iommu_do_alloc` +
+      `\n- line ${L('down_write_killable(&mm->mmap_sem)')}: \`down_write_killable(&mm->mmap_sem)\` in thread mmap`,
   ].join('\n\n'));
 });
 
@@ -40,7 +43,8 @@ test('hover: variables, actors, fns, constants, CPUs', () => {
   assert.equal(md(s0, 'struct kvmppc_spapr_tce_table *siter', 35), '```lockstep\nstruct kvmppc_spapr_tce_table *siter\n```\n\nLocal of fn kvm_vm_ioctl_create_spapr_tce; private to the actor running it.');
   assert.equal(md(s4, 'thread ioctl', 8), '```lockstep\nthread ioctl on cpu0 "VFIO_IOMMU_SPAPR_REGISTER_MEMORY: tce_iommu_register_pages"\n```\n\nA host task: it runs its body once, concurrently with the other actors.\n\nRuns on CPU 0.');
   assert.equal(md(s4, 'mm_iommu_do_alloc(ua, entries, -1)', 3), '```lockstep\nfn mm_iommu_do_alloc(ua, entries, dev_hpa)\n```\n\nCalled from fn mm_iommu_new, fn mm_iommu_newdev.');
-  assert.equal(md(s0, 'fn kvm_spapr_tce_release', 5), '```lockstep\nfn kvm_spapr_tce_release(struct kvmppc_spapr_tce_table *stt)\n```\n\nRelease callback passed to anon_inode_getfd (line 73).');
+  assert.equal(md(s0, 'fn kvm_spapr_tce_release', 5),
+    `\`\`\`lockstep\nfn kvm_spapr_tce_release(struct kvmppc_spapr_tce_table *stt)\n\`\`\`\n\nRelease callback passed to anon_inode_getfd (line ${lineAt(s0.text, 'anon_inode_getfd(stt')}).`);
   assert.equal(md(s4, '-EINVAL', 2), '```lockstep\nEINVAL = 22\n```\n\nInvalid argument.');
   assert.equal(md(s4, 'on cpu1', 4), '**CPU 1**: thread mmap');
   assert.equal(hover(s4, at(s4, 'scenario "', 2)), undefined);
@@ -76,17 +80,29 @@ test('outline: the scenario, structs with fields, shared declarations, fns, acto
   ]);
 });
 
-test('folding: the header comment, structs, bodies and nested blocks', () => {
-  const f = foldingRanges(s4);
-  assert.deepEqual(f.slice(0, 7), [
-    { startLine: 0, endLine: 18, kind: 'comment' },
-    { startLine: 23, endLine: 27 },
-    { startLine: 30, endLine: 31 },
-    { startLine: 34, endLine: 37 },
-    { startLine: 43, endLine: 44, kind: 'comment' },
-    { startLine: 45, endLine: 54 },
-    { startLine: 57, endLine: 97 },
+test('folding: comment runs, block comments, structs, bodies and nested blocks', () => {
+  const a = analyze('fold', [
+    '// one',
+    '// two',
+    'struct s {',
+    '    int a;',
+    '};',
+    '/* a',
+    '   b */',
+    'thread t on cpu0 {',
+    '    if (1) {',
+    '        int x = 0;',
+    '    }',
+    '}',
+  ].join('\n'));
+  assert.deepEqual(foldingRanges(a), [
+    { startLine: 0, endLine: 1, kind: 'comment' },
+    { startLine: 2, endLine: 3 },
+    { startLine: 5, endLine: 6, kind: 'comment' },
+    { startLine: 7, endLine: 10 },
+    { startLine: 8, endLine: 9 },
   ]);
+  assert.deepEqual(foldingRanges(s4)[0], { startLine: 0, endLine: lineAt(s4.text, 'scenario "') - 3, kind: 'comment' });
 });
 
 test('semantic tokens: locks, parameters, builtins, constants, actors and CPUs', () => {
@@ -147,9 +163,10 @@ test('quick fixes: declare an unknown lock or field, use the primitive of the lo
 });
 
 test('code lenses: Check and Debug above the scenario, then the verdict', () => {
+  const scenarioLine = lineAt(s4.text, 'scenario "') - 1;
   assert.deepEqual(codeLenses(s4).map((l) => [l.title, l.command, s4.lines.position(l.span.start).line]), [
-    ['▶ Check', 'check', 20],
-    ['⏵ Debug', 'debug', 20],
+    ['▶ Check', 'check', scenarioLine],
+    ['⏵ Debug', 'debug', scenarioLine],
   ]);
   const titles = codeLenses(s4, { verdict: 'violation', details: ['lock_order', 'deadlock'], asExpected: true, states: 1234 }).map((l) => l.title);
   assert.deepEqual(titles, ['▶ Check', '⏵ Debug', '✗ lock_order, deadlock (as expected) · 1,234 states']);
@@ -163,7 +180,7 @@ test('checker findings: at the failing step, each trace step related, a lock-ord
   };
   const closing = site('mutex_lock(&mem_list_mutex)', 0, 27);
   const other = site('down_write(&mm->mmap_sem);\n    if (incr)', 0, 25);
-  const held = site('down_write(&mm->mmap_sem);          // vm_mmap', 0, 25);
+  const held = site('down_write_killable(&mm->mmap_sem)', 0, 34);
   const outcome: CheckOutcome = {
     verdict: 'violation',
     violations: [{
@@ -183,8 +200,8 @@ test('checker findings: at the failing step, each trace step related, a lock-ord
   };
   const ds = checkDiagnostics(outcome, ['lock_order', 'deadlock']);
   assert.deepEqual(ds.map((d) => [d.severity, d.code, s4.lines.position(d.span.start).line + 1, d.message]), [
-    ['warning', 'lock_order', 63, 'lock_order: possible circular locking dependency'],
-    ['warning', 'lock_order', 49, 'lock_order: the other side of the cycle: mm->mmap_sem here (mem_list_mutex -> mm->mmap_sem)'],
+    ['warning', 'lock_order', lineAt(s4.text, 'mutex_lock(&mem_list_mutex)'), 'lock_order: possible circular locking dependency'],
+    ['warning', 'lock_order', lineAt(s4.text, 'down_write(&mm->mmap_sem);\n    if (incr)'), 'lock_order: the other side of the cycle: mm->mmap_sem here (mem_list_mutex -> mm->mmap_sem)'],
   ]);
   assert.deepEqual(ds[0]!.related!.map((r) => r.message).slice(-1), ['step 1: ioctl: mutex_lock(&mem_list_mutex)']);
   assert.equal(checkDiagnostics(outcome, [])[0]!.severity, 'error', 'an unexpected violation is an error');

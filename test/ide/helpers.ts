@@ -33,3 +33,8 @@ export function cursor(marked: string): { text: string; offset: number } {
 export function lineOf(a: Analysis, offset: number): number {
   return a.lines.position(offset).line + 1;
 }
+
+/** 1-based line of the `nth` occurrence of `needle` in `text`. */
+export function lineAt(text: string, needle: string, nth = 1): number {
+  return text.slice(0, offsetOf(text, needle, 0, nth)).split('\n').length;
+}

@@ -30,6 +30,8 @@ after(async () => {
 });
 
 const doc = (uri: string): { textDocument: { uri: string } } => ({ textDocument: { uri } });
+/** 0-based line of the `nth` occurrence of `needle`. */
+const lineOf = (text: string, needle: string, nth = 1): number => positionOf(text, needle, 0, nth).line;
 const mark = (name: string): { line: number; character: number } => {
   const p = marks.get(name);
   assert.ok(p, `marker ${name}`);
@@ -69,7 +71,7 @@ test('completion: the locks of the right kind, fields after ->, CPU names after 
   assert.deepEqual(await labels(marked.uri, mark('mutexarg')), ['kvm->lock']);
   assert.deepEqual(await labels(marked.uri, mark('field')), ['lock', 'mmu_lock', 'devices'].filter((f) => f === 'mmu_lock'));
   assert.deepEqual(await labels(marked.uri, mark('cpu')), ['cpu0', 'cpu1']);
-  assert.deepEqual(await labels(seed4.uri, positionOf(seed4.text, 'down_write(&mm->mmap_sem);          // vm', 12)), ['mm->mmap_sem']);
+  assert.deepEqual(await labels(seed4.uri, positionOf(seed4.text, 'down_write_killable(&mm->mmap_sem)', 21)), ['mm->mmap_sem']);
   assert.deepEqual(await labels(seed0.uri, positionOf(seed0.text, 'mutex_lock(&stt->kvm->lock)', 12)), ['stt->kvm->lock', 'kvm->lock']);
   assert.deepEqual(await labels(seed4.uri, positionOf(seed4.text, 'mm->locked_vm += npages', 4)), ['context', 'locked_vm', 'mmap_sem']);
 });
@@ -87,10 +89,10 @@ test('completion items carry the registry documentation; snippets become plain t
 test('hover: builtin docs, a lock with every place it is taken, an actor', async () => {
   const hover = async (uri: string, position: { line: number; character: number }): Promise<string> =>
     ((await client.request<Hover>('textDocument/hover', { ...doc(uri), position })).contents as { value: string }).value;
-  assert.match(await hover(seed4.uri, positionOf(seed4.text, 'down_write(&mm->mmap_sem);          // vm', 3)),
+  assert.match(await hover(seed4.uri, positionOf(seed4.text, 'down_write(&mm->mmap_sem);', 3)),
     /^```lockstep\nvoid down_write\(rwsem \* sem\)\n```\n\nAcquires the rw_semaphore for writing; sleeps while anyone holds it\.\n\n\*\*Model:\*\* One step\./);
   assert.equal(await hover(seed4.uri, positionOf(seed4.text, 'mutex mem_list_mutex', 8)),
-    '```lockstep\nmutex mem_list_mutex\n```\n\n**mutex** · lockdep class `mem_list_mutex`\n\nTaken at:\n- line 63: `mutex_lock(&mem_list_mutex)` in fn mm_iommu_do_alloc');
+    `\`\`\`lockstep\nmutex mem_list_mutex\n\`\`\`\n\n**mutex** · lockdep class \`mem_list_mutex\`\n\nTaken at:\n- line ${lineOf(seed4.text, 'mutex_lock(&mem_list_mutex)') + 1}: \`mutex_lock(&mem_list_mutex)\` in fn mm_iommu_do_alloc`);
   assert.equal(await hover(marked.uri, positionOf(marked.text, 'thread b', 7)),
     '```lockstep\nthread b on cpu1 "second"\n```\n\nA host task: it runs its body once, concurrently with the other actors.\n\nRuns on CPU 1.');
   assert.equal(await client.request('textDocument/hover', { ...doc(seed4.uri), position: positionOf(seed4.text, '// Seed 004', 3) }), null);
@@ -104,17 +106,22 @@ test('signature help inside a builtin call and a fn call', async () => {
 
 test('definition, references and highlights', async () => {
   const def = await client.request<Location>('textDocument/definition', { ...doc(seed4.uri), position: positionOf(seed4.text, 'mm_iommu_do_alloc(ua, entries, -1)', 3) });
-  assert.deepEqual(def, { uri: seed4.uri, range: { start: { line: 57, character: 3 }, end: { line: 57, character: 20 } } });
+  const fnLine = lineOf(seed4.text, 'fn mm_iommu_do_alloc');
+  assert.deepEqual(def, { uri: seed4.uri, range: { start: { line: fnLine, character: 3 }, end: { line: fnLine, character: 20 } } });
   const refs = await client.request<Location[]>('textDocument/references', { ...doc(seed4.uri), position: positionOf(seed4.text, 'mutex mem_list_mutex', 8), context: { includeDeclaration: true } });
-  assert.deepEqual(refs.map((r) => [r.range.start.line, r.range.start.character]), [[40, 6], [62, 16], [95, 18]]);
+  const uses = [[lineOf(seed4.text, 'mutex mem_list_mutex'), 6], [lineOf(seed4.text, 'mutex_lock(&mem_list_mutex)'), 16], [lineOf(seed4.text, 'mutex_unlock(&mem_list_mutex)'), 18]];
+  assert.deepEqual(refs.map((r) => [r.range.start.line, r.range.start.character]), uses);
   const hl = await client.request<{ kind: number }[]>('textDocument/documentHighlight', { ...doc(seed4.uri), position: positionOf(seed4.text, 'mutex mem_list_mutex', 8) });
   assert.deepEqual(hl.map((h) => h.kind), [3, 2, 2]);
 });
 
 test('rename: the edits, and a refusal as an error', async () => {
   const edit = await client.request<WorkspaceEdit>('textDocument/rename', { ...doc(seed4.uri), position: positionOf(seed4.text, 'mutex mem_list_mutex', 8), newName: 'mem_mutex' });
-  assert.deepEqual(edit.changes![seed4.uri]!.map((e) => [e.range.start.line, e.range.start.character, e.range.end.character, e.newText]),
-    [[40, 6, 20, 'mem_mutex'], [62, 16, 30, 'mem_mutex'], [95, 18, 32, 'mem_mutex']]);
+  assert.deepEqual(edit.changes![seed4.uri]!.map((e) => [e.range.start.line, e.range.start.character, e.range.end.character, e.newText]), [
+    [lineOf(seed4.text, 'mutex mem_list_mutex'), 6, 20, 'mem_mutex'],
+    [lineOf(seed4.text, 'mutex_lock(&mem_list_mutex)'), 16, 30, 'mem_mutex'],
+    [lineOf(seed4.text, 'mutex_unlock(&mem_list_mutex)'), 18, 32, 'mem_mutex'],
+  ]);
   const prepared = await client.request<{ placeholder: string }>('textDocument/prepareRename', { ...doc(seed4.uri), position: positionOf(seed4.text, 'thread mmap', 8) });
   assert.equal(prepared.placeholder, 'mmap');
   await assert.rejects(
@@ -128,27 +135,31 @@ test('rename: the edits, and a refusal as an error', async () => {
 });
 
 test('held-lock inlay hints on seed 004 and seed 000', async () => {
-  const hints = async (f: { uri: string; text: string }): Promise<string[]> =>
-    (await client.request<InlayHint[]>('textDocument/inlayHint', { ...doc(f.uri), range: { start: { line: 0, character: 0 }, end: { line: 10_000, character: 0 } } }))
-      .map((h) => `${h.position.line + 1}:${h.position.character} ${String(h.label)}`);
+  // Each hint as the code it follows on its line (right after the statement's `;`) and its label.
+  const hints = async (f: { uri: string; text: string }, range = { start: { line: 0, character: 0 }, end: { line: 10_000, character: 0 } }): Promise<string[]> =>
+    (await client.request<InlayHint[]>('textDocument/inlayHint', { ...doc(f.uri), range }))
+      .map((h) => `${f.text.split('\n')[h.position.line]!.slice(0, h.position.character).trim()} → ${String(h.label)}`);
   const h4 = await hints(seed4);
   assert.equal(h4.length, 36);
-  assert.deepEqual(h4.filter((h) => /^(49|63|65|84|96|98|117):/.test(h)), [
-    '49:29 holds mem_list_mutex',
-    '63:31 holds mm->mmap_sem (mmap)',
-    '65:71 holds mem_list_mutex (ioctl) · mm->mmap_sem, mem_list_mutex (mmap)',
-    '84:34 holds mem_list_mutex, mm->mmap_sem (read)',
-    '96:33 holds mem_list_mutex (ioctl) · mm->mmap_sem, mem_list_mutex (mmap)',
-    '98:15 holds mm->mmap_sem (mmap)',
-    '117:32 holds mm->mmap_sem',
-  ]);
-  assert.deepEqual(await hints(seed0buggy), ['79:53 holds kvm->lock', '80:28 holds kvm->lock']);
+  for (const h of [
+    'down_write(&mm->mmap_sem); → holds mem_list_mutex',
+    'mutex_lock(&mem_list_mutex); → holds mm->mmap_sem (mmap)',
+    'list_for_each_entry_rcu(mem, &mm->context.iommu_group_mem_list, next) { → holds mem_list_mutex (ioctl) · mm->mmap_sem, mem_list_mutex (mmap)',
+    'up_read(&mm->mmap_sem); → holds mem_list_mutex, mm->mmap_sem (read)',
+    'mutex_unlock(&mem_list_mutex); → holds mem_list_mutex (ioctl) · mm->mmap_sem, mem_list_mutex (mmap)',
+    'mm_iommu_newdev(16, 2, 4096); → holds mm->mmap_sem',
+  ]) assert.ok(h4.includes(h), h);
+  assert.deepEqual(await hints(seed0buggy), ['list_add_rcu(&stt->list, &kvm->arch.spapr_tce_tables); → holds kvm->lock', 'mutex_unlock(&kvm->lock); → holds kvm->lock']);
   const h0 = await hints(seed0);
-  assert.deepEqual(h0.slice(0, 3), ['44:28 holds stt->kvm->lock', '45:33 holds stt->kvm->lock', '64:11 holds kvm->lock']);
+  assert.deepEqual(h0.slice(0, 3), ['list_del_rcu(&stt->list); → holds stt->kvm->lock', 'mutex_unlock(&stt->kvm->lock); → holds stt->kvm->lock', 'ret = 0; → holds kvm->lock']);
   assert.equal(h0.length, 12);
-  const ranged = await client.request<InlayHint[]>('textDocument/inlayHint', { ...doc(seed4.uri), range: { start: { line: 115, character: 0 }, end: { line: 118, character: 0 } } });
-  assert.deepEqual(ranged.map((h) => h.position.line + 1), [117, 118]);
-  assert.equal((ranged[0]!.tooltip as { value: string }).value, '**mmap**: `mm->mmap_sem` (down_write, line 116)');
+  const mmap = lineOf(seed4.text, 'thread mmap');
+  assert.deepEqual(await hints(seed4, { start: { line: mmap, character: 0 }, end: { line: mmap + 6, character: 0 } }), [
+    'mm_iommu_newdev(16, 2, 4096); → holds mm->mmap_sem',
+    'up_write(&mm->mmap_sem); → holds mm->mmap_sem',
+  ]);
+  const [first] = await client.request<InlayHint[]>('textDocument/inlayHint', { ...doc(seed4.uri), range: { start: { line: mmap, character: 0 }, end: { line: mmap + 6, character: 0 } } });
+  assert.equal((first!.tooltip as { value: string }).value, `**mmap**: \`mm->mmap_sem\` (down_write_killable, line ${lineOf(seed4.text, 'down_write_killable') + 1})`);
 });
 
 test('formatting: edits that reach the canonical text, then none', async () => {
@@ -209,8 +220,9 @@ test('code actions: the quick fix for a primitive of the wrong kind', async () =
 
 test('code lenses: Check and Debug on the scenario line, commands for the client', async () => {
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', doc(seed4.uri));
+  const line = lineOf(seed4.text, 'scenario "');
   assert.deepEqual(lenses.map((l) => [l.range.start.line, l.command!.title, l.command!.command, l.command!.arguments]), [
-    [20, '▶ Check', 'lockstep.check', [seed4.uri]],
-    [20, '⏵ Debug', 'lockstep.debug', [seed4.uri]],
+    [line, '▶ Check', 'lockstep.check', [seed4.uri]],
+    [line, '⏵ Debug', 'lockstep.debug', [seed4.uri]],
   ]);
 });

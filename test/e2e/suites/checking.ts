@@ -1,7 +1,7 @@
 // End-to-end suite "checking": "Check Scenario" on a copy of seed 004 puts the lock-order
 // violation (and the deadlock) in the Problems panel once each and opens the swimlane view;
-// a click on a step opens its line; "Debug Counterexample" replays the deadlock and a click
-// on a step moves the replay there.
+// a click on a step opens its line; "Debug Counterexample" replays the lock-order cycle and a
+// click on a step moves the replay there.
 // e2e: trusted workspace (the last stage debugs, which VS Code allows only in trusted workspaces)
 
 import { strict as assert } from 'node:assert';
@@ -43,7 +43,8 @@ export function run(): Promise<void> {
         const found = await diagnosticsOf(uri, 'the check\'s findings', (d) => d.some((x) => x.source === 'lockstep check' && x.code === 'lock_order'));
         const fromCheck = found.filter((x) => x.source === 'lockstep check');
         const order = fromCheck.filter((x) => x.code === 'lock_order');
-        assert.ok(order.some((x) => x.range.start.line === 46 && /possible circular locking dependency/.test(x.message)), 'the closing acquisition, line 47');
+        assert.ok(order.some((x) => x.range.start.line === 60 && /possible circular locking dependency/.test(x.message)), 'the closing acquisition, line 61');
+        assert.ok(order.some((x) => x.range.start.line === 46 && /the other side of the cycle/.test(x.message)), 'the other side, line 47');
         assert.ok(fromCheck.some((x) => x.code === 'deadlock'));
         const keys = fromCheck.map((x) => `${x.range.start.line}:${x.range.start.character}:${x.message}`);
         assert.equal(new Set(keys).size, keys.length, 'each finding is in the Problems panel once');
@@ -63,7 +64,7 @@ export function run(): Promise<void> {
         await driver('webviewText', { selector: `#counterexample-${index} .footer`, contains: '*** DEADLOCK ***' });
         await driver('webviewText', { selector: `#counterexample-${index} .mark.acquire`, contains: 'mem_list_mutex' });
         const order = counterexample('lock_order');
-        await driver('webviewText', { selector: `#counterexample-${order.index} button.step.failing`, contains: 'down_write(&mm->mmap_sem)' });
+        await driver('webviewText', { selector: `#counterexample-${order.index} button.step.failing`, contains: 'mutex_lock(&mem_list_mutex)' });
       },
     },
     {
@@ -84,12 +85,14 @@ export function run(): Promise<void> {
     {
       name: 'debug-counterexample',
       async run() {
-        const { index, c } = counterexample('deadlock');
+        // With no argument, the first counterexample: seed 004's lock-order cycle.
+        const { index, c } = counterexample('lock_order');
+        assert.equal(index, 0);
         let seen = stops.stops.length;
         assert.equal(await vscode.commands.executeCommand<boolean>('lockstep.debugCounterexample'), true);
-        const end = await stops.next(seen, 'the replay to reach the deadlock');
+        const end = await stops.next(seen, 'the replay to reach the cycle');
         assert.equal(end.body.reason, 'exception');
-        assert.equal(end.body.description, 'Paused on Deadlock');
+        assert.equal(end.body.description, 'Paused on Lock order (lockdep)');
         const session = end.session;
         assert.equal(session.configuration['schedule'], 'replay');
         // A click on the first step goes back to just before it.

@@ -1,0 +1,129 @@
+// A lock-order cycle is found over everything explored: its dependencies may come from
+// different runs, so the run that closed it need not show the other side. For the trace,
+// look for one run in which every dependency of the cycle happens (each actor taking its
+// second lock while holding its first), shortest first, within a budget. Replayed under a
+// fresh lockdep, that run reports the same cycle itself, so `run --replay` and the debugger
+// show the whole story.
+
+import type { CompiledScenario } from '../model/compiled';
+import { Lockdep } from '../model/lockdep';
+import { choiceCount, encodeState, initialState, schedulable, step } from '../model/machine';
+import type { MachineState, ModelEvent, Move, Violation } from '../model/types';
+import { fingerprint, fp } from './store';
+
+type AcquireEvent = Extract<ModelEvent, { kind: 'acquire' }>;
+
+/** A dependency "`to` taken while holding `from`", as one number. */
+export function edgeKey(from: number, to: number): number {
+  return from * 65536 + to;
+}
+
+/** Records the lock-class dependencies of a step's events into `edges`. */
+export function addEdges(events: readonly ModelEvent[], edges: Set<number>): void {
+  for (const e of events) {
+    if (e.kind !== 'acquire' || e.trylock) continue;
+    for (const h of e.held) if (h.cls !== e.cls) edges.add(edgeKey(h.cls, e.cls));
+  }
+}
+
+/**
+ * The cycle an acquisition closes: the edges from a lock it holds to the one it takes, then
+ * back along recorded dependencies. Undefined if the acquisition closes none.
+ */
+export function cycleThrough(closing: readonly ModelEvent[], edges: ReadonlySet<number>): number[] | undefined {
+  const next = new Map<number, number[]>();
+  for (const k of edges) {
+    const from = Math.floor(k / 65536);
+    const list = next.get(from) ?? [];
+    list.push(k % 65536);
+    next.set(from, list);
+  }
+  for (const e of closing) {
+    if (e.kind !== 'acquire' || e.trylock) continue;
+    for (const h of (e as AcquireEvent).held) {
+      if (h.cls === e.cls) continue;
+      const path = shortestPath(next, e.cls, h.cls);
+      if (path) {
+        const cycle = [edgeKey(h.cls, e.cls)];
+        for (let i = 0; i + 1 < path.length; i++) cycle.push(edgeKey(path[i]!, path[i + 1]!));
+        return cycle;
+      }
+    }
+  }
+  return undefined;
+}
+
+function shortestPath(next: ReadonlyMap<number, readonly number[]>, from: number, to: number): number[] | undefined {
+  const prev = new Map<number, number>([[from, -1]]);
+  const queue = [from];
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    if (c === to) {
+      const out: number[] = [];
+      for (let x = c; x !== -1; x = prev.get(x)!) out.push(x);
+      return out.reverse();
+    }
+    for (const n of next.get(c) ?? []) {
+      if (prev.has(n)) continue;
+      prev.set(n, c);
+      queue.push(n);
+    }
+  }
+  return undefined;
+}
+
+/** The shortest run (breadth-first, up to `budget` states) in which every edge of `cycle` happens. */
+export function witnessRun(s: CompiledScenario, cycle: readonly number[], budget = 200_000): Move[] | undefined {
+  const want = new Map(cycle.map((k, i) => [k, 1 << i]));
+  const all = (1 << cycle.length) - 1;
+  interface Node { readonly state: MachineState; readonly mask: number; readonly parent: number; readonly move: Move | undefined }
+  const nodes: Node[] = [{ state: initialState(s), mask: 0, parent: -1, move: undefined }];
+  const seen = new Set<string>();
+  const keyOf = (state: MachineState, mask: number): string => {
+    fingerprint(encodeState(state));
+    return `${fp.h1}:${fp.h2}:${mask}`;
+  };
+  seen.add(keyOf(nodes[0]!.state, 0));
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    for (let actor = 0; actor < s.actors.length; actor++) {
+      if (!schedulable(s, node.state, actor)) continue;
+      const k = choiceCount(s, node.state, actor);
+      for (let choice = 0; choice < k; choice++) {
+        const r = step(s, node.state, { actor, choice });
+        if (r.status !== 'ok') continue;
+        let mask = node.mask;
+        for (const e of r.events) {
+          if (e.kind !== 'acquire' || e.trylock) continue;
+          for (const h of e.held) mask |= want.get(edgeKey(h.cls, e.cls)) ?? 0;
+        }
+        const move = { actor, choice };
+        if (mask === all) {
+          const moves = [move];
+          for (let x = i; nodes[x]!.move; x = nodes[x]!.parent) moves.push(nodes[x]!.move!);
+          return moves.reverse();
+        }
+        const key = keyOf(r.state, mask);
+        if (seen.has(key)) continue;
+        if (seen.size >= budget) return undefined;
+        seen.add(key);
+        nodes.push({ state: r.state, mask, parent: i, move });
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The lock_order violation a fresh lockdep reports when the moves are replayed, with the index of its step. */
+export function lockdepOnReplay(s: CompiledScenario, moves: readonly Move[]): { violation: Violation; at: number } | undefined {
+  const lockdep = new Lockdep(s);
+  let state = initialState(s);
+  for (let i = 0; i < moves.length; i++) {
+    const r = step(s, state, moves[i]!);
+    if (r.status !== 'ok') return undefined;
+    const found = lockdep.observe(r.events, state).find((v) => v.kind === 'lock_order');
+    if (found) return { violation: found, at: i };
+    state = r.state;
+  }
+  return undefined;
+}
