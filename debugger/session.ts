@@ -468,9 +468,10 @@ export class LockstepDebugSession extends DebugSession {
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     this.handle(response, () => {
       const rt = this.rtUnchanged();
-      this.actorOf(args);
+      const actor = this.actorOf(args);
       if (typeof args.targetId !== 'number') throw new DebugError('goto needs a targetId from gotoTargets');
-      rt.goto(args.targetId - 1);
+      // Target ids are history positions + 1, so a client that knows a step (the swimlane) can go there directly.
+      rt.goto(args.targetId - 1, actor);
     });
   }
 

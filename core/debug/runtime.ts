@@ -390,15 +390,17 @@ export class DebugRuntime {
     this.finishStop({ kind: 'stopped', reason: 'entry', actor: this.history[1]?.move?.actor ?? 0, description: 'back at the start of the run' });
   }
 
-  /** Jumps to any recorded position (earlier, or later after a step back). */
-  goto(position: number): void {
+  /** Jumps to any recorded position (earlier, or later after a step back); the stop is `actor`'s when given. */
+  goto(position: number, actor?: number): void {
     this.checkIdle();
+    if (actor !== undefined) this.checkActor(actor);
     if (!Number.isInteger(position) || position < 0 || position >= this.history.length) {
       throw new DebugError(`there is no step ${position} (the recorded history has steps 0 to ${this.history.length - 1})`);
     }
     this.moveTo(position);
     const e = this.history[position]!;
-    this.finishStop({ kind: 'stopped', reason: 'goto', actor: e.move?.actor ?? this.lastStop?.actor ?? 0, description: `at step ${position}${position > 0 ? ` (after ${this.describeEntry(e)})` : ' (the start)'}` });
+    // The stop is the requested actor's (the thread the client asked the goto for), else the mover's.
+    this.finishStop({ kind: 'stopped', reason: 'goto', actor: actor ?? e.move?.actor ?? this.lastStop?.actor ?? 0, description: `at step ${position}${position > 0 ? ` (after ${this.describeEntry(e)})` : ' (the start)'}` });
   }
 
   /** The recorded positions where some actor stands at `line`: places to go back (or forward) to. */

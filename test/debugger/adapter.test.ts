@@ -376,7 +376,13 @@ describe('replay and stepping backwards', () => {
     const start = targets.body.targets.find((t) => /^step 0:/.test(t.label))!;
     const g = await stopAfter(dc, dc.gotoRequest({ threadId: 1, targetId: start.id }));
     assert.equal(g.body.reason, 'goto');
+    assert.equal(g.body.threadId, 1, 'the stop is the thread the goto was for');
     assert.equal((await top(dc, await threadId(dc, 'invalidate'))).line, 25);
+    // Target ids are positions + 1: step 2 of the replay is target 3, for any thread.
+    const invalidate = await threadId(dc, 'invalidate');
+    const two = await stopAfter(dc, dc.gotoRequest({ threadId: invalidate, targetId: 3 }));
+    assert.equal(two.body.threadId, invalidate);
+    assert.match(two.body.text!, /^at step 2 \(after /);
   });
 
   it('restarts from the beginning', async () => {
