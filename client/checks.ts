@@ -86,6 +86,8 @@ export class Checks {
       },
     );
     if (!reply) return reply;
+    // Delete first: the map's order is the order of checks (the last one is the most recent).
+    this.checked.delete(uri.toString());
     this.checked.set(uri.toString(), { uri, result: reply });
     if (reply.counterexamples.length > 0) {
       this.swimlane.show(uri, reply);

@@ -111,9 +111,10 @@ export function run(): Promise<void> {
         const mmap = (await threadsByActor(current())).get('mmap')!.id;
         const thawed = await vscode.commands.executeCommand<{ frozen: boolean }>('lockstep.toggleFreezeVcpu', mmap, { sessionId: current().id, threadId: mmap });
         assert.equal(thawed.frozen, false);
-        // Thawed, mmap runs: the lock breakpoint stops it at mem_list_mutex, then lockdep's cycle.
+        // Thawed, mmap runs by itself until the lock breakpoint stops it at mem_list_mutex;
+        // going on, it closes lockdep's cycle.
         let seen = stops.stops.length;
-        await vscode.commands.executeCommand('workbench.action.debug.continue');
+        await vscode.commands.executeCommand('lockstep.runThisVcpu', mmap, { sessionId: current().id, threadId: mmap });
         const atLock = await stops.next(seen, 'mmap to reach mem_list_mutex');
         assert.equal(atLock.body.reason, 'function breakpoint');
         assert.equal(atLock.body.threadId, mmap);
