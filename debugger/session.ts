@@ -18,6 +18,9 @@ import { DebugError, DebugRuntime, type StepKind } from '../core/debug/runtime';
 import type { ViewNode, ViewRef } from '../core/debug/views';
 import { prepareLaunch, sourceUnchanged, type Launch, type LaunchArguments } from './launch';
 
+/** Freezes or thaws a thread (see customRequest). */
+export const FREEZE_REQUEST = 'lockstep.freeze';
+
 /** A container the client can expand: a view, seen from one frame (for locals). */
 interface Container {
   readonly ref: ViewRef;
@@ -36,6 +39,25 @@ const STOP_REASON: Record<StopEvent['reason'], string> = {
   goto: 'goto',
   end: 'pause',
 };
+
+const STOP_LABEL: Record<StopEvent['reason'], string> = {
+  step: 'Paused on step',
+  blocked: 'Blocked',
+  breakpoint: 'Paused on breakpoint',
+  'lock-breakpoint': 'Paused on lock breakpoint',
+  exception: 'Paused on exception',
+  'data-breakpoint': 'Paused on data breakpoint',
+  pause: 'Paused',
+  entry: 'Paused on entry',
+  goto: 'Paused on goto',
+  end: 'Run ended',
+};
+
+/** The stop's short label: the violation class for an exception (`Lock order (lockdep)`). */
+function stopLabel(e: StopEvent): string {
+  const filter = e.violation && EXCEPTION_FILTERS.find((f) => f.kind === e.violation!.kind);
+  return filter ? `Paused on ${filter.label}` : STOP_LABEL[e.reason];
+}
 
 function lockSpec(b: DebugProtocol.FunctionBreakpoint): LockBreakpointSpec {
   return { name: String(b.name), ...(b.condition ? { condition: b.condition } : {}), ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}) };
@@ -156,8 +178,10 @@ export class LockstepDebugSession extends DebugSession {
     switch (e.kind) {
       case 'stopped': {
         this.containers.reset();
-        const ev = new StoppedEvent(STOP_REASON[e.reason], e.actor + 1, e.violation ? e.violation.message : undefined) as DebugProtocol.StoppedEvent;
-        ev.body.description = e.description;
+        // VS Code shows `description` as the thread's badge in the Call Stack and `text` on
+        // hover: a short label there keeps the thread's name readable; the sentence goes in text.
+        const ev = new StoppedEvent(STOP_REASON[e.reason], e.actor + 1, e.description) as DebugProtocol.StoppedEvent;
+        ev.body.description = stopLabel(e);
         ev.body.allThreadsStopped = true;
         if (e.breakpoints) ev.body.hitBreakpointIds = [...e.breakpoints];
         this.sendEvent(ev);
@@ -444,9 +468,10 @@ export class LockstepDebugSession extends DebugSession {
   protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
     this.handle(response, () => {
       const rt = this.rtUnchanged();
-      this.actorOf(args);
+      const actor = this.actorOf(args);
       if (typeof args.targetId !== 'number') throw new DebugError('goto needs a targetId from gotoTargets');
-      rt.goto(args.targetId - 1);
+      // Target ids are history positions + 1, so a client that knows a step (the swimlane) can go there directly.
+      rt.goto(args.targetId - 1, actor);
     });
   }
 
@@ -555,10 +580,23 @@ export class LockstepDebugSession extends DebugSession {
     });
   }
 
-  /** Unknown commands get an error response naming them, never silence. */
-  protected override customRequest(command: string, response: DebugProtocol.Response): void {
+  /**
+   * Lockstep's own requests: `lockstep.freeze` ({ threadId, frozen? }: freezes or thaws a
+   * thread, toggling without `frozen`). Unknown commands get an error response naming them.
+   */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     this.handle(response, () => {
-      throw new DebugError(`unknown request '${command}'`);
+      if (command !== FREEZE_REQUEST) throw new DebugError(`unknown request '${command}'`);
+      const a = (args ?? {}) as { threadId?: unknown; frozen?: unknown };
+      const actor = this.actorOf(a);
+      const rt = this.rt();
+      if (a.frozen !== undefined && typeof a.frozen !== 'boolean') throw new DebugError(`${FREEZE_REQUEST}: "frozen" must be true or false`);
+      const frozen = typeof a.frozen === 'boolean' ? a.frozen : !rt.isFrozen(actor);
+      rt.setFrozen(actor, frozen);
+      const name = rt.scenario.actors[actor]!.name;
+      response.body = { threadId: actor + 1, frozen, frozenThreads: rt.frozenActors().map((x) => x + 1) };
+      this.sendEvent(new OutputEvent(`${name} ${frozen ? 'is frozen: continue leaves it where it is' : 'is thawed'}\n`, 'console'));
+      this.sendEvent(new InvalidatedEvent(['threads']));
     });
   }
 }

@@ -10,6 +10,10 @@ export interface CheckBounds {
   readonly maxSeconds: number;
   /** The worker's heap limit: a runaway search cannot take the server down. */
   readonly maxMemoryMB: number;
+  /** 0: no depth bound. */
+  readonly maxDepth: number;
+  /** Shorten each trace to the steps the violation depends on. */
+  readonly shortenTraces: boolean;
 }
 
 /** What a check ended with: a result, a failure to report, or nothing (cancelled). */
@@ -21,6 +25,7 @@ export interface RunningCheck {
 }
 
 export interface CheckEngine {
+  /** `onProgress` hears the search's progress (about four times a second). */
   start(file: string, text: string, bounds: CheckBounds, onProgress?: (p: Progress) => void): RunningCheck;
 }
 
@@ -28,7 +33,14 @@ export interface CheckEngine {
 export function workerEngine(workerScript?: string): CheckEngine {
   return {
     start(file, text, bounds, onProgress) {
-      const check = startCheck(file, text, { maxStates: bounds.maxStates, maxSeconds: bounds.maxSeconds, maxMemoryMB: bounds.maxMemoryMB }, {
+      const options = {
+        maxStates: bounds.maxStates,
+        maxSeconds: bounds.maxSeconds,
+        maxMemoryMB: bounds.maxMemoryMB,
+        shortenTraces: bounds.shortenTraces,
+        ...(bounds.maxDepth > 0 ? { maxDepth: bounds.maxDepth } : {}),
+      };
+      const check = startCheck(file, text, options, {
         ...(workerScript ? { workerScript } : {}),
         ...(onProgress ? { onProgress } : {}),
       });

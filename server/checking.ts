@@ -10,13 +10,6 @@ import * as to from './convert';
 import type { CheckResult, Progress } from '../core/explore';
 import type { CheckBounds, CheckEngine, RunningCheck } from './checkEngine';
 
-/** Where a check's progress goes (the client's progress UI). */
-export interface ProgressSink {
-  begin(): void;
-  report(p: Progress): void;
-  done(): void;
-}
-
 interface Hooks {
   publish(uri: string): void;
   refreshLenses(): void;
@@ -37,23 +30,22 @@ export class BackgroundChecks {
   constructor(private readonly hooks: Hooks, private readonly engine: CheckEngine) {}
 
   /** Starts a check of this version (replacing a running one); the result arrives later. */
-  start(uri: string, version: number, a: Analysis, bounds: CheckBounds, progress?: ProgressSink): void {
-    void this.run(uri, version, a, bounds, progress).catch((e: unknown) => this.hooks.log(`lockstep: check failed: ${String(e)}`));
+  start(uri: string, version: number, a: Analysis, bounds: CheckBounds): void {
+    void this.run(uri, version, a, bounds).catch((e: unknown) => this.hooks.log(`lockstep: check failed: ${String(e)}`));
   }
 
   /** Checks this version; resolves with the verdict and the checker's result (undefined when cancelled). */
-  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds, progress?: ProgressSink): Promise<{ summary: VerdictSummary; result?: CheckResult } | undefined> {
+  async run(uri: string, version: number, a: Analysis, bounds: CheckBounds, onProgress?: (p: Progress) => void): Promise<{ summary: VerdictSummary; result?: CheckResult } | undefined> {
     this.cancel(uri);
     const errors = a.diagnostics().filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       return { summary: this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] }) };
     }
-    progress?.begin();
-    const check = this.engine.start(a.file, a.text, bounds, progress && ((p) => progress.report(p)));
+    const check = this.engine.start(a.file, a.text, bounds, onProgress);
     this.running.set(uri, { version, check });
     this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [] });
     this.hooks.refreshLenses();
-    const outcome = await check.outcome.finally(() => progress?.done());
+    const outcome = await check.outcome;
     // Cancelled (the text changed, the document closed) or replaced by a newer check.
     if (this.running.get(uri)?.check !== check) return undefined;
     this.running.delete(uri);

@@ -16,6 +16,10 @@ import type {
   CodeAction, CodeLens, CompletionItem, CompletionKind, CompletionResult, FoldingRange, Highlight, Hover,
   InlayHint, OutlineKind, OutlineSymbol, SignatureHelp, TextEdit, WorkspaceSymbol,
 } from '../core/ide';
+import type { Counterexample } from '../core/ide/counterexample';
+import type { CheckResult } from '../core/explore';
+import type { VerdictSummary } from '../core/ide/codeLens';
+import type { CheckResultJson, CounterexampleJson } from './protocol';
 
 // ---------- from the protocol ----------
 
@@ -199,4 +203,29 @@ export const LENS_COMMANDS = { check: 'lockstep.check', debug: 'lockstep.debug',
 
 export function codeLens(uri: string, lines: LineMap, l: CodeLens): LspCodeLens {
   return { range: range(lines, l.span), command: { title: l.title, command: LENS_COMMANDS[l.command], arguments: [uri] } };
+}
+
+// ---------- Lockstep's own requests (server/protocol.ts) ----------
+
+export function counterexample(lines: LineMap, c: Counterexample): CounterexampleJson {
+  return {
+    kind: c.kind,
+    message: c.message,
+    report: c.report,
+    range: range(lines, c.span),
+    lanes: c.lanes,
+    steps: c.steps.map(({ span, ...st }) => ({ ...st, range: range(lines, span) })),
+    after: c.after,
+    footer: c.footer,
+    traceFile: c.traceFile,
+  };
+}
+
+export function checkReply(lines: LineMap, version: number, summary: VerdictSummary, result: CheckResult | undefined, counterexamples: readonly Counterexample[]): CheckResultJson {
+  return {
+    summary,
+    version,
+    ...(result ? { result, stats: { states: result.stats.states, seconds: result.stats.seconds } } : {}),
+    counterexamples: counterexamples.map((c) => counterexample(lines, c)),
+  };
 }

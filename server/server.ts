@@ -3,10 +3,13 @@
 // that fails answers an empty result and logs: bad input never takes the server down.
 
 import {
-  ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind,
-  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ProgressToken, type ServerCapabilities,
-  type WorkDoneProgressReporter,
+  ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
+  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
+import { loadScenario } from '../core';
+import { counterexample } from '../core/ide/counterexample';
+import { scenarioLocks } from '../core/ide/locks';
 import * as ide from '../core/ide';
 import type { Analysis } from '../core/ide';
 import * as to from './convert';
@@ -14,8 +17,11 @@ import { Documents } from './documents';
 import { Debouncer } from './diagnostics';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
-import { BackgroundChecks, type ProgressSink } from './checking';
+import { BackgroundChecks } from './checking';
 import { workerEngine, type CheckEngine } from './checkEngine';
+import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type LockJson, type LocksParams } from './protocol';
+
+type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
 export const SERVER_NAME = 'lockstep-lsp';
 
@@ -29,7 +35,6 @@ export class LockstepServer {
   private pullConfiguration = false;
   private initialized = false;
   private lensRefresh = false;
-  private workDoneProgress = false;
 
   /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
   constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
@@ -75,11 +80,11 @@ export class LockstepServer {
 
     c.onCompletion((p) => this.withAnalysis(p, [], (a) =>
       to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets), true));
-    c.onHover((p) => this.withAnalysis(p, null, (a) => {
+    c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
     }));
-    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a) => {
+    c.onSignatureHelp((p) => this.withAnalysis(p, null, (a, uri) => {
       const s = ide.signatureHelp(a, to.offsetOf(a.lines, p.position));
       return s ? to.signatureHelp(s) : null;
     }, true));
@@ -90,9 +95,9 @@ export class LockstepServer {
     c.onReferences((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.references(a, to.offsetOf(a.lines, p.position), p.context?.includeDeclaration ?? true)
         .map((s) => to.location(uri, a.lines, s))));
-    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a) =>
+    c.onDocumentHighlight((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.highlights(a, to.offsetOf(a.lines, p.position)).map((h) => to.highlight(a.lines, h))));
-    c.onPrepareRename((p) => this.withAnalysis(p, null, (a) => {
+    c.onPrepareRename((p) => this.withAnalysis(p, null, (a, uri) => {
       const r = ide.prepareRename(a, to.offsetOf(a.lines, p.position));
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return { range: to.range(a.lines, r.span), placeholder: r.placeholder };
@@ -103,14 +108,14 @@ export class LockstepServer {
       if ('error' in r) throw new ResponseError(ErrorCodes.InvalidRequest, r.error);
       return to.workspaceEdit(uri, a.lines, r.edits);
     }));
-    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a) =>
+    c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
     c.onWorkspaceSymbol((p) => {
       this.requireInitialized();
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
-    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a) => ide.foldingRanges(a).map(to.foldingRange)));
-    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a) => {
+    c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
+    c.languages.semanticTokens.on((p) => this.withAnalysis(p, { data: [] }, (a, uri) => {
       const b = new SemanticTokensBuilder();
       for (const t of ide.semanticTokens(a)) {
         const pos = a.lines.position(t.span.start);
@@ -118,18 +123,24 @@ export class LockstepServer {
       }
       return b.build();
     }));
-    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
-    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a) =>
+    c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
+    c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
     c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
-    c.onRequest('lockstep/check', (p: { uri?: unknown; workDoneToken?: ProgressToken } | undefined, token: CancellationToken) => {
+    c.onRequest(CHECK_REQUEST, (p: Partial<CheckParams> | undefined, token: CancellationToken) => {
       this.requireInitialized();
-      return this.checkRequest(String(p?.uri ?? ''), p?.workDoneToken, token);
+      return this.checkNow(String(p?.uri ?? ''), p?.workDoneToken, token).catch((e: unknown) => {
+        if (e instanceof ResponseError) throw e;
+        this.connection.console.error(`lockstep: check failed: ${String(e)}`);
+        return null;
+      });
     });
+    c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis({ textDocument: { uri: p?.uri } }, [], (a) =>
+      scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
       this.debouncer.dispose();
       this.checks.dispose();
@@ -143,7 +154,6 @@ export class LockstepServer {
     this.snippets = !!caps?.textDocument?.completion?.completionItem?.snippetSupport;
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
-    this.workDoneProgress = !!caps?.window?.workDoneProgress;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
     this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
     const capabilities: ServerCapabilities = {
@@ -196,6 +206,7 @@ export class LockstepServer {
   }
 
   /** A request about one document: answers `fallback` for a document that is not open or malformed params. */
+  /** `typing`: completion and signature help may read the last full analysis through the new text (an overlay) rather than wait for a new one. */
   private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T, typing = false): T {
     this.requireInitialized();
     return this.guard(() => {
@@ -231,42 +242,40 @@ export class LockstepServer {
   }
 
   private onSave(uri: string): void {
+    if (!this.settings.check.onSave) return;
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
-    if (!this.settings.check.onSave || !a || version === undefined) return;
-    // Background checks show progress where the client can create it (window.workDoneProgress).
-    const progress = this.workDoneProgress ? this.progress(this.connection.window.createWorkDoneProgress()) : undefined;
-    this.checks.start(uri, version, a, this.settings.check, progress);
+    if (a && version !== undefined) this.checks.start(uri, version, a, this.settings.check);
   }
 
-
-  /** `lockstep/check`: checks the open document now; the verdict, and the checker's whole result for the client's views. */
-  private async checkRequest(uri: string, workDoneToken: ProgressToken | undefined, token: CancellationToken): Promise<unknown> {
+  /**
+   * `lockstep/check`: checks the open document now, with `$/progress` on the client's token
+   * and cancellation by the request's; answers the verdict, the checker's whole result and
+   * each finding laid out as a counterexample (lanes per CPU) for the client's views.
+   */
+  private async checkNow(uri: string, workDoneToken: string | number | undefined, token: CancellationToken | undefined): Promise<CheckReply> {
     const a = this.docs.analysis(uri);
     const version = this.docs.version(uri);
     if (!a || version === undefined) return null;
-    token.onCancellationRequested(() => this.checks.cancel(uri));
-    const progress = workDoneToken !== undefined ? this.progress(this.connection.window.attachWorkDoneProgress(workDoneToken)) : undefined;
-    try {
-      const answer = await this.checks.run(uri, version, a, this.settings.check, progress);
-      if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'the check was cancelled');
-      return answer ?? null;
-    } catch (e) {
-      if (e instanceof ResponseError) throw e;
-      this.connection.console.error(`lockstep: check failed: ${String(e)}`);
-      return null;
-    }
-  }
-
-
-  /** A check's progress in the client's UI: states and time, as the CLI prints them. */
-  private progress(reporter: WorkDoneProgressReporter | Promise<WorkDoneProgressReporter>): ProgressSink {
-    const ready = Promise.resolve(reporter).catch(() => undefined);
-    return {
-      begin: () => void ready.then((r) => r?.begin('Lockstep: checking', undefined, undefined, false)),
-      report: (p) => void ready.then((r) => r?.report(`${p.states.toLocaleString('en-US')} states, ${p.seconds.toFixed(1)} s`)),
-      done: () => void ready.then((r) => r?.done()),
+    const cancelled = token?.onCancellationRequested(() => this.checks.cancel(uri));
+    const report = (value: WorkDoneProgressValue): void => {
+      if (workDoneToken === undefined) return;
+      void this.connection.sendProgress(WorkDoneProgress.type, workDoneToken, value).then(undefined, () => undefined);
     };
+    report({ kind: 'begin', title: 'Checking', cancellable: true });
+    try {
+      const checked = await this.checks.run(uri, version, a, this.settings.check, (p) =>
+        report({ kind: 'report', message: progressMessage(p.states, p.seconds > 0 ? p.states / p.seconds : 0) }));
+      // A cancelled request answers RequestCancelled, as the protocol asks.
+      if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'lockstep/check was cancelled');
+      if (!checked) return null;
+      const compiled = checked.result && loadScenario(a.file, a.text).compiled;
+      const counterexamples = compiled && checked.result ? checked.result.violations.map((f) => counterexample(compiled, f)) : [];
+      return to.checkReply(a.lines, version, checked.summary, checked.result, counterexamples);
+    } finally {
+      cancelled?.dispose();
+      report({ kind: 'end' });
+    }
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {

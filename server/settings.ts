@@ -11,13 +11,17 @@ export interface Settings {
     readonly maxSeconds: number;
     /** Heap limit of the checker's worker. */
     readonly maxMemoryMB: number;
+    /** 0: no depth bound. */
+    readonly maxDepth: number;
+    /** Shorten counterexamples to the steps the violation depends on. */
+    readonly shortenTraces: boolean;
   };
   readonly inlayHints: { readonly heldLocks: boolean };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   diagnosticsDelayMs: 150,
-  check: { onSave: true, maxStates: 1_000_000, maxSeconds: 30, maxMemoryMB: 2048 },
+  check: { onSave: true, maxStates: 1_000_000, maxSeconds: 30, maxMemoryMB: 2048, maxDepth: 0, shortenTraces: true },
   inlayHints: { heldLocks: true },
 };
 
@@ -46,6 +50,8 @@ export function readSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS): S
       maxStates: num(check.maxStates, base.check.maxStates, 1, 1e9),
       maxSeconds: num(check.maxSeconds, base.check.maxSeconds, 0.1, 3600),
       maxMemoryMB: num(check.maxMemoryMB, base.check.maxMemoryMB, 64, 65_536),
+      maxDepth: Math.trunc(num(check.maxDepth, base.check.maxDepth, 0, 1e9)),
+      shortenTraces: bool(check.shortenTraces, base.check.shortenTraces),
     },
     inlayHints: { heldLocks: bool(hints.heldLocks, base.inlayHints.heldLocks) },
   };

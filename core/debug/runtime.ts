@@ -95,6 +95,8 @@ export class DebugRuntime {
   private exceptionFilters = new Set<ViolationKind>(VIOLATION_KINDS);
   /** An actor that stopped at a breakpoint is not stopped again there until it moves. */
   private exempt: number | undefined;
+  /** Actors the schedule must not move (`continue` for all passes them over); stepping one still moves it. */
+  private readonly frozen = new Set<number>();
   /** Non-fatal findings already stopped at, so a continue goes past them: `position:kind`. */
   private readonly acknowledged = new Set<string>();
 
@@ -160,7 +162,27 @@ export class DebugRuntime {
   }
 
   threads(): { actor: number; title: string }[] {
-    return this.scenario.actors.map((a) => ({ actor: a.index, title: actorTitle(this.scenario, this.state, a.index) }));
+    return this.scenario.actors.map((a) => ({ actor: a.index, title: `${actorTitle(this.scenario, this.state, a.index)}${this.frozen.has(a.index) ? ' [frozen]' : ''}` }));
+  }
+
+  // ---------- freezing ----------
+
+  /**
+   * Freezes or thaws an actor: `continue` for all never moves a frozen actor (the schedule
+   * picks among the others), while stepping or running it by itself still does.
+   */
+  setFrozen(actor: number, frozen: boolean): void {
+    this.checkActor(actor);
+    if (frozen) this.frozen.add(actor);
+    else this.frozen.delete(actor);
+  }
+
+  isFrozen(actor: number): boolean {
+    return this.frozen.has(actor);
+  }
+
+  frozenActors(): number[] {
+    return [...this.frozen].sort((a, b) => a - b);
   }
 
   stack(actor: number): StackFrameView[] {
@@ -368,15 +390,17 @@ export class DebugRuntime {
     this.finishStop({ kind: 'stopped', reason: 'entry', actor: this.history[1]?.move?.actor ?? 0, description: 'back at the start of the run' });
   }
 
-  /** Jumps to any recorded position (earlier, or later after a step back). */
-  goto(position: number): void {
+  /** Jumps to any recorded position (earlier, or later after a step back); the stop is `actor`'s when given. */
+  goto(position: number, actor?: number): void {
     this.checkIdle();
+    if (actor !== undefined) this.checkActor(actor);
     if (!Number.isInteger(position) || position < 0 || position >= this.history.length) {
       throw new DebugError(`there is no step ${position} (the recorded history has steps 0 to ${this.history.length - 1})`);
     }
     this.moveTo(position);
     const e = this.history[position]!;
-    this.finishStop({ kind: 'stopped', reason: 'goto', actor: e.move?.actor ?? this.lastStop?.actor ?? 0, description: `at step ${position}${position > 0 ? ` (after ${this.describeEntry(e)})` : ' (the start)'}` });
+    // The stop is the requested actor's (the thread the client asked the goto for), else the mover's.
+    this.finishStop({ kind: 'stopped', reason: 'goto', actor: actor ?? e.move?.actor ?? this.lastStop?.actor ?? 0, description: `at step ${position}${position > 0 ? ` (after ${this.describeEntry(e)})` : ' (the start)'}` });
   }
 
   /** The recorded positions where some actor stands at `line`: places to go back (or forward) to. */
@@ -481,7 +505,9 @@ export class DebugRuntime {
       const succ = this.successorsOf(before);
       const race = this.raceAt(before, succ);
       if (race) return race;
-      const picked = this.pick(succ);
+      const movable = this.frozen.size === 0 ? succ : succ.filter((x) => !this.frozen.has(x.move.actor));
+      if (movable.length === 0) return this.frozenStop(succ);
+      const picked = this.pick(movable);
       if ('stop' in picked) return picked.stop;
       ({ move, result } = picked);
       byScheduler = true;
@@ -587,8 +613,9 @@ export class DebugRuntime {
     let move: Move | undefined;
     const sched = this.options.schedule;
     const offTrace = sched.kind === 'replay' && !this.onTrace();
-    if (this.pendingPick?.position === p) {
-      move = this.pendingPick.move;
+    const pending = this.pendingPick;
+    if (pending?.position === p && allowed.some((x) => x.move.actor === pending.move.actor && x.move.choice === pending.move.choice)) {
+      move = pending.move;
       this.pendingPick = undefined;
     } else if (offTrace) {
       // Off the recorded trace (another actor was stepped by hand): go on round-robin from the last mover.
@@ -610,9 +637,12 @@ export class DebugRuntime {
     if (!move || !found) {
       if (sched.kind === 'replay') {
         const want = sched.moves[p];
+        const who = want ? this.scenario.actors[want.actor]?.name ?? '?' : '';
         return {
-          stop: want
-            ? { kind: 'stopped', reason: 'end', actor: want.actor, description: `the trace's step ${p + 1} (${this.scenario.actors[want.actor]?.name ?? '?'}) cannot be taken: its exception filter is off` }
+          stop: want && this.frozen.has(want.actor)
+            ? { kind: 'stopped', reason: 'pause', actor: want.actor, description: `the trace's step ${p + 1} is ${who}'s, and ${who} is frozen: thaw it (or step it) to go on` }
+            : want
+            ? { kind: 'stopped', reason: 'end', actor: want.actor, description: `the trace's step ${p + 1} (${who}) cannot be taken: its exception filter is off` }
             : { kind: 'stopped', reason: 'end', actor: this.history[p]!.move?.actor ?? 0, description: `the replayed trace ends here, after ${p} steps` },
         };
       }
@@ -771,6 +801,17 @@ export class DebugRuntime {
     return { kind: 'stopped', reason: 'exception', actor: v.actor >= 0 ? v.actor : actor, description: v.message, violation: v };
   }
 
+  /** `continue` found moves, but only for frozen actors: not a deadlock, a pause that says so. */
+  private frozenStop(succ: ReturnType<typeof successors>): StopEvent {
+    const s = this.scenario;
+    const able = [...new Set(succ.map((x) => x.move.actor))];
+    const names = able.map((a) => s.actors[a]!.name).join(', ');
+    return {
+      kind: 'stopped', reason: 'pause', actor: able[0] ?? 0,
+      description: `no unfrozen actor can move; frozen and able to: ${names} (thaw one, or step it)`,
+    };
+  }
+
   private blockedStop(actor: number, wait: WaitInfo, first: boolean): StopEvent {
     const s = this.scenario;
     const text = `${s.actors[actor]!.name} ${describeWait(s, this.state, wait)}`;
@@ -805,7 +846,7 @@ export class DebugRuntime {
     // a step back onto a breakpoint line); at entry, a breakpoint on the first line should hit.
     if (stop.reason !== 'entry') this.exempt = stop.actor;
     if (stop.violation) this.emit({ kind: 'output', category: 'stderr', text: `${stop.violation.report}\n`, span: stop.violation.span });
-    else if (stop.reason === 'blocked' || stop.reason === 'end') this.emit({ kind: 'output', category: 'console', text: `${stop.description}\n` });
+    else if (stop.reason === 'blocked' || stop.reason === 'end' || stop.reason === 'pause') this.emit({ kind: 'output', category: 'console', text: `${stop.description}\n` });
     this.emit(stop);
   }
 }

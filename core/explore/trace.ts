@@ -76,16 +76,20 @@ export interface DiagramOptions {
   readonly footer?: string;
 }
 
+/** A column's heading: `CPU0 (ioctl)` for a task or vCPU, `IRQ (timer)`, `kworker (release_work)`. */
+export function columnTitle(s: CompiledScenario, actor: number): string {
+  const sym = s.actors[actor];
+  if (!sym) return `actor ${actor}`;
+  const kind = sym.actorKind === 'irq' ? 'IRQ' : sym.actorKind === 'work' ? 'kworker' : `CPU${sym.cpu}`;
+  return `${kind} (${sym.name})`;
+}
+
 /** The CPU column diagram: one column per actor that took a step, time downwards. */
 export function columnDiagram(s: CompiledScenario, steps: readonly TraceStep[], opts: DiagramOptions = {}): string {
   const involved = [...new Set([...steps.map((t) => t.actor), ...(opts.blocked ?? []).map((b) => b.actor), ...(opts.pending ?? []).map((p) => p.actor)])].sort((a, b) => a - b);
   const width = opts.width ?? 40;
   const col = new Map(involved.map((a, i) => [a, i]));
-  const header = involved.map((a) => {
-    const sym = s.actors[a]!;
-    const kind = sym.actorKind === 'vcpu' ? 'vCPU' : sym.actorKind === 'irq' ? 'IRQ' : sym.actorKind === 'work' ? 'kworker' : 'CPU';
-    return `${kind === 'CPU' || kind === 'vCPU' ? `CPU${sym.cpu}` : kind} (${sym.name})`;
-  });
+  const header = involved.map((a) => columnTitle(s, a));
   const row = (cells: Map<number, string>): string => {
     let out = '  ';
     involved.forEach((a, i) => {

@@ -65,13 +65,14 @@ describe('lock breakpoints', () => {
     });
     const first = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(first.body.reason, 'function breakpoint');
+    assert.equal(first.body.description, 'Paused on lock breakpoint', 'a short badge for the Call Stack; the sentence is the text');
     assert.equal(first.body.threadId, await threadId(dc, 'ioctl'));
     assert.deepEqual(first.body.hitBreakpointIds, ids);
-    assert.match(first.body.description!, /ioctl is about to acquire mem_list_mutex/);
+    assert.match(first.body.text!, /ioctl is about to acquire mem_list_mutex/);
     const second = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(second.body.reason, 'function breakpoint');
     assert.equal(second.body.threadId, await threadId(dc, 'mmap'));
-    assert.match(second.body.description!, /mmap is about to acquire mem_list_mutex, held by ioctl \(contended\)/);
+    assert.match(second.body.text!, /mmap is about to acquire mem_list_mutex, held by ioctl \(contended\)/);
   });
 
   it('honour a condition on the actor', async () => {
@@ -80,7 +81,7 @@ describe('lock breakpoints', () => {
     // ioctl takes mem_list_mutex unseen; mmap finds it held once it holds mmap_sem.
     const stop = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(stop.body.threadId, await threadId(dc, 'mmap'));
-    assert.match(stop.body.description!, /mmap is about to acquire mem_list_mutex, held by ioctl/);
+    assert.match(stop.body.text!, /mmap is about to acquire mem_list_mutex, held by ioctl/);
   });
 
   it('honour a hit count', async () => {
@@ -89,7 +90,7 @@ describe('lock breakpoints', () => {
     // Round-robin: ioctl's mutex_lock is the first acquisition, mmap's down_write the second.
     const stop = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(stop.body.threadId, await threadId(dc, 'mmap'));
-    assert.match(stop.body.description!, /mmap is about to acquire a lock \(line 20: down_write\(&mmap_sem\)\)/);
+    assert.match(stop.body.text!, /mmap is about to acquire a lock \(line 20: down_write\(&mmap_sem\)\)/);
   });
 
   it('stop only on contention in contended mode', async () => {
@@ -97,7 +98,7 @@ describe('lock breakpoints', () => {
     await launch(dc, { program: MM_IOMMU }, () => dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'contended mmap_sem' }] }));
     const stop = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(stop.body.threadId, await threadId(dc, 'ioctl'));
-    assert.match(stop.body.description!, /ioctl is about to acquire mmap_sem, held by mmap \(contended\)/);
+    assert.match(stop.body.text!, /ioctl is about to acquire mmap_sem, held by mmap \(contended\)/);
   });
 
   it('report a lock that does not exist as unverified, naming the locks there are', async () => {
@@ -136,14 +137,15 @@ describe('single-actor stepping', () => {
     assert.equal(s1.body.reason, 'step');
     const s2 = await stopAfter(dc, dc.nextRequest({ threadId: mmap }));
     assert.equal(s2.body.reason, 'exception');
-    assert.match(s2.body.description!, /ioctl waits for mmap_sem, held by mmap; mmap waits for mem_list_mutex, held by ioctl/);
+    assert.equal(s2.body.description, 'Paused on Deadlock');
+    assert.match(s2.body.text!, /ioctl waits for mmap_sem, held by mmap; mmap waits for mem_list_mutex, held by ioctl/);
     const info = await dc.exceptionInfoRequest({ threadId: s2.body.threadId! });
     assert.equal(info.body.exceptionId, 'deadlock');
     assert.match(info.body.details!.message!, /\*\*\* DEADLOCK \*\*\*/);
     // Stepping a blocked actor stops at once and says what it waits for and who holds it.
     const s3 = await stopAfter(dc, dc.nextRequest({ threadId: ioctl }));
     assert.equal(s3.body.reason, 'step');
-    assert.equal(s3.body.description, 'ioctl waits for mmap_sem, held by mmap: it cannot take a step');
+    assert.equal(s3.body.text, 'ioctl waits for mmap_sem, held by mmap: it cannot take a step');
     const frame = await top(dc, ioctl);
     assert.match(frame.name, /blocked: waits for mmap_sem, held by mmap/);
   });
@@ -155,7 +157,7 @@ describe('single-actor stepping', () => {
     const mmap = await threadId(dc, 'mmap');
     const exited = dc.waitForEvent('thread') as Promise<DebugProtocol.ThreadEvent>;
     const s1 = await stopAfter(dc, dc.continueRequest({ threadId: ioctl, singleThread: true }));
-    assert.match(s1.body.description!, /ioctl finished/);
+    assert.match(s1.body.text!, /ioctl finished/);
     assert.deepEqual((await exited).body, { reason: 'exited', threadId: ioctl });
     assert.equal((await top(dc, ioctl)).name, 'ioctl (finished)');
     assert.equal((await top(dc, mmap)).line, 20);
@@ -178,6 +180,51 @@ describe('single-actor stepping', () => {
     await stopAfter(dc, dc.stepInRequest({ threadId: 1 }));
     const x = await dc.evaluateRequest({ expression: 'x' });
     assert.equal(x.body.result, '2');
+  });
+});
+
+describe('freezing a thread', () => {
+  it('continue for all passes a frozen thread over; thawed, it runs again', async () => {
+    const { dc } = adapter;
+    await launch(dc, { program: MM_IOMMU });
+    const ioctl = await threadId(dc, 'ioctl');
+    const mmap = await threadId(dc, 'mmap');
+    const frozen = await dc.customRequest('lockstep.freeze', { threadId: mmap });
+    assert.deepEqual(frozen.body, { threadId: mmap, frozen: true, frozenThreads: [mmap] });
+    const names = (await dc.threadsRequest()).body.threads.map((t) => t.name);
+    assert.deepEqual(names, ['CPU0 · ioctl (VFIO_IOMMU_SPAPR_REGISTER_MEMORY)', 'CPU1 · mmap (vfio_pci_nvgpu_mmap) [frozen]']);
+    const before = await top(dc, mmap);
+    // With mmap frozen the run cannot deadlock: ioctl finishes, then nothing unfrozen can move.
+    const stop = await stopAfter(dc, dc.continueRequest({ threadId: ioctl }));
+    assert.equal(stop.body.reason, 'pause');
+    assert.equal(stop.body.text, 'no unfrozen actor can move; frozen and able to: mmap (thaw one, or step it)');
+    assert.equal((await top(dc, ioctl)).name, 'ioctl (finished)');
+    assert.deepEqual(await top(dc, mmap), before);
+    // Stepping a frozen thread by itself still moves it.
+    await stopAfter(dc, dc.stepInRequest({ threadId: mmap }));
+    assert.notDeepEqual(await top(dc, mmap), before);
+    const thawed = await dc.customRequest('lockstep.freeze', { threadId: mmap });
+    assert.deepEqual(thawed.body, { threadId: mmap, frozen: false, frozenThreads: [] });
+    const end = await stopAfter(dc, dc.continueRequest({ threadId: mmap }));
+    assert.equal(end.body.reason, 'exception');
+    assert.equal((await dc.exceptionInfoRequest({ threadId: mmap })).body.exceptionId, 'lock_order');
+  });
+
+  it('a frozen thread whose step the replayed trace needs pauses the replay, saying so', async () => {
+    const { dc } = adapter;
+    await launch(dc, { program: GPC, schedule: 'replay', trace: GPC_TRACE });
+    const fault = await threadId(dc, 'fault');
+    await dc.customRequest('lockstep.freeze', { threadId: fault, frozen: true });
+    const stop = await stopAfter(dc, dc.continueRequest({ threadId: fault }));
+    assert.equal(stop.body.reason, 'pause');
+    assert.match(stop.body.text!, /^the trace's step 1 is fault's, and fault is frozen: thaw it \(or step it\) to go on$/);
+  });
+
+  it('refuses a missing thread and a frozen flag that is not a truth value', async () => {
+    const { dc } = adapter;
+    await launch(dc, { program: MM_IOMMU });
+    assert.match(await errorOf(dc.customRequest('lockstep.freeze', {})), /names no thread/);
+    assert.match(await errorOf(dc.customRequest('lockstep.freeze', { threadId: 1, frozen: 'yes' })), /"frozen" must be true or false/);
   });
 });
 
@@ -223,14 +270,14 @@ describe('line and data breakpoints', () => {
     await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId, accessType: 'write' }] });
     const stop = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(stop.body.reason, 'data breakpoint');
-    assert.match(stop.body.description!, /gpc.valid written by (invalidate|refresh)/);
+    assert.match(stop.body.text!, /gpc.valid written by (invalidate|refresh)/);
     // A whole struct is watched word by word: the first write to any of kvm's fields stops.
     const shared = await scopeVariables(dc, (await top(dc, 1)).id, 'Shared');
     const whole = await dc.dataBreakpointInfoRequest({ variablesReference: shared.ref, name: 'kvm' });
     await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: whole.body.dataId!, accessType: 'write' }] });
     const lockWrite = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(lockWrite.body.reason, 'data breakpoint');
-    assert.match(lockWrite.body.description!, /^kvm written by /);
+    assert.match(lockWrite.body.text!, /^kvm written by /);
     const local = await dc.dataBreakpointInfoRequest({ name: 'page', frameId: (await top(dc, 1)).id } as DebugProtocol.DataBreakpointInfoArguments);
     assert.equal(local.body.dataId, null);
     assert.match(local.body.description, /only shared state can be watched/);
@@ -309,7 +356,7 @@ describe('replay and stepping backwards', () => {
     await stopAfter(dc, dc.stepInRequest({ threadId: refresh }));
     const end = await stopAfter(dc, dc.continueRequest({ threadId: 1 }));
     assert.equal(end.body.reason, 'pause');
-    assert.match(end.body.description!, /every actor finished/);
+    assert.match(end.body.text!, /every actor finished/);
     assert.match(await errorOf(dc.nextRequest({ threadId: refresh })), /refresh has finished/);
   });
 
@@ -329,7 +376,13 @@ describe('replay and stepping backwards', () => {
     const start = targets.body.targets.find((t) => /^step 0:/.test(t.label))!;
     const g = await stopAfter(dc, dc.gotoRequest({ threadId: 1, targetId: start.id }));
     assert.equal(g.body.reason, 'goto');
+    assert.equal(g.body.threadId, 1, 'the stop is the thread the goto was for');
     assert.equal((await top(dc, await threadId(dc, 'invalidate'))).line, 25);
+    // Target ids are positions + 1: step 2 of the replay is target 3, for any thread.
+    const invalidate = await threadId(dc, 'invalidate');
+    const two = await stopAfter(dc, dc.gotoRequest({ threadId: invalidate, targetId: 3 }));
+    assert.equal(two.body.threadId, invalidate);
+    assert.match(two.body.text!, /^at step 2 \(after /);
   });
 
   it('restarts from the beginning', async () => {

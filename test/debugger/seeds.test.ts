@@ -72,7 +72,7 @@ describe('seed 004: mem_list_mutex vs mmap_sem', () => {
     const second = await stopAfter(dc, dc.continueRequest({ threadId: ioctl }));
     assert.equal(second.body.reason, 'function breakpoint');
     assert.equal(second.body.threadId, mmap);
-    assert.match(second.body.description!, /mmap is about to acquire mem_list_mutex, held by ioctl/);
+    assert.match(second.body.text!, /mmap is about to acquire mem_list_mutex, held by ioctl/);
   });
 
   it('single-thread stepping leaves the other actor where it was', async () => {
@@ -107,9 +107,9 @@ describe('seed 004: mem_list_mutex vs mmap_sem', () => {
     assert.match(info.body.details!.message!, /\*\*\* DEADLOCK \*\*\*/);
     // Stepping either actor now stops at once, saying what it waits for and who holds it.
     const s3 = await stopAfter(dc, dc.nextRequest({ threadId: mmap }));
-    assert.equal(s3.body.description, 'mmap waits for mem_list_mutex, held by ioctl: it cannot take a step');
+    assert.equal(s3.body.text, 'mmap waits for mem_list_mutex, held by ioctl: it cannot take a step');
     const s4 = await stopAfter(dc, dc.stepInRequest({ threadId: ioctl }));
-    assert.equal(s4.body.description, 'ioctl waits for mm->mmap_sem, held by mmap: it cannot take a step');
+    assert.equal(s4.body.text, 'ioctl waits for mm->mmap_sem, held by mmap: it cannot take a step');
     const locks = await scopeVariables(dc, (await top(dc, ioctl)).id, 'Locks');
     assert.deepEqual(locks.vars.map((v) => [v.name, v.value]), [
       ['mem_list_mutex', 'held by ioctl; waiting: mmap'],
@@ -155,7 +155,7 @@ describe('seed 003: gfn=>pfn cache refresh vs invalidation', () => {
       const heap = await scopeVariables(dc, (await top(dc, vcpu)).id, 'Heap');
       if (heap.vars.some((v) => v.name === 'page#1' && !/FREED/.test(v.value))) {
         assert.equal(back.body.threadId, notifier);
-        assert.match(back.body.description!, /kfree/);
+        assert.match(back.body.text!, /kfree/);
         break;
       }
       assert.ok(undone < 43, 'the page was never alive in the replayed run');

@@ -8,6 +8,18 @@ declare module 'playwright-core' {
     first(): Locator;
     waitFor(options?: { timeout?: number }): Promise<void>;
     allInnerTexts(): Promise<string[]>;
+    click(options?: { timeout?: number }): Promise<void>;
+    isVisible(): Promise<boolean>;
+  }
+
+  export interface FrameLocator {
+    frameLocator(selector: string): FrameLocator;
+    locator(selector: string): Locator;
+  }
+
+  export interface Keyboard {
+    type(text: string): Promise<void>;
+    press(key: string): Promise<void>;
   }
 
   export interface JSHandle<T> {
@@ -19,6 +31,8 @@ declare module 'playwright-core' {
     screenshot(options: { path: string }): Promise<Buffer>;
     waitForFunction<R, A>(fn: (arg: A) => R, arg: A, options?: { timeout?: number }): Promise<JSHandle<NonNullable<R>>>;
     locator(selector: string): Locator;
+    frameLocator(selector: string): FrameLocator;
+    readonly keyboard: Keyboard;
     on(event: 'pageerror', listener: (error: Error) => void): void;
   }
 

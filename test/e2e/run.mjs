@@ -71,8 +71,13 @@ for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
 /**
  * What the session loads: the suite's bundle, the folder VS Code treats as the extension under
  * development, and (in --vsix mode) the package the server installs before it starts.
- * @typedef {{ suiteDir: string, developmentPath: string, vsix?: string }} Target
+ * `trusted`: the workspace is trusted (workspace trust off), for suites that debug; the
+ * others run in Restricted Mode, which Lockstep supports.
+ * @typedef {{ suiteDir: string, developmentPath: string, vsix?: string, trusted?: boolean }} Target
  */
+
+/** A suite whose source has this line runs in a trusted workspace. */
+const TRUSTED_MARKER = '// e2e: trusted workspace';
 
 /**
  * Starts VS Code's server with the smoke-test driver on, in a process group of its own so
@@ -101,6 +106,7 @@ async function startVsCodeServer(tools, target, scratch, driverUrl, logFile, cle
       '--server-data-dir', join(scratch, 'server-data'),
       '--user-data-dir', join(scratch, 'user-data'),
       '--extensions-dir', join(scratch, 'extensions'),
+      ...(target.trusted ? ['--disable-workspace-trust'] : []),
       ...(target.vsix ? ['--install-extension', target.vsix, '--start-server'] : []),
     ],
     {
@@ -178,6 +184,17 @@ function renderedTokens(line) {
 }
 
 /**
+ * Elements in the page of the visible webview: VS Code hosts it in an iframe whose own
+ * iframe (#active-frame) holds the extension's HTML.
+ * @param {import('playwright-core').Page} page
+ * @param {string} selector
+ * @param {string} contains
+ */
+function webviewLocator(page, selector, contains) {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator(selector).filter({ hasText: contains });
+}
+
+/**
  * Runs one suite in a fresh VS Code session and returns its stage results.
  * @param {string} suite
  * @param {Target} target
@@ -234,6 +251,23 @@ async function runSuite(suite, target, tools, chromium) {
           const matching = currentPage().locator(selector).filter({ hasText: contains });
           await matching.first().waitFor({ timeout: PAGE_WAIT_MS });
           return { texts: await matching.allInnerTexts() };
+        },
+        webviewText: async ({ selector, contains }) => {
+          const matching = webviewLocator(currentPage(), selector, contains);
+          await matching.first().waitFor({ timeout: PAGE_WAIT_MS });
+          return { texts: await matching.allInnerTexts() };
+        },
+        webviewClick: async ({ selector, contains }) => {
+          await webviewLocator(currentPage(), selector, contains).first().click({ timeout: PAGE_WAIT_MS });
+          return {};
+        },
+        quickPick: async ({ contains, type }) => {
+          const p = currentPage();
+          await p.locator('.quick-input-widget .monaco-list-row').filter({ hasText: contains }).first().waitFor({ timeout: PAGE_WAIT_MS });
+          await p.keyboard.type(type);
+          await p.locator('.quick-input-widget .monaco-list-row.focused').filter({ hasText: type }).first().waitFor({ timeout: PAGE_WAIT_MS });
+          await p.keyboard.press('Enter');
+          return {};
         },
       },
       cleanup,
@@ -376,7 +410,8 @@ async function main() {
   const results = [];
   for (const suite of suites) {
     log(`[e2e] suite ${suite}`);
-    results.push(...(await runSuite(suite, target, tools, chromium)));
+    const trusted = readFileSync(join(suitesDir, `${suite}.ts`), 'utf8').includes(TRUSTED_MARKER);
+    results.push(...(await runSuite(suite, { ...target, trusted }, tools, chromium)));
   }
   const failed = results.filter((r) => !r.ok).length;
   log(`[e2e] screenshots in ${outputDir}`);

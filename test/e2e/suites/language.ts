@@ -51,7 +51,8 @@ export function run(): Promise<void> {
         assert.notEqual(keyword, colorOf(header, 'ioctl'), 'the actor name is coloured like its keyword');
         assert.notEqual(keyword, description, 'the description is coloured like the keyword');
 
-        const comment = (await driver('tokens', { line: reveal(editor, 'mm_iommu_newdev(16, 2, 4096);       // vfio_pci_nvgpu_mmap') })).tokens;
+        // (The held-lock inlay hint sits between the statement and its comment.)
+        const comment = (await driver('tokens', { line: reveal(editor, 'mm_iommu_newdev(16, 2, 4096);') })).tokens;
         assert.notEqual(colorOf(comment, 'vfio_pci_nvgpu_mmap(): data->gpu_hpa'), colorOf(comment, 'mm_iommu_newdev'), 'comments are not coloured');
         assert.notEqual(colorOf(comment, '16'), colorOf(comment, 'mm_iommu_newdev'), 'numbers are not coloured');
 
