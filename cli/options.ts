@@ -16,6 +16,7 @@ export const SEARCH_OPTIONS = {
   strategy: { type: 'string', default: 'bfs' },
   seed: { type: 'string', default: '1' },
   'no-reduction': { type: 'boolean', default: false },
+  'no-symmetry': { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
   sarif: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
@@ -30,6 +31,7 @@ export const SEARCH_USAGE = `search options:
   --strategy S          bfs (default: shortest traces), dfs or random
   --seed N              seed of the random strategy
   --no-reduction        explore every interleaving (no partial-order reduction)
+  --no-symmetry         keep interchangeable actors apart (no symmetry reduction)
   --sarif FILE          also write the violations as SARIF 2.1.0
   -q, --quiet           no progress on stderr`;
 
@@ -70,6 +72,7 @@ export function searchOptions(values: Values): CheckOptions {
     ...(shard ? { shard } : {}),
     first: values.first === true,
     reduction: values['no-reduction'] !== true,
+    symmetry: values['no-symmetry'] !== true,
     strategy: strategy as StrategyName,
     seed,
   };

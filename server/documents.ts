@@ -1,5 +1,7 @@
 // The open documents and their analyses: text kept in step with the client's incremental
-// changes, analysed lazily (once per version, on the first request that needs it).
+// changes, analysed lazily (once per version, on the first request that needs it). While
+// typing in a large document, completion reads the last full analysis through the new text
+// (an overlay) rather than wait for a new one; the debounced diagnostics bring it up to date.
 
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import { analyze, type Analysis } from '../core/ide';
@@ -7,7 +9,15 @@ import { analyze, type Analysis } from '../core/ide';
 interface Entry {
   doc: TextDocument;
   analysis?: Analysis;
+  /** The last full analysis of an earlier version. */
+  previous?: Analysis;
+  overlay?: { version: number; analysis: Analysis };
 }
+
+/** Below this size a full analysis is as quick as an overlay (about 1,500 lines). */
+const OVERLAY_MIN_CHARS = 50_000;
+/** An overlay serves only while the text differs from the analysed one in fewer characters than this. */
+const MAX_OVERLAY_CHANGE = 2_000;
 
 export class Documents {
   private readonly entries = new Map<string, Entry>();
@@ -21,6 +31,7 @@ export class Documents {
     const e = this.entries.get(uri);
     if (!e) return false;
     e.doc = TextDocument.update(e.doc, [...changes], version);
+    if (e.analysis) e.previous = e.analysis;
     delete e.analysis;
     return true;
   }
@@ -47,6 +58,16 @@ export class Documents {
     if (!e) return undefined;
     e.analysis ??= analyze(uri, e.doc.getText());
     return e.analysis;
+  }
+
+  /** For requests made while typing (completion, signature help): an overlay when a full analysis would be slow. */
+  typingAnalysis(uri: string): Analysis | undefined {
+    const e = this.entries.get(uri);
+    if (!e) return undefined;
+    if (e.analysis || !e.previous || e.doc.getText().length < OVERLAY_MIN_CHARS) return this.analysis(uri);
+    if (e.overlay?.version !== e.doc.version) e.overlay = { version: e.doc.version, analysis: e.previous.overlay(e.doc.getText()) };
+    // Typing goes on in one place; a long stretch of changes deserves the full analysis.
+    return e.overlay.analysis.changedChars <= MAX_OVERLAY_CHANGE ? e.overlay.analysis : this.analysis(uri);
   }
 
   uris(): string[] {

@@ -3,7 +3,7 @@
 // that fails answers an empty result and logs: bad input never takes the server down.
 
 import {
-  ResponseError, ErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
+  ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
   type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
   type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
@@ -78,8 +78,8 @@ export class LockstepServer {
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p, [], (a, uri) =>
-      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets)));
+    c.onCompletion((p) => this.withAnalysis(p, [], (a) =>
+      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets), true));
     c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
@@ -87,7 +87,7 @@ export class LockstepServer {
     c.onSignatureHelp((p) => this.withAnalysis(p, null, (a, uri) => {
       const s = ide.signatureHelp(a, to.offsetOf(a.lines, p.position));
       return s ? to.signatureHelp(s) : null;
-    }));
+    }, true));
     c.onDefinition((p) => this.withAnalysis(p, null, (a, uri) => {
       const span = ide.definition(a, to.offsetOf(a.lines, p.position));
       return span ? to.location(uri, a.lines, span) : null;
@@ -134,6 +134,7 @@ export class LockstepServer {
     c.onRequest(CHECK_REQUEST, (p: Partial<CheckParams> | undefined, token: CancellationToken) => {
       this.requireInitialized();
       return this.checkNow(String(p?.uri ?? ''), p?.workDoneToken, token).catch((e: unknown) => {
+        if (e instanceof ResponseError) throw e;
         this.connection.console.error(`lockstep: check failed: ${String(e)}`);
         return null;
       });
@@ -205,11 +206,12 @@ export class LockstepServer {
   }
 
   /** A request about one document: answers `fallback` for a document that is not open or malformed params. */
-  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T): T {
+  /** `typing`: completion and signature help may read the last full analysis through the new text (an overlay) rather than wait for a new one. */
+  private withAnalysis<T>(params: { textDocument?: { uri?: unknown } } | null | undefined, fallback: T, f: (a: Analysis, uri: string) => T, typing = false): T {
     this.requireInitialized();
     return this.guard(() => {
       const uri = params?.textDocument?.uri;
-      const a = typeof uri === 'string' ? this.docs.analysis(uri) : undefined;
+      const a = typeof uri !== 'string' ? undefined : typing ? this.docs.typingAnalysis(uri) : this.docs.analysis(uri);
       return a && typeof uri === 'string' ? f(a, uri) : fallback;
     }, fallback);
   }
@@ -264,6 +266,8 @@ export class LockstepServer {
     try {
       const checked = await this.checks.run(uri, version, a, this.settings.check, (p) =>
         report({ kind: 'report', message: progressMessage(p.states, p.seconds > 0 ? p.states / p.seconds : 0) }));
+      // A cancelled request answers RequestCancelled, as the protocol asks.
+      if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'lockstep/check was cancelled');
       if (!checked) return null;
       const compiled = checked.result && loadScenario(a.file, a.text).compiled;
       const counterexamples = compiled && checked.result ? checked.result.violations.map((f) => counterexample(compiled, f)) : [];

@@ -72,20 +72,39 @@ function shortestPath(next: ReadonlyMap<number, readonly number[]>, from: number
   return undefined;
 }
 
-/** The shortest run (breadth-first, up to `budget` states) in which every edge of `cycle` happens. */
-export function witnessRun(s: CompiledScenario, cycle: readonly number[], budget = 200_000): Move[] | undefined {
+/**
+ * A run in which every edge of `cycle` happens: first breadth-first (the shortest run) over
+ * a small budget, then depth-first preferring to keep running the same actor, which finds
+ * the serial runs (one actor after another) that long cycles need.
+ */
+export function witnessRun(s: CompiledScenario, cycle: readonly number[]): Move[] | undefined {
+  return searchRun(s, cycle, 'bfs', 5_000) ?? searchRun(s, cycle, 'dfs', 50_000);
+}
+
+interface RunNode {
+  readonly state: MachineState;
+  readonly mask: number;
+  readonly parent: number;
+  readonly move: Move | undefined;
+}
+
+function searchRun(s: CompiledScenario, cycle: readonly number[], order: 'bfs' | 'dfs', budget: number): Move[] | undefined {
   const want = new Map(cycle.map((k, i) => [k, 1 << i]));
   const all = (1 << cycle.length) - 1;
-  interface Node { readonly state: MachineState; readonly mask: number; readonly parent: number; readonly move: Move | undefined }
-  const nodes: Node[] = [{ state: initialState(s), mask: 0, parent: -1, move: undefined }];
+  const nodes: RunNode[] = [{ state: initialState(s), mask: 0, parent: -1, move: undefined }];
   const seen = new Set<string>();
   const keyOf = (state: MachineState, mask: number): string => {
     fingerprint(encodeState(state));
     return `${fp.h1}:${fp.h2}:${mask}`;
   };
   seen.add(keyOf(nodes[0]!.state, 0));
-  for (let i = 0; i < nodes.length; i++) {
+  const pending = [0];
+  let head = 0;
+  while (head < pending.length) {
+    const i = order === 'bfs' ? pending[head++]! : pending.pop()!;
     const node = nodes[i]!;
+    const last = node.move?.actor ?? -1;
+    const children: number[] = [];
     for (let actor = 0; actor < s.actors.length; actor++) {
       if (!schedulable(s, node.state, actor)) continue;
       const k = choiceCount(s, node.state, actor);
@@ -108,7 +127,14 @@ export function witnessRun(s: CompiledScenario, cycle: readonly number[], budget
         if (seen.size >= budget) return undefined;
         seen.add(key);
         nodes.push({ state: r.state, mask, parent: i, move });
+        children.push(nodes.length - 1);
       }
+    }
+    if (order === 'bfs') pending.push(...children);
+    else {
+      // Pushed last, popped first: the same actor's move goes on top.
+      children.sort((x, y) => Number(nodes[x]!.move!.actor === last) - Number(nodes[y]!.move!.actor === last));
+      pending.push(...children);
     }
   }
   return undefined;

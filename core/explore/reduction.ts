@@ -29,6 +29,11 @@ interface ActorView {
   readonly held: number;
 }
 
+interface TrieNode {
+  readonly next: Map<number, TrieNode>;
+  view?: ActorView;
+}
+
 /** Actor sets are bitmasks, so scenarios with more actors than this are not reduced. */
 export const MAX_REDUCED_ACTORS = 30;
 
@@ -40,8 +45,7 @@ export class Reducer {
   /** sameCpu[a]: bitmask of the actors scheduled on a's CPU (work items have their own). */
   private readonly sameCpu: Int32Array;
   private readonly views = new WeakMap<ActorState, ActorView>();
-  private readonly bySmallKey = new Map<number, ActorView>();
-  private readonly byKey = new Map<string, ActorView>();
+  private readonly trie: TrieNode = { next: new Map() };
   private nextId = 1;
   private readonly viewOf: ActorView[];
   private readonly rows: Int32Array;
@@ -165,22 +169,21 @@ export class Reducer {
     return v;
   }
 
+  /**
+   * The view for an actor state, shared by all states with the same status, locks held and
+   * frame positions: a trie of small maps keyed by numbers (no strings to build per state).
+   */
   private intern(st: ActorState, a: number): ActorView {
     const held = this.heldBits(st);
-    const frames = st.frames;
-    if (frames.length <= 1 && held < 256) {
-      // One frame and few locks (the common case): a numeric key, no string to build.
-      const f = frames[0];
-      const key = ((((held * this.maxPc + (f ? f.pc : 0)) * (this.s.codes.length + 1) + (f ? f.code + 1 : 0)) * 4 + st.status) * 32) + a;
-      let v = this.bySmallKey.get(key);
-      if (!v) this.bySmallKey.set(key, (v = this.describe(st, a, held)));
-      return v;
-    }
-    let key = `${a}:${st.status}:${held}`;
-    for (const f of frames) key += `:${f.code}.${f.pc}`;
-    let v = this.byKey.get(key);
-    if (!v) this.byKey.set(key, (v = this.describe(st, a, held)));
-    return v;
+    let node = this.trie;
+    const step = (key: number): void => {
+      let next = node.next.get(key);
+      if (!next) node.next.set(key, (next = { next: new Map() }));
+      node = next;
+    };
+    step(((held * 4 + st.status) * 32 + a) * 64 + st.frames.length);
+    for (const f of st.frames) step(f.code * this.maxPc + f.pc);
+    return (node.view ??= this.describe(st, a, held));
   }
 
   private heldBits(st: ActorState): number {

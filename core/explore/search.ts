@@ -138,7 +138,7 @@ export class Search {
 
   /** True when a bound stopped the search (it is then finished). */
   private checkBounds(elapsedMs: number, now: number): boolean {
-    if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'cancelled');
+    if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
     if ((this.expansions & 4095) === 0) {
       const rss = process.memoryUsage.rss() / 2 ** 20;
@@ -209,100 +209,96 @@ export class Search {
 
   // ---------- expansion ----------
 
+  /**
+   * Expands one state: picks the actors to follow (a persistent set), runs the detectors,
+   * stores the successors, applies the ignoring proviso, and probes for a livelock.
+   */
   private expand(item: FrontierItem): void {
     const { id, state, depth } = item;
-    const s = this.s;
     this.store.setExpanded(id);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
       return;
     }
-    const n = s.actors.length;
-    const outcomes: (Outcome[] | undefined)[] = new Array(n);
-    const compute = (a: number): Outcome[] => {
-      let o = outcomes[a];
-      if (!o) {
-        o = this.movesOf(state, a);
-        outcomes[a] = o;
-        this.observe(id, state, o);
-      }
-      return o;
-    };
-    const computeAll = (): void => {
-      for (let a = 0; a < n; a++) compute(a);
-    };
-    // The actors whose moves are followed, as a bitmask (0: none possible).
-    let chosen = 0;
-    if (this.reducer) {
-      for (const cand of this.reducer.candidates(state)) {
-        let ok = false;
-        for (let c = cand; c !== 0; c &= c - 1) if (compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
-        if (ok) {
-          chosen = cand;
-          break;
-        }
-      }
-    } else {
-      computeAll();
-      for (let a = 0; a < n; a++) if (outcomes[a]!.some(isOk)) chosen |= 1 << a;
-    }
+    const x = new Expansion(this, id, state);
+    const chosen = this.chooseActors(x);
     if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     if (chosen === 0) {
-      computeAll();
-      if (outcomes.some((o) => o!.length > 0)) return; // only failing moves: recorded above
-      this.deadEnd(id, state);
+      x.computeAll();
+      // Only failing moves (recorded as they were computed), or none at all: a dead end.
+      if (!x.outcomes.some((o) => o!.length > 0)) this.deadEnd(id, state);
       return;
     }
-    if (s.detectRaces) {
-      computeAll();
-      this.race(id, state, outcomes as Outcome[][]);
+    if (this.s.detectRaces) {
+      x.computeAll();
+      this.race(id, state, x.outcomes as Outcome[][]);
       if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     }
+    const full = this.follow(x, chosen, depth);
+    // A fully expanded state where every possible move is event-free (reads, local work):
+    // maybe a busy-wait that can never end. In a region of such states the reduced search
+    // has a closed loop, whose last state expanded is made full by the proviso, so a
+    // livelock is noticed there; the probe remembers states that escape, so it stays cheap.
+    if (full && everyOutcome(x.outcomes, isQuiet) && !this.livelock.escaped(state)) {
+      const v = this.livelock.at(state, x.outcomes as Outcome[][]);
+      if (v) this.record({ key: livelockKey(x.outcomes as Outcome[][]), violation: v, stateId: id });
+    }
+    if (this.store.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
+    if (this.opts.first && this.findings.size > 0) this.stopFirst();
+  }
+
+  /**
+   * The actors whose moves are followed, as a bitmask: the smallest persistent set with a
+   * move that does not fail, or every actor with one when not reducing (0: none has one).
+   */
+  private chooseActors(x: Expansion): number {
+    const n = this.s.actors.length;
+    if (!this.reducer) {
+      x.computeAll();
+      let chosen = 0;
+      for (let a = 0; a < n; a++) if (x.outcomes[a]!.some(isOk)) chosen |= 1 << a;
+      return chosen;
+    }
+    for (const cand of this.reducer.candidates(x.state)) {
+      let ok = false;
+      for (let c = cand; c !== 0; c &= c - 1) if (x.compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
+      if (ok) return cand;
+    }
+    return 0;
+  }
+
+  /**
+   * Stores the successors through the chosen actors' moves, and through everyone's when the
+   * ignoring proviso asks for it. Returns whether the expansion was full.
+   */
+  private follow(x: Expansion, chosen: number, depth: number): boolean {
+    const n = this.s.actors.length;
     let allExpanded = true;
-    let quiet = true;
     for (let a = 0; a < n; a++) {
       if ((chosen & (1 << a)) === 0) continue;
-      for (const o of outcomes[a]!) {
+      for (const o of x.outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
-        if (o.result.events.length > 0) quiet = false;
-        const r = this.visit(id, o, depth);
-        if (r >= 0) allExpanded = false;
-        else if (!this.store.expanded(-r - 1)) allExpanded = false;
+        const r = this.visit(x.id, o, depth);
+        if (r >= 0 || !this.store.expanded(-r - 1)) allExpanded = false;
       }
     }
+    const everyone = n >= 31 ? -1 : (1 << n) - 1;
+    if ((chosen & everyone) === everyone) return true;
     // The ignoring proviso: a reduced expansion must lead to at least one state not expanded
     // yet (this one counts as expanded), or it is made full. Then from any state, a chain of
     // states each expanded after the one before (so finite) ends in a full expansion, and a
     // move left out here stays possible and independent along it: no move is postponed
     // forever, even around cycles.
-    const everyone = n >= 31 ? -1 : (1 << n) - 1;
-    let full = (chosen & everyone) === everyone;
-    if (!full && allExpanded) {
-      computeAll();
+    if (allExpanded) {
+      x.computeAll();
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
-        for (const o of outcomes[a]!) if (o.result.status === 'ok') this.visit(id, o, depth);
+        for (const o of x.outcomes[a]!) if (o.result.status === 'ok') this.visit(x.id, o, depth);
       }
-      full = true;
+      return true;
     }
-    if (!full) {
-      for (let a = 0; a < n; a++) {
-        if ((chosen & (1 << a)) === 0 && (outcomes[a] === undefined || outcomes[a]!.some(isOk))) {
-          this.reducedStates++;
-          break;
-        }
-      }
-    }
-    // A fully expanded state where every possible move is event-free (reads, local work):
-    // maybe a busy-wait that can never end. In a region of such states the reduced search
-    // has a closed loop, whose last state expanded is made full by the proviso, so a
-    // livelock is noticed there; the probe remembers states that escape, so it stays cheap.
-    if (full && quiet && everyOutcome(outcomes, isQuiet) && !this.livelock.escaped(state)) {
-      const v = this.livelock.at(state, outcomes as Outcome[][]);
-      if (v) this.record({ key: livelockKey(outcomes as Outcome[][]), violation: v, stateId: id });
-    }
-    if (this.store.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
-    if (this.opts.first && this.findings.size > 0) this.stopFirst();
+    this.reducedStates++;
+    return false;
   }
 
   private stopFirst(): void {
@@ -310,7 +306,7 @@ export class Search {
   }
 
   /** Every move of one actor at a state (all choices), blocked ones left out. */
-  private movesOf(state: MachineState, actor: number): Outcome[] {
+  movesOf(state: MachineState, actor: number): Outcome[] {
     const s = this.s;
     if (!schedulable(s, state, actor)) return [];
     const st = state.actors[actor]!;
@@ -369,7 +365,7 @@ export class Search {
   }
 
   /** Failing moves and lockdep findings of moves just computed (taken or not, they are real). */
-  private observe(id: number, state: MachineState, outcomes: readonly Outcome[]): void {
+  observe(id: number, state: MachineState, outcomes: readonly Outcome[]): void {
     if (this.opts.checkFootprints) for (const o of outcomes) assertWithinFootprint(this.s, this.footprints, state, o);
     for (const o of outcomes) {
       if (o.result.status === 'violation') {
@@ -430,6 +426,29 @@ export class Search {
       this.frontier.push({ id, state: result.state, depth: depth + 1 });
     }
     return id;
+  }
+}
+
+/** The moves computed so far at the state being expanded, actor by actor, computed on demand. */
+class Expansion {
+  readonly outcomes: (Outcome[] | undefined)[];
+
+  constructor(private readonly search: Search, readonly id: number, readonly state: MachineState) {
+    this.outcomes = new Array<Outcome[] | undefined>(search.s.actors.length);
+  }
+
+  compute(actor: number): Outcome[] {
+    let o = this.outcomes[actor];
+    if (!o) {
+      o = this.search.movesOf(this.state, actor);
+      this.outcomes[actor] = o;
+      this.search.observe(this.id, this.state, o);
+    }
+    return o;
+  }
+
+  computeAll(): void {
+    for (let a = 0; a < this.outcomes.length; a++) this.compute(a);
   }
 }
 

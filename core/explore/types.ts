@@ -90,7 +90,7 @@ export interface CheckStats {
   readonly maxDepth: number;
   /** Bytes the visited-state store uses per state (table and parent links). */
   readonly bytesPerState: number;
-  /** States expanded with fewer moves than were possible (partial-order reduction at work). */
+  /** States expanded through a persistent set that left some actor out (partial-order reduction at work). */
   readonly reducedStates: number;
 }
 

@@ -1,10 +1,12 @@
 // One document's analysis for the IDE features: the parse and the binding of one text, with
 // the lookups every feature needs (the name or token at an offset, the body around it).
-// Plain data in and out: offsets and spans, never protocol positions.
+// Plain data in and out: offsets and spans, never protocol positions. An overlay is the
+// analysis of an older text seen through a newer one (its tokens, the old binding): what
+// completion uses on a large document between a keystroke and the next full analysis.
 
 import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
-import type { Comment, Token } from '../syntax/lexer';
+import { lex, type Comment, type Token } from '../syntax/lexer';
 import { parse, type ParseResult } from '../syntax/parser';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
@@ -17,14 +19,52 @@ export class Analysis {
   readonly binding: Binding;
   /** Occurrences in source order, for lookups by offset. */
   readonly occurrences: readonly Occurrence[];
+  /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
+  readonly base: Analysis;
   private held: HeldLocks | undefined;
   private lints: readonly LockLint[] | undefined;
+  /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
+  private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
 
-  constructor(readonly file: string, readonly text: string) {
+  constructor(readonly file: string, readonly text: string, base?: Analysis) {
     this.lines = new LineMap(text);
-    this.parse = parse(text);
-    this.binding = bind(this.parse.program, text);
-    this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
+    if (!base) {
+      this.parse = parse(text);
+      this.binding = bind(this.parse.program, text);
+      this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
+      this.base = this;
+      return;
+    }
+    const lexed = lex(text);
+    this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
+    this.binding = base.binding;
+    this.occurrences = base.occurrences;
+    this.base = base;
+    const old = base.text;
+    let prefix = 0;
+    const max = Math.min(old.length, text.length);
+    while (prefix < max && old.charCodeAt(prefix) === text.charCodeAt(prefix)) prefix++;
+    let suffix = 0;
+    while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
+    this.change = { prefix, newEnd: text.length - suffix, delta: text.length - old.length };
+  }
+
+  /** An overlay of this analysis for a newer text of the same document. */
+  overlay(text: string): Analysis {
+    return new Analysis(this.file, text, this.base);
+  }
+
+  /** How much of an overlay's text differs from its base's (0 for a full analysis). */
+  get changedChars(): number {
+    return this.change ? Math.max(this.change.newEnd - this.change.prefix, this.change.newEnd - this.change.prefix - this.change.delta) : 0;
+  }
+
+  /** An offset in this text as an offset in the base's text (the program's and binding's spans). */
+  toBase(offset: number): number {
+    const c = this.change;
+    if (!c || offset <= c.prefix) return offset;
+    // Inside the changed region the best answer is where it starts.
+    return offset >= c.newEnd ? offset - c.delta : c.prefix;
   }
 
   get program(): A.Program {
@@ -33,6 +73,7 @@ export class Analysis {
 
   /** Parser and binder diagnostics, then the IDE's own lock lints, in source order. */
   diagnostics(): Diagnostic[] {
+    if (this.base !== this) return this.base.diagnostics();
     // Lints reason about a scenario that means something: only once there are no errors.
     const errors = [...this.parse.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
     const lints = errors ? [] : this.lockLints().map((l) => l.diagnostic);
@@ -42,11 +83,13 @@ export class Analysis {
 
   /** Locks held at each statement of each actor, computed once per text. */
   heldLocks(): HeldLocks {
+    if (this.base !== this) return this.base.heldLocks();
     this.held ??= heldLocks(this);
     return this.held;
   }
 
   lockLints(): readonly LockLint[] {
+    if (this.base !== this) return this.base.lockLints();
     this.lints ??= lockLints(this);
     return this.lints;
   }
@@ -56,7 +99,8 @@ export class Analysis {
   }
 
   /** The resolved name whose span contains `offset` (touching at either end counts). */
-  occurrenceAt(offset: number): Occurrence | undefined {
+  occurrenceAt(at: number): Occurrence | undefined {
+    const offset = this.toBase(at);
     const occ = this.occurrences;
     let lo = 0;
     let hi = occ.length - 1;
@@ -108,7 +152,8 @@ export class Analysis {
   }
 
   /** The fn or actor whose body contains `offset`. */
-  ownerAt(offset: number): FnSymbol | ActorSymbol | undefined {
+  ownerAt(at: number): FnSymbol | ActorSymbol | undefined {
+    const offset = this.toBase(at);
     const b = this.binding;
     for (const f of b.fns) if (inside(f.decl.body.span, offset)) return f;
     for (const a of b.actors) if (inside(a.decl.body.span, offset)) return a;
@@ -116,7 +161,8 @@ export class Analysis {
   }
 
   /** The top-level declaration containing `offset`. */
-  declAt(offset: number): A.Decl | undefined {
+  declAt(at: number): A.Decl | undefined {
+    const offset = this.toBase(at);
     return this.program.decls.find((d) => d.span.start <= offset && offset <= d.span.end);
   }
 

@@ -179,9 +179,10 @@ class Context {
 
   private cpus(): CompletionItem[] {
     // The actor being written is placed by this very choice: leave it out.
-    const actors = this.a.binding.actors.filter((x) => onCpu(x) && !(x.decl.span.start <= this.offset && this.offset <= x.decl.span.end));
+    const at = this.a.toBase(this.offset);
+    const actors = this.a.binding.actors.filter((x) => onCpu(x) && !(x.decl.span.start <= at && at <= x.decl.span.end));
     const explicit = this.a.program.decls.flatMap((d) =>
-      (d.kind === 'Actor' && d.cpu && !(d.span.start <= this.offset && this.offset <= d.span.end) ? [d.cpu.index] : []));
+      (d.kind === 'Actor' && d.cpu && !(d.span.start <= at && at <= d.span.end) ? [d.cpu.index] : []));
     const max = Math.max(-1, ...actors.map((x) => x.cpu), ...explicit);
     const out: CompletionItem[] = [];
     for (let cpu = 0; cpu <= max + 1; cpu++) {
@@ -312,8 +313,9 @@ class Context {
   private inStructBody(): boolean {
     const d = this.a.declAt(this.offset);
     if (!d || d.kind !== 'Struct') return false;
-    const open = this.tokens.find((t) => t.span.start >= d.span.start && t.text === '{');
-    return !!open && open.span.end <= this.offset && this.offset < d.span.end;
+    const at = this.a.toBase(this.offset);
+    const open = this.a.base.parse.tokens.find((t) => t.span.start >= d.span.start && t.text === '{');
+    return !!open && open.span.end <= at && at < d.span.end;
   }
 
   private nextFreeCpu(): number {
@@ -344,7 +346,7 @@ class Context {
 
   private inLoop(): boolean {
     const owner = this.a.ownerAt(this.offset);
-    const at = this.offset;
+    const at = this.a.toBase(this.offset);
     const walk = (s: Stmt): boolean => {
       if (!(s.span.start <= at && at <= s.span.end)) return false;
       if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;

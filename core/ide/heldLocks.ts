@@ -180,7 +180,8 @@ class HeldLockPass {
       byContext = new Map();
       this.records.set(s, byContext);
     }
-    byContext.set(context, join(byContext.get(context) ?? null, st) ?? st);
+    const before = byContext.get(context);
+    byContext.set(context, before ? joinAcrossCalls(before, st) : st);
   }
 
   private slotOf(id: A.Identifier): number | undefined {
@@ -516,6 +517,32 @@ export function join(...states: LockState[]): LockState {
     out = next;
   }
   return out;
+}
+
+/**
+ * The join of what a statement sees from two call sites: as `join`, except that the same
+ * lock reached through different array elements (`kvm->vcpus[0]->mutex` from one call,
+ * `kvm->vcpus[1]->mutex` from another) is one element lock, `kvm->vcpus[*]->mutex`, held on
+ * both paths. Hints only: the flow itself keeps exact keys, so each unlock finds its lock.
+ */
+function joinAcrossCalls(a: readonly HeldLock[], b: readonly HeldLock[]): readonly HeldLock[] {
+  const anyIndex = (l: HeldLock): string => l.key.replace(/\[[^\]]*\]/g, '[*]');
+  const merged: HeldLock[] = [];
+  const used = new Set<HeldLock>();
+  for (const l of a) {
+    const exact = b.find((x) => x.key === l.key);
+    const element = exact ?? b.find((x) => !used.has(x) && x.cls === l.cls && x.cls >= 0 && anyIndex(x) === anyIndex(l) && !a.some((y) => y.key === x.key));
+    if (!element) {
+      merged.push(l.sure ? { ...l, sure: false } : l);
+      continue;
+    }
+    used.add(element);
+    const sure = l.sure && element.sure;
+    if (exact) merged.push(sure === l.sure ? l : { ...l, sure });
+    else merged.push({ ...l, key: anyIndex(l), display: l.display.replace(/\[[^\]]*\]/g, '[*]'), sure });
+  }
+  for (const x of b) if (!used.has(x) && !a.some((y) => y.key === x.key)) merged.push(x.sure ? { ...x, sure: false } : x);
+  return merged;
 }
 
 function sameState(a: LockState, b: LockState): boolean {

@@ -101,7 +101,9 @@ export function onCpu(x: ActorSymbol): boolean {
 }
 
 /** The fns and actors whose bodies call `name`. */
-function callersOf(a: Analysis, name: string): string[] {
+function callersOf(from: Analysis, name: string): string[] {
+  // Binding spans are the base text's (an overlay's text may have moved on).
+  const a = from.base;
   const out: string[] = [];
   for (const [call] of a.binding.calls) {
     if (call.callee.name !== name) continue;
@@ -113,7 +115,9 @@ function callersOf(a: Analysis, name: string): string[] {
 }
 
 /** Where a fn is handed to a builtin as a callback: `anon_inode_getfd (line 73)`. */
-function callbackUses(a: Analysis, name: string): string[] {
+function callbackUses(from: Analysis, name: string): string[] {
+  // Binding spans are the base text's (an overlay's text may have moved on).
+  const a = from.base;
   const uses: { at: number; text: string }[] = [];
   for (const [call, info] of a.binding.calls) {
     const b = info.builtin;
@@ -129,7 +133,9 @@ function callbackUses(a: Analysis, name: string): string[] {
 }
 
 /** A lock's kind, lockdep class and every place it is taken. */
-export function lockSummary(a: Analysis, t: Ty): string {
+export function lockSummary(from: Analysis, t: Ty): string {
+  // Binding spans are the base text's (an overlay's text may have moved on).
+  const a = from.base;
   if (t.k !== 'lock') return '';
   const cls = a.binding.lockClasses[t.cls];
   const head = `**${t.lock}**${cls ? ` · lockdep class \`${cls.name}\`` : ''}`;
@@ -143,7 +149,9 @@ export function lockSummary(a: Analysis, t: Ty): string {
 }
 
 /** The calls that acquire a lock of class `cls`, in source order. */
-export function acquisitionsOf(a: Analysis, cls: number): { span: Span; primitive: string }[] {
+export function acquisitionsOf(from: Analysis, cls: number): { span: Span; primitive: string }[] {
+  // Binding spans are the base text's (an overlay's text may have moved on).
+  const a = from.base;
   const out: { span: Span; primitive: string }[] = [];
   for (const [call, info] of a.binding.calls) {
     const b = info.builtin;

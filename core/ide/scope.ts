@@ -11,6 +11,7 @@ import type { Analysis } from './analysis';
 export function visibleLocals(a: Analysis, offset: number): LocalSymbol[] {
   const owner = a.ownerAt(offset);
   if (!owner) return [];
+  offset = a.toBase(offset);
   const byName = new Map<string, { local: LocalSymbol; start: number }>();
   for (const s of a.binding.localScopes) {
     if (s.local.owner.decl !== owner.decl) continue;

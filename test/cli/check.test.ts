@@ -23,6 +23,25 @@ thread end { await(done == 2); assert(c == 6); }
 expect no violation;
 `);
 
+interface JsonFinding {
+  kind: string;
+  message: string;
+  location: { line: number; column: number };
+  trace: { actor: string; line: number; text: string }[];
+}
+interface JsonResult {
+  file: string;
+  verdict: string;
+  violations: JsonFinding[];
+  stats: Record<string, unknown>;
+}
+interface SarifResult {
+  ruleId: string;
+  level: string;
+  locations: { physicalLocation: { region: { startLine: number } } }[];
+  codeFlows: { threadFlows: { locations: unknown[] }[] }[];
+}
+
 function noStackTrace(r: { stderr: string; stdout: string }): void {
   assert.doesNotMatch(r.stderr + r.stdout, /^\s+at .+\(.*:\d+:\d+\)$/m, 'no JavaScript stack trace');
 }
@@ -58,15 +77,15 @@ describe('lockstep check', () => {
   test('--json prints one object per file in the documented shape', () => {
     const r = lockstep(['check', '--json', buggy, fixed]);
     assert.equal(r.status, 1, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as JsonResult);
     assert.equal(lines.length, 2);
-    const [b, f] = lines as [Record<string, any>, Record<string, any>];
+    const [b, f] = lines as [JsonResult, JsonResult];
     assert.deepEqual(Object.keys(b).sort(), ['file', 'stats', 'verdict', 'violations']);
     assert.equal(b.file, buggy);
     assert.equal(b.verdict, 'violation');
     assert.equal(f.verdict, 'verified');
     assert.deepEqual(f.violations, []);
-    const v = b.violations[0];
+    const v = b.violations[0]!;
     assert.deepEqual(Object.keys(v).sort(), ['kind', 'location', 'message', 'trace']);
     assert.equal(v.kind, 'use_after_free');
     assert.deepEqual(Object.keys(v.location).sort(), ['column', 'line']);
@@ -121,7 +140,7 @@ describe('lockstep check', () => {
     const sarif = path.join(dir, 'out.sarif');
     const r = lockstep(['check', buggy, abba, '--sarif', sarif, '--quiet']);
     assert.equal(r.status, 1);
-    const log = JSON.parse(readFileSync(sarif, 'utf8')) as { version: string; runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: any[] }[] };
+    const log = JSON.parse(readFileSync(sarif, 'utf8')) as { version: string; runs: { tool: { driver: { name: string; rules: { id: string }[] } }; results: SarifResult[] }[] };
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0]!;
     assert.equal(run.tool.driver.name, 'lockstep');
@@ -130,8 +149,8 @@ describe('lockstep check', () => {
     assert.deepEqual(kinds, ['deadlock', 'lock_order', 'use_after_free']);
     for (const res of run.results) {
       assert.equal(res.level, 'error');
-      assert.ok(res.locations[0].physicalLocation.region.startLine > 0);
-      assert.ok(res.codeFlows[0].threadFlows[0].locations.length > 0);
+      assert.ok(res.locations[0]!.physicalLocation.region.startLine > 0);
+      assert.ok(res.codeFlows[0]!.threadFlows[0]!.locations.length > 0);
     }
   });
 

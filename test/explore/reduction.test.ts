@@ -5,6 +5,8 @@
 // interleaving, while each step the model takes stays inside its static footprint.
 
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { CompiledScenario } from '../../core/model/compiled';
@@ -97,7 +99,40 @@ thread end { await(done == 2); assert(c == 3); }`,
   },
 ];
 
+/** The example scenarios in the repository (the seeds among them). */
+function exampleFiles(): string[] {
+  const root = path.resolve(__dirname, '..', '..', '..', 'examples');
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d).sort()) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.lockstep')) out.push(p);
+    }
+  };
+  try {
+    walk(root);
+  } catch {
+    // No examples checked out: nothing to compare.
+  }
+  return out;
+}
+
 describe('reduction agrees with every interleaving', () => {
+  test('every example small enough to search twice quickly', () => {
+    let compared = 0;
+    for (const file of exampleFiles()) {
+      const s = compileText(readFileSync(file, 'utf8'), file);
+      const full = explore(s, { reduction: false, checkFootprints: true, maxStates: 2000 });
+      if (!full.complete) continue;
+      const reduced = explore(s, { reduction: true, checkFootprints: true });
+      assert.deepEqual(reduced.keys, full.keys, file);
+      assert.deepEqual(reduced.edges, full.edges, file);
+      compared++;
+    }
+    assert.ok(compared >= Math.min(10, exampleFiles().length), `${compared} examples compared`);
+  });
+
   for (const c of DETECTOR_CASES) {
     test(`detector scenario: ${c.kind}`, () => {
       for (const which of ['buggy', 'fixed'] as const) agree(compileText(scenarioText(c, which)));

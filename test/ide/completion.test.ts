@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { analyze, complete, type CompletionResult } from '../../core/ide';
+import { analyze, complete, type Analysis, type CompletionResult } from '../../core/ide';
 import { BUILTINS } from '../../core/model/builtins';
 import { ROOT } from './helpers';
 
@@ -112,4 +112,27 @@ test('inside a loop, break and continue; no completion inside comments or string
   assert.ok(inLoop.includes('break') && inLoop.includes('continue'));
   assert.deepEqual(labels(SEED_000, '    kfree(stt);\n}', '    kfree(stt); // a comm¦ent\n}'), []);
   assert.deepEqual(labels(SEED_004, 'thread mmap on cpu1 "mmap()', 'thread mmap on cpu1 "mm¦ap()'), []);
+});
+
+test('while typing in a large document, completion through an overlay of the last analysis answers as a full one', async () => {
+  const { generateScenario } = await import('../perf/lsp-latency');
+  const text = generateScenario(2000);
+  const before = analyze('big', text);
+  for (const [from, to] of [
+    ['    mutex_lock(&v->mutex);\n', '    mutex_lock(&v->mutex);\n    spin_lock(¦\n'],
+    ['    int ret = 0;\n', '    int ret = 0;\n    k->¦\n'],
+    ['    int ret = 0;\n', '    int ret = 0;\n    mut¦\n'],
+    ['thread ioctl on cpu0', 'thread ioctl on ¦'],
+  ] as const) {
+    const edited = text.replace(from, to);
+    const offset = edited.indexOf('¦');
+    const typed = edited.slice(0, offset) + edited.slice(offset + 1);
+    // The same candidates; only the line numbers in their documentation may lag behind.
+    const candidates = (a: Analysis): unknown[] => {
+      const r = complete(a, offset);
+      return [r.replace, ...r.items.map((i) => [i.label, i.kind, i.insertText, i.detail])];
+    };
+    assert.deepEqual(candidates(before.overlay(typed)), candidates(analyze('big', typed)), to);
+    assert.ok(complete(before.overlay(typed), offset).items.length > 0, to);
+  }
 });

@@ -227,3 +227,19 @@ thread t on cpu0 {
 `);
   assert.deepEqual(hints(a), ['6: holds l (read)', '10: holds m', '11: holds m, l', '12: holds m']);
 });
+
+test('one fn called for two array elements: the element lock is one hint, vcpus[*]', () => {
+  const a = analyze('t', `struct vcpu { mutex mutex; int n; };
+struct vcpu vcpus[2];
+fn ioctl(struct vcpu *v) {
+    mutex_lock(&v->mutex);
+    v->n = 1;
+    mutex_unlock(&v->mutex);
+}
+thread t on cpu0 {
+    ioctl(&vcpus[0]);
+    ioctl(&vcpus[1]);
+}
+`);
+  assert.deepEqual(hints(a), ['5: holds vcpus[*]->mutex', '6: holds vcpus[*]->mutex']);
+});

@@ -170,7 +170,8 @@ async function main(): Promise<void> {
   const afterDebounce = diagnosticsTotal.map((x) => Math.max(0, x - DEBOUNCE_MS));
 
   // Responsiveness while the checker runs in the background.
-  const slowText = ['scenario "slow"', 'int x;', ...[0, 1, 2, 3, 4, 5].map((t) => `thread t${t} on cpu${t} {\n${'    x = x + 1;\n'.repeat(12)}}`), 'expect no violation;', ''].join('\n');
+  // Six different threads (no symmetry to reduce), twelve conflicting steps each: a long search.
+  const slowText = ['scenario "slow"', 'int x;', ...[0, 1, 2, 3, 4, 5].map((t) => `thread t${t} on cpu${t} {\n${`    x = x + ${t + 1};\n`.repeat(12)}}`), 'expect no violation;', ''].join('\n');
   await client.open(slowUri, slowText);
   await client.connection.sendNotification('textDocument/didSave', { textDocument: { uri: slowUri } });
   const duringCheck: number[] = [];

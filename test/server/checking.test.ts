@@ -5,7 +5,7 @@
 
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import type { CodeLens, CompletionItem, Diagnostic } from 'vscode-languageserver-protocol';
+import { CancellationTokenSource, WorkDoneProgress, type CodeLens, type CompletionItem, type Diagnostic } from 'vscode-languageserver-protocol';
 import { fixture, positionOf, TestClient } from './client';
 
 let client: TestClient;
@@ -99,4 +99,25 @@ test('with checking on save turned off, saving starts nothing', async () => {
   await client.change(fixed.uri, `${fixed.text}\n`);
   await save(fixed.uri);
   assert.deepEqual(await lenses(fixed.uri), ['▶ Check', '⏵ Debug']);
+});
+
+test('lockstep/check reports progress on the work-done token it is given, and $/cancelRequest stops it', async () => {
+  const slowUri = 'file:///slow-progress.lockstep';
+  await client.open(slowUri, slow.text);
+  const token = 'check-progress-1';
+  const seen: string[] = [];
+  const reported = new Promise<void>((resolve) => {
+    client.connection.onProgress(WorkDoneProgress.type, token, (v) => {
+      seen.push(v.kind);
+      if (v.kind === 'report') resolve();
+    });
+  });
+  const source = new CancellationTokenSource();
+  const answer = client.connection.sendRequest('lockstep/check', { uri: slowUri, workDoneToken: token }, source.token);
+  await reported;
+  source.cancel();
+  await assert.rejects(answer, (e: { code?: number }) => e.code === -32800, 'a cancelled request answers RequestCancelled');
+  assert.deepEqual(seen.slice(0, 2), ['begin', 'report']);
+  assert.deepEqual(await lenses(slowUri), ['▶ Check', '⏵ Debug'], 'the cancelled check is gone');
+  await client.close(slowUri);
 });

@@ -226,3 +226,20 @@ test('code lenses: Check and Debug on the scenario line, commands for the client
     [line, '⏵ Debug', 'lockstep.debug', [seed4.uri]],
   ]);
 });
+
+test('completion right after a keystroke in a large document (answered through the last analysis)', async () => {
+  const { generateScenario } = await import('../perf/lsp-latency');
+  const uri = 'file:///large.lockstep';
+  const text = generateScenario(3000);
+  assert.ok(text.length > 50_000, 'large enough for the server to answer through an overlay');
+  await client.open(uri, text);
+  const at = positionOf(text, '    mutex_lock(&v->mutex);\n', '    mutex_lock(&v->mutex);\n'.length);
+  // didChange then completion at once, as an editor sends them while the user types.
+  await client.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: at, end: at }, text: '    spin_lock(\n' }],
+  });
+  const items = await client.request<CompletionItem[]>('textDocument/completion', { ...doc(uri), position: { line: at.line, character: 14 } });
+  assert.deepEqual(items.map((i) => i.label), ['k->arch.mmu_lock', 'v->kvm->arch.mmu_lock', 'kvm->arch.mmu_lock', 'vcpus[0].kvm->arch.mmu_lock']);
+  await client.close(uri);
+});
