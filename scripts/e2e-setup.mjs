@@ -89,6 +89,24 @@ function ensureDebianPackages() {
 }
 
 /**
+ * The environment without what `npm run` adds for its script: the lifecycle and package
+ * variables, and the user agent and node paths that name the Node running npm. A nested
+ * npm reads `npm_config_user_agent` from the environment as its own, and code-server's
+ * postinstall checks the Node version there, so under `npm run test:e2e` it would see the
+ * outer Node 20 and refuse. Other `npm_config_*` (a registry, a cache) are kept.
+ * @param {NodeJS.ProcessEnv} env
+ */
+function outsideNpmRun(env) {
+  /** @type {NodeJS.ProcessEnv} */
+  const clean = {};
+  for (const [key, value] of Object.entries(env)) {
+    const fromRun = (key.startsWith('npm_') && !key.startsWith('npm_config_')) || key === 'npm_config_user_agent' || key === 'NODE';
+    if (!fromRun) clean[key] = value;
+  }
+  return clean;
+}
+
+/**
  * Finds the platform package `npm i node@24` brings in: it holds bin/node and Node's
  * headers, which is what npm_config_nodedir must point to.
  * @param {string} dir
@@ -117,7 +135,7 @@ export function ensureE2eTools() {
   // under that Node and point node-gyp at its headers.
   const codeServerDir = join(cache, `code-server-${E2E_VERSIONS.codeServer}-node-${E2E_VERSIONS.node}`);
   ensureNpmFolder(codeServerDir, [`code-server@${E2E_VERSIONS.codeServer}`], {
-    ...process.env,
+    ...outsideNpmRun(process.env),
     PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`,
     npm_config_nodedir: nodePackage,
   });
