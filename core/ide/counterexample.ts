@@ -8,18 +8,10 @@ import { describeAddress } from '../model/describe';
 import { initialState, step } from '../model/machine';
 import type { MachineState, Violation, ViolationKind } from '../model/types';
 import { columnTitle, toTraceFile, type TraceFile, type TraceStep } from '../explore/trace';
+import type { Finding } from '../explore/types';
 
 /** What a counterexample is built from: the fields of core/explore's Finding it reads. */
-export interface FindingTrace {
-  readonly kind: ViolationKind;
-  readonly message: string;
-  readonly violation: Violation;
-  readonly trace: readonly TraceStep[];
-  /** For a deadlock: what each blocked actor was trying to do. */
-  readonly blocked?: readonly { readonly actor: number; readonly text: string }[];
-  /** For a data race or livelock: the steps about to happen. */
-  readonly pending?: readonly { readonly actor: number; readonly text: string }[];
-}
+export type FindingTrace = Pick<Finding, 'kind' | 'message' | 'violation' | 'trace' | 'blocked' | 'pending'>;
 
 export interface Lane {
   readonly actor: number;
