@@ -6,7 +6,7 @@ import type { Span } from '../syntax/ast';
 import type { CompiledScenario } from '../model/compiled';
 import { describeAddress } from '../model/describe';
 import { initialState, step } from '../model/machine';
-import type { MachineState, Violation, ViolationKind } from '../model/types';
+import type { MachineState, ViolationKind } from '../model/types';
 import { columnTitle, toTraceFile, type TraceFile, type TraceStep } from '../explore/trace';
 import type { Finding } from '../explore/types';
 
