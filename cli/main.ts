@@ -9,7 +9,7 @@ import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
-import { randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
+import { pctScheduler, randomScheduler, replayScheduler, roundRobin, type Scheduler } from '../core/explore/schedulers';
 import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
 import { renderBuiltinReference } from '../core/model/reference';
 
@@ -20,7 +20,7 @@ const USAGE = `usage: lockstep <command> [options]
 commands:
 ${CHECK_USAGE}
 ${TEST_USAGE}
-  run FILE [--schedule round-robin|random] [--seed N] [--replay TRACE.json] [--max-steps N]
+  run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
         print the builtin reference (docs/builtins.md) generated from the registry
@@ -99,8 +99,10 @@ function cmdRun(args: readonly string[], io: Io): number {
     scheduler = roundRobin();
   } else if (values.schedule === 'random') {
     scheduler = randomScheduler(seed);
+  } else if (values.schedule === 'pct') {
+    scheduler = pctScheduler(seed);
   } else {
-    throw new UsageError(`unknown schedule '${values.schedule}' (round-robin or random)`);
+    throw new UsageError(`unknown schedule '${values.schedule}' (round-robin, random or pct)`);
   }
   const r = runOnce(s, scheduler, { maxSteps });
   io.out(`${s.title || file}: ${scheduler.name}`);

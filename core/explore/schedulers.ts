@@ -56,3 +56,51 @@ export function replayScheduler(schedule: readonly Move[]): Scheduler {
     },
   };
 }
+
+/**
+ * PCT (probabilistic concurrency testing, Burckhardt et al., ASPLOS 2010): actors get random
+ * distinct priorities and the highest-priority actor that can move always moves; at `depth - 1`
+ * random steps the running actor drops below everyone. A bug that needs `depth - 1` preemptions
+ * at the right places is found with probability at least 1 / (actors × steps^(depth-1)) per
+ * seed, where uniformly random scheduling can need exponentially many tries (seed 003's window).
+ */
+export function pctScheduler(seed: number, depth = 3, steps = 100): Scheduler {
+  const next = rng(seed);
+  const priority = new Map<number, number>();
+  const changeAt = new Map<number, number>();
+  for (let i = 1; i < depth; i++) changeAt.set(Math.floor(next() * steps), depth - i);
+  const prio = (actor: number): number => {
+    let p = priority.get(actor);
+    if (p === undefined) {
+      // Fresh actors get a random high priority (above every change-point priority).
+      p = depth + next();
+      priority.set(actor, p);
+    }
+    return p;
+  };
+  // A high-priority actor spinning in a retry loop would starve the one it waits for: after
+  // this many moves in a row while others could move, it drops below everyone.
+  const spinLimit = 2 * steps;
+  let last = -1;
+  let run = 0;
+  let lowest = 0;
+  return {
+    name: `pct(seed=${seed}, depth=${depth})`,
+    pick(moves, i) {
+      let best: Move | undefined;
+      for (const m of moves) if (!best || prio(m.actor) > prio(best.actor)) best = m;
+      if (!best) return undefined;
+      const same = moves.filter((m) => m.actor === best!.actor);
+      const move = same[Math.floor(next() * same.length)]!;
+      const drop = changeAt.get(i);
+      if (drop !== undefined) priority.set(move.actor, drop);
+      run = move.actor === last ? run + 1 : 1;
+      last = move.actor;
+      if (run > spinLimit && moves.some((m) => m.actor !== move.actor)) {
+        priority.set(move.actor, --lowest);
+        run = 0;
+      }
+      return move;
+    },
+  };
+}
