@@ -9,7 +9,7 @@ import { ANY, isScalar, typeName, type ActorSymbol, type FnSymbol, type LocalSym
 import { OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, type BExpr, type CompiledScenario, type Place } from '../model/compiled';
 import { describeAddress, objectContaining } from '../model/describe';
 import type { Exec } from '../model/exec';
-import { binop } from '../model/machine';
+import { binop, unop } from '../model/machine';
 import type { Frame, HeldLock, LockMode, MachineState, ModelEvent, ViolationKind, WaitInfo } from '../model/types';
 
 /** The probe function appended to the scenario to compile an expression in a frame's scope. */
@@ -265,10 +265,8 @@ class ReadOnlyProbe implements Exec {
         return this.read(this.eval(e.addr));
       case 'addr':
         return this.placeAddr(e.place);
-      case 'unary': {
-        const v = this.eval(e.e);
-        return e.op === '!' ? (v ? 0 : 1) : e.op === '-' ? -v | 0 : ~v;
-      }
+      case 'unary':
+        return unop(e.op, this.eval(e.e));
       case 'binary': {
         if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
         if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;

@@ -832,10 +832,8 @@ class Draft implements Exec {
       }
       case 'addr':
         return this.placeAddr(e.place);
-      case 'unary': {
-        const v = this.eval(e.e);
-        return e.op === '!' ? (v ? 0 : 1) : e.op === '-' ? -v | 0 : ~v;
-      }
+      case 'unary':
+        return unop(e.op, this.eval(e.e));
       case 'binary': {
         if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
         if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
@@ -894,6 +892,11 @@ function combine(op: string, old: number, v: number): number {
     default:
       return v;
   }
+}
+
+/** A unary operator on a 32-bit word, as the machine computes it (evaluate uses it too). */
+export function unop(op: '!' | '-' | '~', v: number): number {
+  return op === '!' ? (v ? 0 : 1) : op === '-' ? -v | 0 : ~v;
 }
 
 /** A binary operator on 32-bit words, as the machine computes it (evaluate uses it too). */

@@ -1141,48 +1141,32 @@ function editDistance(a: string, b: string): number {
   return dp[b.length]!;
 }
 
-/** Word offsets of pointer and list-link words inside a value of type t (leak roots). */
-export function pointerOffsets(t: Ty): number[] {
+/** Word offsets, inside a value of type t, of the words `leaf` picks in each scalar or list. */
+function offsetsWhere(t: Ty, leaf: (t: Ty) => readonly number[]): number[] {
   switch (t.k) {
-    case 'ptr':
-      return [0];
-    case 'list_head':
-      return [0, 1];
     case 'struct': {
       const out: number[] = [];
-      for (const f of t.s.fields) for (const o of pointerOffsets(f.type)) out.push(f.offset + o);
+      for (const f of t.s.fields) for (const o of offsetsWhere(f.type, leaf)) out.push(f.offset + o);
       return out;
     }
     case 'array': {
-      const inner = pointerOffsets(t.of);
+      const inner = offsetsWhere(t.of, leaf);
       const size = sizeOf(t.of);
       const out: number[] = [];
       for (let i = 0; i < t.n; i++) for (const o of inner) out.push(i * size + o);
       return out;
     }
     default:
-      return [];
+      return [...leaf(t)];
   }
+}
+
+/** Word offsets of pointer and list-link words inside a value of type t (leak roots). */
+export function pointerOffsets(t: Ty): number[] {
+  return offsetsWhere(t, (x) => (x.k === 'ptr' ? [0] : x.k === 'list_head' ? [0, 1] : []));
 }
 
 /** Word offsets of list heads inside a value of type t (static ones start empty). */
 export function listHeadOffsets(t: Ty): number[] {
-  switch (t.k) {
-    case 'list_head':
-      return [0];
-    case 'struct': {
-      const out: number[] = [];
-      for (const f of t.s.fields) for (const o of listHeadOffsets(f.type)) out.push(f.offset + o);
-      return out;
-    }
-    case 'array': {
-      const inner = listHeadOffsets(t.of);
-      const size = sizeOf(t.of);
-      const out: number[] = [];
-      for (let i = 0; i < t.n; i++) for (const o of inner) out.push(i * size + o);
-      return out;
-    }
-    default:
-      return [];
-  }
+  return offsetsWhere(t, (x) => (x.k === 'list_head' ? [0] : []));
 }
