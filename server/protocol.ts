@@ -31,7 +31,7 @@ export interface CheckParams {
   readonly workDoneToken?: string | number;
 }
 
-/** null when the document is unknown, or the check was cancelled or superseded by an edit. */
+/** null when the document is unknown or an edit superseded the check; a cancelled request answers RequestCancelled. */
 export type CheckReply = CheckResultJson | null;
 
 export interface CheckResultJson {
