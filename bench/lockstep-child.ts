@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { loadScenario } from '../core';
-import { check, type CheckOptions, type Verdict } from '../core/explore';
+import { check, type CheckOptions, type CheckStats, type Verdict } from '../core/explore';
 import type { ViolationKind } from '../core/model/types';
 
 /** What the bench keeps of a check: the result without traces (they can be long). */
@@ -13,15 +13,7 @@ export interface CheckSummary {
   /** Which bound stopped the search, when one did. */
   readonly bound?: string;
   readonly violations: readonly { readonly kind: ViolationKind; readonly message: string }[];
-  readonly stats: {
-    readonly states: number;
-    readonly transitions: number;
-    readonly seconds: number;
-    readonly peakMemoryMB: number;
-    readonly maxDepth: number;
-    readonly bytesPerState: number;
-    readonly reducedStates: number;
-  };
+  readonly stats: CheckStats;
 }
 
 /** The options the bench passes: the checker's, minus the callbacks. */
