@@ -23,6 +23,8 @@ const RULE_TEXT: Readonly<Record<ViolationKind, string>> = {
   leak: 'kmemleak: an object is unreachable when every actor has finished.',
   null_deref: 'A NULL pointer is dereferenced.',
   out_of_bounds: 'KASAN: an access outside an object or array.',
+  recursive_locking: 'lockdep: two locks of one class nested without a nesting annotation.',
+  suspicious_rcu: 'lockdep-RCU: suspicious rcu_dereference_check() usage (no read section, no lock named).',
 };
 
 export interface SarifRun {

@@ -38,6 +38,7 @@ export const GRAMMAR_FILE = join('syntaxes', 'lockstep.tmLanguage.json');
 /** One scope per builtin family, so themes (and readers) can tell a lock from a list op. */
 export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
   locks: 'support.function.locks.lockstep',
+  rcu: 'support.function.rcu.lockstep',
   irq: 'support.function.irq.lockstep',
   memory: 'support.function.memory.lockstep',
   lists: 'support.function.lists.lockstep',

@@ -54,6 +54,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       actorWords: b.layout.actorWords,
       rcuWord: b.layout.rcuWord,
       fdTable: b.layout.fdTable,
+      rcuCallbacks: b.layout.rcuCallbacks,
       heapStart: b.layout.heapStart,
     },
     staticInit: b.staticInit,
@@ -462,8 +463,11 @@ class CodeBuilder {
       case 'kref':
       case 'waitq':
       case 'place':
+      case 'rcu_ptr':
+      case 'rcu_head':
         return this.addr(a, pre);
       case 'type':
+      case 'member':
         return { k: 'const', v: 0 };
       default:
         return this.value(a, pre);

@@ -7,6 +7,7 @@ import type * as A from '../syntax/ast';
 import type { Diagnostic, RelatedInfo } from '../syntax/diagnostics';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
+import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
   isScalar, sizeOf, typeName,
@@ -62,6 +63,7 @@ export interface Binding {
     readonly actorWords: number;
     readonly rcuWord: number;
     readonly fdTable: number;
+    readonly rcuCallbacks: number;
     readonly heapStart: number;
   };
   /** Initial values of static words (globals with initialisers, empty static list heads). */
@@ -175,7 +177,8 @@ class Binder {
     for (const a of this.actors) this.values.set(a.name, a);
     const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
     const fdTable = rcuWord + 1;
-    const heapStart = fdTable + 8 * 3;
+    const rcuCallbacks = fdTable + 8 * 3;
+    const heapStart = rcuCallbacks + RCU_CALLBACK_SLOTS * RCU_CALLBACK_WORDS;
     this.assignCpus();
     this.addWorkClasses();
 
@@ -207,7 +210,7 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
@@ -991,6 +994,28 @@ class Binder {
         } else if (!isScalar(t) && t.k !== 'any') {
           this.error(arg.span, `${b.name} needs a scalar, but this is a ${typeName(t)}`, 'wrong-type');
         }
+        return 0;
+      }
+      case 'rcu_ptr': {
+        const t = this.bindExpr(arg);
+        if (inner.kind !== 'Name' && inner.kind !== 'Member' && inner.kind !== 'Index') {
+          this.error(arg.span, `${b.name} needs an __rcu pointer: a shared pointer variable or field (${b.name}(kvm->buses[idx]))`, 'wrong-type');
+        } else if (inner.kind === 'Name' && this.nameSyms.get(inner.id)?.kind === 'local') {
+          this.error(arg.span, `${b.name} is for a shared __rcu pointer; '${inner.id.name}' is a local`, 'local-marked-access');
+        } else if (t.k === 'ptr') {
+          onType(t.to);
+        } else if (t.k !== 'any') {
+          this.error(arg.span, `${b.name} of a non-pointer: ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}, not a pointer`, 'wrong-type');
+        }
+        return 0;
+      }
+      case 'rcu_head': {
+        this.bindExpr(arg);
+        if (inner.kind !== 'Member') this.error(arg.span, `${b.name} needs the rcu_head field of an object (&obj->rcu)`, 'wrong-type');
+        return 0;
+      }
+      case 'member': {
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a field of the object (its struct rcu_head), e.g. ${b.name}(p, rcu)`, 'wrong-type');
         return 0;
       }
       case 'ptr': {

@@ -181,8 +181,17 @@ export const ACTOR_WORD = {
   workPending: 2,
   /** Interrupts disabled (nesting count) on this actor. */
   irqOff: 3,
+  /** The RCU readers word or srcu_struct whose grace period this actor waits for, or 0. */
+  gpWait: 4,
+  /** The readers (a bit per actor) that grace period still waits for. */
+  gpReaders: 5,
+  /** Steps already taken of a primitive made of several (list_add's stores), or 0. */
+  opStep: 6,
+  /** Values such a primitive carries from one of its steps to the next (list_add's prev, next). */
+  opScratch0: 7,
+  opScratch1: 8,
 } as const;
-export const ACTOR_WORDS = 4;
+export const ACTOR_WORDS = 9;
 
 export const vcpuModes = {
   OUTSIDE_GUEST_MODE: 0,

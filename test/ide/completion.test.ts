@@ -63,7 +63,8 @@ test('after `on` the CPU names, with who runs there', () => {
 test('expect: the violation kinds, then the ones not listed yet', () => {
   assert.deepEqual(labels(SEED_004, 'expect lock_order, deadlock;', 'expect ¦'), [
     'assertion', 'data_race', 'deadlock', 'double_free', 'irq_lock_inversion', 'leak', 'list_corruption', 'livelock',
-    'lock_order', 'no violation', 'null_deref', 'out_of_bounds', 'sleep_in_atomic', 'unlock_not_held', 'use_after_free',
+    'lock_order', 'no violation', 'null_deref', 'out_of_bounds', 'recursive_locking', 'sleep_in_atomic', 'suspicious_rcu',
+    'unlock_not_held', 'use_after_free',
   ]);
   assert.ok(!labels(SEED_004, 'expect lock_order, deadlock;', 'expect lock_order, ¦').includes('lock_order'));
 });

@@ -21,19 +21,74 @@ export function actorLabel(x: Exec, actor: number): string {
   return a ? `${a.name}/${actor + 1}` : `actor${actor}`;
 }
 
+/** lockdep's nesting annotations of one acquisition: `_nested`'s subclass, `_nest_lock`'s lock. */
+export interface Nesting {
+  readonly subclass?: number;
+  readonly nestLock?: number;
+}
+
 /** Takes an exclusive lock word (mutex, spinlock, rwsem writer), blocking while it is held. */
-export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0): void {
+export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0, nesting: Nesting = {}): void {
   const holder = x.read(addr, true);
   const readers = readersAddr ? x.read(readersAddr, true) : 0;
   if (holder === x.actor + 1 || (readers & bit(x.actor)) !== 0) {
     recursiveLocking(x, addr, cls);
   }
+  checkNesting(x, addr, cls, 'write', nesting);
   if (holder !== 0 || readers !== 0) {
     const holders = holder !== 0 ? [holder - 1] : readersOf(readers);
     x.block({ kind: 'lock', lock: addr, cls, mode: 'write', holders });
   }
   x.write(addr, x.actor + 1, true);
-  x.acquire(addr, cls, 'write', false, irq);
+  x.acquire(addr, cls, 'write', false, irq, nesting.subclass);
+}
+
+/**
+ * lockdep's check_deadlock: another lock of the class (and subclass) being taken is already
+ * held by this actor. Lockdep cannot tell instances apart, so this is "possible recursive
+ * locking" even when the two are different objects, unless the acquisition says how they
+ * nest (a subclass, or a nest_lock that serialises them and is held). Two recursive reads
+ * (read_lock of an rwlock_t) may nest.
+ */
+export function checkNesting(x: Exec, addr: number, cls: number, mode: 'read' | 'write', nesting: Nesting, recursiveRead = false): void {
+  const subclass = nesting.subclass ?? 0;
+  const held = x.held();
+  const prev = held.find((h) => h.cls === cls && (h.subclass ?? 0) === subclass && h.addr !== addr);
+  if (!prev) return;
+  if (recursiveRead && mode === 'read' && prev.mode === 'read') return;
+  if (nesting.nestLock !== undefined && held.some((h) => h.addr === nesting.nestLock)) return;
+  const name = lockName(x, cls) + (subclass ? `/${subclass}` : '');
+  const task = actorLabel(x, x.actor);
+  x.fail(
+    'recursive_locking',
+    `possible recursive locking detected: ${task} acquires ${x.describe(addr)} while holding ${x.describe(prev.addr)}, both of class ${name}, with no nesting annotation`,
+    [
+      '============================================',
+      'WARNING: possible recursive locking detected',
+      '--------------------------------------------',
+      `${task} is trying to acquire lock:`,
+      ` (${name}) at: ${describeSite(x, x.site.start)}`,
+      '',
+      'but task is already holding lock:',
+      ` (${name}) at: ${describeSite(x, prev.site.start)}`,
+      '',
+      'other info that might help us debug this:',
+      ' Possible unsafe locking scenario:',
+      '',
+      '       CPU0',
+      '       ----',
+      `  lock(${name});`,
+      `  lock(${name});`,
+      '',
+      ' *** DEADLOCK ***',
+      '',
+      ' May be due to missing lock nesting notation',
+      '',
+      `${held.length} lock${held.length === 1 ? '' : 's'} held by ${task}:`,
+      ...held.map((h, i) => ` #${i}: (${lockName(x, h.cls)}${h.subclass ? `/${h.subclass}` : ''}) at: ${describeSite(x, h.site.start)}`),
+    ].join('\n'),
+    [{ span: prev.site, message: `${x.describe(prev.addr)} (class ${name}) taken here` }],
+  );
 }
 
 export function readersOf(mask: number): number[] {

@@ -23,5 +23,6 @@ export const CONSTANTS: readonly { name: string; value: number; doc: string }[] 
   { name: 'IN_GUEST_MODE', value: vcpuModes.IN_GUEST_MODE, doc: 'vcpu->mode: entered (or about to enter) the guest; a kick must send an IPI.' },
   { name: 'EXITING_GUEST_MODE', value: vcpuModes.EXITING_GUEST_MODE, doc: 'vcpu->mode: kicked, leaving the guest.' },
   { name: 'READING_SHADOW_PAGE_TABLES', value: vcpuModes.READING_SHADOW_PAGE_TABLES, doc: 'vcpu->mode: walking shadow page tables outside the guest.' },
+  { name: 'SINGLE_DEPTH_NESTING', value: 1, doc: 'lockdep subclass for the second lock of one class taken inside the first (mutex_lock_nested, spin_lock_nested).' },
   { name: 'any', value: -1, doc: 'For close(any): a thread that guesses an fd number. The guess is any fd open at that moment, or one that is not open (EBADF).' },
 ];

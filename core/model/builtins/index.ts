@@ -69,6 +69,12 @@ export function paramTypeText(kind: ParamKind): string {
       return 'wait_queue_head *';
     case 'place':
       return 'shared';
+    case 'rcu_ptr':
+      return 'struct T __rcu *';
+    case 'rcu_head':
+      return 'struct rcu_head *';
+    case 'member':
+      return 'member';
     case 'ptr':
       return 'struct T *';
     case 'type':
