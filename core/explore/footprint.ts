@@ -107,7 +107,8 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'rcu_assign_pointer', 'RCU_INIT_POINTER', 'rcu_replace_pointer', 'rcu_dereference', 'rcu_dereference_check',
     'rcu_dereference_protected', 'rcu_dereference_raw', 'rcu_access_pointer', 'srcu_dereference', 'srcu_dereference_check',
     'INIT_LIST_HEAD', 'list_empty', 'kref_init', 'kref_get', 'kref_read', 'refcount_inc_not_zero',
-    'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
+    'refcount_dec_and_test', 'kref_get_unless_zero', 'refcount_set', 'refcount_read', 'refcount_inc', 'refcount_dec',
+    'refcount_dec_not_one', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
@@ -138,7 +139,7 @@ const RCU = new Set(['rcu_read_lock']);
  * runs in the step that ends its grace period). call_rcu and, when a scenario has call_rcu,
  * rcu_read_unlock run a user callback: they are `top`.
  */
-const GRACE_PERIOD = new Set(['srcu_read_unlock', 'synchronize_srcu', 'rcu_read_unlock', 'synchronize_rcu',
+const GRACE_PERIOD = new Set(['srcu_read_unlock', 'synchronize_srcu', 'synchronize_srcu_expedited', 'rcu_read_unlock', 'synchronize_rcu',
   'synchronize_rcu_expedited', 'kfree_rcu']);
 
 /** Primitives whose footprint is the heap as a whole (allocation and object state). */
@@ -149,7 +150,7 @@ const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin
   'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
   'read_unlock_irqrestore', 'write_unlock_irqrestore']);
 /** Primitives that run a user callback (which may release any lock). */
-const CALLBACK = new Set(['close', 'kref_put', 'call_rcu']);
+const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu']);
 
 /**
  * How a primitive's footprint is known: one of the tables above, or `top` (it may touch

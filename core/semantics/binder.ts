@@ -322,7 +322,12 @@ class Binder {
           case 'atomic_t':
             return { k: 'atomic' };
           case 'kref':
+          case 'refcount_t':
+            // A kref is a refcount_t: one counter word, the same primitives' checks.
             return { k: 'kref' };
+          case 'rcu_head':
+            // struct rcu_head: call_rcu's link; the model never reads it.
+            return INT;
           case 'wait_queue_head':
             return { k: 'waitq' };
           case 'rwlock_t':

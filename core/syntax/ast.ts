@@ -32,6 +32,8 @@ export type ScalarTypeName =
   | 'list_head'
   | 'atomic_t'
   | 'kref'
+  | 'refcount_t'
+  | 'rcu_head'
   | 'wait_queue_head';
 
 export type TypeNode =

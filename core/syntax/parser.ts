@@ -15,7 +15,8 @@ export interface ParseResult {
 }
 
 export const SCALAR_TYPES: readonly A.ScalarTypeName[] = [
-  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
+  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'refcount_t', 'rcu_head',
+  'wait_queue_head',
 ];
 const SCALAR_SET = new Set<string>(SCALAR_TYPES);
 export const ACTOR_KEYWORDS: readonly A.ActorKind[] = ['thread', 'vcpu', 'irq', 'work'];

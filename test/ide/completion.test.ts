@@ -82,7 +82,7 @@ test('arguments by parameter kind: struct types, release fns, fds, list heads', 
 test('at the top level: declarations and skeletons for scenario, thread, vcpu, irq, work, fn and struct', () => {
   const r = completeAfterEdit(SEED_000, 'struct kvm kvm;', '¦');
   assert.deepEqual(r.items.map((i) => i.label), [
-    'atomic_t', 'bool', 'config', 'expect', 'int', 'kref', 'list_head', 'mutex', 'rwlock_t', 'rwsem', 'spinlock', 'srcu', 'struct', 'wait_queue_head',
+    'atomic_t', 'bool', 'config', 'expect', 'int', 'kref', 'list_head', 'mutex', 'rcu_head', 'refcount_t', 'rwlock_t', 'rwsem', 'spinlock', 'srcu', 'struct', 'wait_queue_head',
     'fn', 'init', 'irq', 'scenario', 'struct', 'thread', 'vcpu', 'work',
   ].filter((l, i, all) => all.indexOf(l) === i));
   const thread = r.items.find((i) => i.label === 'thread')!;

@@ -175,35 +175,92 @@ export function hex(addr: number): string {
   return `ffff8880${(addr >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-/** __list_add_valid + __list_add, as CONFIG_DEBUG_LIST checks them. */
-export function listAdd(x: Exec, entry: number, prev: number, next: number): void {
+/**
+ * The steps of a list operation, as the kernel's stores are: list_add and list_del are
+ * several visible steps (Exec.stay), so writers that nothing serialises interleave inside
+ * them and tear the list, as they do in the kernel; CONFIG_DEBUG_LIST's checks at the start
+ * of each operation then see the damage. The actor's op words carry the neighbours read at
+ * the start (`prev`, `next`) from one step to the next.
+ */
+function opStep(x: Exec): number {
+  return x.actorWord(x.actor, ACTOR_WORD.opStep);
+}
+
+function nextStep(x: Exec, step: number): void {
+  x.setActorWord(x.actor, ACTOR_WORD.opStep, step);
+  x.stay();
+}
+
+function scratch(x: Exec): [number, number] {
+  return [x.actorWord(x.actor, ACTOR_WORD.opScratch0), x.actorWord(x.actor, ACTOR_WORD.opScratch1)];
+}
+
+function done(x: Exec): void {
+  x.setActorWord(x.actor, ACTOR_WORD.opStep, 0);
+  x.setActorWord(x.actor, ACTOR_WORD.opScratch0, 0);
+  x.setActorWord(x.actor, ACTOR_WORD.opScratch1, 0);
+}
+
+/** __list_add_valid: the neighbours point at each other, and new is not one of them. */
+function listAddValid(x: Exec, entry: number, prev: number, next: number): boolean {
   x.checkAccess(next + 1, false, 'list_add: next->prev');
   const nextPrev = x.read(next + 1);
   x.checkAccess(prev, false, 'list_add: prev->next');
   const prevNext = x.read(prev);
   if (nextPrev !== prev) {
-    listCorruption(x, `list_add corruption. next->prev should be prev (${hex(prev)} ${listEntryName(x, prev)}), but was ${hex(nextPrev)}. (next=${hex(next)} ${listEntryName(x, next)}).`);
+    listCorruption(x, `list_add corruption. next->prev should be prev (${hex(prev)} ${listEntryName(x, prev)}), but was ${hex(nextPrev)} (${listEntryName(x, nextPrev)}). (next=${hex(next)} ${listEntryName(x, next)}).`);
   }
   if (prevNext !== next) {
-    listCorruption(x, `list_add corruption. prev->next should be next (${hex(next)} ${listEntryName(x, next)}), but was ${hex(prevNext)}. (prev=${hex(prev)} ${listEntryName(x, prev)}).`);
+    listCorruption(x, `list_add corruption. prev->next should be next (${hex(next)} ${listEntryName(x, next)}), but was ${hex(prevNext)} (${listEntryName(x, prevNext)}). (prev=${hex(prev)} ${listEntryName(x, prev)}).`);
   }
   if (entry === prev || entry === next) {
     listCorruption(x, `list_add double add: new=${hex(entry)} ${listEntryName(x, entry)}, prev=${hex(prev)}, next=${hex(next)}.`);
   }
-  x.checkAccess(next + 1, true, 'list_add: next->prev');
-  x.write(next + 1, entry);
-  x.checkAccess(entry, true, 'list_add: new->next');
-  x.write(entry, next);
-  x.write(entry + 1, prev);
-  x.checkAccess(prev, true, 'list_add: prev->next');
-  x.write(prev, entry);
+  return true;
 }
 
-/** __list_del_entry_valid + __list_del. */
-export function listDel(x: Exec, entry: number): void {
-  x.checkAccess(entry, false, 'list_del: entry->next');
-  const next = x.read(entry);
-  const prev = x.read(entry + 1);
+/**
+ * __list_add(new, prev, next) in four steps: the neighbours are read and checked
+ * (`neighbours` reads them: head and head->next for list_add), then `next->prev = new`,
+ * then `new->next = next; new->prev = prev` (new is not yet reachable), then
+ * `WRITE_ONCE(prev->next, new)`. A failed check skips the add.
+ */
+export function listAddStep(x: Exec, entry: number, neighbours: () => [number, number]): void {
+  switch (opStep(x)) {
+    case 0: {
+      const [prev, next] = neighbours();
+      if (!listAddValid(x, entry, prev, next)) return;
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, prev);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch1, next);
+      nextStep(x, 1);
+      return;
+    }
+    case 1: {
+      const [, next] = scratch(x);
+      x.checkAccess(next + 1, true, 'list_add: next->prev');
+      x.write(next + 1, entry);
+      nextStep(x, 2);
+      return;
+    }
+    case 2: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(entry, true, 'list_add: new->next');
+      x.write(entry, next);
+      x.write(entry + 1, prev);
+      nextStep(x, 3);
+      return;
+    }
+    default: {
+      const [prev] = scratch(x);
+      x.checkAccess(prev, true, 'list_add: prev->next');
+      x.write(prev, entry, true);
+      done(x);
+    }
+  }
+}
+
+/** __list_del_entry_valid: entry is linked, and its neighbours point back at it. */
+function listDelValid(x: Exec, entry: number, prev: number, next: number): boolean {
   const name = listEntryName(x, entry);
   if (next === LIST_POISON1) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is LIST_POISON1 (${hex(LIST_POISON1)})`);
   if (prev === LIST_POISON2) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is LIST_POISON2 (${hex(LIST_POISON2)})`);
@@ -212,17 +269,48 @@ export function listDel(x: Exec, entry: number): void {
   x.checkAccess(prev, false, 'list_del: prev->next');
   const prevNext = x.read(prev);
   if (prevNext !== entry) {
-    listCorruption(x, `list_del corruption. prev->next should be ${hex(entry)} (${name}), but was ${hex(prevNext)}. (prev=${hex(prev)})`);
+    listCorruption(x, `list_del corruption. prev->next should be ${hex(entry)} (${name}), but was ${hex(prevNext)} (${listEntryName(x, prevNext)}). (prev=${hex(prev)} ${listEntryName(x, prev)})`);
   }
   x.checkAccess(next + 1, false, 'list_del: next->prev');
   const nextPrev = x.read(next + 1);
   if (nextPrev !== entry) {
-    listCorruption(x, `list_del corruption. next->prev should be ${hex(entry)} (${name}), but was ${hex(nextPrev)}. (next=${hex(next)})`);
+    listCorruption(x, `list_del corruption. next->prev should be ${hex(entry)} (${name}), but was ${hex(nextPrev)} (${listEntryName(x, nextPrev)}). (next=${hex(next)} ${listEntryName(x, next)})`);
   }
-  x.checkAccess(next + 1, true, 'list_del: next->prev');
-  x.write(next + 1, prev);
-  x.checkAccess(prev, true, 'list_del: prev->next');
-  x.write(prev, next);
+  return true;
+}
+
+/**
+ * list_del and its forms in three steps: entry's links are read and checked, then
+ * `next->prev = prev`, then `WRITE_ONCE(prev->next, next)` with `after` (poisoning or
+ * reinitialising the entry, which nobody reaches any more). A failed check skips the delete.
+ */
+export function listDelStep(x: Exec, entry: number, after: (x: Exec, entry: number) => void): void {
+  switch (opStep(x)) {
+    case 0: {
+      x.checkAccess(entry, false, 'list_del: entry->next');
+      const next = x.read(entry);
+      const prev = x.read(entry + 1);
+      if (!listDelValid(x, entry, prev, next)) return;
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, prev);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch1, next);
+      nextStep(x, 1);
+      return;
+    }
+    case 1: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(next + 1, true, 'list_del: next->prev');
+      x.write(next + 1, prev);
+      nextStep(x, 2);
+      return;
+    }
+    default: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(prev, true, 'list_del: prev->next');
+      x.write(prev, next, true);
+      after(x, entry);
+      done(x);
+    }
+  }
 }
 
 export function fdEntry(x: Exec, fd: number): number {
@@ -274,14 +362,6 @@ export function kickIfInGuest(x: Exec, v: number): void {
   if (x.actorWord(v, ACTOR_WORD.mode) === vcpuModes.IN_GUEST_MODE) {
     x.setActorWord(v, ACTOR_WORD.mode, vcpuModes.EXITING_GUEST_MODE);
   }
-}
-
-export function refcountViolation(x: Exec, what: string): never {
-  x.fail('use_after_free', `refcount_t: ${what}; use-after-free (${actorLabel(x, x.actor)})`, [
-    '------------[ cut here ]------------',
-    `refcount_t: ${what}; use-after-free.`,
-    `WARNING: CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} at lib/refcount.c refcount_warn_saturate (${describeSite(x, x.site.start)})`,
-  ].join('\n'));
 }
 
 export function assertionFailed(x: Exec, header: string): never {

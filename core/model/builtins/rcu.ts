@@ -114,6 +114,20 @@ function runCallback(x: Exec, slot: number): void {
   runNow(x, fnWord, obj);
 }
 
+function synchronizeRcu(x: Exec, fn: string): void {
+  x.mightSleep(fn);
+  const w = x.scenario.layout.rcuWord;
+  gracePeriod(x, w, x.read(w, true), false);
+}
+
+/** synchronize_srcu: inside its own read section a deadlock; for lockdep, a lock_sync of the srcu_struct. */
+function synchronizeSrcu(x: Exec, ssp: number, cls: number, fn: string): void {
+  x.mightSleep(fn);
+  if (srcuDepth(x, ssp) > 0) recursiveLocking(x, ssp, cls);
+  if (x.actorWord(x.actor, ACTOR_WORD.gpWait) === 0) x.lockSync(ssp, cls);
+  gracePeriod(x, ssp, x.read(ssp, true), true);
+}
+
 // ---------- lockdep-RCU ----------
 
 /** lockdep_rcu_suspicious(): an rcu_dereference*() outside its read section and without the lock it names. */
@@ -183,10 +197,16 @@ export const RCU: readonly Builtin[] = [
     kernel: 'Waits for every SRCU reader that started before the call to finish.',
     model: 'Two steps: the grace period starts (the actors then in a read section of the srcu_struct), then waits until each of them has left it; readers that begin later are not waited for. Inside its own read section it is a deadlock. lockdep sees the srcu_struct taken (and released) here, so a lock held across it that the readers take inside their sections is a circular dependency.',
     run(x, [s], [cls]) {
-      x.mightSleep('synchronize_srcu');
-      if (srcuDepth(x, s!) > 0) recursiveLocking(x, s!, cls!);
-      if (x.actorWord(x.actor, ACTOR_WORD.gpWait) === 0) x.lockSync(s!, cls!);
-      gracePeriod(x, s!, x.read(s!, true), true);
+      synchronizeSrcu(x, s!, cls!, 'synchronize_srcu');
+      return 0;
+    },
+  },
+  {
+    name: 'synchronize_srcu_expedited', family: 'locks', params: [ssp], returns: 'void', sleeps: true,
+    kernel: 'synchronize_srcu, faster and more disruptive.',
+    model: 'As synchronize_srcu.',
+    run(x, [s], [cls]) {
+      synchronizeSrcu(x, s!, cls!, 'synchronize_srcu_expedited');
       return 0;
     },
   },
@@ -221,9 +241,7 @@ export const RCU: readonly Builtin[] = [
     kernel: 'Waits for a grace period: every RCU reader that started before the call has finished.',
     model: 'Two steps: the grace period starts (the actors then inside rcu_read_lock()), then waits until each has left its read section; later readers are not waited for.',
     run(x) {
-      x.mightSleep('synchronize_rcu');
-      const w = x.scenario.layout.rcuWord;
-      gracePeriod(x, w, x.read(w, true), false);
+      synchronizeRcu(x, 'synchronize_rcu');
       return 0;
     },
   },
@@ -377,9 +395,7 @@ export const RCU: readonly Builtin[] = [
     kernel: 'synchronize_rcu, faster and more disruptive.',
     model: 'As synchronize_rcu.',
     run(x) {
-      x.mightSleep('synchronize_rcu_expedited');
-      const w = x.scenario.layout.rcuWord;
-      gracePeriod(x, w, x.read(w, true), false);
+      synchronizeRcu(x, 'synchronize_rcu_expedited');
       return 0;
     },
   },
