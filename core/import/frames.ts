@@ -37,7 +37,7 @@ export function parseFrame(line: string, loose = false): Frame | undefined {
   if (decoded && !/^(?:in|at|of|by)$/.test(decoded[1]!)) {
     return { fn: baseName(decoded[1]!), source: decoded[2]!.split(' ')[0]!, ...(decoded[3] ? { module: decoded[3] } : {}), inline: false };
   }
-  const m = /^([A-Za-z_][\w.$]*)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: \[([\w-]+)\])?(?: ([\w./-]+\.[chS]:\d+))?(?: \[inline\])?(?: \(([\w./-]+:\d+)[^)]*\))?$/.exec(s);
+  const m = /^([A-Za-z_][\w.$]*)(\+0x[0-9a-f]+\/0x[0-9a-f]+)?(?: \[([\w-]+)\])?(?: ([\w./-]+\.[chS]:-?\d+))?(?: \[inline\])?(?: \(([\w./-]+:\d+)[^)]*\))?$/.exec(s);
   if (!m) return undefined;
   const [, fn, offset, module, source, decodedSource] = m;
   const inline = / \[inline\]$/.test(s);

@@ -91,13 +91,12 @@ export function circular(b: Builder, r: KernelReport): void {
     } else {
       placeAt(b, part, slots, undefined, hold(b, holding, modes[heldIdx]!), `lockdep recorded ${holding.report} held here (the chain does not say where it was taken)`, last - 1);
     }
-    const outer = b.chain(part, slots);
-    const task = isCurrent ? r.task : undefined;
+        const task = isCurrent ? r.task : undefined;
     const a = actorName
       ? b.actor('work', actorName, `${l.stack.label}: runs holding ${holding.report}`)
       : b.actorFor({ ...part, context: kind }, task, l.stack.label, `link${links.length - 1 - j}`);
     if (actorName) b.init.push(`queue_work(${a.name});`);
-    if (outer) a.body.push(`${outer}();`);
+    a.body.push(...b.body({ ...part, context: kind }, slots));
   });
   const srcu = classes.some((c) => c.type === 'srcu');
   const distinct = new Set(classes.map((c) => c.report)).size;
@@ -150,9 +149,8 @@ export function recursive(b: Builder, r: KernelReport): void {
   wrap(slots, firstAt, hold(b, c, mode), false);
   wrap(slots, last, acquire(b, c, mode), false);
   if (last === firstAt) slotAt(slots, last).pre.push(`// TODO: the report shows no call between the two acquisitions of ${m.name}`);
-  const outer = b.chain(part, slots);
-  const a = b.actorFor(part, r.task, 'the task', 'task');
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actorFor(part, r.task, 'the task', 'task');
+  a.body.push(...b.body(part, slots));
   b.expect.add('deadlock');
 }
 
@@ -178,10 +176,9 @@ export function inconsistent(b: Builder, r: KernelReport): void {
   const i = at >= 0 ? at : lastIndex(tp);
   const ops = b.lockOps(spin, 'write');
   wrap(tslots, i, { pre: [...ops.pre, `// TODO: the report's ${currentInIrq ? 'earlier' : ''} use held ${m.name} with interrupts enabled (${r.detail ?? ''})`], post: ops.post }, false);
-  const tOuter = b.chain(tp, tslots);
-  const ta = b.actorFor({ ...tp, context: tp.context === 'irq' ? 'thread' : tp.context }, currentInIrq ? undefined : task, 'the task', 'task');
+    const ta = b.actorFor({ ...tp, context: tp.context === 'irq' ? 'thread' : tp.context }, currentInIrq ? undefined : task, 'the task', 'task');
   if (ta.kind !== 'work') ta.cpu = cpu;
-  if (tOuter) ta.body.push(`${tOuter}();`);
+  ta.body.push(...b.body(tp, tslots));
   // The interrupt side, on the same CPU.
   const ip0 = pathOf(irqStack);
   const ip = nonEmpty(ip0.context === 'irq' ? ip0 : pathOf(irqStack && { ...irqStack, irqFrames: irqStack.frames.length }), 'irq_handler');
@@ -189,10 +186,9 @@ export function inconsistent(b: Builder, r: KernelReport): void {
   const ia = indexOfFn(ip, currentInIrq ? m.at?.fn : undefined);
   wrap(islots, ia >= 0 ? ia : lastIndex(ip), b.lockOps(spin, 'write'), false);
   if (soft) slotAt(islots, 0).pre.unshift('// TODO: this runs in a softirq; the model runs it as an interrupt handler');
-  const iOuter = b.chain({ ...ip, context: 'irq' }, islots);
-  const irqA = b.actorFor({ ...ip, context: 'irq' }, undefined, 'the interrupt', 'irq_handler');
+    const irqA = b.actorFor({ ...ip, context: 'irq' }, undefined, 'the interrupt', 'irq_handler');
   irqA.cpu = cpu;
-  if (iOuter) irqA.body.push(`${iOuter}();`);
+  irqA.body.push(...b.body({ ...ip, context: 'irq' }, islots));
   b.expect.add('irq_lock_inversion');
   b.expect.add('deadlock');
 }
@@ -212,10 +208,9 @@ export function irqInversion(b: Builder, r: KernelReport): void {
     const hc = b.lockClass(h);
     if (hc.type !== 'work' && hc !== ca) placeAt(b, tp, tslots, h.at?.fn, hold(b, hc, 'write'), `the report does not place ${h.name} on this path`, 0);
   }
-  const tOuter = b.chain(tp, tslots);
-  const ta = b.actorFor(tp, r.task, 'the task', 'task');
+    const ta = b.actorFor(tp, r.task, 'the task', 'task');
   ta.cpu = cpu;
-  if (tOuter) ta.body.push(`${tOuter}();`);
+  ta.body.push(...b.body(tp, tslots));
   // The dependency B -> A, in another task with interrupts off.
   const dep = r.stacks.find((s) => s.label === 'acquired at');
   const dp = nonEmpty(pathOf(dep), 'dependency_path');
@@ -223,20 +218,18 @@ export function irqInversion(b: Builder, r: KernelReport): void {
   wrap(dslots, lastIndex(dp), b.lockOps(ca, 'write'), false);
   const ops = b.lockOps(cb, 'irqsave');
   wrap(dslots, 0, { pre: [`// TODO: where ${bLock.name} was taken on this path (lockdep shows only that it was held, with interrupts off)`, ...ops.pre], post: ops.post }, true);
-  const dOuter = b.chain(dp, dslots);
-  const da = b.actorFor({ ...dp, context: dp.context === 'irq' ? 'thread' : dp.context }, undefined, 'the dependency', 'dependency');
+    const da = b.actorFor({ ...dp, context: dp.context === 'irq' ? 'thread' : dp.context }, undefined, 'the dependency', 'dependency');
   if (da.kind !== 'work') da.cpu = cpu + 1;
-  if (dOuter) da.body.push(`${dOuter}();`);
+  da.body.push(...b.body(dp, dslots));
   // The interrupt that takes B, on the current task's CPU.
   const irqUse = r.stacks.find((s) => /^IN-(?:HARD|SOFT)IRQ-/.test(s.label));
   const ip0 = pathOf(irqUse);
   const ip = nonEmpty(ip0.context === 'irq' ? ip0 : pathOf(irqUse && { ...irqUse, irqFrames: irqUse.frames.length }), 'irq_handler');
   const islots = new Map<number, Slot>();
   wrap(islots, lastIndex(ip), b.lockOps(cb, 'write'), false);
-  const iOuter = b.chain({ ...ip, context: 'irq' }, islots);
-  const ia = b.actorFor({ ...ip, context: 'irq' }, undefined, 'the interrupt', 'irq_handler');
+    const ia = b.actorFor({ ...ip, context: 'irq' }, undefined, 'the interrupt', 'irq_handler');
   ia.cpu = cpu;
-  if (iOuter) ia.body.push(`${iOuter}();`);
+  ia.body.push(...b.body({ ...ip, context: 'irq' }, islots));
   b.header.push('', `The model's lockdep does not carry irq safety along dependencies (${bLock.name} -> ${a.name});`, 'it finds the deadlock the inversion allows instead.');
   b.expect.add('deadlock');
 }
@@ -263,9 +256,8 @@ export function rcuSuspicious(b: Builder, r: KernelReport): void {
     const c = b.lockClass(h);
     if (c.type !== 'work') placeAt(b, part, slots, h.at?.fn, hold(b, c, 'write'), `the report does not place ${h.name} on this path`, 0);
   }
-  const outer = b.chain(part, slots);
-  const a = b.actorFor(part, r.task, 'the task', 'reader');
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actorFor(part, r.task, 'the task', 'reader');
+  a.body.push(...b.body(part, slots));
   const u = b.actor('thread', 'updater', 'TODO: the updater the RCU protection is for (not in the report)');
   u.body.push(`struct ${type} *old = ${ptr};`, `${ptr} = NULL;`, 'synchronize_rcu();        // waits only for readers inside rcu_read_lock()', 'kfree(old);');
   b.expect.add('use_after_free');
@@ -316,8 +308,6 @@ export function kasan(b: Builder, r: KernelReport): void {
       order.push(key);
       return;
     }
-    const slots = new Map<number, Slot>([[lastIndex(part), { pre: [...d.action], post: [] }]]);
-    const outer = b.chain(part, slots)!;
     const task = d.stack.task;
     const key = part.context === 'irq' ? `irq-${k}` : task?.pid !== undefined ? `pid-${task.pid}` : `stack-${k}`;
     let entry = byActor.get(key);
@@ -330,7 +320,8 @@ export function kasan(b: Builder, r: KernelReport): void {
       order.push(key);
       if (k === 0) allocActor = a.name;
     }
-    entry.calls.push(`${outer}();`);
+    const slots = new Map<number, Slot>([[lastIndex(part), { pre: [...d.action], post: [] }]]);
+    entry.calls.push(...b.body(part, slots));
   });
   for (const key of order) {
     const e = byActor.get(key)!;
@@ -355,9 +346,8 @@ export function kcsan(b: Builder, r: KernelReport): void {
       ? acc.marked ? `WRITE_ONCE(${word}, ${word} + 1);` : `${word} = ${word} + 1;`
       : acc.marked ? `int val = READ_ONCE(${word});` : `int val = ${word};`;
     const slots = new Map<number, Slot>([[lastIndex(part), { pre: [stmt], post: [] }]]);
-    const outer = b.chain(part, slots);
-    const a = b.actorFor(part, acc.stack.task, acc.stack.label, `access_${k}`);
-    if (outer) a.body.push(`${outer}();`);
+        const a = b.actorFor(part, acc.stack.task, acc.stack.label, `access_${k}`);
+    a.body.push(...b.body(part, slots));
   });
   b.expect.add('data_race');
 }
@@ -403,9 +393,8 @@ export function sleepInAtomic(b: Builder, r: KernelReport): void {
     off.pre.unshift(`// TODO: ${r.preemptCount !== undefined ? `preempt_count ${r.preemptCount}` : 'atomic context'}${r.irqsDisabled ? ', interrupts off' : ''}: the report does not say what made this context atomic${disabled ? ` (preemption was disabled at ${disabled})` : ''}`);
     wrap(slots, at, off, true);
   }
-  const outer = b.chain(part, slots);
-  const a = b.actorFor(part, r.task, 'the task', 'task');
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actorFor(part, r.task, 'the task', 'task');
+  a.body.push(...b.body(part, slots));
   b.expect.add('sleep_in_atomic');
 }
 
@@ -424,9 +413,8 @@ export function hungTask(b: Builder, r: KernelReport): void {
     placeAt(b, part, slots, h.at?.fn, hold(b, c, 'write'), `the report does not place ${h.name} on this path`, 0);
   }
   if (held.length === 0) slotAt(slots, lastIndex(part)).pre.push(`// TODO: what ${blocked?.name ?? 'the task'} waits for (the report lists no lock it holds)`);
-  const outer = b.chain(part, slots);
-  const a = b.actorFor(part, blocked, 'the blocked task', 'blocked');
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actorFor(part, blocked, 'the blocked task', 'blocked');
+  a.body.push(...b.body(part, slots));
   // The other tasks that hold one of its locks: what it is waiting for.
   let others = 0;
   for (const h of r.heldLocks) {
@@ -443,9 +431,8 @@ export function hungTask(b: Builder, r: KernelReport): void {
       placeAt(b, p, s, m.at?.fn, hold(b, c, 'write'), '', 0);
     }
     slotAt(s, lastIndex(p)).pre.push(`// TODO: what ${h.task.name} waits for while it holds these (the report shows only its locks)`);
-    const o = b.chain(p, s);
-    const other = b.actor('thread', h.task.name, `${h.task.name}/${h.task.pid ?? '?'}: holds ${locks.map((m) => m.name).join(', ')}`);
-    if (o) other.body.push(`${o}();`);
+        const other = b.actor('thread', h.task.name, `${h.task.name}/${h.task.pid ?? '?'}: holds ${locks.map((m) => m.name).join(', ')}`);
+    other.body.push(...b.body(p, s));
   }
   b.header.push('', `${blocked?.name ?? 'The task'} was blocked for more than ${r.blockedSeconds ?? '?'} seconds.`);
   b.expect.add('deadlock');
@@ -472,9 +459,8 @@ export function listCorruption(b: Builder, r: KernelReport): void {
     const c = b.lockClass(h);
     if (c.type !== 'work') placeAt(b, part, slots, h.at?.fn, hold(b, c, 'write'), `the report does not place ${h.name} on this path`, 0);
   }
-  const outer = b.chain(part, slots);
-  const a = b.actorFor(part, r.task, 'the task', 'task');
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actorFor(part, r.task, 'the task', 'task');
+  a.body.push(...b.body(part, slots));
   const other = b.actor('thread', 'other_deleter', 'TODO: the unserialised list_del the report implies (not in the report)');
   other.body.push(`list_del(&${item}->node);`);
   b.expect.add('list_corruption');
@@ -494,9 +480,8 @@ export function refcount(b: Builder, r: KernelReport): void {
   const part = nonEmpty(pathOf(r.backtrace), 'refcount_user');
   const action = addition ? [`kref_get(&${ptr}->ref);`] : [`kref_put(&${ptr}->ref, ${release});`];
   const slots = new Map<number, Slot>([[lastIndex(part), { pre: action, post: [] }]]);
-  const outer = b.chain(part, slots);
-  const a = b.actor(part.context === 'irq' ? 'irq' : 'thread', r.task?.name ?? 'task', `${r.task ? `${r.task.name}/${r.task.pid ?? '?'}` : 'the task'}: ${r.detail ?? ''}`, r.task?.cpu ?? (part.context === 'irq' ? 0 : undefined));
-  if (outer) a.body.push(`${outer}();`);
+    const a = b.actor(part.context === 'irq' ? 'irq' : 'thread', r.task?.name ?? 'task', `${r.task ? `${r.task.name}/${r.task.pid ?? '?'}` : 'the task'}: ${r.detail ?? ''}`, r.task?.cpu ?? (part.context === 'irq' ? 0 : undefined));
+  a.body.push(...b.body(part, slots));
   const other = b.actor('thread', 'last_put', 'TODO: the put that dropped the count to 0 (not in the report)');
   other.body.push(`kref_put(&${ptr}->ref, ${release});`);
   b.fnsRaw.push(`fn ${release}(struct ${type} *o) {\n    kfree(o);\n}`);

@@ -13,10 +13,10 @@ const STRUCT_OF: Readonly<Record<string, string>> = {
 };
 
 const RESERVED = new Set([
-  'scenario', 'config', 'struct', 'fn', 'init', 'thread', 'vcpu', 'irq', 'work', 'on', 'if', 'else', 'while', 'do',
-  'for', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'no', 'true', 'false', 'NULL', 'int', 'bool',
-  'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head', 'current',
-  'static', 'void', 'goto', 'any', 'flags',
+  // The keywords that are never names (actor words and type names are contextual: `vcpu->mutex` is fine).
+  'scenario', 'config', 'struct', 'fn', 'init', 'on', 'if', 'else', 'while', 'do', 'for', 'return', 'break',
+  'continue', 'choose', 'or', 'expect', 'no', 'true', 'false', 'NULL', 'int', 'bool', 'current', 'static', 'void',
+  'goto', 'any', 'flags', 'idx', 'val',
 ]);
 
 /** Any text as an identifier: `qemu-system-ppc` → `qemu_system_ppc`, `syz.0.694` → `syz_0_694`. */

@@ -267,10 +267,10 @@ class Builder {
    * `slots[i]` around the call in frame i (the last frame's slot is its own action), and
    * returns the name of the outermost function, or undefined when there are no frames.
    */
-  chain(part: PathPart, slots: ReadonlyMap<number, Slot>): string | undefined {
+  chain(part: PathPart, slots: ReadonlyMap<number, Slot>, from = 0): string | undefined {
     const frames = part.frames;
     let next: string | undefined;
-    for (let i = frames.length - 1; i >= 0; i--) {
+    for (let i = frames.length - 1; i >= from; i--) {
       const f = frames[i]!;
       const slot = slots.get(i) ?? { pre: [], post: [] };
       const body: string[] = [...slot.pre];
@@ -280,6 +280,26 @@ class Builder {
       next = this.fn(f, body, next);
     }
     return next;
+  }
+
+  /**
+   * The statements an actor runs for a path: a call of its outermost function, or, for a
+   * work item or an interrupt handler (whose outermost frame is the actor itself), that
+   * frame's own statements around the call of the next one.
+   */
+  body(part: PathPart, slots: ReadonlyMap<number, Slot>, inlineOuter = part.context === 'work' || part.context === 'irq'): string[] {
+    if (!inlineOuter || part.frames.length === 0) {
+      const outer = this.chain(part, slots);
+      return outer ? [`${outer}();`] : [];
+    }
+    const first = part.frames[0]!;
+    const slot = slots.get(0) ?? { pre: [], post: [] };
+    const next = this.chain(part, slots, 1);
+    const out = [`// ${frameText(first)}`, ...slot.pre];
+    if (next) out.push(`${next}();`);
+    else if (slot.pre.length === 0) out.push(`// TODO: what ${first.fn} does here`);
+    out.push(...slot.post);
+    return out;
   }
 
   private fn(f: Frame, body: readonly string[], callee: string | undefined): string {
@@ -310,7 +330,7 @@ class Builder {
     let want: string;
     if (kind === 'work' || kind === 'irq') want = outer ?? fallback;
     else if (task && !/^task \d+$/.test(task.name) && !/^interrupt$/.test(task.name)) want = task.name;
-    else if (task?.pid !== undefined) want = part.syscall ?? `task_${task.pid}`;
+    else if (task?.pid !== undefined) want = `task_${task.pid}`;
     else want = part.syscall ?? outer ?? fallback;
     const who = task ? `${task.name}${task.pid !== undefined && !/^task /.test(task.name) ? `/${task.pid}` : ''}` : label;
     const what = part.syscall ? `${part.syscall}()` : outer ? `${outer}()` : '';
@@ -348,6 +368,7 @@ class Builder {
     }
     for (const [, decl] of this.globals) out.push(decl);
     if (this.globals.size) out.push('');
+    for (const f of this.fnsRaw) out.push(f, '');
     for (const f of this.fns.values()) {
       out.push(f.comment);
       out.push(`fn ${f.name}() {`);
@@ -355,7 +376,6 @@ class Builder {
       out.push('}');
       out.push('');
     }
-    for (const f of this.fnsRaw) out.push(f, '');
     if (this.init.length) {
       out.push('init {');
       for (const l of this.init) out.push(`    ${l}`);
