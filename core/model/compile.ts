@@ -280,13 +280,14 @@ class CodeBuilder {
     if (!pos || !member || member.kind !== 'field') return;
     const off = member.offset;
     const head = this.temp(`${pos.name}$head`);
+    // The walk's own steps show the macro's header, not the whole loop with its body, nor
+    // the bare head expression (reading the pointer it goes through is a step of the walk).
+    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     const pre: Instr[] = [];
     const headAddr = this.addr(s.head, pre);
     this.flush(pre);
-    this.emit({ op: 'assign', span: s.head.span, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
     const first: BExpr = { k: 'binary', op: '-', l: { k: 'load', addr: { k: 'local', slot: head }, what: 'head->next' }, r: { k: 'const', v: off } };
-    // The walk's own steps show the macro's header, not the whole loop with its body.
-    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
     const top = this.instrs.length;
     const cond: BExpr = {
