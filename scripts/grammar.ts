@@ -195,7 +195,7 @@ export function lockstepGrammar(): TmGrammar {
     'list-iteration': {
       // A statement form of the parser (not a registry builtin): the kernel's list walk.
       name: 'keyword.control.list-iteration.lockstep',
-      match: '\\blist_for_each_entry\\b',
+      match: '\\blist_for_each_entry(?:_rcu|_srcu|_safe)?\\b',
     },
     types: { name: 'storage.type.builtin.lockstep', match: words(types) },
     ...builtins,

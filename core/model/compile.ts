@@ -5,7 +5,7 @@
 
 import type * as A from '../syntax/ast';
 import type { Binding, CallInfo } from '../semantics/binder';
-import { isScalar, sizeOf, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import { isScalar, listHeadLink, sizeOf, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
 import type { ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
@@ -296,16 +296,20 @@ class CodeBuilder {
       r: { k: 'local', slot: head },
     };
     const br = this.emit({ op: 'branch', span: header, cond, target: -1 });
+    const successor: BExpr = {
+      k: 'binary', op: '-',
+      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
+      r: { k: 'const', v: off },
+    };
+    // list_for_each_entry_safe reads the successor before the body, which may delete pos.
+    const safe = s.next ? this.findLocal(s.next) : undefined;
+    if (safe) this.emit({ op: 'assign', span: header, target: { k: 'local', slot: safe.slot }, e: successor, assignOp: '=' });
     const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
     this.loops.push(loop);
     this.stmt(s.body);
     this.loops.pop();
     const cont = this.instrs.length;
-    const next: BExpr = {
-      k: 'binary', op: '-',
-      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
-      r: { k: 'const', v: off },
-    };
+    const next: BExpr = safe ? { k: 'local', slot: safe.slot } : successor;
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
     this.emit({ op: 'jump', span: header, target: top });
     const end = this.instrs.length;
@@ -358,7 +362,7 @@ class CodeBuilder {
       case 'Member': {
         const ot = this.type(e.object);
         const f = this.b.nameSyms.get(e.field);
-        const offset = f?.kind === 'field' ? f.offset : 0;
+        const offset = f?.kind === 'field' ? f.offset : listHeadLink(ot, e.field.name) ?? 0;
         const of: Place = ot.k === 'ptr' ? { k: 'deref', ptr: this.value(e.object, pre) } : this.place(e.object, pre);
         return { k: 'field', of, offset };
       }

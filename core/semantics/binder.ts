@@ -10,7 +10,7 @@ import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
 import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
-  isScalar, sizeOf, typeName,
+  isScalar, listHeadLink, sizeOf, typeName,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -680,10 +680,26 @@ class Binder {
         if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
         else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
         else this.occur(s.member, field, false);
+        if (s.next) this.bindSafeCursor(s, s.next, pos);
       }
+      if (s.cond) this.bindValue(s.cond, BOOL);
       this.bindStmt(s.body);
     });
     this.loopDepth--;
+  }
+
+  /** list_for_each_entry_safe's second cursor: declared like the first, of its type. */
+  private bindSafeCursor(s: A.ListForEachStmt, next: A.Identifier, pos: LocalSymbol): void {
+    // The compiler finds it through nameSyms, as it finds the first cursor.
+    const known = next.name ? this.lookupLocal(next.name) : undefined;
+    if (known) {
+      this.occur(next, known, false);
+      if (known.type.k !== pos.type.k || (known.type.k === 'ptr' && pos.type.k === 'ptr' && known.type.to !== pos.type.to && known.type.to.k === 'struct' && pos.type.to.k === 'struct' && known.type.to.s !== pos.type.to.s)) {
+        this.error(next.span, `'${next.name}' must have the cursor's type (${typeName(pos.type)})`, 'wrong-type');
+      }
+    } else if (next.name) {
+      this.declareLocal(next, pos.type, false, s.span, true);
+    }
   }
 
   private lookupLocal(name: string): LocalSymbol | undefined {
@@ -726,6 +742,8 @@ class Binder {
         // A struct or array value decays to its address, as in C (&kvm).
         return t.k === 'struct' ? { k: 'ptr', to: t } : t;
       }
+      // `&dev->node` compared with a list link (`head->next == &dev->node`) is its address.
+      if (t.k === 'list_head' && e.kind === 'AddressOf') return { k: 'ptr', to: t };
       this.error(e.span, `a ${typeName(t)} is not a value (pass it to a primitive, e.g. ${t.k === 'lock' ? lockPrimitiveFor(t.lock).lock : 'list_add'})`, 'not-a-value');
     }
     return t;
@@ -768,6 +786,8 @@ class Binder {
       case 'Member': {
         const ot = this.bindExpr(e.object);
         const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
+        // A list_head's links can be read (`head->next == head`, `entry->prev`).
+        if (listHeadLink(ot, e.field.name) !== undefined) return { k: 'ptr', to: { k: 'list_head' } };
         if (!st) {
           if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
             this.error(e.field.span, `'${e.field.name}': a ${typeName(ot)} has no fields`, 'no-fields');
@@ -947,8 +967,28 @@ class Binder {
       }));
     });
     if (b.returns === 'ptr' && result.k === 'any') result = { k: 'ptr', to: ANY };
+    this.memberOffset(b, e, result, statics);
     this.calls.set(e, { builtin: b, statics });
     return result;
+  }
+
+  /**
+   * A `member` argument naming a list_head of the struct its `type` argument names
+   * (list_first_entry(head, struct T, member)): its static fact is that field's offset.
+   */
+  private memberOffset(b: Builtin, e: A.CallExpr, result: Ty, statics: number[]): void {
+    const i = b.params.findIndex((p) => p.kind === 'member');
+    const arg = e.args[i];
+    if (i < 0 || !arg || arg.kind !== 'Name' || !b.params.some((p) => p.kind === 'type')) return;
+    const st = result.k === 'ptr' && result.to.k === 'struct' ? result.to.s : undefined;
+    if (!st) return;
+    const f = st.fields.find((x) => x.name === arg.id.name);
+    if (!f || f.type.k !== 'list_head') {
+      this.error(arg.span, `struct ${st.name} has no list_head '${arg.id.name}'`, 'unknown-field', [{ span: st.decl.name.span, message: `struct ${st.name} is declared here` }]);
+      return;
+    }
+    this.occur(arg.id, f, false);
+    statics[i] = f.offset;
   }
 
   /** Checks one builtin argument; returns its static fact (class, struct, offset or bit). */
@@ -1103,6 +1143,7 @@ class Binder {
 }
 
 const BUILTIN_NAMES: readonly string[] = BUILTINS.map((b) => b.name);
+
 
 function article(word: string): string {
   return /^([aeiou]|rw)/i.test(word) ? 'an' : 'a';

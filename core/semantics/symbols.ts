@@ -50,6 +50,13 @@ export function sizeOf(t: Ty): number {
   }
 }
 
+/** The word offset of `next` / `prev` in a list_head (or through a pointer to one). */
+export function listHeadLink(t: Ty, field: string): number | undefined {
+  const isList = t.k === 'list_head' || (t.k === 'ptr' && t.to.k === 'list_head');
+  if (!isList) return undefined;
+  return field === 'next' ? 0 : field === 'prev' ? 1 : undefined;
+}
+
 /** True for types whose value is a word read from memory (rather than a place). */
 export function isScalar(t: Ty): boolean {
   return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref';

@@ -212,6 +212,12 @@ export interface ListForEachStmt extends NodeBase {
   readonly body: Stmt;
   /** list_for_each_entry_rcu: the same walk, for RCU readers. */
   readonly rcu?: boolean;
+  /** list_for_each_entry_srcu: the same walk, for SRCU readers. */
+  readonly srcu?: boolean;
+  /** list_for_each_entry_safe: the cursor's successor, read before the body runs. */
+  readonly next?: Identifier;
+  /** The lockdep condition of the _rcu / _srcu forms (checked by CONFIG_PROVE_RCU_LIST only; bound, not evaluated). */
+  readonly cond?: Expr;
 }
 export interface ErrorStmt extends NodeBase {
   readonly kind: 'ErrorStmt';

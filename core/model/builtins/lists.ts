@@ -74,6 +74,34 @@ const LISTS_BASE: readonly Builtin[] = [
     },
   },
   {
+    name: 'list_empty_careful', family: 'lists', params: [{ name: 'head', kind: 'list_head' }], returns: 'bool',
+    kernel: 'Tests whether a list is empty and not being modified (next and prev both point back at head).',
+    model: 'True when head->next and head->prev are both head.',
+    run(x, [h]) {
+      x.checkAccess(h!, false, 'list_empty_careful');
+      return x.read(h!) === h && x.read(h! + 1) === h ? 1 : 0;
+    },
+  },
+  {
+    name: 'list_first_entry', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr',
+    kernel: 'The entry (of the given type) containing head->next; the list must not be empty.',
+    model: 'container_of(head->next, type, member). On an empty list it is the head itself seen as an entry, as in the kernel.',
+    run(x, [h], [, , off]) {
+      x.checkAccess(h!, false, 'list_first_entry');
+      return x.read(h!) - (off ?? 0);
+    },
+  },
+  {
+    name: 'list_first_entry_or_null', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr',
+    kernel: 'The first entry, or NULL when the list is empty.',
+    model: 'NULL when head->next is head, else container_of(head->next, type, member).',
+    run(x, [h], [, , off]) {
+      x.checkAccess(h!, false, 'list_first_entry_or_null');
+      const next = x.read(h!);
+      return next === h ? 0 : next - (off ?? 0);
+    },
+  },
+  {
     name: 'list_empty', family: 'lists', params: [{ name: 'head', kind: 'list_head' }], returns: 'bool',
     kernel: 'Tests whether a list is empty.',
     model: 'True when head->next is head.',
