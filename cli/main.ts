@@ -1,11 +1,13 @@
 // The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
 // `merge` joins the shards of a sharded check (merge.ts), `test` compares verdicts with
-// `expect` clauses (test.ts), `run` runs one interleaving.
+// `expect` clauses (test.ts), `run` runs one interleaving, `import` turns a kernel report
+// into a scenario skeleton (import.ts).
 // Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
+import { cmdImport, IMPORT_USAGE } from './import';
 import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
 import { cmdMerge, MERGE_USAGE } from './merge';
 import { SEARCH_USAGE } from './options';
@@ -23,6 +25,7 @@ commands:
 ${CHECK_USAGE}
 ${MERGE_USAGE}
 ${TEST_USAGE}
+${IMPORT_USAGE}
   run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
@@ -46,6 +49,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
+      case 'import':
+        return cmdImport(rest, io);
       case 'reference':
         io.out(renderBuiltinReference());
         return EXIT.ok;
