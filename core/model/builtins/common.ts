@@ -62,33 +62,40 @@ export function checkNesting(x: Exec, addr: number, cls: number, mode: 'read' | 
   x.fail(
     'recursive_locking',
     `possible recursive locking detected: ${task} acquires ${x.describe(addr)} while holding ${x.describe(prev.addr)}, both of class ${name}, with no nesting annotation`,
-    [
-      '============================================',
-      'WARNING: possible recursive locking detected',
-      '--------------------------------------------',
-      `${task} is trying to acquire lock:`,
-      ` (${name}) at: ${describeSite(x, x.site.start)}`,
-      '',
-      'but task is already holding lock:',
-      ` (${name}) at: ${describeSite(x, prev.site.start)}`,
-      '',
-      'other info that might help us debug this:',
-      ' Possible unsafe locking scenario:',
-      '',
-      '       CPU0',
-      '       ----',
-      `  lock(${name});`,
-      `  lock(${name});`,
-      '',
-      ' *** DEADLOCK ***',
+    recursiveSplat(x, name, prev.site.start, [
       '',
       ' May be due to missing lock nesting notation',
       '',
       `${held.length} lock${held.length === 1 ? '' : 's'} held by ${task}:`,
       ...held.map((h, i) => ` #${i}: (${lockName(x, h.cls)}${h.subclass ? `/${h.subclass}` : ''}) at: ${describeSite(x, h.site.start)}`),
-    ].join('\n'),
+    ]),
     [{ span: prev.site, message: `${x.describe(prev.addr)} (class ${name}) taken here` }],
   );
+}
+
+/** lockdep's "possible recursive locking detected" splat, then `more` lines. */
+function recursiveSplat(x: Exec, name: string, heldAt: number | undefined, more: readonly string[]): string {
+  return [
+    '============================================',
+    'WARNING: possible recursive locking detected',
+    '--------------------------------------------',
+    `${actorLabel(x, x.actor)} is trying to acquire lock:`,
+    ` (${name}) at: ${describeSite(x, x.site.start)}`,
+    '',
+    'but task is already holding lock:',
+    ` (${name}) at: ${heldAt === undefined ? '?' : describeSite(x, heldAt)}`,
+    '',
+    'other info that might help us debug this:',
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0',
+    '       ----',
+    `  lock(${name});`,
+    `  lock(${name});`,
+    '',
+    ' *** DEADLOCK ***',
+    ...more,
+  ].join('\n');
 }
 
 export function readersOf(mask: number): number[] {
@@ -103,25 +110,7 @@ export function recursiveLocking(x: Exec, addr: number, cls: number): never {
   x.fail(
     'deadlock',
     `possible recursive locking detected: ${actorLabel(x, x.actor)} acquires ${name} which it already holds`,
-    [
-      '============================================',
-      'WARNING: possible recursive locking detected',
-      '--------------------------------------------',
-      `${actorLabel(x, x.actor)} is trying to acquire lock:`,
-      ` (${name}) at: ${describeSite(x, x.site.start)}`,
-      '',
-      'but task is already holding lock:',
-      ` (${name}) at: ${held ? describeSite(x, held.site.start) : '?'}`,
-      '',
-      ' Possible unsafe locking scenario:',
-      '',
-      '       CPU0',
-      '       ----',
-      `  lock(${name});`,
-      `  lock(${name});`,
-      '',
-      ' *** DEADLOCK ***',
-    ].join('\n'),
+    recursiveSplat(x, name, held?.site.start, []),
     held ? [{ span: held.site, message: `${name} first acquired here` }] : [],
   );
 }

@@ -83,6 +83,13 @@ function decAndLock(x: Exec, r: number, l: number, cls: number, spin: boolean, w
   return 0;
 }
 
+/** kref_put and its forms: the last reference calls release(object) after this statement. */
+function released(x: Exec, last: number, release: number, obj: number): number {
+  if (!last) return 0;
+  x.callAfter(release, [obj]);
+  return 1;
+}
+
 const ref: BuiltinParam = { name: 'r', kind: 'kref' };
 const kref: BuiltinParam = { name: 'kref', kind: 'kref' };
 const release: BuiltinParam = { name: 'release', kind: 'fn' };
@@ -120,11 +127,7 @@ export const REFCOUNT: readonly Builtin[] = [
     kernel: 'Drops a reference; when it reaches 0, calls release with the kref (container_of gives the object).',
     model: 'One step. Decrements; at 0 it calls release(object containing the kref) on this actor and returns true. Below 1 already it is use_after_free ("underflow; use-after-free.") and the count is saturated.',
     run(x, [r, fn], [offset]) {
-      if (decAndTest(x, r!, 'kref_put')) {
-        x.callAfter(fn!, [r! - (offset ?? 0)]);
-        return 1;
-      }
-      return 0;
+      return released(x, decAndTest(x, r!, 'kref_put'), fn!, r! - (offset ?? 0));
     },
   },
   {
@@ -132,11 +135,7 @@ export const REFCOUNT: readonly Builtin[] = [
     kernel: 'Drops a reference; the last one is dropped with the mutex taken, and release is called holding it (release unlocks). Lookups under that mutex then never find an object whose count is 0.',
     model: 'As refcount_dec_and_mutex_lock, then release(object containing the kref) with the mutex held when the count reached 0.',
     run(x, [r, fn, m], [offset, , cls]) {
-      if (decAndLock(x, r!, m!, cls!, false, 'kref_put_mutex')) {
-        x.callAfter(fn!, [r! - (offset ?? 0)]);
-        return 1;
-      }
-      return 0;
+      return released(x, decAndLock(x, r!, m!, cls!, false, 'kref_put_mutex'), fn!, r! - (offset ?? 0));
     },
   },
   {
@@ -144,11 +143,7 @@ export const REFCOUNT: readonly Builtin[] = [
     kernel: 'kref_put_mutex with a spinlock.',
     model: 'As refcount_dec_and_lock, then release(object containing the kref) with the spinlock held when the count reached 0.',
     run(x, [r, fn, l], [offset, , cls]) {
-      if (decAndLock(x, r!, l!, cls!, true, 'kref_put_lock')) {
-        x.callAfter(fn!, [r! - (offset ?? 0)]);
-        return 1;
-      }
-      return 0;
+      return released(x, decAndLock(x, r!, l!, cls!, true, 'kref_put_lock'), fn!, r! - (offset ?? 0));
     },
   },
   {
