@@ -74,6 +74,9 @@ export interface Layout {
   readonly fdTable: number;
   /** RCU callbacks waiting for their grace period (kfree_rcu, call_rcu): RCU_CALLBACK_SLOTS slots. */
   readonly rcuCallbacks: number;
+  /** The interrupt lines irq actors name (`line 11`), and their disable depths' words, one each. */
+  readonly irqLines: readonly number[];
+  readonly lineWords: number;
   readonly heapStart: number;
 }
 
