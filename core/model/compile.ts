@@ -499,7 +499,8 @@ class CodeBuilder {
       case 'rcu_head':
         return this.addr(a, pre);
       case 'type':
-      case 'member':
+      case 'rcu_member':
+      case 'list_member':
         return { k: 'const', v: 0 };
       default:
         return this.value(a, pre);

@@ -1084,7 +1084,7 @@ class Binder {
    * (list_first_entry(head, struct T, member)): its static fact is that field's offset.
    */
   private memberOffset(b: Builtin, e: A.CallExpr, result: Ty, statics: number[]): void {
-    const i = b.params.findIndex((p) => p.kind === 'member');
+    const i = b.params.findIndex((p) => p.kind === 'list_member');
     const arg = e.args[i];
     if (i < 0 || !arg || arg.kind !== 'Name' || !b.params.some((p) => p.kind === 'type')) return;
     const st = result.k === 'ptr' && result.to.k === 'struct' ? result.to.s : undefined;
@@ -1166,10 +1166,14 @@ class Binder {
         if (inner.kind !== 'Member') this.error(arg.span, `${b.name} needs the rcu_head field of an object (&obj->rcu)`, 'wrong-type');
         return 0;
       }
-      case 'member': {
+      case 'rcu_member': {
         if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a field of the object (its struct rcu_head), e.g. ${b.name}(p, rcu)`, 'wrong-type');
         return 0;
       }
+      case 'list_member':
+        // Resolved against the type argument once every argument is bound (memberOffset).
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a list_head field of the struct, e.g. ${b.name}(&head, struct T, node)`, 'wrong-type');
+        return 0;
       case 'ptr': {
         const t = this.bindValue(arg, ANY);
         if (t.k !== 'ptr' && t.k !== 'any') this.error(arg.span, `${b.name} expects a pointer, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');

@@ -74,6 +74,8 @@ export function paramTypeText(kind: ParamKind): string {
     case 'rcu_head':
       return 'struct rcu_head *';
     case 'member':
+    case 'rcu_member':
+    case 'list_member':
       return 'member';
     case 'ptr':
       return 'struct T *';

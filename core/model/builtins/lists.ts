@@ -83,7 +83,7 @@ const LISTS_BASE: readonly Builtin[] = [
     },
   },
   {
-    name: 'list_first_entry', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr',
+    name: 'list_first_entry', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'list_member' }], returns: 'ptr',
     kernel: 'The entry (of the given type) containing head->next; the list must not be empty.',
     model: 'container_of(head->next, type, member). On an empty list it is the head itself seen as an entry, as in the kernel.',
     run(x, [h], [, , off]) {
@@ -92,7 +92,7 @@ const LISTS_BASE: readonly Builtin[] = [
     },
   },
   {
-    name: 'list_first_entry_or_null', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr',
+    name: 'list_first_entry_or_null', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'list_member' }], returns: 'ptr',
     kernel: 'The first entry, or NULL when the list is empty.',
     model: 'NULL when head->next is head, else container_of(head->next, type, member).',
     run(x, [h], [, , off]) {

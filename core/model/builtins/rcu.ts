@@ -371,7 +371,7 @@ export const RCU: readonly Builtin[] = [
   },
   // ---------- callbacks ----------
   {
-    name: 'kfree_rcu', family: 'rcu', params: [{ name: 'ptr', kind: 'ptr' }, { name: 'rhf', kind: 'member', optional: true }], returns: 'void',
+    name: 'kfree_rcu', family: 'rcu', params: [{ name: 'ptr', kind: 'ptr' }, { name: 'rhf', kind: 'rcu_member', optional: true }], returns: 'void',
     kernel: 'Frees the object after a grace period: RCU readers that may still see it finish first. rhf names its struct rcu_head.',
     model: 'One step. Frees ptr once every actor now inside rcu_read_lock() has left its read section: at once when there is none, else in the step of the last of them to leave. Readers that begin later do not delay it.',
     run(x, [p]) {

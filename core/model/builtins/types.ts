@@ -37,7 +37,9 @@ export type ParamKind =
   /** A struct rcu_head field of an object (call_rcu). */
   | 'rcu_head'
   /** A field name, not evaluated (kfree_rcu's rcu_head member). */
-  | 'member'
+  | 'rcu_member'
+  /** A list_head field of the struct named by the `type` argument (list_first_entry's member). */
+  | 'list_member'
   /** A struct pointer value. */
   | 'ptr'
   | 'int'
