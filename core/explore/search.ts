@@ -372,6 +372,8 @@ export class Search {
         this.record({ key: key(o.result.violation), violation: o.result.violation, stateId: id, move: o.move });
         continue;
       }
+      // Reports the kernel prints and goes on from: recorded here, and the search goes on too.
+      for (const v of o.result.reports) this.record({ key: key(v), violation: v, stateId: id, move: o.move });
       if (o.result.events.length === 0) continue;
       addEdges(o.result.events, this.lockEdges);
       for (const v of this.lockdep.observe(o.result.events, state)) {
