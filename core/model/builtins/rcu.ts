@@ -9,7 +9,7 @@
 import { ACTOR_WORD } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, readersOf, recursiveLocking, assertionFailed, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
+import { bit, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
 import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../compiled';
 
 // ---------- read sections and grace periods ----------
@@ -27,7 +27,10 @@ function srcuReadLock(x: Exec, ssp: number, cls: number): number {
 }
 
 function srcuReadUnlock(x: Exec, ssp: number, cls: number, fn: string): void {
-  if (!x.release(ssp, 'read')) badUnlock(x, ssp, cls, fn, 'this task is not in a read section of it');
+  if (!x.release(ssp, 'read')) {
+    badUnlock(x, ssp, cls, fn, 'this task is not in a read section of it');
+    return;
+  }
   if (srcuDepth(x, ssp) === 0) {
     x.write(ssp, x.read(ssp, true) & ~bit(x.actor), true);
     endReadSection(x, ssp);
@@ -130,11 +133,14 @@ function synchronizeSrcu(x: Exec, ssp: number, cls: number, fn: string): void {
 
 // ---------- lockdep-RCU ----------
 
-/** lockdep_rcu_suspicious(): an rcu_dereference*() outside its read section and without the lock it names. */
-function suspicious(x: Exec, fn: string, check: string): never {
+/**
+ * lockdep_rcu_suspicious(): an rcu_dereference*() outside its read section and without the
+ * lock it names. A warning: the kernel goes on and the load happens.
+ */
+function suspicious(x: Exec, fn: string, check: string): void {
   const held = x.held();
   const task = actorLabel(x, x.actor);
-  x.fail('suspicious_rcu', `suspicious ${check}() usage: ${fn} by ${x.actorSym.name} outside ${fn.startsWith('srcu') ? 'an SRCU read section of that srcu_struct' : 'rcu_read_lock()'} and without the lock its condition names`, [
+  x.report('suspicious_rcu', `suspicious ${check}() usage: ${fn} by ${x.actorSym.name} outside ${fn.startsWith('srcu') ? 'an SRCU read section of that srcu_struct' : 'rcu_read_lock()'} and without the lock its condition names`, [
     '=============================',
     'WARNING: suspicious RCU usage',
     '-----------------------------',
@@ -250,7 +256,7 @@ export const RCU: readonly Builtin[] = [
     kernel: 'Warns (with lockdep) unless the current task holds the lock.',
     model: 'An assertion violation unless this actor holds the lock. Accepts any lock kind.',
     run(x, [l]) {
-      if (!x.held().some((h) => h.addr === l)) assertionFailed(x, 'lockdep_assert_held failed');
+      if (!x.held().some((h) => h.addr === l)) assertionWarning(x, 'lockdep_assert_held failed');
       return 0;
     },
   },

@@ -13,10 +13,10 @@ export const REFCOUNT_SATURATED = -0x40000000;
 
 type RefcountWarning = 'addition on 0; use-after-free' | 'underflow; use-after-free' | 'decrement hit 0; leaking memory';
 
-/** refcount_warn_saturate(): the counter is saturated, then the kernel's WARN. */
-function warnSaturate(x: Exec, r: number, what: RefcountWarning): never {
+/** refcount_warn_saturate(): the counter is saturated and the kernel WARNs, then goes on. */
+function warnSaturate(x: Exec, r: number, what: RefcountWarning): void {
   x.write(r, REFCOUNT_SATURATED, true);
-  x.fail(what.endsWith('leaking memory') ? 'leak' : 'use_after_free', `refcount_t: ${what} (${actorLabel(x, x.actor)})`, [
+  x.report(what.endsWith('leaking memory') ? 'leak' : 'use_after_free', `refcount_t: ${what} (${actorLabel(x, x.actor)})`, [
     '------------[ cut here ]------------',
     `refcount_t: ${what}.`,
     `WARNING: CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} at lib/refcount.c:28 refcount_warn_saturate (${describeSite(x, x.site.start)})`,
@@ -33,7 +33,7 @@ function counter(x: Exec, r: number, what: string): number {
 function inc(x: Exec, r: number, what: string): void {
   const old = counter(x, r, what);
   if (old === 0) warnSaturate(x, r, 'addition on 0; use-after-free');
-  if (old < 0) return;
+  if (old <= 0) return;
   x.write(r, old + 1, true);
 }
 
@@ -48,7 +48,10 @@ function incNotZero(x: Exec, r: number, what: string): number {
 /** refcount_dec_and_test: true when this drop reached 0; below 1 already it is "underflow". */
 function decAndTest(x: Exec, r: number, what: string): number {
   const old = counter(x, r, what);
-  if (old <= 0) warnSaturate(x, r, 'underflow; use-after-free');
+  if (old <= 0) {
+    warnSaturate(x, r, 'underflow; use-after-free');
+    return 0;
+  }
   x.write(r, old - 1, true);
   return old === 1 ? 1 : 0;
 }
@@ -58,7 +61,10 @@ function decNotOne(x: Exec, r: number, what: string): number {
   const old = counter(x, r, what);
   if (old < 0) return 1;
   if (old === 1) return 0;
-  if (old === 0) warnSaturate(x, r, 'underflow; use-after-free');
+  if (old === 0) {
+    warnSaturate(x, r, 'underflow; use-after-free');
+    return 1;
+  }
   x.write(r, old - 1, true);
   return 1;
 }
@@ -199,7 +205,7 @@ export const REFCOUNT: readonly Builtin[] = [
       const old = counter(x, r!, 'refcount_dec');
       if (old < 0) return 0;
       if (old <= 1) warnSaturate(x, r!, 'decrement hit 0; leaking memory');
-      x.write(r!, old - 1, true);
+      else x.write(r!, old - 1, true);
       return 0;
     },
   },
