@@ -36,4 +36,3 @@ export async function checkAsync(s: CompiledScenario, options: CheckOptions = {}
   }
   return resultOf(search);
 }
-

@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { loadScenario } from '../index';
 import type { CompiledScenario } from '../model/compiled';
+import type { LockDependency } from '../model/lockdep';
 import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
@@ -56,6 +57,7 @@ interface ParallelJob {
 interface WorkerSummary {
   readonly keys: readonly string[];
   readonly edges: readonly number[];
+  readonly dependencies: readonly LockDependency[];
   readonly bound?: Bound;
 }
 
@@ -89,15 +91,41 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   const stats: CheckStats = { ...run.stats, seconds };
   const keys = new Set(run.summaries.flatMap((x) => x.keys));
   const edges = new Set(run.summaries.flatMap((x) => x.edges));
+  const lockDependencies = mergeDependencies(run.summaries);
   if (keys.size === 0 && !hasCycle(edges)) {
-    return { verdict: run.bound ? 'inconclusive' : 'verified', ...(run.bound ? { bound: run.bound } : {}), violations: [], stats, ...symmetricOf(solo) };
+    return {
+      verdict: run.bound ? 'inconclusive' : 'verified',
+      ...(run.bound ? { bound: run.bound } : {}),
+      violations: [],
+      stats,
+      ...symmetricOf(solo),
+      lockDependencies,
+    };
   }
   // The report of one worker, in its order: it stops once it has met what the workers found
   // (a cycle only the merged dependencies show has no key yet: it then runs to its end).
   const report = new Search(s, options, keys.size > 0 && !missingCycle(run.summaries, edges) ? keys : undefined);
   while (!report.run(performance.now() + sliceMs)) await new Promise<void>((resolve) => setImmediate(resolve));
   const result = resultOf(report);
-  return { ...result, stats: { ...stats, seconds: (performance.now() - t0) / 1000 } };
+  return { ...result, stats: { ...stats, seconds: (performance.now() - t0) / 1000 }, lockDependencies };
+}
+
+/**
+ * The workers' lock dependencies, one per pair of classes: of several workers' records of
+ * one pair, the one taken earliest in the file (then by actor), whoever saw it first.
+ */
+function mergeDependencies(summaries: readonly WorkerSummary[]): LockDependency[] {
+  const byPair = new Map<number, LockDependency>();
+  const order = (a: LockDependency, b: LockDependency): number =>
+    a.fromSite.start - b.fromSite.start || a.toSite.start - b.toSite.start || a.actor - b.actor;
+  for (const x of summaries) {
+    for (const d of x.dependencies) {
+      const k = d.from * 65536 + d.to;
+      const had = byPair.get(k);
+      if (!had || order(d, had) < 0) byPair.set(k, d);
+    }
+  }
+  return [...byPair.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
 }
 
 function symmetricOf(search: Search): { symmetric?: string[][] } {
@@ -368,6 +396,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     const summary: WorkerSummary = {
       keys: search.raw.map((r) => r.key),
       edges: [...search.lockEdges],
+      dependencies: search.lockdep.edges(),
       ...(search.stopReason ? { bound: search.stopReason } : {}),
     };
     port.postMessage({ type: 'done', from: me, summary } satisfies ToCoordinator);
@@ -375,7 +404,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     if (inside) store.leave();
     if (e instanceof TableFull) {
       const bound: Bound = { kind: 'states', limit: job.store.maxStates, message: e.message };
-      port.postMessage({ type: 'done', from: me, summary: { keys: [], edges: [], bound } } satisfies ToCoordinator);
+      port.postMessage({ type: 'done', from: me, summary: { keys: [], edges: [], dependencies: [], bound } } satisfies ToCoordinator);
       return;
     }
     port.postMessage({ type: 'failed', from: me, message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) } satisfies ToCoordinator);

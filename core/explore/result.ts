@@ -11,5 +11,12 @@ export function resultOf(search: Search, stats: CheckStats = search.stats()): Ch
   const bound = search.stopReason;
   const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
   const symmetric = search.symmetry?.groups.map((g) => g.map((a) => search.s.actors[a]!.name));
-  return { verdict, ...(bound ? { bound } : {}), violations, stats, ...(symmetric ? { symmetric } : {}) };
+  return {
+    verdict,
+    ...(bound ? { bound } : {}),
+    violations,
+    stats,
+    ...(symmetric ? { symmetric } : {}),
+    lockDependencies: search.lockdep.edges(),
+  };
 }
