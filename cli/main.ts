@@ -1,10 +1,12 @@
 // The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
-// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving.
+// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving,
+// `import` turns a kernel report into a scenario skeleton (import.ts).
 // Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
+import { cmdImport, IMPORT_USAGE } from './import';
 import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
@@ -20,6 +22,7 @@ const USAGE = `usage: lockstep <command> [options]
 commands:
 ${CHECK_USAGE}
 ${TEST_USAGE}
+${IMPORT_USAGE}
   run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
@@ -40,6 +43,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
+      case 'import':
+        return cmdImport(rest, io);
       case 'reference':
         io.out(renderBuiltinReference());
         return EXIT.ok;
