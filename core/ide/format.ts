@@ -151,6 +151,7 @@ class Formatter {
 
   private markStructure(): void {
     const program = this.a.program;
+    const joined: number[] = [];
     program.decls.forEach((d) => {
       const first = this.tokenAt(d.span.start);
       const blocky = d.kind === 'Fn' || d.kind === 'Actor' || d.kind === 'Struct' || d.kind === 'Scenario';
@@ -198,7 +199,20 @@ class Formatter {
           break;
         }
         case 'Switch':
-          for (const c of n.body.body) if (c.kind === 'Case') this.outdent(c);
+          n.body.body.forEach((c, i) => {
+            if (c.kind !== 'Case') return;
+            this.outdent(c);
+            // `case X: {` keeps its brace on the case's line, the block at the case's level.
+            const next = n.body.body[i + 1];
+            if (next && this.braced(next)) {
+              this.outdent(next);
+              joined.push(this.tokenAt(next.span.start));
+            }
+          });
+          break;
+        case 'Fn':
+          // A C function definition has its opening brace on a line of its own.
+          if (n.returns) this.breakAt.add(this.tokenAt(n.body.span.start));
           break;
         case 'Label':
         case 'Case':
@@ -224,6 +238,7 @@ class Formatter {
           break;
       }
     });
+    for (const i of joined) this.breakAt.delete(i);
     // Every closing brace starts a line, except in an empty `{}`.
     this.tokens.forEach((t, i) => {
       if (t.kind === 'Punct' && t.text === '}') this.breakAt.add(i);

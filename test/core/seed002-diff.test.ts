@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../../core';
+import { analyze, formatText } from '../../core/ide';
+import { lex } from '../../core/syntax/lexer';
 import { check } from '../../core/explore';
 import { kindsOf } from '../explore/helpers';
 
@@ -74,4 +76,13 @@ test("checked, the commit's code has the verdict of the commit as written: sleep
   // The sleep is kvmppc_update_vpa()'s pin, with the target's vpa_update_lock held.
   const sleep = r.violations.find((v) => v.kind === 'sleep_in_atomic')!;
   assert.match(sleep.violation.report, /kvmppc_update_vpa/);
+});
+
+test('the formatter keeps the commit\'s code meaning the same and is idempotent on it', () => {
+  const { text } = scenario();
+  const once = formatText(analyze('seed-002.lockstep', text));
+  assert.ok(once !== undefined);
+  const words = (t: string): string[] => [...lex(t).tokens.map((x) => x.text), ...lex(t).comments.map((c) => c.text.trim())];
+  assert.deepEqual(words(once).sort(), words(text).sort());
+  assert.equal(formatText(analyze('seed-002.lockstep', once)), once);
 });
