@@ -341,3 +341,29 @@ test('the parser recovers from malformed C and reports each mistake once', () =>
     if (text.includes('thread t')) assert.ok(r.program.decls.some((d) => d.kind === 'Actor'), text);
   }
 });
+
+test('the outline and semantic tokens know C definitions, static definitions and labels', async () => {
+  const { analyze, outline, semanticTokens } = await import('../../core/ide');
+  const text = `static DEFINE_MUTEX(kvm_lock);
+struct kvm { int n; };
+static long kvm_vm_ioctl(struct kvm *kvm, unsigned int ioctl)
+{
+    mutex_lock(&kvm_lock);
+    if (ioctl)
+        goto out;
+    kvm->n = 1;
+out:
+    mutex_unlock(&kvm_lock);
+    return 0;
+}
+thread t { kvm_vm_ioctl(NULL, 1); }
+`;
+  const a = analyze('t.lockstep', text);
+  const fn = outline(a).find((s) => s.name === 'kvm_vm_ioctl')!;
+  assert.equal(fn.detail, '(struct kvm *kvm, unsigned int ioctl): long');
+  assert.equal(outline(a).find((s) => s.name === 'kvm_lock')!.kind, 'lock');
+  const tokens = semanticTokens(a).map((t) => `${text.slice(t.span.start, t.span.end)}:${t.type}${t.modifiers.length ? `+${t.modifiers.join('+')}` : ''}`);
+  assert.ok(tokens.includes('DEFINE_MUTEX:macro+defaultLibrary'), tokens.join(' '));
+  assert.ok(tokens.includes('out:label'), tokens.join(' '));
+  assert.ok(tokens.includes('out:label+declaration'), tokens.join(' '));
+});
