@@ -6,7 +6,7 @@
 // rcu_dereference* are here too, and the callbacks (kfree_rcu, call_rcu) that run once a
 // grace period has elapsed.
 
-import { ACTOR_WORD } from '../../semantics/symbols';
+import { ACTOR_WORD, fnIndexOf } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
 import { bit, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
@@ -392,7 +392,7 @@ export const RCU: readonly Builtin[] = [
     model: 'One step. Once every actor now inside rcu_read_lock() has left its read section, func is called with the object containing head (as kref_put calls its release): at once when there is no reader, else after the step of the last of them to leave, on that actor.',
     run(x, [h, fn]) {
       x.checkAccess(h!, false, 'call_rcu');
-      queueCallback(x, fn! + 2, x.objectOf(h!) || h!, 'call_rcu');
+      queueCallback(x, fnIndexOf(fn!) + 2, x.objectOf(h!) || h!, 'call_rcu');
       return 0;
     },
   },

@@ -3,7 +3,7 @@
 // and after one the counter is saturated (REFCOUNT_SATURATED): it never reaches zero through
 // it again, so the object is leaked rather than freed twice.
 
-import { ACTOR_WORD } from '../../semantics/symbols';
+import { ACTOR_WORD, fnIndexOf } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
 import { actorLabel, describeSite, lockExclusive, lock, unlockExclusive } from './common';
@@ -92,7 +92,7 @@ function decAndLock(x: Exec, r: number, l: number, cls: number, spin: boolean, w
 /** kref_put and its forms: the last reference calls release(object) after this statement. */
 function released(x: Exec, last: number, release: number, obj: number): number {
   if (!last) return 0;
-  x.callAfter(release, [obj]);
+  x.callAfter(fnIndexOf(release), [obj]);
   return 1;
 }
 
