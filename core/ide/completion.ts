@@ -349,7 +349,7 @@ class Context {
     const at = this.a.toBase(this.offset);
     const walk = (s: Stmt): boolean => {
       if (!(s.span.start <= at && at <= s.span.end)) return false;
-      if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
+      if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach' || s.kind === 'VcpuForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
       return bodyStatements(s).some(walk);
     };
     return !!owner && walk(owner.decl.body);

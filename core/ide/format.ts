@@ -158,6 +158,7 @@ class Formatter {
         case 'While':
         case 'For':
         case 'ListForEach':
+        case 'VcpuForEach':
           this.body(n.body);
           break;
         case 'DoWhile':

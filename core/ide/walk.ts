@@ -21,7 +21,7 @@ export function children(n: Node): Node[] {
     case 'Param':
       return [...(n.type ? [n.type] : []), n.name];
     case 'Actor':
-      return [n.name, n.body];
+      return [n.name, ...(n.binding ? [n.binding] : []), n.body];
     case 'Config':
       return [n.name];
     case 'Expect':
@@ -50,12 +50,14 @@ export function children(n: Node): Node[] {
       return [...n.branches];
     case 'ListForEach':
       return [n.pos, n.head, n.member, n.body];
+    case 'VcpuForEach':
+      return [n.index, n.vcpu, n.kvm, n.body];
     case 'Member':
       return [n.object, n.field];
     case 'Index':
       return [n.object, n.index];
     case 'Call':
-      return [n.callee, ...n.args];
+      return n.target ? [n.target, ...n.args] : [n.callee, ...n.args];
     case 'Unary':
     case 'AddressOf':
       return [n.operand];
@@ -65,6 +67,8 @@ export function children(n: Node): Node[] {
       return [n.type];
     case 'PointerType':
       return [n.to];
+    case 'FnPtrType':
+      return [n.returns, ...n.params];
     case 'StructType':
       return [n.name];
     case 'Name':
@@ -116,6 +120,7 @@ export function bodyStatements(s: A.Stmt): A.Stmt[] {
     case 'While':
     case 'DoWhile':
     case 'ListForEach':
+    case 'VcpuForEach':
       return [s.body];
     case 'For':
       return [s.body];

@@ -643,7 +643,29 @@ class Draft implements Exec {
   }
 
   callAfter(fn: number, args: readonly number[]): void {
-    this.pendingCalls.push({ fn, args });
+    this.pendingCalls.push({ fn: this.fnValue(fn + 1, args.length), args });
+  }
+
+  /**
+   * The fn a fn value (index + 1) calls, with `argc` arguments: NULL is the kernel's NULL
+   * pointer dereference; a fn of another arity, what a CFI-checked kernel reports.
+   */
+  private fnValue(v: number, argc: number): number {
+    const fn = this.scenario.fns[v - 1];
+    if (!fn) {
+      this.fail('null_deref', `${this.actorSym.name} calls a NULL function pointer`, [
+        'BUG: kernel NULL pointer dereference, address: 0000000000000000',
+        '#PF: supervisor instruction fetch in kernel mode',
+        `RIP: 0010:0x0 (${this.actorSym.name}, ${siteText(this.scenario, this.site)})`,
+      ].join('\n'));
+    }
+    if (fn.decl.params.length !== argc) {
+      this.fail('assertion', `${this.actorSym.name} calls ${fn.name} through a function pointer with ${argc} argument${argc === 1 ? '' : 's'}, but it takes ${fn.decl.params.length}`, [
+        `CFI failure at ${siteText(this.scenario, this.site)} (target: ${fn.name}; expected type: ${argc} argument${argc === 1 ? '' : 's'})`,
+        'kernel BUG at kernel/cfi.c!',
+      ].join('\n'));
+    }
+    return fn.index;
   }
 
   // ---------- Exec: other actors ----------
@@ -775,9 +797,10 @@ class Draft implements Exec {
         f.pc = ins.target;
         break;
       case 'call': {
+        const fn = ins.target ? this.fnValue(this.eval(ins.target), ins.args.length) : ins.fn;
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id), owned: true });
+        this.frames.push({ ...newFrame(this.scenario, fn, args, ins.result, ins.id), owned: true });
         return;
       }
       case 'ret': {

@@ -8,8 +8,8 @@ import type { Diagnostic, RelatedInfo } from '../syntax/diagnostics';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
 import {
-  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
-  isScalar, sizeOf, typeName,
+  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
+  isScalar, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -28,6 +28,12 @@ export interface Occurrence {
 export interface CallInfo {
   readonly builtin?: Builtin;
   readonly fn?: FnSymbol;
+  /**
+   * A call through a fn value (a field, a local, a parameter): the fns it may reach, those
+   * whose address is taken somewhere and that fit its type (its arity, and its parameter
+   * types when declared).
+   */
+  readonly indirect?: { readonly candidates: readonly FnSymbol[] };
   /** Per argument: lock class, struct index, kref offset or request bit (see Builtin.run). */
   readonly statics: readonly number[];
 }
@@ -68,10 +74,12 @@ export interface Binding {
   readonly staticInit: readonly (readonly [number, number])[];
   readonly staticPointerWords: readonly number[];
   readonly structPointerOffsets: readonly (readonly number[])[];
+  /** The built-in `struct kvm_vcpu`, when the scenario has vCPUs or names the struct. */
+  readonly vcpuLayout?: VcpuLayout;
 }
 
 /** Nodes that own a local: declarations, parameters and implicit list cursors. */
-export type LocalOwnerNode = A.VarDeclStmt | A.Param | A.ListForEachStmt;
+export type LocalOwnerNode = A.VarDeclStmt | A.Param | A.ListForEachStmt | A.VcpuForEachStmt;
 
 const LOCK_PRIMITIVES: Record<LockKind, { lock: string; unlock: string }> = {
   mutex: { lock: 'mutex_lock', unlock: 'mutex_unlock' },
@@ -119,6 +127,13 @@ class Binder {
   private readonly staticPointerWords: number[] = [];
   private title = '';
   private expect: Binding['expect'];
+  /** The built-in struct kvm_vcpu (declared by the scenario or made here), if any. */
+  private vcpuStruct: StructSymbol | undefined;
+  private vcpuLayout: VcpuLayout | undefined;
+  /** Fns whose address is taken (used as a value): what a call through a fn value may reach. */
+  private readonly addressTaken = new Set<FnSymbol>();
+  /** Indirect calls, resolved to their candidates once every body is bound. */
+  private readonly indirectCalls: { call: A.CallExpr; type: Ty; argc: number }[] = [];
 
   // Per body being bound.
   private owner: FnSymbol | ActorSymbol | undefined;
@@ -134,6 +149,7 @@ class Binder {
     const decls = this.program.decls;
     // Pass 1: struct names, so fields and globals can refer to any struct.
     for (const d of decls) if (d.kind === 'Struct') this.declareStruct(d);
+    this.declareVcpuStruct();
     for (const s of this.structs) this.layoutStruct(s, new Set());
     // Pass 2: globals, fns, actors, and the rest.
     let address = 1;
@@ -167,10 +183,27 @@ class Binder {
           break;
       }
     }
+    // vCPUs get their struct kvm_vcpu: the instance they are bound to, or one of their own.
+    const vcpuOf = new Map<ActorSymbol, number>();
+    for (const a of this.actors) {
+      if (a.actorKind !== 'vcpu') {
+        if (a.decl.binding) this.error(a.decl.binding.span, `only a vcpu is bound to a struct kvm_vcpu; ${a.name} is a ${a.actorKind}`, 'bad-binding');
+        continue;
+      }
+      const bound = a.decl.binding ? this.vcpuBinding(a.decl.binding) : undefined;
+      if (bound !== undefined) vcpuOf.set(a, bound);
+      else if (this.vcpuStruct) {
+        vcpuOf.set(a, address);
+        address += this.vcpuStruct.size;
+      }
+    }
     const globalsEnd = address;
     const actorWords = globalsEnd;
     // Actors get their per-actor words now that their number is known.
-    const actors = this.actors.map((a, i) => ({ ...a, words: actorWords + i * ACTOR_WORDS }));
+    const actors = this.actors.map((a, i) => {
+      const vcpu = vcpuOf.get(a);
+      return { ...a, words: actorWords + i * ACTOR_WORDS, ...(vcpu !== undefined ? { vcpu } : {}) };
+    });
     this.actors.splice(0, this.actors.length, ...actors);
     for (const a of this.actors) this.values.set(a.name, a);
     const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
@@ -178,10 +211,12 @@ class Binder {
     const heapStart = fdTable + 8 * 3;
     this.assignCpus();
     this.addWorkClasses();
+    this.layOutVcpus();
 
     // Pass 3: bodies.
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
     for (const a of this.actors) this.bindBody(a, a.decl.body, []);
+    this.resolveIndirectCalls();
 
     for (const cls of this.lockClasses) {
       if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
@@ -211,7 +246,163 @@ class Binder {
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
+      ...(this.vcpuLayout ? { vcpuLayout: this.vcpuLayout } : {}),
     };
+  }
+
+  // ---------- struct kvm_vcpu ----------
+
+  /**
+   * `struct kvm_vcpu` is built in when the scenario runs vCPUs or names the struct: its own
+   * fields (mode, requests, mutex, vcpu_id, and kvm when there is a struct kvm) come first,
+   * then the scenario's. A scenario's declaration adds fields; one the built-in struct has may
+   * be redeclared with the same type, and is then that field.
+   */
+  private declareVcpuStruct(): void {
+    const declared = this.structByName.get('kvm_vcpu');
+    const needed = declared !== undefined
+      || this.program.decls.some((d) => d.kind === 'Actor' && d.actorKind === 'vcpu')
+      || /\bstruct\s+kvm_vcpu\b/.test(this.text);
+    if (!needed) return;
+    const at = { start: 0, end: 0 };
+    // Built-in names have no place in the text: they are marked missing so no occurrence is recorded.
+    const id = (name: string): A.Identifier => ({ kind: 'Identifier', name, span: at, missing: true });
+    const scalar = (name: A.ScalarTypeName): A.TypeNode => ({ kind: 'ScalarType', name, span: at });
+    const builtinTypes: Record<(typeof KVM_VCPU_FIELDS)[number], A.TypeNode | undefined> = {
+      mutex: scalar('mutex'),
+      mode: scalar('int'),
+      requests: scalar('int'),
+      vcpu_id: scalar('int'),
+      wait: scalar('int'),
+      kvm: this.structByName.has('kvm') ? { kind: 'PointerType', to: { kind: 'StructType', name: id('kvm'), span: at }, span: at } : undefined,
+    };
+    const own = declared?.decl.fields ?? [];
+    const fields: A.FieldDecl[] = [];
+    for (const name of KVM_VCPU_FIELDS) {
+      const type = builtinTypes[name];
+      if (!type) continue;
+      const mine = own.find((f) => f.name.name === name);
+      if (mine && mine.length === undefined && typeName(this.resolveType(mine.type, true)) === typeName(this.resolveType(type, true))) {
+        fields.push(mine);
+      } else {
+        if (mine) {
+          this.error(mine.span, `struct kvm_vcpu has a built-in field '${name}' of type ${typeName(this.resolveType(type, true))}; redeclare it with that type or leave it out`, 'builtin-field');
+        }
+        fields.push({ kind: 'Field', type, name: id(name), span: at });
+      }
+    }
+    for (const f of own) if (!(KVM_VCPU_FIELDS as readonly string[]).includes(f.name.name)) fields.push(f);
+    const decl: A.StructDecl = { kind: 'Struct', name: declared?.decl.name ?? id('kvm_vcpu'), fields, span: declared?.decl.span ?? at };
+    if (declared) {
+      (declared as { decl: A.StructDecl }).decl = decl;
+      this.vcpuStruct = declared;
+    } else {
+      const s: StructSymbol = { kind: 'struct', name: 'kvm_vcpu', decl, index: this.structs.length, fields: [], size: 0 };
+      this.structs.push(s);
+      this.structByName.set(s.name, s);
+      this.vcpuStruct = s;
+    }
+  }
+
+  /** The static address of the struct kvm_vcpu a vCPU is bound to (`&kvm.vcpus[0]`). */
+  private vcpuBinding(e: A.Expr): number | undefined {
+    const t = this.bindExpr(e);
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    const addr = this.staticAddress(inner);
+    const isVcpu = (t.k === 'struct' && t.s === this.vcpuStruct) || (t.k === 'ptr' && t.to.k === 'struct' && t.to.s === this.vcpuStruct);
+    if (!isVcpu) {
+      if (t.k !== 'any') this.error(e.span, `a vcpu is bound to a struct kvm_vcpu, but this is ${article(typeName(t))} ${typeName(t)}`, 'bad-binding');
+      return undefined;
+    }
+    if (addr === undefined) {
+      this.error(e.span, 'a vcpu is bound to a static struct kvm_vcpu (a global, or a field or constant index of one: &kvm.vcpus[0])', 'bad-binding');
+      return undefined;
+    }
+    return addr;
+  }
+
+  /** The address of a static place (a global, its fields, constant indices), or undefined. */
+  private staticAddress(e: A.Expr): number | undefined {
+    switch (e.kind) {
+      case 'Name': {
+        const g = this.nameSyms.get(e.id);
+        return g?.kind === 'global' ? g.address : undefined;
+      }
+      case 'Member': {
+        const ot = this.exprTypes.get(e.object);
+        const f = this.nameSyms.get(e.field);
+        if (ot?.k !== 'struct' || f?.kind !== 'field') return undefined;
+        const base = this.staticAddress(e.object);
+        return base === undefined ? undefined : base + f.offset;
+      }
+      case 'Index': {
+        const ot = this.exprTypes.get(e.object);
+        const i = this.constValue(e.index);
+        const base = this.staticAddress(e.object);
+        if (ot?.k !== 'array' || i === undefined || base === undefined || i < 0 || i >= ot.n) return undefined;
+        return base + i * sizeOf(ot.of);
+      }
+      case 'AddressOf':
+        return this.staticAddress(e.operand);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The vCPU slots (kvm_get_vcpu's order) and the static values of each instance's built-in
+   * fields: `kvm` is the struct kvm global the instance sits in, or, for a vCPU's own
+   * instance, the scenario's one global struct kvm (NULL when it has none or several);
+   * `vcpu_id` is its position among the vCPUs of that kvm.
+   */
+  private layOutVcpus(): void {
+    const s = this.vcpuStruct;
+    if (!s) return;
+    const off = (name: string): number => s.fields.find((f) => f.name === name)?.offset ?? -1;
+    const kvmStruct = this.structByName.get('kvm');
+    const kvmGlobals = this.globals.filter((g) => g.type.k === 'struct' && g.type.s === kvmStruct);
+    const onlyKvm = kvmGlobals.length === 1 ? kvmGlobals[0]!.address : 0;
+    const bound = new Set<number>();
+    const instances: number[] = [];
+    for (const a of this.actors) {
+      if (a.vcpu !== undefined && !bound.has(a.vcpu)) {
+        bound.add(a.vcpu);
+        instances.push(a.vcpu);
+      }
+    }
+    const containerOf = new Map<number, number>();
+    for (const g of this.globals) {
+      for (const o of structOffsets(g.type, s)) {
+        const addr = g.address + o;
+        if (g.type.k === 'struct' && g.type.s === kvmStruct) containerOf.set(addr, g.address);
+        if (!bound.has(addr)) instances.push(addr);
+      }
+    }
+    const end = this.globalsEnd();
+    for (const a of this.actors) {
+      if (a.vcpu === undefined || a.vcpu < end) continue;
+      // A vCPU's own instance: a static object like a global's.
+      containerOf.set(a.vcpu, onlyKvm);
+      for (const o of listHeadOffsets({ k: 'struct', s })) this.staticInit.push([a.vcpu + o, a.vcpu + o], [a.vcpu + o + 1, a.vcpu + o]);
+      for (const o of pointerOffsets({ k: 'struct', s })) this.staticPointerWords.push(a.vcpu + o);
+    }
+    const kvmOff = off('kvm');
+    const perKvm = new Map<number, number>();
+    for (const addr of instances) {
+      const kvm = containerOf.get(addr) ?? 0;
+      const n = perKvm.get(kvm) ?? 0;
+      perKvm.set(kvm, n + 1);
+      if (kvmOff >= 0 && kvm !== 0) this.staticInit.push([addr + kvmOff, kvm]);
+      if (n !== 0) this.staticInit.push([addr + off('vcpu_id'), n]);
+    }
+    this.vcpuLayout = { struct: s.index, mode: off('mode'), requests: off('requests'), vcpuId: off('vcpu_id'), wait: off('wait'), kvm: kvmOff, instances };
+  }
+
+  /** End of the globals proper (a vCPU's own instance sits after it). */
+  private globalsEnd(): number {
+    let end = 1;
+    for (const g of this.globals) end = Math.max(end, g.address + sizeOf(g.type));
+    return end;
   }
 
   // ---------- diagnostics ----------
@@ -340,6 +531,9 @@ class Binder {
         const to = this.resolveType(t.to, inStruct);
         return { k: 'ptr', to };
       }
+      case 'FnPtrType':
+        if (t.untyped) return { k: 'fn' };
+        return { k: 'fn', params: t.params.map((p) => (p.type ? this.resolveType(p.type, inStruct) : INT)) };
     }
   }
 
@@ -350,7 +544,8 @@ class Binder {
       this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.name.span, message: 'first declared here' }]);
       return false;
     }
-    if (builtin(id.name)) {
+    const b = builtin(id.name);
+    if (b && !(b.shorthand && sym.kind === 'fn')) {
       this.error(id.span, `'${id.name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
       return false;
     }
@@ -577,7 +772,10 @@ class Binder {
         return;
       case 'VarDecl': {
         const type = this.resolveType(s.type, false);
-        if (s.init) this.bindValue(s.init, type);
+        if (s.init) {
+          this.bindValue(s.init, type);
+          this.checkFnValue(s.init, type);
+        }
         const local = this.declareLocal(s.name, type, false, { start: s.span.start, end: this.blockEnd || s.span.end });
         if (local) this.localDecls.set(s, local);
         return;
@@ -585,7 +783,10 @@ class Binder {
       case 'Assign': {
         const t = this.bindExpr(s.target);
         this.checkAssignable(s.target, t);
-        if (s.value) this.bindValue(s.value, t);
+        if (s.value) {
+          this.bindValue(s.value, t);
+          this.checkFnValue(s.value, t);
+        }
         return;
       }
       case 'ExprStmt': {
@@ -639,6 +840,9 @@ class Binder {
       case 'ListForEach':
         this.bindListForEach(s);
         return;
+      case 'VcpuForEach':
+        this.bindVcpuForEach(s);
+        return;
       case 'ErrorStmt':
         return;
     }
@@ -672,6 +876,33 @@ class Binder {
         if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
         else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
         else this.occur(s.member, field, false);
+      }
+      this.bindStmt(s.body);
+    });
+    this.loopDepth--;
+  }
+
+  /** `kvm_for_each_vcpu(i, vcpu, kvm)`: the cursors are declared for you when they are not. */
+  private bindVcpuForEach(s: A.VcpuForEachStmt): void {
+    const kt = this.bindValue(s.kvm, ANY);
+    const kvmStruct = this.structByName.get('kvm');
+    if (!(kt.k === 'any' || (kt.k === 'ptr' && (kt.to.k === 'any' || (kt.to.k === 'struct' && kt.to.s === kvmStruct))))) {
+      this.error(s.kvm.span, `kvm_for_each_vcpu walks the vCPUs of a struct kvm *, but this is ${article(typeName(kt))} ${typeName(kt)}`, 'wrong-type');
+    }
+    const vcpuType: Ty = this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : ANY;
+    this.loopDepth++;
+    this.withScope(() => {
+      for (const [id, type] of [[s.index, INT], [s.vcpu, vcpuType]] as const) {
+        const known = id.name ? this.lookupLocal(id.name) : undefined;
+        if (known) {
+          this.occur(id, known, false);
+          if (type !== INT && known.type.k !== 'any' && typeName(known.type) !== typeName(type)) {
+            this.error(id.span, `'${id.name}' must be a struct kvm_vcpu * to walk the vCPUs, but it is ${article(typeName(known.type))} ${typeName(known.type)}`, 'wrong-type');
+          }
+        } else {
+          const local = this.declareLocal(id, type, false, s.span, true);
+          if (local && id === s.vcpu) this.localDecls.set(s, local);
+        }
       }
       this.bindStmt(s.body);
     });
@@ -812,8 +1043,16 @@ class Binder {
     if (v) {
       this.occur(id, v, false);
       if (v.kind === 'global') return v.type;
-      if (v.kind === 'fn') return FNREF;
-      return ACTOR;
+      if (v.kind === 'fn') {
+        this.addressTaken.add(v);
+        return FNREF;
+      }
+      return this.actorValueType(v);
+    }
+    // Inside a vCPU, `vcpu` is its own struct kvm_vcpu (unless something else is named so).
+    if (id.name === 'vcpu' && this.owner?.kind === 'actor' && this.owner.actorKind === 'vcpu') {
+      this.occur(id, this.owner, false);
+      return this.actorValueType(this.owner);
     }
     const c = this.consts.get(id.name);
     if (c) {
@@ -833,6 +1072,11 @@ class Binder {
     }
     this.error(id.span, `unknown name '${id.name}'${this.suggest(id.name)}`, 'unknown-name');
     return ANY;
+  }
+
+  /** A vCPU actor's name is a `struct kvm_vcpu *`; other actors' names are actors. */
+  private actorValueType(a: ActorSymbol): Ty {
+    return a.actorKind === 'vcpu' && this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : ACTOR;
   }
 
   private suggest(name: string): string {
@@ -857,8 +1101,16 @@ class Binder {
 
   private bindCall(e: A.CallExpr, statement: boolean): Ty {
     const name = e.callee.name;
-    const b = builtin(name);
+    if (e.target) return this.bindIndirectCall(e, e.target, this.bindExpr(e.target));
     const local = this.lookupLocal(name);
+    const global = this.values.get(name);
+    if (local || global?.kind === 'global') {
+      const t = local ? local.type : (global as GlobalSymbol).type;
+      this.occur(e.callee, local ?? global!, false);
+      return this.bindIndirectCall(e, e.callee, t);
+    }
+    const own = this.values.get(name);
+    const b = own?.kind === 'fn' ? undefined : builtin(name);
     if (b && !local) {
       const t = this.bindBuiltinCall(e, b, statement);
       this.exprTypes.set(e, t);
@@ -888,7 +1140,68 @@ class Binder {
     return ANY;
   }
 
+  /** A call through a fn value: `dev->ops->release(dev)`, `release(kref)` with `release` a parameter. */
+  private bindIndirectCall(e: A.CallExpr, callee: A.Expr | A.Identifier, t: Ty): Ty {
+    const text = this.text.slice(callee.span.start, callee.span.end);
+    if (t.k !== 'fn') {
+      for (const a of e.args) this.bindExpr(a);
+      if (t.k !== 'any') {
+        const st = t.k === 'ptr' && t.to.k === 'struct' ? t.to.s : t.k === 'struct' ? t.s : undefined;
+        const fnFields = st?.fields.filter((f) => f.type.k === 'fn').map((f) => f.name) ?? [];
+        const hint = fnFields.length > 0
+          ? ` (did you mean ${text}${t.k === 'ptr' ? '->' : '.'}${fnFields[0]}(…)?)`
+          : ' (only a function pointer can be called: declare it as fn, or void (*name)(…))';
+        this.error(callee.span, `'${text}' is ${article(typeName(t))} ${typeName(t)}, not a function pointer${hint}`, 'not-callable');
+      }
+      this.exprTypes.set(e, ANY);
+      return ANY;
+    }
+    if (t.params && t.params.length !== e.args.length) {
+      this.error(e.argsSpan, `${text} takes ${t.params.length} argument${t.params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity');
+    }
+    e.args.forEach((a, i) => {
+      const pt = t.params?.[i] ?? ANY;
+      const at = this.bindValue(a, pt);
+      this.checkPointerArg(a, at, pt, `argument ${i + 1} of ${text}`);
+    });
+    this.calls.set(e, { indirect: { candidates: [] }, statics: [] });
+    this.indirectCalls.push({ call: e, type: t, argc: e.args.length });
+    this.exprTypes.set(e, ANY);
+    return ANY;
+  }
+
+  /** Whether fn f fits a fn type: its arity, and its parameters' struct types when declared. */
+  private fits(f: FnSymbol, t: Ty, argc: number): boolean {
+    if (f.decl.params.length !== argc) return false;
+    if (t.k !== 'fn' || !t.params) return true;
+    return t.params.every((pt, i) => {
+      const ft = f.params[i]?.type ?? INT;
+      return !(pt.k === 'ptr' && pt.to.k === 'struct' && ft.k === 'ptr' && ft.to.k === 'struct' && pt.to.s !== ft.to.s);
+    });
+  }
+
+  /** Each call through a fn value may reach the address-taken fns that fit its type. */
+  private resolveIndirectCalls(): void {
+    for (const { call, type, argc } of this.indirectCalls) {
+      const candidates = this.fns.filter((f) => this.addressTaken.has(f) && this.fits(f, type, argc));
+      this.calls.set(call, { indirect: { candidates }, statics: [] });
+    }
+  }
+
+  /** A fn stored where a fn value of type t is expected: its signature must fit. */
+  private checkFnValue(e: A.Expr, target: Ty): void {
+    if (target.k !== 'fn' || !target.params) return;
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    const f = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
+    if (f?.kind !== 'fn') return;
+    if (!this.fits(f, target, target.params.length)) {
+      this.error(e.span, `${f.name} takes (${f.params.map((p) => typeName(p.type)).join(', ')}), but this fn pointer is ${typeName(target)}`, 'wrong-type',
+        [{ span: f.decl.name.span, message: `${f.name} is declared here` }]);
+    }
+  }
+
   private checkPointerArg(_a: A.Expr, at: Ty, pt: Ty, what: string): void {
+    if (pt.k === 'fn') this.checkFnValue(_a, pt);
     if (pt.k === 'ptr' && pt.to.k === 'struct' && at.k === 'ptr' && at.to.k === 'struct' && at.to.s !== pt.to.s) {
       this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${typeName(at)}`, 'wrong-type');
     }
@@ -922,11 +1235,14 @@ class Binder {
     if (b.special === 'await' && !statement) {
       this.error(e.span, `${b.name} must be a statement of its own`, 'must-be-statement');
     }
-    if (b.vcpuOnly && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
+    // The one-argument forms (kvm_check_request(KVM_REQ_X)) act on the running vCPU.
+    const implicitVcpu = !b.params.some((p) => p.kind === 'vcpu') || e.args.length < b.params.length;
+    if (b.vcpuOnly && implicitVcpu && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
       this.error(e.callee.span, `${b.name} only makes sense in a vcpu actor`, 'vcpu-only');
     }
     const statics: number[] = [];
     let result: Ty = b.returns === 'int' ? INT : b.returns === 'bool' ? BOOL : b.returns === 'void' ? VOID : ANY;
+    if (b.returns === 'vcpu') result = this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : { k: 'ptr', to: ANY };
     e.args.forEach((arg, i) => {
       const p = b.params[i];
       if (!p) {
@@ -1009,9 +1325,10 @@ class Binder {
       }
       case 'fn': {
         if (inner.kind === 'Name') {
-          const v = this.values.get(inner.id.name);
+          const v = this.lookupLocal(inner.id.name) ? undefined : this.values.get(inner.id.name);
           if (v?.kind === 'fn') {
             this.occur(inner.id, v, false);
+            this.addressTaken.add(v);
             this.exprTypes.set(arg, FNREF);
             if (v.decl.params.length !== 1) {
               this.error(arg.span, `${v.name} is called by ${b.name} with one argument (the object), but takes ${v.decl.params.length}`, 'wrong-arity');
@@ -1019,11 +1336,25 @@ class Binder {
             return v.index;
           }
         }
-        this.bindExpr(arg);
-        this.error(arg.span, `${b.name}'s ${pname} must name a fn (a release callback)`, 'wrong-type');
+        // A fn value: a parameter (`kref_put(&obj->ref, release)`), a local, a field.
+        const t = this.bindExpr(arg);
+        if (t.k === 'fn') {
+          if (t.params && t.params.length !== 1) this.error(arg.span, `${b.name} calls its ${pname} with one argument (the object), but this fn pointer takes ${t.params.length}`, 'wrong-arity');
+          return -1;
+        }
+        if (t.k !== 'any') this.error(arg.span, `${b.name}'s ${pname} must be a fn (a release callback)`, 'wrong-type');
         return -1;
       }
-      case 'vcpu':
+      case 'vcpu': {
+        const t = this.bindValue(arg, ANY);
+        const ok = t.k === 'any' || (t.k === 'ptr' && (t.to.k === 'any' || (t.to.k === 'struct' && t.to.s === this.vcpuStruct)));
+        if (!ok) {
+          const sym = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
+          const what = sym?.kind === 'actor' ? `${sym.name} is a ${sym.actorKind}` : `this is ${article(typeName(t))} ${typeName(t)}`;
+          this.error(arg.span, `${b.name} expects a struct kvm_vcpu * (a vcpu's name, vcpu, or kvm_get_vcpu(kvm, i)), but ${what}`, 'wrong-type');
+        }
+        return -1;
+      }
       case 'work': {
         const t = this.bindExpr(arg);
         if (inner.kind === 'Name') {
@@ -1159,6 +1490,18 @@ function offsetsWhere(t: Ty, leaf: (t: Ty) => readonly number[]): number[] {
     default:
       return [...leaf(t)];
   }
+}
+
+/** Word offsets of the instances of struct s inside a value of type t (itself included). */
+function structOffsets(t: Ty, s: StructSymbol): number[] {
+  if (t.k === 'struct' && t.s === s) return [0];
+  if (t.k === 'struct') return t.s.fields.flatMap((f) => structOffsets(f.type, s).map((o) => f.offset + o));
+  if (t.k === 'array') {
+    const inner = structOffsets(t.of, s);
+    const size = sizeOf(t.of);
+    return Array.from({ length: t.n }, (_, i) => inner.map((o) => i * size + o)).flat();
+  }
+  return [];
 }
 
 /** Word offsets of pointer and list-link words inside a value of type t (leak roots). */

@@ -24,6 +24,12 @@ export type Ty =
   | { readonly k: 'array'; readonly of: Ty; readonly n: number }
   | { readonly k: 'actor' }
   | { readonly k: 'fnref' }
+  /**
+   * A fn value (a function pointer): a word holding a fn's index + 1, 0 for NULL. `params`
+   * is the signature when it was declared (`void (*release)(struct kvm_device *dev)`), absent
+   * for an untyped `fn` field, parameter or local.
+   */
+  | { readonly k: 'fn'; readonly params?: readonly Ty[] }
   | { readonly k: 'typeref'; readonly of: Ty }
   | { readonly k: 'any' };
 
@@ -52,7 +58,7 @@ export function sizeOf(t: Ty): number {
 
 /** True for types whose value is a word read from memory (rather than a place). */
 export function isScalar(t: Ty): boolean {
-  return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref';
+  return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref' || t.k === 'fn';
 }
 
 export function typeName(t: Ty): string {
@@ -73,6 +79,8 @@ export function typeName(t: Ty): string {
       return `type ${typeName(t.of)}`;
     case 'fnref':
       return 'fn';
+    case 'fn':
+      return t.params ? `fn(${t.params.map(typeName).join(', ')})` : 'fn';
     default:
       return t.k;
   }
@@ -144,6 +152,11 @@ export interface ActorSymbol {
    * flush under a lock the work takes is a circular dependency, as lockdep reports it.
    */
   readonly workClass?: number;
+  /**
+   * For a vCPU: the address of its `struct kvm_vcpu` (an instance it was bound to, such as
+   * `kvm.vcpus[0]`, or one of its own). The actor's name and, inside it, `vcpu` denote it.
+   */
+  readonly vcpu?: number;
 }
 
 export interface ConstSymbol {
@@ -190,3 +203,26 @@ export const vcpuModes = {
   EXITING_GUEST_MODE: 2,
   READING_SHADOW_PAGE_TABLES: 3,
 } as const;
+
+/** The built-in `struct kvm_vcpu`'s own fields, laid out first (a scenario may add more). */
+export const KVM_VCPU_FIELDS = ['mutex', 'mode', 'requests', 'vcpu_id', 'wait', 'kvm'] as const;
+
+/** Where the built-in fields sit in `struct kvm_vcpu`, and the static instances in vCPU order. */
+export interface VcpuLayout {
+  readonly struct: number;
+  readonly mode: number;
+  readonly requests: number;
+  readonly vcpuId: number;
+  /**
+   * Offset of `wait`, the vCPU's rcuwait: the sleeping actor + 1 while a task sleeps in
+   * kvm_vcpu_block / kvm_vcpu_halt, 0 otherwise; kvm_vcpu_wake_up clears it.
+   */
+  readonly wait: number;
+  /** Offset of `kvm` (a `struct kvm *`), or -1 when the scenario has no `struct kvm`. */
+  readonly kvm: number;
+  /**
+   * Static instances, in the order kvm_get_vcpu / kvm_for_each_vcpu see them: those of the
+   * vcpu actors in declaration order, then the other static instances by address.
+   */
+  readonly instances: readonly number[];
+}

@@ -37,7 +37,12 @@ export type ScalarTypeName =
 export type TypeNode =
   | { readonly kind: 'ScalarType'; readonly name: ScalarTypeName; readonly span: Span }
   | { readonly kind: 'StructType'; readonly name: Identifier; readonly span: Span }
-  | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span };
+  | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span }
+  /**
+   * A function pointer's type: a C declarator `void (*release)(struct kvm_device *dev)`, or
+   * the word `fn` (`untyped`: any fn, its arity checked only at the call).
+   */
+  | { readonly kind: 'FnPtrType'; readonly returns: TypeNode; readonly params: readonly Param[]; readonly span: Span; readonly untyped?: boolean };
 
 // ---------- Expressions ----------
 
@@ -89,7 +94,10 @@ export interface IndexExpr extends NodeBase {
 }
 export interface CallExpr extends NodeBase {
   readonly kind: 'Call';
+  /** The name called; for a call through a fn value in a field, the field's name. */
   readonly callee: Identifier;
+  /** A call through a fn value that is not a plain name: `dev->ops->release` in `dev->ops->release(dev)`. */
+  readonly target?: Expr;
   readonly args: readonly Expr[];
   /** Span of the parenthesised argument list, for signature help. */
   readonly argsSpan: Span;
@@ -141,6 +149,7 @@ export type Stmt =
   | ContinueStmt
   | ChooseStmt
   | ListForEachStmt
+  | VcpuForEachStmt
   | ErrorStmt;
 
 export interface BlockStmt extends NodeBase {
@@ -211,6 +220,14 @@ export interface ListForEachStmt extends NodeBase {
   /** list_for_each_entry_rcu: the same walk, for RCU readers. */
   readonly rcu?: boolean;
 }
+/** `kvm_for_each_vcpu(i, vcpu, kvm) { … }`: the vCPUs of a VM, in order. */
+export interface VcpuForEachStmt extends NodeBase {
+  readonly kind: 'VcpuForEach';
+  readonly index: Identifier;
+  readonly vcpu: Identifier;
+  readonly kvm: Expr;
+  readonly body: Stmt;
+}
 export interface ErrorStmt extends NodeBase {
   readonly kind: 'ErrorStmt';
 }
@@ -275,6 +292,8 @@ export interface ActorDecl extends NodeBase {
   /** `on cpuN`: the CPU number and the span of the `cpuN` word. */
   readonly cpu?: { readonly index: number; readonly span: Span };
   readonly description?: StringLiteral;
+  /** `vcpu v0 = &kvm.vcpus[0] …`: the `struct kvm_vcpu` a vCPU actor runs as. */
+  readonly binding?: Expr;
   readonly body: BlockStmt;
 }
 export interface ExpectDecl extends NodeBase {

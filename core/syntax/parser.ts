@@ -247,6 +247,9 @@ class Parser {
     } else if (this.eat('struct')) {
       const name = this.ident('a struct name');
       base = { kind: 'StructType', name, span: this.span(start) };
+    } else if (this.eat('fn')) {
+      // `fn release;`: a function pointer of any signature.
+      base = { kind: 'FnPtrType', returns: { kind: 'ScalarType', name: 'int', span: t.span }, params: [], span: t.span, untyped: true };
     } else {
       this.errorHere('expected a type', 'expected-type');
       base = { kind: 'ScalarType', name: 'int', span: { start, end: start } };
@@ -286,7 +289,7 @@ class Parser {
     while (!this.atEOF() && !this.at('}') && guard++ < 1_000_000) {
       const before = this.pos;
       const fstart = this.tok.span.start;
-      if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct')) {
+      if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct' || this.tok.text === 'fn')) {
         const type = this.parseType();
         const fname = this.ident('a field name');
         const length = this.arrayLength();
@@ -328,7 +331,7 @@ class Parser {
         const before = this.pos;
         const pstart = this.tok.span.start;
         let type: A.TypeNode | undefined;
-        if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct')) {
+        if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct' || this.tok.text === 'fn')) {
           type = this.parseType();
         }
         const pname = this.ident('a parameter name');
@@ -346,6 +349,8 @@ class Parser {
     const start = this.tok.span.start;
     const actorKind = this.next().text as A.ActorKind;
     const name = this.ident(`a name for the ${actorKind}`);
+    // `vcpu v0 = &kvm.vcpus[0] on cpu1 …`: the struct kvm_vcpu it runs as.
+    const binding = this.eat('=') ? this.parseBinary(1) : undefined;
     let cpu: A.ActorDecl['cpu'];
     if (this.eat('on')) {
       const t = this.tok;
@@ -363,7 +368,7 @@ class Parser {
     const body = this.parseBlock();
     return {
       kind: 'Actor', actorKind, name, body, span: this.span(start),
-      ...(cpu ? { cpu } : {}), ...(description ? { description } : {}),
+      ...(cpu ? { cpu } : {}), ...(description ? { description } : {}), ...(binding ? { binding } : {}),
     };
   }
 
@@ -422,7 +427,8 @@ class Parser {
     while (!this.atEOF() && !this.at('}') && guard++ < 10_000_000) {
       // A top-level keyword inside a block usually means a missing '}'.
       if (this.tok.kind === 'Identifier' && (this.tok.text === 'fn' || ACTOR_SET.has(this.tok.text) || this.tok.text === 'expect' || this.tok.text === 'scenario')) {
-        if (this.peek().kind === 'Identifier' || this.tok.text === 'scenario') break;
+        const fnLocal = this.tok.text === 'fn' && this.peek(2).text !== '(';
+        if ((this.peek().kind === 'Identifier' && !fnLocal) || this.tok.text === 'scenario') break;
       }
       const before = this.pos;
       body.push(this.parseStmt());
@@ -494,6 +500,16 @@ class Parser {
           case 'list_for_each_entry':
           case 'list_for_each_entry_rcu':
             if (this.peek().text === '(') return this.parseListForEach();
+            break;
+          case 'kvm_for_each_vcpu':
+            if (this.peek().text === '(') return this.parseVcpuForEach();
+            break;
+          case 'fn':
+            if (this.peek().kind === 'Identifier') {
+              const decl = this.parseLocalDecl();
+              this.endStatement();
+              return decl;
+            }
             break;
           default:
             if (t.text === 'struct' || (SCALAR_SET.has(t.text) && (this.peek().kind === 'Identifier' || this.peek().text === '*'))) {
@@ -588,6 +604,20 @@ class Parser {
     return { kind: 'ListForEach', pos, head, member, body, span: this.span(start), ...(rcu ? { rcu } : {}) };
   }
 
+  private parseVcpuForEach(): A.VcpuForEachStmt {
+    const start = this.tok.span.start;
+    this.next(); // kvm_for_each_vcpu
+    this.expect('(');
+    const index = this.ident('the index variable');
+    this.expect(',');
+    const vcpu = this.ident('the vCPU cursor variable');
+    this.expect(',');
+    const kvm = this.parseExpr();
+    this.expect(')');
+    const body = this.parseStmt();
+    return { kind: 'VcpuForEach', index, vcpu, kvm, body, span: this.span(start) };
+  }
+
   private parenExpr(): A.Expr {
     this.expect('(');
     const e = this.parseExpr();
@@ -648,6 +678,10 @@ class Parser {
         const index = this.parseExpr();
         this.expect(']');
         e = { kind: 'Index', object: e, index, span: { start: e.span.start, end: this.prevEnd() } };
+      } else if (this.at('(') && (e.kind === 'Member' || e.kind === 'Index')) {
+        // A call through a fn value: `dev->ops->release(dev)`.
+        const callee = e.kind === 'Member' ? e.field : { kind: 'Identifier' as const, name: '', span: e.span, missing: true };
+        e = { ...this.parseCall(callee), target: e, span: { start: e.span.start, end: this.prevEnd() } };
       } else {
         break;
       }

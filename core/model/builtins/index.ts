@@ -46,7 +46,7 @@ export function builtin(name: string): Builtin | undefined {
 /** `mutex_lock(mutex *lock)`-style signature for hover and signature help. */
 export function signatureOf(b: Builtin): string {
   const params = b.params.map((p) => `${p.optional ? '[' : ''}${paramTypeText(p.kind)} ${p.name}${p.optional ? ']' : ''}`);
-  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns;
+  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns === 'vcpu' ? 'struct kvm_vcpu *' : b.returns;
   return `${ret} ${b.name}(${params.join(', ')})`;
 }
 
@@ -76,7 +76,7 @@ export function paramTypeText(kind: ParamKind): string {
     case 'fn':
       return 'fn';
     case 'vcpu':
-      return 'vcpu';
+      return 'struct kvm_vcpu *';
     case 'work':
       return 'work';
     case 'request':
