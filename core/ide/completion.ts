@@ -142,7 +142,7 @@ class Context {
         depth--;
         if (depth === 0) {
           const kw = this.a.token(j - 1);
-          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu'].includes(kw.text);
+          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'kvm_for_each_vcpu'].includes(kw.text);
         }
       }
     }
@@ -335,6 +335,7 @@ class Context {
       kw('for', 'for (init; condition; step) { … }', `for (\${1:int i = 0}; \${2:i < 2}; \${3:i++}) {\n${INDENT}$0\n}`),
       kw('choose', 'nondeterministic choice: the checker explores every branch', `choose {\n${INDENT}$1\n} or {\n${INDENT}$0\n}`),
       kw('list_for_each_entry', 'list_for_each_entry(pos, head, member) { … }', `list_for_each_entry(\${1:pos}, &\${2:head}, \${3:member}) {\n${INDENT}$0\n}`),
+      kw('kvm_for_each_vcpu', 'kvm_for_each_vcpu(i, vcpu, kvm) { … }', `kvm_for_each_vcpu(\${1:i}, \${2:vcpu}, \${3:kvm}) {\n${INDENT}$0\n}`),
       kw('return', 'return [value];'),
       ...(this.inLoop() ? [kw('break', 'leave the loop'), kw('continue', 'next iteration')] : []),
       ...['int', 'bool', 'struct'].map((t) => item(t, 'type', RANK.keyword, { detail: 'a local declaration' })),
