@@ -1,11 +1,15 @@
 // The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
-// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving.
+// `merge` joins the shards of a sharded check (merge.ts), `test` compares verdicts with
+// `expect` clauses (test.ts), `run` runs one interleaving, `import` turns a kernel report
+// into a scenario skeleton (import.ts).
 // Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
+import { cmdImport, IMPORT_USAGE } from './import';
 import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
+import { cmdMerge, MERGE_USAGE } from './merge';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
@@ -19,7 +23,9 @@ const USAGE = `usage: lockstep <command> [options]
 
 commands:
 ${CHECK_USAGE}
+${MERGE_USAGE}
 ${TEST_USAGE}
+${IMPORT_USAGE}
   run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
@@ -27,8 +33,9 @@ ${TEST_USAGE}
 
 ${SEARCH_USAGE}
 
-exit status: 0 clean (verified), 1 violation found, 2 usage or input error,
-             3 inconclusive (a bound stopped the search)`;
+exit status: 0 clean (verified), 1 violation found, 2 usage or input error (for merge:
+             also shards that do not belong together), 3 inconclusive (a bound stopped
+             the search)`;
 
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,10 +43,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'check':
         return await cmdCheck(rest, io);
+      case 'merge':
+        return await cmdMerge(rest, io);
       case 'test':
         return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
+      case 'import':
+        return cmdImport(rest, io);
       case 'reference':
         io.out(renderBuiltinReference());
         return EXIT.ok;

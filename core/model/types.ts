@@ -49,8 +49,11 @@ export interface MachineState {
   /**
    * All shared memory, one 32-bit word per cell: word 0 is NULL, then globals and static
    * struct instances, per-actor words, the fd table, then heap objects (header + fields).
+   * Each word is a 32-bit integer held in a plain array: a step that writes copies it, and
+   * copying a small-integer array costs a tenth of copying an Int32Array of this size
+   * (which V8 keeps outside its heap beyond 64 bytes).
    */
-  readonly mem: Int32Array;
+  readonly mem: readonly number[];
   /** Field-start addresses of heap objects, in allocation order (so ascending). */
   readonly objects: readonly number[];
   readonly actors: readonly ActorState[];
@@ -106,6 +109,8 @@ export interface Violation {
   readonly span: Span;
   /** Other places that explain it: where allocated and freed, where each lock was taken. */
   readonly related: readonly Related[];
+  /** For a lock-order cycle: its lock classes, ascending (lockdep reports a cycle once per set). */
+  readonly lockClasses?: readonly number[];
 }
 
 /** What happened in one step, for the checker's observers and the debugger. */
