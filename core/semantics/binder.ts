@@ -206,16 +206,17 @@ class Binder {
       }
     }
     // vCPUs get their struct kvm_vcpu: the instance they are bound to, or one of their own.
-    const vcpuOf = new Map<ActorSymbol, number>();
+    // (By actor index: the symbols are replaced as CPUs and classes are assigned.)
+    const vcpuOf = new Map<number, number>();
     for (const a of this.actors) {
       if (a.actorKind !== 'vcpu') {
         if (a.decl.binding) this.error(a.decl.binding.span, `only a vcpu is bound to a struct kvm_vcpu; ${a.name} is a ${a.actorKind}`, 'bad-binding');
         continue;
       }
       const bound = a.decl.binding ? this.vcpuBinding(a.decl.binding) : undefined;
-      if (bound !== undefined) vcpuOf.set(a, bound);
+      if (bound !== undefined) vcpuOf.set(a.index, bound);
       else if (this.vcpuStruct) {
-        vcpuOf.set(a, address);
+        vcpuOf.set(a.index, address);
         address += this.vcpuStruct.size;
       }
     }
@@ -225,7 +226,7 @@ class Binder {
     const actorWords = globalsEnd;
     // Actors get their per-actor words now that their number is known.
     const actors = this.actors.map((a, i) => {
-      const vcpu = vcpuOf.get(a);
+      const vcpu = vcpuOf.get(a.index);
       return { ...a, words: actorWords + i * ACTOR_WORDS, ...(vcpu !== undefined ? { vcpu } : {}) };
     });
     this.actors.splice(0, this.actors.length, ...actors);
