@@ -1,5 +1,6 @@
 // Builtins: Reference counts: kref, refcount_t.
 
+import { fnIndexOf } from '../../semantics/symbols';
 import type { Builtin } from './types';
 import { refcountViolation } from './common';
 
@@ -36,7 +37,7 @@ export const REFCOUNT: readonly Builtin[] = [
       if (v === 0) refcountViolation(x, 'underflow');
       x.write(r!, v - 1, true);
       if (v - 1 === 0) {
-        x.callAfter(release! - 1, [r! - (offset ?? 0)]);
+        x.callAfter(fnIndexOf(release!), [r! - (offset ?? 0)]);
         return 1;
       }
       return 0;
