@@ -15,8 +15,9 @@ import { formatFinding, resultJson, summaryLine } from './report';
 import { sarifLog, type SarifRun } from './sarif';
 import { version } from './version';
 
-export const CHECK_USAGE = `  check FILE... [--json] [--trace-out TRACE.json] [search options]
-        explore every interleaving; report each distinct violation with a trace`;
+export const CHECK_USAGE = `  check FILE... [--json] [--trace-out TRACE.json] [--diagram columns|commit] [search options]
+        explore every interleaving; report each distinct violation with a trace
+        (--diagram commit: as a kernel commit message draws it, <= 75 columns)`;
 
 /** Checks one loaded scenario with the search options, progress on the terminal, Ctrl-C. */
 export async function checkLoaded(file: string, loaded: LoadedScenario, options: ReturnType<typeof searchOptions>, io: Io, quiet: boolean, cancelled: () => boolean): Promise<CheckResult> {
@@ -50,10 +51,12 @@ export async function cmdCheck(args: readonly string[], io: Io): Promise<number>
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { ...SEARCH_OPTIONS, json: { type: 'boolean', default: false }, 'trace-out': { type: 'string' } },
+    options: { ...SEARCH_OPTIONS, json: { type: 'boolean', default: false }, 'trace-out': { type: 'string' }, diagram: { type: 'string', default: 'columns' } },
   });
   if (positionals.length === 0) throw new UsageError('check needs at least one scenario file');
   const options = searchOptions(values);
+  const style = values.diagram;
+  if (style !== 'columns' && style !== 'commit') throw new UsageError(`--diagram must be columns or commit, not '${style}'`);
   const interrupt = onInterrupt(io);
   const results: CheckResult[] = [];
   const runs: SarifRun[] = [];
@@ -72,7 +75,7 @@ export async function cmdCheck(args: readonly string[], io: Io): Promise<number>
       if (values.json) {
         io.out(JSON.stringify(resultJson(file, loaded, result)));
       } else {
-        for (const f of result.violations) io.out(`${formatFinding(file, loaded, f)}\n`);
+        for (const f of result.violations) io.out(`${formatFinding(file, loaded, f, style)}\n`);
         io.out(summaryLine(file, result));
       }
       const first = result.violations[0];
