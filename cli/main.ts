@@ -1,6 +1,7 @@
 // The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
-// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving,
-// `import` turns a kernel report into a scenario skeleton (import.ts).
+// `merge` joins the shards of a sharded check (merge.ts), `test` compares verdicts with
+// `expect` clauses (test.ts), `run` runs one interleaving, `import` turns a kernel report
+// into a scenario skeleton (import.ts).
 // Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
 
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
 import { cmdImport, IMPORT_USAGE } from './import';
 import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
+import { cmdMerge, MERGE_USAGE } from './merge';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
@@ -21,6 +23,7 @@ const USAGE = `usage: lockstep <command> [options]
 
 commands:
 ${CHECK_USAGE}
+${MERGE_USAGE}
 ${TEST_USAGE}
 ${IMPORT_USAGE}
   run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
@@ -30,8 +33,9 @@ ${IMPORT_USAGE}
 
 ${SEARCH_USAGE}
 
-exit status: 0 clean (verified), 1 violation found, 2 usage or input error,
-             3 inconclusive (a bound stopped the search)`;
+exit status: 0 clean (verified), 1 violation found, 2 usage or input error (for merge:
+             also shards that do not belong together), 3 inconclusive (a bound stopped
+             the search)`;
 
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,6 +43,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'check':
         return await cmdCheck(rest, io);
+      case 'merge':
+        return await cmdMerge(rest, io);
       case 'test':
         return await cmdTest(rest, io);
       case 'run':
@@ -112,19 +118,20 @@ function cmdRun(args: readonly string[], io: Io): number {
   const r = runOnce(s, scheduler, { maxSteps });
   io.out(`${s.title || file}: ${scheduler.name}`);
   r.steps.forEach((t, i) => io.out(`${String(i + 1).padStart(4)}  ${t.actorName.padEnd(12)} ${file}:${t.line}  ${t.text}`));
-  if (r.violation) {
+  // Each report where the run printed it, as the kernel's log would show them one after another.
+  r.violations.forEach((v, i) => {
     io.out('');
-    io.out(r.violation.report);
+    io.out(v.report);
     io.out('');
-    const deadlock = r.violation.kind === 'deadlock' && r.blocked;
-    io.out(columnDiagram(s, r.steps, deadlock
+    const deadlock = v.kind === 'deadlock' && r.blocked;
+    io.out(columnDiagram(s, r.steps.slice(0, r.at[i]), deadlock
       ? { blocked: r.blocked!, footer: '*** DEADLOCK ***' }
-      : { failure: `<- ${r.violation.kind.replace(/_/g, '-')}` }));
+      : { failure: `<- ${v.kind.replace(/_/g, '-')}` }));
     io.out('');
-    const p = loaded.lines.position(r.violation.span.start);
-    io.out(`${file}:${p.line + 1}:${p.character + 1}: ${r.violation.kind}: ${r.violation.message}`);
-    return EXIT.violation;
-  }
+    const p = loaded.lines.position(v.span.start);
+    io.out(`${file}:${p.line + 1}:${p.character + 1}: ${v.kind}: ${v.message}`);
+  });
+  if (r.violations.length > 0) return EXIT.violation;
   if (r.end === 'max-steps') {
     io.out(`stopped after ${maxSteps} steps (--max-steps) without finishing`);
     return EXIT.inconclusive;

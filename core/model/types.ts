@@ -109,6 +109,8 @@ export interface Violation {
   readonly span: Span;
   /** Other places that explain it: where allocated and freed, where each lock was taken. */
   readonly related: readonly Related[];
+  /** For a lock-order cycle: its lock classes, ascending (lockdep reports a cycle once per set). */
+  readonly lockClasses?: readonly number[];
 }
 
 /** What happened in one step, for the checker's observers and the debugger. */
@@ -146,6 +148,12 @@ export interface StepOk {
   readonly plain: readonly number[];
   /** The instruction executed (its span is the statement). */
   readonly span: Span;
+  /**
+   * Reports the step printed while the kernel went on (KASAN, list-debug, lockdep's
+   * warnings, sleeping in atomic context, WARN_ON): a kernel without panic_on_warn prints
+   * them and continues, and so does the run. Empty for most steps.
+   */
+  readonly reports: readonly Violation[];
 }
 export interface StepBlocked {
   readonly status: 'blocked';
@@ -167,6 +175,12 @@ export interface StepViolation {
   readonly span: Span;
 }
 export type StepResult = StepOk | StepBlocked | StepViolation;
+
+/** Every violation a step hit: the one that ended it, or the reports of a step that went on. */
+export function stepViolations(r: StepResult): readonly Violation[] {
+  if (r.status === 'violation') return [r.violation];
+  return r.status === 'ok' ? r.reports : [];
+}
 
 /** One scheduling decision: which actor moves, and which branch of a nondeterministic step. */
 export interface Move {
