@@ -37,7 +37,7 @@ export const RESERVED = new Set<string>([
   'scenario', 'config', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
   'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
 ]);
-const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
+const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', 'init', 'final', 'invariant', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
 const STMT_STARTS = new Set<string>(['if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES]);
 
 /** Deeper nesting than this is reported and skipped, so no input can overflow the stack. */
@@ -216,6 +216,12 @@ class Parser {
         case 'init':
           if (this.peek().text === '{') return this.parseInit();
           break;
+        case 'final':
+          if (this.peek().text === '{') return this.parseInit('final');
+          break;
+        case 'invariant':
+          if (this.peek().kind !== 'Identifier' || this.peek(2).text !== ';') return this.parseInvariant();
+          break;
         case 'expect':
           return this.parseExpect();
         case 'struct':
@@ -385,12 +391,25 @@ class Parser {
     };
   }
 
-  /** `init { … }`: the initial state, set up before any actor runs. */
-  private parseInit(): A.ActorDecl {
+  /** `init { … }`: the initial state, set up before any actor runs; `final { … }`: the check of every end state. */
+  private parseInit(kind: 'init' | 'final' = 'init'): A.ActorDecl {
     const t = this.next();
-    const name: A.Identifier = { kind: 'Identifier', name: 'init', span: t.span };
+    const name: A.Identifier = { kind: 'Identifier', name: kind, span: t.span };
     const body = this.parseBlock();
-    return { kind: 'Actor', actorKind: 'init', name, body, span: this.span(t.span.start) };
+    return { kind: 'Actor', actorKind: kind, name, body, span: this.span(t.span.start) };
+  }
+
+  /** `invariant EXPR;`: checked in every state after init, as the block `{ assert(EXPR); }`. */
+  private parseInvariant(): A.ActorDecl {
+    const t = this.next();
+    const cond = this.parseBinary(0);
+    const span = this.span(t.span.start);
+    this.expect(';');
+    const callee: A.Identifier = { kind: 'Identifier', name: 'assert', span: t.span };
+    const call: A.CallExpr = { kind: 'Call', callee, args: [cond], argsSpan: cond.span, span: cond.span };
+    const stmt: A.ExprStmt = { kind: 'ExprStmt', expr: call, span };
+    const name: A.Identifier = { kind: 'Identifier', name: 'invariant', span: t.span };
+    return { kind: 'Actor', actorKind: 'invariant', name, body: { kind: 'Block', body: [stmt], span }, span: this.span(t.span.start) };
   }
 
   private parseExpect(): A.ExpectDecl {
