@@ -338,3 +338,8 @@ export interface VcpuLayout {
    */
   readonly instances: readonly number[];
 }
+
+/** `final` and `invariant` blocks: checks run on states, never scheduled. */
+export function isStateCheck(kind: ActorSymbol['actorKind']): boolean {
+  return kind === 'final' || kind === 'invariant';
+}
