@@ -110,6 +110,8 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
+  ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
+  ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit'].map((n) => [n, 1] as const),
 ]);
 
 /**
@@ -121,7 +123,8 @@ const NO_SHARED = new Set([
   'lockdep_assert_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
-  'container_of', 'alloc_workqueue',
+  'container_of', 'alloc_workqueue', 'WARN_ON_ONCE', 'KVM_BUG_ON',
+  'copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'kvm_read_guest', 'kvm_write_guest', 'might_fault',
 ]);
 
 /** Primitives that follow list pointers: they may touch any memory. */

@@ -172,7 +172,9 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
   const ins = s.codes[f.code]!.instrs[f.pc];
   if (!ins) return 1;
   if (ins.op === 'choose') return ins.targets.length;
-  const e = ins.op === 'eval' || ins.op === 'assign' ? ins.e : undefined;
+  // The primitive with outcomes may stand alone, be assigned, or be tested (`if (copy_from_user(…))`).
+  const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
+  const e = top?.k === 'unary' ? top.e : top?.k === 'binary' && top.l.k === 'builtin' ? top.l : top;
   if (e?.k === 'builtin' && e.b.choices) {
     const d = new Draft(s, state, actor, 0, ins.span, ins.id);
     try {
@@ -234,7 +236,8 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
   const f = a.frames[a.frames.length - 1]!;
   const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
-  const quick = quickBlocked(s, state, actor, a, f, ins);
+  // Only the first outcome of an acquisition waits for the lock (another may be an injected signal).
+  const quick = choice === 0 ? quickBlocked(s, state, actor, a, f, ins) : undefined;
   if (quick) return quick;
   const d = new Draft(s, state, actor, choice, ins.span, ins.id);
   try {

@@ -35,7 +35,7 @@ function forEachNode(node: unknown, f: (n: A.Expr | A.Stmt) => void): void {
   if ('kind' in node) f(node as A.Expr | A.Stmt);
   for (const v of Object.values(node)) if (v && typeof v === 'object') forEachNode(v, f);
 }
-export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP'];
+export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP', 'FAULT_INJECTION'];
 
 /** One occurrence of a name in the source, resolved. */
 export interface Occurrence {
@@ -1774,6 +1774,9 @@ class Binder {
       case 'bool':
       case 'cond':
         this.bindValue(arg, kind === 'int' ? INT : BOOL);
+        return 0;
+      case 'value':
+        this.bindValue(arg, ANY);
         return 0;
       case 'fd': {
         this.bindValue(arg, INT);

@@ -324,3 +324,8 @@ export function alias(family: readonly Builtin[], name: string, of: string, kern
   if (!b) throw new Error(`alias of unknown builtin ${of}`);
   return { ...b, name, kernel, model: `As ${of}.${returns === 'int' ? ' Returns 0: the model delivers no fatal signals.' : ''}`, ...(returns ? { returns } : {}) };
 }
+
+/** `config FAULT_INJECTION;`: allocations, user copies and interruptible sleeps may fail. */
+export function faultInjection(x: Exec): boolean {
+  return x.scenario.configs.has('FAULT_INJECTION');
+}

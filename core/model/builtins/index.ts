@@ -6,6 +6,7 @@
 // family is a new file and one line below.
 
 import { ATOMICS } from './atomics';
+import { BITOPS } from './bitops';
 import { CHECKS } from './checks';
 import { FILES } from './files';
 import { IRQ } from './irq';
@@ -15,6 +16,7 @@ import { MEMORY } from './memory';
 import { RCU } from './rcu';
 import { REFCOUNT } from './refcount';
 import type { Builtin, ParamKind } from './types';
+import { UACCESS } from './uaccess';
 import { VCPU } from './vcpu';
 import { WAITING } from './waiting';
 import { WORKQUEUE } from './workqueue';
@@ -27,6 +29,7 @@ export const BUILTINS: readonly Builtin[] = [
   ...RCU,
   ...IRQ,
   ...MEMORY,
+  ...UACCESS,
   ...LISTS,
   ...FILES,
   ...VCPU,
@@ -34,6 +37,7 @@ export const BUILTINS: readonly Builtin[] = [
   ...WORKQUEUE,
   ...WAITING,
   ...ATOMICS,
+  ...BITOPS,
   ...CHECKS,
 ];
 
@@ -85,6 +89,8 @@ export function paramTypeText(kind: ParamKind): string {
       return 'int';
     case 'cond':
       return 'condition';
+    case 'value':
+      return 'void *';
     default:
       return kind;
   }

@@ -1,7 +1,8 @@
 // Builtins: Sleeping and spinning locks: mutexes, spinlocks, rw semaphores, rwlock_t.
 
+import { EINTR } from './constants';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias } from './common';
+import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, faultInjection } from './common';
 
 const LOCKS_BASE: readonly Builtin[] = [
   {
@@ -17,9 +18,11 @@ const LOCKS_BASE: readonly Builtin[] = [
   {
     name: 'mutex_lock_interruptible', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
     kernel: 'Acquires the mutex; a signal may interrupt the sleep (returns -EINTR).',
-    model: 'As mutex_lock; the model delivers no signals, so it always returns 0.',
+    model: 'As mutex_lock, returning 0. With `config FAULT_INJECTION;` a second outcome is a signal: it returns -EINTR without the mutex, whether or not the mutex is free.',
+    choices: (x) => (faultInjection(x) ? 2 : 1),
     run(x, [m], [cls]) {
       x.mightSleep('mutex_lock_interruptible');
+      if (x.choice === 1) return -EINTR;
       lockExclusive(x, m!, cls!, false);
       return 0;
     },

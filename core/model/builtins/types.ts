@@ -55,7 +55,9 @@ export type ParamKind =
   /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
   | 'fd'
   /** Evaluated each time the actor is scheduled (wait_event). */
-  | 'cond';
+  | 'cond'
+  /** Any value (a user or guest address, a buffer): evaluated and passed on, not interpreted. */
+  | 'value';
 
 export interface BuiltinParam {
   readonly name: string;
