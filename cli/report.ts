@@ -85,6 +85,8 @@ export interface ResultJson {
   readonly verdict: string;
   readonly violations: readonly FindingJson[];
   readonly stats: { readonly states: number; readonly transitions: number; readonly seconds: number; readonly peakMemoryMB: number };
+  /** Present when a bound stopped the search: which one, its limit, and the line `check` prints. */
+  readonly bound?: { readonly kind: string; readonly limit: number; readonly message: string };
 }
 
 /** The `--json` object for one file. */
@@ -104,5 +106,6 @@ export function resultJson(file: string, loaded: LoadedScenario, r: CheckResult)
       seconds: Math.round(r.stats.seconds * 1000) / 1000,
       peakMemoryMB: r.stats.peakMemoryMB,
     },
+    ...(r.bound ? { bound: { kind: r.bound.kind, limit: r.bound.limit, message: r.bound.message } } : {}),
   };
 }
