@@ -24,6 +24,8 @@ import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type C
 type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
 export const SERVER_NAME = 'lockstep-lsp';
+/** How long workspace/symbol waits for a running index pass before answering from what it has. */
+const INDEX_WAIT_MS = 300;
 
 export class LockstepServer {
   private readonly docs = new Documents();
@@ -49,7 +51,10 @@ export class LockstepServer {
   listen(): void {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
-    c.onInitialized(() => void this.loadConfiguration());
+    c.onInitialized(() => {
+      void this.loadConfiguration();
+      void this.workspace.refresh();
+    });
     c.onDidChangeConfiguration((p) => {
       // Settings pushed with the notification win; otherwise (VS Code sends none) pull them.
       const pushed = p?.settings as { lockstep?: unknown } | null | undefined;
@@ -110,8 +115,10 @@ export class LockstepServer {
     }));
     c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
-    c.onWorkspaceSymbol((p) => {
+    c.onWorkspaceSymbol(async (p) => {
       this.requireInitialized();
+      // The index fills in the background; this request waits a little for it, never the others.
+      await this.workspace.settled(INDEX_WAIT_MS);
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
     c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
@@ -142,6 +149,7 @@ export class LockstepServer {
     c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis({ textDocument: { uri: p?.uri } }, [], (a) =>
       scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
+      this.workspace.dispose();
       this.debouncer.dispose();
       this.checks.dispose();
     });
@@ -155,7 +163,9 @@ export class LockstepServer {
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
-    this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
+    // The workspace folders, or (from older clients) the root: never both, rootUri being the first folder.
+    const folders = Array.isArray(p?.workspaceFolders) ? p.workspaceFolders.map((f) => String(f?.uri)) : [];
+    this.workspace.setFolders(folders.length > 0 ? folders : typeof p?.rootUri === 'string' ? [p.rootUri] : []);
     const capabilities: ServerCapabilities = {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       completionProvider: { triggerCharacters: ['>', '.', '(', '&', ','] },
