@@ -235,7 +235,7 @@ export class DebugRuntime {
     if (location.k === 'mem') {
       if (location.addr <= 0 || location.addr >= old.mem.length) throw new DebugError(`cannot write ${name}: no such word`);
       const mem = old.mem.slice();
-      mem[location.addr] = v.value;
+      mem[location.addr] = v.value | 0;
       state = { ...old, mem };
     } else {
       if (!scope) throw new DebugError(`${name} is a local: select a frame first`);

@@ -19,6 +19,7 @@ import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
 import { fingerprintState, packMove, StateStore } from './store';
+import { ActorIntern } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
 
@@ -82,6 +83,8 @@ export class Search {
   private readonly reducer: Reducer | undefined;
   readonly symmetry: Symmetry | undefined;
   private frontier: Frontier;
+  /** Actor states by content, shared by the frontiers (see pack.ts). */
+  private readonly intern = new ActorIntern();
   private readonly findings = new Map<string, RawFinding>();
   private readonly livelock: LivelockProbe;
   /** Lock-class dependencies seen (edgeKey), for lock-order witnesses. */
@@ -122,7 +125,7 @@ export class Search {
     this.heapLimitMB = oldGenerationLimitMB();
     const shard = opts.shard;
     this.prefix = !!shard && shard.count > 1;
-    this.frontier = this.prefix ? makeFrontier('bfs') : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1);
+    this.frontier = this.prefix ? makeFrontier('bfs', 1, this.intern) : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1, this.intern);
     const init = initialState(s);
     this.hash(init);
     const id = this.store.insert(-1, 0);
@@ -229,7 +232,7 @@ export class Search {
     // `item` is the first of its level: the frontier holds exactly the rest of that level.
     if (this.frontier.size + 1 < 4 * shard.count) return false;
     const level = [item, ...this.frontier.drain()];
-    this.frontier = makeFrontier(this.opts.strategy ?? 'bfs', this.opts.seed ?? 1);
+    this.frontier = makeFrontier(this.opts.strategy ?? 'bfs', this.opts.seed ?? 1, this.intern);
     level.forEach((x, i) => {
       if (i % shard.count === shard.index) this.frontier.push(x);
     });

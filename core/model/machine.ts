@@ -30,8 +30,9 @@ class Failed {
 // ---------- initial state ----------
 
 export function initialState(s: CompiledScenario): MachineState {
-  const mem = new Int32Array(s.layout.heapStart);
-  for (const [addr, v] of s.staticInit) mem[addr] = v;
+  const mem: number[] = [];
+  for (let i = 0; i < s.layout.heapStart; i++) mem.push(0);
+  for (const [addr, v] of s.staticInit) mem[addr] = v | 0;
   const hasInit = s.initActor >= 0;
   const actors: ActorState[] = s.actors.map((a) => {
     // With an init block, only it runs at first; the tasks start when it is done.
@@ -321,7 +322,7 @@ class Draft implements Exec {
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
   readonly plain: number[] = [];
-  private mem: Int32Array;
+  private mem: number[];
   private memCopied = false;
   private objects: readonly number[];
   private actors: ActorState[] | undefined;
@@ -337,7 +338,8 @@ class Draft implements Exec {
 
   constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number) {
     this.actorSym = scenario.actors[actor]!;
-    this.mem = base.mem;
+    // Copied before the first write (memCopied), so the base state is never changed.
+    this.mem = base.mem as number[];
     this.objects = base.objects;
     const a = base.actors[actor]!;
     this.status = a.status;
@@ -389,7 +391,7 @@ class Draft implements Exec {
       this.memCopied = true;
     }
     if (addr <= 0 || addr >= this.mem.length) this.wild(addr, true, 'write');
-    this.mem[addr] = value;
+    this.mem[addr] = value | 0;
     this.accesses.push(addr * 2 + 1);
     if (!marked) this.plain.push(addr * 2 + 1);
     this.events.push({ kind: 'write', actor: this.actor, addr, value });
@@ -585,8 +587,8 @@ class Draft implements Exec {
 
   alloc(struct: StructSymbol): number {
     const base = this.mem.length;
-    const mem = new Int32Array(base + OBJECT_HEADER_WORDS + struct.size);
-    mem.set(this.mem);
+    const mem = this.mem.slice();
+    for (let i = 0; i < OBJECT_HEADER_WORDS + struct.size; i++) mem.push(0);
     mem[base + ObjectHeader.struct] = struct.index;
     mem[base + ObjectHeader.status] = ObjectStatus.Alive;
     mem[base + ObjectHeader.allocSite] = this.instr;

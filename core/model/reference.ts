@@ -21,7 +21,7 @@ export function renderBuiltinReference(): string {
   const out: string[] = [
     '# Builtin primitives',
     '',
-    '<!-- Generated from core/model/builtins.ts by `npm run docs`; do not edit by hand. -->',
+    '<!-- Generated from core/model/builtins/ (one file per family) by `npm run docs`; do not edit by hand. -->',
     '',
     'Every primitive a scenario can call, grouped by family. "Kernel" says what the kernel',
     'function does; "Model" says exactly what Lockstep does when a step executes it. A lock',

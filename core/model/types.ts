@@ -49,8 +49,11 @@ export interface MachineState {
   /**
    * All shared memory, one 32-bit word per cell: word 0 is NULL, then globals and static
    * struct instances, per-actor words, the fd table, then heap objects (header + fields).
+   * Each word is a 32-bit integer held in a plain array: a step that writes copies it, and
+   * copying a small-integer array costs a tenth of copying an Int32Array of this size
+   * (which V8 keeps outside its heap beyond 64 bytes).
    */
-  readonly mem: Int32Array;
+  readonly mem: readonly number[];
   /** Field-start addresses of heap objects, in allocation order (so ascending). */
   readonly objects: readonly number[];
   readonly actors: readonly ActorState[];

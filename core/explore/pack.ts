@@ -1,0 +1,247 @@
+// States as flat words, for the frontier and for handing states between worker threads. A
+// waiting state held as objects costs the garbage collector on every pass and hundreds of
+// bytes; packed, it is a few dozen words in a large typed array the collector never scans.
+//
+// Two forms: the local form names each actor's state by its number in an intern table (the
+// same actor state recurs in many global states, so it is stored once and, being one
+// object, keeps every per-actor cache keyed by it warm); the portable form spells every
+// actor out, so another thread, with its own intern table, can read it.
+//
+// Layout of both: [memLength, mem…, objectCount, objects…, actorCount, actors…], where an
+// actor is one intern number (local) or its words (portable, see `encodeActor`).
+
+import type { Span } from '../syntax/ast';
+import type { ActorState, ActorStatus, Frame, HeldLock, MachineState } from '../model/types';
+
+/** A growable scratch buffer of words. */
+export class Words {
+  data = new Int32Array(256);
+  length = 0;
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.grow(this.length + 1);
+    this.data[this.length++] = v;
+  }
+
+  reserve(n: number): void {
+    if (this.length + n > this.data.length) this.grow(this.length + n);
+  }
+
+  private grow(min: number): void {
+    const next = new Int32Array(Math.max(min, this.data.length * 2));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+}
+
+/**
+ * An actor's state as words: status, preemptOff, rcuDepth, the held locks (address, class,
+ * mode, acquisition site, irq) and the frames (code, pc, result slot, call site, locals).
+ */
+export function encodeActor(a: ActorState, out: Words): void {
+  const held = a.held;
+  const frames = a.frames;
+  let n = 5 + held.length * 6;
+  for (let i = 0; i < frames.length; i++) n += 5 + frames[i]!.locals.length;
+  out.reserve(n);
+  const d = out.data;
+  let k = out.length;
+  d[k++] = a.status;
+  d[k++] = a.preemptOff;
+  d[k++] = a.rcuDepth;
+  d[k++] = held.length;
+  for (let i = 0; i < held.length; i++) {
+    const h = held[i]!;
+    d[k++] = h.addr;
+    d[k++] = h.cls;
+    d[k++] = h.mode === 'read' ? 1 : 0;
+    d[k++] = h.site.start;
+    d[k++] = h.site.end;
+    d[k++] = h.irq ? 1 : 0;
+  }
+  d[k++] = frames.length;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    d[k++] = f.code;
+    d[k++] = f.pc;
+    d[k++] = f.resultSlot;
+    d[k++] = f.callSite;
+    const locals = f.locals;
+    d[k++] = locals.length;
+    for (let j = 0; j < locals.length; j++) d[k++] = locals[j]!;
+  }
+  out.length = k;
+}
+
+/** Spans recreated from words, one object per distinct span. */
+const spans = new Map<number, Span>();
+
+function spanOf(start: number, end: number): Span {
+  const key = start * 0x100000 + (end - start);
+  let s = spans.get(key);
+  if (!s) spans.set(key, (s = { start, end }));
+  return s;
+}
+
+/** Reads an actor written by `encodeActor` at `at`; returns it and the index after it. */
+export function decodeActor(w: Int32Array, at: number): { actor: ActorState; next: number } {
+  let k = at;
+  const status = w[k++]! as ActorStatus;
+  const preemptOff = w[k++]!;
+  const rcuDepth = w[k++]!;
+  const nHeld = w[k++]!;
+  const held: HeldLock[] = [];
+  for (let i = 0; i < nHeld; i++) {
+    const addr = w[k++]!;
+    const cls = w[k++]!;
+    const mode = w[k++] === 1 ? 'read' : 'write';
+    const start = w[k++]!;
+    const end = w[k++]!;
+    held.push({ addr, cls, mode, site: spanOf(start, end), irq: w[k++] === 1 });
+  }
+  const nFrames = w[k++]!;
+  const frames: Frame[] = [];
+  for (let i = 0; i < nFrames; i++) {
+    const code = w[k++]!;
+    const pc = w[k++]!;
+    const resultSlot = w[k++]!;
+    const callSite = w[k++]!;
+    const n = w[k++]!;
+    frames.push({ code, pc, resultSlot, callSite, locals: w.slice(k, k + n) });
+    k += n;
+  }
+  return { actor: { status, frames, held, preemptOff, rcuDepth }, next: k };
+}
+
+function hashWords(w: Int32Array, from: number, to: number): number {
+  let h = 0x811c9dc5 ^ (to - from);
+  for (let i = from; i < to; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Actor states numbered by content: equal states get one number and one object. The table
+ * grows with the distinct actor states met, which are few next to the global states.
+ */
+export class ActorIntern {
+  private readonly objects: ActorState[] = [];
+  private readonly words: Int32Array[] = [];
+  private readonly buckets = new Map<number, number | number[]>();
+  /** The number last given to each object, so an interned object is found without encoding. */
+  private readonly known = new WeakMap<ActorState, number>();
+  private readonly scratch = new Words();
+
+  get size(): number {
+    return this.objects.length;
+  }
+
+  idOf(a: ActorState): number {
+    const k = this.known.get(a);
+    if (k !== undefined) return k;
+    const sc = this.scratch;
+    sc.length = 0;
+    encodeActor(a, sc);
+    const n = sc.length;
+    const h = hashWords(sc.data, 0, n);
+    const b = this.buckets.get(h);
+    if (b !== undefined) {
+      const ids = typeof b === 'number' ? [b] : b;
+      for (const id of ids) if (sameWords(this.words[id]!, sc.data, n)) {
+        this.known.set(a, id);
+        return id;
+      }
+    }
+    const id = this.objects.length;
+    this.objects.push(a);
+    this.words.push(sc.data.slice(0, n));
+    this.known.set(a, id);
+    if (b === undefined) this.buckets.set(h, id);
+    else if (typeof b === 'number') this.buckets.set(h, [b, id]);
+    else b.push(id);
+    return id;
+  }
+
+  actor(id: number): ActorState {
+    return this.objects[id]!;
+  }
+}
+
+function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function packShared(state: MachineState, out: Words): void {
+  const mem = state.mem;
+  const objects = state.objects;
+  out.reserve(mem.length + objects.length + 3);
+  const d = out.data;
+  let k = out.length;
+  d[k++] = mem.length;
+  for (let i = 0; i < mem.length; i++) d[k++] = mem[i]!;
+  d[k++] = objects.length;
+  for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
+  d[k++] = state.actors.length;
+  out.length = k;
+}
+
+function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: number[]; actorCount: number; next: number } {
+  let k = at;
+  const m = w[k++]!;
+  // Pushed, not preallocated: V8 then keeps the array packed (no holes), the faster kind.
+  const mem: number[] = [];
+  for (let i = 0; i < m; i++) mem.push(w[k++]!);
+  const no = w[k++]!;
+  const objects: number[] = [];
+  for (let i = 0; i < no; i++) objects.push(w[k++]!);
+  const actorCount = w[k++]!;
+  return { mem, objects, actorCount, next: k };
+}
+
+/** How many words the local form of `state` takes. */
+export function localLength(state: MachineState): number {
+  return state.mem.length + state.objects.length + state.actors.length + 3;
+}
+
+/** Writes the local form of `state` (actors by intern number) at `at`; returns the index after it. */
+export function packLocal(state: MachineState, intern: ActorIntern, d: Int32Array, at: number): number {
+  const mem = state.mem;
+  const objects = state.objects;
+  const actors = state.actors;
+  let k = at;
+  d[k++] = mem.length;
+  for (let i = 0; i < mem.length; i++) d[k++] = mem[i]!;
+  d[k++] = objects.length;
+  for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
+  d[k++] = actors.length;
+  for (let i = 0; i < actors.length; i++) d[k++] = intern.idOf(actors[i]!);
+  return k;
+}
+
+export function unpackLocal(w: Int32Array, at: number, intern: ActorIntern): { state: MachineState; next: number } {
+  const { mem, objects, actorCount: n, next } = unpackShared(w, at);
+  let k = next;
+  const actors: ActorState[] = new Array<ActorState>(n);
+  for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
+  return { state: { mem, objects, actors }, next: k };
+}
+
+/** Appends the portable form of `state` (every actor spelled out). */
+export function packPortable(state: MachineState, out: Words): void {
+  packShared(state, out);
+  for (const a of state.actors) encodeActor(a, out);
+}
+
+/** Reads a portable state; actors are interned into `intern` so equal ones are one object. */
+export function unpackPortable(w: Int32Array, at: number, intern: ActorIntern): { state: MachineState; next: number } {
+  const { mem, objects, actorCount: n, next } = unpackShared(w, at);
+  let k = next;
+  const actors: ActorState[] = new Array<ActorState>(n);
+  for (let i = 0; i < n; i++) {
+    const r = decodeActor(w, k);
+    actors[i] = intern.actor(intern.idOf(r.actor));
+    k = r.next;
+  }
+  return { state: { mem, objects, actors }, next: k };
+}

@@ -1,0 +1,92 @@
+// Breadth-first and depth-first frontiers that keep their waiting states packed (../pack.ts)
+// in large word chunks rather than as objects: a wide search holds hundreds of thousands of
+// waiting states, which as objects cost several times the memory and a garbage collector
+// that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
+
+import type { MachineState } from '../../model/types';
+import { ActorIntern, localLength, packLocal, unpackLocal } from '../pack';
+import type { Frontier, FrontierItem } from './frontier';
+
+const CHUNK_WORDS = 1 << 16;
+
+/** Entries: [id, depth, state words…], never split across chunks. */
+class Chunk {
+  readonly words: Int32Array;
+  /** Where each entry starts, in order. */
+  starts: number[] = [];
+  used = 0;
+
+  constructor(size: number) {
+    this.words = new Int32Array(size);
+  }
+}
+
+export class PackedFrontier implements Frontier {
+  private readonly chunks: Chunk[] = [];
+  /** FIFO: next entry to pop is chunks[0].starts[head]. */
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly name: 'bfs' | 'dfs', private readonly intern = new ActorIntern()) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(item: FrontierItem): void {
+    const n = 2 + localLength(item.state);
+    let c = this.chunks[this.chunks.length - 1];
+    if (!c || c.used + n > c.words.length) {
+      c = new Chunk(Math.max(CHUNK_WORDS, n));
+      this.chunks.push(c);
+    }
+    const w = c.words;
+    const at = c.used;
+    w[at] = item.id;
+    w[at + 1] = item.depth;
+    c.used = packLocal(item.state, this.intern, w, at + 2);
+    c.starts.push(at);
+    this.count++;
+  }
+
+  pop(): FrontierItem | undefined {
+    if (this.count === 0) return undefined;
+    this.count--;
+    return this.name === 'bfs' ? this.popFirst() : this.popLast();
+  }
+
+  private popFirst(): FrontierItem {
+    let c = this.chunks[0]!;
+    while (this.head >= c.starts.length) {
+      this.chunks.shift();
+      this.head = 0;
+      c = this.chunks[0]!;
+    }
+    const at = c.starts[this.head++]!;
+    return this.read(c.words, at);
+  }
+
+  private popLast(): FrontierItem {
+    let c = this.chunks[this.chunks.length - 1]!;
+    while (c.starts.length === 0) {
+      this.chunks.pop();
+      c = this.chunks[this.chunks.length - 1]!;
+    }
+    const at = c.starts.pop()!;
+    c.used = at;
+    return this.read(c.words, at);
+  }
+
+  private read(w: Int32Array, at: number): FrontierItem {
+    const id = w[at]!;
+    const depth = w[at + 1]!;
+    const state: MachineState = unpackLocal(w, at + 2, this.intern).state;
+    return { id, state, depth };
+  }
+
+  drain(): FrontierItem[] {
+    const out: FrontierItem[] = [];
+    for (let item = this.pop(); item; item = this.pop()) out.push(item);
+    return out;
+  }
+}

@@ -1,0 +1,91 @@
+// The one registry of builtin primitives, one file per family in this folder. Each entry is
+// the single source of its signature (completion, signature help, semantic checks), its
+// documentation (hover, docs/builtins.md) and its semantics (the machine step); its
+// footprint for the partial-order reduction is derived from its parameters and flags
+// (core/explore/footprint.ts). Adding a primitive touches its family's file only; a new
+// family is a new file and one line below.
+
+import { ATOMICS } from './atomics';
+import { CHECKS } from './checks';
+import { FILES } from './files';
+import { IRQ } from './irq';
+import { LISTS } from './lists';
+import { LOCKS } from './locks';
+import { MEMORY } from './memory';
+import { RCU } from './rcu';
+import { REFCOUNT } from './refcount';
+import type { Builtin, ParamKind } from './types';
+import { VCPU } from './vcpu';
+import { WAITING } from './waiting';
+import { WORKQUEUE } from './workqueue';
+
+export type { Builtin, BuiltinFamily, BuiltinParam, ParamKind, ReturnKind } from './types';
+export { CONSTANTS } from './constants';
+
+export const BUILTINS: readonly Builtin[] = [
+  ...LOCKS,
+  ...RCU,
+  ...IRQ,
+  ...MEMORY,
+  ...LISTS,
+  ...FILES,
+  ...VCPU,
+  ...REFCOUNT,
+  ...WORKQUEUE,
+  ...WAITING,
+  ...ATOMICS,
+  ...CHECKS,
+];
+
+const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
+
+export function builtin(name: string): Builtin | undefined {
+  return BY_NAME.get(name);
+}
+
+/** `mutex_lock(mutex *lock)`-style signature for hover and signature help. */
+export function signatureOf(b: Builtin): string {
+  const params = b.params.map((p) => `${p.optional ? '[' : ''}${paramTypeText(p.kind)} ${p.name}${p.optional ? ']' : ''}`);
+  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns;
+  return `${ret} ${b.name}(${params.join(', ')})`;
+}
+
+export function paramTypeText(kind: ParamKind): string {
+  switch (kind) {
+    case 'lock':
+      return 'lock *';
+    case 'rwlock':
+      return 'rwlock_t *';
+    case 'mutex':
+    case 'spinlock':
+    case 'rwsem':
+    case 'srcu':
+    case 'list_head':
+    case 'kref':
+      return `${kind} *`;
+    case 'atomic':
+      return 'atomic_t *';
+    case 'waitq':
+      return 'wait_queue_head *';
+    case 'place':
+      return 'shared';
+    case 'ptr':
+      return 'struct T *';
+    case 'type':
+      return 'struct T';
+    case 'fn':
+      return 'fn';
+    case 'vcpu':
+      return 'vcpu';
+    case 'work':
+      return 'work';
+    case 'request':
+      return 'KVM_REQ_*';
+    case 'fd':
+      return 'int';
+    case 'cond':
+      return 'condition';
+    default:
+      return kind;
+  }
+}

@@ -1,0 +1,275 @@
+// Builtins: Sleeping and spinning locks: mutexes, spinlocks, rw semaphores, rwlock_t.
+
+import type { Builtin, BuiltinParam } from './types';
+import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias } from './common';
+
+const LOCKS_BASE: readonly Builtin[] = [
+  {
+    name: 'mutex_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'void', sleeps: true,
+    kernel: 'Acquires the mutex, sleeping until it is available. Must not be called in atomic context.',
+    model: 'One step. Blocks while another actor holds the mutex; acquiring a mutex this actor already holds is a deadlock (lockdep: possible recursive locking). Records the lock-class dependency on every lock already held (lockdep). Calling it with a spinlock held or interrupts off is sleep_in_atomic.',
+    run(x, [m], [cls]) {
+      x.mightSleep('mutex_lock');
+      lockExclusive(x, m!, cls!, false);
+      return 0;
+    },
+  },
+  {
+    name: 'mutex_lock_interruptible', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
+    kernel: 'Acquires the mutex; a signal may interrupt the sleep (returns -EINTR).',
+    model: 'As mutex_lock; the model delivers no signals, so it always returns 0.',
+    run(x, [m], [cls]) {
+      x.mightSleep('mutex_lock_interruptible');
+      lockExclusive(x, m!, cls!, false);
+      return 0;
+    },
+  },
+  {
+    name: 'mutex_trylock', family: 'locks', params: [lock('lock', 'mutex')], returns: 'bool',
+    kernel: 'Tries to acquire the mutex without sleeping; returns 1 on success, 0 if it is held.',
+    model: 'One step. Takes the mutex if it is free and returns true; otherwise returns false. A trylock adds no lock-order dependency (as in lockdep).',
+    run(x, [m], [cls]) {
+      if (x.read(m!, true) !== 0) return 0;
+      x.write(m!, x.actor + 1, true);
+      x.acquire(m!, cls!, 'write', true, false);
+      return 1;
+    },
+  },
+  {
+    name: 'mutex_unlock', family: 'locks', params: [lock('lock', 'mutex')], returns: 'void',
+    kernel: 'Releases a mutex held by the current task.',
+    model: 'One step. Releasing a mutex this actor does not hold is unlock_not_held (lockdep: bad unlock balance).',
+    run(x, [m], [cls]) {
+      unlockExclusive(x, m!, cls!, 'mutex_unlock');
+      return 0;
+    },
+  },
+  {
+    name: 'mutex_is_locked', family: 'locks', params: [lock('lock', 'mutex')], returns: 'bool',
+    kernel: 'Returns whether the mutex is held by anyone.',
+    model: 'Reads the mutex owner; true when some actor holds it.',
+    run(x, [m]) {
+      return x.read(m!, true) !== 0 ? 1 : 0;
+    },
+  },
+  {
+    name: 'spin_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Acquires the spinlock, spinning until it is available; disables preemption.',
+    model: 'One step. Blocks (spins) while another actor holds it; taking it twice is a deadlock. While held, the actor is in atomic context: sleeping is a violation, and other tasks on its CPU do not run.',
+    run(x, [s], [cls]) {
+      lockExclusive(x, s!, cls!, false);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_trylock', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'bool',
+    kernel: 'Tries to acquire the spinlock; returns 1 on success.',
+    model: 'Takes the spinlock if free and returns true, else false.',
+    run(x, [s], [cls]) {
+      if (x.read(s!, true) !== 0) return 0;
+      x.write(s!, x.actor + 1, true);
+      x.acquire(s!, cls!, 'write', true, false);
+      return 1;
+    },
+  },
+  {
+    name: 'spin_unlock', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Releases the spinlock and re-enables preemption.',
+    model: 'One step. Releasing a spinlock this actor does not hold is unlock_not_held.',
+    run(x, [s], [cls]) {
+      unlockExclusive(x, s!, cls!, 'spin_unlock');
+      return 0;
+    },
+  },
+  {
+    name: 'spin_lock_irq', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Disables local interrupts and acquires the spinlock.',
+    model: 'As spin_lock, and interrupts are off on this actor until spin_unlock_irq: an irq handler on its CPU cannot run. The lock counts as taken with interrupts off for lockdep.',
+    run(x, [s], [cls]) {
+      x.setIrqOff(1);
+      lockExclusive(x, s!, cls!, true);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_unlock_irq', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Releases the spinlock and enables local interrupts.',
+    model: 'Releases the spinlock, then turns interrupts back on for this actor.',
+    run(x, [s], [cls]) {
+      unlockExclusive(x, s!, cls!, 'spin_unlock_irq');
+      x.setIrqOff(-1);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_lock_irqsave', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock'), { name: 'flags', kind: 'int' }], returns: 'void',
+    kernel: 'Saves the interrupt state in flags, disables local interrupts and acquires the spinlock.',
+    model: 'As spin_lock_irq; interrupt-off sections nest, so the flags argument is accepted and ignored.',
+    run(x, [s], [cls]) {
+      x.setIrqOff(1);
+      lockExclusive(x, s!, cls!, true);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_unlock_irqrestore', family: 'locks', params: [lock('lock', 'spinlock'), { name: 'flags', kind: 'int' }], returns: 'void',
+    kernel: 'Releases the spinlock and restores the saved interrupt state.',
+    model: 'Releases the spinlock and ends one interrupt-off section.',
+    run(x, [s], [cls]) {
+      unlockExclusive(x, s!, cls!, 'spin_unlock_irqrestore');
+      x.setIrqOff(-1);
+      return 0;
+    },
+  },
+  {
+    name: 'assert_spin_locked', family: 'checks', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'BUG()s if the spinlock is not held.',
+    model: 'An assertion violation unless some actor holds the spinlock.',
+    run(x, [s]) {
+      if (x.read(s!, true) === 0) assertionFailed(x, 'assert_spin_locked failed');
+      return 0;
+    },
+  },
+  {
+    name: 'down_read', family: 'locks', acquires: 'shared', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
+    kernel: 'Acquires the rw_semaphore for reading; sleeps while a writer holds it.',
+    model: 'One step. Blocks while a writer holds it; readers share it. Records lock-order dependencies like down_write.',
+    run(x, [r], [cls]) {
+      x.mightSleep('down_read');
+      const writer = x.read(r!, true);
+      if (writer === x.actor + 1) recursiveLocking(x, r!, cls!);
+      if (writer !== 0) x.block({ kind: 'lock', lock: r!, cls: cls!, mode: 'read', holders: [writer - 1] });
+      x.write(r! + 1, x.read(r! + 1, true) | bit(x.actor), true);
+      x.acquire(r!, cls!, 'read', false, false);
+      return 0;
+    },
+  },
+  {
+    name: 'down_read_trylock', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'bool',
+    kernel: 'Tries to acquire the rw_semaphore for reading; returns 1 on success.',
+    model: 'Takes a read hold unless a writer holds it.',
+    run(x, [r], [cls]) {
+      if (x.read(r!, true) !== 0) return 0;
+      x.write(r! + 1, x.read(r! + 1, true) | bit(x.actor), true);
+      x.acquire(r!, cls!, 'read', true, false);
+      return 1;
+    },
+  },
+  {
+    name: 'up_read', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'void',
+    kernel: 'Releases a read hold of the rw_semaphore.',
+    model: 'One step. Releasing a read hold this actor does not have is unlock_not_held.',
+    run(x, [r], [cls]) {
+      const readers = x.read(r! + 1, true);
+      if ((readers & bit(x.actor)) === 0) badUnlock(x, r!, cls!, 'up_read', 'it is not held for reading by this task');
+      x.write(r! + 1, readers & ~bit(x.actor), true);
+      x.release(r!, 'read');
+      return 0;
+    },
+  },
+  {
+    name: 'down_write', family: 'locks', acquires: 'exclusive', params: [lock('sem', 'rwsem')], returns: 'void', sleeps: true,
+    kernel: 'Acquires the rw_semaphore for writing; sleeps while anyone holds it.',
+    model: 'One step. Blocks while a writer or any reader holds it; taking it again (for read or write) while holding it is a deadlock.',
+    run(x, [r], [cls]) {
+      x.mightSleep('down_write');
+      lockExclusive(x, r!, cls!, false, r! + 1);
+      return 0;
+    },
+  },
+  {
+    name: 'down_write_trylock', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'bool',
+    kernel: 'Tries to acquire the rw_semaphore for writing; returns 1 on success.',
+    model: 'Takes it for writing if nobody holds it.',
+    run(x, [r], [cls]) {
+      if (x.read(r!, true) !== 0 || x.read(r! + 1, true) !== 0) return 0;
+      x.write(r!, x.actor + 1, true);
+      x.acquire(r!, cls!, 'write', true, false);
+      return 1;
+    },
+  },
+  {
+    name: 'up_write', family: 'locks', params: [lock('sem', 'rwsem')], returns: 'void',
+    kernel: 'Releases the rw_semaphore held for writing.',
+    model: 'One step. Releasing it when this actor is not the writer is unlock_not_held.',
+    run(x, [r], [cls]) {
+      unlockExclusive(x, r!, cls!, 'up_write');
+      return 0;
+    },
+  },
+  ...rwlockOps(),
+];
+
+export const LOCKS: readonly Builtin[] = [
+  ...LOCKS_BASE,
+  alias(LOCKS_BASE, 'mutex_lock_killable', 'mutex_lock', 'Acquires the mutex; only a fatal signal interrupts the sleep (returns -EINTR).', 'int'),
+  alias(LOCKS_BASE, 'down_read_killable', 'down_read', 'Acquires the rw_semaphore for reading; a fatal signal interrupts the sleep.', 'int'),
+  alias(LOCKS_BASE, 'down_write_killable', 'down_write', 'Acquires the rw_semaphore for writing; a fatal signal interrupts the sleep.', 'int'),
+  alias(LOCKS_BASE, 'raw_spin_lock', 'spin_lock', 'Acquires a raw spinlock (never a sleeping lock, even on PREEMPT_RT).'),
+  alias(LOCKS_BASE, 'raw_spin_unlock', 'spin_unlock', 'Releases a raw spinlock.'),
+  alias(LOCKS_BASE, 'raw_spin_lock_irqsave', 'spin_lock_irqsave', 'Saves interrupts, disables them and acquires a raw spinlock.'),
+  alias(LOCKS_BASE, 'raw_spin_unlock_irqrestore', 'spin_unlock_irqrestore', 'Releases a raw spinlock and restores interrupts.'),
+];
+
+/** rwlock_t: a spinning reader-writer lock, in plain, _irq and _irqsave forms. */
+function rwlockOps(): Builtin[] {
+  const l: BuiltinParam = { name: 'lock', kind: 'rwlock' };
+  const flags: BuiltinParam = { name: 'flags', kind: 'int' };
+  const out: Builtin[] = [];
+  for (const form of ['', '_irq', '_irqsave'] as const) {
+    const irq = form !== '';
+    const params = form === '_irqsave' ? [l, flags] : [l];
+    const unlockSuffix = form === '_irqsave' ? '_irqrestore' : form;
+    const irqText = irq ? ' Interrupts are off on this actor until the matching unlock.' : '';
+    out.push(
+      {
+        name: `read_lock${form}`, family: 'locks', params, returns: 'void', acquires: 'shared',
+        kernel: `Acquires the rwlock_t for reading${irq ? ' with local interrupts disabled' : ''}; spins while a writer holds it.`,
+        model: `One step. Blocks (spins) while a writer holds it; readers share it. Atomic context while held.${irqText}`,
+        run(x, [a], [cls]) {
+          if (irq) x.setIrqOff(1);
+          const writer = x.read(a!, true);
+          if (writer === x.actor + 1) recursiveLocking(x, a!, cls!);
+          if (writer !== 0) x.block({ kind: 'lock', lock: a!, cls: cls!, mode: 'read', holders: [writer - 1] });
+          x.write(a! + 1, x.read(a! + 1, true) | bit(x.actor), true);
+          x.acquire(a!, cls!, 'read', false, irq);
+          return 0;
+        },
+      },
+      {
+        name: `read_unlock${unlockSuffix}`, family: 'locks', params, returns: 'void',
+        kernel: `Releases a read hold of the rwlock_t${irq ? ' and restores interrupts' : ''}.`,
+        model: 'One step. Releasing a read hold this actor does not have is unlock_not_held.',
+        run(x, [a], [cls]) {
+          const readers = x.read(a! + 1, true);
+          if ((readers & bit(x.actor)) === 0) badUnlock(x, a!, cls!, `read_unlock${unlockSuffix}`, 'it is not held for reading by this task');
+          x.write(a! + 1, readers & ~bit(x.actor), true);
+          x.release(a!, 'read');
+          if (irq) x.setIrqOff(-1);
+          return 0;
+        },
+      },
+      {
+        name: `write_lock${form}`, family: 'locks', params, returns: 'void', acquires: 'exclusive',
+        kernel: `Acquires the rwlock_t for writing${irq ? ' with local interrupts disabled' : ''}; spins while anyone holds it.`,
+        model: `One step. Blocks (spins) while a writer or any reader holds it. Atomic context while held.${irqText}`,
+        run(x, [a], [cls]) {
+          if (irq) x.setIrqOff(1);
+          lockExclusive(x, a!, cls!, irq, a! + 1);
+          return 0;
+        },
+      },
+      {
+        name: `write_unlock${unlockSuffix}`, family: 'locks', params, returns: 'void',
+        kernel: `Releases the rwlock_t held for writing${irq ? ' and restores interrupts' : ''}.`,
+        model: 'One step. Releasing it when this actor is not the writer is unlock_not_held.',
+        run(x, [a], [cls]) {
+          unlockExclusive(x, a!, cls!, `write_unlock${unlockSuffix}`);
+          if (irq) x.setIrqOff(-1);
+          return 0;
+        },
+      },
+    );
+  }
+  return out;
+}

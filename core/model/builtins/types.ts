@@ -1,0 +1,87 @@
+// The shape of a builtin primitive: its signature, its documentation and its semantics.
+
+import type { Exec } from '../exec';
+
+export type BuiltinFamily =
+  | 'locks'
+  | 'irq'
+  | 'memory'
+  | 'lists'
+  | 'files'
+  | 'vcpu'
+  | 'refcount'
+  | 'workqueue'
+  | 'waiting'
+  | 'atomics'
+  | 'checks';
+
+/** What an argument must be. Lock kinds and the other shared types take a place (`&x`). */
+export type ParamKind =
+  /** Any lock kind. */
+  | 'lock'
+  | 'mutex'
+  | 'spinlock'
+  | 'rwsem'
+  | 'rwlock'
+  | 'srcu'
+  | 'list_head'
+  | 'atomic'
+  | 'kref'
+  | 'waitq'
+  /** A shared scalar (READ_ONCE / WRITE_ONCE). */
+  | 'place'
+  /** A struct pointer value. */
+  | 'ptr'
+  | 'int'
+  | 'bool'
+  | 'fn'
+  | 'vcpu'
+  | 'work'
+  | 'type'
+  | 'request'
+  /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
+  | 'fd'
+  /** Evaluated each time the actor is scheduled (wait_event). */
+  | 'cond';
+
+export interface BuiltinParam {
+  readonly name: string;
+  readonly kind: ParamKind;
+  readonly optional?: boolean;
+}
+
+export type ReturnKind = 'void' | 'int' | 'bool' | 'ptr';
+
+export interface Builtin {
+  readonly name: string;
+  readonly family: BuiltinFamily;
+  readonly params: readonly BuiltinParam[];
+  /** `ptr` returns a pointer to the struct named by the `type` argument. */
+  readonly returns: ReturnKind;
+  /** What the kernel function does. */
+  readonly kernel: string;
+  /** Exactly what the model does. */
+  readonly model: string;
+  /** May sleep: calling it in atomic context is a violation. */
+  readonly sleeps?: boolean;
+  /** Touches no shared state: not a scheduling point. */
+  readonly pure?: boolean;
+  /** Only meaningful inside a vcpu actor. */
+  readonly vcpuOnly?: boolean;
+  /**
+   * Takes its first argument as a lock: exclusively (blocked while anyone holds it) or
+   * shared (blocked while a writer holds it). Lets the machine see a blocked acquisition
+   * without running the step.
+   */
+  readonly acquires?: 'exclusive' | 'shared';
+  /** Compiled specially rather than run (wait_event, await). */
+  readonly special?: 'await';
+  /** Number of nondeterministic outcomes, decided by the scheduler's `choice`. */
+  choices?(x: Exec, args: readonly number[]): number;
+  /**
+   * The semantics. `args` are evaluated values (places arrive as addresses); `statics`
+   * carry compile-time facts per argument: a lock's class, a struct's index, a kref
+   * field's offset in its struct, a request's bit.
+   */
+  run(x: Exec, args: readonly number[], statics: readonly number[]): number;
+}
