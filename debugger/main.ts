@@ -38,7 +38,11 @@ function serveSocket(port: number): void {
     report(`cannot listen on port ${port}: ${e.message}`);
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => report(`waiting for debug protocol on port ${port}`));
+  // Port 0 lets the system choose; the line says which.
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    report(`waiting for debug protocol on port ${typeof address === 'object' && address ? address.port : port}`);
+  });
 }
 
 // A bug in a handler must not end a debugging session: one line (the stack with LOCKSTEP_DEBUG=1), and keep serving.

@@ -62,7 +62,7 @@ export class Corpus {
   }
 }
 
-export type InputKind = 'example' | 'mutated' | 'spliced' | 'soup' | 'deep' | 'huge' | 'bytes' | 'small';
+export type InputKind = 'example' | 'mutated' | 'fragment' | 'spliced' | 'soup' | 'deep' | 'huge' | 'bytes' | 'small';
 
 export interface FuzzInput {
   readonly kind: InputKind;
@@ -135,14 +135,14 @@ function mutate(r: Rng, text: string, corpus: Corpus): string {
 }
 
 function soup(r: Rng, corpus: Corpus): string {
-  const n = r.range(1, 400);
+  const n = r.chance(0.9) ? r.range(1, 60) : r.range(60, 400);
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(r.chance(0.75) ? r.pick(corpus.tokens) : r.pick(PUNCT));
   return out.join(r.chance(0.5) ? ' ' : '');
 }
 
 function deep(r: Rng): string {
-  const depth = r.pick([100, 250, 256, 257, 300, 1000, 3000, 10_000]);
+  const depth = r.chance(0.85) ? r.pick([50, 100, 250, 255, 256, 257, 300]) : r.pick([1000, 3000, 10_000]);
   const head = 'struct node { struct node *next; int f; };\nstruct node *p; struct node g; int x;\n';
   switch (r.int(8)) {
     case 0:
@@ -181,27 +181,31 @@ function huge(r: Rng, corpus: Corpus): string {
 
 /** Random bytes, or a real text with bytes broken, read as UTF-8 (lone surrogates, overlongs, NULs). */
 function bytes(r: Rng, corpus: Corpus): string {
-  const base = Buffer.from(r.chance(0.5) ? r.pick(corpus.texts) : '', 'utf8');
-  const buf = base.length > 0 ? Buffer.from(base) : Buffer.alloc(r.range(1, 4000));
-  const flips = base.length > 0 ? r.range(1, 50) : buf.length;
+  const base = Buffer.from(r.chance(0.5) ? fragment(r, corpus) : '', 'utf8');
+  const buf = base.length > 0 ? Buffer.from(base) : Buffer.alloc(r.range(1, 600));
+  const flips = base.length > 0 ? r.range(1, 20) : buf.length;
   for (let i = 0; i < flips; i++) buf[r.int(buf.length)] = r.pick([0x00, 0xc0, 0xc1, 0xed, 0xf5, 0xff, 0x80, 0xbf, r.int(256)]);
   return buf.toString(r.chance(0.8) ? 'utf8' : 'latin1');
+}
+
+/** A window of a few lines of a corpus text: most inputs are small, so each costs little. */
+function fragment(r: Rng, corpus: Corpus): string {
+  const lines = r.pick(corpus.texts).split('\n');
+  const start = r.int(lines.length);
+  return lines.slice(start, start + r.range(3, 40)).join('\n');
 }
 
 /** Input `index` of a campaign seeded `seed`. */
 export function generate(corpus: Corpus, seed: number, index: number, opts: { huge?: boolean } = {}): FuzzInput {
   const r = new Rng(inputSeed(seed, index));
-  const roll = r.int(100);
-  if (roll < 8) return { kind: 'example', text: r.pick(corpus.texts) };
-  if (roll < 40) return { kind: 'mutated', text: mutate(r, r.pick(corpus.texts), corpus) };
-  if (roll < 48) {
-    const a = r.pick(corpus.texts);
-    const b = r.pick(corpus.texts);
-    return { kind: 'spliced', text: a.slice(0, r.int(a.length)) + b.slice(r.int(b.length)) };
-  }
-  if (roll < 62) return { kind: 'small', text: r.chance(0.5) ? small(r) : mutate(r, small(r), corpus) };
-  if (roll < 76) return { kind: 'soup', text: soup(r, corpus) };
-  if (roll < 86) return { kind: 'deep', text: deep(r) };
-  if (roll < 87 && opts.huge !== false) return { kind: 'huge', text: huge(r, corpus) };
+  const roll = r.int(1000);
+  if (roll < 40) return { kind: 'example', text: r.pick(corpus.texts) };
+  if (roll < 90) return { kind: 'mutated', text: mutate(r, r.pick(corpus.texts), corpus) };
+  if (roll < 400) return { kind: 'fragment', text: r.chance(0.8) ? mutate(r, fragment(r, corpus), corpus) : fragment(r, corpus) };
+  if (roll < 450) return { kind: 'spliced', text: fragment(r, corpus) + fragment(r, corpus) };
+  if (roll < 650) return { kind: 'small', text: r.chance(0.5) ? small(r) : mutate(r, small(r), corpus) };
+  if (roll < 800) return { kind: 'soup', text: soup(r, corpus) };
+  if (roll < 880) return { kind: 'deep', text: deep(r) };
+  if (roll < 885 && opts.huge !== false) return { kind: 'huge', text: huge(r, corpus) };
   return { kind: 'bytes', text: bytes(r, corpus) };
 }

@@ -62,21 +62,23 @@ export class LockstepServer {
       else if (this.pullConfiguration) void this.loadConfiguration();
     });
     c.onDidOpenTextDocument((p) => this.notification(() => {
-      const d = p.textDocument;
-      if (typeof d.uri !== 'string') return;
+      const d = p?.textDocument;
+      if (typeof d?.uri !== 'string') return;
       this.docs.open(d.uri, String(d.languageId ?? 'lockstep'), Number(d.version) || 0, String(d.text ?? ''));
       this.debouncer.schedule(d.uri, 0);
     }));
     c.onDidChangeTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
       this.checks.cancel(uri);
       this.debouncer.schedule(uri, this.settings.diagnosticsDelayMs);
     }));
-    c.onDidSaveTextDocument((p) => this.notification(() => this.onSave(p.textDocument.uri)));
+    c.onDidSaveTextDocument((p) => this.notification(() => {
+      if (typeof p?.textDocument?.uri === 'string') this.onSave(p.textDocument.uri);
+    }));
     c.onDidCloseTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.has(uri)) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.has(uri)) return;
       this.docs.close(uri);
       this.debouncer.cancel(uri);
       this.checks.forget(uri);
@@ -205,7 +207,9 @@ export class LockstepServer {
       return f();
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      this.connection.console.error(`lockstep: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      // One line in the client's log; the stack only for a bug report (LOCKSTEP_DEBUG=1).
+      const detail = e instanceof Error ? (process.env.LOCKSTEP_DEBUG ? e.stack ?? e.message : `${e.name}: ${e.message}`) : String(e);
+      this.connection.console.error(`lockstep: internal error (a bug in Lockstep; please report it): ${detail}`);
       return fallback as T;
     }
   }
