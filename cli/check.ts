@@ -11,12 +11,13 @@ import { toTraceFile } from '../core/explore/trace';
 import { EXIT, loadFile, UsageError, type Io } from './common';
 import { SEARCH_OPTIONS, searchOptions } from './options';
 import { onInterrupt, ProgressLine } from './progress';
-import { formatFinding, resultJson, summaryLine } from './report';
+import { formatFinding, resultJson, shardJson, summaryLine } from './report';
 import { sarifLog, type SarifRun } from './sarif';
 import { version } from './version';
 
 export const CHECK_USAGE = `  check FILE... [--json] [--trace-out TRACE.json] [search options]
-        explore every interleaving; report each distinct violation with a trace`;
+        explore every interleaving; report each distinct violation with a trace
+        (with --shard, --json also writes what lockstep merge needs)`;
 
 /** Checks one loaded scenario with the search options, progress on the terminal, Ctrl-C. */
 export async function checkLoaded(file: string, loaded: LoadedScenario, options: ReturnType<typeof searchOptions>, io: Io, quiet: boolean, cancelled: () => boolean): Promise<CheckResult> {
@@ -70,7 +71,8 @@ export async function cmdCheck(args: readonly string[], io: Io): Promise<number>
       results.push(result);
       runs.push({ file, loaded, result });
       if (values.json) {
-        io.out(JSON.stringify(resultJson(file, loaded, result)));
+        const search = { reduction: options.reduction !== false, symmetry: options.symmetry !== false, strategy: options.strategy ?? 'bfs' };
+        io.out(JSON.stringify(options.shard ? shardJson(file, loaded, result, options.shard, search) : resultJson(file, loaded, result)));
       } else {
         for (const f of result.violations) io.out(`${formatFinding(file, loaded, f)}\n`);
         io.out(summaryLine(file, result));

@@ -1,12 +1,16 @@
 // The `lockstep` command, a dispatcher: `check` explores every interleaving (check.ts),
-// `test` compares verdicts with `expect` clauses (test.ts), `run` runs one interleaving.
+// `merge` joins the shards of a sharded check (merge.ts), `test` compares verdicts with
+// `expect` clauses (test.ts), `run` runs one interleaving, `import` turns a kernel report
+// into a scenario skeleton (import.ts).
 // Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive, 70 internal
 // error (a bug in Lockstep: one line, the stack only with --debug or LOCKSTEP_DEBUG=1).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
+import { cmdImport, IMPORT_USAGE } from './import';
 import { debugRequested, EXIT, internalErrorText, loadFile, stdio, UsageError, type Io } from './common';
+import { cmdMerge, MERGE_USAGE } from './merge';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
 import { runOnce } from '../core/explore/run';
@@ -20,7 +24,9 @@ const USAGE = `usage: lockstep <command> [options]
 
 commands:
 ${CHECK_USAGE}
+${MERGE_USAGE}
 ${TEST_USAGE}
+${IMPORT_USAGE}
   run FILE [--schedule round-robin|random|pct] [--seed N] [--replay TRACE.json] [--max-steps N]
         run one interleaving and print it step by step
   reference
@@ -30,9 +36,9 @@ ${SEARCH_USAGE}
 
   --debug               on an internal error, print its stack (also LOCKSTEP_DEBUG=1)
 
-exit status: 0 clean (verified), 1 violation found, 2 usage or input error,
-             3 inconclusive (a bound stopped the search), 70 internal error (a bug in
-             Lockstep: please report it)`;
+exit status: 0 clean (verified), 1 violation found, 2 usage or input error (for merge:
+             also shards that do not belong together), 3 inconclusive (a bound stopped
+             the search), 70 internal error (a bug in Lockstep: please report it)`;
 
 /** The program: `main` with anything that escapes it (a callback, a rejection) reported as internal. */
 export async function run(argv: readonly string[]): Promise<number> {
@@ -53,10 +59,14 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
     switch (command) {
       case 'check':
         return await cmdCheck(rest, io);
+      case 'merge':
+        return await cmdMerge(rest, io);
       case 'test':
         return await cmdTest(rest, io);
       case 'run':
         return cmdRun(rest, io);
+      case 'import':
+        return cmdImport(rest, io);
       case 'reference':
         io.out(renderBuiltinReference());
         return EXIT.ok;

@@ -28,7 +28,10 @@ export const SEARCH_USAGE = `search options:
   --max-memory MB       stop when the process uses more memory (default: half the RAM,
                         at most 4096); the search also stops at 70% of the heap limit
   --first               stop at the first violation
-  --shard i/n           explore the i-th of n deterministic parts (1-based)
+  --shard i/n           explore the i-th of n deterministic parts (1-based); with --json,
+                        write what lockstep merge needs to join the n parts
+  --shard auto          i from JOB_COMPLETION_INDEX (0-based, as a Kubernetes Indexed Job
+                        sets it), n from LOCKSTEP_SHARDS
   --strategy S          bfs (default: shortest traces), dfs or random
   --seed N              seed of the random strategy
   --no-reduction        explore every interleaving (no partial-order reduction)
@@ -47,11 +50,25 @@ function positive(name: string, v: string | boolean | undefined, integer: boolea
   return n;
 }
 
-export function parseShard(v: string): Shard {
+/**
+ * `i/n` (1-based), or `auto`: i from JOB_COMPLETION_INDEX (0-based; a Kubernetes Indexed Job
+ * sets it in each pod) and n from LOCKSTEP_SHARDS (the job's manifest sets it).
+ */
+export function parseShard(v: string, env: NodeJS.ProcessEnv = process.env): Shard {
+  if (v === 'auto') {
+    const index = env.JOB_COMPLETION_INDEX;
+    const count = env.LOCKSTEP_SHARDS;
+    if (count === undefined || count === '') throw new UsageError('--shard auto needs LOCKSTEP_SHARDS, the number of shards (set it in the job\'s environment)');
+    if (!/^\d+$/.test(count) || Number(count) < 1) throw new UsageError(`--shard auto: LOCKSTEP_SHARDS must be a positive integer, not '${count}'`);
+    if (index === undefined || index === '') throw new UsageError('--shard auto needs JOB_COMPLETION_INDEX, the 0-based shard index (a Kubernetes Indexed Job sets it)');
+    const n = Number(count);
+    if (!/^\d+$/.test(index) || Number(index) >= n) throw new UsageError(`--shard auto: JOB_COMPLETION_INDEX must be an integer from 0 to ${n - 1} (LOCKSTEP_SHARDS is ${n}), not '${index}'`);
+    return { index: Number(index), count: n };
+  }
   const m = /^(\d+)\/(\d+)$/.exec(v);
   const i = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || i < 1 || i > n) throw new UsageError(`--shard must be i/n with 1 <= i <= n, not '${v}'`);
+  if (!m || n < 1 || i < 1 || i > n) throw new UsageError(`--shard must be i/n with 1 <= i <= n, or auto, not '${v}'`);
   return { index: i - 1, count: n };
 }
 

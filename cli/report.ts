@@ -1,9 +1,10 @@
 // How check results read: for people (the kernel-style report, the CPU column diagram and a
 // `file:line:col:` line editors link), and as the JSON object per file that scripts parse
-// (the shape issue 3 fixes; keep it exactly).
+// (the shape issue 3 fixes; keep it exactly), with what a shard adds for `lockstep merge`.
 
 import type { LoadedScenario } from '../core';
-import type { CheckResult, Finding } from '../core/explore';
+import type { Bound, CheckResult, Finding, Shard } from '../core/explore';
+import { dependencyRecord, findingRecord, scenarioVersion, type DependencyRecord, type FindingRecord } from '../core/explore/shards';
 import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
 import type { Span } from '../core/syntax/ast';
 
@@ -86,7 +87,7 @@ export interface ResultJson {
   readonly violations: readonly FindingJson[];
   readonly stats: { readonly states: number; readonly transitions: number; readonly seconds: number; readonly peakMemoryMB: number };
   /** Present when a bound stopped the search: which one, its limit, and the line `check` prints. */
-  readonly bound?: { readonly kind: string; readonly limit: number; readonly message: string };
+  readonly bound?: Bound;
 }
 
 /** The `--json` object for one file. */
@@ -107,5 +108,44 @@ export function resultJson(file: string, loaded: LoadedScenario, r: CheckResult)
       peakMemoryMB: r.stats.peakMemoryMB,
     },
     ...(r.bound ? { bound: { kind: r.bound.kind, limit: r.bound.limit, message: r.bound.message } } : {}),
+  };
+}
+
+
+/** How a shard searched: shards merge only if they agree on it. */
+export interface SearchJson {
+  readonly reduction: boolean;
+  readonly symmetry: boolean;
+  readonly strategy: string;
+}
+
+/**
+ * The `--json` object of one shard (`check --shard i/n --json`): the object above, each
+ * violation's `detail` (the whole finding, so `lockstep merge` prints it as check would),
+ * the shard, the scenario version, how it searched, the bound that stopped it, and the
+ * lock-order dependencies it saw.
+ */
+export interface ShardJson extends ResultJson {
+  readonly violations: readonly (FindingJson & { readonly detail: FindingRecord })[];
+  readonly stats: ResultJson['stats'] & { readonly maxDepth: number; readonly bytesPerState: number; readonly reducedStates: number };
+  readonly shard: { readonly index: number; readonly count: number };
+  readonly scenarioVersion: string;
+  readonly search: SearchJson;
+  readonly bound?: Bound;
+  readonly lockDependencies: readonly DependencyRecord[];
+}
+
+export function shardJson(file: string, loaded: LoadedScenario, r: CheckResult, shard: Shard, search: SearchJson): ShardJson {
+  const s = loaded.compiled!;
+  const base = resultJson(file, loaded, r);
+  return {
+    ...base,
+    violations: base.violations.map((v, i) => ({ ...v, detail: findingRecord(r.violations[i]!) })),
+    stats: { ...base.stats, maxDepth: r.stats.maxDepth, bytesPerState: r.stats.bytesPerState, reducedStates: r.stats.reducedStates },
+    shard: { index: shard.index + 1, count: shard.count },
+    scenarioVersion: scenarioVersion(s),
+    search,
+    ...(r.bound ? { bound: r.bound } : {}),
+    lockDependencies: r.lockDependencies.map((d) => dependencyRecord(s, d)),
   };
 }

@@ -7,22 +7,27 @@ import type { LoadedScenario } from '../core';
 import type { CheckResult, Finding } from '../core/explore';
 import { VIOLATION_KINDS, type ViolationKind } from '../core/model/types';
 import type { Span } from '../core/syntax/ast';
+import { homepage } from './version';
 
-const RULE_TEXT: Readonly<Record<ViolationKind, string>> = {
-  deadlock: 'Every remaining actor is blocked (or a lock is taken recursively).',
-  lock_order: 'lockdep: possible circular locking dependency between lock classes.',
-  irq_lock_inversion: 'lockdep: a lock taken in an interrupt handler is also taken with interrupts enabled.',
-  use_after_free: 'KASAN: an object is used after it was freed.',
-  double_free: 'KASAN: an object is freed twice (or a pointer that is not an object is freed).',
-  list_corruption: 'CONFIG_DEBUG_LIST: list_add or list_del on inconsistent links.',
-  sleep_in_atomic: 'A sleeping function is called from atomic context.',
-  unlock_not_held: 'lockdep: a lock is released that is not held (or held at exit).',
-  data_race: 'KCSAN: two plain conflicting accesses not ordered by a lock.',
-  assertion: 'An assertion (assert, BUG_ON, WARN_ON) fails.',
-  livelock: 'Actors spin forever: no schedule changes shared state again.',
-  leak: 'kmemleak: an object is unreachable when every actor has finished.',
-  null_deref: 'A NULL pointer is dereferenced.',
-  out_of_bounds: 'KASAN: an access outside an object or array.',
+/**
+ * Each rule's name for people (PascalCase, never the id itself: SARIF keeps the id opaque and
+ * stable, and its validator warns when the two are equal, case aside) and its description.
+ */
+const RULES: Readonly<Record<ViolationKind, { readonly name: string; readonly text: string }>> = {
+  deadlock: { name: 'ActorsDeadlocked', text: 'Every remaining actor is blocked (or a lock is taken recursively).' },
+  lock_order: { name: 'CircularLockingDependency', text: 'lockdep: possible circular locking dependency between lock classes.' },
+  irq_lock_inversion: { name: 'InconsistentIrqLockState', text: 'lockdep: a lock taken in an interrupt handler is also taken with interrupts enabled.' },
+  use_after_free: { name: 'UseAfterFree', text: 'KASAN: an object is used after it was freed.' },
+  double_free: { name: 'DoubleFree', text: 'KASAN: an object is freed twice (or a pointer that is not an object is freed).' },
+  list_corruption: { name: 'ListCorruption', text: 'CONFIG_DEBUG_LIST: list_add or list_del on inconsistent links.' },
+  sleep_in_atomic: { name: 'SleepInAtomicContext', text: 'A sleeping function is called from atomic context.' },
+  unlock_not_held: { name: 'UnlockOfLockNotHeld', text: 'lockdep: a lock is released that is not held (or held at exit).' },
+  data_race: { name: 'DataRace', text: 'KCSAN: two plain conflicting accesses not ordered by a lock.' },
+  assertion: { name: 'AssertionFailure', text: 'An assertion (assert, BUG_ON, WARN_ON) fails.' },
+  livelock: { name: 'BusyWaitLivelock', text: 'Actors spin forever: no schedule changes shared state again.' },
+  leak: { name: 'MemoryLeak', text: 'kmemleak: an object is unreachable when every actor has finished.' },
+  null_deref: { name: 'NullPointerDereference', text: 'A NULL pointer is dereferenced.' },
+  out_of_bounds: { name: 'OutOfBoundsAccess', text: 'KASAN: an access outside an object or array.' },
 };
 
 export interface SarifRun {
@@ -79,7 +84,8 @@ export function sarifLog(runs: readonly SarifRun[], version: string, cwd = proce
           driver: {
             name: 'lockstep',
             version,
-            rules: VIOLATION_KINDS.map((k) => ({ id: k, name: k, shortDescription: { text: RULE_TEXT[k] }, defaultConfiguration: { level: 'error' } })),
+            ...(homepage() ? { informationUri: homepage() } : {}),
+            rules: VIOLATION_KINDS.map((k) => ({ id: k, name: RULES[k].name, shortDescription: { text: RULES[k].text }, defaultConfiguration: { level: 'error' } })),
           },
         },
         artifacts: runs.map((r) => ({ location: { uri: uri(r.file), uriBaseId: '%SRCROOT%' } })),

@@ -35,5 +35,12 @@ function finish(search: Search): CheckResult {
   const bound = search.stopReason;
   const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
   const symmetric = search.symmetry?.groups.map((g) => g.map((a) => search.s.actors[a]!.name));
-  return { verdict, ...(bound ? { bound } : {}), violations, stats: search.stats(), ...(symmetric ? { symmetric } : {}) };
+  return {
+    verdict,
+    ...(bound ? { bound } : {}),
+    violations,
+    stats: search.stats(),
+    ...(symmetric ? { symmetric } : {}),
+    lockDependencies: search.lockdep.edges(),
+  };
 }

@@ -140,9 +140,22 @@ function searchRun(s: CompiledScenario, cycle: readonly number[], order: 'bfs' |
   return undefined;
 }
 
-/** The lock_order violation a fresh lockdep reports when the moves are replayed, with the index of its step. */
-export function lockdepOnReplay(s: CompiledScenario, moves: readonly Move[]): { violation: Violation; at: number } | undefined {
+/**
+ * The lock_order violation a fresh lockdep reports when the moves are replayed, with the
+ * index of its step. `earlier` runs are replayed first into the same lockdep, as the
+ * checker's graph accumulates over every run it explores.
+ */
+export function lockdepOnReplay(s: CompiledScenario, moves: readonly Move[], earlier: readonly (readonly Move[])[] = []): { violation: Violation; at: number } | undefined {
   const lockdep = new Lockdep(s);
+  for (const run of earlier) {
+    let state = initialState(s);
+    for (const m of run) {
+      const r = step(s, state, m);
+      if (r.status !== 'ok') return undefined;
+      lockdep.observe(r.events, state);
+      state = r.state;
+    }
+  }
   let state = initialState(s);
   for (let i = 0; i < moves.length; i++) {
     const r = step(s, state, moves[i]!);

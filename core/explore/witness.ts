@@ -64,14 +64,19 @@ export function buildFinding(search: SearchRecord, raw: RawFinding, shorten = tr
   return base ?? { kind: raw.violation.kind, message: raw.violation.message, violation: raw.violation, trace: original.steps };
 }
 
-/**
- * A lock-order finding whose trace is one run with every dependency of the cycle, and whose
- * report is what a fresh lockdep says about that run. Undefined when no such run was found.
- */
+/** A lock-order finding with one run that shows the whole cycle `closing` completes, if found. */
 function wholeCycle(search: SearchRecord, closing: readonly ModelEvent[], shorten: boolean): Finding | undefined {
-  const { s, footprints: fp } = search;
   const cycle = cycleThrough(closing, search.lockEdges);
-  const moves = cycle && witnessRun(s, cycle);
+  return cycle && cycleFinding(search.s, search.footprints, cycle, shorten);
+}
+
+/**
+ * A lock-order finding whose trace is one run with every dependency of `cycle` (edge keys),
+ * and whose report is what a fresh lockdep says about that run. Undefined when no such run
+ * was found.
+ */
+export function cycleFinding(s: CompiledScenario, fp: Footprints, cycle: readonly number[], shorten: boolean): Finding | undefined {
+  const moves = witnessRun(s, cycle);
   if (!moves) return undefined;
   const judgeRun = (order: readonly Move[]): Finding | undefined => {
     const found = lockdepOnReplay(s, order);
@@ -87,6 +92,25 @@ function wholeCycle(search: SearchRecord, closing: readonly ModelEvent[], shorte
   const all = r.steps.map((_, i) => i);
   const order = fewSwitches(all, (i) => r.steps[i]!.actor, dependence(s, r));
   return judgeRun(order.map((i) => r.steps[i]!)) ?? base;
+}
+
+/**
+ * A lock-order finding for a cycle no single run shows: a run for each dependency, replayed
+ * into one lockdep (the others' first), and the trace of the run that closes the cycle, as
+ * the checker reports a cycle over dependencies from different runs.
+ */
+export function cycleOverRuns(s: CompiledScenario, fp: Footprints, cycle: readonly number[]): Finding | undefined {
+  const runs: Move[][] = [];
+  for (const edge of cycle) {
+    const run = witnessRun(s, [edge]);
+    if (!run) return undefined;
+    runs.push(run);
+  }
+  const [closing, ...others] = runs as [Move[], ...Move[][]];
+  const found = lockdepOnReplay(s, closing, others);
+  if (!found) return undefined;
+  const r = replay(s, fp, closing.slice(0, found.at + 1));
+  return r ? { kind: 'lock_order', message: found.violation.message, violation: found.violation, trace: r.steps } : undefined;
 }
 
 /** Replays moves from the initial state; undefined if one of them is not possible. */

@@ -10,7 +10,8 @@ import { siteText } from './describe';
 import { lockdepName, stackOf } from './machine';
 import type { MachineState, ModelEvent, Related, Violation } from './types';
 
-interface Dependency {
+/** One edge of the lock-order graph, with where it was seen (what a merge of shards needs). */
+export interface LockDependency {
   readonly from: number;
   readonly to: number;
   readonly actor: number;
@@ -30,7 +31,7 @@ interface Usage {
 type AcquireEvent = Extract<ModelEvent, { kind: 'acquire' }>;
 
 export class Lockdep {
-  private readonly deps = new Map<number, Map<number, Dependency>>();
+  private readonly deps = new Map<number, Map<number, LockDependency>>();
   private readonly inIrq = new Map<number, Usage>();
   private readonly irqOn = new Map<number, Usage>();
   private readonly reported = new Set<string>();
@@ -42,6 +43,13 @@ export class Lockdep {
     let n = 0;
     for (const m of this.deps.values()) n += m.size;
     return n;
+  }
+
+  /** Every dependency recorded, grouped by the class held (in the order first seen). */
+  edges(): LockDependency[] {
+    const out: LockDependency[] = [];
+    for (const m of this.deps.values()) out.push(...m.values());
+    return out;
   }
 
   /** Every dependency recorded: the edges of the lock-order graph. */
@@ -83,7 +91,7 @@ export class Lockdep {
       let m = this.deps.get(h.cls);
       if (!m) this.deps.set(h.cls, (m = new Map()));
       if (m.has(e.cls)) continue;
-      const dep: Dependency = { from: h.cls, to: e.cls, actor: e.actor, fromSite: h.site, toSite: e.site, stack: this.stack(before, e.actor) };
+      const dep: LockDependency = { from: h.cls, to: e.cls, actor: e.actor, fromSite: h.site, toSite: e.site, stack: this.stack(before, e.actor) };
       // Does `to` already reach `from`? Then this edge closes a cycle.
       const path = this.path(e.cls, h.cls);
       m.set(e.cls, dep);
@@ -99,14 +107,14 @@ export class Lockdep {
   }
 
   /** The dependencies along a path from `from` to `to`, by breadth-first search. */
-  private path(from: number, to: number): Dependency[] | undefined {
-    const prev = new Map<number, Dependency>();
+  private path(from: number, to: number): LockDependency[] | undefined {
+    const prev = new Map<number, LockDependency>();
     const queue = [from];
     const seen = new Set([from]);
     while (queue.length > 0) {
       const c = queue.shift()!;
       if (c === to) {
-        const out: Dependency[] = [];
+        const out: LockDependency[] = [];
         for (let x = to; x !== from; ) {
           const d = prev.get(x)!;
           out.unshift(d);
@@ -124,7 +132,7 @@ export class Lockdep {
     return undefined;
   }
 
-  private circular(dep: Dependency, path: readonly Dependency[], e: AcquireEvent): Violation {
+  private circular(dep: LockDependency, path: readonly LockDependency[], e: AcquireEvent): Violation {
     const s = this.s;
     const actor = s.actors[e.actor]!;
     const held = this.name(dep.from);
@@ -193,6 +201,7 @@ export class Lockdep {
     const cycle = [held, wanted, ...path.slice(1).map((d) => this.name(d.to))];
     return {
       kind: 'lock_order',
+      lockClasses: [...new Set([dep.from, ...path.map((d) => d.from)])].sort((a, b) => a - b),
       message: `possible circular locking dependency: ${task} takes ${wanted} while holding ${held}, but ${path.map((d) => `${this.name(d.to)} was taken while holding ${this.name(d.from)}`).join(', ')} (${[...new Set(cycle)].join(' -> ')} -> ${held})`,
       report: lines.join('\n'),
       actor: e.actor,

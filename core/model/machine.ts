@@ -4,7 +4,10 @@
 // the violation it hit. The checker, `lockstep run` and the debugger all drive this.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, isSpinning, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
+import {
+  ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning,
+  type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
+} from '../semantics/symbols';
 import {
   actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
@@ -94,17 +97,22 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
   // Nothing else runs while the init block has not finished.
   if (s.initActor >= 0 && actor !== s.initActor && state.actors[s.initActor]!.status !== ActorStatus.Done) return false;
   if (a.status === ActorStatus.Idle) {
-    if (sym.actorKind === 'work') return state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
-    if (sym.actorKind === 'irq') return irqMayFire(s, state, actor);
+    const pending = state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
+    // A timer's callback is an interrupt (softirq or hardirq) that fires while it is armed.
+    if (sym.callback && sym.callback.kind !== 'work') return pending && interruptMayFire(s, state, actor, sym.callback.kind === 'timer');
+    if (sym.actorKind === 'work') return pending;
+    if (sym.actorKind === 'irq') return !pending && irqLineEnabled(s, state, sym) && interruptMayFire(s, state, actor, false);
     return false;
   }
   return cpuFreeFor(s, state, actor) === -1;
 }
 
-/** An irq handler fires once, unless a task on its CPU has interrupts off or another handler runs there. */
-function irqMayFire(s: CompiledScenario, state: MachineState, actor: number): boolean {
+/**
+ * An interrupt may fire on its CPU unless another handler runs there or a task there has
+ * interrupts off (or, for a softirq, bottom halves off). A plain irq handler fires once.
+ */
+function interruptMayFire(s: CompiledScenario, state: MachineState, actor: number, softirq: boolean): boolean {
   const sym = s.actors[actor]!;
-  if (state.mem[sym.words + ACTOR_WORD.workPending] !== 0) return false; // already fired
   for (let i = 0; i < s.actors.length; i++) {
     if (i === actor) continue;
     const o = s.actors[i]!;
@@ -112,9 +120,17 @@ function irqMayFire(s: CompiledScenario, state: MachineState, actor: number): bo
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq') return false;
-    if (state.mem[o.words + ACTOR_WORD.irqOff]! > 0) return false;
+    const off = state.mem[o.words + ACTOR_WORD.irqOff]!;
+    if ((off & IRQ_OFF_MASK) > 0 || (softirq && off >= BH_OFF_UNIT)) return false;
   }
   return true;
+}
+
+/** An irq actor with a `line` fires only while that line is enabled (disable_irq depth 0). */
+function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymbol): boolean {
+  if (sym.line === undefined) return true;
+  const i = s.layout.irqLines.indexOf(sym.line);
+  return i < 0 || state.mem[s.layout.lineWords + i] === 0;
 }
 
 /**
@@ -173,7 +189,7 @@ export function isFinished(s: CompiledScenario, state: MachineState): boolean {
     const k = s.actors[i]!.actorKind;
     if (a.status === ActorStatus.Running) return false;
     if ((k === 'thread' || k === 'vcpu' || k === 'init') && a.status !== ActorStatus.Done) return false;
-    if (k === 'work' && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
+    if ((k === 'work' || s.actors[i]!.callback) && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
   }
   return true;
 }
@@ -536,12 +552,27 @@ class Draft implements Exec {
   }
 
   irqsOff(): boolean {
-    return (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) > 0;
+    return ((this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0;
   }
 
   setIrqOff(delta: number): void {
     const w = this.actorSym.words + ACTOR_WORD.irqOff;
-    this.write(w, Math.max(0, (this.mem[w] ?? 0) + delta), true);
+    const v = this.mem[w] ?? 0;
+    this.write(w, (v - (v & IRQ_OFF_MASK)) + Math.max(0, (v & IRQ_OFF_MASK) + delta), true);
+  }
+
+  bhOff(): boolean {
+    return (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) >= BH_OFF_UNIT;
+  }
+
+  setBhOff(delta: number): void {
+    const w = this.actorSym.words + ACTOR_WORD.irqOff;
+    const v = this.mem[w] ?? 0;
+    this.write(w, (v & IRQ_OFF_MASK) + Math.max(0, Math.floor(v / BH_OFF_UNIT) + delta) * BH_OFF_UNIT, true);
+  }
+
+  inSoftirq(): boolean {
+    return this.actorSym.callback?.kind === 'timer';
   }
 
   preemptOff(): number {
@@ -568,8 +599,9 @@ class Draft implements Exec {
     const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
-    if (!inIrq && spin.length === 0 && !irqsOff && this.preempt === 0 && this.rcu === 0) return;
-    const why = inIrq ? 'in an interrupt handler' : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}` : irqsOff ? 'with interrupts off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
+    if (!inIrq && spin.length === 0 && !irqsOff && !this.bhOff() && this.preempt === 0 && this.rcu === 0) return;
+    const why = inIrq ? (this.inSoftirq() ? 'in a timer callback (softirq)' : 'in an interrupt handler') : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}`
+      : irqsOff ? 'with interrupts off' : this.bhOff() ? 'with bottom halves off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
     const locks = this.heldLocks.map((h, i) => ` #${i}: (${lockdepName(this.lockClass(h.cls))}), at: ${siteText(this.scenario, h.site)}`);
     this.fail('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
       `BUG: sleeping function called from invalid context at ${siteText(this.scenario, this.site)}`,
@@ -648,6 +680,24 @@ class Draft implements Exec {
     this.pendingCalls.push({ fn, args });
   }
 
+  spawn(kind: CallbackKind, fn: number, arg: number, cpu: number): number {
+    // The machine's run-time actors: the compiled scenario reserves a few per callback fn
+    // (CompiledScenario.actors, `callback` set); one that is idle with nothing pending is free.
+    const actors = this.scenario.actors;
+    let pick = -1;
+    for (let i = 0; i < actors.length; i++) {
+      const a = actors[i]!;
+      if (a.callback?.fn !== fn || a.callback.kind !== kind) continue;
+      if (this.actorStatus(i) !== ActorStatus.Idle || this.read(a.words + ACTOR_WORD.workPending, true) !== 0) continue;
+      if (pick < 0 || (a.cpu === cpu && actors[pick]!.cpu !== cpu)) pick = i;
+    }
+    if (pick < 0) return -1;
+    const words = actors[pick]!.words;
+    this.write(words + ACTOR_WORD.callbackArg, arg, true);
+    this.write(words + ACTOR_WORD.workPending, 1, true);
+    return pick;
+  }
+
   // ---------- Exec: other actors ----------
 
   actorWord(actor: number, word: number): number {
@@ -668,7 +718,7 @@ class Draft implements Exec {
 
   actorIrqsOff(actor: number): boolean {
     const a = this.scenario.actors[actor];
-    return a ? (this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) > 0 : false;
+    return a ? ((this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0 : false;
   }
 
   actorCount(): number {
@@ -684,9 +734,18 @@ class Draft implements Exec {
   start(): void {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
-    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
-    // A work item's pending run is consumed; an irq handler fires once.
-    if (sym.actorKind === 'work') {
+    const arg = sym.callback ? this.read(sym.words + ACTOR_WORD.callbackArg, true) : 0;
+    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [arg], -1, -1), owned: true }];
+    if (sym.callback) {
+      // process_one_work / call_timer_fn: the item is no longer pending once its callback starts.
+      this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+      this.checkAccess(arg + WORK_WORD.data, true, sym.callback.kind === 'work' ? 'process_one_work' : 'call_timer_fn');
+      this.write(arg + WORK_WORD.data, this.read(arg + WORK_WORD.data, true) & ~WORK_PENDING, true);
+      // The kworker runs "holding" its workqueue's and its work's lockdep maps, in that order.
+      const wq = this.read(sym.words + ACTOR_WORD.workqueue, true) - 1;
+      if (wq >= 0) this.acquire(sym.words + ACTOR_WORD.workqueue, wq, 'write', false, false);
+      if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
+    } else if (sym.actorKind === 'work') {
       this.write(sym.words + ACTOR_WORD.workPending, 0, true);
       // The work runs "holding" its completion map (lockdep's work annotation).
       if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
@@ -722,6 +781,7 @@ class Draft implements Exec {
     if (this.status !== ActorStatus.Running) return;
     const sym = this.actorSym;
     if (sym.workClass !== undefined) this.release(sym.words, 'write');
+    if (sym.callback) this.release(sym.words + ACTOR_WORD.workqueue, 'write');
     if (this.heldLocks.length > 0) {
       const h = this.heldLocks[0]!;
       const c = this.lockClass(h.cls);
@@ -734,7 +794,12 @@ class Draft implements Exec {
         ...this.heldLocks.map((x, i) => ` #${i}: (${lockdepName(this.lockClass(x.cls))}), at: ${siteText(this.scenario, x.site)}`),
       ].join('\n'), [{ span: h.site, message: `${c.name} taken here and never released` }]);
     }
-    this.status = sym.actorKind === 'work' ? ActorStatus.Idle : ActorStatus.Done;
+    this.status = sym.actorKind === 'work' || sym.callback ? ActorStatus.Idle : ActorStatus.Done;
+    // A callback actor is free again unless its item was queued (armed) again while it ran.
+    if (sym.callback && this.read(sym.words + ACTOR_WORD.workPending, true) === 0) {
+      this.write(sym.words + ACTOR_WORD.callbackArg, 0, true);
+      this.write(sym.words + ACTOR_WORD.workqueue, 0, true);
+    }
     this.frames = [];
     this.events.push({ kind: 'finish', actor: this.actor });
   }

@@ -109,6 +109,8 @@ export interface Violation {
   readonly span: Span;
   /** Other places that explain it: where allocated and freed, where each lock was taken. */
   readonly related: readonly Related[];
+  /** For a lock-order cycle: its lock classes, ascending (lockdep reports a cycle once per set). */
+  readonly lockClasses?: readonly number[];
 }
 
 /** What happened in one step, for the checker's observers and the debugger. */

@@ -15,8 +15,8 @@ export interface Run {
   readonly stderr: string;
 }
 
-export function lockstep(args: readonly string[], cwd = ROOT): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+export function lockstep(args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
