@@ -62,7 +62,7 @@ export interface WorkerJob {
   readonly target: InProcessTarget;
   readonly seed: number;
   readonly start: number;
-  readonly huge: boolean;
+  readonly hugeRate: number;
   /** [0]: the index being run (-1 between inputs), [1]: inputs finished. */
   readonly progress: SharedArrayBuffer;
   readonly stopAt: number;
@@ -79,7 +79,7 @@ function work(job: WorkerJob): void {
   const kinds: Record<string, number> = {};
   let index = job.start;
   while (Date.now() < job.stopAt) {
-    const input = generate(corpus, job.seed, index, { huge: job.huge });
+    const input = generate(corpus, job.seed, index, { hugeRate: job.hugeRate });
     Atomics.store(progress, 0, index);
     const problem = runInput(job.target, input.text);
     Atomics.store(progress, 0, -1);

@@ -196,8 +196,10 @@ function fragment(r: Rng, corpus: Corpus): string {
 }
 
 /** Input `index` of a campaign seeded `seed`. */
-export function generate(corpus: Corpus, seed: number, index: number, opts: { huge?: boolean } = {}): FuzzInput {
+export function generate(corpus: Corpus, seed: number, index: number, opts: { hugeRate?: number } = {}): FuzzInput {
   const r = new Rng(inputSeed(seed, index));
+  // A huge file costs as much as thousands of small inputs: it gets its own (small) rate.
+  if (r.next() < (opts.hugeRate ?? 0.005)) return { kind: 'huge', text: huge(r, corpus) };
   const roll = r.int(1000);
   if (roll < 40) return { kind: 'example', text: r.pick(corpus.texts) };
   if (roll < 90) return { kind: 'mutated', text: mutate(r, r.pick(corpus.texts), corpus) };
@@ -206,6 +208,5 @@ export function generate(corpus: Corpus, seed: number, index: number, opts: { hu
   if (roll < 650) return { kind: 'small', text: r.chance(0.5) ? small(r) : mutate(r, small(r), corpus) };
   if (roll < 800) return { kind: 'soup', text: soup(r, corpus) };
   if (roll < 880) return { kind: 'deep', text: deep(r) };
-  if (roll < 885 && opts.huge !== false) return { kind: 'huge', text: huge(r, corpus) };
   return { kind: 'bytes', text: bytes(r, corpus) };
 }

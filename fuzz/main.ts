@@ -24,7 +24,7 @@ export interface FuzzOptions {
   readonly hangMs: number;
   readonly answerMs: number;
   readonly sessionsPerProcess: number;
-  readonly huge: boolean;
+  readonly hugeRate: number;
 }
 
 export type Report = Record<Target, Tally> & { readonly seconds: number; readonly seed: number };
@@ -37,7 +37,7 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
     const progress = new SharedArrayBuffer(8);
     const view = new Int32Array(progress);
     view[0] = -1;
-    const job: WorkerJob = { fuzzWorker: 1, target, seed: o.seed, start: next, huge: o.huge, progress, stopAt: deadline };
+    const job: WorkerJob = { fuzzWorker: 1, target, seed: o.seed, start: next, hugeRate: o.hugeRate, progress, stopAt: deadline };
     const worker = new Worker(join(__dirname, 'inprocess.js'), { workerData: job });
     const counted = { done: 0 };
     const ended = new Promise<void>((resolve) => {
@@ -56,7 +56,7 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
           for (const [k, n] of Object.entries(m.kinds)) count(tally, `input: ${k}`, n);
           return;
         }
-        const input = generate(corpus, o.seed, m.index, { huge: o.huge });
+        const input = generate(corpus, o.seed, m.index, { hugeRate: o.hugeRate });
         if (m.problem.kind === 'crash') tally.crashes++;
         else if (m.problem.kind === 'stack') tally.stackTraces++;
         else tally.boundsBroken++;
@@ -87,7 +87,7 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
         if (Date.now() - since < o.hangMs) return;
         // The same input for too long: a hang. Save it, and go on past it.
         tally.hangs++;
-        const input = generate(corpus, o.seed, at, { huge: o.huge });
+        const input = generate(corpus, o.seed, at, { hugeRate: o.hugeRate });
         count(tally, `hang: input ${at} (${input.kind}, ${input.text.length} chars)`);
         tally.saved.push(save(o.findings, target, 'hang', input.text, { index: at, seed: o.seed, inputKind: input.kind, ms: Date.now() - since }));
         next = at + 1;
@@ -145,14 +145,14 @@ async function main(argv: readonly string[]): Promise<number> {
       json: { type: 'string' },
       'hang-seconds': { type: 'string', default: '60' },
       'sessions-per-process': { type: 'string', default: '50' },
-      'no-huge': { type: 'boolean', default: false },
+      'huge-rate': { type: 'string', default: '0.005' },
     },
   });
   const seconds = values.seconds !== undefined ? Number(values.seconds) : Number(values.minutes ?? '1') * 60;
   const target = String(values.target);
   const targets = target === 'all' ? [...TARGETS] : target.split(',');
   if (!Number.isFinite(seconds) || seconds <= 0 || targets.some((t) => !(TARGETS as readonly string[]).includes(t))) {
-    process.stderr.write('usage: npm run fuzz -- --minutes N [--target parser|checker|lsp|dap|all] [--seed S] [--out DIR] [--json FILE]\n');
+    process.stderr.write('usage: npm run fuzz -- --minutes N [--target parser|checker|lsp|dap|all] [--seed S] [--out DIR] [--json FILE] [--hang-seconds S] [--sessions-per-process N] [--huge-rate P]\n');
     return 2;
   }
   const hangMs = Number(values['hang-seconds']) * 1000;
@@ -164,7 +164,7 @@ async function main(argv: readonly string[]): Promise<number> {
     hangMs,
     answerMs: hangMs,
     sessionsPerProcess: Number(values['sessions-per-process']),
-    huge: values['no-huge'] !== true,
+    hugeRate: Number(values['huge-rate']),
   };
   const report = await fuzz(options, (r) => process.stderr.write(`${summary(r, options.targets).split('\n').filter((l) => !l.startsWith('           ')).join('\n')}\n`));
   process.stdout.write(`${summary(report, options.targets)}\n`);

@@ -163,7 +163,7 @@ async function lspProcess(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng, fi
     for (; sessions < o.sessionsPerProcess && Date.now() < o.deadline; sessions++) {
       const s = firstSession + sessions;
       const docs = Array.from({ length: r.range(1, 2) }, (_, j) => {
-        const input = generate(corpus, o.seed ^ 0x5eed, s * 4 + j, { huge: false });
+        const input = generate(corpus, o.seed ^ 0x5eed, s * 4 + j, { hugeRate: 0 });
         return { uri: `file:///fuzz/s${s}-${j}.lockstep`, text: input.text.length > 300_000 ? input.text.slice(0, 300_000) : input.text, version: 1 };
       });
       for (const d of docs) notify('textDocument/didOpen', { textDocument: { uri: d.uri, languageId: 'lockstep', version: 1, text: d.text } });
@@ -176,7 +176,7 @@ async function lspProcess(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng, fi
           const answer = await call(method, lspParams(r, method, d.uri, d.text));
           if (answer?.closed) break;
         } else if (roll < 80) {
-          const text = r.chance(0.7) ? r.pick(['x', ';', '\n', '', 'mutex_lock(&', '}', '{', 'int q;\n', '->next']) : generate(corpus, o.seed, s * 31 + k, { huge: false }).text.slice(0, 2000);
+          const text = r.chance(0.7) ? r.pick(['x', ';', '\n', '', 'mutex_lock(&', '}', '{', 'int q;\n', '->next']) : generate(corpus, o.seed, s * 31 + k, { hugeRate: 0 }).text.slice(0, 2000);
           d.version++;
           notify('textDocument/didChange', { textDocument: { uri: d.uri, version: d.version }, contentChanges: r.chance(0.1) ? [{ text }] : [{ range: range(r, d.text), text }] });
           if (r.chance(0.1)) notify('textDocument/didSave', { textDocument: { uri: d.uri } });
@@ -235,7 +235,7 @@ async function lspProcess(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng, fi
 export async function lspCampaign(corpus: Corpus, o: WireOptions, tally: Tally): Promise<void> {
   const t = new Tracker(tally, 'lsp', o.findings);
   const workspace = mkdtempSync(join(tmpdir(), 'lockstep-fuzz-ws-'));
-  for (let i = 0; i < 5; i++) writeFileSync(join(workspace, `w${i}.lockstep`), generate(corpus, o.seed, 90_000 + i, { huge: false }).text);
+  for (let i = 0; i < 5; i++) writeFileSync(join(workspace, `w${i}.lockstep`), generate(corpus, o.seed, 90_000 + i, { hugeRate: 0 }).text);
   let session = 0;
   for (let batch = 0; Date.now() < o.deadline; batch++) {
     const r = new Rng(inputSeed(o.seed, batch));
@@ -328,7 +328,7 @@ async function dapSession(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng, fi
   if (r.chance(0.1)) program = r.pick(files.special);
   else {
     program = join(files.dir, `s${session % 200}.lockstep`);
-    writeFileSync(program, generate(corpus, o.seed ^ 0xdab, session, { huge: false }).text.slice(0, 200_000));
+    writeFileSync(program, generate(corpus, o.seed ^ 0xdab, session, { hugeRate: 0 }).text.slice(0, 200_000));
   }
   try {
     await call('initialize', { adapterID: 'lockstep', linesStartAt1: r.chance(0.8), columnsStartAt1: true, ...(r.chance(0.5) ? { pathFormat: 'path' } : {}) });

@@ -13,7 +13,7 @@ test('fuzz smoke: 20 s of each target, concurrently, finds nothing', async () =>
   const targets = ['parser', 'checker', 'lsp', 'dap'] as const;
   const report = await fuzz({
     targets, seconds: 20, seed: 1, findings: mkdtempSync(join(tmpdir(), 'lockstep-fuzz-smoke-')),
-    hangMs: 60_000, answerMs: 60_000, sessionsPerProcess: 20, huge: false,
+    hangMs: 60_000, answerMs: 60_000, sessionsPerProcess: 20, hugeRate: 0.001,
   });
   const text = summary(report, targets);
   for (const t of targets) {
