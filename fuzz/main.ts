@@ -78,6 +78,9 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
       });
       worker.on('exit', finish);
       watch = setInterval(() => {
+        const done = Atomics.load(view, 1);
+        tally.units += done - counted.done;
+        counted.done = done;
         const at = Atomics.load(view, 0);
         if (at !== last || at < 0) {
           last = at;

@@ -56,6 +56,14 @@ describe('deep expressions', () => {
   });
 });
 
+test('an endless local loop before any shared access is a livelock (exit 1), not an internal error', () => {
+  // Found by the fuzzer: the actor's opening local steps failed outside any step.
+  const file = writeScenario(dir, 'local-loop.lockstep', 'int x;\nthread a on cpu0 { int k = 0; while (1) { k = k + 1; } }\n');
+  const r = lockstep(['check', '-q', file]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /livelock: a runs 100000 steps without touching shared state/);
+});
+
 describe('internal errors', () => {
   // A fault injected from outside (node -r), as a bug deep in the checker would surface.
   const fault = writeScenario(dir, 'fault.js', `require(${JSON.stringify(path.join(ROOT, 'out', 'core', 'explore', 'index.js'))}).checkAsync = () => { throw new TypeError('injected fault'); };\n`);
