@@ -44,6 +44,8 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
       let watch: NodeJS.Timeout | undefined;
       let last = -1;
       let since = Date.now();
+      let hugeAt = -1;
+      let huge = false;
       const finish = (): void => {
         clearInterval(watch);
         tally.units += Atomics.load(view, 1) - counted.done;
@@ -87,7 +89,13 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
           since = Date.now();
           return;
         }
+        // A huge file may take seconds of CPU, and far longer on a loaded machine.
         if (Date.now() - since < o.hangMs) return;
+        if (hugeAt !== at) {
+          hugeAt = at;
+          huge = generate(corpus, o.seed, at, { hugeRate: o.hugeRate }).kind === 'huge';
+        }
+        if (huge && Date.now() - since < 10 * o.hangMs) return;
         // The same input for too long: a hang. Save it, and go on past it.
         tally.hangs++;
         const input = generate(corpus, o.seed, at, { hugeRate: o.hugeRate });

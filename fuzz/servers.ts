@@ -160,7 +160,8 @@ async function lspProcess(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng, fi
       initializationOptions: { settings: { lockstep: { diagnosticsDelayMs: r.pick([0, 5, 50]), check: { maxStates: 2000, maxSeconds: 1, onSave: r.chance(0.5) } } } },
     });
     notify('initialized', {});
-    for (; sessions < o.sessionsPerProcess && Date.now() < o.deadline; sessions++) {
+    // Every process serves at least one whole session, however late (or loaded) it starts.
+    for (; sessions < o.sessionsPerProcess && (sessions === 0 || Date.now() < o.deadline); sessions++) {
       const s = firstSession + sessions;
       const docs = Array.from({ length: r.range(1, 2) }, (_, j) => {
         const input = generate(corpus, o.seed ^ 0x5eed, s * 4 + j, { hugeRate: 0 });
@@ -376,7 +377,7 @@ async function dapServerBatch(corpus: Corpus, o: WireOptions, t: Tracker, r: Rng
       t.problem('crash', `lockstep-dap --server did not start: ${stderr.slice(0, 500)}`, {});
       return 0;
     }
-    for (; n < o.sessionsPerProcess && Date.now() < o.deadline; n++) {
+    for (; n < o.sessionsPerProcess && (n === 0 || Date.now() < o.deadline); n++) {
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => undefined);
       const client = new RawClient({ write: (b) => socket.write(b), readable: socket }, (m) => (m.type === 'response' && typeof m.request_seq === 'number' ? m.request_seq : undefined));
