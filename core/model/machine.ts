@@ -5,11 +5,11 @@
 
 import type { Span } from '../syntax/ast';
 import {
-  ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning,
+  accessSize, ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
   type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
 } from '../semantics/symbols';
 import {
-  actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
+  actorCode, decodeLocalPointer, LIST_POISON1, LIST_POISON2, localPointer, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
 } from './compiled';
 import { describeAddress, describeObject, objectContaining, siteText } from './describe';
@@ -22,6 +22,9 @@ import {
 
 /** Local instructions one step may run after its visible one before it counts as a livelock. */
 export const LOCAL_STEP_BUDGET = 100_000;
+
+const NO_REPORTS: Violation[] = [];
+Object.freeze(NO_REPORTS);
 
 class Blocked {
   constructor(readonly wait: WaitInfo) {}
@@ -245,11 +248,16 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     d.execute(ins);
     d.settle();
   } catch (e) {
-    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    if (e instanceof Blocked) {
+      // A report printed before the actor went to sleep (might_sleep() in atomic context, then
+      // a contended lock) is the finding: the step cannot be taken, so it ends the run there.
+      if (d.reports.length > 0) return { status: 'violation', violation: d.reports[0]!, state, events: d.events, span: ins.span };
+      return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports };
 }
 
 /**
@@ -326,7 +334,7 @@ function startActor(s: CompiledScenario, state: MachineState, actor: number): St
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span, reports: d.reports };
 }
 
 interface MutableFrame {
@@ -345,6 +353,8 @@ class Draft implements Exec {
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
   readonly plain: number[] = [];
+  /** Non-fatal reports of this step; shared and empty until the first one. */
+  reports: Violation[] = NO_REPORTS;
   private mem: number[];
   private memCopied = false;
   private objects: readonly number[];
@@ -451,7 +461,8 @@ class Draft implements Exec {
     if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what ?? this.describe(addr));
   }
 
-  private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
+  /** KASAN reports the access and the kernel goes on: freed memory still holds its last values. */
+  private useAfterFree(obj: number, addr: number, write: boolean, what: string): void {
     const s = this.scenario;
     const h = obj - OBJECT_HEADER_WORDS;
     const st = s.structs[this.mem[h + ObjectHeader.struct]!]!;
@@ -467,10 +478,11 @@ class Draft implements Exec {
     const where = (ins: Instr | undefined): string => ins ? ` ${s.codes[s.instrCode[ins.id]!]!.name}+${siteText(s, ins.span)}` : ' ?';
     // The report is built only if someone reads it: exploration meets the same
     // use-after-free at many states and keeps one.
-    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
+    this.report('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
       '==================================================================',
       `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
-      `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
+      // KASAN prints the access's width: the type of the field at that address.
+      `${write ? 'Write' : 'Read'} of size ${accessSize(typeAtOffset({ k: 'struct', s: st }, addr - obj))} at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
       `  (${what}: ${name})`,
       '',
       `CPU: ${this.actorSym.cpu} PID: ${this.actor + 1} Comm: ${this.actorSym.name}`,
@@ -510,15 +522,25 @@ class Draft implements Exec {
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    throw new Failed(this.violation(kind, message, report, related));
+  }
+
+  report(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): void {
+    const v = this.violation(kind, message, report, related);
+    if (this.reports === NO_REPORTS) this.reports = [v];
+    else this.reports.push(v);
+  }
+
+  private violation(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[]): Violation {
     const base = { kind, message, actor: this.actor, span: this.site, related };
-    if (typeof report === 'string') throw new Failed({ ...base, report });
+    if (typeof report === 'string') return { ...base, report };
     let text: string | undefined;
-    throw new Failed({
+    return {
       ...base,
       get report(): string {
         return (text ??= report());
       },
-    });
+    };
   }
 
   emit(event: ModelEvent): void {
@@ -610,7 +632,7 @@ class Draft implements Exec {
     const why = inIrq ? (this.inSoftirq() ? 'in a timer callback (softirq)' : 'in an interrupt handler') : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}`
       : irqsOff ? 'with interrupts off' : this.bhOff() ? 'with bottom halves off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
     const locks = this.heldLocks.map((h, i) => ` #${i}: (${lockdepName(this.lockClass(h.cls))}), at: ${siteText(this.scenario, h.site)}`);
-    this.fail('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
+    this.report('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
       `BUG: sleeping function called from invalid context at ${siteText(this.scenario, this.site)}`,
       `in_atomic(): ${spin.length || this.preempt || inIrq ? 1 : 0}, irqs_disabled(): ${irqsOff || inIrq ? 1 : 0}, non_block: 0, pid: ${this.actor + 1}, name: ${this.actorSym.name}`,
       `preempt_count: ${spin.length + this.preempt + (inIrq ? 0x10000 : 0)}, expected: 0`,
@@ -645,13 +667,15 @@ class Draft implements Exec {
     const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
     const obj = ptr >= this.scenario.layout.heapStart ? objectContaining(this.scenario, state, ptr) : 0;
     if (obj !== ptr) {
-      this.fail('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
+      // KASAN reports the bad free and the allocator ignores it.
+      this.report('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
         '==================================================================',
         `BUG: KASAN: invalid-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(ptr)} by task ${this.actorSym.name}/${this.actor + 1}`,
         this.callTrace(),
         '==================================================================',
       ].join('\n'));
+      return;
     }
     const h = obj - OBJECT_HEADER_WORDS;
     if (this.mem[h + ObjectHeader.status] === ObjectStatus.Freed) {
@@ -662,7 +686,7 @@ class Draft implements Exec {
       const related: Related[] = [];
       if (allocInstr) related.push({ span: allocInstr.span, message: 'allocated here' });
       if (freeInstr) related.push({ span: freeInstr.span, message: `first freed here by ${freeActor?.name ?? '?'}` });
-      this.fail('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
+      this.report('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
         '==================================================================',
         `BUG: KASAN: double-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(obj)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -672,6 +696,7 @@ class Draft implements Exec {
         ` kfree ${freeInstr ? siteText(s, freeInstr.span) : '?'}`,
         '==================================================================',
       ].join('\n'), related);
+      return;
     }
     this.write(h + ObjectHeader.status, ObjectStatus.Freed, true);
     this.write(h + ObjectHeader.freeSite, this.instr, true);
@@ -811,6 +836,28 @@ class Draft implements Exec {
     this.events.push({ kind: 'finish', actor: this.actor });
   }
 
+  /**
+   * Reads (or, given `value`, writes) the local a local pointer names: a local of this
+   * actor's frame at that depth, which must still be on the stack.
+   */
+  private localThrough(ptr: number, value?: number): number {
+    const l = decodeLocalPointer(ptr)!;
+    const frame = this.frames[l.depth];
+    if (l.actor !== this.actor || !frame) {
+      this.fail('out_of_bounds', 'access through a pointer to a local of a function that has returned', [
+        `BUG: KASAN: stack-use-after-return in ${this.frameName()}`,
+        `${value === undefined ? 'Read' : 'Write'} at ${siteText(this.scenario, this.site)} by task ${this.actorSym.name}/${this.actor + 1}`,
+      ].join('\n'));
+    }
+    if (value === undefined) return frame.locals[l.slot] ?? 0;
+    if (!frame.owned) {
+      frame.locals = frame.locals.slice();
+      frame.owned = true;
+    }
+    frame.locals[l.slot] = value;
+    return value;
+  }
+
   private returnFrom(value: number): void {
     const done = this.frames.pop()!;
     if (this.frames.length === 0) return;
@@ -831,6 +878,12 @@ class Draft implements Exec {
           this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
         } else {
           const addr = this.placeAddr(ins.target.place);
+          if (addr < 0 && decodeLocalPointer(addr)) {
+            // `*nb = len;` through a pointer to a caller's local.
+            this.localThrough(addr, combine(ins.assignOp, this.localThrough(addr), v));
+            f.pc++;
+            break;
+          }
           let nv = v;
           if (ins.assignOp !== '=') {
             this.checkAccess(addr, false);
@@ -896,6 +949,7 @@ class Draft implements Exec {
         return this.actor;
       case 'read': {
         const addr = this.placeAddr(e.place);
+        if (addr < 0 && decodeLocalPointer(addr)) return this.localThrough(addr);
         this.checkAccess(addr, false);
         return this.read(addr);
       }
@@ -904,6 +958,8 @@ class Draft implements Exec {
         this.checkAccess(addr, false, e.what);
         return this.read(addr);
       }
+      case 'localAddr':
+        return localPointer(this.actor, this.frames.length - 1, e.slot);
       case 'addr':
         return this.placeAddr(e.place);
       case 'unary':
@@ -911,6 +967,7 @@ class Draft implements Exec {
       case 'binary': {
         if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
         if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
+        if (e.op === '?' && e.r.k === 'binary') return this.eval(e.l) ? this.eval(e.r.l) : this.eval(e.r.r);
         const l = this.eval(e.l);
         const r = this.eval(e.r);
         if ((e.op === '/' || e.op === '%') && r === 0) {
@@ -935,7 +992,7 @@ class Draft implements Exec {
       case 'deref': {
         const v = this.eval(p.ptr);
         if (v === 0) this.nullDeref('dereference of a NULL pointer');
-        if (v < 0) this.wild(v, false, 'dereference');
+        if (v < 0 && !decodeLocalPointer(v)) this.wild(v, false, 'dereference');
         return v;
       }
       case 'field':
@@ -954,18 +1011,8 @@ class Draft implements Exec {
 }
 
 function combine(op: string, old: number, v: number): number {
-  switch (op) {
-    case '+=':
-      return (old + v) | 0;
-    case '-=':
-      return (old - v) | 0;
-    case '|=':
-      return old | v;
-    case '&=':
-      return old & v;
-    default:
-      return v;
-  }
+  // `x op= v` is `x = x op v` (`+=`, `<<=`, …); `=` is the value itself.
+  return op === '=' ? v : binop(op.slice(0, -1), old, v);
 }
 
 /** A unary operator on a 32-bit word, as the machine computes it (evaluate uses it too). */
@@ -990,6 +1037,10 @@ export function binop(op: string, l: number, r: number): number {
     case '&': return l & r;
     case '|': return l | r;
     case '^': return l ^ r;
+    case '<<': return l << (r & 31);
+    case '>>': return l >> (r & 31);
+    // `va + n` on a void *: a pointer into the same object (the model has no byte layout).
+    case 'ptr+': return l !== 0 ? l : r;
     default: return 0;
   }
 }
@@ -1060,7 +1111,9 @@ export function deadlockViolation(s: CompiledScenario, state: MachineState): Vio
     related.push({ span: w.span, message: `${sym.name} ${describeWait(s, state, w.wait)}` });
   }
   lines.push('', ' *** DEADLOCK ***');
-  const first = waits[0];
+  // A task an interrupt handler preempted waits only for its CPU, at whichever point the
+  // interrupt came: the deadlock is where the others wait, so one deadlock is one finding.
+  const first = waits.find((w) => w.wait.kind !== 'cpu') ?? waits[0];
   const summary = waits.map((w) => `${s.actors[w.actor]!.name} ${describeWait(s, state, w.wait)}`).join('; ');
   return {
     kind: 'deadlock',
