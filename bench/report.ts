@@ -144,7 +144,7 @@ export function textTable(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-function markdownTable(rows: readonly (readonly string[])[], leftColumns: readonly number[]): string {
+export function markdownTable(rows: readonly (readonly string[])[], leftColumns: readonly number[]): string {
   const esc = (c: string): string => c.replace(/\|/g, '\\|');
   const [head, ...body] = rows;
   return [

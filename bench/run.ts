@@ -3,6 +3,7 @@
 // transitions, wall time and peak memory with the Lockstep/SPIN ratios (Markdown on request).
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchCheckOptions } from './lockstep-child';
 import { measureLockstep, measureSpin, REPEAT_BELOW_S, type LockstepSummary, type Row, type Side, type SpinSummary } from './measure';
@@ -10,6 +11,7 @@ import { benchModels, DEFAULT_SIZES, selectModels, type Sizes } from './models';
 import {
   describeMachine, detailTable, machineLine, mainTable, METHOD_NOTES, markdownReport, mismatches, sec, targets, textTable,
 } from './report';
+import { engineMarkdown, engineTable, engineTargets, measureEngine } from './engine';
 import { ensureSpin } from './spin';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -25,6 +27,7 @@ const USAGE = `usage: npm run bench -- [options]
   --no-reduction      partial-order reduction off on both sides (gcc -DNOREDUCE; reduction: false)
   --no-spin           Lockstep only
   --no-lockstep       SPIN only
+  --no-engine         skip the engine runs (philosophers on 2 workers, counter without symmetry)
   --list              print the model ids and exit`;
 
 interface Options {
@@ -37,6 +40,7 @@ interface Options {
   readonly reduction: boolean;
   readonly spin: boolean;
   readonly lockstep: boolean;
+  readonly engine: boolean;
   readonly list: boolean;
 }
 
@@ -56,6 +60,7 @@ function parseOptions(argv: string[]): Options {
       'no-reduction': { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       'no-lockstep': { type: 'boolean' },
+      'no-engine': { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -91,6 +96,7 @@ function parseOptions(argv: string[]): Options {
     reduction: !values['no-reduction'],
     spin: !values['no-spin'],
     lockstep: !values['no-lockstep'],
+    engine: !values['no-engine'] && !values['no-lockstep'],
     list: values.list ?? false,
   };
 }
@@ -157,7 +163,14 @@ function main(argv: string[]): number {
   for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
   for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
   for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
-  if (opts.markdown) fs.writeFileSync(opts.markdown, markdownReport(machine, argv, rows, notes) + keptSection(opts.markdown));
+  const engine = opts.engine ? measureEngine(rows, opts.reps, opts.check, (line) => console.error(line)) : [];
+  if (engine.length > 0) {
+    console.log('');
+    console.log(textTable(engineTable(engine)));
+    for (const line of engineTargets(engine)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
+  }
+  const load = `\nLoad average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${os.availableParallelism()} cores.\n`;
+  if (opts.markdown) fs.writeFileSync(opts.markdown, markdownReport(machine, argv, rows, notes) + engineMarkdown(engine) + load + keptSection(opts.markdown));
   if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ machine, argv, rows }, null, 2)}\n`);
   return 0;
 }

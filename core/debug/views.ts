@@ -78,6 +78,10 @@ export function actorTitle(s: CompiledScenario, state: MachineState, actor: numb
       return `kworker · ${a.name}${desc}`;
     case 'init':
       return `${a.name} · the initial state`;
+    case 'final':
+      return 'final · the check of every end state';
+    case 'invariant':
+      return 'invariant · the check of every state';
   }
 }
 

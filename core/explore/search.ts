@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step,
+  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
@@ -155,6 +155,7 @@ export class Search {
     this.hash(init);
     const id = this.visited.insert(-1, 0);
     this.frontier.push({ id, state: init, depth: 0 });
+    this.checkState(id, init);
   }
 
   // ---------- a worker's share of a parallel search ----------
@@ -525,8 +526,14 @@ export class Search {
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      this.checkState(id, result.state);
     }
     return id;
+  }
+
+  /** The scenario's invariants on a new state, and its final block when every actor has finished. */
+  private checkState(id: number, state: MachineState): void {
+    for (const v of stateCheckViolations(this.s, state)) this.record({ key: key(v), violation: v, stateId: id });
   }
 }
 

@@ -67,6 +67,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     ...(b.expect ? { expect: b.expect } : {}),
     configs: b.configs,
     initActor: b.actors.findIndex((a) => a.actorKind === 'init'),
+    finalActor: b.actors.findIndex((a) => a.actorKind === 'final'),
+    invariantActors: b.actors.flatMap((a, i) => (a.actorKind === 'invariant' ? [i] : [])),
     requestNames: b.requestNames,
     detectRaces,
   };

@@ -139,6 +139,10 @@ export interface CompiledScenario {
   readonly configs: ReadonlySet<string>;
   /** The `init` block's actor index, or -1: it runs to completion before anyone else. */
   readonly initActor: number;
+  /** The `final` block's actor, or -1: run on every state where all actors have finished. */
+  readonly finalActor: number;
+  /** The actors of the `invariant`s, checked on every state after init. */
+  readonly invariantActors: readonly number[];
   readonly requestNames: readonly string[];
   /** Data-race detection is on (config KCSAN, or the scenario expects a data race). */
   readonly detectRaces: boolean;

@@ -5,7 +5,7 @@
 
 import type { Span } from '../syntax/ast';
 import {
-  accessSize, ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
+  accessSize, ACTOR_WORD, ACTOR_WORDS, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
   type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
 } from '../semantics/symbols';
 import {
@@ -1122,6 +1122,62 @@ export function deadlockViolation(s: CompiledScenario, state: MachineState): Vio
     actor: -1,
     span: first ? first.span : { start: 0, end: 0 },
     related,
+  };
+}
+
+/**
+ * The `invariant`s on a state, and the `final` block when every actor has finished: each
+ * runs to completion on a copy of the state, which it may only read. A failed assertion in
+ * one is its violation (kind `assertion`); so is a check that changes shared state.
+ */
+export function stateCheckViolations(s: CompiledScenario, state: MachineState): Violation[] {
+  if (s.invariantActors.length === 0 && s.finalActor < 0) return [];
+  const out: Violation[] = [];
+  for (const a of s.invariantActors) {
+    const v = runStateCheck(s, state, a);
+    if (v) out.push(v);
+  }
+  if (s.finalActor >= 0 && isFinished(s, state)) {
+    const v = runStateCheck(s, state, s.finalActor);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+function runStateCheck(s: CompiledScenario, state: MachineState, actor: number): Violation | undefined {
+  const sym = s.actors[actor]!;
+  const actors = state.actors.slice();
+  actors[actor] = { ...actors[actor]!, status: ActorStatus.Running, frames: [newFrame(s, actorCode(s, actor), [], -1, -1)] };
+  let st: MachineState = { ...state, actors };
+  const d = new Draft(s, st, actor, 0, sym.decl.body.span, -1);
+  try {
+    d.settle();
+  } catch (e) {
+    if (e instanceof Failed) return e.violation;
+    throw e;
+  }
+  st = d.commit();
+  const own = sym.words;
+  for (let guard = 0; st.actors[actor]!.status === ActorStatus.Running && guard < LOCAL_STEP_BUDGET; guard++) {
+    const r = step(s, st, { actor, choice: 0 });
+    if (r.status === 'violation') return r.violation;
+    if (r.status === 'blocked') return stateCheckMisuse(s, sym, r.span, 'waits for something (a check may only read shared state)');
+    if (r.reports.length > 0) return r.reports[0];
+    const effect = r.events.find((e) => e.kind !== 'finish' && e.kind !== 'start' && !(e.kind === 'write' && e.addr >= own && e.addr < own + ACTOR_WORDS));
+    if (effect) return stateCheckMisuse(s, sym, r.span, `changes shared state (${effect.kind}); a check may only read it`);
+    st = r.state;
+  }
+  return undefined;
+}
+
+function stateCheckMisuse(s: CompiledScenario, sym: ActorSymbol, span: Span, what: string): Violation {
+  return {
+    kind: 'assertion',
+    message: `the ${sym.actorKind} block ${what}`,
+    report: `the ${sym.actorKind} block at ${siteText(s, span)} ${what}`,
+    actor: sym.index,
+    span,
+    related: [],
   };
 }
 

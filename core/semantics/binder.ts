@@ -11,7 +11,7 @@ import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../m
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
-  byteSize, fnValue, isScalar, sizeOf, typeName,
+  byteSize, fnValue, isScalar, isStateCheck, sizeOf, typeName,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -611,11 +611,12 @@ class Binder {
     };
     if (d.line && d.actorKind !== 'irq') this.error(d.line.span, `only an irq handler has an interrupt line; ${d.name.name} is a ${d.actorKind}`, 'line-not-irq');
     if (!d.name.name) return;
-    if (d.actorKind === 'init' && this.actors.some((a) => a.actorKind === 'init')) {
-      this.error(d.name.span, 'a scenario has one init block', 'duplicate-declaration');
+    if ((d.actorKind === 'init' || d.actorKind === 'final') && this.actors.some((a) => a.actorKind === d.actorKind)) {
+      this.error(d.name.span, `a scenario has one ${d.actorKind} block`, 'duplicate-declaration');
       return;
     }
-    if (!this.declareName(d.name, sym)) return;
+    // A check is not a name a scenario refers to; there may be many invariants.
+    if (!isStateCheck(d.actorKind) && !this.declareName(d.name, sym)) return;
     if (d.actorKind === 'irq' && !d.cpu) this.error(d.name.span, `irq ${d.name.name} needs a CPU: irq ${d.name.name} on cpuN`, 'irq-needs-cpu');
     if (d.actorKind === 'work' && d.cpu) this.warn(d.cpu.span, 'a work item runs on a kworker of its own; the CPU is ignored', 'work-cpu');
     if (this.actors.length >= MAX_ACTORS) {
@@ -629,13 +630,13 @@ class Binder {
     const used = new Set(this.actors.filter((a) => a.cpu >= 0 && a.actorKind !== 'work').map((a) => a.cpu));
     let next = 0;
     const fixed = this.actors.map((a) => {
-      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init') return a;
+      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init' || isStateCheck(a.actorKind)) return a;
       while (used.has(next)) next++;
       used.add(next);
       return { ...a, cpu: next };
     });
     this.actors.splice(0, this.actors.length, ...fixed);
-    for (const a of this.actors) this.values.set(a.name, a);
+    for (const a of this.actors) if (!isStateCheck(a.actorKind)) this.values.set(a.name, a);
     // Occurrences recorded before now refer to the placeholder symbols; re-point them.
     const byDecl = new Map(this.actors.map((a) => [a.decl, a]));
     for (let i = 0; i < this.occurrences.length; i++) {

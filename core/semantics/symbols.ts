@@ -310,3 +310,8 @@ export const vcpuModes = {
   EXITING_GUEST_MODE: 2,
   READING_SHADOW_PAGE_TABLES: 3,
 } as const;
+
+/** `final` and `invariant` blocks: checks run on states, never scheduled. */
+export function isStateCheck(kind: ActorSymbol['actorKind']): boolean {
+  return kind === 'final' || kind === 'invariant';
+}

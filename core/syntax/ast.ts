@@ -373,8 +373,13 @@ export interface ForwardDecl extends NodeBase {
   readonly params?: readonly Param[];
   readonly returns?: TypeNode;
 }
-/** `init` is the initial-state block: it runs to completion before any other actor starts. */
-export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init';
+/**
+ * `init` is the initial-state block: it runs to completion before any other actor starts.
+ * `final { … }` and `invariant EXPR;` are checks, never scheduled: `final` runs on every
+ * state where all actors have finished, an invariant (a block `{ assert(EXPR); }`) on every
+ * state after `init`.
+ */
+export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init' | 'final' | 'invariant';
 export interface ActorDecl extends NodeBase {
   readonly kind: 'Actor';
   readonly actorKind: ActorKind;

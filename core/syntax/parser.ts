@@ -82,7 +82,7 @@ export const RESERVED = new Set<string>([
   'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
 const DECL_STARTS = new Set<string>([
-  'scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
+  'scenario', 'config', 'struct', 'fn', 'expect', 'init', 'final', 'invariant', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
   'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...STATIC_DEFINERS.keys(),
 ]);
 const STMT_STARTS = new Set<string>([
@@ -295,6 +295,12 @@ class Parser {
           return this.parseFn();
         case 'init':
           if (this.peek().text === '{') return this.parseInit();
+          break;
+        case 'final':
+          if (this.peek().text === '{') return this.parseInit('final');
+          break;
+        case 'invariant':
+          if (this.peek().kind !== 'Identifier' || this.peek(2).text !== ';') return this.parseInvariant();
           break;
         case 'expect':
           return this.parseExpect();
@@ -625,12 +631,25 @@ class Parser {
     };
   }
 
-  /** `init { … }`: the initial state, set up before any actor runs. */
-  private parseInit(): A.ActorDecl {
+  /** `init { … }`: the initial state, set up before any actor runs; `final { … }`: the check of every end state. */
+  private parseInit(kind: 'init' | 'final' = 'init'): A.ActorDecl {
     const t = this.next();
-    const name: A.Identifier = { kind: 'Identifier', name: 'init', span: t.span };
+    const name: A.Identifier = { kind: 'Identifier', name: kind, span: t.span };
     const body = this.parseBlock();
-    return { kind: 'Actor', actorKind: 'init', name, body, span: this.span(t.span.start) };
+    return { kind: 'Actor', actorKind: kind, name, body, span: this.span(t.span.start) };
+  }
+
+  /** `invariant EXPR;`: checked in every state after init, as the block `{ assert(EXPR); }`. */
+  private parseInvariant(): A.ActorDecl {
+    const t = this.next();
+    const cond = this.parseBinary(0);
+    const span = this.span(t.span.start);
+    this.expect(';');
+    const callee: A.Identifier = { kind: 'Identifier', name: 'assert', span: t.span };
+    const call: A.CallExpr = { kind: 'Call', callee, args: [cond], argsSpan: cond.span, span: cond.span };
+    const stmt: A.ExprStmt = { kind: 'ExprStmt', expr: call, span };
+    const name: A.Identifier = { kind: 'Identifier', name: 'invariant', span: t.span };
+    return { kind: 'Actor', actorKind: 'invariant', name, body: { kind: 'Block', body: [stmt], span }, span: this.span(t.span.start) };
   }
 
   private parseExpect(): A.ExpectDecl {

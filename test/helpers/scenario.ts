@@ -4,7 +4,7 @@
 import { loadScenario } from '../../core';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { Lockdep } from '../../core/model/lockdep';
-import { deadlockViolation, encodeState, initialState, isFinished, leakViolation, successors } from '../../core/model/machine';
+import { deadlockViolation, encodeState, initialState, isFinished, leakViolation, stateCheckViolations, successors } from '../../core/model/machine';
 import { findRace } from '../../core/model/races';
 import type { MachineState, Move, StepOk, Violation, ViolationKind } from '../../core/model/types';
 
@@ -35,6 +35,7 @@ export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
     if (seen.has(key)) continue;
     seen.add(key);
     if (seen.size > maxStates) throw new Error('state space too large for a unit test');
+    violations.push(...stateCheckViolations(s, state));
     const succ = successors(s, state);
     if (succ.length === 0) {
       const v = isFinished(s, state) ? leakViolation(s, state) : deadlockViolation(s, state);
