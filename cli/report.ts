@@ -4,6 +4,7 @@
 
 import type { LoadedScenario } from '../core';
 import type { Bound, CheckResult, Finding, Shard } from '../core/explore';
+import { commitDiagram } from '../core/explore/commitDiagram';
 import { dependencyRecord, findingRecord, scenarioVersion, type DependencyRecord, type FindingRecord } from '../core/explore/shards';
 import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
 import type { Span } from '../core/syntax/ast';
@@ -43,10 +44,12 @@ export function diagramOptions(f: Finding): DiagramOptions {
 }
 
 /** The report, the diagram and the located one-line summary, with notes for related places. */
-export function formatFinding(file: string, loaded: LoadedScenario, f: Finding): string {
+export type DiagramStyle = 'columns' | 'commit';
+
+export function formatFinding(file: string, loaded: LoadedScenario, f: Finding, style: DiagramStyle = 'columns'): string {
   const s = loaded.compiled!;
   const lines = [f.violation.report, ''];
-  if (f.trace.length > 0 || f.blocked || f.pending) lines.push(columnDiagram(s, f.trace, diagramOptions(f)), '');
+  if (f.trace.length > 0 || f.blocked || f.pending) lines.push(style === 'commit' ? commitDiagram(s, f) : columnDiagram(s, f.trace, diagramOptions(f)), '');
   lines.push(`${where(file, loaded, f.violation.span)}: ${f.kind}: ${f.message}`);
   for (const r of f.violation.related) lines.push(`${where(file, loaded, r.span)}: note: ${r.message}`);
   return lines.join('\n');

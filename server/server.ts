@@ -4,7 +4,7 @@
 
 import {
   ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
-  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type CancellationToken, type CodeAction as LspCodeAction, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
   type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
 import { loadScenario } from '../core';
@@ -19,7 +19,9 @@ import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
 import { BackgroundChecks } from './checking';
 import { workerEngine, type CheckEngine } from './checkEngine';
-import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type LockJson, type LocksParams } from './protocol';
+import { CHECK_REQUEST, IMPORT_REPORT_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type ImportReportParams, type ImportReportReply, type LockJson, type LocksParams } from './protocol';
+import { importReport } from '../core/import';
+import { reportCommentAt } from '../core/ide/reportComment';
 
 type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
@@ -135,8 +137,18 @@ export class LockstepServer {
     c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
     c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
-    c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
-      ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
+    c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) => {
+      const range = to.spanOf(a.lines, p.range);
+      const fixes: LspCodeAction[] = ide.codeActions(a, range).map((x) => to.codeAction(uri, a.lines, x));
+      const report = reportCommentAt(a.text, range);
+      if (report) fixes.push(to.reportAction(report));
+      return fixes;
+    }));
+    c.onRequest(IMPORT_REPORT_REQUEST, (p: Partial<ImportReportParams> | undefined): ImportReportReply => {
+      this.requireInitialized();
+      if (typeof p?.text !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'lockstep/importReport needs the report text');
+      return to.importReply(importReport(p.text, typeof p.index === 'number' ? { index: p.index } : {}));
+    });
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
@@ -183,7 +195,7 @@ export class LockstepServer {
       semanticTokensProvider: { legend: { tokenTypes: [...ide.TOKEN_TYPES], tokenModifiers: [...ide.TOKEN_MODIFIERS] }, full: true },
       documentFormattingProvider: true,
       inlayHintProvider: true,
-      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.extract'] },
       codeLensProvider: { resolveProvider: false },
     };
     return { capabilities, serverInfo: { name: SERVER_NAME, version: '0.1.0' } };

@@ -86,7 +86,7 @@ export function circular(b: Builder, r: KernelReport): void {
         if (m.name === wanted.report) continue;
         const c = b.lockClass(m);
         if (c.type === 'work') continue;
-        placeAt(b, part, slots, m.at?.fn, hold(b, c, modeFor(links, classes, modes, c)), `the report does not place ${m.name} on this path; lockdep saw it held here`, last - 1);
+        placeAt(b, part, slots, m.at?.fn, hold(b, c, modeOf(parts[classes.indexOf(c)]?.mechanism ?? [])), `the report does not place ${m.name} on this path; lockdep saw it held here`, last - 1);
       }
     } else {
       placeAt(b, part, slots, undefined, hold(b, holding, modes[heldIdx]!), `lockdep recorded ${holding.report} held here (the chain does not say where it was taken)`, last - 1);
@@ -105,12 +105,6 @@ export function circular(b: Builder, r: KernelReport): void {
   const blocks = classes.every((c, j) => c.type !== 'rcu' && !(modes[j] === 'read' && (c.type === 'rwsem' || c.type === 'rwlock_t')));
   if (blocks) b.expect.add('deadlock');
   if (srcu) b.header.push('', 'TODO: an srcu class is in this cycle; the model\'s lockdep does not track srcu, so only the deadlock is expected.');
-}
-
-/** How a class in the cycle is taken: as the link that acquires it takes it. */
-function modeFor(links: readonly unknown[], classes: readonly LockClass[], modes: readonly Mode[], c: LockClass): Mode {
-  const j = classes.indexOf(c);
-  return j >= 0 && j < links.length ? modes[j]! : 'write';
 }
 
 function acquire(b: Builder, c: LockClass, mode: Mode): Slot {
@@ -423,7 +417,7 @@ export function hungTask(b: Builder, r: KernelReport): void {
     if (!locks.some((m) => mine.has(m.name))) continue;
     others++;
     const frames = locks.map((m) => m.at ?? { fn: `${m.name}_site`, inline: false }).filter((f, i, all) => all.findIndex((g) => g.fn === f.fn) === i);
-    const p: PathPart = { frames, mechanism: [], context: /^kworker\//.test(h.task.name) ? 'thread' : 'thread' };
+    const p: PathPart = { frames, mechanism: [], context: 'thread' };
     const s = new Map<number, Slot>();
     for (const m of [...locks].reverse()) {
       const c = b.lockClass(m);

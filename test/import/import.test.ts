@@ -99,6 +99,15 @@ describe('lockstep import: the real reports', () => {
     }
   });
 
+  it('lockstep test: every skeleton but the hung task (whose holders wait on what the report does not show) meets its expect as written', () => {
+    const skeletons: Record<string, string> = {};
+    for (const f of files) if (imported(f).kind !== 'hung-task') skeletons[f.replace(/\.txt$/, '.lockstep')] = imported(f).scenario;
+    const dir = tempFiles(skeletons);
+    const r = lockstep(['test', dir]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, new RegExp(`${Object.keys(skeletons).length} passed, 0 failed`));
+  });
+
   it("seed 004's splat gives seed 004's actors and locks", () => {
     const splat = readFileSync(join(repoRoot, '..', 'shared', 'seeds', '004_4b2751c1d21fd656.txt'), 'utf8');
     const r = importReport(splat);
