@@ -89,6 +89,8 @@ export interface ResultJson {
   readonly verdict: string;
   readonly violations: readonly FindingJson[];
   readonly stats: { readonly states: number; readonly transitions: number; readonly seconds: number; readonly peakMemoryMB: number };
+  /** Present when a bound stopped the search: which one, its limit, and the line `check` prints. */
+  readonly bound?: Bound;
 }
 
 /** The `--json` object for one file. */
@@ -108,8 +110,10 @@ export function resultJson(file: string, loaded: LoadedScenario, r: CheckResult)
       seconds: Math.round(r.stats.seconds * 1000) / 1000,
       peakMemoryMB: r.stats.peakMemoryMB,
     },
+    ...(r.bound ? { bound: { kind: r.bound.kind, limit: r.bound.limit, message: r.bound.message } } : {}),
   };
 }
+
 
 /** How a shard searched: shards merge only if they agree on it. */
 export interface SearchJson {

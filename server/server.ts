@@ -26,6 +26,8 @@ import { reportCommentAt } from '../core/ide/reportComment';
 type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
 export const SERVER_NAME = 'lockstep-lsp';
+/** How long workspace/symbol waits for a running index pass before answering from what it has. */
+const INDEX_WAIT_MS = 300;
 
 export class LockstepServer {
   private readonly docs = new Documents();
@@ -51,7 +53,10 @@ export class LockstepServer {
   listen(): void {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
-    c.onInitialized(() => void this.loadConfiguration());
+    c.onInitialized(() => {
+      void this.loadConfiguration();
+      void this.workspace.refresh();
+    });
     c.onDidChangeConfiguration((p) => {
       // Settings pushed with the notification win; otherwise (VS Code sends none) pull them.
       const pushed = p?.settings as { lockstep?: unknown } | null | undefined;
@@ -59,21 +64,23 @@ export class LockstepServer {
       else if (this.pullConfiguration) void this.loadConfiguration();
     });
     c.onDidOpenTextDocument((p) => this.notification(() => {
-      const d = p.textDocument;
-      if (typeof d.uri !== 'string') return;
+      const d = p?.textDocument;
+      if (typeof d?.uri !== 'string') return;
       this.docs.open(d.uri, String(d.languageId ?? 'lockstep'), Number(d.version) || 0, String(d.text ?? ''));
       this.debouncer.schedule(d.uri, 0);
     }));
     c.onDidChangeTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
       this.checks.cancel(uri);
       this.debouncer.schedule(uri, this.settings.diagnosticsDelayMs);
     }));
-    c.onDidSaveTextDocument((p) => this.notification(() => this.onSave(p.textDocument.uri)));
+    c.onDidSaveTextDocument((p) => this.notification(() => {
+      if (typeof p?.textDocument?.uri === 'string') this.onSave(p.textDocument.uri);
+    }));
     c.onDidCloseTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.has(uri)) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.has(uri)) return;
       this.docs.close(uri);
       this.debouncer.cancel(uri);
       this.checks.forget(uri);
@@ -112,8 +119,10 @@ export class LockstepServer {
     }));
     c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
-    c.onWorkspaceSymbol((p) => {
+    c.onWorkspaceSymbol(async (p) => {
       this.requireInitialized();
+      // The index fills in the background; this request waits a little for it, never the others.
+      await this.workspace.settled(INDEX_WAIT_MS);
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
     c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
@@ -154,6 +163,7 @@ export class LockstepServer {
     c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis({ textDocument: { uri: p?.uri } }, [], (a) =>
       scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
+      this.workspace.dispose();
       this.debouncer.dispose();
       this.checks.dispose();
     });
@@ -167,7 +177,9 @@ export class LockstepServer {
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
-    this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
+    // The workspace folders, or (from older clients) the root: never both, rootUri being the first folder.
+    const folders = Array.isArray(p?.workspaceFolders) ? p.workspaceFolders.map((f) => String(f?.uri)) : [];
+    this.workspace.setFolders(folders.length > 0 ? folders : typeof p?.rootUri === 'string' ? [p.rootUri] : []);
     const capabilities: ServerCapabilities = {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       completionProvider: { triggerCharacters: ['>', '.', '(', '&', ','] },
@@ -207,7 +219,9 @@ export class LockstepServer {
       return f();
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      this.connection.console.error(`lockstep: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      // One line in the client's log; the stack only for a bug report (LOCKSTEP_DEBUG=1).
+      const detail = e instanceof Error ? (process.env.LOCKSTEP_DEBUG ? e.stack ?? e.message : `${e.name}: ${e.message}`) : String(e);
+      this.connection.console.error(`lockstep: internal error (a bug in Lockstep; please report it): ${detail}`);
       return fallback as T;
     }
   }

@@ -75,7 +75,14 @@ function settleAll(s: CompiledScenario, state: MachineState): MachineState {
     const f = state.actors[i]!.frames[0]!;
     if (f.pc !== 0 || state.actors[i]!.frames.length !== 1) continue;
     const d = new Draft(s, state, i, 0, { start: 0, end: 0 }, -1);
-    d.settle();
+    try {
+      d.settle();
+    } catch (e) {
+      // Its opening local steps fail (an endless local loop) or block: the actor stays at
+      // its start, and its first step reports that as any step would.
+      if (e instanceof Failed || e instanceof Blocked) continue;
+      throw e;
+    }
     state = d.commit();
   }
   return state;
