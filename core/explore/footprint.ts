@@ -107,7 +107,8 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
-    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending'].map((n) => [n, 0] as const),
+    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending',
+    'timer_setup', 'hrtimer_setup', 'hrtimer_init', 'timer_pending', 'spin_lock_bh', 'spin_unlock_bh'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
 ]);
@@ -121,7 +122,8 @@ const NO_SHARED = new Set([
   'lockdep_assert_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
-  'container_of', 'alloc_workqueue',
+  'container_of', 'alloc_workqueue', 'local_bh_disable', 'local_bh_enable', 'irqs_disabled', 'in_interrupt', 'in_softirq',
+  'in_hardirq', 'irq_get_irq_data',
 ]);
 
 /** Primitives that follow list pointers: they may touch any memory. */
@@ -134,7 +136,7 @@ const RCU = new Set(['rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu']);
 const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
 
 /** Releases: the lock given as first argument is no longer held after them. */
-const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock',
+const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'spin_unlock_irqrestore', 'raw_spin_unlock',
   'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
   'read_unlock_irqrestore', 'write_unlock_irqrestore']);
 /** Primitives that run a user callback (which may release any lock). */

@@ -14,6 +14,7 @@ import { LOCKS } from './locks';
 import { MEMORY } from './memory';
 import { RCU } from './rcu';
 import { REFCOUNT } from './refcount';
+import { TIMERS } from './timers';
 import type { Builtin, ParamKind } from './types';
 import { VCPU } from './vcpu';
 import { WAITING } from './waiting';
@@ -32,6 +33,7 @@ export const BUILTINS: readonly Builtin[] = [
   ...VCPU,
   ...REFCOUNT,
   ...WORKQUEUE,
+  ...TIMERS,
   ...WAITING,
   ...ATOMICS,
   ...CHECKS,
