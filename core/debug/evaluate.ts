@@ -178,6 +178,10 @@ class ReadOnlyProbe implements Exec {
   fail(_kind: ViolationKind, message: string): never {
     throw new ProbeError(message);
   }
+  /** An expression that would make the kernel print a report is refused, as a failure is. */
+  report(_kind: ViolationKind, message: string): void {
+    throw new ProbeError(message);
+  }
   emit(_event: ModelEvent): void {
     this.refuse('change the state');
   }

@@ -27,7 +27,13 @@ export interface Exec {
 
   /** The actor cannot proceed: nothing it did in this step takes effect. */
   block(wait: WaitInfo): never;
+  /** A violation that ends the run here, as an oops or BUG does: the step does not happen. */
   fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
+  /**
+   * A violation the kernel reports and goes on from (KASAN, list-debug, lockdep warnings,
+   * WARN_ON): it is recorded and the step continues; the caller does what the kernel then does.
+   */
+  report(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): void;
   emit(event: ModelEvent): void;
 
   held(): readonly HeldLock[];

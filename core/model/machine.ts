@@ -23,6 +23,9 @@ import {
 /** Local instructions one step may run after its visible one before it counts as a livelock. */
 export const LOCAL_STEP_BUDGET = 100_000;
 
+const NO_REPORTS: Violation[] = [];
+Object.freeze(NO_REPORTS);
+
 class Blocked {
   constructor(readonly wait: WaitInfo) {}
 }
@@ -250,11 +253,16 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
     d.execute(ins);
     d.settle();
   } catch (e) {
-    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    if (e instanceof Blocked) {
+      // A report printed before the actor went to sleep (might_sleep() in atomic context, then
+      // a contended lock) is the finding: the step cannot be taken, so it ends the run there.
+      if (d.reports.length > 0) return { status: 'violation', violation: d.reports[0]!, state, events: d.events, span: ins.span };
+      return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports };
 }
 
 /**
@@ -331,7 +339,7 @@ function startActor(s: CompiledScenario, state: MachineState, actor: number): St
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span, reports: d.reports };
 }
 
 interface MutableFrame {
@@ -350,6 +358,8 @@ class Draft implements Exec {
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
   readonly plain: number[] = [];
+  /** Non-fatal reports of this step; shared and empty until the first one. */
+  reports: Violation[] = NO_REPORTS;
   private mem: number[];
   private memCopied = false;
   private objects: readonly number[];
@@ -456,7 +466,8 @@ class Draft implements Exec {
     if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what ?? this.describe(addr));
   }
 
-  private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
+  /** KASAN reports the access and the kernel goes on: freed memory still holds its last values. */
+  private useAfterFree(obj: number, addr: number, write: boolean, what: string): void {
     const s = this.scenario;
     const h = obj - OBJECT_HEADER_WORDS;
     const st = s.structs[this.mem[h + ObjectHeader.struct]!]!;
@@ -472,7 +483,7 @@ class Draft implements Exec {
     const where = (ins: Instr | undefined): string => ins ? ` ${s.codes[s.instrCode[ins.id]!]!.name}+${siteText(s, ins.span)}` : ' ?';
     // The report is built only if someone reads it: exploration meets the same
     // use-after-free at many states and keeps one.
-    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
+    this.report('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
       '==================================================================',
       `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
       `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -515,15 +526,25 @@ class Draft implements Exec {
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    throw new Failed(this.violation(kind, message, report, related));
+  }
+
+  report(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): void {
+    const v = this.violation(kind, message, report, related);
+    if (this.reports === NO_REPORTS) this.reports = [v];
+    else this.reports.push(v);
+  }
+
+  private violation(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[]): Violation {
     const base = { kind, message, actor: this.actor, span: this.site, related };
-    if (typeof report === 'string') throw new Failed({ ...base, report });
+    if (typeof report === 'string') return { ...base, report };
     let text: string | undefined;
-    throw new Failed({
+    return {
       ...base,
       get report(): string {
         return (text ??= report());
       },
-    });
+    };
   }
 
   emit(event: ModelEvent): void {
@@ -615,7 +636,7 @@ class Draft implements Exec {
     const why = inIrq ? (this.inSoftirq() ? 'in a timer callback (softirq)' : 'in an interrupt handler') : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}`
       : irqsOff ? 'with interrupts off' : this.bhOff() ? 'with bottom halves off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
     const locks = this.heldLocks.map((h, i) => ` #${i}: (${lockdepName(this.lockClass(h.cls))}), at: ${siteText(this.scenario, h.site)}`);
-    this.fail('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
+    this.report('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
       `BUG: sleeping function called from invalid context at ${siteText(this.scenario, this.site)}`,
       `in_atomic(): ${spin.length || this.preempt || inIrq ? 1 : 0}, irqs_disabled(): ${irqsOff || inIrq ? 1 : 0}, non_block: 0, pid: ${this.actor + 1}, name: ${this.actorSym.name}`,
       `preempt_count: ${spin.length + this.preempt + (inIrq ? 0x10000 : 0)}, expected: 0`,
@@ -650,13 +671,15 @@ class Draft implements Exec {
     const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
     const obj = ptr >= this.scenario.layout.heapStart ? objectContaining(this.scenario, state, ptr) : 0;
     if (obj !== ptr) {
-      this.fail('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
+      // KASAN reports the bad free and the allocator ignores it.
+      this.report('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
         '==================================================================',
         `BUG: KASAN: invalid-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(ptr)} by task ${this.actorSym.name}/${this.actor + 1}`,
         this.callTrace(),
         '==================================================================',
       ].join('\n'));
+      return;
     }
     const h = obj - OBJECT_HEADER_WORDS;
     if (this.mem[h + ObjectHeader.status] === ObjectStatus.Freed) {
@@ -667,7 +690,7 @@ class Draft implements Exec {
       const related: Related[] = [];
       if (allocInstr) related.push({ span: allocInstr.span, message: 'allocated here' });
       if (freeInstr) related.push({ span: freeInstr.span, message: `first freed here by ${freeActor?.name ?? '?'}` });
-      this.fail('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
+      this.report('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
         '==================================================================',
         `BUG: KASAN: double-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(obj)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -677,6 +700,7 @@ class Draft implements Exec {
         ` kfree ${freeInstr ? siteText(s, freeInstr.span) : '?'}`,
         '==================================================================',
       ].join('\n'), related);
+      return;
     }
     this.write(h + ObjectHeader.status, ObjectStatus.Freed, true);
     this.write(h + ObjectHeader.freeSite, this.instr, true);
@@ -1067,7 +1091,9 @@ export function deadlockViolation(s: CompiledScenario, state: MachineState): Vio
     related.push({ span: w.span, message: `${sym.name} ${describeWait(s, state, w.wait)}` });
   }
   lines.push('', ' *** DEADLOCK ***');
-  const first = waits[0];
+  // A task an interrupt handler preempted waits only for its CPU, at whichever point the
+  // interrupt came: the deadlock is where the others wait, so one deadlock is one finding.
+  const first = waits.find((w) => w.wait.kind !== 'cpu') ?? waits[0];
   const summary = waits.map((w) => `${s.actors[w.actor]!.name} ${describeWait(s, state, w.wait)}`).join('; ');
   return {
     kind: 'deadlock',
