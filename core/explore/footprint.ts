@@ -108,7 +108,9 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
     'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending',
-    'timer_setup', 'hrtimer_setup', 'hrtimer_init', 'timer_pending', 'spin_lock_bh', 'spin_unlock_bh'].map((n) => [n, 0] as const),
+    'timer_setup', 'hrtimer_setup', 'hrtimer_init', 'timer_pending', 'spin_lock_bh', 'spin_unlock_bh',
+    'init_completion', 'reinit_completion', 'complete', 'complete_all', 'wait_for_completion', 'wait_for_completion_interruptible',
+    'wait_for_completion_killable', 'wait_for_completion_timeout', 'try_wait_for_completion', 'completion_done'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
 ]);

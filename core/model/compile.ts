@@ -476,6 +476,7 @@ class CodeBuilder {
         return this.addr(a, pre);
       case 'member':
       case 'wqname':
+      case 'string':
         return { k: 'const', v: 0 };
       case 'lock':
       case 'mutex':

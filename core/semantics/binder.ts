@@ -139,6 +139,8 @@ class Binder {
   private readonly staticPointerWords: number[] = [];
   /** Callback fns by `kind:fn index`: the item as its INIT_WORK / timer_setup site names it (`&irqfd->shutdown`). */
   private readonly callbackInits = new Map<string, string>();
+  /** Interrupt lines whose handler request_irq installs: disabled at first. */
+  private readonly requestedLines = new Set<number>();
   private title = '';
   private expect: Binding['expect'];
 
@@ -207,6 +209,7 @@ class Binder {
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
     for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
 
+    for (const line of this.requestedLines) this.staticInit.push([lineWords + irqLines.indexOf(line), 1]);
     for (const cls of this.lockClasses) {
       if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
     }
@@ -1174,6 +1177,22 @@ class Binder {
         return this.containerMember(b, arg);
       case 'irq':
         this.bindValue(arg, INT);
+        return 0;
+      case 'irqhandler': {
+        const v = inner.kind === 'Name' ? this.values.get(inner.id.name) : undefined;
+        if (v?.kind === 'actor' && v.actorKind === 'irq') {
+          this.occur((inner as A.NameExpr).id, v, false);
+          this.exprTypes.set(arg, ACTOR);
+          // A line whose handler is installed by request_irq is disabled until then.
+          if (v.line !== undefined) this.requestedLines.add(v.line);
+          return v.index;
+        }
+        this.bindExpr(arg);
+        this.error(arg.span, `${b.name}'s handler must name an irq actor (irq NAME on cpuN line N { … })`, 'wrong-type');
+        return -1;
+      }
+      case 'string':
+        if (arg.kind !== 'String') this.bindExpr(arg);
         return 0;
       case 'vcpu': {
         const t = this.bindExpr(arg);

@@ -264,8 +264,39 @@ thread t on cpu0 { local_irq_disable(); d.count++; local_irq_enable(); }`,
   },
 ];
 
+export const COMPLETION_CASES: readonly Case[] = [
+  {
+    title: 'complete() before the last access of the object the waiter frees',
+    kinds: ['use_after_free'],
+    buggy: `
+struct req { int status; struct completion done; struct work_struct work; };
+struct req *greq;
+fn req_work(struct work_struct *work) { struct req *r = container_of(work, struct req, work); complete(&r->done); r->status = 1; }
+init { greq = kzalloc(struct req); init_completion(&greq->done); INIT_WORK(&greq->work, req_work); }
+thread submit { struct req *r = greq; schedule_work(&r->work); wait_for_completion(&r->done); kfree(r); }`,
+    fixed: `
+struct req { int status; struct completion done; struct work_struct work; };
+struct req *greq;
+fn req_work(struct work_struct *work) { struct req *r = container_of(work, struct req, work); r->status = 1; complete(&r->done); }
+init { greq = kzalloc(struct req); init_completion(&greq->done); INIT_WORK(&greq->work, req_work); }
+thread submit { struct req *r = greq; schedule_work(&r->work); wait_for_completion(&r->done); kfree(r); }`,
+  },
+  {
+    title: 'a completion nobody completes (reinit_completion after complete)',
+    kinds: ['deadlock'],
+    buggy: `
+struct completion done;
+thread a { complete(&done); }
+thread b { reinit_completion(&done); wait_for_completion(&done); }`,
+    fixed: `
+struct completion done;
+thread a { complete_all(&done); }
+thread b { wait_for_completion(&done); wait_for_completion(&done); }`,
+  },
+];
+
 describe('deferred work as data', () => {
-  for (const c of [...WORK_CASES, ...TIMER_CASES, ...IRQ_LINE_CASES]) {
+  for (const c of [...WORK_CASES, ...TIMER_CASES, ...IRQ_LINE_CASES, ...COMPLETION_CASES]) {
     for (const reduction of [true, false]) {
       const mode = reduction ? 'reduced' : 'every interleaving';
       test(`${c.title}: fires (${mode})`, () => {
@@ -333,6 +364,39 @@ init { INIT_WORK(&o.w, work_fn); }
 thread t { schedule_work(&o.w); }
 `));
     assert.deepEqual(kindsOf(r), ['deadlock']);
+  });
+});
+
+describe('completions', () => {
+  test('wait_for_completion_timeout either waits or times out', () => {
+    const r = check(compileText(`
+struct completion done;
+int timeouts;
+thread a { complete(&done); }
+thread b { int left = wait_for_completion_timeout(&done, HZ); if (left == 0) timeouts++; }
+`));
+    assert.equal(r.verdict, 'verified', r.violations.map((v) => v.message).join('\n'));
+    const s = compileText(`struct completion done;\nthread b { int left = wait_for_completion_timeout(&done, HZ); assert(left != 0); }`);
+    assert.deepEqual(kindsOf(check(s)), ['assertion'], 'the timeout is one outcome');
+  });
+});
+
+describe('request_irq', () => {
+  test('a line whose handler request_irq installs stays quiet until then; IRQF_NO_AUTOEN leaves it disabled', () => {
+    const r = check(compileText(`
+config KCSAN;
+int x;
+irq dev_intr on cpu1 line 11 { x = 1; }
+thread t on cpu0 { x = 2; request_irq(11, dev_intr, IRQF_NO_AUTOEN, "vfio-intx", 0); x = 3; free_irq(11, 0); }
+`));
+    assert.equal(r.verdict, 'verified', r.violations.map((v) => v.message).join('\n'));
+    const racy = check(compileText(`
+config KCSAN;
+int x;
+irq dev_intr on cpu1 line 11 { x = 1; }
+thread t on cpu0 { request_irq(11, dev_intr, 0, "vfio-intx", 0); x = 3; }
+`));
+    assert.deepEqual(kindsOf(racy), ['data_race']);
   });
 });
 

@@ -14,10 +14,10 @@ describe('footprints', () => {
     assert.deepEqual(top, [
       'add_timer', 'cancel_delayed_work', 'cancel_delayed_work_sync', 'cancel_work', 'cancel_work_sync', 'close',
       'del_timer', 'del_timer_sync', 'destroy_workqueue', 'disable_irq', 'disable_irq_nosync', 'enable_irq',
-      'flush_delayed_work', 'flush_work', 'flush_workqueue', 'hrtimer_active', 'hrtimer_cancel', 'hrtimer_start',
+      'flush_delayed_work', 'flush_work', 'flush_workqueue', 'free_irq', 'hrtimer_active', 'hrtimer_cancel', 'hrtimer_start',
       'hrtimer_try_to_cancel', 'irqd_irq_disabled',
       'kick_all_cpus_sync', 'kref_put', 'kvm_check_request', 'kvm_make_all_cpus_request',
-      'kvm_make_request', 'kvm_request_pending', 'kvm_vcpu_kick', 'mod_delayed_work', 'mod_timer', 'queue_delayed_work', 'queue_work',
+      'kvm_make_request', 'kvm_request_pending', 'kvm_vcpu_kick', 'mod_delayed_work', 'mod_timer', 'queue_delayed_work', 'queue_work', 'request_irq',
       'schedule_delayed_work', 'schedule_work', 'synchronize_irq', 'timer_delete', 'timer_delete_sync', 'timer_shutdown_sync',
       'vcpu_enter_guest', 'vcpu_exit_guest', 'vcpu_mode',
     ]);

@@ -36,5 +36,9 @@ export const CONSTANTS: readonly { name: string; value: number; doc: string }[] 
   { name: 'HRTIMER_MODE_REL_PINNED', value: 3, doc: 'hrtimer mode: relative, pinned to this CPU (the model\'s hrtimers always are).' },
   { name: 'HRTIMER_NORESTART', value: 0, doc: 'hrtimer callback result: do not re-arm (the model never re-arms on its own).' },
   { name: 'HRTIMER_RESTART', value: 1, doc: 'hrtimer callback result: re-arm; the model does not re-arm (call hrtimer_start to).' },
+  { name: 'IRQF_SHARED', value: 0x80, doc: 'request_irq flag: the line may be shared (ignored by the model).' },
+  { name: 'IRQF_NO_AUTOEN', value: 0x80000, doc: 'request_irq flag: leave the line disabled; enable_irq enables it.' },
+  { name: 'IRQ_NONE', value: 0, doc: 'irqreturn_t: the interrupt was not from this device.' },
+  { name: 'IRQ_HANDLED', value: 1, doc: 'irqreturn_t: the interrupt was handled.' },
   { name: 'any', value: -1, doc: 'For close(any): a thread that guesses an fd number. The guess is any fd open at that moment, or one that is not open (EBADF).' },
 ];

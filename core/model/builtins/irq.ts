@@ -152,6 +152,29 @@ export const IRQ: readonly Builtin[] = [
     },
   },
   {
+    name: 'request_irq', family: 'irq',
+    params: [irq, { name: 'handler', kind: 'irqhandler' }, { name: 'flags', kind: 'int' }, { name: 'name', kind: 'string' }, { name: 'dev', kind: 'int' }],
+    returns: 'int', sleeps: true,
+    kernel: 'Installs the handler on the interrupt line and enables it, unless flags has IRQF_NO_AUTOEN (then enable_irq enables it). May sleep.',
+    model: 'The line (disabled until then: the handler is not installed) gets disable depth 0, or 1 with IRQF_NO_AUTOEN; its irq actor may fire while the depth is 0. Returns 0.',
+    run(x, [n, , flags]) {
+      x.mightSleep('request_irq');
+      setDepth(x, n!, (flags! & IRQF_NO_AUTOEN) !== 0 ? 1 : 0);
+      return 0;
+    },
+  },
+  {
+    name: 'free_irq', family: 'irq', params: [irq, { name: 'dev', kind: 'int' }], returns: 'void', sleeps: true,
+    kernel: 'Removes the handler from the interrupt line, waiting for a running one to finish. May sleep.',
+    model: 'Blocks while a handler of the line runs; then the line is disabled (no handler installed).',
+    run(x, [n]) {
+      x.mightSleep('free_irq');
+      synchronizeIrq(x, n!, 'free_irq');
+      setDepth(x, n!, 1);
+      return 0;
+    },
+  },
+  {
     name: 'synchronize_irq', family: 'irq', params: [irq], returns: 'void', sleeps: true,
     kernel: 'Waits until no handler of the interrupt line is running. May sleep.',
     model: 'Blocks while an irq actor of the line runs.',
@@ -184,6 +207,14 @@ export const IRQ: readonly Builtin[] = [
 function lineWord(x: Exec, line: number): number | undefined {
   const i = x.scenario.layout.irqLines.indexOf(line);
   return i < 0 ? undefined : x.scenario.layout.lineWords + i;
+}
+
+/** The kernel's IRQF_NO_AUTOEN: request_irq leaves the line disabled. */
+export const IRQF_NO_AUTOEN = 0x80000;
+
+function setDepth(x: Exec, line: number, depth: number): void {
+  const w = lineWord(x, line);
+  if (w !== undefined) x.write(w, depth, true);
 }
 
 function changeDepth(x: Exec, line: number, delta: number): void {
