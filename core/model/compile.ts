@@ -149,9 +149,8 @@ class CodeBuilder {
           this.callStmt(s.value, target.slot, s.span);
           return;
         }
-        let e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
-        // `timer->function = fn`: the timer's func word holds the fn's index + 1 (0: none).
-        if (s.target.kind === 'Member' && isTimerFunction(this.type(s.target.object), s.target.field.name)) e = { k: 'binary', op: '+', l: e, r: { k: 'const', v: 1 } };
+        // `timer->function = fn` stores the function value (fnValue) in the timer's func word.
+        const e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
         const op = s.op === '++' ? '+=' : s.op === '--' ? '-=' : s.op;
         this.flush(pre);
         this.emit({ op: 'assign', span: s.span, target, e, assignOp: op });

@@ -16,7 +16,7 @@ const SETUP: Builtin = {
   kernel: 'Initialises a timer with its callback, called in softirq context with the timer (from_timer / container_of give the object).',
   model: 'Writes the timer: not pending, its callback set. The scenario gets a softirq context per CPU to run the callback on.',
   run(x, [t, fn]) {
-    initTimer(x, t!, fn! + 1);
+    initTimer(x, t!, fn!); // a function value (fnValue): fn index + 1, so 0 is none
     return 0;
   },
 };
@@ -35,12 +35,7 @@ const DEL_SYNC: Builtin = {
   kernel: 'Deactivates the timer and waits for a running callback to finish; returns whether it was pending. Must not be called from the callback or under a lock the callback takes.',
   model: 'Blocks while the callback runs (from the callback itself: a deadlock); then disarms the timer. Lockdep sees it take the timer\'s map, which the callback holds while it runs.',
   run(x, [t]) {
-    const running = runningOn(x, t!);
-    if (running === x.actor) selfWait(x, 'del_timer_sync');
-    if (running >= 0) x.block({ kind: 'work', work: running });
-    x.checkAccess(t! + WORK_WORD.data, true, 'del_timer_sync');
-    touchCallbackMap(x, timerClassOf(x, t!), t!);
-    return cancelPending(x, t!) ? 1 : 0;
+    return cancelSync(x, t!, 'del_timer_sync');
   },
 };
 
@@ -69,11 +64,7 @@ const HR_CANCEL: Builtin = {
   kernel: 'Cancels the hrtimer and waits for a running callback to finish; returns whether it was active.',
   model: 'Blocks while the callback runs (from the callback itself: a deadlock); then disarms the timer.',
   run(x, [t]) {
-    const running = runningOn(x, t!);
-    if (running === x.actor) selfWait(x, 'hrtimer_cancel');
-    if (running >= 0) x.block({ kind: 'work', work: running });
-    x.checkAccess(t! + WORK_WORD.data, true, 'hrtimer_cancel');
-    return cancelPending(x, t!) ? 1 : 0;
+    return cancelSync(x, t!, 'hrtimer_cancel');
   },
 };
 
@@ -96,7 +87,7 @@ export const TIMERS: readonly Builtin[] = [
     kernel: 'Initialises an hrtimer with its callback, called in hardirq context with the hrtimer (container_of gives the object).',
     model: 'Writes the hrtimer: not pending, its callback set. The scenario gets a hardirq context per CPU to run the callback on.',
     run(x, [t, fn]) {
-      initTimer(x, t!, fn! + 1);
+      initTimer(x, t!, fn!); // a function value (fnValue): fn index + 1, so 0 is none
       return 0;
     },
   },
@@ -170,6 +161,20 @@ function arm(x: Exec, t: number, kind: 'timer' | 'hrtimer'): number {
 function timerClassOf(x: Exec, t: number): number | undefined {
   const fn = x.read(t + WORK_WORD.func, true) - 1;
   return x.scenario.actors.find((a) => a.callback?.kind === 'timer' && a.callback.fn === fn)?.workClass;
+}
+
+/**
+ * del_timer_sync / hrtimer_cancel: waits for a running callback (from that callback itself, a
+ * deadlock), then disarms the timer; returns whether it was pending. A timer_list's map is
+ * taken for lockdep (an hrtimer has none).
+ */
+function cancelSync(x: Exec, t: number, fn: string): number {
+  const running = runningOn(x, t);
+  if (running === x.actor) selfWait(x, fn);
+  if (running >= 0) x.block({ kind: 'work', work: running });
+  x.checkAccess(t + WORK_WORD.data, true, fn);
+  touchCallbackMap(x, timerClassOf(x, t), t);
+  return cancelPending(x, t) ? 1 : 0;
 }
 
 function selfWait(x: Exec, fn: string): never {
