@@ -107,7 +107,10 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
-    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending'].map((n) => [n, 0] as const),
+    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending',
+    'timer_setup', 'hrtimer_setup', 'hrtimer_init', 'timer_pending', 'spin_lock_bh', 'spin_unlock_bh',
+    'init_completion', 'reinit_completion', 'complete', 'complete_all', 'wait_for_completion', 'wait_for_completion_interruptible',
+    'wait_for_completion_killable', 'wait_for_completion_timeout', 'try_wait_for_completion', 'completion_done'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
   ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
@@ -123,7 +126,8 @@ const NO_SHARED = new Set([
   'lockdep_assert_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
-  'container_of', 'alloc_workqueue', 'WARN_ON_ONCE', 'KVM_BUG_ON',
+  'container_of', 'alloc_workqueue', 'WARN_ON_ONCE', 'KVM_BUG_ON', 'local_bh_disable', 'local_bh_enable', 'irqs_disabled', 'in_interrupt', 'in_softirq',
+  'in_hardirq', 'irq_get_irq_data',
   'copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'kvm_read_guest', 'kvm_write_guest', 'might_fault',
 ]);
 
@@ -137,7 +141,7 @@ const RCU = new Set(['rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu']);
 const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
 
 /** Releases: the lock given as first argument is no longer held after them. */
-const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock',
+const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'spin_unlock_irqrestore', 'raw_spin_unlock',
   'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
   'read_unlock_irqrestore', 'write_unlock_irqrestore']);
 /**

@@ -499,6 +499,11 @@ export class Search {
     const oks = outcomes.map((os) => os.filter((o): o is { move: Move; result: StepOk } => o.result.status === 'ok'));
     for (let i = 0; i < oks.length; i++) {
       if (oks[i]!.length === 0) continue;
+      // An interrupt handler races with the task it preempted on its own CPU, which cannot move.
+      if (this.s.actors[i]!.actorKind === 'irq') {
+        const v = findRace(this.s, state, oks[i]!);
+        if (v) this.record({ key: key(v), violation: v, stateId: id });
+      }
       for (let j = i + 1; j < oks.length; j++) {
         if (oks[j]!.length === 0) continue;
         const v = findRace(this.s, state, [...oks[i]!, ...oks[j]!]);

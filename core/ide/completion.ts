@@ -229,8 +229,13 @@ class Context {
       case 'fn':
         return this.a.binding.fns.filter((f) => f.decl.params.length === 1).map((f) => this.fnItem(f, false));
       case 'vcpu':
-      case 'work':
         return this.a.binding.actors.filter((x) => x.actorKind === kind).map((x) => this.actorItem(x));
+      case 'work':
+        // A work_struct place (&obj->work), or a declared work actor (queue_work(NAME)).
+        return [
+          ...this.places((t) => matchesParamKind(t, kind), this.prev?.text === '&'),
+          ...this.a.binding.actors.filter((x) => x.actorKind === 'work' && !x.callback).map((x) => this.actorItem(x)),
+        ];
       case 'type':
         return this.structs(true);
       case 'request':

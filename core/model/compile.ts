@@ -152,7 +152,7 @@ class CodeBuilder {
           this.callStmt(s.value, target.slot, s.span);
           return;
         }
-        // `timer->function = fn`: the timer's func word holds the fn value (its index + 1, 0: none).
+        // `timer->function = fn` stores the function value (fnValue) in the timer's func word.
         const e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
         const op = s.op === '++' ? '+=' : s.op === '--' ? '-=' : s.op;
         this.flush(pre);
@@ -640,6 +640,7 @@ class CodeBuilder {
         return this.addr(a, pre);
       case 'member':
       case 'wqname':
+      case 'string':
         return { k: 'const', v: 0 };
       case 'lock':
       case 'mutex':

@@ -233,13 +233,25 @@ export function stackOf(s: CompiledScenario, state: MachineState, actor: number)
 // ---------- the step ----------
 
 export function step(s: CompiledScenario, state: MachineState, move: Move): StepResult {
+  return stepOn(s, state, move, false);
+}
+
+/**
+ * The step a task was about to take when an interrupt handler now running on its CPU
+ * preempted it: KCSAN's watchpoint on that access sees the handler's (a data race on one CPU).
+ */
+export function preemptedStep(s: CompiledScenario, state: MachineState, actor: number): StepResult {
+  return stepOn(s, state, { actor, choice: 0 }, true);
+}
+
+function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted: boolean): StepResult {
   const { actor, choice } = move;
   const a = state.actors[actor];
   const sym = s.actors[actor];
   if (!a || !sym) return { status: 'blocked', wait: { kind: 'done' }, span: { start: 0, end: 0 } };
   if (a.status === ActorStatus.Done) return { status: 'blocked', wait: { kind: 'done' }, span: sym.decl.name.span };
   if (a.status === ActorStatus.Idle) return startActor(s, state, actor);
-  const occupant = cpuFreeFor(s, state, actor);
+  const occupant = preempted ? -1 : cpuFreeFor(s, state, actor);
   const f = a.frames[a.frames.length - 1]!;
   const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
@@ -563,7 +575,7 @@ class Draft implements Exec {
     const c = this.scenario.lockClasses[cls]!;
     this.events.push({
       kind: 'acquire', actor: this.actor, lock: addr, cls, lockKind: c.lock, mode, trylock, site: this.site,
-      held: before, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(),
+      held: before, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
     });
   }
 
@@ -807,7 +819,7 @@ class Draft implements Exec {
       // The work runs "holding" its completion map (lockdep's work annotation).
       if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
     }
-    if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
+    if (sym.actorKind === 'irq' && !sym.callback) this.write(sym.words + ACTOR_WORD.workPending, 1, true);
     this.events.push({ kind: 'start', actor: this.actor });
   }
 
@@ -1105,6 +1117,8 @@ export function describeWait(s: CompiledScenario, state: MachineState, wait: Wai
       return `waits until ${wait.text}`;
     case 'work':
       return `waits for work ${s.actors[wait.work]?.name ?? '?'} to finish`;
+    case 'irq':
+      return `waits for ${s.actors[wait.handler]?.name ?? '?'}, the running handler of IRQ ${wait.line}, to finish`;
     case 'srcu':
       return `waits for SRCU readers ${wait.readers.map((r) => s.actors[r]?.name ?? '?').join(', ')}`;
     case 'rcu':

@@ -152,8 +152,10 @@ class Binder {
   private readonly configs = new Set<string>();
   private readonly staticInit: (readonly [number, number])[] = [];
   private readonly staticPointerWords: number[] = [];
-  /** Work fns by fn index: the work item as the INIT_WORK site names it (`&irqfd->shutdown`). */
-  private readonly workInits = new Map<number, { text: string }>();
+  /** Callback fns by `kind:fn index`: the item as its INIT_WORK / timer_setup site names it (`&irqfd->shutdown`). */
+  private readonly callbackInits = new Map<string, string>();
+  /** Interrupt lines whose handler request_irq installs: disabled at first. */
+  private readonly requestedLines = new Set<number>();
   private title = '';
   private expect: Binding['expect'];
   /** The built-in struct kvm_vcpu (declared by the scenario or made here), if any. */
@@ -263,6 +265,7 @@ class Binder {
     for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
     this.resolveIndirectCalls();
 
+    for (const line of this.requestedLines) this.staticInit.push([lineWords + irqLines.indexOf(line), 1]);
     for (const cls of this.lockClasses) {
       if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
     }
@@ -852,17 +855,19 @@ class Binder {
   private addWorkClasses(): void {
     // One (work_completion) class per work item: a declared work actor, or a work fn whose
     // kworkers share it (lockdep keys it by the INIT_WORK site).
-    const byFn = new Map<number, number>();
+    // A timer_list's callback likewise runs holding the timer's map (call_timer_fn), which
+    // del_timer_sync takes.
+    const byCallback = new Map<string, number>();
     const withClasses = this.actors.map((a) => {
-      if (a.actorKind !== 'work') return a;
-      const fn = a.callback?.fn;
-      let id = fn === undefined ? undefined : byFn.get(fn);
+      if (a.actorKind !== 'work' && a.callback?.kind !== 'timer') return a;
+      const key = a.callback ? `${a.callback.kind}:${a.callback.fn}` : undefined;
+      let id = key === undefined ? undefined : byCallback.get(key);
       if (id === undefined) {
         id = this.lockClasses.length;
-        const name = fn === undefined ? a.name : this.workInits.get(fn)?.text ?? a.name;
-        this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${name})`, declSpan: a.decl.name.span });
+        const text = (key !== undefined ? this.callbackInits.get(key) : undefined) ?? a.name;
+        this.lockClasses.push({ id, lock: 'mutex', name: a.callback?.kind === 'timer' ? `(${text})` : `(work_completion)(${text})`, declSpan: a.decl.name.span });
         this.classNamed.add(id);
-        if (fn !== undefined) byFn.set(fn, id);
+        if (key !== undefined) byCallback.set(key, id);
       }
       return { ...a, workClass: id };
     });
@@ -905,7 +910,7 @@ class Binder {
     const taskCpus = [...new Set(this.actors.filter((a) => a.actorKind === 'thread' || a.actorKind === 'vcpu').map((a) => a.cpu))].sort((x, y) => x - y);
     let nextCpu = Math.max(-1, ...this.actors.map((a) => a.cpu)) + 1;
     for (const { fn, kind, text } of found.values()) {
-      if (kind === 'work') this.workInits.set(fn.index, { text });
+      this.callbackInits.set(`${kind}:${fn.index}`, text);
       const cpus = kind === 'work' ? Array.from({ length: KWORKERS_PER_FN }, () => nextCpu++) : taskCpus.length > 0 ? taskCpus : [nextCpu++];
       cpus.forEach((cpu, i) => {
         if (this.actors.length >= MAX_ACTORS) {
@@ -1855,6 +1860,22 @@ class Binder {
         return this.containerMember(b, arg);
       case 'irq':
         this.bindValue(arg, INT);
+        return 0;
+      case 'irqhandler': {
+        const v = inner.kind === 'Name' ? this.values.get(inner.id.name) : undefined;
+        if (v?.kind === 'actor' && v.actorKind === 'irq') {
+          this.occur((inner as A.NameExpr).id, v, false);
+          this.exprTypes.set(arg, ACTOR);
+          // A line whose handler is installed by request_irq is disabled until then.
+          if (v.line !== undefined) this.requestedLines.add(v.line);
+          return v.index;
+        }
+        this.bindExpr(arg);
+        this.error(arg.span, `${b.name}'s handler must name an irq actor (irq NAME on cpuN line N { … })`, 'wrong-type');
+        return -1;
+      }
+      case 'string':
+        if (arg.kind !== 'String') this.bindExpr(arg);
         return 0;
       case 'vcpu': {
         const t = this.bindExpr(arg);

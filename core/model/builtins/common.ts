@@ -1,7 +1,8 @@
 // Helpers the families' semantics share: lock words, lockdep-style reports, list-debug
 // checks, the fd table, vCPU queries.
 
-import { vcpuModes } from '../../semantics/symbols';
+import { ACTOR_WORD, WORK_PENDING, WORK_WORD, vcpuModes } from '../../semantics/symbols';
+import { ActorStatus } from '../types';
 import { FD_BASE, FD_ENTRY_WORDS, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam, ParamKind, ReturnKind } from './types';
@@ -328,4 +329,45 @@ export function alias(family: readonly Builtin[], name: string, of: string, kern
 /** `config FAULT_INJECTION;`: allocations, user copies and interruptible sleeps may fail. */
 export function faultInjection(x: Exec): boolean {
   return x.scenario.configs.has('FAULT_INJECTION');
+}
+
+// ---------- callback actors (kworkers, timers) ----------
+
+/** The callback actor running `item` right now, or -1. */
+export function runningOn(x: Exec, item: number): number {
+  for (let i = 0; i < x.actorCount(); i++) {
+    if (!x.scenario.actors[i]!.callback) continue;
+    if (x.actorStatus(i) === ActorStatus.Running && x.actorWord(i, ACTOR_WORD.callbackArg) === item) return i;
+  }
+  return -1;
+}
+
+/** The callback actor that has `item` pending or running, or -1. */
+export function kworkerOf(x: Exec, item: number): number {
+  for (let i = 0; i < x.actorCount(); i++) {
+    if (!x.scenario.actors[i]!.callback || x.actorWord(i, ACTOR_WORD.callbackArg) !== item) continue;
+    if (x.actorStatus(i) === ActorStatus.Running || x.actorWord(i, ACTOR_WORD.workPending) !== 0) return i;
+  }
+  return -1;
+}
+
+/** lock_map_acquire + lock_map_release of a work's, workqueue's or timer's lockdep map, as flushing and cancelling do. */
+export function touchCallbackMap(x: Exec, cls: number | undefined, addr: number): void {
+  if (cls === undefined) return;
+  x.emit({
+    kind: 'acquire', actor: x.actor, lock: addr, cls, lockKind: 'mutex', mode: 'write', trylock: false,
+    site: x.site, held: x.held(), irqsEnabled: !x.irqsOff(), inIrq: x.inIrq(),
+  });
+}
+
+/** Clears a pending run of a work item or timer (PENDING, and its callback actor's start); returns whether there was one. */
+export function cancelPending(x: Exec, w: number): number {
+  const data = x.read(w + WORK_WORD.data, true);
+  x.write(w + WORK_WORD.data, data & ~WORK_PENDING, true);
+  const k = kworkerOf(x, w);
+  if (k >= 0 && x.actorWord(k, ACTOR_WORD.workPending) !== 0) {
+    x.setActorWord(k, ACTOR_WORD.workPending, 0);
+    if (x.actorStatus(k) !== ActorStatus.Running) x.setActorWord(k, ACTOR_WORD.callbackArg, 0);
+  }
+  return data & WORK_PENDING;
 }

@@ -15,6 +15,7 @@ import { LOCKS } from './locks';
 import { MEMORY } from './memory';
 import { RCU } from './rcu';
 import { REFCOUNT } from './refcount';
+import { TIMERS } from './timers';
 import type { Builtin, ParamKind } from './types';
 import { UACCESS } from './uaccess';
 import { VCPU } from './vcpu';
@@ -35,6 +36,7 @@ export const BUILTINS: readonly Builtin[] = [
   ...VCPU,
   ...REFCOUNT,
   ...WORKQUEUE,
+  ...TIMERS,
   ...WAITING,
   ...ATOMICS,
   ...BITOPS,

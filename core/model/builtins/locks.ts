@@ -95,6 +95,26 @@ const LOCKS_BASE: readonly Builtin[] = [
     },
   },
   {
+    name: 'spin_lock_bh', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Disables bottom halves (softirqs) on the local CPU and acquires the spinlock.',
+    model: 'As spin_lock, and bottom halves are off on this actor until spin_unlock_bh: a timer callback on its CPU cannot run. The lock counts as taken with softirqs off for lockdep.',
+    run(x, [s], [cls]) {
+      x.setBhOff(1);
+      lockExclusive(x, s!, cls!, false);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_unlock_bh', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Releases the spinlock and re-enables bottom halves.',
+    model: 'Releases the spinlock, then turns bottom halves back on for this actor.',
+    run(x, [s], [cls]) {
+      unlockExclusive(x, s!, cls!, 'spin_unlock_bh');
+      x.setBhOff(-1);
+      return 0;
+    },
+  },
+  {
     name: 'spin_unlock_irq', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
     kernel: 'Releases the spinlock and enables local interrupts.',
     model: 'Releases the spinlock, then turns interrupts back on for this actor.',

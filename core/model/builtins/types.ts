@@ -50,6 +50,10 @@ export type ParamKind =
   | 'member'
   /** An interrupt line number. */
   | 'irq'
+  /** An interrupt handler: the name of an `irq` actor (request_irq). */
+  | 'irqhandler'
+  /** A name, for the reader (a string literal or any expression); the model ignores it. */
+  | 'string'
   | 'type'
   | 'request'
   /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
