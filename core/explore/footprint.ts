@@ -8,7 +8,7 @@
 import { ACTOR_WORD } from '../semantics/symbols';
 import type { Builtin } from '../model/builtins';
 import type { MachineState } from '../model/types';
-import { FD_ENTRY_WORDS, MAX_FDS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, actorCode, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
+import { FD_ENTRY_WORDS, MAX_FDS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, actorCode, callees, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
 
 /**
  * A set of shared locations read and written. Locations are static words (by address) and
@@ -112,9 +112,14 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'refcount_dec_not_one', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
-    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending'].map((n) => [n, 0] as const),
+    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending',
+    'timer_setup', 'hrtimer_setup', 'hrtimer_init', 'timer_pending', 'spin_lock_bh', 'spin_unlock_bh',
+    'init_completion', 'reinit_completion', 'complete', 'complete_all', 'wait_for_completion', 'wait_for_completion_interruptible',
+    'wait_for_completion_killable', 'wait_for_completion_timeout', 'try_wait_for_completion', 'completion_done'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
+  ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
+  ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit'].map((n) => [n, 1] as const),
 ]);
 
 /**
@@ -126,7 +131,9 @@ const NO_SHARED = new Set([
   'lockdep_assert_held', 'lockdep_is_held', 'srcu_read_lock_held', 'rcu_read_lock_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
-  'container_of', 'alloc_workqueue',
+  'container_of', 'alloc_workqueue', 'WARN_ON_ONCE', 'KVM_BUG_ON', 'local_bh_disable', 'local_bh_enable', 'irqs_disabled', 'in_interrupt', 'in_softirq',
+  'in_hardirq', 'irq_get_irq_data',
+  'copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'kvm_read_guest', 'kvm_write_guest', 'might_fault',
 ]);
 
 /** Primitives that follow list pointers: they may touch any memory. */
@@ -149,9 +156,19 @@ const GRACE_PERIOD = new Set(['srcu_read_unlock', 'synchronize_srcu', 'synchroni
 const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
 
 /** Releases: the lock given as first argument is no longer held after them. */
-const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_irqrestore', 'raw_spin_unlock',
+const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'spin_unlock_irqrestore', 'raw_spin_unlock',
   'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
   'read_unlock_irqrestore', 'write_unlock_irqrestore']);
+/**
+ * vCPU primitives that read and write only the built-in words (mode, requests, wait) of the
+ * struct kvm_vcpu they are given, or of the running vCPU's own when it is left out.
+ */
+const VCPU_WORDS = new Set(['vcpu_enter_guest', 'vcpu_exit_guest', 'guest_run', 'vcpu_mode', 'kvm_vcpu_kick', 'kvm_vcpu_wake_up',
+  'kvm_make_request', 'kvm_check_request', 'kvm_request_pending']);
+
+/** Primitives that read the `kvm` word of every static struct kvm_vcpu (kvm_get_vcpu). */
+const VCPU_TABLE = new Set(['kvm_get_vcpu']);
+
 /** Primitives that run a user callback (which may release any lock). */
 const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu']);
 
@@ -161,8 +178,10 @@ const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock'
  * workqueue and IPI primitives read other actors' state. A primitive missing from every
  * table is `top` too, which is sound and only costs reduction.
  */
-export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'top' {
+export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-table' | 'top' {
   if (PLACE_RW.has(name)) return 'place';
+  if (VCPU_WORDS.has(name)) return 'vcpu';
+  if (VCPU_TABLE.has(name)) return 'vcpu-table';
   if (NO_SHARED.has(name)) return 'none';
   if (ANY_MEMORY.has(name)) return 'any-memory';
   if (RCU.has(name)) return 'rcu';
@@ -318,6 +337,7 @@ export class Footprints {
         this.expr(ins.cond, b);
         break;
       case 'call':
+        if (ins.target) this.expr(ins.target, b);
         for (const a of ins.args) this.expr(a, b);
         break;
       case 'ret':
@@ -417,6 +437,26 @@ export class Footprints {
           acc.write(L.fdTable + i);
         }
         return;
+      case 'vcpu': {
+        // A vCPU named statically (an actor's name, `vcpu` inside it): its own words;
+        // through a pointer, or the running vCPU's from a fn: any memory.
+        const v = args[b.params.findIndex((p) => p.kind === 'vcpu')];
+        const l = this.s.vcpuLayout;
+        if (v && v.k === 'const' && l) {
+          for (const off of [l.mode, l.requests, l.wait]) {
+            acc.read(v.v + off);
+            acc.write(v.v + off);
+          }
+        } else {
+          acc.anyR = acc.anyW = true;
+        }
+        return;
+      }
+      case 'vcpu-table': {
+        const l = this.s.vcpuLayout;
+        if (l && l.kvm >= 0) for (const v of l.instances) acc.read(v + l.kvm);
+        return;
+      }
       case 'top':
         acc.top = acc.anyR = acc.anyW = true;
     }
@@ -473,9 +513,12 @@ export class Footprints {
       if (this.runsCallback(b)) fx.releasesUnknown = true;
     });
     if (ins.op === 'call') {
-      const r = this.releasesOf(ins.fn, new Set());
-      if (r === ALL) fx.releasesUnknown = true;
-      else fx.releases |= r;
+      // Through a fn value: whatever any fn it may reach releases.
+      for (const fn of callees(ins)) {
+        const r = this.releasesOf(fn, new Set());
+        if (r === ALL) fx.releasesUnknown = true;
+        else fx.releases |= r;
+      }
     }
     return fx;
   }
@@ -496,7 +539,7 @@ export class Footprints {
         if (RELEASE.has(b.name)) out |= this.lockBit(args[0]) ?? ALL;
         if (this.runsCallback(b)) out = ALL;
       });
-      if (ins.op === 'call') out |= this.releasesOf(ins.fn, seen);
+      if (ins.op === 'call') for (const fn of callees(ins)) out |= this.releasesOf(fn, seen);
     }
     seen.delete(code);
     if (seen.size === 0) this.mayRelease[code] = out;
@@ -563,9 +606,12 @@ export class Footprints {
       const ins = instrs[at]!;
       add(this.needs(ins.id), this.access(ins.id));
       if (ins.op === 'call') {
-        // The callee runs while the caller keeps what it holds, except what the callee releases.
-        const kept = this.needs(ins.id) & ~(this.releasesOf(ins.fn, new Set()));
-        for (const g of this.entry(ins.fn)) add(g.needs | (kept & ALL), g.access);
+        // The callee runs while the caller keeps what it holds, except what the callee
+        // releases; through a fn value, the callee is any fn the value may hold.
+        for (const fn of callees(ins)) {
+          const kept = this.needs(ins.id) & ~(this.releasesOf(fn, new Set()));
+          for (const g of this.entry(fn)) add(g.needs | (kept & ALL), g.access);
+        }
       }
       for (const nx of successorsOf(ins, at)) stack.push(nx);
     }
@@ -674,6 +720,7 @@ function visitBuiltins(ins: Instr, f: (b: Builtin, args: readonly BExpr[]) => vo
       expr(ins.cond);
       return;
     case 'call':
+      if (ins.target) expr(ins.target);
       ins.args.forEach(expr);
       return;
     case 'ret':

@@ -1,4 +1,4 @@
-// Symmetry reduction over interchangeable actors. Threads (or vCPUs) with identical bodies,
+// Symmetry reduction over interchangeable actors. Threads with identical bodies,
 // each alone on its CPU, never named elsewhere in the scenario, in a scenario that never
 // uses `current`, can be renamed into one another without changing what can happen. Such
 // states are stored once: before hashing, the members of each group are sorted by their
@@ -48,7 +48,8 @@ export class Symmetry {
     for (const a of s.actors) if (a.actorKind !== 'work') cpuUsers.set(a.cpu, (cpuUsers.get(a.cpu) ?? 0) + 1);
     const eligible = (i: number): boolean => {
       const a = s.actors[i]!;
-      if (a.actorKind !== 'thread' && a.actorKind !== 'vcpu') return false;
+      // A vCPU is not interchangeable: its struct kvm_vcpu (mode, requests) is its own.
+      if (a.actorKind !== 'thread') return false;
       if (cpuUsers.get(a.cpu) !== 1) return false;
       // Named anywhere but its own declaration (a kick, a comment): treat it as distinguished.
       const mentions = s.text.match(new RegExp(`\\b${a.name.replace(/[^A-Za-z0-9_]/g, '')}\\b`, 'g'))?.length ?? 0;

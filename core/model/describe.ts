@@ -89,6 +89,12 @@ export function describeAddress(s: CompiledScenario, state: MachineState, addr: 
     const size = sizeOf(g.type);
     if (addr >= g.address && addr < g.address + size) return `${g.name}${pathIn(g.type, addr - g.address)}`.replace(/^(\w+)\./, '$1.');
   }
+  // A vCPU's own struct kvm_vcpu (not one of the globals): named after the vCPU.
+  const vcpuStruct = s.vcpuLayout ? s.structs[s.vcpuLayout.struct] : undefined;
+  for (const a of s.actors) {
+    if (a.vcpu === undefined || !vcpuStruct || addr < a.vcpu || addr >= a.vcpu + vcpuStruct.size) continue;
+    return `${a.name}${pathIn({ k: 'struct', s: vcpuStruct }, addr - a.vcpu).replace(/^\./, '->')}`;
+  }
   const L = s.layout;
   if (addr >= L.actorWords && addr < L.rcuWord) {
     const i = Math.floor((addr - L.actorWords) / ACTOR_WORDS);

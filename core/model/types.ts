@@ -66,6 +66,8 @@ export type WaitInfo =
   | { readonly kind: 'lock'; readonly lock: number; readonly cls: number; readonly mode: LockMode; readonly holders: readonly number[] }
   | { readonly kind: 'condition'; readonly text: string }
   | { readonly kind: 'work'; readonly work: number }
+  /** synchronize_irq: a handler of the line is running. */
+  | { readonly kind: 'irq'; readonly line: number; readonly handler: number }
   | { readonly kind: 'srcu'; readonly lock: number; readonly readers: readonly number[] }
   | { readonly kind: 'rcu'; readonly readers: readonly number[] }
   | { readonly kind: 'ipi'; readonly cpus: readonly number[] }
@@ -141,6 +143,10 @@ export type ModelEvent =
        * ending at it, since it never waits for another reader.
        */
       readonly recursiveRead?: boolean;
+      /** Taken in softirq context (a timer callback); inIrq is then true too. */
+      readonly softirq?: boolean;
+      /** Bottom halves were enabled at the acquisition (a softirq could run here). */
+      readonly bhEnabled?: boolean;
     }
   | { readonly kind: 'release'; readonly actor: number; readonly lock: number; readonly cls: number }
   | { readonly kind: 'alloc'; readonly actor: number; readonly ptr: number; readonly struct: string }

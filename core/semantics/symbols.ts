@@ -244,6 +244,11 @@ export interface ActorSymbol {
    */
   readonly workClass?: number;
   /**
+   * For a vCPU: the address of its `struct kvm_vcpu` (an instance it was bound to, such as
+   * `kvm.vcpus[0]`, or one of its own). The actor's name and, inside it, `vcpu` denote it.
+   */
+  readonly vcpu?: number;
+  /**
    * An actor the scenario does not declare: one of the few the machine starts at run time
    * for a queued work item (a kworker), an expired timer (softirq) or hrtimer (hardirq).
    * It runs `fn(arg)`, the argument being the work_struct or timer, read from its words
@@ -326,3 +331,31 @@ export const vcpuModes = {
   EXITING_GUEST_MODE: 2,
   READING_SHADOW_PAGE_TABLES: 3,
 } as const;
+
+/** The built-in `struct kvm_vcpu`'s own fields, laid out first (a scenario may add more). */
+export const KVM_VCPU_FIELDS = ['mutex', 'mode', 'requests', 'vcpu_id', 'wait', 'kvm'] as const;
+
+/** Where the built-in fields sit in `struct kvm_vcpu`, and the static instances in vCPU order. */
+export interface VcpuLayout {
+  readonly struct: number;
+  readonly mode: number;
+  readonly requests: number;
+  readonly vcpuId: number;
+  /**
+   * Offset of `wait`, the vCPU's rcuwait: the sleeping actor + 1 while a task sleeps in
+   * kvm_vcpu_block / kvm_vcpu_halt, 0 otherwise; kvm_vcpu_wake_up clears it.
+   */
+  readonly wait: number;
+  /** Offset of `kvm` (a `struct kvm *`), or -1 when the scenario has no `struct kvm`. */
+  readonly kvm: number;
+  /**
+   * Static instances, in the order kvm_get_vcpu / kvm_for_each_vcpu see them: those of the
+   * vcpu actors in declaration order, then the other static instances by address.
+   */
+  readonly instances: readonly number[];
+}
+
+/** `final` and `invariant` blocks: checks run on states, never scheduled. */
+export function isStateCheck(kind: ActorSymbol['actorKind']): boolean {
+  return kind === 'final' || kind === 'invariant';
+}

@@ -93,9 +93,9 @@ test('at the top level: declarations and skeletons for scenario, thread, vcpu, i
 test('at a statement start: locals and globals, fns with their parameters, statements, and every builtin valid there', () => {
   const r = completeAfterEdit(SEED_000, '    close(any);', '    ¦');
   const byLabel = new Map(r.items.map((i) => [i.label, i]));
-  assert.deepEqual(r.items.slice(0, 15).map((i) => i.label), [
+  assert.deepEqual(r.items.slice(0, 16).map((i) => i.label), [
     'current', 'kvm', 'kvm_spapr_tce_release', 'kvm_vm_ioctl_create_spapr_tce', 'release_spapr_tce_table',
-    'bool', 'choose', 'do', 'for', 'if', 'int', 'list_for_each_entry', 'return', 'struct', 'while',
+    'bool', 'choose', 'do', 'for', 'if', 'int', 'kvm_for_each_vcpu', 'list_for_each_entry', 'return', 'struct', 'while',
   ]);
   assert.equal(byLabel.get('kvm_vm_ioctl_create_spapr_tce')!.insertText, 'kvm_vm_ioctl_create_spapr_tce(${1:liobn})');
   // A thread gets every builtin except the vcpu-only ones, each with its registry docs.

@@ -1,7 +1,8 @@
 // Helpers the families' semantics share: lock words, lockdep-style reports, list-debug
 // checks, the fd table, vCPU queries.
 
-import { ACTOR_WORD, vcpuModes } from '../../semantics/symbols';
+import { ACTOR_WORD, WORK_PENDING, WORK_WORD, vcpuModes } from '../../semantics/symbols';
+import { ActorStatus } from '../types';
 import { FD_BASE, FD_ENTRY_WORDS, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam, ParamKind, ReturnKind } from './types';
@@ -337,12 +338,54 @@ export function closeFd(x: Exec, fd: number): number {
   return 0;
 }
 
-export function vcpuActors(x: Exec): number[] {
-  const out: number[] = [];
-  x.scenario.actors.forEach((a, i) => {
-    if (a.actorKind === 'vcpu') out.push(i);
-  });
-  return out;
+/** Every static struct kvm_vcpu, in kvm_get_vcpu's order. */
+export function vcpuInstances(x: Exec): readonly number[] {
+  return x.scenario.vcpuLayout?.instances ?? [];
+}
+
+/**
+ * The struct kvm_vcpu a vCPU primitive acts on: its argument, or the running vCPU's own
+ * when it is left out. A NULL (or freed) vcpu fails as the kernel would dereferencing it.
+ */
+export function vcpuOf(x: Exec, arg?: number): number {
+  const v = arg ?? x.actorSym.vcpu ?? 0;
+  if (arg === undefined && x.actorSym.vcpu === undefined) {
+    x.fail('null_deref', `${x.actorSym.name} is not a vCPU: there is no current vcpu here`, [
+      'BUG: kernel NULL pointer dereference, address: 0000000000000000',
+      `  ${x.actorSym.name} is a ${x.actorSym.actorKind}, not a vCPU thread, at ${describeSite(x, x.site.start)}`,
+    ].join('\n'));
+  }
+  x.checkAccess(v, false, 'vcpu');
+  return v;
+}
+
+type VcpuField = 'mode' | 'requests' | 'kvm' | 'wait';
+
+function vcpuFieldOffset(x: Exec, field: VcpuField): number {
+  const l = x.scenario.vcpuLayout;
+  return l ? l[field] : -1;
+}
+
+/** Reads a built-in field of a struct kvm_vcpu (marked: the kernel uses READ_ONCE / atomics). */
+export function vcpuRead(x: Exec, vcpu: number, field: VcpuField): number {
+  const off = vcpuFieldOffset(x, field);
+  return off < 0 ? 0 : x.read(vcpu + off, true);
+}
+
+export function vcpuWrite(x: Exec, vcpu: number, field: VcpuField, value: number): void {
+  const off = vcpuFieldOffset(x, field);
+  if (off >= 0) x.write(vcpu + off, value, true);
+}
+
+export function requestBit(req: number): number {
+  return 1 << req;
+}
+
+/** kvm_vcpu_wake_up(): wakes the task sleeping on vcpu->wait, if any; whether one was. */
+export function wakeUpVcpu(x: Exec, vcpu: number): boolean {
+  if (vcpuRead(x, vcpu, 'wait') === 0) return false;
+  vcpuWrite(x, vcpu, 'wait', 0);
+  return true;
 }
 
 export function otherCpusWithIrqsOff(x: Exec): number[] {
@@ -355,9 +398,10 @@ export function otherCpusWithIrqsOff(x: Exec): number[] {
   return cpus;
 }
 
-export function kickIfInGuest(x: Exec, v: number): void {
-  if (x.actorWord(v, ACTOR_WORD.mode) === vcpuModes.IN_GUEST_MODE) {
-    x.setActorWord(v, ACTOR_WORD.mode, vcpuModes.EXITING_GUEST_MODE);
+/** kvm_vcpu_exiting_guest_mode(): cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE). */
+export function kickIfInGuest(x: Exec, vcpu: number): void {
+  if (vcpuRead(x, vcpu, 'mode') === vcpuModes.IN_GUEST_MODE) {
+    vcpuWrite(x, vcpu, 'mode', vcpuModes.EXITING_GUEST_MODE);
   }
 }
 
@@ -389,4 +433,50 @@ export function alias(family: readonly Builtin[], name: string, of: string, kern
   const b = family.find((x) => x.name === of);
   if (!b) throw new Error(`alias of unknown builtin ${of}`);
   return { ...b, name, kernel, model: `As ${of}.${returns === 'int' ? ' Returns 0: the model delivers no fatal signals.' : ''}`, ...(returns ? { returns } : {}) };
+}
+
+/** `config FAULT_INJECTION;`: allocations, user copies and interruptible sleeps may fail. */
+export function faultInjection(x: Exec): boolean {
+  return x.scenario.configs.has('FAULT_INJECTION');
+}
+
+// ---------- callback actors (kworkers, timers) ----------
+
+/** The callback actor running `item` right now, or -1. */
+export function runningOn(x: Exec, item: number): number {
+  for (let i = 0; i < x.actorCount(); i++) {
+    if (!x.scenario.actors[i]!.callback) continue;
+    if (x.actorStatus(i) === ActorStatus.Running && x.actorWord(i, ACTOR_WORD.callbackArg) === item) return i;
+  }
+  return -1;
+}
+
+/** The callback actor that has `item` pending or running, or -1. */
+export function kworkerOf(x: Exec, item: number): number {
+  for (let i = 0; i < x.actorCount(); i++) {
+    if (!x.scenario.actors[i]!.callback || x.actorWord(i, ACTOR_WORD.callbackArg) !== item) continue;
+    if (x.actorStatus(i) === ActorStatus.Running || x.actorWord(i, ACTOR_WORD.workPending) !== 0) return i;
+  }
+  return -1;
+}
+
+/** lock_map_acquire + lock_map_release of a work's, workqueue's or timer's lockdep map, as flushing and cancelling do. */
+export function touchCallbackMap(x: Exec, cls: number | undefined, addr: number): void {
+  if (cls === undefined) return;
+  x.emit({
+    kind: 'acquire', actor: x.actor, lock: addr, cls, lockKind: 'mutex', mode: 'write', trylock: false,
+    site: x.site, held: x.held(), irqsEnabled: !x.irqsOff(), inIrq: x.inIrq(),
+  });
+}
+
+/** Clears a pending run of a work item or timer (PENDING, and its callback actor's start); returns whether there was one. */
+export function cancelPending(x: Exec, w: number): number {
+  const data = x.read(w + WORK_WORD.data, true);
+  x.write(w + WORK_WORD.data, data & ~WORK_PENDING, true);
+  const k = kworkerOf(x, w);
+  if (k >= 0 && x.actorWord(k, ACTOR_WORD.workPending) !== 0) {
+    x.setActorWord(k, ACTOR_WORD.workPending, 0);
+    if (x.actorStatus(k) !== ActorStatus.Running) x.setActorWord(k, ACTOR_WORD.callbackArg, 0);
+  }
+  return data & WORK_PENDING;
 }

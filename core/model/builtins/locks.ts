@@ -1,7 +1,8 @@
 // Builtins: Sleeping and spinning locks: mutexes, spinlocks, rw semaphores, rwlock_t.
 
+import { EINTR } from './constants';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, checkNesting, type Nesting } from './common';
+import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, checkNesting, faultInjection, type Nesting } from './common';
 import type { Exec } from '../exec';
 
 const LOCKS_BASE: readonly Builtin[] = [
@@ -18,9 +19,11 @@ const LOCKS_BASE: readonly Builtin[] = [
   {
     name: 'mutex_lock_interruptible', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
     kernel: 'Acquires the mutex; a signal may interrupt the sleep (returns -EINTR).',
-    model: 'As mutex_lock; the model delivers no signals, so it always returns 0.',
+    model: 'As mutex_lock, returning 0. With `config FAULT_INJECTION;` a second outcome is a signal: it returns -EINTR without the mutex, whether or not the mutex is free.',
+    choices: (x) => (faultInjection(x) ? 2 : 1),
     run(x, [m], [cls]) {
       x.mightSleep('mutex_lock_interruptible');
+      if (x.choice === 1) return -EINTR;
       lockExclusive(x, m!, cls!, false);
       return 0;
     },
@@ -89,6 +92,26 @@ const LOCKS_BASE: readonly Builtin[] = [
     run(x, [s], [cls]) {
       x.setIrqOff(1);
       lockExclusive(x, s!, cls!, true);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_lock_bh', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Disables bottom halves (softirqs) on the local CPU and acquires the spinlock.',
+    model: 'As spin_lock, and bottom halves are off on this actor until spin_unlock_bh: a timer callback on its CPU cannot run. The lock counts as taken with softirqs off for lockdep.',
+    run(x, [s], [cls]) {
+      x.setBhOff(1);
+      lockExclusive(x, s!, cls!, false);
+      return 0;
+    },
+  },
+  {
+    name: 'spin_unlock_bh', family: 'locks', params: [lock('lock', 'spinlock')], returns: 'void',
+    kernel: 'Releases the spinlock and re-enables bottom halves.',
+    model: 'Releases the spinlock, then turns bottom halves back on for this actor.',
+    run(x, [s], [cls]) {
+      unlockExclusive(x, s!, cls!, 'spin_unlock_bh');
+      x.setBhOff(-1);
       return 0;
     },
   },
