@@ -118,7 +118,7 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'wait_for_completion_killable', 'wait_for_completion_timeout', 'try_wait_for_completion', 'completion_done'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
-  ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
+  ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'smp_store_mb', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
   ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit'].map((n) => [n, 1] as const),
 ]);
 
@@ -136,8 +136,12 @@ const NO_SHARED = new Set([
   'copy_from_user', 'copy_to_user', 'get_user', 'put_user', 'kvm_read_guest', 'kvm_write_guest', 'might_fault',
 ]);
 
-/** Primitives that follow list pointers: they may touch any memory. */
-const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_add_rcu', 'list_add_tail_rcu', 'list_del', 'list_del_rcu', 'list_del_init']);
+/**
+ * Primitives that follow pointers they read (list links, vcpu->kvm): they may touch any
+ * memory, actors' grace-period words included.
+ */
+const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_add_rcu', 'list_add_tail_rcu', 'list_del', 'list_del_rcu', 'list_del_init',
+  'kvm_vcpu_srcu_read_lock', 'kvm_vcpu_srcu_read_unlock']);
 
 /** Primitives whose footprint is the RCU readers word. */
 const RCU = new Set(['rcu_read_lock']);
@@ -153,7 +157,7 @@ const GRACE_PERIOD = new Set(['srcu_read_unlock', 'synchronize_srcu', 'synchroni
   'synchronize_rcu_expedited', 'kfree_rcu']);
 
 /** Primitives whose footprint is the heap as a whole (allocation and object state). */
-const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
+const HEAP = new Set(['kzalloc', 'kmalloc', 'kvzalloc', 'kvmalloc', 'kcalloc', 'kmalloc_array', 'kvcalloc', 'kvmalloc_array', 'kfree', 'kvfree']);
 
 /** Releases: the lock given as first argument is no longer held after them. */
 const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'spin_unlock_irqrestore', 'raw_spin_unlock',

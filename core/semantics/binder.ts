@@ -133,6 +133,8 @@ class Binder {
   private readonly occurrences: Occurrence[] = [];
   private readonly exprTypes = new Map<A.Expr, Ty>();
   private readonly sizes = new Map<A.Expr, number>();
+  /** The local whose initialiser is being bound (sizeof(*p) in `T *p = kzalloc(sizeof(*p))`). */
+  private declaring: { readonly name: string; readonly type: Ty } | undefined;
   /** Case labels directly inside a switch's braces (the only place one may be). */
   private readonly directCases = new Set<A.CaseStmt>();
   private readonly nameSyms = new Map<A.Identifier, Sym>();
@@ -1077,7 +1079,10 @@ class Binder {
           type = INT;
         }
         if (s.init) {
+          // In C the declarator is in scope in its own initialiser: p = kzalloc(sizeof(*p), …).
+          this.declaring = { name: s.name.name, type };
           const it = s.init.kind === 'InitList' ? this.localInitList(s.init) : this.bindValue(s.init, type);
+          this.declaring = undefined;
           this.checkPointerArg(s.init, it, type, `the initialiser of '${s.name.name}'`);
           this.checkFnValue(s.init, type);
         }
@@ -1210,6 +1215,23 @@ class Binder {
       if (prev) this.error(c.value.span, `duplicate case value ${v}`, 'duplicate-case', [{ span: prev, message: 'the first case with this value' }]);
       else seen.set(v, c.value.span);
     }
+  }
+
+  /**
+   * The type `sizeof` measures (its size is recorded). `sizeof(*p)` in p's own initialiser
+   * measures what p is declared to point to, as in C.
+   */
+  private sizeofType(e: A.SizeofExpr): Ty {
+    let of: Ty = ANY;
+    const op = e.operand;
+    const pending = this.declaring;
+    if (e.type) of = this.resolveType(e.type, false);
+    else if (op?.kind === 'Deref' && op.operand.kind === 'Name' && pending && op.operand.id.name === pending.name && !this.lookupLocal(pending.name)) {
+      of = pending.type.k === 'ptr' ? pending.type.to : ANY;
+      this.exprTypes.set(op, of);
+    } else if (op) of = this.bindExpr(op);
+    this.sizes.set(e, byteSize(of));
+    return of;
   }
 
   /** `{ … }` as a local's initialiser or an assigned value: only for static structs. */
@@ -1398,11 +1420,9 @@ class Binder {
         }
         return to;
       }
-      case 'Sizeof': {
-        const of = e.type ? this.resolveType(e.type, false) : e.operand ? this.bindExpr(e.operand) : ANY;
-        this.sizes.set(e, byteSize(of));
+      case 'Sizeof':
+        this.sizeofType(e);
         return { k: 'int', bytes: 8, spelling: 'size_t' };
-      }
       case 'Conditional': {
         this.bindCond(e.cond);
         const a = this.bindValue(e.then, ANY);
@@ -1692,6 +1712,18 @@ class Binder {
     }
   }
 
+  /** kvm_vcpu_srcu_read_lock takes vcpu->kvm->srcu: the scenario's struct kvm must have one. */
+  private checkKvmSrcu(e: A.CallExpr, b: Builtin): void {
+    const kvm = this.structByName.get('kvm');
+    const f = kvm?.fields.find((x) => x.name === 'srcu');
+    const ok = f?.type.k === 'lock' && f.type.lock === 'srcu';
+    if (!ok) {
+      this.error(e.callee.span, `${b.name} takes vcpu->kvm->srcu, but ${kvm ? `struct kvm has no struct srcu_struct srcu field (add 'struct srcu_struct srcu;' to it)` : `the scenario declares no struct kvm (declare struct kvm { struct srcu_struct srcu; } and set vcpu->kvm)`}`, 'kvm-srcu');
+    } else if (this.vcpuStruct && !this.vcpuStruct.fields.some((x) => x.name === 'kvm')) {
+      this.error(e.callee.span, `${b.name} takes vcpu->kvm->srcu, but struct kvm_vcpu has no kvm field`, 'kvm-srcu');
+    }
+  }
+
   private suggestFn(name: string): string {
     let best: string | undefined;
     let bestD = 3;
@@ -1723,6 +1755,7 @@ class Binder {
     if (b.special === 'await' && !statement) {
       this.error(e.span, `${b.name} must be a statement of its own`, 'must-be-statement');
     }
+    if (b.name === 'kvm_vcpu_srcu_read_lock' || b.name === 'kvm_vcpu_srcu_read_unlock') this.checkKvmSrcu(e, b);
     // The one-argument forms (kvm_check_request(KVM_REQ_X)) act on the running vCPU.
     const implicitVcpu = !b.params.some((p) => p.kind === 'vcpu') || e.args.length < b.params.length;
     if (b.vcpuOnly && implicitVcpu && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
@@ -1965,6 +1998,17 @@ class Binder {
         return -1;
       }
       case 'type': {
+        if (arg.kind === 'Sizeof') {
+          // kzalloc(sizeof(*p), GFP_KERNEL), kcalloc(n, sizeof(struct T), …): the struct measured.
+          const of = this.sizeofType(arg);
+          this.exprTypes.set(arg, { k: 'int', bytes: 8, spelling: 'size_t' });
+          if (of.k === 'struct') {
+            onType(of);
+            return of.s.index;
+          }
+          if (of.k !== 'any') this.error(arg.span, `${b.name} allocates a struct here, but ${exprText(this.text, arg)} is the size of ${article(typeName(of))} ${typeName(of)} (use sizeof(struct T), or sizeof(*p) with p a struct pointer)`, 'wrong-type');
+          return 0;
+        }
         const t = this.bindExpr(arg);
         if (t.k === 'typeref' && t.of.k === 'struct') {
           onType(t.of);
@@ -1979,7 +2023,7 @@ class Binder {
           this.containerOf = s;
           return s.index;
         }
-        this.error(arg.span, `${b.name} expects a struct type (${b.name}(struct T))`, 'wrong-type');
+        this.error(arg.span, `${b.name} expects a struct type (${b.name}(${b.params[0]?.kind === 'type' ? '' : 'n, '}sizeof(*p), GFP_KERNEL) or ${b.name}(${b.params[0]?.kind === 'type' ? '' : 'n, '}struct T))`, 'wrong-type');
         return 0;
       }
       case 'request': {

@@ -1,7 +1,9 @@
 // Test helpers: load a scenario from text (failing loudly on diagnostics) and walk every
 // interleaving with a plain unreduced search, so core tests do not depend on the checker.
 
+import assert from 'node:assert/strict';
 import { loadScenario } from '../../core';
+import { check } from '../../core/explore';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { Lockdep } from '../../core/model/lockdep';
 import { LivelockProbe } from '../../core/explore/livelock';
@@ -65,4 +67,26 @@ export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
     }
   }
   return { kinds: new Set(violations.map((v) => v.kind)), violations, states: seen.size };
+}
+
+/**
+ * The violation kinds a scenario has, after checking that the reduced search, the unreduced
+ * one and a plain walk of every state all find the same kinds.
+ */
+export function agreedKinds(text: string): string[] {
+  const s = compileOk(text);
+  const kinds = (reduction: boolean): string[] => [...new Set(check(s, { reduction }).violations.map((v) => v.kind))].sort();
+  const reduced = kinds(true);
+  assert.deepEqual(kinds(false), reduced, 'reduced and unreduced searches agree');
+  assert.deepEqual([...exploreAll(s).kinds].sort(), reduced, 'and a plain walk of every state agrees');
+  return reduced;
+}
+
+/** The error diagnostics of a scenario, as `line:col: message` (1-based). */
+export function errorsOf(text: string): string[] {
+  const l = loadScenario('test.lockstep', text);
+  return l.diagnostics.filter((d) => d.severity === 'error').map((d) => {
+    const p = l.lines.position(d.span.start);
+    return `${p.line + 1}:${p.character + 1}: ${d.message}`;
+  });
 }

@@ -53,6 +53,11 @@ const OPS: readonly Op[] = [
     name: 'smp_store_release', params: [{ name: 'p', kind: 'place' }, { name: 'v', kind: 'int' }], returns: 'void', word: 0,
     kernel: 'Writes the word; earlier accesses are ordered before it (RELEASE).', apply: (_o, a) => [a[1]!, 0],
   },
+  {
+    name: 'smp_store_mb', params: [{ name: 'var', kind: 'place' }, { name: 'value', kind: 'int' }], returns: 'void', word: 0,
+    kernel: 'asm-generic/barrier.h: WRITE_ONCE(var, value) followed by a full barrier (smp_mb), so that a later read is ordered after the store (vcpu->mode = IN_GUEST_MODE before checking requests).',
+    apply: (_o, a) => [a[1]!, 0],
+  },
 ];
 
 export const BITOPS: readonly Builtin[] = [

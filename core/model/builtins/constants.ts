@@ -5,6 +5,8 @@ import { vcpuModes } from '../../semantics/symbols';
 export const EBADF = 9;
 export const EMFILE = 24;
 export const EINTR = 4;
+/** The GFP bit the model reads: set (GFP_ATOMIC, GFP_NOWAIT), the allocation never sleeps. */
+export const GFP_NOSLEEP = 1;
 
 /** include/uapi/asm-generic/errno-base.h, and the errno.h values KVM and VFIO code returns. */
 const ERRNO: readonly (readonly [string, number, string])[] = [
@@ -31,7 +33,14 @@ const ERRNO: readonly (readonly [string, number, string])[] = [
 export const CONSTANTS: readonly { name: string; value: number; doc: string }[] = [
   ...ERRNO.map(([name, value, doc]) => ({ name, value, doc })),
   { name: 'GFP_KERNEL', value: 0, doc: 'Allocation flag: may sleep.' },
-  { name: 'GFP_ATOMIC', value: 1, doc: 'Allocation flag: must not sleep (atomic context).' },
+  { name: 'GFP_ATOMIC', value: GFP_NOSLEEP, doc: 'Allocation flag: must not sleep (atomic context).' },
+  { name: 'GFP_NOWAIT', value: GFP_NOSLEEP, doc: 'Allocation flag: must not sleep (no direct reclaim); as GFP_ATOMIC for the model.' },
+  { name: 'GFP_KERNEL_ACCOUNT', value: 0x400000, doc: 'Allocation flag: GFP_KERNEL charged to the memory cgroup; may sleep.' },
+  { name: 'GFP_NOFS', value: 0x40, doc: 'Allocation flag: may sleep, no filesystem recursion; as GFP_KERNEL for the model.' },
+  { name: 'GFP_NOIO', value: 0x80, doc: 'Allocation flag: may sleep, no I/O recursion; as GFP_KERNEL for the model.' },
+  { name: '__GFP_ZERO', value: 0x100, doc: 'Allocation modifier: zero the memory (the model always does). OR it into the flags.' },
+  { name: '__GFP_NOWARN', value: 0x2000, doc: 'Allocation modifier: no warning on failure. OR it into the flags.' },
+  { name: '__GFP_ACCOUNT', value: 0x400000, doc: 'Allocation modifier: charge to the memory cgroup. OR it into the flags.' },
   { name: 'OUTSIDE_GUEST_MODE', value: vcpuModes.OUTSIDE_GUEST_MODE, doc: 'vcpu->mode: running host code.' },
   { name: 'IN_GUEST_MODE', value: vcpuModes.IN_GUEST_MODE, doc: 'vcpu->mode: entered (or about to enter) the guest; a kick must send an IPI.' },
   { name: 'EXITING_GUEST_MODE', value: vcpuModes.EXITING_GUEST_MODE, doc: 'vcpu->mode: kicked, leaving the guest.' },

@@ -9,10 +9,23 @@
 import { ACTOR_WORD, fnIndexOf } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
+import { vcpuOf, vcpuRead, bit, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
 import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../compiled';
 
 // ---------- read sections and grace periods ----------
+
+/**
+ * &vcpu->kvm->srcu and its lock class: the `srcu` field of the scenario's struct kvm (the
+ * binder checks there is one), in the struct kvm the vcpu's `kvm` pointer names.
+ */
+function vcpuSrcu(x: Exec, vcpu: number): { ssp: number; cls: number } {
+  const v = vcpuOf(x, vcpu);
+  const kvm = vcpuRead(x, v, 'kvm');
+  const field = x.scenario.structs.find((s) => s.name === 'kvm')?.fields.find((f) => f.name === 'srcu');
+  x.checkAccess(kvm, false, 'vcpu->kvm->srcu');
+  const t = field?.type;
+  return { ssp: kvm + (field?.offset ?? 0), cls: t?.k === 'lock' ? t.cls : -1 };
+}
 
 /** SRCU read sections this actor is in, on one srcu_struct (its held entries). */
 function srcuDepth(x: Exec, ssp: number): number {
@@ -402,6 +415,25 @@ export const RCU: readonly Builtin[] = [
     model: 'As synchronize_rcu.',
     run(x) {
       synchronizeRcu(x, 'synchronize_rcu_expedited');
+      return 0;
+    },
+  },
+  {
+    name: 'kvm_vcpu_srcu_read_lock', family: 'locks', params: [{ name: 'vcpu', kind: 'vcpu' }], returns: 'void',
+    kernel: 'include/linux/kvm_host.h: vcpu->srcu_idx = srcu_read_lock(&vcpu->kvm->srcu). The vCPU thread holds kvm->srcu while it runs (dropped around guest entry and blocking), so memslots, buses and SRCU-protected tables it reads stay alive.',
+    model: 'One step: srcu_read_lock(&vcpu->kvm->srcu) on this actor, with the struct kvm\'s `srcu` field (the scenario\'s struct kvm declares struct srcu_struct srcu; and the vcpu\'s kvm pointer must be set). lockdep sees a recursive read of kvm->srcu, as for srcu_read_lock. The index is kept for the unlock, as vcpu->srcu_idx is; CONFIG_PROVE_RCU\'s srcu_depth check of nested vCPU sections is not modelled.',
+    run(x, [v]) {
+      const { ssp, cls } = vcpuSrcu(x, v!);
+      return srcuReadLock(x, ssp, cls);
+    },
+  },
+  {
+    name: 'kvm_vcpu_srcu_read_unlock', family: 'locks', params: [{ name: 'vcpu', kind: 'vcpu' }], returns: 'void',
+    kernel: 'include/linux/kvm_host.h: srcu_read_unlock(&vcpu->kvm->srcu, vcpu->srcu_idx).',
+    model: 'One step: srcu_read_unlock(&vcpu->kvm->srcu) on this actor; leaving the outermost section takes the vCPU out of the grace periods in progress (a synchronize_srcu(&kvm->srcu) waiting for it returns). Without a section it is unlock_not_held.',
+    run(x, [v]) {
+      const { ssp, cls } = vcpuSrcu(x, v!);
+      srcuReadUnlock(x, ssp, cls, 'kvm_vcpu_srcu_read_unlock');
       return 0;
     },
   },
