@@ -5,25 +5,17 @@
 // LOCKSTEP_SHARD_EXAMPLES=all: every example, however large (npm run test:shards).
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadScenario } from '../../core';
 import { check } from '../../core/explore';
 import { findingFromRecord, findingRecord, mergeShards, scenarioVersion, shardOutput, type ShardOutput } from '../../core/explore/shards';
 import type { CompiledScenario } from '../../core/model/compiled';
+import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { compileText, kindsOf } from './helpers';
 import { ACROSS_SHARDS } from './shard-cases';
 
-const root = join(__dirname, '..', '..', '..', 'examples');
-
-function lockstepFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return lockstepFiles(p);
-    return e.name.endsWith('.lockstep') ? [p] : [];
-  }).sort();
-}
 
 /** Shards 1..n of a scenario, each finding through its JSON record and back. */
 function shards(s: CompiledScenario, n: number): ShardOutput[] {
@@ -41,8 +33,8 @@ const ALL = process.env.LOCKSTEP_SHARD_EXAMPLES === 'all';
 const SMALL = 5_000;
 
 describe('n shards merged equal one search', () => {
-  for (const file of lockstepFiles(root)) {
-    const name = relative(root, file);
+  for (const file of exampleFiles()) {
+    const name = relative(EXAMPLES, file);
     test(name, (t) => {
       const s = loadScenario(name, readFileSync(file, 'utf8')).compiled!;
       const whole = check(s, ALL ? {} : { maxStates: SMALL });
