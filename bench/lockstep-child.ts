@@ -17,7 +17,7 @@ export interface CheckSummary {
 }
 
 /** The options the bench passes: the checker's, minus the callbacks. */
-export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction'>;
+export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction' | 'symmetry'>;
 
 export type ChildReport =
   | {

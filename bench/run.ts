@@ -1,6 +1,7 @@
 // `npm run bench`: runs SPIN and the Lockstep checker side by side on every Promela model
 // and its `.lockstep` twin, one run at a time, and prints the table of states,
-// transitions, wall time and peak memory with the Lockstep/SPIN ratios (Markdown on request).
+// transitions, wall time and peak memory with the Lockstep/SPIN ratios, then how cost
+// grows with N on both sides (scaling.ts); Markdown on request.
 
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,7 @@ import { benchModels, DEFAULT_SIZES, selectModels, type Sizes } from './models';
 import {
   describeMachine, detailTable, machineLine, mainTable, METHOD_NOTES, markdownReport, mismatches, sec, targets, textTable,
 } from './report';
+import { measureScaling, SCALING_MAX_STATES, SCALING_NOTES, scalingCases, scalingFindings, scalingMarkdown, scalingTable, type ScalingRow } from './scaling';
 import { ensureSpin } from './spin';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -25,6 +27,9 @@ const USAGE = `usage: npm run bench -- [options]
   --no-reduction      partial-order reduction off on both sides (gcc -DNOREDUCE; reduction: false)
   --no-spin           Lockstep only
   --no-lockstep       SPIN only
+  --scaling           only the scaling table (philosophers N=6…14, counter N=3…8)
+  --no-scaling        no scaling table (the default with --only or --n)
+  --scaling-max-states N  Lockstep bound of each scaling run (default ${SCALING_MAX_STATES})
   --list              print the model ids and exit`;
 
 interface Options {
@@ -38,6 +43,9 @@ interface Options {
   readonly spin: boolean;
   readonly lockstep: boolean;
   readonly list: boolean;
+  /** The main table, the scaling table, or both. */
+  readonly tables: 'main' | 'scaling' | 'both';
+  readonly scalingMaxStates: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -56,6 +64,9 @@ function parseOptions(argv: string[]): Options {
       'no-reduction': { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       'no-lockstep': { type: 'boolean' },
+      scaling: { type: 'boolean' },
+      'no-scaling': { type: 'boolean' },
+      'scaling-max-states': { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +103,8 @@ function parseOptions(argv: string[]): Options {
     spin: !values['no-spin'],
     lockstep: !values['no-lockstep'],
     list: values.list ?? false,
+    tables: values.scaling ? 'scaling' : values['no-scaling'] || values.only !== undefined || values.n !== undefined ? 'main' : 'both',
+    scalingMaxStates: int(values['scaling-max-states'], '--scaling-max-states', SCALING_MAX_STATES),
   };
 }
 
@@ -107,12 +120,12 @@ function main(argv: string[]): number {
     console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
     return 2;
   }
-  const models = selectModels(benchModels(opts.sizes), opts.only);
+  const models = opts.tables === 'scaling' ? [] : selectModels(benchModels(opts.sizes), opts.only);
   if (opts.list) {
     for (const m of models) console.log(m.id);
     return 0;
   }
-  if (models.length === 0) {
+  if (models.length === 0 && opts.tables !== 'scaling') {
     console.error(`no model matches --only ${opts.only ?? ''}; try --list`);
     return 2;
   }
@@ -150,14 +163,39 @@ function main(argv: string[]): number {
     rows.push({ model, spin, lockstep });
   }
 
-  console.log(textTable(mainTable(rows)));
-  console.log('');
-  console.log(textTable(detailTable(rows)));
-  console.log('');
-  for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
-  for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
-  for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
-  if (opts.markdown) fs.writeFileSync(opts.markdown, markdownReport(machine, argv, rows, notes) + keptSection(opts.markdown));
+  if (opts.tables !== 'scaling') {
+    console.log(textTable(mainTable(rows)));
+    console.log('');
+    console.log(textTable(detailTable(rows)));
+    console.log('');
+    for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
+    for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
+    for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
+  }
+
+  const scaling: ScalingRow[] = [];
+  if (opts.tables !== 'main') {
+    const check = { ...opts.check, maxStates: Math.min(opts.check.maxStates ?? Infinity, opts.scalingMaxStates) };
+    for (const c of scalingCases(check)) {
+      process.stderr.write(`scaling ${c.model.id} ...`);
+      const row = measureScaling(c, opts.reps, !spinWhy, !lockstepWhy, { ...(spinWhy ? { spin: spinWhy } : {}), ...(lockstepWhy ? { lockstep: lockstepWhy } : {}) });
+      process.stderr.write(`${row.spin.ok ? ` SPIN ${sec(row.spin.value.search)}s` : ' SPIN n/a'}${row.lockstep.ok ? `, Lockstep ${sec(row.lockstep.value.check)}s` : ', Lockstep n/a'}\n`);
+      if (!row.spin.ok && !spinWhy) notes.push(`scaling ${c.model.id}: SPIN failed: ${row.spin.why}`);
+      if (!row.lockstep.ok && !lockstepWhy) notes.push(`scaling ${c.model.id}: Lockstep failed: ${row.lockstep.why}`);
+      scaling.push(row);
+    }
+    console.log('');
+    console.log(textTable(scalingTable(scaling)));
+    console.log('');
+    for (const line of scalingFindings(scaling)) console.log(`scaling: ${line.replace(/\*\*/g, '')}`);
+    for (const line of SCALING_NOTES(opts.scalingMaxStates)) console.log(`- ${line}`);
+  }
+  if (opts.markdown) {
+    const main = opts.tables === 'scaling'
+      ? `# Lockstep vs SPIN: how cost grows\n\nMeasured ${machineLine(machine)}; 1-minute load average ${machine.loadAverage.toFixed(1)} at the start.\n\nCommand: \`npm run bench -- ${argv.join(' ')}\`\n\n`
+      : markdownReport(machine, argv, rows, notes);
+    fs.writeFileSync(opts.markdown, main + (scaling.length > 0 ? `\n${scalingMarkdown(scaling, opts.scalingMaxStates)}` : '') + keptSection(opts.markdown));
+  }
   if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ machine, argv, rows }, null, 2)}\n`);
   return 0;
 }

@@ -174,12 +174,12 @@ export function shardOutput(s: CompiledScenario, shard: Shard, r: CheckResult): 
 // ---------- the merge ----------
 
 /**
- * Violations are one per kind and place, as in one search; a lock-order cycle is one per
- * set of lock classes and a livelock one per set of spinning actors, wherever a shard
- * happened to notice it.
+ * Violations are one per kind and place, as in one search; lockdep's are one per set of
+ * lock classes and a livelock one per set of spinning actors, wherever a shard happened to
+ * notice it.
  */
 export function findingKey(f: Finding): string {
-  if (f.kind === 'lock_order' && f.violation.lockClasses) return `lock_order:${f.violation.lockClasses.join(',')}`;
+  if (f.violation.lockClasses) return `${f.kind}:${f.violation.lockClasses.join(',')}`;
   if (f.kind === 'livelock' && f.pending) return `livelock:${[...new Set(f.pending.map((p) => p.actor))].sort((a, b) => a - b).join(',')}`;
   return `${f.kind}@${f.violation.span.start}`;
 }

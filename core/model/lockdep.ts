@@ -231,6 +231,7 @@ export class Lockdep {
     const [state, was] = inIrq ? ['IN-HARDIRQ-W', 'HARDIRQ-ON-W'] : ['HARDIRQ-ON-W', 'IN-HARDIRQ-W'];
     return {
       kind: 'irq_lock_inversion',
+      lockClasses: [e.cls],
       message: `inconsistent lock state: ${name} is taken in irq handler ${irqActor.name} and by ${onActor.name} with interrupts enabled`,
       report: [
         '================================',

@@ -10,7 +10,7 @@ import { relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadScenario } from '../../core';
 import { check } from '../../core/explore';
-import { findingFromRecord, findingRecord, mergeShards, scenarioVersion, shardOutput, type ShardOutput } from '../../core/explore/shards';
+import { findingFromRecord, findingKey, findingRecord, mergeShards, scenarioVersion, shardOutput, type ShardOutput } from '../../core/explore/shards';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { compileText, kindsOf } from './helpers';
@@ -43,6 +43,8 @@ describe('n shards merged equal one search', () => {
         const merged = mergeShards(s, shards(s, n));
         assert.equal(merged.verdict, whole.verdict, `${n} shards`);
         assert.deepEqual(kindsOf(merged), kindsOf(whole), `${n} shards`);
+        // Each violation once, as one search reports it (kind and place, lockdep's by classes).
+        assert.deepEqual(merged.violations.map(findingKey).sort(), whole.violations.map(findingKey).sort(), `${n} shards`);
       }
     });
   }
