@@ -42,5 +42,6 @@ function finish(search: Search): CheckResult {
     stats: search.stats(),
     ...(symmetric ? { symmetric } : {}),
     lockDependencies: search.lockdep.edges(),
+    lockUsages: search.lockdep.usages(),
   };
 }

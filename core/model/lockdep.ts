@@ -28,6 +28,12 @@ interface Usage {
   readonly stack: readonly string[];
 }
 
+/** A lock class taken in an irq handler (`inIrq`) or in process context with interrupts on. */
+export interface LockUsage extends Usage {
+  readonly cls: number;
+  readonly inIrq: boolean;
+}
+
 type AcquireEvent = Extract<ModelEvent, { kind: 'acquire' }>;
 
 export class Lockdep {
@@ -49,6 +55,15 @@ export class Lockdep {
   edges(): LockDependency[] {
     const out: LockDependency[] = [];
     for (const m of this.deps.values()) out.push(...m.values());
+    return out;
+  }
+
+  /** The first use of each spinlock class in an irq handler, and with interrupts on. */
+  usages(): LockUsage[] {
+    const out: LockUsage[] = [];
+    for (const [inIrq, m] of [[true, this.inIrq], [false, this.irqOn]] as const) {
+      for (const [cls, u] of m) out.push({ cls, inIrq, ...u });
+    }
     return out;
   }
 

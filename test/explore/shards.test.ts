@@ -1,7 +1,8 @@
 // Sharded search joined by the merge: n shards of every example, merged, give the verdict
-// and the violation kinds of one search; a lock-order cycle whose two sides fall in
-// different shards is found by the merge alone, with the run that closes it; the scenario
-// version changes with the scenario and only with it.
+// and the violations of one search; a lock-order cycle whose two sides fall in different
+// shards, and a spinlock taken in an irq handler in one shard and with interrupts on in
+// another, are found by the merge alone, with the run that shows them; the scenario version
+// changes with the scenario and only with it.
 // LOCKSTEP_SHARD_EXAMPLES=all: every example, however large (npm run test:shards).
 
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { findingFromRecord, findingKey, findingRecord, mergeShards, scenarioVers
 import type { CompiledScenario } from '../../core/model/compiled';
 import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { compileText, kindsOf } from './helpers';
-import { ACROSS_SHARDS } from './shard-cases';
+import { ACROSS_SHARDS, IRQ_ACROSS_SHARDS } from './shard-cases';
 
 
 /** Shards 1..n of a scenario, each finding through its JSON record and back. */
@@ -81,6 +82,23 @@ thread t1 { mutex_lock(&b); mutex_lock(&a); mutex_unlock(&a); mutex_unlock(&b); 
     const merged = mergeShards(abba, shards(abba, 2));
     assert.equal(merged.violations.filter((v) => v.kind === 'lock_order').length, 1);
     assert.deepEqual(merged.acrossShards, []);
+  });
+});
+
+describe('an irq-unsafe lock across shards', () => {
+  test('taken in an irq handler in one shard, with interrupts on in the other: the merge reports it', () => {
+    const s = compileText(IRQ_ACROSS_SHARDS);
+    const parts = shards(s, 2);
+    assert.deepEqual(parts.map((p) => p.findings.length), [0, 0]);
+    assert.deepEqual(parts.map((p) => p.usages.map((u) => u.context)), [['irq'], ['irqs-on']]);
+    assert.deepEqual(kindsOf(check(s)), ['irq_lock_inversion']);
+    const merged = mergeShards(s, parts);
+    assert.deepEqual(kindsOf(merged), ['irq_lock_inversion']);
+    assert.equal(merged.acrossShards.length, 1);
+    const f = merged.violations[0]!;
+    assert.match(f.violation.report, /WARNING: inconsistent lock state/);
+    assert.ok(f.trace.length > 0);
+    assert.equal(f.trace[f.trace.length - 1]!.span.start, f.violation.span.start);
   });
 });
 
