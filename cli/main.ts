@@ -118,19 +118,20 @@ function cmdRun(args: readonly string[], io: Io): number {
   const r = runOnce(s, scheduler, { maxSteps });
   io.out(`${s.title || file}: ${scheduler.name}`);
   r.steps.forEach((t, i) => io.out(`${String(i + 1).padStart(4)}  ${t.actorName.padEnd(12)} ${file}:${t.line}  ${t.text}`));
-  if (r.violation) {
+  // Each report where the run printed it, as the kernel's log would show them one after another.
+  r.violations.forEach((v, i) => {
     io.out('');
-    io.out(r.violation.report);
+    io.out(v.report);
     io.out('');
-    const deadlock = r.violation.kind === 'deadlock' && r.blocked;
-    io.out(columnDiagram(s, r.steps, deadlock
+    const deadlock = v.kind === 'deadlock' && r.blocked;
+    io.out(columnDiagram(s, r.steps.slice(0, r.at[i]), deadlock
       ? { blocked: r.blocked!, footer: '*** DEADLOCK ***' }
-      : { failure: `<- ${r.violation.kind.replace(/_/g, '-')}` }));
+      : { failure: `<- ${v.kind.replace(/_/g, '-')}` }));
     io.out('');
-    const p = loaded.lines.position(r.violation.span.start);
-    io.out(`${file}:${p.line + 1}:${p.character + 1}: ${r.violation.kind}: ${r.violation.message}`);
-    return EXIT.violation;
-  }
+    const p = loaded.lines.position(v.span.start);
+    io.out(`${file}:${p.line + 1}:${p.character + 1}: ${v.kind}: ${v.message}`);
+  });
+  if (r.violations.length > 0) return EXIT.violation;
   if (r.end === 'max-steps') {
     io.out(`stopped after ${maxSteps} steps (--max-steps) without finishing`);
     return EXIT.inconclusive;

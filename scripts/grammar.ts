@@ -45,6 +45,7 @@ export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
   vcpu: 'support.function.vcpu.lockstep',
   refcount: 'support.function.refcount.lockstep',
   workqueue: 'support.function.workqueue.lockstep',
+  timers: 'support.function.timers.lockstep',
   waiting: 'support.function.waiting.lockstep',
   atomics: 'support.function.atomics.lockstep',
   checks: 'support.function.checks.lockstep',

@@ -5,7 +5,7 @@
 
 import { loadScenario } from '../index';
 import type { Span } from '../syntax/ast';
-import { ANY, isScalar, typeName, type ActorSymbol, type FnSymbol, type LocalSymbol, type LockClass, type StructSymbol, type Ty } from '../semantics/symbols';
+import { ACTOR_WORD, ANY, BH_OFF_UNIT, IRQ_OFF_MASK, isScalar, typeName, type ActorSymbol, type FnSymbol, type LocalSymbol, type LockClass, type StructSymbol, type Ty } from '../semantics/symbols';
 import { OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, type BExpr, type CompiledScenario, type Place } from '../model/compiled';
 import { describeAddress, objectContaining } from '../model/describe';
 import type { Exec } from '../model/exec';
@@ -178,6 +178,10 @@ class ReadOnlyProbe implements Exec {
   fail(_kind: ViolationKind, message: string): never {
     throw new ProbeError(message);
   }
+  /** An expression that would make the kernel print a report is refused, as a failure is. */
+  report(_kind: ViolationKind, message: string): void {
+    throw new ProbeError(message);
+  }
   emit(_event: ModelEvent): void {
     this.refuse('change the state');
   }
@@ -214,6 +218,16 @@ class ReadOnlyProbe implements Exec {
   inIrq(): boolean {
     return this.actorSym.actorKind === 'irq';
   }
+  inSoftirq(): boolean {
+    return this.actorSym.callback?.kind === 'timer';
+  }
+  bhOff(): boolean {
+    const a = this.scenario.actors[this.actor];
+    return a ? (this.state.mem[a.words + ACTOR_WORD.irqOff] ?? 0) >= BH_OFF_UNIT : false;
+  }
+  setBhOff(): void {
+    this.refuse('change the bottom-half state');
+  }
   mightSleep(): void {
     // Reading never sleeps; a sleeping primitive is refused by what it does next.
   }
@@ -229,6 +243,9 @@ class ReadOnlyProbe implements Exec {
   callAfter(): void {
     this.refuse('call a fn');
   }
+  spawn(): number {
+    this.refuse('queue work or arm a timer');
+  }
   actorWord(actor: number, word: number): number {
     const a = this.scenario.actors[actor];
     return a ? this.state.mem[a.words + word] ?? 0 : 0;
@@ -241,7 +258,7 @@ class ReadOnlyProbe implements Exec {
   }
   actorIrqsOff(actor: number): boolean {
     const a = this.scenario.actors[actor];
-    return a ? (this.state.mem[a.words + 3] ?? 0) > 0 : false;
+    return a ? ((this.state.mem[a.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0 : false;
   }
   actorCount(): number {
     return this.scenario.actors.length;

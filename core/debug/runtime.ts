@@ -45,6 +45,8 @@ interface Entry {
   /** The launch schedule picked the move (so its scheduler can be rebuilt after a rewind). */
   readonly byScheduler: boolean;
   readonly events: readonly ModelEvent[];
+  /** Reports the step printed while the run went on (KASAN, list-debug, WARN_ON, …). */
+  readonly reports?: readonly Violation[];
   /** The statement executed, or what was edited. */
   readonly span?: Span;
   readonly edit?: string;
@@ -534,12 +536,21 @@ export class DebugRuntime {
       }
     }
 
+    // A report the kernel goes on from stops before the move too, at the line that prints it;
+    // the next continue or step takes the move and goes on past it.
+    const report = result.status === 'ok' ? result.reports.find((v) => this.exceptionFilters.has(v.kind) && !this.acknowledged.has(`${p + 1}:${v.kind}`)) : undefined;
+    if (report) {
+      if (byScheduler) this.pendingPick = { position: p, move };
+      for (const v of (result as StepOk).reports) this.acknowledged.add(`${p + 1}:${v.kind}`);
+      return this.violationStop(report, move.actor);
+    }
+
     if (result.status === 'violation') {
       if (byScheduler) this.pendingPick = { position: p, move };
       return this.violationStop(result.violation, move.actor);
     }
 
-    this.commit({ state: result.state, move, byScheduler, events: result.events, span: result.span, onTrace: this.followsTrace(move) });
+    this.commit({ state: result.state, move, byScheduler, events: result.events, reports: result.reports, span: result.span, onTrace: this.followsTrace(move) });
     if (move.actor === this.exempt) this.exempt = undefined;
 
     const finding = this.findingsAt(this.pos).find((v) => this.exceptionFilters.has(v.kind));
@@ -715,7 +726,8 @@ export class DebugRuntime {
     }
     for (let i = this.lockdepUpTo + 1; i <= position; i++) {
       const e = this.history[i]!;
-      this.findings[i] = this.lockdep.observe(e.events, this.history[i - 1]!.state);
+      const lockdep = this.lockdep.observe(e.events, this.history[i - 1]!.state);
+      this.findings[i] = e.reports && e.reports.length > 0 ? [...e.reports, ...lockdep] : lockdep;
     }
     this.lockdepUpTo = Math.max(this.lockdepUpTo, position);
     return this.findings[position] ?? [];

@@ -4,7 +4,7 @@
 // hands out numbers for them.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
+import { ACTOR_WORD, IRQ_OFF_MASK, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
 import { FD_BASE, FD_ENTRY_WORDS, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, type CompiledScenario } from '../model/compiled';
 import { describeAddress, describeObject, lineOf, objectContaining } from '../model/describe';
 import { describeWait, lockdepName, stackOf, step } from '../model/machine';
@@ -382,7 +382,7 @@ export function viewChildren(s: CompiledScenario, state: MachineState, ref: View
         { name: 'requests', value: reqs.length ? reqs.join(' ') : 'none' },
         { name: 'cpu', value: `CPU${a.cpu}` },
         { name: 'task', value: st.status === ActorStatus.Done ? 'finished' : wait ? `blocked: ${describeWait(s, state, wait)}` : 'runnable' },
-        { name: 'irqs off', value: (state.mem[a.words + ACTOR_WORD.irqOff] ?? 0) > 0 ? 'yes' : 'no' },
+        { name: 'irqs off', value: ((state.mem[a.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0 ? 'yes' : 'no' },
       ];
     }
     case 'memory':

@@ -106,7 +106,8 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'INIT_LIST_HEAD', 'list_empty', 'kref_init', 'kref_get', 'kref_read', 'refcount_inc_not_zero',
     'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
-    'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg'].map((n) => [n, 0] as const),
+    'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
+    'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending'].map((n) => [n, 0] as const),
   ['atomic_add', 1],
   ['atomic_sub', 1],
 ]);
@@ -120,6 +121,7 @@ const NO_SHARED = new Set([
   'lockdep_assert_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
+  'container_of', 'alloc_workqueue',
 ]);
 
 /** Primitives that follow list pointers: they may touch any memory. */
@@ -157,7 +159,7 @@ export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 
 /** Words of the lock or list a place argument of this primitive denotes. */
 function argWidth(b: Builtin, arg: number): number {
   const kind = b.params[arg]?.kind;
-  return kind === 'rwsem' || kind === 'rwlock' || kind === 'list_head' ? 2 : 1;
+  return kind === 'rwsem' || kind === 'rwlock' || kind === 'list_head' || kind === 'work' || kind === 'timer' ? 2 : 1;
 }
 
 /** Lock effects of one instruction: identified locks taken (blocking), released, and whether unknown ones are. */
@@ -201,6 +203,12 @@ export class Footprints {
       // flag is written by queue_work and friends, whose footprint is `top`.
       b.read(a.words + ACTOR_WORD.workPending);
       b.write(a.words + ACTOR_WORD.workPending);
+      if (a.callback) {
+        // A run-time actor also reads its argument and clears the item's PENDING bit, wherever
+        // the work_struct or timer lives.
+        for (let k = 0; k < 2; k++) b.read(a.words + k);
+        b.anyR = b.anyW = true;
+      }
       return b.build();
     });
   }

@@ -44,7 +44,11 @@ export class Reducer {
   private readonly n: number;
   /** sameCpu[a]: bitmask of the actors scheduled on a's CPU (work items have their own). */
   private readonly sameCpu: Int32Array;
-  private readonly views = new WeakMap<ActorState, ActorView>();
+  /**
+   * Views per actor: equal actor states may be one interned object shared by several actors
+   * (two idle handlers), and a view depends on whose state it is.
+   */
+  private readonly views: WeakMap<ActorState, ActorView>[];
   private readonly trie: TrieNode = { next: new Map() };
   private nextId = 1;
   private readonly viewOf: ActorView[];
@@ -67,6 +71,7 @@ export class Reducer {
       }
     }
     this.viewOf = new Array<ActorView>(n).fill(this.doneView);
+    this.views = Array.from({ length: n }, () => new WeakMap<ActorState, ActorView>());
     this.rows = new Int32Array(n);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
   }
@@ -161,10 +166,10 @@ export class Reducer {
 
   private view(st: ActorState, a: number): ActorView {
     if (st.status === ActorStatus.Done) return this.doneView;
-    let v = this.views.get(st);
+    let v = this.views[a]!.get(st);
     if (!v) {
       v = this.intern(st, a);
-      this.views.set(st, v);
+      this.views[a]!.set(st, v);
     }
     return v;
   }

@@ -15,8 +15,16 @@ export type RunEnd = 'finished' | 'violation' | 'max-steps' | 'replay-ended';
 export interface RunResult {
   readonly end: RunEnd;
   readonly steps: readonly TraceStep[];
-  /** The first violation (the run stops there), if any. */
+  /**
+   * The first violation, if any. Reports the kernel goes on from (KASAN, list-debug,
+   * lockdep, KCSAN, WARN_ON) do not stop the run; what stops a kernel (BUG_ON, a NULL
+   * dereference, a deadlock) does, and is then the last of `violations`.
+   */
   readonly violation?: Violation;
+  /** Every violation of the run in the order they happened, each kind and place once. */
+  readonly violations: readonly Violation[];
+  /** The step after which each of `violations` was reported (its count of steps). */
+  readonly at: readonly number[];
   readonly state: MachineState;
   /** For a deadlock: what each blocked actor was trying to do. */
   readonly blocked?: readonly { actor: number; text: string }[];
@@ -33,30 +41,46 @@ export function runOnce(s: CompiledScenario, scheduler: Scheduler, opts: RunOpti
   const lockdep = opts.lockdep ?? new Lockdep(s);
   let state = initialState(s);
   const steps: TraceStep[] = [];
+  const violations: Violation[] = [];
+  const at: number[] = [];
+  const seen = new Set<string>();
+  const note = (v: Violation): void => {
+    const k = `${v.kind}@${v.span.start}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    violations.push(v);
+    at.push(steps.length);
+  };
+  const end = (e: RunEnd, extra: Partial<RunResult> = {}): RunResult =>
+    ({ end: e === 'finished' && violations.length > 0 ? 'violation' : e, steps, state, violations, at, ...(violations[0] ? { violation: violations[0] } : {}), ...extra });
   for (let i = 0; i < maxSteps; i++) {
     const succ = successors(s, state);
     if (succ.length === 0) {
       if (isFinished(s, state)) {
         const leak = leakViolation(s, state);
-        return { end: leak ? 'violation' : 'finished', steps, state, ...(leak ? { violation: leak } : {}) };
+        if (leak) note(leak);
+        return end('finished');
       }
-      const v = deadlockViolation(s, state);
+      note(deadlockViolation(s, state));
       const blocked = waitsOf(s, state).map((w) => ({ actor: w.actor, text: spanText(s, w.span) }));
-      return { end: 'violation', steps, state, violation: v, blocked };
+      return end('violation', { blocked });
     }
     if (s.detectRaces) {
       const oks = succ.filter((x): x is { move: typeof x.move; result: StepOk } => x.result.status === 'ok');
       const race = findRace(s, state, oks);
-      if (race) return { end: 'violation', steps, state, violation: race };
+      if (race) note(race);
     }
     const move = scheduler.pick(succ.map((x) => x.move), i);
-    if (!move) return { end: 'replay-ended', steps, state };
+    if (!move) return end('replay-ended');
     const picked = succ.find((x) => x.move.actor === move.actor && x.move.choice === move.choice)!;
     steps.push(traceStep(s, move, picked.result.span));
-    if (picked.result.status === 'violation') return { end: 'violation', steps, state, violation: picked.result.violation };
-    const found = lockdep.observe(picked.result.events, state);
+    if (picked.result.status === 'violation') {
+      note(picked.result.violation);
+      return end('violation');
+    }
+    for (const v of picked.result.reports) note(v);
+    for (const v of lockdep.observe(picked.result.events, state)) note(v);
     state = picked.result.state;
-    if (found.length > 0) return { end: 'violation', steps, state, violation: found[0]! };
   }
-  return { end: 'max-steps', steps, state };
+  return end('max-steps');
 }

@@ -80,13 +80,15 @@ export class Search {
    * Blocked actors: the words their last attempt read and the values it saw. Same actor
    * state and same values: the attempt would block again (see `stillBlocked`).
    */
-  private readonly blocked = new WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>();
+  /** Per actor: equal actor states may be one interned object shared by several actors. */
+  private readonly blocked: WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>[];
 
   constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}) {
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
     this.livelock = new LivelockProbe(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
+    this.blocked = s.actors.map(() => new WeakMap());
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -313,14 +315,14 @@ export class Search {
     const s = this.s;
     if (!schedulable(s, state, actor)) return [];
     const st = state.actors[actor]!;
-    if (this.stillBlocked(state, st)) return [];
+    if (this.stillBlocked(state, actor, st)) return [];
     const k = choiceCount(s, state, actor);
     const out: Outcome[] = [];
     for (let choice = 0; choice < k; choice++) {
       const move = { actor, choice };
       const result = step(s, state, move);
       if (result.status !== 'blocked') out.push({ move, result });
-      else if (k === 1) this.rememberBlocked(state, st, result);
+      else if (k === 1) this.rememberBlocked(state, actor, st, result);
     }
     return out;
   }
@@ -332,7 +334,7 @@ export class Search {
    * function of the actor's own state and those words, so it blocks again while they hold
    * the same values. (Whether the actor's CPU is free is checked before, by `schedulable`.)
    */
-  private rememberBlocked(state: MachineState, st: ActorState, r: StepBlocked): void {
+  private rememberBlocked(state: MachineState, actor: number, st: ActorState, r: StepBlocked): void {
     const acc = r.accesses;
     if (!acc || (r.wait.kind !== 'lock' && r.wait.kind !== 'condition')) return;
     const heap = this.s.layout.heapStart;
@@ -341,12 +343,12 @@ export class Search {
       const x = acc[i]!;
       if ((x & 1) !== 0 || x >> 1 >= heap) return;
     }
-    let b = this.blocked.get(st);
+    let b = this.blocked[actor]!.get(st);
     if (!b || b.addrs.length !== n || !b.addrs.every((a, i) => a === acc[i]! >> 1)) {
       const addrs = new Int32Array(n);
       for (let i = 0; i < n; i++) addrs[i] = acc[i]! >> 1;
       b = { addrs, values: [] };
-      this.blocked.set(st, b);
+      this.blocked[actor]!.set(st, b);
     }
     // A waiter sees a few different holders over the search: keep the last few.
     const values = new Int32Array(n);
@@ -355,8 +357,8 @@ export class Search {
     if (b.values.length > BLOCKED_MEMORY) b.values.pop();
   }
 
-  private stillBlocked(state: MachineState, st: ActorState): boolean {
-    const b = this.blocked.get(st);
+  private stillBlocked(state: MachineState, actor: number, st: ActorState): boolean {
+    const b = this.blocked[actor]!.get(st);
     if (!b) return false;
     const mem = state.mem;
     const { addrs } = b;
@@ -375,6 +377,8 @@ export class Search {
         this.record({ key: key(o.result.violation), violation: o.result.violation, stateId: id, move: o.move });
         continue;
       }
+      // Reports the kernel prints and goes on from: recorded here, and the search goes on too.
+      for (const v of o.result.reports) this.record({ key: key(v), violation: v, stateId: id, move: o.move });
       if (o.result.events.length === 0) continue;
       addEdges(o.result.events, this.lockEdges);
       for (const v of this.lockdep.observe(o.result.events, state)) {

@@ -10,7 +10,7 @@ import {
   choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step, waitsOf,
 } from '../model/machine';
 import { findRace } from '../model/races';
-import type { MachineState, ModelEvent, Move, StepOk, StepResult, Violation } from '../model/types';
+import { stepViolations, type MachineState, type ModelEvent, type Move, type StepOk, type StepResult, type Violation } from '../model/types';
 import { conflicts, type Access, type Footprints } from './footprint';
 import { livelockAt } from './livelock';
 import { cycleThrough, lockdepOnReplay, witnessRun } from './lockorder';
@@ -151,7 +151,8 @@ function judge(s: CompiledScenario, raw: RawFinding, r: Replay, signature: strin
     return signature !== '' && lockdepSignature(r.last) === signature && raw.move ? { kind, message: raw.violation.message, violation: raw.violation, trace: r.steps } : undefined;
   }
   if (!WHOLE_STATE.has(kind)) {
-    return r.last?.status === 'violation' ? finding(r.last.violation) : undefined;
+    const hit = r.last ? stepViolations(r.last).find((v) => key(v) === raw.key) : undefined;
+    return hit ? finding(hit) : undefined;
   }
   const state = r.final;
   const outcomes = allMoves(s, state);

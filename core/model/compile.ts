@@ -4,8 +4,8 @@
 // (or can fail), so that local computation folds into the next step.
 
 import type * as A from '../syntax/ast';
-import type { Binding, CallInfo } from '../semantics/binder';
-import { isScalar, sizeOf, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import { isWorkShorthand, type Binding, type CallInfo } from '../semantics/binder';
+import { isScalar, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
 import type { ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
@@ -17,7 +17,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
   owners.forEach((owner, index) => {
     const body = owner.decl.body;
     const c = new CodeBuilder(b, text, owner);
-    c.block(body);
+    if (owner.kind === 'actor' && owner.callback) c.callbackBody(owner.callback.fn, owner.decl.name.span);
+    else c.block(body);
     if (owner.kind === 'fn') c.emit({ op: 'ret', span: { start: body.span.end - 1, end: body.span.end } });
     for (const ins of c.instrs) {
       ins.id = instrs.length;
@@ -25,13 +26,14 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       instrCode.push(index);
     }
     codes.push({
-      name: owner.name,
+      // A run-time actor's own frame is the kernel's, below the callback: process_one_work, call_timer_fn.
+      name: owner.kind === 'actor' && owner.callback ? CALLBACK_FRAMES[owner.callback.kind] : owner.name,
       kind: owner.kind,
       index: owner.index,
       instrs: c.instrs,
       nlocals: c.nlocals,
       localNames: c.localNames,
-      nparams: owner.kind === 'fn' ? owner.params.length : 0,
+      nparams: owner.kind === 'fn' ? owner.params.length : owner.callback ? 1 : 0,
       span: owner.decl.span,
     });
   });
@@ -54,6 +56,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       actorWords: b.layout.actorWords,
       rcuWord: b.layout.rcuWord,
       fdTable: b.layout.fdTable,
+      irqLines: b.layout.irqLines,
+      lineWords: b.layout.lineWords,
       heapStart: b.layout.heapStart,
     },
     staticInit: b.staticInit,
@@ -66,6 +70,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     detectRaces,
   };
 }
+
+const CALLBACK_FRAMES = { work: 'process_one_work', timer: 'call_timer_fn', hrtimer: '__hrtimer_run_queues' } as const;
 
 type Emit = Instr extends infer I ? (I extends Instr ? Omit<I, 'id' | 'visible'> : never) : never;
 
@@ -94,6 +100,12 @@ class CodeBuilder {
 
   private type(e: A.Expr): Ty {
     return this.b.exprTypes.get(e) ?? { k: 'any' };
+  }
+
+  /** A run-time actor's body: `fn(arg)`, the argument (the work_struct or timer) in local 0. */
+  callbackBody(fn: number, span: A.Span): void {
+    const arg = this.temp('arg');
+    this.emit({ op: 'call', span, fn, args: [{ k: 'local', slot: arg }], result: -1 });
   }
 
   // ---------- statements ----------
@@ -128,7 +140,9 @@ class CodeBuilder {
           this.callStmt(s.value, target.slot, s.span);
           return;
         }
-        const e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
+        let e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
+        // `timer->function = fn`: the timer's func word holds the fn's index + 1 (0: none).
+        if (s.target.kind === 'Member' && isTimerFunction(this.type(s.target.object), s.target.field.name)) e = { k: 'binary', op: '+', l: e, r: { k: 'const', v: 1 } };
         const op = s.op === '++' ? '+=' : s.op === '--' ? '-=' : s.op;
         this.flush(pre);
         this.emit({ op: 'assign', span: s.span, target, e, assignOp: op });
@@ -356,7 +370,7 @@ class CodeBuilder {
       case 'Member': {
         const ot = this.type(e.object);
         const f = this.b.nameSyms.get(e.field);
-        const offset = f?.kind === 'field' ? f.offset : 0;
+        const offset = f?.kind === 'field' ? f.offset : isTimerFunction(this.type(e.object), e.field.name) ? WORK_WORD.func : 0;
         const of: Place = ot.k === 'ptr' ? { k: 'deref', ptr: this.value(e.object, pre) } : this.place(e.object, pre);
         return { k: 'field', of, offset };
       }
@@ -445,12 +459,24 @@ class CodeBuilder {
 
   private builtinCall(e: A.CallExpr, info: CallInfo, pre: Instr[]): BExpr {
     const b = info.builtin!;
-    const args = e.args.map((a, i) => this.arg(b.params[i]?.kind, a, pre));
+    // The shorthand queue_work(NAME) has no workqueue: it is passed as 0 (the binder's statics agree).
+    const shift = isWorkShorthand(b, e.args.length) ? 1 : 0;
+    const args: BExpr[] = shift ? [{ k: 'const', v: 0 }] : [];
+    e.args.forEach((a, i) => args.push(this.arg(b.params[i + shift]?.kind, a, pre, info.statics[i + shift] ?? 0)));
     return { k: 'builtin', b, args, statics: info.statics, span: e.span };
   }
 
-  private arg(kind: ParamKind | undefined, a: A.Expr, pre: Instr[]): BExpr {
+  private arg(kind: ParamKind | undefined, a: A.Expr, pre: Instr[], fact: number): BExpr {
     switch (kind) {
+      case 'work':
+        // A `work` actor (its index) or a work_struct's address.
+        return fact >= 0 ? this.value(a, pre) : this.addr(a, pre);
+      case 'timer':
+      case 'completion':
+        return this.addr(a, pre);
+      case 'member':
+      case 'wqname':
+        return { k: 'const', v: 0 };
       case 'lock':
       case 'mutex':
       case 'spinlock':
@@ -469,6 +495,11 @@ class CodeBuilder {
         return this.value(a, pre);
     }
   }
+}
+
+function isTimerFunction(t: Ty, field: string): boolean {
+  const obj = t.k === 'ptr' ? t.to : t;
+  return obj.k === 'timer' && obj.hr && field === 'function';
 }
 
 function setTarget(i: Instr, target: number): void {

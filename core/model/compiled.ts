@@ -72,6 +72,9 @@ export interface Layout {
   readonly actorWords: number;
   readonly rcuWord: number;
   readonly fdTable: number;
+  /** The interrupt lines irq actors name (`line 11`), and their disable depths' words, one each. */
+  readonly irqLines: readonly number[];
+  readonly lineWords: number;
   readonly heapStart: number;
 }
 

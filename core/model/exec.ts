@@ -3,7 +3,7 @@
 // the step (machine.ts) implements it with copy-on-write so a blocked step changes nothing.
 
 import type { Span } from '../syntax/ast';
-import type { ActorSymbol, LockClass, StructSymbol } from '../semantics/symbols';
+import type { ActorSymbol, CallbackKind, LockClass, StructSymbol } from '../semantics/symbols';
 import type { CompiledScenario } from './compiled';
 import type { HeldLock, LockMode, ModelEvent, Related, ViolationKind, WaitInfo } from './types';
 
@@ -27,7 +27,13 @@ export interface Exec {
 
   /** The actor cannot proceed: nothing it did in this step takes effect. */
   block(wait: WaitInfo): never;
+  /** A violation that ends the run here, as an oops or BUG does: the step does not happen. */
   fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
+  /**
+   * A violation the kernel reports and goes on from (KASAN, list-debug, lockdep warnings,
+   * WARN_ON): it is recorded and the step continues; the caller does what the kernel then does.
+   */
+  report(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): void;
   emit(event: ModelEvent): void;
 
   held(): readonly HeldLock[];
@@ -43,8 +49,13 @@ export interface Exec {
   setPreemptOff(delta: number): void;
   rcuDepth(): number;
   setRcuDepth(delta: number): void;
-  /** The actor is an interrupt handler. */
+  /** The actor is an interrupt handler (a hardirq, or a timer's softirq). */
   inIrq(): boolean;
+  /** The actor runs a timer callback in softirq context. */
+  inSoftirq(): boolean;
+  /** Whether bottom halves are off on this actor (local_bh_disable, spin_lock_bh). */
+  bhOff(): boolean;
+  setBhOff(delta: number): void;
   /** Fails with sleep_in_atomic when a sleeping primitive is called from atomic context. */
   mightSleep(what: string): void;
 
@@ -54,6 +65,13 @@ export interface Exec {
   objectOf(addr: number): number;
   /** Calls a user fn after this statement, on this actor (release callbacks). */
   callAfter(fn: number, args: readonly number[]): void;
+  /**
+   * Starts an actor at run time that runs the user fn `fn(arg)`: a kworker for a queued work
+   * item (`work`), or a timer's callback in softirq (`timer`) or hardirq (`hrtimer`) context,
+   * preferably on `cpu`. It becomes runnable at once and is gone again when `fn` returns.
+   * Returns its actor index, or -1 when the scenario has no room for another one.
+   */
+  spawn(kind: CallbackKind, fn: number, arg: number, cpu: number): number;
 
   /** Shared words of another actor (vCPU mode, requests, work state, irq flag). */
   actorWord(actor: number, word: number): number;

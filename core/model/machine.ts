@@ -4,7 +4,10 @@
 // the violation it hit. The checker, `lockstep run` and the debugger all drive this.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, isSpinning, type ActorSymbol, type LockClass, type StructSymbol } from '../semantics/symbols';
+import {
+  ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning,
+  type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
+} from '../semantics/symbols';
 import {
   actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
@@ -19,6 +22,9 @@ import {
 
 /** Local instructions one step may run after its visible one before it counts as a livelock. */
 export const LOCAL_STEP_BUDGET = 100_000;
+
+const NO_REPORTS: Violation[] = [];
+Object.freeze(NO_REPORTS);
 
 class Blocked {
   constructor(readonly wait: WaitInfo) {}
@@ -94,17 +100,22 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
   // Nothing else runs while the init block has not finished.
   if (s.initActor >= 0 && actor !== s.initActor && state.actors[s.initActor]!.status !== ActorStatus.Done) return false;
   if (a.status === ActorStatus.Idle) {
-    if (sym.actorKind === 'work') return state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
-    if (sym.actorKind === 'irq') return irqMayFire(s, state, actor);
+    const pending = state.mem[sym.words + ACTOR_WORD.workPending] !== 0;
+    // A timer's callback is an interrupt (softirq or hardirq) that fires while it is armed.
+    if (sym.callback && sym.callback.kind !== 'work') return pending && interruptMayFire(s, state, actor, sym.callback.kind === 'timer');
+    if (sym.actorKind === 'work') return pending;
+    if (sym.actorKind === 'irq') return !pending && irqLineEnabled(s, state, sym) && interruptMayFire(s, state, actor, false);
     return false;
   }
   return cpuFreeFor(s, state, actor) === -1;
 }
 
-/** An irq handler fires once, unless a task on its CPU has interrupts off or another handler runs there. */
-function irqMayFire(s: CompiledScenario, state: MachineState, actor: number): boolean {
+/**
+ * An interrupt may fire on its CPU unless another handler runs there or a task there has
+ * interrupts off (or, for a softirq, bottom halves off). A plain irq handler fires once.
+ */
+function interruptMayFire(s: CompiledScenario, state: MachineState, actor: number, softirq: boolean): boolean {
   const sym = s.actors[actor]!;
-  if (state.mem[sym.words + ACTOR_WORD.workPending] !== 0) return false; // already fired
   for (let i = 0; i < s.actors.length; i++) {
     if (i === actor) continue;
     const o = s.actors[i]!;
@@ -112,9 +123,17 @@ function irqMayFire(s: CompiledScenario, state: MachineState, actor: number): bo
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq') return false;
-    if (state.mem[o.words + ACTOR_WORD.irqOff]! > 0) return false;
+    const off = state.mem[o.words + ACTOR_WORD.irqOff]!;
+    if ((off & IRQ_OFF_MASK) > 0 || (softirq && off >= BH_OFF_UNIT)) return false;
   }
   return true;
+}
+
+/** An irq actor with a `line` fires only while that line is enabled (disable_irq depth 0). */
+function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymbol): boolean {
+  if (sym.line === undefined) return true;
+  const i = s.layout.irqLines.indexOf(sym.line);
+  return i < 0 || state.mem[s.layout.lineWords + i] === 0;
 }
 
 /**
@@ -173,7 +192,7 @@ export function isFinished(s: CompiledScenario, state: MachineState): boolean {
     const k = s.actors[i]!.actorKind;
     if (a.status === ActorStatus.Running) return false;
     if ((k === 'thread' || k === 'vcpu' || k === 'init') && a.status !== ActorStatus.Done) return false;
-    if (k === 'work' && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
+    if ((k === 'work' || s.actors[i]!.callback) && state.mem[s.actors[i]!.words + ACTOR_WORD.workPending] !== 0) return false;
   }
   return true;
 }
@@ -222,11 +241,16 @@ export function step(s: CompiledScenario, state: MachineState, move: Move): Step
     d.execute(ins);
     d.settle();
   } catch (e) {
-    if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    if (e instanceof Blocked) {
+      // A report printed before the actor went to sleep (might_sleep() in atomic context, then
+      // a contended lock) is the finding: the step cannot be taken, so it ends the run there.
+      if (d.reports.length > 0) return { status: 'violation', violation: d.reports[0]!, state, events: d.events, span: ins.span };
+      return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+    }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports };
 }
 
 /**
@@ -303,7 +327,7 @@ function startActor(s: CompiledScenario, state: MachineState, actor: number): St
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span, reports: d.reports };
 }
 
 interface MutableFrame {
@@ -322,6 +346,8 @@ class Draft implements Exec {
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
   readonly plain: number[] = [];
+  /** Non-fatal reports of this step; shared and empty until the first one. */
+  reports: Violation[] = NO_REPORTS;
   private mem: number[];
   private memCopied = false;
   private objects: readonly number[];
@@ -428,7 +454,8 @@ class Draft implements Exec {
     if (this.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.status] === ObjectStatus.Freed) this.useAfterFree(obj, addr, write, what ?? this.describe(addr));
   }
 
-  private useAfterFree(obj: number, addr: number, write: boolean, what: string): never {
+  /** KASAN reports the access and the kernel goes on: freed memory still holds its last values. */
+  private useAfterFree(obj: number, addr: number, write: boolean, what: string): void {
     const s = this.scenario;
     const h = obj - OBJECT_HEADER_WORDS;
     const st = s.structs[this.mem[h + ObjectHeader.struct]!]!;
@@ -444,7 +471,7 @@ class Draft implements Exec {
     const where = (ins: Instr | undefined): string => ins ? ` ${s.codes[s.instrCode[ins.id]!]!.name}+${siteText(s, ins.span)}` : ' ?';
     // The report is built only if someone reads it: exploration meets the same
     // use-after-free at many states and keeps one.
-    this.fail('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
+    this.report('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
       '==================================================================',
       `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
       `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -487,15 +514,25 @@ class Draft implements Exec {
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    throw new Failed(this.violation(kind, message, report, related));
+  }
+
+  report(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): void {
+    const v = this.violation(kind, message, report, related);
+    if (this.reports === NO_REPORTS) this.reports = [v];
+    else this.reports.push(v);
+  }
+
+  private violation(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[]): Violation {
     const base = { kind, message, actor: this.actor, span: this.site, related };
-    if (typeof report === 'string') throw new Failed({ ...base, report });
+    if (typeof report === 'string') return { ...base, report };
     let text: string | undefined;
-    throw new Failed({
+    return {
       ...base,
       get report(): string {
         return (text ??= report());
       },
-    });
+    };
   }
 
   emit(event: ModelEvent): void {
@@ -536,12 +573,27 @@ class Draft implements Exec {
   }
 
   irqsOff(): boolean {
-    return (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) > 0;
+    return ((this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0;
   }
 
   setIrqOff(delta: number): void {
     const w = this.actorSym.words + ACTOR_WORD.irqOff;
-    this.write(w, Math.max(0, (this.mem[w] ?? 0) + delta), true);
+    const v = this.mem[w] ?? 0;
+    this.write(w, (v - (v & IRQ_OFF_MASK)) + Math.max(0, (v & IRQ_OFF_MASK) + delta), true);
+  }
+
+  bhOff(): boolean {
+    return (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) >= BH_OFF_UNIT;
+  }
+
+  setBhOff(delta: number): void {
+    const w = this.actorSym.words + ACTOR_WORD.irqOff;
+    const v = this.mem[w] ?? 0;
+    this.write(w, (v & IRQ_OFF_MASK) + Math.max(0, Math.floor(v / BH_OFF_UNIT) + delta) * BH_OFF_UNIT, true);
+  }
+
+  inSoftirq(): boolean {
+    return this.actorSym.callback?.kind === 'timer';
   }
 
   preemptOff(): number {
@@ -568,10 +620,11 @@ class Draft implements Exec {
     const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
-    if (!inIrq && spin.length === 0 && !irqsOff && this.preempt === 0 && this.rcu === 0) return;
-    const why = inIrq ? 'in an interrupt handler' : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}` : irqsOff ? 'with interrupts off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
+    if (!inIrq && spin.length === 0 && !irqsOff && !this.bhOff() && this.preempt === 0 && this.rcu === 0) return;
+    const why = inIrq ? (this.inSoftirq() ? 'in a timer callback (softirq)' : 'in an interrupt handler') : spin.length ? `holding ${spin.map((h) => this.lockClass(h.cls).name).join(', ')}`
+      : irqsOff ? 'with interrupts off' : this.bhOff() ? 'with bottom halves off' : this.rcu ? 'inside rcu_read_lock()' : 'with preemption off';
     const locks = this.heldLocks.map((h, i) => ` #${i}: (${lockdepName(this.lockClass(h.cls))}), at: ${siteText(this.scenario, h.site)}`);
-    this.fail('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
+    this.report('sleep_in_atomic', `${what} may sleep, called ${why} by ${this.actorSym.name}`, [
       `BUG: sleeping function called from invalid context at ${siteText(this.scenario, this.site)}`,
       `in_atomic(): ${spin.length || this.preempt || inIrq ? 1 : 0}, irqs_disabled(): ${irqsOff || inIrq ? 1 : 0}, non_block: 0, pid: ${this.actor + 1}, name: ${this.actorSym.name}`,
       `preempt_count: ${spin.length + this.preempt + (inIrq ? 0x10000 : 0)}, expected: 0`,
@@ -606,13 +659,15 @@ class Draft implements Exec {
     const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
     const obj = ptr >= this.scenario.layout.heapStart ? objectContaining(this.scenario, state, ptr) : 0;
     if (obj !== ptr) {
-      this.fail('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
+      // KASAN reports the bad free and the allocator ignores it.
+      this.report('double_free', `kfree of ${describeAddress(this.scenario, state, ptr)}, which is not the start of an allocated object`, [
         '==================================================================',
         `BUG: KASAN: invalid-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(ptr)} by task ${this.actorSym.name}/${this.actor + 1}`,
         this.callTrace(),
         '==================================================================',
       ].join('\n'));
+      return;
     }
     const h = obj - OBJECT_HEADER_WORDS;
     if (this.mem[h + ObjectHeader.status] === ObjectStatus.Freed) {
@@ -623,7 +678,7 @@ class Draft implements Exec {
       const related: Related[] = [];
       if (allocInstr) related.push({ span: allocInstr.span, message: 'allocated here' });
       if (freeInstr) related.push({ span: freeInstr.span, message: `first freed here by ${freeActor?.name ?? '?'}` });
-      this.fail('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
+      this.report('double_free', `double free of ${describeObject(s, state, obj)} by ${this.actorSym.name} (first freed by ${freeActor?.name ?? '?'})`, [
         '==================================================================',
         `BUG: KASAN: double-free in ${this.frameName()}`,
         `Free of addr ${hexAddr(obj)} by task ${this.actorSym.name}/${this.actor + 1}`,
@@ -633,6 +688,7 @@ class Draft implements Exec {
         ` kfree ${freeInstr ? siteText(s, freeInstr.span) : '?'}`,
         '==================================================================',
       ].join('\n'), related);
+      return;
     }
     this.write(h + ObjectHeader.status, ObjectStatus.Freed, true);
     this.write(h + ObjectHeader.freeSite, this.instr, true);
@@ -646,6 +702,24 @@ class Draft implements Exec {
 
   callAfter(fn: number, args: readonly number[]): void {
     this.pendingCalls.push({ fn, args });
+  }
+
+  spawn(kind: CallbackKind, fn: number, arg: number, cpu: number): number {
+    // The machine's run-time actors: the compiled scenario reserves a few per callback fn
+    // (CompiledScenario.actors, `callback` set); one that is idle with nothing pending is free.
+    const actors = this.scenario.actors;
+    let pick = -1;
+    for (let i = 0; i < actors.length; i++) {
+      const a = actors[i]!;
+      if (a.callback?.fn !== fn || a.callback.kind !== kind) continue;
+      if (this.actorStatus(i) !== ActorStatus.Idle || this.read(a.words + ACTOR_WORD.workPending, true) !== 0) continue;
+      if (pick < 0 || (a.cpu === cpu && actors[pick]!.cpu !== cpu)) pick = i;
+    }
+    if (pick < 0) return -1;
+    const words = actors[pick]!.words;
+    this.write(words + ACTOR_WORD.callbackArg, arg, true);
+    this.write(words + ACTOR_WORD.workPending, 1, true);
+    return pick;
   }
 
   // ---------- Exec: other actors ----------
@@ -668,7 +742,7 @@ class Draft implements Exec {
 
   actorIrqsOff(actor: number): boolean {
     const a = this.scenario.actors[actor];
-    return a ? (this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) > 0 : false;
+    return a ? ((this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0 : false;
   }
 
   actorCount(): number {
@@ -684,9 +758,18 @@ class Draft implements Exec {
   start(): void {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
-    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [], -1, -1), owned: true }];
-    // A work item's pending run is consumed; an irq handler fires once.
-    if (sym.actorKind === 'work') {
+    const arg = sym.callback ? this.read(sym.words + ACTOR_WORD.callbackArg, true) : 0;
+    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [arg], -1, -1), owned: true }];
+    if (sym.callback) {
+      // process_one_work / call_timer_fn: the item is no longer pending once its callback starts.
+      this.write(sym.words + ACTOR_WORD.workPending, 0, true);
+      this.checkAccess(arg + WORK_WORD.data, true, sym.callback.kind === 'work' ? 'process_one_work' : 'call_timer_fn');
+      this.write(arg + WORK_WORD.data, this.read(arg + WORK_WORD.data, true) & ~WORK_PENDING, true);
+      // The kworker runs "holding" its workqueue's and its work's lockdep maps, in that order.
+      const wq = this.read(sym.words + ACTOR_WORD.workqueue, true) - 1;
+      if (wq >= 0) this.acquire(sym.words + ACTOR_WORD.workqueue, wq, 'write', false, false);
+      if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
+    } else if (sym.actorKind === 'work') {
       this.write(sym.words + ACTOR_WORD.workPending, 0, true);
       // The work runs "holding" its completion map (lockdep's work annotation).
       if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
@@ -722,6 +805,7 @@ class Draft implements Exec {
     if (this.status !== ActorStatus.Running) return;
     const sym = this.actorSym;
     if (sym.workClass !== undefined) this.release(sym.words, 'write');
+    if (sym.callback) this.release(sym.words + ACTOR_WORD.workqueue, 'write');
     if (this.heldLocks.length > 0) {
       const h = this.heldLocks[0]!;
       const c = this.lockClass(h.cls);
@@ -734,7 +818,12 @@ class Draft implements Exec {
         ...this.heldLocks.map((x, i) => ` #${i}: (${lockdepName(this.lockClass(x.cls))}), at: ${siteText(this.scenario, x.site)}`),
       ].join('\n'), [{ span: h.site, message: `${c.name} taken here and never released` }]);
     }
-    this.status = sym.actorKind === 'work' ? ActorStatus.Idle : ActorStatus.Done;
+    this.status = sym.actorKind === 'work' || sym.callback ? ActorStatus.Idle : ActorStatus.Done;
+    // A callback actor is free again unless its item was queued (armed) again while it ran.
+    if (sym.callback && this.read(sym.words + ACTOR_WORD.workPending, true) === 0) {
+      this.write(sym.words + ACTOR_WORD.callbackArg, 0, true);
+      this.write(sym.words + ACTOR_WORD.workqueue, 0, true);
+    }
     this.frames = [];
     this.events.push({ kind: 'finish', actor: this.actor });
   }
@@ -988,7 +1077,9 @@ export function deadlockViolation(s: CompiledScenario, state: MachineState): Vio
     related.push({ span: w.span, message: `${sym.name} ${describeWait(s, state, w.wait)}` });
   }
   lines.push('', ' *** DEADLOCK ***');
-  const first = waits[0];
+  // A task an interrupt handler preempted waits only for its CPU, at whichever point the
+  // interrupt came: the deadlock is where the others wait, so one deadlock is one finding.
+  const first = waits.find((w) => w.wait.kind !== 'cpu') ?? waits[0];
   const summary = waits.map((w) => `${s.actors[w.actor]!.name} ${describeWait(s, state, w.wait)}`).join('; ');
   return {
     kind: 'deadlock',

@@ -12,6 +12,7 @@ const FAMILY_TITLES: Record<BuiltinFamily, string> = {
   vcpu: 'vCPUs, kicks and requests',
   refcount: 'Reference counts',
   workqueue: 'Workqueues',
+  timers: 'Timers, hrtimers and bottom halves',
   waiting: 'Waiting and sleeping',
   atomics: 'Atomics and marked accesses',
   checks: 'Checks and assertions',

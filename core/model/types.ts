@@ -151,6 +151,12 @@ export interface StepOk {
   readonly plain: readonly number[];
   /** The instruction executed (its span is the statement). */
   readonly span: Span;
+  /**
+   * Reports the step printed while the kernel went on (KASAN, list-debug, lockdep's
+   * warnings, sleeping in atomic context, WARN_ON): a kernel without panic_on_warn prints
+   * them and continues, and so does the run. Empty for most steps.
+   */
+  readonly reports: readonly Violation[];
 }
 export interface StepBlocked {
   readonly status: 'blocked';
@@ -172,6 +178,12 @@ export interface StepViolation {
   readonly span: Span;
 }
 export type StepResult = StepOk | StepBlocked | StepViolation;
+
+/** Every violation a step hit: the one that ended it, or the reports of a step that went on. */
+export function stepViolations(r: StepResult): readonly Violation[] {
+  if (r.status === 'violation') return [r.violation];
+  return r.status === 'ok' ? r.reports : [];
+}
 
 /** One scheduling decision: which actor moves, and which branch of a nondeterministic step. */
 export interface Move {

@@ -11,10 +11,28 @@ import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
   isScalar, sizeOf, typeName,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
-  type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
+  type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
 
 export const MAX_ACTORS = 30;
+/** Kworkers the machine keeps for each work fn: how many of its work items may run at once. */
+export const KWORKERS_PER_FN = 2;
+
+/** Primitives whose second argument registers a fn as a callback the machine runs as an actor. */
+const CALLBACK_REGISTRATIONS: Readonly<Record<string, CallbackKind>> = {
+  INIT_WORK: 'work', INIT_DELAYED_WORK: 'work', timer_setup: 'timer', hrtimer_setup: 'hrtimer',
+};
+
+/** Calls `f` on every node of a syntax tree (plain data: objects with a `kind`). */
+function forEachNode(node: unknown, f: (n: A.Expr | A.Stmt) => void): void {
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const x of node) forEachNode(x, f);
+    return;
+  }
+  if ('kind' in node) f(node as A.Expr | A.Stmt);
+  for (const v of Object.values(node)) if (v && typeof v === 'object') forEachNode(v, f);
+}
 export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP'];
 
 /** One occurrence of a name in the source, resolved. */
@@ -62,6 +80,8 @@ export interface Binding {
     readonly actorWords: number;
     readonly rcuWord: number;
     readonly fdTable: number;
+    readonly irqLines: readonly number[];
+    readonly lineWords: number;
     readonly heapStart: number;
   };
   /** Initial values of static words (globals with initialisers, empty static list heads). */
@@ -117,6 +137,8 @@ class Binder {
   private readonly configs = new Set<string>();
   private readonly staticInit: (readonly [number, number])[] = [];
   private readonly staticPointerWords: number[] = [];
+  /** Work fns by fn index: the work item as the INIT_WORK site names it (`&irqfd->shutdown`). */
+  private readonly workInits = new Map<number, { text: string }>();
   private title = '';
   private expect: Binding['expect'];
 
@@ -168,20 +190,22 @@ class Binder {
       }
     }
     const globalsEnd = address;
+    this.assignCpus();
+    this.addCallbackActors();
     const actorWords = globalsEnd;
     // Actors get their per-actor words now that their number is known.
     const actors = this.actors.map((a, i) => ({ ...a, words: actorWords + i * ACTOR_WORDS }));
     this.actors.splice(0, this.actors.length, ...actors);
-    for (const a of this.actors) this.values.set(a.name, a);
     const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
     const fdTable = rcuWord + 1;
-    const heapStart = fdTable + 8 * 3;
-    this.assignCpus();
+    const irqLines = [...new Set(this.actors.flatMap((a) => (a.line === undefined ? [] : [a.line])))];
+    const lineWords = fdTable + 8 * 3;
+    const heapStart = lineWords + irqLines.length;
     this.addWorkClasses();
 
     // Pass 3: bodies.
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
-    for (const a of this.actors) this.bindBody(a, a.decl.body, []);
+    for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
 
     for (const cls of this.lockClasses) {
       if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
@@ -207,7 +231,7 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, irqLines, lineWords, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
@@ -324,6 +348,16 @@ class Binder {
             return { k: 'waitq' };
           case 'rwlock_t':
             return { k: 'lock', lock: 'rwlock', cls: -1 };
+          case 'work_struct':
+          case 'delayed_work':
+            return { k: 'work', delayed: t.name === 'delayed_work' };
+          case 'timer_list':
+          case 'hrtimer':
+            return { k: 'timer', hr: t.name === 'hrtimer' };
+          case 'completion':
+            return { k: 'completion' };
+          case 'workqueue_struct':
+            return { k: 'workqueue' };
           default:
             return { k: 'lock', lock: t.name, cls: -1 };
         }
@@ -433,7 +467,9 @@ class Binder {
     const sym: ActorSymbol = {
       kind: 'actor', name: d.name.name, actorKind: d.actorKind, cpu: d.cpu?.index ?? -1,
       description: d.description?.value ?? '', decl: d, index: this.actors.length, locals: [], words: 0,
+      ...(d.line ? { line: d.line.index } : {}),
     };
+    if (d.line && d.actorKind !== 'irq') this.error(d.line.span, `only an irq handler has an interrupt line; ${d.name.name} is a ${d.actorKind}`, 'line-not-irq');
     if (!d.name.name) return;
     if (d.actorKind === 'init' && this.actors.some((a) => a.actorKind === 'init')) {
       this.error(d.name.span, 'a scenario has one init block', 'duplicate-declaration');
@@ -475,18 +511,78 @@ class Binder {
   }
 
   private addWorkClasses(): void {
+    // One (work_completion) class per work item: a declared work actor, or a work fn whose
+    // kworkers share it (lockdep keys it by the INIT_WORK site).
+    const byFn = new Map<number, number>();
     const withClasses = this.actors.map((a) => {
       if (a.actorKind !== 'work') return a;
-      const id = this.lockClasses.length;
-      this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${a.name})`, declSpan: a.decl.name.span });
-      this.classNamed.add(id);
+      const fn = a.callback?.fn;
+      let id = fn === undefined ? undefined : byFn.get(fn);
+      if (id === undefined) {
+        id = this.lockClasses.length;
+        const name = fn === undefined ? a.name : this.workInits.get(fn)?.text ?? a.name;
+        this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${name})`, declSpan: a.decl.name.span });
+        this.classNamed.add(id);
+        if (fn !== undefined) byFn.set(fn, id);
+      }
       return { ...a, workClass: id };
     });
     this.actors.splice(0, this.actors.length, ...withClasses);
-    for (const a of this.actors) this.values.set(a.name, a);
+    for (const a of this.actors) if (!a.callback) this.values.set(a.name, a);
     for (let i = 0; i < this.occurrences.length; i++) {
       const o = this.occurrences[i]!;
       if (o.sym.kind === 'actor') this.occurrences[i] = { ...o, sym: this.actors[o.sym.index]! };
+    }
+    for (const a of this.actors) if (!a.callback && this.nameSyms.get(a.decl.name)?.kind === 'actor') this.nameSyms.set(a.decl.name, a);
+  }
+
+  /**
+   * The actors the machine starts at run time (Exec.spawn): for every fn a scenario registers
+   * as a callback, a few kworkers (INIT_WORK: KWORKERS_PER_FN of them, so as many work items
+   * of one fn can run at once) or one timer context per CPU that tasks run on (timer_setup,
+   * hrtimer_setup, `timer.function = fn`). Each is idle until its item is queued or armed.
+   */
+  private addCallbackActors(): void {
+    const found = new Map<string, { fn: FnSymbol; kind: CallbackKind; text: string }>();
+    forEachNode(this.program.decls, (n) => {
+      let fnName: string | undefined;
+      let kind: CallbackKind | undefined;
+      let target: A.Expr | undefined;
+      if (n.kind === 'Call') {
+        kind = CALLBACK_REGISTRATIONS[n.callee.name];
+        const a = n.args[1];
+        if (kind && a?.kind === 'Name') fnName = a.id.name;
+        target = n.args[0];
+      } else if (n.kind === 'Assign' && n.target.kind === 'Member' && n.target.field.name === 'function' && n.value?.kind === 'Name') {
+        kind = 'hrtimer';
+        fnName = n.value.id.name;
+        target = n.target.object;
+      }
+      const v = fnName ? this.values.get(fnName) : undefined;
+      if (!kind || v?.kind !== 'fn' || found.has(`${kind}:${v.index}`)) return;
+      const text = target ? this.text.slice(target.span.start, target.span.end).trim() : v.name;
+      found.set(`${kind}:${v.index}`, { fn: v, kind, text: text.startsWith('&') ? text : `&${text}` });
+    });
+    const taskCpus = [...new Set(this.actors.filter((a) => a.actorKind === 'thread' || a.actorKind === 'vcpu').map((a) => a.cpu))].sort((x, y) => x - y);
+    let nextCpu = Math.max(-1, ...this.actors.map((a) => a.cpu)) + 1;
+    for (const { fn, kind, text } of found.values()) {
+      if (kind === 'work') this.workInits.set(fn.index, { text });
+      const cpus = kind === 'work' ? Array.from({ length: KWORKERS_PER_FN }, () => nextCpu++) : taskCpus.length > 0 ? taskCpus : [nextCpu++];
+      cpus.forEach((cpu, i) => {
+        if (this.actors.length >= MAX_ACTORS) {
+          this.error(fn.decl.name.span, `at most ${MAX_ACTORS} actors are supported, counting ${fn.name}'s ${kind === 'work' ? 'kworkers' : 'timer contexts'}`, 'too-many-actors');
+          return;
+        }
+        const name = kind === 'work' ? (i === 0 ? fn.name : `${fn.name}#${i + 1}`) : cpus.length > 1 ? `${fn.name}/cpu${cpu}` : fn.name;
+        const decl: A.ActorDecl = {
+          kind: 'Actor', actorKind: kind === 'work' ? 'work' : 'irq', name: { ...fn.decl.name }, body: fn.decl.body, span: fn.decl.span,
+        };
+        this.actors.push({
+          kind: 'actor', name, actorKind: decl.actorKind, cpu, decl, index: this.actors.length, locals: [], words: 0,
+          description: kind === 'work' ? `kworker running ${fn.name}(${text})` : `${kind === 'timer' ? 'timer softirq' : 'hrtimer interrupt'} running ${fn.name}(${text})`,
+          callback: { fn: fn.index, kind },
+        });
+      });
     }
   }
 
@@ -534,7 +630,7 @@ class Binder {
       this.error(id.span, `'${id.name}' is already declared in this block`, 'duplicate-declaration', [{ span: prev.span, message: 'first declared here' }]);
       return undefined;
     }
-    if (type.k === 'lock' || type.k === 'list_head' || type.k === 'struct' || type.k === 'atomic' || type.k === 'kref' || type.k === 'waitq') {
+    if (isSharedObject(type)) {
       this.error(id.span, `a local cannot be a ${typeName(type)}: shared objects are declared at the top level or inside a struct (locals may point to them)`, 'shared-type-local');
     }
     const local: LocalSymbol = {
@@ -558,6 +654,9 @@ class Binder {
   }
 
   private blockEnd = 0;
+  /** container_of's struct and pointer, from its first two arguments, for its member. */
+  private containerOf: StructSymbol | undefined;
+  private containerPtr: Ty | undefined;
 
   private bindBlock(b: A.BlockStmt, sameScope = false): void {
     const run = (): void => {
@@ -698,8 +797,9 @@ class Binder {
       if (inner.kind !== 'ErrorExpr') this.error(target.span, 'cannot assign to this expression', 'not-assignable');
       return;
     }
-    if (t.k === 'lock' || t.k === 'list_head' || t.k === 'struct' || t.k === 'array' || t.k === 'kref' || t.k === 'atomic' || t.k === 'waitq') {
-      const hint = t.k === 'atomic' ? ' (use atomic_set)' : t.k === 'kref' ? ' (use kref_init)' : t.k === 'list_head' ? ' (use INIT_LIST_HEAD or list_add)' : '';
+    if (isSharedObject(t) || t.k === 'array') {
+      const hint = t.k === 'atomic' ? ' (use atomic_set)' : t.k === 'kref' ? ' (use kref_init)' : t.k === 'list_head' ? ' (use INIT_LIST_HEAD or list_add)'
+        : t.k === 'work' ? ' (use INIT_WORK)' : t.k === 'timer' ? (t.hr ? ' (use hrtimer_setup)' : ' (use timer_setup)') : t.k === 'completion' ? ' (use init_completion)' : '';
       this.error(target.span, `cannot assign to a ${typeName(t)}${hint}`, 'not-assignable');
     }
   }
@@ -759,6 +859,10 @@ class Binder {
       }
       case 'Member': {
         const ot = this.bindExpr(e.object);
+        // The kernel's own fields of the model's objects: a delayed_work's work, an hrtimer's function.
+        const obj = ot.k === 'ptr' ? ot.to : ot;
+        if (obj.k === 'work' && obj.delayed && e.field.name === 'work') return { k: 'work', delayed: false };
+        if (obj.k === 'timer' && obj.hr && e.field.name === 'function') return FNREF;
         const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
         if (!st) {
           if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
@@ -910,8 +1014,11 @@ class Binder {
   private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {
     this.occurrences.push({ span: e.callee.span, sym: { kind: 'builtin', name: b.name }, def: false });
     this.nameSyms.set(e.callee, { kind: 'builtin', name: b.name });
-    const min = b.params.filter((p) => !p.optional).length;
-    const max = b.params.length;
+    // queue_work(NAME) and friends: the one-argument shorthand on a `work` actor, no workqueue.
+    const shorthand = isWorkShorthand(b, e.args.length);
+    const params = shorthand ? b.params.slice(1) : b.params;
+    const min = params.filter((p) => !p.optional).length;
+    const max = params.length;
     if (e.args.length < min || e.args.length > max) {
       const want = min === max ? `${min}` : `${min} to ${max}`;
       this.error(e.argsSpan, `${b.name} takes ${want} argument${max === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity');
@@ -925,10 +1032,10 @@ class Binder {
     if (b.vcpuOnly && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
       this.error(e.callee.span, `${b.name} only makes sense in a vcpu actor`, 'vcpu-only');
     }
-    const statics: number[] = [];
+    const statics: number[] = shorthand ? [0] : [];
     let result: Ty = b.returns === 'int' ? INT : b.returns === 'bool' ? BOOL : b.returns === 'void' ? VOID : ANY;
     e.args.forEach((arg, i) => {
-      const p = b.params[i];
+      const p = params[i];
       if (!p) {
         this.bindExpr(arg);
         statics.push(0);
@@ -996,6 +1103,7 @@ class Binder {
       case 'ptr': {
         const t = this.bindValue(arg, ANY);
         if (t.k !== 'ptr' && t.k !== 'any') this.error(arg.span, `${b.name} expects a pointer, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
+        this.containerPtr = t;
         return 0;
       }
       case 'int':
@@ -1023,8 +1131,49 @@ class Binder {
         this.error(arg.span, `${b.name}'s ${pname} must name a fn (a release callback)`, 'wrong-type');
         return -1;
       }
-      case 'vcpu':
       case 'work': {
+        // The one-argument shorthand names a `work` actor; otherwise a work_struct place.
+        const v = inner.kind === 'Name' && !this.lookupLocal(inner.id.name) ? this.values.get(inner.id.name) : undefined;
+        if (v?.kind === 'actor') {
+          this.bindExpr(arg);
+          if (v.actorKind !== 'work') this.error(arg.span, `${b.name} expects a work item, but ${v.name} is a ${v.actorKind}`, 'wrong-type');
+          return v.index;
+        }
+        this.expectObject(b, arg, 'work_struct', (t) => t.k === 'work');
+        return -1;
+      }
+      case 'timer': {
+        const hr = b.name.startsWith('hrtimer');
+        const t = this.expectObject(b, arg, hr ? 'hrtimer' : 'timer_list', (x) => x.k === 'timer' && x.hr === hr);
+        if (t?.k === 'timer' && t.hr !== hr) {
+          const fix = TIMER_EQUIVALENTS[b.name];
+          this.error(arg.span, `${b.name} is for a struct ${hr ? 'hrtimer' : 'timer_list'}, but ${exprText(this.text, inner)} is a ${typeName(t).replace(/^struct /, 'struct ')}${fix ? ` (use ${fix})` : ''}`, 'wrong-type');
+        }
+        return 0;
+      }
+      case 'completion':
+        this.expectObject(b, arg, 'completion', (t) => t.k === 'completion');
+        return 0;
+      case 'workqueue': {
+        const t = this.bindValue(arg, ANY);
+        const ok = t.k === 'any' || t.k === 'int' || (t.k === 'ptr' && (t.to.k === 'workqueue' || t.to.k === 'any'));
+        if (!ok) this.error(arg.span, `${b.name} expects a workqueue (system_wq, or what alloc_workqueue returned), but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
+        return 0;
+      }
+      case 'wqname': {
+        const name = arg.kind === 'String' ? arg.value : exprText(this.text, arg);
+        if (arg.kind !== 'String') this.bindExpr(arg);
+        const id = this.lockClasses.length;
+        this.lockClasses.push({ id, lock: 'mutex', name: `(wq_completion)${name}`, declSpan: arg.span });
+        this.classNamed.add(id);
+        return id;
+      }
+      case 'member':
+        return this.containerMember(b, arg);
+      case 'irq':
+        this.bindValue(arg, INT);
+        return 0;
+      case 'vcpu': {
         const t = this.bindExpr(arg);
         if (inner.kind === 'Name') {
           const sym = this.nameSyms.get(inner.id);
@@ -1041,6 +1190,7 @@ class Binder {
         const t = this.bindExpr(arg);
         if (t.k === 'typeref' && t.of.k === 'struct') {
           onType(t.of);
+          this.containerOf = t.of.s;
           return t.of.s.index;
         }
         if (arg.kind === 'Name' && this.structByName.has(arg.id.name)) {
@@ -1048,6 +1198,7 @@ class Binder {
           this.diagnostics.pop(); // the unknown-name error from typing it as a value
           this.occur(arg.id, s, false);
           onType({ k: 'struct', s });
+          this.containerOf = s;
           return s.index;
         }
         this.error(arg.span, `${b.name} expects a struct type (${b.name}(struct T))`, 'wrong-type');
@@ -1062,6 +1213,76 @@ class Binder {
     }
   }
 
+  /**
+   * Binds an argument that must be a shared object of one kind (a work_struct, a timer, a
+   * completion), given as a place (`&obj->work`) or a pointer to one (`work`). Returns its type.
+   */
+  private expectObject(b: Builtin, arg: A.Expr, want: string, ok: (t: Ty) => boolean): Ty | undefined {
+    const t = this.bindExpr(arg);
+    const obj = t.k === 'ptr' ? t.to : t;
+    if (obj.k === 'any') return undefined;
+    const inner = arg.kind === 'AddressOf' ? arg.operand : arg;
+    if (obj.k === 'work' || obj.k === 'timer' || obj.k === 'completion') {
+      if (!ok(obj) && (obj.k !== 'timer' || want === 'work' || want === 'completion')) {
+        this.error(arg.span, `${b.name} expects a struct ${want}, but ${exprText(this.text, inner)} is ${article(typeName(obj))} ${typeName(obj)}`, 'wrong-type');
+      }
+      return obj;
+    }
+    const fields = obj.k === 'struct' ? obj.s.fields.filter((f) => ok(f.type)).map((f) => f.name) : [];
+    const hint = fields.length > 0 ? ` (did you mean &${exprText(this.text, inner)}->${fields[0]}?)` : '';
+    this.error(arg.span, `${b.name} expects a struct ${want}, but ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}${hint}`, 'wrong-type');
+    return undefined;
+  }
+
+  /**
+   * container_of's member: a field path (`shutdown`, `dwork.work`) of the struct named by the
+   * argument before it, which must be the work_struct or timer the pointer argument points to.
+   * Returns the member's offset in words.
+   */
+  private containerMember(b: Builtin, arg: A.Expr): number {
+    const st = this.containerOf;
+    this.containerOf = undefined;
+    const path = memberPath(arg);
+    if (!st) return 0;
+    if (!path) {
+      this.error(arg.span, `${b.name}'s member must be a field name of struct ${st.name}`, 'wrong-type');
+      return 0;
+    }
+    const candidates = (s: StructSymbol): string[] => s.fields.filter((f) => isDeferred(f.type)).map((f) => (f.type.k === 'work' && f.type.delayed ? `${f.name}.work` : f.name));
+    let t: Ty = { k: 'struct', s: st };
+    let offset = 0;
+    for (const id of path) {
+      if (t.k === 'work' && t.delayed && id.name === 'work') {
+        t = { k: 'work', delayed: false };
+        continue;
+      }
+      const owner: StructSymbol | undefined = t.k === 'struct' ? t.s : undefined;
+      const f: FieldSymbol | undefined = owner?.fields.find((x) => x.name === id.name);
+      if (!owner || !f) {
+        const c = owner ? candidates(owner) : [];
+        this.error(id.span, `${owner ? `struct ${owner.name}` : `a ${typeName(t)}`} has no field '${id.name}'${c.length ? ` (its work and timer fields: ${c.join(', ')})` : ''}`, 'unknown-field');
+        return 0;
+      }
+      this.occur(id, f, false);
+      offset += f.offset;
+      t = f.type;
+    }
+    const text = exprText(this.text, arg);
+    const ptr = this.containerPtr;
+    this.containerPtr = undefined;
+    const c = candidates(st);
+    if (!isDeferred(t)) {
+      this.error(arg.span, `container_of's member must be a struct work_struct, delayed_work, timer_list or hrtimer field, but ${st.name}.${text} is ${article(typeName(t))} ${typeName(t)}${c.length ? ` (did you mean ${c.join(' or ')}?)` : ''}`, 'container-of-member');
+      return offset;
+    }
+    const pointee = ptr?.k === 'ptr' ? ptr.to : undefined;
+    if (pointee && (pointee.k === 'work' || pointee.k === 'timer') && typeName(pointee) !== typeName(t)) {
+      const fix = t.k === 'work' && t.delayed && pointee.k === 'work' ? ` (use ${text}.work: the pointer is the delayed_work's work_struct)` : c.length ? ` (did you mean ${c.join(' or ')}?)` : '';
+      this.error(arg.span, `the pointer is ${article(typeName(pointee))} ${typeName(pointee)} *, but ${st.name}.${text} is ${article(typeName(t))} ${typeName(t)}${fix}`, 'container-of-member');
+    }
+    return offset;
+  }
+
   /** Names a lock class after the first expression that takes it, as lockdep does. */
   private nameClass(cls: number, e: A.Expr): void {
     if (cls < 0 || this.classNamed.has(cls)) return;
@@ -1073,6 +1294,53 @@ class Binder {
 }
 
 const BUILTIN_NAMES: readonly string[] = BUILTINS.map((b) => b.name);
+
+/** `queue_work(NAME)`: a workqueue primitive called without its workqueue, on a `work` actor. */
+export function isWorkShorthand(b: Builtin, nargs: number): boolean {
+  return b.params[0]?.kind === 'workqueue' && b.params[1]?.kind === 'work' && nargs === b.params.length - 1;
+}
+
+/** A work item or a timer: what container_of may start from. */
+function isDeferred(t: Ty): boolean {
+  return t.k === 'work' || t.k === 'timer';
+}
+
+/** `a.b.c` as identifiers, or undefined for anything but a field path. */
+function memberPath(e: A.Expr): A.Identifier[] | undefined {
+  if (e.kind === 'Name') return [e.id];
+  if (e.kind === 'Member') {
+    const p = memberPath(e.object);
+    return p ? [...p, e.field] : undefined;
+  }
+  return undefined;
+}
+
+/** The primitive for the other kind of timer. */
+const TIMER_EQUIVALENTS: Readonly<Record<string, string>> = {
+  mod_timer: 'hrtimer_start', add_timer: 'hrtimer_start', del_timer_sync: 'hrtimer_cancel', del_timer: 'hrtimer_try_to_cancel',
+  timer_pending: 'hrtimer_active', timer_setup: 'hrtimer_setup',
+  hrtimer_start: 'mod_timer', hrtimer_cancel: 'del_timer_sync', hrtimer_try_to_cancel: 'del_timer', hrtimer_active: 'timer_pending',
+  hrtimer_setup: 'timer_setup',
+};
+
+/** Types that are shared objects in their own right: they live in shared memory, never in a local. */
+function isSharedObject(t: Ty): boolean {
+  switch (t.k) {
+    case 'lock':
+    case 'list_head':
+    case 'struct':
+    case 'atomic':
+    case 'kref':
+    case 'waitq':
+    case 'work':
+    case 'timer':
+    case 'completion':
+    case 'workqueue':
+      return true;
+    default:
+      return false;
+  }
+}
 
 function article(word: string): string {
   return /^([aeiou]|rw)/i.test(word) ? 'an' : 'a';

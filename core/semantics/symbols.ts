@@ -19,6 +19,14 @@ export type Ty =
   | { readonly k: 'atomic' }
   | { readonly k: 'kref' }
   | { readonly k: 'waitq' }
+  /** `struct work_struct` (or `struct delayed_work`): see WORK_WORD. */
+  | { readonly k: 'work'; readonly delayed: boolean }
+  /** `struct timer_list` (or `struct hrtimer`): see WORK_WORD. */
+  | { readonly k: 'timer'; readonly hr: boolean }
+  /** `struct completion`: its `done` count. */
+  | { readonly k: 'completion' }
+  /** `struct workqueue_struct`: only pointed to (`alloc_workqueue`, `system_wq`). */
+  | { readonly k: 'workqueue' }
   | { readonly k: 'struct'; readonly s: StructSymbol }
   | { readonly k: 'ptr'; readonly to: Ty }
   | { readonly k: 'array'; readonly of: Ty; readonly n: number }
@@ -40,6 +48,8 @@ export function sizeOf(t: Ty): number {
     case 'lock':
       return t.lock === 'rwsem' || t.lock === 'rwlock' ? 2 : 1;
     case 'list_head':
+    case 'work':
+    case 'timer':
       return 2;
     case 'struct':
       return t.s.size;
@@ -63,6 +73,14 @@ export function typeName(t: Ty): string {
       return 'atomic_t';
     case 'waitq':
       return 'wait_queue_head';
+    case 'work':
+      return t.delayed ? 'struct delayed_work' : 'struct work_struct';
+    case 'timer':
+      return t.hr ? 'struct hrtimer' : 'struct timer_list';
+    case 'completion':
+      return 'struct completion';
+    case 'workqueue':
+      return 'struct workqueue_struct';
     case 'struct':
       return `struct ${t.s.name}`;
     case 'ptr':
@@ -144,7 +162,18 @@ export interface ActorSymbol {
    * flush under a lock the work takes is a circular dependency, as lockdep reports it.
    */
   readonly workClass?: number;
+  /**
+   * An actor the scenario does not declare: one of the few the machine starts at run time
+   * for a queued work item (a kworker), an expired timer (softirq) or hrtimer (hardirq).
+   * It runs `fn(arg)`, the argument being the work_struct or timer, read from its words
+   * (ACTOR_WORD.callbackArg); it is idle whenever no such run is pending or going on.
+   */
+  readonly callback?: { readonly fn: number; readonly kind: CallbackKind };
+  /** For an irq actor: the interrupt line it handles (`line 11`); it fires only while enabled. */
+  readonly line?: number;
 }
+
+export type CallbackKind = 'work' | 'timer' | 'hrtimer';
 
 export interface ConstSymbol {
   readonly kind: 'const';
@@ -173,16 +202,33 @@ export interface LockClass {
   readonly global?: GlobalSymbol;
 }
 
-/** Per-actor words in shared memory, at `ActorSymbol.words + …`. */
+/**
+ * Per-actor words in shared memory, at `ActorSymbol.words + …`. A callback actor (a kworker,
+ * a timer) has no vCPU mode or requests: those words hold the workqueue and the work_struct
+ * or timer it runs.
+ */
 export const ACTOR_WORD = {
   mode: 0,
   requests: 1,
+  /** Callback actors: the workqueue handle the work was queued on. */
+  workqueue: 0,
+  /** Callback actors: the address of the work_struct or timer being run (0: unbound). */
+  callbackArg: 1,
   /** Work items: 1 when queued and not yet started. */
   workPending: 2,
-  /** Interrupts disabled (nesting count) on this actor. */
+  /** Interrupts disabled (nesting count, IRQ_OFF_MASK) and bottom halves disabled (BH_OFF_UNIT each) on this actor. */
   irqOff: 3,
 } as const;
+export const IRQ_OFF_MASK = 0xffff;
+export const BH_OFF_UNIT = 0x10000;
 export const ACTOR_WORDS = 4;
+
+/**
+ * Words of a `struct work_struct` or a timer: `data` holds PENDING (queued or armed, not yet
+ * started), `func` the callback's fn index + 1 (0 before INIT_WORK / timer_setup).
+ */
+export const WORK_WORD = { data: 0, func: 1 } as const;
+export const WORK_PENDING = 1;
 
 export const vcpuModes = {
   OUTSIDE_GUEST_MODE: 0,

@@ -32,7 +32,12 @@ export type ScalarTypeName =
   | 'list_head'
   | 'atomic_t'
   | 'kref'
-  | 'wait_queue_head';
+  | 'wait_queue_head'
+  /** The kernel's deferred-work and waiting objects, written `struct work_struct` etc. */
+  | KernelStructTypeName;
+
+/** Kernel structs the model knows as its own types: `struct work_struct w;` is one of them. */
+export type KernelStructTypeName = 'work_struct' | 'delayed_work' | 'timer_list' | 'hrtimer' | 'completion' | 'workqueue_struct';
 
 export type TypeNode =
   | { readonly kind: 'ScalarType'; readonly name: ScalarTypeName; readonly span: Span }
@@ -274,6 +279,8 @@ export interface ActorDecl extends NodeBase {
   readonly name: Identifier;
   /** `on cpuN`: the CPU number and the span of the `cpuN` word. */
   readonly cpu?: { readonly index: number; readonly span: Span };
+  /** `line N` on an irq: the interrupt line it handles (it fires only while the line is enabled). */
+  readonly line?: { readonly index: number; readonly span: Span };
   readonly description?: StringLiteral;
   readonly body: BlockStmt;
 }

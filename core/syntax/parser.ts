@@ -18,6 +18,11 @@ export const SCALAR_TYPES: readonly A.ScalarTypeName[] = [
   'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
 ];
 const SCALAR_SET = new Set<string>(SCALAR_TYPES);
+/** `struct NAME` spellings that are the model's own types rather than scenario structs. */
+export const KERNEL_STRUCT_TYPES: readonly A.KernelStructTypeName[] = [
+  'work_struct', 'delayed_work', 'timer_list', 'hrtimer', 'completion', 'workqueue_struct',
+];
+const KERNEL_STRUCT_SET = new Set<string>(KERNEL_STRUCT_TYPES);
 export const ACTOR_KEYWORDS: readonly A.ActorKind[] = ['thread', 'vcpu', 'irq', 'work'];
 const ACTOR_SET = new Set<string>(ACTOR_KEYWORDS);
 export const KEYWORDS = new Set<string>([
@@ -246,7 +251,9 @@ class Parser {
       base = { kind: 'ScalarType', name: t.text as A.ScalarTypeName, span: t.span };
     } else if (this.eat('struct')) {
       const name = this.ident('a struct name');
-      base = { kind: 'StructType', name, span: this.span(start) };
+      base = KERNEL_STRUCT_SET.has(name.name)
+        ? { kind: 'ScalarType', name: name.name as A.KernelStructTypeName, span: this.span(start) }
+        : { kind: 'StructType', name, span: this.span(start) };
     } else {
       this.errorHere('expected a type', 'expected-type');
       base = { kind: 'ScalarType', name: 'int', span: { start, end: start } };
@@ -358,12 +365,23 @@ class Parser {
         if (t.kind === 'Identifier' && !this.at('{')) this.next();
       }
     }
+    let line: A.ActorDecl['line'];
+    if (this.tok.kind === 'Identifier' && this.tok.text === 'line') {
+      this.next();
+      const t = this.tok;
+      if (t.kind === 'Number') {
+        this.next();
+        line = { index: Math.min(Number(t.value), 1023), span: t.span };
+      } else {
+        this.errorHere('expected an interrupt line number (line 11)', 'expected-line');
+      }
+    }
     let description: A.StringLiteral | undefined;
     if (this.tok.kind === 'String') description = this.stringLiteral('a description');
     const body = this.parseBlock();
     return {
       kind: 'Actor', actorKind, name, body, span: this.span(start),
-      ...(cpu ? { cpu } : {}), ...(description ? { description } : {}),
+      ...(cpu ? { cpu } : {}), ...(line ? { line } : {}), ...(description ? { description } : {}),
     };
   }
 

@@ -12,9 +12,11 @@ describe('footprints', () => {
   test('every primitive has a deliberate footprint class', () => {
     const top = BUILTINS.filter((b) => footprintClass(b.name) === 'top').map((b) => b.name).sort();
     assert.deepEqual(top, [
-      'cancel_work_sync', 'close', 'flush_work', 'kick_all_cpus_sync', 'kref_put', 'kvm_check_request', 'kvm_make_all_cpus_request',
-      'kvm_make_request', 'kvm_request_pending', 'kvm_vcpu_kick', 'queue_work', 'schedule_work', 'vcpu_enter_guest',
-      'vcpu_exit_guest', 'vcpu_mode',
+      'cancel_delayed_work', 'cancel_delayed_work_sync', 'cancel_work', 'cancel_work_sync', 'close',
+      'destroy_workqueue', 'flush_delayed_work', 'flush_work', 'flush_workqueue',
+      'kick_all_cpus_sync', 'kref_put', 'kvm_check_request', 'kvm_make_all_cpus_request',
+      'kvm_make_request', 'kvm_request_pending', 'kvm_vcpu_kick', 'mod_delayed_work', 'queue_delayed_work', 'queue_work',
+      'schedule_delayed_work', 'schedule_work', 'vcpu_enter_guest', 'vcpu_exit_guest', 'vcpu_mode',
     ]);
     for (const b of BUILTINS) if (b.acquires) assert.equal(footprintClass(b.name), 'place', b.name);
   });

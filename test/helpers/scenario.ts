@@ -50,7 +50,7 @@ export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
         violations.push(result.violation);
         continue;
       }
-      violations.push(...lockdep.observe(result.events, state));
+      violations.push(...result.reports, ...lockdep.observe(result.events, state));
       stack.push(result.state);
     }
   }

@@ -29,7 +29,10 @@ function runPreferring(s: CompiledScenario, order: readonly string[], first: rea
     moves.find((m) => s.actors[m.actor]!.name === first[i]) ?? [...moves].sort((a, b) => rank(a) - rank(b))[0];
   const r = runOnce(s, { name: 'preferring', pick });
   assert.ok(r.violation, `the run preferring ${order.join(', ')} ends in a violation`);
-  return { kind: r.violation.kind, message: r.violation.message, violation: r.violation, trace: r.steps, ...(r.blocked ? { blocked: r.blocked } : {}) };
+  // The run goes on past lockdep's report: the counterexample is the run up to it.
+  const trace = r.steps.slice(0, r.at[0]);
+  const blocked = r.violation.kind === 'deadlock' && r.blocked ? { blocked: r.blocked } : {};
+  return { kind: r.violation.kind, message: r.violation.message, violation: r.violation, trace, ...blocked };
 }
 
 test('seed 004 lock order: two lanes, each lock acquisition marked, the closing acquisition failing', () => {

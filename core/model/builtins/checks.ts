@@ -1,7 +1,7 @@
 // Builtins: Checks: assertions, BUG_ON, WARN_ON.
 
 import type { Builtin } from './types';
-import { assertionFailed } from './common';
+import { assertionFailed, assertionWarning } from './common';
 
 export const CHECKS: readonly Builtin[] = [
   {
@@ -25,9 +25,9 @@ export const CHECKS: readonly Builtin[] = [
   {
     name: 'WARN_ON', family: 'checks', params: [{ name: 'condition', kind: 'bool' }], returns: 'bool',
     kernel: 'Prints a warning with a backtrace when the condition is true; returns the condition.',
-    model: 'An assertion violation when the condition is true.',
+    model: 'An assertion violation when the condition is true; the run goes on, as the kernel does after a warning.',
     run(x, [c]) {
-      if (c) assertionFailed(x, 'WARNING');
+      if (c) assertionWarning(x, 'WARNING');
       return c ? 1 : 0;
     },
   },

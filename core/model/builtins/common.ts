@@ -80,14 +80,18 @@ export function describeSite(x: Exec, offset: number): string {
 
 export function unlockExclusive(x: Exec, addr: number, cls: number, fn: string): void {
   const holder = x.read(addr, true);
-  if (holder !== x.actor + 1) badUnlock(x, addr, cls, fn, holder === 0 ? 'it is not locked' : `it is held by ${actorLabel(x, holder - 1)}`);
+  if (holder !== x.actor + 1) {
+    badUnlock(x, addr, cls, fn, holder === 0 ? 'it is not locked' : `it is held by ${actorLabel(x, holder - 1)}`);
+    return;
+  }
   x.write(addr, 0, true);
   x.release(addr, 'write');
 }
 
-export function badUnlock(x: Exec, _addr: number, cls: number, fn: string, why: string): never {
+/** lockdep's warning; the kernel goes on and the unlock does nothing. */
+export function badUnlock(x: Exec, _addr: number, cls: number, fn: string, why: string): void {
   const name = lockName(x, cls);
-  x.fail(
+  x.report(
     'unlock_not_held',
     `${fn}(${name}) by ${actorLabel(x, x.actor)}, but ${why}`,
     [
@@ -105,8 +109,9 @@ export function listEntryName(x: Exec, addr: number): string {
   return x.describe(addr);
 }
 
-export function listCorruption(x: Exec, message: string): never {
-  x.fail('list_corruption', message, [
+/** CONFIG_DEBUG_LIST's report; as in the kernel, the caller then skips the operation. */
+export function listCorruption(x: Exec, message: string): void {
+  x.report('list_corruption', message, [
     '------------[ cut here ]------------',
     message,
     `WARNING: CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} at lib/list_debug.c (${actorLabel(x, x.actor)}, ${describeSite(x, x.site.start)})`,
@@ -128,12 +133,15 @@ export function listAdd(x: Exec, entry: number, prev: number, next: number): voi
   const prevNext = x.read(prev);
   if (nextPrev !== prev) {
     listCorruption(x, `list_add corruption. next->prev should be prev (${hex(prev)} ${listEntryName(x, prev)}), but was ${hex(nextPrev)}. (next=${hex(next)} ${listEntryName(x, next)}).`);
+    return;
   }
   if (prevNext !== next) {
     listCorruption(x, `list_add corruption. prev->next should be next (${hex(next)} ${listEntryName(x, next)}), but was ${hex(prevNext)}. (prev=${hex(prev)} ${listEntryName(x, prev)}).`);
+    return;
   }
   if (entry === prev || entry === next) {
     listCorruption(x, `list_add double add: new=${hex(entry)} ${listEntryName(x, entry)}, prev=${hex(prev)}, next=${hex(next)}.`);
+    return;
   }
   x.checkAccess(next + 1, true, 'list_add: next->prev');
   x.write(next + 1, entry);
@@ -150,19 +158,33 @@ export function listDel(x: Exec, entry: number): void {
   const next = x.read(entry);
   const prev = x.read(entry + 1);
   const name = listEntryName(x, entry);
-  if (next === LIST_POISON1) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is LIST_POISON1 (${hex(LIST_POISON1)})`);
-  if (prev === LIST_POISON2) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is LIST_POISON2 (${hex(LIST_POISON2)})`);
-  if (next === 0) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is NULL`);
-  if (prev === 0) listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is NULL`);
+  if (next === LIST_POISON1) {
+    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is LIST_POISON1 (${hex(LIST_POISON1)})`);
+    return;
+  }
+  if (prev === LIST_POISON2) {
+    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is LIST_POISON2 (${hex(LIST_POISON2)})`);
+    return;
+  }
+  if (next === 0) {
+    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is NULL`);
+    return;
+  }
+  if (prev === 0) {
+    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is NULL`);
+    return;
+  }
   x.checkAccess(prev, false, 'list_del: prev->next');
   const prevNext = x.read(prev);
   if (prevNext !== entry) {
     listCorruption(x, `list_del corruption. prev->next should be ${hex(entry)} (${name}), but was ${hex(prevNext)}. (prev=${hex(prev)})`);
+    return;
   }
   x.checkAccess(next + 1, false, 'list_del: next->prev');
   const nextPrev = x.read(next + 1);
   if (nextPrev !== entry) {
     listCorruption(x, `list_del corruption. next->prev should be ${hex(entry)} (${name}), but was ${hex(nextPrev)}. (next=${hex(next)})`);
+    return;
   }
   x.checkAccess(next + 1, true, 'list_del: next->prev');
   x.write(next + 1, prev);
@@ -229,14 +251,24 @@ export function refcountViolation(x: Exec, what: string): never {
   ].join('\n'));
 }
 
+/** BUG_ON, assert: the run ends here. */
 export function assertionFailed(x: Exec, header: string): never {
+  x.fail('assertion', ...assertionReport(x, header));
+}
+
+/** WARN_ON and lockdep's assertions: the kernel prints the warning and goes on. */
+export function assertionWarning(x: Exec, header: string): void {
+  x.report('assertion', ...assertionReport(x, header));
+}
+
+function assertionReport(x: Exec, header: string): [string, string] {
   const text = x.scenario.text.slice(x.site.start, x.site.end).trim();
-  x.fail('assertion', `${header}: ${text}`, [
+  return [`${header}: ${text}`, [
     '------------[ cut here ]------------',
     `${header} at ${describeSite(x, x.site.start)}`,
     `  ${text}`,
     `CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} Comm: ${x.actorSym.name}`,
-  ].join('\n'));
+  ].join('\n')];
 }
 
 

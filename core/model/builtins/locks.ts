@@ -161,7 +161,10 @@ const LOCKS_BASE: readonly Builtin[] = [
     model: 'One step. Releasing a read hold this actor does not have is unlock_not_held.',
     run(x, [r], [cls]) {
       const readers = x.read(r! + 1, true);
-      if ((readers & bit(x.actor)) === 0) badUnlock(x, r!, cls!, 'up_read', 'it is not held for reading by this task');
+      if ((readers & bit(x.actor)) === 0) {
+        badUnlock(x, r!, cls!, 'up_read', 'it is not held for reading by this task');
+        return 0;
+      }
       x.write(r! + 1, readers & ~bit(x.actor), true);
       x.release(r!, 'read');
       return 0;
@@ -242,7 +245,10 @@ function rwlockOps(): Builtin[] {
         model: 'One step. Releasing a read hold this actor does not have is unlock_not_held.',
         run(x, [a], [cls]) {
           const readers = x.read(a! + 1, true);
-          if ((readers & bit(x.actor)) === 0) badUnlock(x, a!, cls!, `read_unlock${unlockSuffix}`, 'it is not held for reading by this task');
+          if ((readers & bit(x.actor)) === 0) {
+            badUnlock(x, a!, cls!, `read_unlock${unlockSuffix}`, 'it is not held for reading by this task');
+            return 0;
+          }
           x.write(a! + 1, readers & ~bit(x.actor), true);
           x.release(a!, 'read');
           if (irq) x.setIrqOff(-1);

@@ -4,6 +4,14 @@ import type { Builtin } from './types';
 
 export const MEMORY: readonly Builtin[] = [
   {
+    name: 'container_of', family: 'memory', params: [{ name: 'ptr', kind: 'ptr' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr', pure: true,
+    kernel: 'The object a pointer to one of its members belongs to: container_of(work, struct T, member).',
+    model: 'Pointer arithmetic, no access: the object containing the work_struct or timer (member may be a path, dwork.work). A member that is not a work_struct, delayed_work, timer_list or hrtimer of struct T is an error.',
+    run(_x, [p], [, , offset]) {
+      return p === 0 ? 0 : p! - offset!;
+    },
+  },
+  {
     name: 'kzalloc', family: 'memory', params: [{ name: 'type', kind: 'type' }, { name: 'gfp', kind: 'int', optional: true }], returns: 'ptr',
     kernel: 'Allocates zeroed memory for an object. With GFP_KERNEL (the default here) it may sleep.',
     model: 'One step. Returns a new zeroed object of the struct type (never NULL). The allocation site and actor are recorded for KASAN-style reports. With GFP_KERNEL it may sleep (a violation in atomic context); pass GFP_ATOMIC where the code does.',

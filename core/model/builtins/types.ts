@@ -11,6 +11,7 @@ export type BuiltinFamily =
   | 'vcpu'
   | 'refcount'
   | 'workqueue'
+  | 'timers'
   | 'waiting'
   | 'atomics'
   | 'checks';
@@ -36,7 +37,19 @@ export type ParamKind =
   | 'bool'
   | 'fn'
   | 'vcpu'
+  /** A work item: a `struct work_struct` (or `delayed_work`) place, or a `work` actor's name. */
   | 'work'
+  /** A workqueue: `system_wq` or what `alloc_workqueue` returned. */
+  | 'workqueue'
+  /** A `struct timer_list` or `struct hrtimer` place. */
+  | 'timer'
+  | 'completion'
+  /** A workqueue's name (alloc_workqueue's format string): lockdep names its map after it. */
+  | 'wqname'
+  /** container_of's member: a field path of the struct named by the argument before it. */
+  | 'member'
+  /** An interrupt line number. */
+  | 'irq'
   | 'type'
   | 'request'
   /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
