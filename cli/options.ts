@@ -2,7 +2,7 @@
 // checker's CheckOptions, with a usage error for anything malformed.
 
 import type { ParseArgsConfig } from 'node:util';
-import { STRATEGIES, type CheckOptions, type Shard, type StrategyName } from '../core/explore';
+import { defaultWorkers, STRATEGIES, type CheckOptions, type Shard, type StrategyName } from '../core/explore';
 import { UsageError } from './common';
 
 /** The option table for node:util parseArgs. */
@@ -19,6 +19,7 @@ export const SEARCH_OPTIONS = {
   'no-symmetry': { type: 'boolean', default: false },
   quiet: { type: 'boolean', short: 'q', default: false },
   sarif: { type: 'string' },
+  workers: { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export const SEARCH_USAGE = `search options:
@@ -35,6 +36,7 @@ export const SEARCH_USAGE = `search options:
   --seed N              seed of the random strategy
   --no-reduction        explore every interleaving (no partial-order reduction)
   --no-symmetry         keep interchangeable actors apart (no symmetry reduction)
+  --workers N           search on N threads (default: every core); 1: one thread, fixed order
   --sarif FILE          also write the violations as SARIF 2.1.0
   -q, --quiet           no progress on stderr`;
 
@@ -81,7 +83,9 @@ export function searchOptions(values: Values): CheckOptions {
   const maxSeconds = positive('max-seconds', values['max-seconds'], false);
   const maxMemoryMB = positive('max-memory', values['max-memory'], false);
   const shard = typeof values.shard === 'string' ? parseShard(values.shard) : undefined;
+  const workers = positive('workers', values.workers, true) ?? defaultWorkers();
   return {
+    workers,
     ...(maxStates !== undefined ? { maxStates } : {}),
     ...(maxDepth !== undefined ? { maxDepth } : {}),
     ...(maxSeconds !== undefined ? { maxSeconds } : {}),

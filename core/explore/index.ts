@@ -4,44 +4,35 @@
 // (progress, Ctrl-C). For a worker thread with cancellation, see worker.ts.
 
 import type { CompiledScenario } from '../model/compiled';
+import { checkParallel } from './parallel';
+import { resultOf } from './result';
 import { Search } from './search';
-import type { CheckOptions, CheckResult, Finding } from './types';
-import { buildFinding } from './witness';
+import type { CheckOptions, CheckResult } from './types';
 
 export type {
   Bound, BoundKind, CheckOptions, CheckResult, CheckStats, Finding, Progress, Shard, Verdict,
 } from './types';
 export type { StrategyName } from './strategies';
 export { STRATEGIES } from './strategies';
+export { defaultWorkers } from './parallel';
 
+/** One worker, in this thread, whatever `options.workers` says. */
 export function check(s: CompiledScenario, options: CheckOptions = {}): CheckResult {
   const search = new Search(s, options);
   search.run();
-  return finish(search);
+  return resultOf(search);
 }
 
-/** As `check`, yielding to the event loop every `sliceMs` (default 50 ms). */
+/**
+ * As `check`, yielding to the event loop every `sliceMs` (default 50 ms); with
+ * `options.workers` above 1, on that many worker threads (parallel.ts).
+ */
 export async function checkAsync(s: CompiledScenario, options: CheckOptions = {}, sliceMs = 50): Promise<CheckResult> {
+  // A shard is one worker's share of the space (its prefix split is per search).
+  if ((options.workers ?? 1) > 1 && !options.shard) return checkParallel(s, options, sliceMs);
   const search = new Search(s, options);
   while (!search.run(performance.now() + sliceMs)) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  return finish(search);
-}
-
-function finish(search: Search): CheckResult {
-  const shorten = search.opts.shortenTraces !== false;
-  const violations: Finding[] = search.raw.map((r) => buildFinding(search, r, shorten));
-  const bound = search.stopReason;
-  const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
-  const symmetric = search.symmetry?.groups.map((g) => g.map((a) => search.s.actors[a]!.name));
-  return {
-    verdict,
-    ...(bound ? { bound } : {}),
-    violations,
-    stats: search.stats(),
-    ...(symmetric ? { symmetric } : {}),
-    lockDependencies: search.lockdep.edges(),
-    lockUsages: search.lockdep.usages(),
-  };
+  return resultOf(search);
 }

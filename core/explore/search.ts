@@ -19,7 +19,7 @@ import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
 import { fingerprintState, packMove, StateStore } from './store';
-import { ActorIntern } from './pack';
+import { ActorIntern, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
 
@@ -46,8 +46,25 @@ export function defaultMaxMemoryMB(): number {
   return Math.floor(Math.min(half, 16_384));
 }
 
+/** The set of states seen: the store (one worker), or the table workers share (shared-store.ts). */
+export interface Visited {
+  readonly size: number;
+  readonly bytes: number;
+  insert(parent: number, move: number): number;
+  expanded(id: number): boolean;
+  setExpanded(id: number): void;
+}
+
+/** How a worker of a parallel search (parallel.ts) runs its part. */
+export interface WorkerPart {
+  readonly visited: Visited;
+  /** This worker starts from the initial state (the others wait for shared work). */
+  readonly seed: boolean;
+}
+
 export class Search {
   readonly store = new StateStore();
+  private readonly visited: Visited;
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
   private readonly reducer: Reducer | undefined;
@@ -83,7 +100,12 @@ export class Search {
   /** Per actor: equal actor states may be one interned object shared by several actors. */
   private readonly blocked: WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>[];
 
-  constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}) {
+  /**
+   * `until`: stop once every violation key in it has been found (parallel.ts rebuilds the
+   * one-worker report that way). `part`: this search is one worker of a parallel search.
+   */
+  constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}, private readonly until?: ReadonlySet<string>, part?: WorkerPart) {
+    this.visited = part?.visited ?? this.store;
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
     this.livelock = new LivelockProbe(s);
@@ -98,10 +120,50 @@ export class Search {
     const shard = opts.shard;
     this.prefix = !!shard && shard.count > 1;
     this.frontier = this.prefix ? makeFrontier('bfs', 1, this.intern) : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1, this.intern);
+    if (part && !part.seed) return;
     const init = initialState(s);
     this.hash(init);
-    const id = this.store.insert(-1, 0);
+    const id = this.visited.insert(-1, 0);
     this.frontier.push({ id, state: init, depth: 0 });
+  }
+
+  // ---------- a worker's share of a parallel search ----------
+
+  get waiting(): number {
+    return this.frontier.size;
+  }
+
+  /** Takes up to half of the waiting states, in portable form, for another worker. */
+  share(): Int32Array {
+    const n = this.frontier.size >>> 1;
+    const out = new Words();
+    out.push(n);
+    for (let i = 0; i < n; i++) {
+      const item = this.frontier.pop()!;
+      out.push(item.id);
+      out.push(item.depth);
+      packPortable(item.state, out);
+    }
+    return out.data.slice(0, out.length);
+  }
+
+  /** Adds states another worker shared (see `share`) and goes on searching. */
+  accept(words: Int32Array): void {
+    const n = words[0]!;
+    let k = 1;
+    for (let i = 0; i < n; i++) {
+      const id = words[k]!;
+      const depth = words[k + 1]!;
+      const r = unpackPortable(words, k + 2, this.intern);
+      k = r.next;
+      this.frontier.push({ id, state: r.state, depth });
+    }
+    if (!this.bound) this.finished = false;
+  }
+
+  /** Lets a worker whose frontier ran dry search again once it has states. */
+  get idle(): boolean {
+    return this.finished && !this.bound && this.frontier.size === 0;
   }
 
   get done(): boolean {
@@ -162,7 +224,7 @@ export class Search {
 
   progress(seconds = this.elapsedMs / 1000): Progress {
     return {
-      states: this.store.size,
+      states: this.visited.size,
       transitions: this.transitions,
       depth: this.deepest,
       frontier: this.frontier.size,
@@ -180,12 +242,12 @@ export class Search {
   stats(): CheckStats {
     this.peakMB = Math.max(this.peakMB, process.memoryUsage.rss() / 2 ** 20);
     return {
-      states: this.store.size,
+      states: this.visited.size,
       transitions: this.transitions,
       seconds: this.elapsedMs / 1000,
       peakMemoryMB: Math.round(this.peakMB * 10) / 10,
       maxDepth: this.deepest,
-      bytesPerState: this.store.size > 0 ? Math.round(this.store.bytes / this.store.size) : 0,
+      bytesPerState: this.visited.size > 0 ? Math.round(this.visited.bytes / this.visited.size) : 0,
       reducedStates: this.reducedStates,
     };
   }
@@ -220,7 +282,7 @@ export class Search {
    */
   private expand(item: FrontierItem): void {
     const { id, state, depth } = item;
-    this.store.setExpanded(id);
+    this.visited.setExpanded(id);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
       return;
@@ -248,7 +310,7 @@ export class Search {
       const v = this.livelock.at(state, x.outcomes as Outcome[][]);
       if (v) this.record({ key: livelockKey(x.outcomes as Outcome[][]), violation: v, stateId: id });
     }
-    if (this.store.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
+    if (this.visited.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
     if (this.opts.first && this.findings.size > 0) this.stopFirst();
   }
 
@@ -284,7 +346,7 @@ export class Search {
       for (const o of x.outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
         const r = this.visit(x.id, o, depth);
-        if (r >= 0 || !this.store.expanded(-r - 1)) allExpanded = false;
+        if (r >= 0 || !this.visited.expanded(-r - 1)) allExpanded = false;
       }
     }
     const everyone = n >= 31 ? -1 : (1 << n) - 1;
@@ -415,7 +477,9 @@ export class Search {
   }
 
   private record(f: RawFinding): void {
-    if (!this.findings.has(f.key)) this.findings.set(f.key, f);
+    if (this.findings.has(f.key)) return;
+    this.findings.set(f.key, f);
+    if (this.until && [...this.until].every((k) => this.findings.has(k))) this.finished = true;
   }
 
   private hash(real: MachineState): void {
@@ -427,7 +491,7 @@ export class Search {
     const result = o.result as StepOk;
     this.transitions++;
     this.hash(result.state);
-    const id = this.store.insert(parent, packMove(o.move.actor, o.move.choice));
+    const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice));
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       this.frontier.push({ id, state: result.state, depth: depth + 1 });

@@ -9,7 +9,8 @@ import type { TraceStep } from './trace';
 export type Verdict = 'violation' | 'verified' | 'inconclusive';
 
 /** What stopped a search before it covered the whole space. */
-export type BoundKind = 'states' | 'depth' | 'seconds' | 'memory' | 'cancelled';
+/** `worker`: a worker thread of a parallel search failed (its message says how). */
+export type BoundKind = 'states' | 'depth' | 'seconds' | 'memory' | 'cancelled' | 'worker';
 
 export interface Shard {
   /** 0-based. */
@@ -56,6 +57,12 @@ export interface CheckOptions {
    * reduction assumed for it; a step that does not throws an internal error.
    */
   readonly checkFootprints?: boolean;
+  /**
+   * Worker threads searching together over one shared table of visited states (default 1:
+   * this thread, in a fixed order). The verdict and every reported violation and trace are
+   * the same with any number (see parallel.ts).
+   */
+  readonly workers?: number;
 }
 
 export interface Bound {

@@ -9,7 +9,7 @@
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadScenario } from '../index';
 import type { Diagnostic } from '../syntax/diagnostics';
-import { check } from './index';
+import { checkAsync, defaultWorkers } from './index';
 import type { CheckOptions, CheckResult, Progress } from './types';
 
 /** The options a worker can be given: everything but the callbacks. */
@@ -104,8 +104,11 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
   };
 }
 
-/** The worker side: compile, check with the shared flag as cancellation, post the result. */
-function runJob(job: Job): void {
+/**
+ * The worker side: compile, check with the shared flag as cancellation (on every core unless
+ * the options say otherwise: parallel.ts), post the result.
+ */
+async function runJob(job: Job): Promise<void> {
   const port = parentPort!;
   const flag = new Int32Array(job.flag);
   try {
@@ -114,7 +117,8 @@ function runJob(job: Job): void {
       port.postMessage({ type: 'invalid', diagnostics: loaded.diagnostics.filter((d) => d.severity === 'error') } satisfies Message);
       return;
     }
-    const result = check(loaded.compiled, {
+    const result = await checkAsync(loaded.compiled, {
+      workers: defaultWorkers(),
       ...job.options,
       cancelled: () => Atomics.load(flag, 0) === 1,
       onProgress: (progress) => port.postMessage({ type: 'progress', progress } satisfies Message),
@@ -129,4 +133,4 @@ function isJob(d: unknown): d is Job {
   return typeof d === 'object' && d !== null && (d as { lockstepCheck?: unknown }).lockstepCheck === 1;
 }
 
-if (!isMainThread && isJob(workerData)) runJob(workerData);
+if (!isMainThread && isJob(workerData)) void runJob(workerData);

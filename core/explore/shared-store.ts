@@ -1,0 +1,228 @@
+// The visited-state set that worker threads share (`--workers N`): fingerprints in an
+// open-addressing table over SharedArrayBuffers, claimed lock-free with
+// Atomics.compareExchange, and per state an "expanded" flag for the ignoring proviso.
+// States are numbered in insertion order by one shared counter, so a number stays valid
+// when the table grows.
+//
+// Growing: every SharedArrayBuffer is allocated once, at its largest size (memory is only
+// committed where it is written), and the table is a series of levels of doubling size laid
+// end to end in it. When the current level is half full, the thread that notices stops the
+// others (each parks at its next insertion, or is outside the table), moves every entry to
+// the next level, and lets them go on: no buffer has to be handed around.
+
+import { fp } from './store';
+
+/** Control words. */
+const Ctl = {
+  /** States stored. */
+  count: 0,
+  /** Index of the level in use. */
+  level: 1,
+  /** 1 while the table is being grown. */
+  growing: 2,
+  /** Threads parked while it grows. */
+  parked: 3,
+  /** Threads working on the table (inserting), the grower included. */
+  inside: 4,
+  /** Set when the search is abandoned (a worker died): waiting threads give up. */
+  abandoned: 5,
+  size: 8,
+} as const;
+
+
+export interface SharedStoreBuffers {
+  readonly control: SharedArrayBuffer;
+  /** Fingerprint halves and state number + 1 per slot, every level end to end. */
+  readonly h1: SharedArrayBuffer;
+  readonly h2: SharedArrayBuffer;
+  readonly ids: SharedArrayBuffer;
+  /** One byte per state number: expanded. */
+  readonly expanded: SharedArrayBuffer;
+  /** The first level has 2^firstBits slots. */
+  readonly firstBits: number;
+  readonly levels: number;
+  readonly maxStates: number;
+}
+
+export class TableFull extends Error {}
+
+export class SharedStore {
+  private readonly ctl: Int32Array;
+  private readonly h1: Int32Array;
+  private readonly h2: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly flags: Uint8Array;
+  private level = -1;
+  private base = 0;
+  private mask = 0;
+  private limit = 0;
+
+  /** New buffers for at most `maxStates` states. */
+  static allocate(maxStates: number): SharedStoreBuffers {
+    // A small bound starts small; the last level holds maxStates at half load.
+    const firstBits = Math.max(10, Math.min(16, Math.ceil(Math.log2(maxStates)) - 6));
+    let levels = 1;
+    while ((1 << (firstBits + levels - 1)) < 2 * maxStates && firstBits + levels < 30) levels++;
+    const slots = levelStart(firstBits, levels);
+    return {
+      control: new SharedArrayBuffer(Ctl.size * 4),
+      h1: new SharedArrayBuffer(slots * 4),
+      h2: new SharedArrayBuffer(slots * 4),
+      ids: new SharedArrayBuffer(slots * 4),
+      expanded: new SharedArrayBuffer(maxStates + 1),
+      firstBits,
+      levels,
+      maxStates,
+    };
+  }
+
+  constructor(readonly buffers: SharedStoreBuffers) {
+    this.ctl = new Int32Array(buffers.control);
+    this.h1 = new Int32Array(buffers.h1);
+    this.h2 = new Int32Array(buffers.h2);
+    this.ids = new Int32Array(buffers.ids);
+    this.flags = new Uint8Array(buffers.expanded);
+    this.useLevel();
+  }
+
+  get size(): number {
+    return Atomics.load(this.ctl, Ctl.count);
+  }
+
+  /** Bytes of the table levels in use so far and of the per-state flags. */
+  get bytes(): number {
+    return levelStart(this.buffers.firstBits, Atomics.load(this.ctl, Ctl.level) + 1) * 12 + this.size;
+  }
+
+  /** This thread starts inserting (call before the first insert after being idle). */
+  enter(): void {
+    Atomics.add(this.ctl, Ctl.inside, 1);
+    if (Atomics.load(this.ctl, Ctl.growing) !== 0) this.park();
+  }
+
+  /** This thread stops inserting for a while (idle, or finished). */
+  leave(): void {
+    Atomics.sub(this.ctl, Ctl.inside, 1);
+    Atomics.notify(this.ctl, Ctl.parked);
+  }
+
+  abandon(): void {
+    Atomics.store(this.ctl, Ctl.abandoned, 1);
+    Atomics.notify(this.ctl, Ctl.growing);
+    Atomics.notify(this.ctl, Ctl.parked);
+  }
+
+  /**
+   * Looks up the fingerprint in `fp` (store.ts); when it is new, stores it. Returns the
+   * state's number, or -(number + 1) when it was already there. The parent and move are not
+   * kept: traces come from a one-worker search (see parallel.ts).
+   */
+  insert(_parent: number, _move: number): number {
+    if (Atomics.load(this.ctl, Ctl.growing) !== 0) this.park();
+    // 0 marks an empty slot and a claim not yet completed, so neither half may be 0.
+    const a = fp.h1 | 0 || 1;
+    const b = fp.h2 | 0 || 1;
+    const h1 = this.h1;
+    const mask = this.mask;
+    const base = this.base;
+    let slot = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const i = base + slot;
+      let cur = Atomics.load(h1, i);
+      if (cur === 0) {
+        cur = Atomics.compareExchange(h1, i, 0, a);
+        if (cur === 0) return this.claim(i, b);
+      }
+      if (cur === a) {
+        let other = Atomics.load(this.h2, i);
+        // Another thread claimed the slot and is about to complete it.
+        while (other === 0) other = Atomics.load(this.h2, i);
+        if (other === b) {
+          let id = Atomics.load(this.ids, i);
+          while (id === 0) id = Atomics.load(this.ids, i);
+          return -id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+
+  private claim(i: number, b: number): number {
+    const id = Atomics.add(this.ctl, Ctl.count, 1);
+    if (id >= this.buffers.maxStates) throw new TableFull(`the shared state table holds at most ${this.buffers.maxStates} states`);
+    Atomics.store(this.ids, i, id + 1);
+    Atomics.store(this.h2, i, b);
+    if (id + 1 >= this.limit) this.grow();
+    return id;
+  }
+
+  expanded(id: number): boolean {
+    return Atomics.load(this.flags, id) === 1;
+  }
+
+  setExpanded(id: number): void {
+    Atomics.store(this.flags, id, 1);
+  }
+
+  private useLevel(): void {
+    const level = Atomics.load(this.ctl, Ctl.level);
+    if (level === this.level) return;
+    this.level = level;
+    this.base = levelStart(this.buffers.firstBits, level);
+    const slots = 1 << (this.buffers.firstBits + level);
+    this.mask = slots - 1;
+    this.limit = level + 1 < this.buffers.levels ? slots >>> 1 : Math.floor(slots * 0.9);
+  }
+
+  private park(): void {
+    const ctl = this.ctl;
+    Atomics.add(ctl, Ctl.parked, 1);
+    Atomics.notify(ctl, Ctl.parked);
+    while (Atomics.load(ctl, Ctl.growing) !== 0 && Atomics.load(ctl, Ctl.abandoned) === 0) Atomics.wait(ctl, Ctl.growing, 1, 50);
+    Atomics.sub(ctl, Ctl.parked, 1);
+    this.useLevel();
+  }
+
+  /** Stops the other threads, moves the table to the next level, lets them go on. */
+  private grow(): void {
+    const ctl = this.ctl;
+    if (this.level + 1 >= this.buffers.levels) return;
+    if (Atomics.compareExchange(ctl, Ctl.growing, 0, 1) !== 0) {
+      this.park();
+      return;
+    }
+    for (;;) {
+      const parked = Atomics.load(ctl, Ctl.parked);
+      if (parked >= Atomics.load(ctl, Ctl.inside) - 1 || Atomics.load(ctl, Ctl.abandoned) !== 0) break;
+      Atomics.wait(ctl, Ctl.parked, parked, 50);
+    }
+    if (Atomics.load(ctl, Ctl.level) === this.level) this.rehash();
+    Atomics.store(ctl, Ctl.growing, 0);
+    Atomics.notify(ctl, Ctl.growing);
+    this.useLevel();
+  }
+
+  private rehash(): void {
+    const from = this.base;
+    const n = this.mask + 1;
+    const to = levelStart(this.buffers.firstBits, this.level + 1);
+    const mask = n * 2 - 1;
+    const { h1, h2, ids } = this;
+    for (let i = from; i < from + n; i++) {
+      const a = h1[i]!;
+      if (a === 0) continue;
+      const b = h2[i]!;
+      let slot = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+      while (h1[to + slot] !== 0) slot = (slot + 1) & mask;
+      h1[to + slot] = a;
+      h2[to + slot] = b;
+      ids[to + slot] = ids[i]!;
+    }
+    Atomics.store(this.ctl, Ctl.level, this.level + 1);
+  }
+}
+
+/** First slot of a level: levels 0, 1, … have 2^firstBits, 2^(firstBits + 1), … slots. */
+function levelStart(firstBits: number, level: number): number {
+  return (1 << firstBits) * ((1 << level) - 1);
+}

@@ -1,0 +1,132 @@
+// The search on two worker threads against the one-thread search: on every example and on
+// random scenarios, the same verdict, the same violations with the same traces, and about
+// the same number of states (the ignoring proviso depends a little on the order); with two
+// workers the reduced search still finds what the search of every interleaving finds. Bounds
+// stop every worker and name themselves; a worker that fails is reported, not waited for.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { check, type CheckOptions, type CheckResult } from '../../core/explore';
+import { checkParallel } from '../../core/explore/parallel';
+import type { CompiledScenario } from '../../core/model/compiled';
+import { compileText } from './helpers';
+import { scenarioArb } from './scenario-gen';
+
+/** Two workers from the first state (no one-thread head start). */
+function twoWorkers(s: CompiledScenario, opts: CheckOptions = {}): Promise<CheckResult> {
+  return checkParallel(s, { ...opts, workers: 2 }, 50, 0);
+}
+
+/** What the user sees of a result: verdict, and each violation with its trace. */
+function seen(r: CheckResult): unknown {
+  return {
+    verdict: r.verdict,
+    violations: r.violations.map((v) => ({
+      kind: v.kind,
+      message: v.message,
+      trace: v.trace.map((t) => `${t.actor}:${t.choice}`),
+    })),
+  };
+}
+
+function closeCounts(a: number, b: number): boolean {
+  return Math.abs(a - b) <= Math.max(8, 0.1 * Math.max(a, b));
+}
+
+function exampleFiles(): string[] {
+  const root = path.resolve(__dirname, '..', '..', '..', 'examples');
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of readdirSync(d).sort()) {
+      const p = path.join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.lockstep')) out.push(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('two workers agree with one', () => {
+  test('every example: verdict, violations, traces; about the same states', async () => {
+    const files = exampleFiles();
+    assert.ok(files.length >= 19);
+    for (const file of files) {
+      const s = compileText(readFileSync(file, 'utf8'), file);
+      const opts: CheckOptions = { maxStates: 200_000 };
+      const one = check(s, opts);
+      const two = await twoWorkers(s, opts);
+      assert.deepEqual(seen(two), seen(one), file);
+      if (one.verdict === 'verified') assert.ok(closeCounts(two.stats.states, one.stats.states), `${file}: ${two.stats.states} vs ${one.stats.states} states`);
+    }
+  });
+
+  test('random scenarios: two reduced workers find what every interleaving holds', async () => {
+    const texts = fc.sample(scenarioArb, { numRuns: 12, seed: 20240501 });
+    let compared = 0;
+    for (const text of texts) {
+      const s = compileText(text);
+      const opts: CheckOptions = { maxStates: 100_000, symmetry: false };
+      const full = check(s, { ...opts, reduction: false });
+      if (full.bound) continue;
+      const one = check(s, opts);
+      const two = await twoWorkers(s, opts);
+      assert.deepEqual(seen(two), seen(one), text);
+      assert.deepEqual(two.violations.map((v) => v.kind).sort(), full.violations.map((v) => v.kind).sort(), text);
+      compared++;
+    }
+    assert.ok(compared >= 8, `${compared} of 12 random scenarios explored completely`);
+  });
+});
+
+describe('bounds and failures with workers', () => {
+  const philosophers = (n: number): string => {
+    const lines = [`scenario "philosophers ${n}"`];
+    for (let i = 0; i < n; i++) lines.push(`mutex fork${i};`);
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [i, (i + 1) % n].sort((x, y) => x - y);
+      lines.push(`thread p${i} { while (true) { mutex_lock(&fork${a}); mutex_lock(&fork${b}); mutex_unlock(&fork${b}); mutex_unlock(&fork${a}); } }`);
+    }
+    return lines.join('\n');
+  };
+
+  test('the table grows while workers insert, and the count matches one worker', async () => {
+    const s = compileText(philosophers(8));
+    // A bound of 20,000 states starts the shared table at 1,024 slots: it grows four times.
+    const one = check(s, { maxStates: 20_000 });
+    const two = await twoWorkers(s, { maxStates: 20_000 });
+    assert.equal(one.verdict, 'verified');
+    assert.equal(two.verdict, 'verified');
+    assert.ok(one.stats.states > 4096, `${one.stats.states} states: more than the first levels hold`);
+    assert.ok(closeCounts(two.stats.states, one.stats.states), `${two.stats.states} vs ${one.stats.states}`);
+  });
+
+  test('--max-states stops every worker, names the bound and keeps the statistics', async () => {
+    const s = compileText(philosophers(8));
+    const r = await twoWorkers(s, { maxStates: 3000 });
+    assert.equal(r.verdict, 'inconclusive');
+    assert.equal(r.bound?.kind, 'states');
+    assert.match(r.bound!.message, /--max-states 3000/);
+    assert.ok(r.stats.states >= 3000 && r.stats.transitions > 0, JSON.stringify(r.stats));
+  });
+
+  test('cancellation stops every worker', async () => {
+    const s = compileText(philosophers(8));
+    let polls = 0;
+    const r = await twoWorkers(s, { cancelled: () => ++polls > 2, progressIntervalMs: 20 });
+    assert.equal(r.verdict, 'inconclusive');
+    assert.equal(r.bound?.kind, 'cancelled');
+  });
+
+  test('a worker that fails is reported and the search stops', async () => {
+    const s = compileText(philosophers(3));
+    // The workers load the scenario from its text: this one does not compile there.
+    const r = await twoWorkers({ ...s, text: 'thread {' });
+    assert.equal(r.verdict, 'inconclusive');
+    assert.equal(r.bound?.kind, 'worker');
+    assert.match(r.bound!.message, /worker \d of 2 failed/);
+  });
+});
