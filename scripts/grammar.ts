@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { BUILTINS, CONSTANTS, type BuiltinFamily } from '../core/model/builtins';
 import { VIOLATION_KINDS } from '../core/model/types';
 import { vcpuModes } from '../core/semantics/symbols';
-import { ACTOR_KEYWORDS, KEYWORDS, SCALAR_TYPES } from '../core/syntax/parser';
+import {
+  ACTOR_KEYWORDS, IGNORED_QUALIFIERS, INTEGER_WORDS, KERNEL_TYPEDEFS, KEYWORDS, SCALAR_TYPES, STATIC_DEFINERS,
+} from '../core/syntax/parser';
 
 /** The subset of the TextMate grammar format this grammar uses. */
 export interface TmRule {
@@ -52,9 +54,13 @@ export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
 };
 
 /** How each keyword the parser reserves is highlighted; a new keyword must be placed here. */
-const KEYWORD_ROLES: Readonly<Record<string, 'control' | 'declaration' | 'actor' | 'literal' | 'type'>> = {
+const KEYWORD_ROLES: Readonly<Record<string, 'control' | 'declaration' | 'actor' | 'literal' | 'type' | 'modifier' | 'operator'>> = {
   if: 'control', else: 'control', while: 'control', do: 'control', for: 'control', return: 'control',
   break: 'control', continue: 'control', choose: 'control', or: 'control',
+  goto: 'control', switch: 'control', case: 'control', default: 'control', sizeof: 'operator', void: 'type',
+  ...Object.fromEntries(INTEGER_WORDS.map((w) => [w, 'type' as const])),
+  ...Object.fromEntries([...KERNEL_TYPEDEFS.keys()].map((w) => [w, 'type' as const])),
+  ...Object.fromEntries(IGNORED_QUALIFIERS.map((w) => [w, 'modifier' as const])),
   scenario: 'declaration', config: 'declaration', struct: 'declaration', fn: 'declaration',
   on: 'declaration', expect: 'declaration', init: 'actor',
   true: 'literal', false: 'literal', NULL: 'literal',
@@ -113,6 +119,8 @@ export function lockstepGrammar(): TmGrammar {
   const types = keywordsWithRole('type');
   const actors = keywordsWithRole('actor');
   const declarations = keywordsWithRole('declaration');
+  const modifiers = keywordsWithRole('modifier');
+  const operatorWords = keywordsWithRole('operator');
 
   const repository: Record<string, TmRule> = {
     comments: {
@@ -160,6 +168,39 @@ export function lockstepGrammar(): TmGrammar {
         '2': { name: 'entity.name.function.lockstep' },
       },
     },
+    'c-function-declaration': {
+      // A C definition or prototype at the start of a line: `static long kvm_vm_ioctl(…)`.
+      match: `^((?:${IDENT}[\\s*]+)+?)(?!(?:${[...STATIC_DEFINERS.keys()].join('|')})\\b)(${IDENT})(?=\\s*\\()`,
+      captures: {
+        '1': { patterns: [{ include: '#struct-type' }, { include: '#storage-modifier' }, { include: '#types' }] },
+        '2': { name: 'entity.name.function.lockstep' },
+      },
+    },
+    'static-definition': {
+      // `DEFINE_MUTEX(kvm_lock)`: the kernel's static definitions of locks and lists.
+      match: `\\b(${[...STATIC_DEFINERS.keys()].join('|')})\\s*\\(\\s*(${IDENT})`,
+      captures: {
+        '1': { name: 'storage.type.definition.lockstep' },
+        '2': { name: 'variable.other.definition.lockstep' },
+      },
+    },
+    goto: {
+      match: `\\b(goto)\\s+(${IDENT})`,
+      captures: {
+        '1': { name: 'keyword.control.goto.lockstep' },
+        '2': { name: 'entity.name.label.lockstep' },
+      },
+    },
+    label: {
+      // `out_unlock:` alone on its line (not `case X:`, not `a ? b : c`).
+      match: `^\\s*(?!(?:case|default)\\b)(${IDENT})\\s*(:)(?!=)\\s*(?=$|//|/\\*)`,
+      captures: {
+        '1': { name: 'entity.name.label.lockstep' },
+        '2': { name: 'punctuation.separator.label.lockstep' },
+      },
+    },
+    'storage-modifier': { name: 'storage.modifier.lockstep', match: words(modifiers) },
+    'keyword-operator-word': { name: 'keyword.operator.word.lockstep', match: words(operatorWords) },
     'struct-type': {
       match: `\\b(struct)\\s+(${IDENT})`,
       captures: {
@@ -223,7 +264,8 @@ export function lockstepGrammar(): TmGrammar {
     operators: {
       patterns: [
         { name: 'keyword.operator.increment.lockstep', match: '\\+\\+|--' },
-        { name: 'keyword.operator.assignment.compound.lockstep', match: '\\+=|-=|\\|=|&=' },
+        { name: 'keyword.operator.assignment.compound.lockstep', match: '<<=|>>=|\\+=|-=|\\|=|&=|\\^=|\\*=|/=|%=' },
+        { name: 'keyword.operator.bitwise.shift.lockstep', match: '<<|>>' },
         { name: 'keyword.operator.comparison.lockstep', match: '==|!=|<=|>=|<|>' },
         { name: 'keyword.operator.logical.lockstep', match: '&&|\\|\\||!' },
         { name: 'keyword.operator.assignment.lockstep', match: '=' },
@@ -241,8 +283,9 @@ export function lockstepGrammar(): TmGrammar {
   // Order matters: a header or declaration is matched before its words are seen as
   // keywords, builtins before the generic call rule.
   const order = [
-    'comments', 'string', 'actor-header', 'fn-declaration', 'struct-type', 'scenario', 'config', 'expectation',
-    'keyword-control', 'keyword-declaration', 'list-iteration', 'types', ...Object.keys(builtins), 'constant-literal', 'constant-errno',
+    'comments', 'string', 'actor-header', 'fn-declaration', 'c-function-declaration', 'static-definition', 'goto', 'label',
+    'struct-type', 'scenario', 'config', 'expectation',
+    'keyword-control', 'keyword-declaration', 'storage-modifier', 'keyword-operator-word', 'list-iteration', 'types', ...Object.keys(builtins), 'constant-literal', 'constant-errno',
     'constant-vcpu-mode', 'constant-gfp', 'constant-other', 'constant-request', 'current', 'numbers',
     'function-call', 'member', 'operators', 'punctuation',
   ];

@@ -284,9 +284,12 @@ class ReadOnlyProbe implements Exec {
         return this.placeAddr(e.place);
       case 'unary':
         return unop(e.op, this.eval(e.e));
+      case 'localAddr':
+        throw new ProbeError('the address of a local is not evaluated here');
       case 'binary': {
         if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
         if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
+        if (e.op === '?' && e.r.k === 'binary') return this.eval(e.l) ? this.eval(e.r.l) : this.eval(e.r.r);
         const l = this.eval(e.l);
         const r = this.eval(e.r);
         if ((e.op === '/' || e.op === '%') && r === 0) throw new ProbeError('division by zero');

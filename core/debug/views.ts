@@ -4,7 +4,7 @@
 // hands out numbers for them.
 
 import type { Span } from '../syntax/ast';
-import { ACTOR_WORD, IRQ_OFF_MASK, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
+import { ACTOR_WORD, fnIndexOf, IRQ_OFF_MASK, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
 import { FD_BASE, FD_ENTRY_WORDS, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, type CompiledScenario } from '../model/compiled';
 import { describeAddress, describeObject, lineOf, objectContaining } from '../model/describe';
 import { describeWait, lockdepName, stackOf, step } from '../model/machine';
@@ -126,7 +126,7 @@ function scalarText(s: CompiledScenario, state: MachineState, t: Ty, v: number):
     case 'actor':
       return { value: s.actors[v]?.name ?? String(v), freed: false };
     case 'fnref':
-      return { value: s.fns[v]?.name ?? String(v), freed: false };
+      return { value: v === 0 ? 'NULL' : s.fns[fnIndexOf(v)]?.name ?? String(v), freed: false };
     default:
       return { value: String(v), freed: false };
   }

@@ -312,6 +312,7 @@ export class Footprints {
       case 'const':
       case 'local':
       case 'current':
+      case 'localAddr':
         return;
       case 'read':
         this.placeAccess(e.place, b, true, false, 1);

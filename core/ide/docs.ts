@@ -26,7 +26,8 @@ export function fnSignature(f: FnSymbol): string {
     const local = f.params.find((l) => l.span.start === p.name.span.start);
     return local && p.type ? `${typeName(local.type)}${typeName(local.type).endsWith('*') ? '' : ' '}${p.name.name}` : p.name.name;
   });
-  return `fn ${f.name}(${params.join(', ')})`;
+  // A C definition reads as C (`static long foo(struct kvm *kvm)`), a `fn` as a `fn`.
+  return f.returns ? `${typeName(f.returns)}${typeName(f.returns).endsWith('*') ? '' : ' '}${f.name}(${params.join(', ') || 'void'})` : `fn ${f.name}(${params.join(', ')})`;
 }
 
 export function actorHeader(a: ActorSymbol): string {

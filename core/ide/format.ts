@@ -13,10 +13,10 @@ import type { TextEdit } from './edits';
 import { visit } from './walk';
 
 const INDENT = '    ';
-const CONTROL = new Set(['if', 'while', 'for', 'return']);
+const CONTROL = new Set(['if', 'while', 'for', 'return', 'switch']);
 const OPERATORS = new Set([
-  '+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '&', '|', '^',
-  '=', '+=', '-=', '|=', '&=',
+  '+', '-', '*', '/', '%', '==', '!=', '<', '<=', '>', '>=', '&&', '||', '&', '|', '^', '<<', '>>',
+  '=', '+=', '-=', '|=', '&=', '^=', '*=', '/=', '%=', '<<=', '>>=', '?', ':',
 ]);
 
 interface Atom {
@@ -65,6 +65,10 @@ class Formatter {
   private readonly breakAt = new Set<number>();
   private readonly unaryAt = new Set<number>();
   private readonly typeStarAt = new Set<number>();
+  /** The `:` of a label or a case: no space before it. */
+  private readonly tightColonAt = new Set<number>();
+  /** The `(` of a function-pointer declarator, `void (*release)(…)`: a space before it. */
+  private readonly declaratorParenAt = new Set<number>();
   /** Last token of each top-level declaration, with whether it is a block-like one. */
   private readonly declEnds = new Map<number, boolean>();
   private readonly declStarts: { start: number; blocky: boolean }[] = [];
@@ -129,8 +133,25 @@ class Formatter {
     for (let i = first; i < this.tokens.length && this.tokens[i]!.span.start < s.span.end; i++) this.extra[i]!++;
   }
 
+  /** Kernel style: labels and `case`s sit one level left of the code around them. */
+  private outdent(s: A.Stmt): void {
+    const first = this.tokenAt(s.span.start);
+    for (let i = first; i < this.tokens.length && this.tokens[i]!.span.start < s.span.end; i++) this.extra[i]!--;
+  }
+
+  /** After a function pointer's return type: `(` gets a space before it, `*` none after. */
+  private markDeclarator(typeEnd: number): void {
+    const open = this.tokenAt(typeEnd);
+    const t = this.tokens[open];
+    if (t?.text !== '(') return;
+    this.declaratorParenAt.add(t.span.start);
+    const star = this.tokens[open + 1];
+    if (star?.text === '*') this.unaryAt.add(star.span.start);
+  }
+
   private markStructure(): void {
     const program = this.a.program;
+    const joined: number[] = [];
     program.decls.forEach((d) => {
       const first = this.tokenAt(d.span.start);
       const blocky = d.kind === 'Fn' || d.kind === 'Actor' || d.kind === 'Struct' || d.kind === 'Scenario';
@@ -167,7 +188,45 @@ class Formatter {
           break;
         case 'Unary':
         case 'AddressOf':
+        case 'Deref':
           this.unaryAt.add(n.span.start);
+          break;
+        case 'Cast': {
+          // `(struct foo *)p`: no space after the cast's `)`.
+          const close = this.tokenAt(n.type.span.end);
+          const t = this.tokens[close];
+          if (t && t.text === ')') this.unaryAt.add(t.span.start);
+          break;
+        }
+        case 'Switch':
+          n.body.body.forEach((c, i) => {
+            if (c.kind !== 'Case') return;
+            this.outdent(c);
+            // `case X: {` keeps its brace on the case's line, the block at the case's level.
+            const next = n.body.body[i + 1];
+            if (next && this.braced(next)) {
+              this.outdent(next);
+              joined.push(this.tokenAt(next.span.start));
+            }
+          });
+          break;
+        case 'Fn':
+          // A C function definition has its opening brace on a line of its own.
+          if (n.returns) this.breakAt.add(this.tokenAt(n.body.span.start));
+          break;
+        case 'Label':
+        case 'Case':
+          this.tightColonAt.add(n.span.end - 1);
+          if (n.kind === 'Label') this.outdent(n);
+          break;
+        case 'InitList':
+          for (const item of n.items) this.breakAt.add(this.tokenAt(item.span.start));
+          break;
+        case 'Field':
+        case 'Param':
+        case 'VarDecl':
+        case 'Global':
+          if (n.type?.kind === 'FnPtrType') this.markDeclarator(n.type.returns.span.end);
           break;
         case 'Assign':
           if ((n.op === '++' || n.op === '--') && n.target.span.start > n.span.start) this.unaryAt.add(n.span.start);
@@ -179,6 +238,7 @@ class Formatter {
           break;
       }
     });
+    for (const i of joined) this.breakAt.delete(i);
     // Every closing brace starts a line, except in an empty `{}`.
     this.tokens.forEach((t, i) => {
       if (t.kind === 'Punct' && t.text === '}') this.breakAt.add(i);
@@ -287,6 +347,8 @@ class Formatter {
     if (pPunct && (P === '(' || P === '[')) return '';
     if ((pPunct && (P === '->' || P === '.')) || (nPunct && (N === '->' || N === '.'))) return '';
     if (nPunct && N === '[') return '';
+    if (nPunct && N === ':' && this.tightColonAt.has(n.span.start)) return '';
+    if (nPunct && N === '(' && this.declaratorParenAt.has(n.span.start)) return ' ';
     if (nPunct && N === '(') {
       if (p.kind === 'Identifier') return CONTROL.has(P) ? ' ' : '';
       if (pPunct && P === ')') return '';

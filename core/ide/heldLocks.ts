@@ -96,6 +96,8 @@ interface Frame {
   readonly chain: readonly FnSymbol[];
   readonly exits: (BodyExit & { readonly value?: number })[];
   readonly loops: { breaks: State[]; continues: State[] }[];
+  /** States reaching each label by a forward `goto` (error unwinding), joined at the label. */
+  readonly gotos: Map<string, State[]>;
 }
 
 interface Branches {
@@ -164,7 +166,7 @@ class HeldLockPass {
     owner: FnSymbol | ActorSymbol, context: string, entry: readonly HeldLock[],
     subst: ReadonlyMap<string, PathValue>, vals: ReadonlyMap<number, number>, chain: readonly FnSymbol[],
   ): CallResult {
-    const frame: Frame = { owner, context, subst, chain, exits: [], loops: [] };
+    const frame: Frame = { owner, context, subst, chain, exits: [], loops: [], gotos: new Map() };
     const end = this.stmt(owner.decl.body, { locks: entry, vals }, frame, undefined);
     const exits: (BodyExit & { value?: number })[] = [...frame.exits, ...(end ? [{ state: end.locks }] : [])];
     this.exitRecords.push({ owner, context, entryKeys: new Set(entry.map((l) => l.key)), exits });
@@ -192,6 +194,13 @@ class HeldLockPass {
   // ---------- statements ----------
 
   private stmt(s: A.Stmt, st: State, f: Frame, parent: A.Stmt | undefined): State {
+    if (s.kind === 'Label') {
+      // Forward gotos join here; a backward goto (a loop written with goto) is not followed.
+      const joined = joinFlow(st, ...(f.gotos.get(s.label.name) ?? []));
+      f.gotos.delete(s.label.name);
+      if (joined !== null) this.record(s, f.context, joined.locks);
+      return joined;
+    }
     if (st === null) return null;
     if (s.kind !== 'Block') this.record(s, f.context, st.locks);
     switch (s.kind) {
@@ -204,6 +213,38 @@ class HeldLockPass {
       case 'Assign':
       case 'ExprStmt':
         return this.simple(s, st, f);
+      case 'DeclGroup': {
+        let cur: State = st;
+        for (const d of s.decls) cur = this.simple(d, cur, f);
+        return cur;
+      }
+      case 'Goto': {
+        const pending = f.gotos.get(s.label.name) ?? [];
+        pending.push(st);
+        f.gotos.set(s.label.name, pending);
+        return null;
+      }
+      case 'Switch': {
+        const entry = this.value(s.disc, st, f).st;
+        const loop = f.loops[f.loops.length - 1];
+        // `break` leaves the switch; `continue` belongs to the enclosing loop.
+        f.loops.push({ breaks: [], continues: loop ? loop.continues : [] });
+        let cur: State = null;
+        let hasDefault = false;
+        for (const c of s.body.body) {
+          if (c.kind === 'Case') {
+            if (!c.value) hasDefault = true;
+            cur = joinFlow(cur, entry);
+            if (cur !== null) this.record(c, f.context, cur.locks);
+            continue;
+          }
+          cur = this.stmt(c, cur, f, s.body);
+        }
+        const ctx = f.loops.pop()!;
+        return joinFlow(cur, ...ctx.breaks, ...(hasDefault ? [] : [entry]));
+      }
+      case 'Case':
+        return st;
       case 'If': {
         const c = this.cond(s.cond, st, f);
         const t = this.stmt(s.then, c.t, f, s);
@@ -274,7 +315,7 @@ class HeldLockPass {
     const cur = st?.vals.get(slot);
     if (s.op === '++' || s.op === '--') return setVal(st, slot, cur === undefined ? undefined : cur + (s.op === '++' ? 1 : -1));
     const rhs = s.value ? this.value(s.value, st, f) : { st };
-    const op = s.op === '=' ? undefined : (s.op.slice(0, 1) as A.BinaryOp);
+    const op = s.op === '=' ? undefined : (s.op.slice(0, -1) as A.BinaryOp);
     const v = op === undefined ? rhs.v : cur === undefined || rhs.v === undefined ? undefined : binary(op, cur, rhs.v);
     return setVal(rhs.st, slot, v);
   }
@@ -372,7 +413,14 @@ class HeldLockPass {
       }
       case 'Member':
       case 'AddressOf':
+      case 'Deref':
         return { st: this.value(e.kind === 'Member' ? e.object : e.operand, st, f).st };
+      case 'Cast':
+        return this.value(e.operand, st, f);
+      case 'Conditional': {
+        const c = this.cond(e.cond, st, f);
+        return { st: joinFlow(this.value(e.then, c.t, f).st, this.value(e.else, c.e, f).st) };
+      }
       case 'Index':
         return { st: this.value(e.index, this.value(e.object, st, f).st, f).st };
       default:
@@ -613,5 +661,7 @@ function binary(op: A.BinaryOp, l: number, r: number): number | undefined {
     case '&': return l & r;
     case '|': return l | r;
     case '^': return l ^ r;
+    case '<<': return l << (r & 31);
+    case '>>': return l >> (r & 31);
   }
 }

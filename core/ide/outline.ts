@@ -46,7 +46,10 @@ export function outline(a: Analysis): OutlineSymbol[] {
       }
       case 'Fn': {
         const f = b.fns.find((x) => x.decl === d);
-        if (f && f.name) out.push(sym(f.name, fnSignature(f).slice(3 + f.name.length), 'fn', d.span, d.name.span));
+        if (f && f.name) {
+          const sig = fnSignature(f);
+          out.push(sym(f.name, `${sig.slice(sig.indexOf('('))}${f.returns ? `: ${typeName(f.returns)}` : ''}`, 'fn', d.span, d.name.span));
+        }
         break;
       }
       case 'Actor': {

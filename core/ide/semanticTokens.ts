@@ -5,8 +5,9 @@
 import type { Span } from '../syntax/ast';
 import type { Sym } from '../semantics/symbols';
 import type { Analysis } from './analysis';
+import { visit } from './walk';
 
-export const TOKEN_TYPES = ['struct', 'property', 'variable', 'parameter', 'function', 'enumMember', 'class'] as const;
+export const TOKEN_TYPES = ['struct', 'property', 'variable', 'parameter', 'function', 'enumMember', 'class', 'macro', 'label'] as const;
 export const TOKEN_MODIFIERS = ['declaration', 'readonly', 'static', 'defaultLibrary', 'lock'] as const;
 
 export type TokenType = (typeof TOKEN_TYPES)[number];
@@ -26,7 +27,14 @@ export function semanticTokens(a: Analysis): SemanticToken[] {
   }
   for (const d of a.program.decls) {
     if (d.kind === 'Actor' && d.cpu) out.push({ span: d.cpu.span, type: 'enumMember', modifiers: ['readonly'] });
+    // `DEFINE_MUTEX(x)`: the kernel's static definition macro.
+    if (d.kind === 'Global' && d.macro) out.push({ span: d.macro.span, type: 'macro', modifiers: ['defaultLibrary'] });
   }
+  // Labels of the kernel's error unwinding: `out_unlock:` and `goto out_unlock;`.
+  visit(a.program, (n) => {
+    if (n.kind === 'Label') out.push({ span: n.label.span, type: 'label', modifiers: ['declaration'] });
+    else if (n.kind === 'Goto' && n.label.name) out.push({ span: n.label.span, type: 'label', modifiers: [] });
+  });
   // Names the binder does not record as occurrences: `current` and vCPU requests.
   for (const t of a.parse.tokens) {
     if (t.kind !== 'Identifier') continue;

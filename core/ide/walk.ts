@@ -13,13 +13,15 @@ export function children(n: Node): Node[] {
     case 'Struct':
       return [n.name, ...n.fields];
     case 'Field':
-      return [n.type, n.name];
+      return fnPtrFirst(n.type, n.name);
     case 'Global':
-      return [n.type, n.name, ...(n.init ? [n.init] : [])];
+      return [...(n.macro ? [] : [n.type]), n.name, ...(n.init ? [n.init] : [])];
     case 'Fn':
-      return [n.name, ...n.params, n.body];
+      return [...(n.returns ? [n.returns] : []), n.name, ...n.params, n.body];
+    case 'Forward':
+      return [...(n.returns ? [n.returns] : []), n.name, ...(n.params ?? [])];
     case 'Param':
-      return [...(n.type ? [n.type] : []), n.name];
+      return n.type ? fnPtrFirst(n.type, n.name) : [n.name];
     case 'Actor':
       return [n.name, n.body];
     case 'Config':
@@ -31,7 +33,16 @@ export function children(n: Node): Node[] {
     case 'Block':
       return [...n.body];
     case 'VarDecl':
-      return [n.type, n.name, ...(n.init ? [n.init] : [])];
+      return [...fnPtrFirst(n.type, n.name), ...(n.init ? [n.init] : [])];
+    case 'DeclGroup':
+      return [...n.decls];
+    case 'Goto':
+    case 'Label':
+      return [n.label];
+    case 'Switch':
+      return [n.disc, n.body];
+    case 'Case':
+      return n.value ? [n.value] : [];
     case 'Assign':
       return [n.target, ...(n.value ? [n.value] : [])];
     case 'ExprStmt':
@@ -58,7 +69,20 @@ export function children(n: Node): Node[] {
       return [n.callee, ...n.args];
     case 'Unary':
     case 'AddressOf':
+    case 'Deref':
       return [n.operand];
+    case 'Cast':
+      return [n.type, n.operand];
+    case 'Sizeof':
+      return n.type ? [n.type] : n.operand ? [n.operand] : [];
+    case 'Conditional':
+      return [n.cond, n.then, n.else];
+    case 'InitList':
+      return [...n.items];
+    case 'Designation':
+      return [...n.path, n.value];
+    case 'FnPtrType':
+      return [n.returns, ...n.params];
     case 'Binary':
       return [n.left, n.right];
     case 'TypeArg':
@@ -118,12 +142,24 @@ export function bodyStatements(s: A.Stmt): A.Stmt[] {
     case 'ListForEach':
       return [s.body];
     case 'For':
+    case 'Switch':
       return [s.body];
+    case 'DeclGroup':
+      return [...s.decls];
     case 'Choose':
       return [...s.branches];
     default:
       return [];
   }
+}
+
+/**
+ * A declarator's type and name in source order: a function pointer's name sits inside its
+ * type (`void (*release)(struct kvm_device *dev)`), so the type alone is the child there.
+ */
+function fnPtrFirst(type: A.TypeNode, name: A.Identifier): Node[] {
+  if (type.kind !== 'FnPtrType') return [type, name];
+  return [type.returns, name, ...type.params];
 }
 
 export function contains(span: A.Span, offset: number): boolean {

@@ -5,7 +5,7 @@
 
 import type * as A from '../syntax/ast';
 import { isWorkShorthand, type Binding, type CallInfo } from '../semantics/binder';
-import { isScalar, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import { fnValue, isScalar, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
 import type { ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
@@ -20,6 +20,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     if (owner.kind === 'actor' && owner.callback) c.callbackBody(owner.callback.fn, owner.decl.name.span);
     else c.block(body);
     if (owner.kind === 'fn') c.emit({ op: 'ret', span: { start: body.span.end - 1, end: body.span.end } });
+    c.resolveGotos();
     for (const ins of c.instrs) {
       ins.id = instrs.length;
       instrs.push(ins);
@@ -80,6 +81,9 @@ class CodeBuilder {
   nlocals: number;
   readonly localNames: string[];
   private readonly loops: { breaks: Instr[]; continues: Instr[] }[] = [];
+  /** Label positions and the gotos to patch once the whole body is emitted. */
+  private readonly labels = new Map<string, number>();
+  private readonly gotos: { jump: Instr; label: string }[] = [];
 
   constructor(private readonly b: Binding, private readonly text: string, private readonly owner: FnSymbol | ActorSymbol) {
     this.nlocals = owner.locals.length;
@@ -96,6 +100,11 @@ class CodeBuilder {
   private temp(name: string): number {
     this.localNames.push(name);
     return this.nlocals++;
+  }
+
+  resolveGotos(): void {
+    // The binder reported unknown labels; such a goto ends the body.
+    for (const g of this.gotos) setTarget(g.jump, this.labels.get(g.label) ?? this.instrs.length);
   }
 
   private type(e: A.Expr): Ty {
@@ -271,9 +280,61 @@ class CodeBuilder {
       case 'ListForEach':
         this.listForEach(s);
         return;
+      case 'DeclGroup':
+        for (const d of s.decls) this.stmt(d);
+        return;
+      case 'Goto':
+        this.gotos.push({ jump: this.emit({ op: 'jump', span: s.span, target: -1 }), label: s.label.name });
+        return;
+      case 'Label':
+        this.labels.set(s.label.name, this.instrs.length);
+        return;
+      case 'Switch':
+        this.switchStmt(s);
+        return;
+      case 'Case':
       case 'ErrorStmt':
         return;
     }
+  }
+
+  /**
+   * `switch`: the value into a temporary, a compare-and-jump per case (local, so no step of
+   * their own), then the body with its case labels; `break` leaves, cases fall through.
+   */
+  private switchStmt(s: A.SwitchStmt): void {
+    const pre: Instr[] = [];
+    const disc = this.value(s.disc, pre);
+    this.flush(pre);
+    const slot = this.temp('switch$value');
+    this.emit({ op: 'assign', span: s.disc.span, target: { k: 'local', slot }, e: disc, assignOp: '=' });
+    const cases = s.body.body.filter((c): c is A.CaseStmt => c.kind === 'Case');
+    const entries: { jump: Instr; c: A.CaseStmt }[] = [];
+    for (const c of cases) {
+      if (!c.value) continue;
+      const casePre: Instr[] = [];
+      const v = this.value(c.value, casePre);
+      this.flush(casePre);
+      const br = this.emit({ op: 'branch', span: c.span, cond: { k: 'binary', op: '==', l: { k: 'local', slot }, r: v }, target: -1 });
+      entries.push({ jump: this.emit({ op: 'jump', span: c.span, target: -1 }), c });
+      setTarget(br, this.instrs.length);
+    }
+    const otherwise = this.emit({ op: 'jump', span: s.disc.span, target: -1 });
+    const enclosing = this.loops[this.loops.length - 1];
+    // A `continue` inside the switch belongs to the enclosing loop.
+    const loop = { breaks: [] as Instr[], continues: enclosing ? enclosing.continues : [] as Instr[] };
+    this.loops.push(loop);
+    const at = new Map<A.CaseStmt, number>();
+    for (const st of s.body.body) {
+      if (st.kind === 'Case') at.set(st, this.instrs.length);
+      else this.stmt(st);
+    }
+    this.loops.pop();
+    const end = this.instrs.length;
+    for (const e of entries) setTarget(e.jump, at.get(e.c) ?? end);
+    const dflt = cases.find((c) => !c.value);
+    setTarget(otherwise, dflt ? at.get(dflt) ?? end : end);
+    for (const i of loop.breaks) setTarget(i, end);
   }
 
   private loop(body: () => void, continueTarget: number, close: () => void): void {
@@ -381,6 +442,8 @@ class CodeBuilder {
         const length = ot.k === 'array' ? ot.n : 1;
         return { k: 'index', of, index: this.value(e.index, pre), stride, length };
       }
+      case 'Deref':
+        return { k: 'deref', ptr: this.value(e.operand, pre) };
       default:
         return { k: 'deref', ptr: this.value(e, pre) };
     }
@@ -417,7 +480,7 @@ class CodeBuilder {
           case 'actor':
             return { k: 'const', v: sym.index };
           case 'fn':
-            return { k: 'const', v: sym.index };
+            return { k: 'const', v: fnValue(sym.index) };
           case 'const':
             return { k: 'const', v: sym.value };
           default:
@@ -426,7 +489,12 @@ class CodeBuilder {
       }
       case 'AddressOf': {
         const t = this.type(e.operand);
-        if (e.operand.kind === 'Name' && this.b.nameSyms.get(e.operand.id)?.kind === 'local') return this.value(e.operand, pre);
+        if (e.operand.kind === 'Name' && this.b.nameSyms.get(e.operand.id)?.kind === 'local') {
+          const local = this.b.nameSyms.get(e.operand.id);
+          // `&nb` of a scalar local: a pointer to it (an out-parameter).
+          if (local?.kind === 'local' && (t.k === 'int' || t.k === 'bool')) return { k: 'localAddr', slot: local.slot };
+          return this.value(e.operand, pre);
+        }
         if (isScalar(t) && t.k === 'ptr') return this.value(e.operand, pre);
         return this.addr(e.operand, pre);
       }
@@ -438,8 +506,31 @@ class CodeBuilder {
       }
       case 'Unary':
         return { k: 'unary', op: e.op, e: this.value(e.operand, pre) };
-      case 'Binary':
-        return { k: 'binary', op: e.op, l: this.value(e.left, pre), r: this.value(e.right, pre) };
+      case 'Binary': {
+        const l = this.value(e.left, pre);
+        const r = this.value(e.right, pre);
+        const lt = this.type(e.left);
+        // `va + n` on a void *: the model has no byte layout, so it stays a pointer into the
+        // same object (its start); NULL + n is n, as in C.
+        if ((e.op === '+' || e.op === '-') && lt.k === 'ptr' && lt.to.k === 'void') return { k: 'binary', op: 'ptr+', l, r };
+        return { k: 'binary', op: e.op, l, r };
+      }
+      case 'Deref': {
+        const t = this.type(e);
+        const place: Place = { k: 'deref', ptr: this.value(e.operand, pre) };
+        return isScalar(t) ? { k: 'read', place } : { k: 'addr', place };
+      }
+      case 'Cast':
+        return this.value(e.operand, pre);
+      case 'Sizeof':
+        return { k: 'const', v: this.b.sizes.get(e) ?? 8 };
+      case 'Conditional': {
+        // `c ? a : b` evaluates only the branch taken (the machine's '?' operator).
+        const c = this.value(e.cond, pre);
+        return { k: 'binary', op: '?', l: c, r: { k: 'binary', op: ':', l: this.value(e.then, pre), r: this.value(e.else, pre) } };
+      }
+      case 'InitList':
+        return { k: 'const', v: 0 };
       case 'Call': {
         const info = this.b.calls.get(e);
         if (!info) return { k: 'const', v: 0 };
@@ -512,6 +603,7 @@ export function exprVisible(e: BExpr): boolean {
     case 'const':
     case 'local':
     case 'current':
+    case 'localAddr':
       return false;
     case 'read':
     case 'load':

@@ -28,7 +28,9 @@ export type BExpr =
   | { readonly k: 'binary'; readonly op: string; readonly l: BExpr; readonly r: BExpr }
   | { readonly k: 'builtin'; readonly b: Builtin; readonly args: readonly BExpr[]; readonly statics: readonly number[]; readonly span: Span }
   /** Reads the word at a computed address (list traversal). */
-  | { readonly k: 'load'; readonly addr: BExpr; readonly what: string };
+  | { readonly k: 'load'; readonly addr: BExpr; readonly what: string }
+  /** `&nb` of a scalar local: a pointer to it in the running frame (see localPointer). */
+  | { readonly k: 'localAddr'; readonly slot: number };
 
 export type Target =
   | { readonly k: 'local'; readonly slot: number }
@@ -86,6 +88,24 @@ export const ObjectHeader = { struct: 0, status: 1, allocSite: 2, allocActor: 3,
 export const ObjectStatus = { Alive: 1, Freed: 2 } as const;
 export const LIST_POISON1 = -0x100;
 export const LIST_POISON2 = -0x122;
+
+/**
+ * Pointers to locals (`&nb` passed as an out-parameter) are words below every address and
+ * every poison value: the actor, the frame's depth on its stack and the local's slot. Only
+ * that actor's code can reach them (locals are private), and only while the frame lives.
+ */
+const LOCAL_POINTER_BASE = -0x40000000;
+const LOCAL_POINTER_SPAN = 0x4000000;
+
+export function localPointer(actor: number, depth: number, slot: number): number {
+  return LOCAL_POINTER_BASE + actor * 0x100000 + Math.min(depth, 0xff) * 0x1000 + Math.min(slot, 0xfff);
+}
+
+export function decodeLocalPointer(v: number): { actor: number; depth: number; slot: number } | undefined {
+  if (v < LOCAL_POINTER_BASE || v >= LOCAL_POINTER_BASE + LOCAL_POINTER_SPAN) return undefined;
+  const o = v - LOCAL_POINTER_BASE;
+  return { actor: o >>> 20, depth: (o >>> 12) & 0xff, slot: o & 0xfff };
+}
 
 export interface Expectation {
   readonly none: boolean;

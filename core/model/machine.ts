@@ -5,11 +5,11 @@
 
 import type { Span } from '../syntax/ast';
 import {
-  ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning,
+  accessSize, ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
   type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
 } from '../semantics/symbols';
 import {
-  actorCode, LIST_POISON1, LIST_POISON2, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
+  actorCode, decodeLocalPointer, LIST_POISON1, LIST_POISON2, localPointer, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus,
   type BExpr, type CompiledScenario, type Instr, type Place,
 } from './compiled';
 import { describeAddress, describeObject, objectContaining, siteText } from './describe';
@@ -474,7 +474,8 @@ class Draft implements Exec {
     this.report('use_after_free', `use-after-free: ${write ? 'write' : 'read'} of ${name} by ${this.actorSym.name} (freed by ${freeActor?.name ?? '?'})`, () => [
       '==================================================================',
       `BUG: KASAN: slab-use-after-free in ${this.frameName()}`,
-      `${write ? 'Write' : 'Read'} of size 8 at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
+      // KASAN prints the access's width: the type of the field at that address.
+      `${write ? 'Write' : 'Read'} of size ${accessSize(typeAtOffset({ k: 'struct', s: st }, addr - obj))} at addr ${hexAddr(addr)} by task ${this.actorSym.name}/${this.actor + 1}`,
       `  (${what}: ${name})`,
       '',
       `CPU: ${this.actorSym.cpu} PID: ${this.actor + 1} Comm: ${this.actorSym.name}`,
@@ -828,6 +829,28 @@ class Draft implements Exec {
     this.events.push({ kind: 'finish', actor: this.actor });
   }
 
+  /**
+   * Reads (or, given `value`, writes) the local a local pointer names: a local of this
+   * actor's frame at that depth, which must still be on the stack.
+   */
+  private localThrough(ptr: number, value?: number): number {
+    const l = decodeLocalPointer(ptr)!;
+    const frame = this.frames[l.depth];
+    if (l.actor !== this.actor || !frame) {
+      this.fail('out_of_bounds', 'access through a pointer to a local of a function that has returned', [
+        `BUG: KASAN: stack-use-after-return in ${this.frameName()}`,
+        `${value === undefined ? 'Read' : 'Write'} at ${siteText(this.scenario, this.site)} by task ${this.actorSym.name}/${this.actor + 1}`,
+      ].join('\n'));
+    }
+    if (value === undefined) return frame.locals[l.slot] ?? 0;
+    if (!frame.owned) {
+      frame.locals = frame.locals.slice();
+      frame.owned = true;
+    }
+    frame.locals[l.slot] = value;
+    return value;
+  }
+
   private returnFrom(value: number): void {
     const done = this.frames.pop()!;
     if (this.frames.length === 0) return;
@@ -848,6 +871,12 @@ class Draft implements Exec {
           this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
         } else {
           const addr = this.placeAddr(ins.target.place);
+          if (addr < 0 && decodeLocalPointer(addr)) {
+            // `*nb = len;` through a pointer to a caller's local.
+            this.localThrough(addr, combine(ins.assignOp, this.localThrough(addr), v));
+            f.pc++;
+            break;
+          }
           let nv = v;
           if (ins.assignOp !== '=') {
             this.checkAccess(addr, false);
@@ -913,6 +942,7 @@ class Draft implements Exec {
         return this.actor;
       case 'read': {
         const addr = this.placeAddr(e.place);
+        if (addr < 0 && decodeLocalPointer(addr)) return this.localThrough(addr);
         this.checkAccess(addr, false);
         return this.read(addr);
       }
@@ -921,6 +951,8 @@ class Draft implements Exec {
         this.checkAccess(addr, false, e.what);
         return this.read(addr);
       }
+      case 'localAddr':
+        return localPointer(this.actor, this.frames.length - 1, e.slot);
       case 'addr':
         return this.placeAddr(e.place);
       case 'unary':
@@ -928,6 +960,7 @@ class Draft implements Exec {
       case 'binary': {
         if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
         if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
+        if (e.op === '?' && e.r.k === 'binary') return this.eval(e.l) ? this.eval(e.r.l) : this.eval(e.r.r);
         const l = this.eval(e.l);
         const r = this.eval(e.r);
         if ((e.op === '/' || e.op === '%') && r === 0) {
@@ -952,7 +985,7 @@ class Draft implements Exec {
       case 'deref': {
         const v = this.eval(p.ptr);
         if (v === 0) this.nullDeref('dereference of a NULL pointer');
-        if (v < 0) this.wild(v, false, 'dereference');
+        if (v < 0 && !decodeLocalPointer(v)) this.wild(v, false, 'dereference');
         return v;
       }
       case 'field':
@@ -971,18 +1004,8 @@ class Draft implements Exec {
 }
 
 function combine(op: string, old: number, v: number): number {
-  switch (op) {
-    case '+=':
-      return (old + v) | 0;
-    case '-=':
-      return (old - v) | 0;
-    case '|=':
-      return old | v;
-    case '&=':
-      return old & v;
-    default:
-      return v;
-  }
+  // `x op= v` is `x = x op v` (`+=`, `<<=`, …); `=` is the value itself.
+  return op === '=' ? v : binop(op.slice(0, -1), old, v);
 }
 
 /** A unary operator on a 32-bit word, as the machine computes it (evaluate uses it too). */
@@ -1007,6 +1030,10 @@ export function binop(op: string, l: number, r: number): number {
     case '&': return l & r;
     case '|': return l | r;
     case '^': return l ^ r;
+    case '<<': return l << (r & 31);
+    case '>>': return l >> (r & 31);
+    // `va + n` on a void *: a pointer into the same object (the model has no byte layout).
+    case 'ptr+': return l !== 0 ? l : r;
     default: return 0;
   }
 }

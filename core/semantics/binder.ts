@@ -5,11 +5,13 @@
 
 import type * as A from '../syntax/ast';
 import type { Diagnostic, RelatedInfo } from '../syntax/diagnostics';
+import { KERNEL_STRUCTS } from '../syntax/parser';
+import { binop } from '../model/machine';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
-  isScalar, sizeOf, typeName,
+  byteSize, fnValue, isScalar, sizeOf, typeName,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -67,6 +69,8 @@ export interface Binding {
   readonly requestNames: readonly string[];
   readonly occurrences: readonly Occurrence[];
   readonly exprTypes: ReadonlyMap<A.Expr, Ty>;
+  /** The value of every `sizeof`, in bytes. */
+  readonly sizes: ReadonlyMap<A.Expr, number>;
   readonly nameSyms: ReadonlyMap<A.Identifier, Sym>;
   readonly calls: ReadonlyMap<A.CallExpr, CallInfo>;
   readonly localDecls: ReadonlyMap<LocalOwnerNode, LocalSymbol>;
@@ -118,6 +122,9 @@ class Binder {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly occurrences: Occurrence[] = [];
   private readonly exprTypes = new Map<A.Expr, Ty>();
+  private readonly sizes = new Map<A.Expr, number>();
+  /** Case labels directly inside a switch's braces (the only place one may be). */
+  private readonly directCases = new Set<A.CaseStmt>();
   private readonly nameSyms = new Map<A.Identifier, Sym>();
   private readonly calls = new Map<A.CallExpr, CallInfo>();
   private readonly localDecls = new Map<LocalOwnerNode, LocalSymbol>();
@@ -141,6 +148,8 @@ class Binder {
   private readonly workInits = new Map<number, { text: string }>();
   private title = '';
   private expect: Binding['expect'];
+  /** Function prototypes (`int foo(struct kvm *kvm);`), by name: the first of each. */
+  private readonly prototypes = new Map<string, A.ForwardDecl>();
 
   // Per body being bound.
   private owner: FnSymbol | ActorSymbol | undefined;
@@ -154,8 +163,15 @@ class Binder {
 
   run(): Binding {
     const decls = this.program.decls;
-    // Pass 1: struct names, so fields and globals can refer to any struct.
+    // Pass 1: struct names, so fields and globals can refer to any struct. A struct that is
+    // only forward-declared (`struct kvm_device;`) is an opaque struct with no fields.
     for (const d of decls) if (d.kind === 'Struct') this.declareStruct(d);
+    for (const d of decls) {
+      if (d.kind !== 'Forward' || d.what !== 'struct' || !d.name.name) continue;
+      const known = this.structByName.get(d.name.name);
+      if (known) this.occur(d.name, known, false);
+      else this.declareStruct({ kind: 'Struct', name: d.name, fields: [], span: d.span });
+    }
     for (const s of this.structs) this.layoutStruct(s, new Set());
     // Pass 2: globals, fns, actors, and the rest.
     let address = 1;
@@ -179,6 +195,9 @@ class Binder {
         case 'Fn':
           this.declareFn(d);
           break;
+        case 'Forward':
+          if (d.what === 'fn' && d.name.name && !this.prototypes.has(d.name.name)) this.prototypes.set(d.name.name, d);
+          break;
         case 'Actor':
           this.declareActor(d);
           break;
@@ -189,6 +208,7 @@ class Binder {
           break;
       }
     }
+    this.checkPrototypes();
     const globalsEnd = address;
     this.assignCpus();
     this.addCallbackActors();
@@ -224,6 +244,7 @@ class Binder {
       requestNames: this.requestNames,
       occurrences: this.occurrences,
       exprTypes: this.exprTypes,
+      sizes: this.sizes,
       nameSyms: this.nameSyms,
       calls: this.calls,
       localDecls: this.localDecls,
@@ -256,6 +277,11 @@ class Binder {
 
   private declareStruct(d: A.StructDecl): void {
     if (!d.name.name) return;
+    const model = KERNEL_STRUCTS.get(d.name.name);
+    if (model) {
+      this.error(d.name.span, `struct ${d.name.name} is the model's ${model}: use it without declaring it (struct ${d.name.name} lock;)`, 'redeclared-builtin');
+      return;
+    }
     const prev = this.structByName.get(d.name.name);
     if (prev) {
       this.error(d.name.span, `struct ${d.name.name} is already declared`, 'duplicate-declaration', [{ span: prev.decl.name.span, message: 'first declared here' }]);
@@ -276,6 +302,10 @@ class Binder {
     const seen = new Map<string, A.FieldDecl>();
     for (const f of s.decl.fields) {
       let type = this.resolveType(f.type, true);
+      if (type.k === 'void') {
+        this.error(f.type.span, `a field cannot be void (a pointer can: void *${f.name.name})`, 'void-variable');
+        type = INT;
+      }
       if (type.k === 'struct') {
         if (visiting.has(type.s)) {
           this.error(f.type.span, `struct ${s.name} cannot contain itself (use a pointer: struct ${type.s.name} *)`, 'recursive-struct');
@@ -335,7 +365,11 @@ class Binder {
       case 'ScalarType':
         switch (t.name) {
           case 'int':
-            return INT;
+            return t.spelling !== undefined || t.bytes !== undefined
+              ? { k: 'int', ...(t.bytes !== undefined ? { bytes: t.bytes } : {}), ...(t.spelling !== undefined ? { spelling: t.spelling } : {}) }
+              : INT;
+          case 'void':
+            return VOID;
           case 'bool':
             return BOOL;
           case 'list_head':
@@ -374,6 +408,22 @@ class Binder {
         const to = this.resolveType(t.to, inStruct);
         return { k: 'ptr', to };
       }
+      case 'FnPtrType':
+        return { k: 'fnref', sig: { params: t.params.map((p) => (p.type ? this.resolveType(p.type, inStruct) : INT)), returns: this.resolveType(t.returns, inStruct) } };
+    }
+  }
+
+  /** A prototype and its definition must agree on the number of parameters. */
+  private checkPrototypes(): void {
+    for (const [name, proto] of this.prototypes) {
+      const v = this.values.get(name);
+      if (v?.kind !== 'fn') continue;
+      this.occur(proto.name, v, false);
+      const want = proto.params?.length ?? 0;
+      if (v.decl.params.length !== want) {
+        this.error(v.decl.name.span, `${name} is defined with ${v.decl.params.length} parameter${v.decl.params.length === 1 ? '' : 's'}, but its prototype has ${want}`, 'prototype-mismatch',
+          [{ span: proto.name.span, message: 'the prototype' }]);
+      }
     }
   }
 
@@ -399,6 +449,10 @@ class Binder {
 
   private declareGlobal(d: A.GlobalDecl, address: number): number {
     let type = this.resolveType(d.type, false);
+    if (type.k === 'void') {
+      this.error(d.type.span, `a variable cannot be void (a pointer can: void *${d.name.name})`, 'void-variable');
+      type = INT;
+    }
     if (d.length !== undefined) type = { k: 'array', of: type, n: d.length };
     const placeholder: GlobalSymbol = { kind: 'global', name: d.name.name, type, address, decl: d };
     const typed = this.withLockClass(type, { global: placeholder });
@@ -413,8 +467,10 @@ class Binder {
     if (!this.declareName(d.name, sym)) return address;
     this.globals.push(sym);
     const size = sizeOf(sym.type);
-    if (d.init) {
-      if (!isScalar(sym.type)) this.error(d.init.span, `a ${typeName(sym.type)} cannot have an initialiser`, 'bad-initialiser');
+    if (d.init?.kind === 'InitList') {
+      this.staticInitList(d.init, sym.type, address);
+    } else if (d.init) {
+      if (!isScalar(sym.type)) this.error(d.init.span, `a ${typeName(sym.type)} cannot have an initialiser (a struct takes { .field = value, … })`, 'bad-initialiser');
       else {
         const v = this.constValue(d.init);
         if (v === undefined) this.error(d.init.span, 'a shared variable\'s initialiser must be a constant', 'bad-initialiser');
@@ -427,6 +483,77 @@ class Binder {
     }
     for (const off of pointerOffsets(sym.type)) this.staticPointerWords.push(address + off);
     return address + size;
+  }
+
+  /** `{ .a = 1, .b.c = f }` of a static struct: the initial words it sets. */
+  private staticInitList(init: A.InitListExpr, type: Ty, address: number): void {
+    this.exprTypes.set(init, type);
+    if (type.k !== 'struct' && type.k !== 'array') {
+      this.error(init.span, `a ${typeName(type)} is initialised with a value, not { … }`, 'bad-initialiser');
+      return;
+    }
+    let position = 0;
+    for (const item of init.items) {
+      let t: Ty = type;
+      let offset = 0;
+      if (item.path.length === 0) {
+        // A positional element: the next field (or array element).
+        if (t.k === 'struct') {
+          const f = t.s.fields[position++];
+          if (!f) {
+            this.error(item.span, `struct ${t.s.name} has no more fields to initialise`, 'bad-initialiser');
+            continue;
+          }
+          t = f.type;
+          offset = f.offset;
+        } else if (t.k === 'array') {
+          if (position >= t.n) {
+            this.error(item.span, `the array has ${t.n} elements`, 'bad-initialiser');
+            continue;
+          }
+          offset = position++ * sizeOf(t.of);
+          t = t.of;
+        }
+      }
+      let ok = true;
+      for (const id of item.path) {
+        const st = t.k === 'struct' ? t.s : undefined;
+        const f = st?.fields.find((x) => x.name === id.name);
+        if (!st || !f) {
+          if (id.name) {
+            this.error(id.span, st ? `struct ${st.name} has no field '${id.name}'${suggestFrom(id.name, st.fields.map((x) => x.name))}` : `a ${typeName(t)} has no fields`, 'unknown-field');
+          }
+          ok = false;
+          break;
+        }
+        this.occur(id, f, false);
+        t = f.type;
+        offset += f.offset;
+        if (st === (type.k === 'struct' ? type.s : undefined)) position = st.fields.indexOf(f) + 1;
+      }
+      if (!ok) continue;
+      if (item.value.kind === 'InitList') {
+        this.staticInitList(item.value, t, address + offset);
+        continue;
+      }
+      if (!isScalar(t)) {
+        this.error(item.value.span, `a ${typeName(t)} cannot be initialised with a value${t.k === 'lock' || t.k === 'list_head' ? ' (it starts unlocked / empty)' : ''}`, 'bad-initialiser');
+        continue;
+      }
+      const v = item.value.kind === 'Name' && this.values.get(item.value.id.name)?.kind === 'fn'
+        ? this.fnWord(item.value.id, item.value)
+        : this.constValue(item.value);
+      if (v === undefined) this.error(item.value.span, 'a static initialiser must be a constant or a function name', 'bad-initialiser');
+      else if (v !== 0) this.staticInit.push([address + offset, v]);
+    }
+  }
+
+  /** A function named in a static initialiser (an ops table): its word. */
+  private fnWord(id: A.Identifier, e: A.Expr): number {
+    const v = this.values.get(id.name) as FnSymbol;
+    this.occur(id, v, false);
+    this.exprTypes.set(e, FNREF);
+    return fnValue(v.index);
   }
 
   private constValue(e: A.Expr): number | undefined {
@@ -450,13 +577,26 @@ class Binder {
         if (v === undefined) return undefined;
         return e.op === '-' ? -v : e.op === '!' ? (v ? 0 : 1) : ~v;
       }
+      case 'Cast':
+        return this.constValue(e.operand);
+      case 'Binary': {
+        const l = this.constValue(e.left);
+        const r = this.constValue(e.right);
+        if (l === undefined || r === undefined || ((e.op === '/' || e.op === '%') && r === 0)) return undefined;
+        return binop(e.op, l, r);
+      }
+      case 'Sizeof':
+        return e.type ? byteSize(this.resolveType(e.type, false)) : undefined;
       default:
         return undefined;
     }
   }
 
   private declareFn(d: A.FnDecl): void {
-    const sym: FnSymbol = { kind: 'fn', name: d.name.name, decl: d, index: this.fns.length, params: [], locals: [] };
+    const sym: FnSymbol = {
+      kind: 'fn', name: d.name.name, decl: d, index: this.fns.length, params: [], locals: [],
+      ...(d.returns ? { returns: this.resolveType(d.returns, false) } : {}),
+    };
     if (!this.declareName(d.name, sym)) {
       if (d.name.name) return;
     }
@@ -609,6 +749,8 @@ class Binder {
     this.ownerLocals = [];
     this.scope = { names: new Map() };
     this.loopDepth = 0;
+    this.switchDepth = 0;
+    this.collectLabels(body);
     for (const p of params) {
       const type = p.type ? this.resolveType(p.type, false) : INT;
       const local = this.declareLocal(p.name, type, true, { start: p.span.start, end: body.span.end });
@@ -618,6 +760,9 @@ class Binder {
       }
     }
     this.bindBlock(body, true);
+    for (const [name, l] of this.labels) {
+      if (!this.usedLabels.has(name)) this.warn(l.span, `label '${name}' is never used (no goto ${name};)`, 'unused-label');
+    }
     owner.locals = this.ownerLocals;
     this.owner = undefined;
     this.scope = undefined;
@@ -654,6 +799,45 @@ class Binder {
   }
 
   private blockEnd = 0;
+  /** The labels of the body being bound (a label's scope is its whole function). */
+  private labels = new Map<string, A.Identifier>();
+  private usedLabels = new Set<string>();
+  private switchDepth = 0;
+
+  private collectLabels(body: A.BlockStmt): void {
+    this.labels = new Map();
+    this.usedLabels = new Set();
+    const walk = (st: A.Stmt): void => {
+      switch (st.kind) {
+        case 'Label': {
+          const prev = this.labels.get(st.label.name);
+          if (prev) this.error(st.label.span, `label '${st.label.name}' is already defined in this function`, 'duplicate-declaration', [{ span: prev.span, message: 'first defined here' }]);
+          else this.labels.set(st.label.name, st.label);
+          return;
+        }
+        case 'Block':
+          st.body.forEach(walk);
+          return;
+        case 'If':
+          walk(st.then);
+          if (st.else) walk(st.else);
+          return;
+        case 'While':
+        case 'DoWhile':
+        case 'For':
+        case 'ListForEach':
+        case 'Switch':
+          walk(st.body);
+          return;
+        case 'Choose':
+          st.branches.forEach(walk);
+          return;
+        default:
+          return;
+      }
+    };
+    walk(body);
+  }
   /** container_of's struct and pointer, from its first two arguments, for its member. */
   private containerOf: StructSymbol | undefined;
   private containerPtr: Ty | undefined;
@@ -675,22 +859,60 @@ class Binder {
         this.bindBlock(s);
         return;
       case 'VarDecl': {
-        const type = this.resolveType(s.type, false);
-        if (s.init) this.bindValue(s.init, type);
+        let type = this.resolveType(s.type, false);
+        if (type.k === 'void') {
+          this.error(s.type.span, `a variable cannot be void (a pointer can: void *${s.name.name})`, 'void-variable');
+          type = INT;
+        }
+        if (s.init) {
+          const it = s.init.kind === 'InitList' ? this.localInitList(s.init) : this.bindValue(s.init, type);
+          this.checkPointerArg(s.init, it, type, `the initialiser of '${s.name.name}'`);
+        }
         const local = this.declareLocal(s.name, type, false, { start: s.span.start, end: this.blockEnd || s.span.end });
         if (local) this.localDecls.set(s, local);
         return;
       }
+      case 'DeclGroup':
+        for (const d of s.decls) this.bindStmt(d);
+        return;
       case 'Assign': {
         const t = this.bindExpr(s.target);
         this.checkAssignable(s.target, t);
-        if (s.value) this.bindValue(s.value, t);
+        if (s.value) {
+          const vt = s.value.kind === 'InitList' ? this.localInitList(s.value) : this.bindValue(s.value, t);
+          if (s.op === '=') this.checkPointerArg(s.value, vt, t, `the value assigned to ${exprText(this.text, s.target)}`);
+        }
         return;
       }
+      case 'Goto':
+        if (!s.label.name) return;
+        if (this.labels.has(s.label.name)) {
+          this.usedLabels.add(s.label.name);
+        } else {
+          this.error(s.label.span, `no label '${s.label.name}' in this function${suggestFrom(s.label.name, [...this.labels.keys()])}`, 'unknown-label');
+        }
+        return;
+      case 'Label':
+        return;
+      case 'Switch':
+        this.bindValue(s.disc, INT);
+        this.switchDepth++;
+        this.loopDepth++;
+        this.bindSwitchCases(s);
+        this.withScope(() => this.bindStmt(s.body));
+        this.loopDepth--;
+        this.switchDepth--;
+        return;
+      case 'Case':
+        if (this.switchDepth === 0) this.error(s.span, `'${s.value ? 'case' : 'default'}' outside a switch`, 'outside-switch');
+        else if (!this.directCases.has(s)) this.error(s.span, `'${s.value ? 'case' : 'default'}' must be directly inside the switch's braces, not in a nested block`, 'outside-switch');
+        return;
       case 'ExprStmt': {
         const e = s.expr;
         if (e.kind === 'Call') {
           this.bindCall(e, true);
+        } else if (e.kind === 'Cast' && e.operand.kind === 'Call') {
+          this.bindExpr(e); // `(void)kvm_put_kvm(kvm);`
         } else {
           this.bindExpr(e);
           this.warn(e.span, 'this expression has no effect', 'no-effect');
@@ -726,11 +948,17 @@ class Binder {
         return;
       case 'Return':
         if (s.value) this.bindValue(s.value, ANY);
+        if (this.owner?.kind === 'fn' && this.owner.returns?.k === 'void' && s.value) {
+          this.error(s.value.span, `${this.owner.name} returns void: return without a value`, 'void-return');
+        }
         if (s.value && this.owner?.kind === 'actor') this.warn(s.value.span, 'an actor\'s return value is ignored', 'actor-return-value');
         return;
       case 'Break':
+        if (this.loopDepth === 0) this.error(s.span, "'break' outside a loop or switch", 'outside-loop');
+        return;
       case 'Continue':
-        if (this.loopDepth === 0) this.error(s.span, `'${s.kind === 'Break' ? 'break' : 'continue'}' outside a loop`, 'outside-loop');
+        // loopDepth counts switches too (a break leaves them); a continue needs a real loop.
+        if (this.loopDepth - this.switchDepth <= 0) this.error(s.span, "'continue' outside a loop", 'outside-loop');
         return;
       case 'Choose':
         for (const b of s.branches) this.bindBlock(b);
@@ -741,6 +969,36 @@ class Binder {
       case 'ErrorStmt':
         return;
     }
+  }
+
+  /** A switch's case values are constants, each at most once, with at most one default. */
+  private bindSwitchCases(s: A.SwitchStmt): void {
+    const seen = new Map<number, A.Span>();
+    let dflt: A.Span | undefined;
+    for (const c of s.body.body) {
+      if (c.kind !== 'Case') continue;
+      this.directCases.add(c);
+      if (!c.value) {
+        if (dflt) this.error(c.span, "a second 'default' in this switch", 'duplicate-case', [{ span: dflt, message: 'the first default' }]);
+        dflt = c.span;
+        continue;
+      }
+      this.bindValue(c.value, INT);
+      const v = this.constValue(c.value);
+      if (v === undefined) {
+        this.error(c.value.span, 'a case value must be a constant (a number or a predefined constant)', 'case-not-constant');
+        continue;
+      }
+      const prev = seen.get(v);
+      if (prev) this.error(c.value.span, `duplicate case value ${v}`, 'duplicate-case', [{ span: prev, message: 'the first case with this value' }]);
+      else seen.set(v, c.value.span);
+    }
+  }
+
+  /** `{ … }` as a local's initialiser or an assigned value: only for static structs. */
+  private localInitList(e: A.InitListExpr): Ty {
+    this.error(e.span, 'a { … } initialiser is for a shared struct declared at the top level (a local is a scalar or a pointer)', 'bad-initialiser');
+    return ANY;
   }
 
   private bindListForEach(s: A.ListForEachStmt): void {
@@ -793,7 +1051,7 @@ class Binder {
         this.error(target.span, `cannot assign to ${describeSym(sym)}`, 'not-assignable');
         return;
       }
-    } else if (inner.kind !== 'Member' && inner.kind !== 'Index') {
+    } else if (inner.kind !== 'Member' && inner.kind !== 'Index' && inner.kind !== 'Deref') {
       if (inner.kind !== 'ErrorExpr') this.error(target.span, 'cannot assign to this expression', 'not-assignable');
       return;
     }
@@ -846,15 +1104,64 @@ class Binder {
         return { k: 'typeref', of: this.resolveType(e.type, false) };
       case 'Name':
         return this.typeName(e.id);
-      case 'AddressOf':
-        return this.bindExpr(e.operand);
+      case 'AddressOf': {
+        const t = this.bindExpr(e.operand);
+        // `&nb` of a scalar local is a pointer to it (an out-parameter, `pin(kvm, gpa, &nb)`);
+        // before a lock, list or struct place `&` is the place itself, as before.
+        if ((t.k === 'int' || t.k === 'bool') && e.operand.kind === 'Name' && this.nameSyms.get(e.operand.id)?.kind === 'local') return { k: 'ptr', to: t };
+        if ((t.k === 'int' || t.k === 'bool') && (e.operand.kind === 'Member' || e.operand.kind === 'Index' || e.operand.kind === 'Name')) return { k: 'ptr', to: t };
+        return t;
+      }
+      case 'Deref': {
+        const t = this.bindValue(e.operand, ANY);
+        if (t.k === 'ptr') {
+          if (t.to.k === 'void') {
+            this.error(e.span, `a void * cannot be dereferenced: cast it to the type it points to first (*(T *)${exprText(this.text, e.operand)})`, 'void-deref');
+            return ANY;
+          }
+          return t.to;
+        }
+        if (t.k !== 'any') this.error(e.span, `'*' needs a pointer, but ${exprText(this.text, e.operand)} is ${article(typeName(t))} ${typeName(t)}`, 'not-a-pointer');
+        return ANY;
+      }
+      case 'Cast': {
+        const to = this.resolveType(e.type, false);
+        const from = e.operand.kind === 'Call' ? this.bindCall(e.operand, to.k === 'void') : this.bindValue(e.operand, to);
+        if (to.k === 'struct' || to.k === 'array' || to.k === 'lock' || to.k === 'list_head') {
+          this.error(e.type.span, `cannot cast to ${typeName(to)}: a cast converts scalars and pointers (cast to ${typeName(to)} * instead)`, 'bad-cast');
+          return ANY;
+        }
+        if (to.k === 'ptr' && (from.k === 'int' || from.k === 'bool') && e.operand.kind !== 'Number') {
+          this.warn(e.span, `casting ${article(typeName(from))} ${typeName(from)} to a pointer: the model has no such object (NULL unless it held a pointer)`, 'int-to-pointer');
+        }
+        return to;
+      }
+      case 'Sizeof': {
+        const of = e.type ? this.resolveType(e.type, false) : e.operand ? this.bindExpr(e.operand) : ANY;
+        this.sizes.set(e, byteSize(of));
+        return { k: 'int', bytes: 8, spelling: 'size_t' };
+      }
+      case 'Conditional': {
+        this.bindCond(e.cond);
+        const a = this.bindValue(e.then, ANY);
+        const b = this.bindValue(e.else, ANY);
+        for (const branch of [e.then, e.else]) {
+          const call = this.fnCallIn(branch);
+          if (call) this.error(call.span, `a call of ${call.callee.name} inside '?:' would run whichever branch is taken; write it as an if`, 'call-in-conditional');
+        }
+        return a.k === 'ptr' && a.to.k === 'any' ? b : a;
+      }
+      case 'InitList':
+        return this.localInitList(e);
       case 'Unary': {
         this.bindValue(e.operand, INT);
         return e.op === '!' ? BOOL : INT;
       }
       case 'Binary': {
-        this.bindValue(e.left, INT);
-        this.bindValue(e.right, INT);
+        const l = this.bindValue(e.left, INT);
+        const r = this.bindValue(e.right, INT);
+        if ((e.op === '+' || e.op === '-') && l.k === 'ptr' && r.k !== 'ptr') return l;
+        if (e.op === '+' && r.k === 'ptr' && l.k !== 'ptr') return r;
         return ['==', '!=', '<', '<=', '>', '>=', '&&', '||'].includes(e.op) ? BOOL : INT;
       }
       case 'Member': {
@@ -866,7 +1173,7 @@ class Binder {
         const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
         if (!st) {
           if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
-            this.error(e.field.span, `'${e.field.name}': a ${typeName(ot)} has no fields`, 'no-fields');
+            this.error(e.field.span, `'${e.field.name}': ${article(typeName(ot))} ${typeName(ot)} has no fields`, 'no-fields');
           } else if (ot.k === 'any' && e.object.kind === 'Name' && this.nameSyms.get(e.object.id)?.kind === 'local') {
             this.error(e.field.span, `'${e.field.name}': the type of '${e.object.id.name}' is unknown; declare it (struct T *${e.object.id.name})`, 'untyped-access');
           }
@@ -896,6 +1203,34 @@ class Binder {
       }
       case 'Call':
         return this.bindCall(e, false);
+    }
+  }
+
+  /** A call of a user fn somewhere inside an expression (already bound). */
+  private fnCallIn(e: A.Expr): A.CallExpr | undefined {
+    switch (e.kind) {
+      case 'Call':
+        if (this.calls.get(e)?.fn) return e;
+        for (const a of e.args) {
+          const c = this.fnCallIn(a);
+          if (c) return c;
+        }
+        return undefined;
+      case 'Unary':
+      case 'AddressOf':
+      case 'Deref':
+      case 'Cast':
+        return this.fnCallIn(e.operand);
+      case 'Binary':
+        return this.fnCallIn(e.left) ?? this.fnCallIn(e.right);
+      case 'Member':
+        return this.fnCallIn(e.object);
+      case 'Index':
+        return this.fnCallIn(e.object) ?? this.fnCallIn(e.index);
+      case 'Conditional':
+        return this.fnCallIn(e.cond) ?? this.fnCallIn(e.then) ?? this.fnCallIn(e.else);
+      default:
+        return undefined;
     }
   }
 
@@ -982,11 +1317,19 @@ class Binder {
         this.checkPointerArg(a, at, pt, `argument ${i + 1} of ${name}`);
       });
       this.calls.set(e, { fn: v, statics: [] });
-      this.exprTypes.set(e, ANY);
-      return ANY;
+      const returns = v.returns ?? ANY;
+      if (returns.k === 'void' && !statement) {
+        this.error(e.span, `${name} returns void; call it as a statement of its own`, 'void-value');
+      }
+      this.exprTypes.set(e, returns);
+      return returns;
     }
     for (const a of e.args) this.bindExpr(a);
-    if (v) this.error(e.callee.span, `'${name}' is ${describeSym(v)}, not a function`, 'not-callable');
+    const proto = this.prototypes.get(name);
+    if (proto && !v) {
+      this.error(e.callee.span, `'${name}' is declared but has no body: the model runs only what it can read; define it (a stub will do: ${protoStub(this.text, proto)})`, 'no-definition',
+        [{ span: proto.span, message: 'declared here' }]);
+    } else if (v) this.error(e.callee.span, `'${name}' is ${describeSym(v)}, not a function`, 'not-callable');
     else if (name) this.error(e.callee.span, `unknown function '${name}'${this.suggestFn(name)}`, 'unknown-function');
     this.exprTypes.set(e, ANY);
     return ANY;
@@ -995,6 +1338,10 @@ class Binder {
   private checkPointerArg(_a: A.Expr, at: Ty, pt: Ty, what: string): void {
     if (pt.k === 'ptr' && pt.to.k === 'struct' && at.k === 'ptr' && at.to.k === 'struct' && at.to.s !== pt.to.s) {
       this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${typeName(at)}`, 'wrong-type');
+    }
+    // A pointer to a scalar (an out-parameter) needs a pointer, not the scalar itself.
+    if (pt.k === 'ptr' && (pt.to.k === 'int' || pt.to.k === 'bool') && (at.k === 'int' || at.k === 'bool') && _a.kind === 'Name') {
+      this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${article(typeName(at))} ${typeName(at)} (pass its address: &${exprText(this.text, _a)})`, 'wrong-type');
     }
   }
 
@@ -1392,6 +1739,27 @@ export function normaliseLockText(s: string): string {
     out = out.replace(/\[[^[\]]*\]/g, '');
   }
   return out;
+}
+
+/** ` (did you mean 'x'?)` for the closest of `candidates`, or nothing. */
+function suggestFrom(name: string, candidates: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const c of candidates) {
+    const d = editDistance(name, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best ? ` (did you mean '${best}'?)` : '';
+}
+
+/** A stub definition for a prototype: its own text with `{ return 0; }` for the `;`. */
+function protoStub(text: string, p: A.ForwardDecl): string {
+  const head = text.slice(p.span.start, p.span.end).replace(/;\s*$/, '').replace(/\s+/g, ' ').trim();
+  const isVoid = p.returns?.kind === 'ScalarType' && p.returns.name === 'void';
+  return `${head} { ${isVoid ? '' : 'return 0; '}}`;
 }
 
 function editDistance(a: string, b: string): number {

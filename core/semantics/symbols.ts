@@ -10,8 +10,15 @@ export function isSpinning(kind: LockKind): boolean {
   return kind === 'spinlock' || kind === 'rwlock';
 }
 
+/** A function pointer's signature (`void (*release)(struct kvm_device *dev)`). */
+export interface FnSig {
+  readonly params: readonly Ty[];
+  readonly returns: Ty;
+}
+
 export type Ty =
-  | { readonly k: 'int' }
+  /** `bytes`: the width of a kernel integer type (`u8` 1, `unsigned long` 8); absent: `int`. */
+  | { readonly k: 'int'; readonly bytes?: number; readonly spelling?: string }
   | { readonly k: 'bool' }
   | { readonly k: 'void' }
   | { readonly k: 'lock'; readonly lock: LockKind; readonly cls: number }
@@ -31,7 +38,11 @@ export type Ty =
   | { readonly k: 'ptr'; readonly to: Ty }
   | { readonly k: 'array'; readonly of: Ty; readonly n: number }
   | { readonly k: 'actor' }
-  | { readonly k: 'fnref' }
+  /**
+   * A function value: a `fn` name, or a C function pointer (`sig` from its declarator). Its
+   * word is `fnValue(index)`, so that a NULL function pointer (0) is never a function.
+   */
+  | { readonly k: 'fnref'; readonly sig?: FnSig }
   | { readonly k: 'typeref'; readonly of: Ty }
   | { readonly k: 'any' };
 
@@ -41,6 +52,65 @@ export const VOID: Ty = { k: 'void' };
 export const ANY: Ty = { k: 'any' };
 export const ACTOR: Ty = { k: 'actor' };
 export const FNREF: Ty = { k: 'fnref' };
+
+/** The word that stands for fn number `index` (NULL is 0). */
+export function fnValue(index: number): number {
+  return index + 1;
+}
+
+/** The fn number a function value stands for, or -1 for NULL and non-functions. */
+export function fnIndexOf(value: number): number {
+  return value > 0 ? value - 1 : -1;
+}
+
+/** Bytes one access of a scalar of this type touches, as KASAN reports it ("Read of size 4"). */
+export function accessSize(t: Ty): number {
+  switch (t.k) {
+    case 'int':
+      return t.bytes ?? 4;
+    case 'bool':
+      return 1;
+    case 'lock':
+    case 'atomic':
+    case 'kref':
+      return 4;
+    default:
+      return 8;
+  }
+}
+
+/** The innermost type at a word offset inside a value of type t (a field of a field, an element). */
+export function typeAtOffset(t: Ty, offset: number): Ty {
+  if (t.k === 'struct') {
+    for (const f of t.s.fields) {
+      if (offset >= f.offset && offset < f.offset + sizeOf(f.type)) return typeAtOffset(f.type, offset - f.offset);
+    }
+    return t;
+  }
+  if (t.k === 'array') {
+    const size = sizeOf(t.of);
+    return typeAtOffset(t.of, size > 0 ? offset % size : 0);
+  }
+  return t;
+}
+
+/** `sizeof` in bytes, as the kernel would compute it (a word of the model is 8 bytes). */
+export function byteSize(t: Ty): number {
+  switch (t.k) {
+    case 'struct':
+      return t.s.fields.reduce((n, f) => n + byteSize(f.type), 0) || 1;
+    case 'array':
+      return t.n * byteSize(t.of);
+    case 'list_head':
+      return 16;
+    case 'lock':
+      return t.lock === 'rwsem' || t.lock === 'rwlock' ? 16 : 8;
+    case 'void':
+      return 1;
+    default:
+      return accessSize(t);
+  }
+}
 
 /** Words a value of this type occupies in shared memory. */
 export function sizeOf(t: Ty): number {
@@ -90,7 +160,9 @@ export function typeName(t: Ty): string {
     case 'typeref':
       return `type ${typeName(t.of)}`;
     case 'fnref':
-      return 'fn';
+      return t.sig ? `${typeName(t.sig.returns)} (*)(${t.sig.params.map(typeName).join(', ')})` : 'fn';
+    case 'int':
+      return t.spelling ?? 'int';
     default:
       return t.k;
   }
@@ -140,6 +212,8 @@ export interface FnSymbol {
   readonly kind: 'fn';
   readonly name: string;
   readonly decl: A.FnDecl;
+  /** A C definition's return type (`void`, `int`, `struct T *`); absent for `fn`. */
+  returns?: Ty;
   readonly index: number;
   params: LocalSymbol[];
   locals: LocalSymbol[];

@@ -33,16 +33,30 @@ export type ScalarTypeName =
   | 'atomic_t'
   | 'kref'
   | 'wait_queue_head'
+  | 'void'
   /** The kernel's deferred-work and waiting objects, written `struct work_struct` etc. */
   | KernelStructTypeName;
 
 /** Kernel structs the model knows as its own types: `struct work_struct w;` is one of them. */
 export type KernelStructTypeName = 'work_struct' | 'delayed_work' | 'timer_list' | 'hrtimer' | 'completion' | 'workqueue_struct';
 
+/**
+ * A type as written. The kernel's own spellings (`spinlock_t`, `struct mutex`, `unsigned
+ * long`, `u32`, `DEFINE_MUTEX(…)`) become the model's scalar types, keeping what was written
+ * in `spelling`; integers keep their width in bytes (KASAN reports access sizes by type).
+ */
 export type TypeNode =
-  | { readonly kind: 'ScalarType'; readonly name: ScalarTypeName; readonly span: Span }
+  | {
+    readonly kind: 'ScalarType'; readonly name: ScalarTypeName; readonly span: Span;
+    /** The kernel's spelling when it differs from `name` (`spinlock_t`, `unsigned long`). */
+    readonly spelling?: string;
+    /** For integers: the width in bytes (`u8` 1, `long` 8); absent means `int` (4). */
+    readonly bytes?: number;
+  }
   | { readonly kind: 'StructType'; readonly name: Identifier; readonly span: Span }
-  | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span };
+  | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span }
+  /** A C function-pointer declarator's type: `void (*release)(struct kvm_device *dev)`. */
+  | { readonly kind: 'FnPtrType'; readonly returns: TypeNode; readonly params: readonly Param[]; readonly span: Span };
 
 // ---------- Expressions ----------
 
@@ -59,6 +73,11 @@ export type Expr =
   | BinaryExpr
   | AddressOfExpr
   | TypeExpr
+  | DerefExpr
+  | CastExpr
+  | SizeofExpr
+  | ConditionalExpr
+  | InitListExpr
   | ErrorExpr;
 
 export interface NumberLiteral extends NodeBase {
@@ -108,14 +127,17 @@ export interface UnaryExpr extends NodeBase {
 export type BinaryOp =
   | '+' | '-' | '*' | '/' | '%'
   | '==' | '!=' | '<' | '<=' | '>' | '>='
-  | '&&' | '||' | '&' | '|' | '^';
+  | '&&' | '||' | '&' | '|' | '^' | '<<' | '>>';
 export interface BinaryExpr extends NodeBase {
   readonly kind: 'Binary';
   readonly op: BinaryOp;
   readonly left: Expr;
   readonly right: Expr;
 }
-/** `&lvalue`: kept for fidelity with kernel code; it evaluates to the lvalue itself. */
+/**
+ * `&lvalue`: before a lock, list or struct place it is the place itself (as the kernel passes
+ * them); before a scalar local it is a pointer to that local (an out-parameter).
+ */
 export interface AddressOfExpr extends NodeBase {
   readonly kind: 'AddressOf';
   readonly operand: Expr;
@@ -124,6 +146,42 @@ export interface AddressOfExpr extends NodeBase {
 export interface TypeExpr extends NodeBase {
   readonly kind: 'TypeArg';
   readonly type: TypeNode;
+}
+/** `*p`: the scalar `p` points to, or (for a struct pointer) the object itself. */
+export interface DerefExpr extends NodeBase {
+  readonly kind: 'Deref';
+  readonly operand: Expr;
+}
+/** `(struct foo *)p`, `(unsigned long)x`, `(void)f()`. */
+export interface CastExpr extends NodeBase {
+  readonly kind: 'Cast';
+  readonly type: TypeNode;
+  readonly operand: Expr;
+}
+/** `sizeof(struct T)`, `sizeof(*p)`, `sizeof x`. */
+export interface SizeofExpr extends NodeBase {
+  readonly kind: 'Sizeof';
+  readonly type?: TypeNode;
+  readonly operand?: Expr;
+}
+/** `c ? a : b`. */
+export interface ConditionalExpr extends NodeBase {
+  readonly kind: 'Conditional';
+  readonly cond: Expr;
+  readonly then: Expr;
+  readonly else: Expr;
+}
+/** One `.a.b = value` (or positional `value`) of a designated initialiser. */
+export interface Designation extends NodeBase {
+  readonly kind: 'Designation';
+  /** The field path; empty for a positional element. */
+  readonly path: readonly Identifier[];
+  readonly value: Expr;
+}
+/** `{ .release = kvm_device_release, .name = 1 }`: a static struct's initialiser. */
+export interface InitListExpr extends NodeBase {
+  readonly kind: 'InitList';
+  readonly items: readonly Designation[];
 }
 /** What the parser produces where an expression is missing or malformed. */
 export interface ErrorExpr extends NodeBase {
@@ -146,6 +204,11 @@ export type Stmt =
   | ContinueStmt
   | ChooseStmt
   | ListForEachStmt
+  | DeclGroupStmt
+  | GotoStmt
+  | LabelStmt
+  | SwitchStmt
+  | CaseStmt
   | ErrorStmt;
 
 export interface BlockStmt extends NodeBase {
@@ -158,7 +221,7 @@ export interface VarDeclStmt extends NodeBase {
   readonly name: Identifier;
   readonly init?: Expr;
 }
-export type AssignOp = '=' | '+=' | '-=' | '|=' | '&=' | '++' | '--';
+export type AssignOp = '=' | '+=' | '-=' | '|=' | '&=' | '^=' | '*=' | '/=' | '%=' | '<<=' | '>>=' | '++' | '--';
 export interface AssignStmt extends NodeBase {
   readonly kind: 'Assign';
   readonly op: AssignOp;
@@ -216,6 +279,32 @@ export interface ListForEachStmt extends NodeBase {
   /** list_for_each_entry_rcu: the same walk, for RCU readers. */
   readonly rcu?: boolean;
 }
+/** `unsigned long len, nb;`: several declarators of one type, in the enclosing scope. */
+export interface DeclGroupStmt extends NodeBase {
+  readonly kind: 'DeclGroup';
+  readonly decls: readonly VarDeclStmt[];
+}
+/** `goto out_unlock;` (the kernel's error unwinding). */
+export interface GotoStmt extends NodeBase {
+  readonly kind: 'Goto';
+  readonly label: Identifier;
+}
+/** `out_unlock:` — a label; the statement after it follows in the same block. */
+export interface LabelStmt extends NodeBase {
+  readonly kind: 'Label';
+  readonly label: Identifier;
+}
+/** `switch (e) { case 1: … break; default: … }`. */
+export interface SwitchStmt extends NodeBase {
+  readonly kind: 'Switch';
+  readonly disc: Expr;
+  readonly body: BlockStmt;
+}
+/** `case EXPR:` or `default:` inside a switch body (absent value: default). */
+export interface CaseStmt extends NodeBase {
+  readonly kind: 'Case';
+  readonly value?: Expr;
+}
 export interface ErrorStmt extends NodeBase {
   readonly kind: 'ErrorStmt';
 }
@@ -228,6 +317,7 @@ export type Decl =
   | StructDecl
   | GlobalDecl
   | FnDecl
+  | ForwardDecl
   | ActorDecl
   | ExpectDecl
   | ErrorDecl;
@@ -258,6 +348,8 @@ export interface GlobalDecl extends NodeBase {
   readonly name: Identifier;
   readonly length?: number;
   readonly init?: Expr;
+  /** A static definition macro (`DEFINE_MUTEX`, `LIST_HEAD`, …) that declared it. */
+  readonly macro?: Identifier;
 }
 export interface Param extends NodeBase {
   readonly kind: 'Param';
@@ -270,6 +362,16 @@ export interface FnDecl extends NodeBase {
   readonly name: Identifier;
   readonly params: readonly Param[];
   readonly body: BlockStmt;
+  /** A C function definition's return type (`static long foo(…)`); absent for `fn foo(…)`. */
+  readonly returns?: TypeNode;
+}
+/** `struct kvm_device;` or a function prototype `int foo(struct kvm *kvm);`: no body. */
+export interface ForwardDecl extends NodeBase {
+  readonly kind: 'Forward';
+  readonly what: 'struct' | 'fn';
+  readonly name: Identifier;
+  readonly params?: readonly Param[];
+  readonly returns?: TypeNode;
 }
 /** `init` is the initial-state block: it runs to completion before any other actor starts. */
 export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init';
@@ -299,4 +401,4 @@ export interface Program extends NodeBase {
   readonly decls: readonly Decl[];
 }
 
-export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Identifier | Program;
+export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Designation | Identifier | Program;

@@ -25,20 +25,68 @@ export const KERNEL_STRUCT_TYPES: readonly A.KernelStructTypeName[] = [
 const KERNEL_STRUCT_SET = new Set<string>(KERNEL_STRUCT_TYPES);
 export const ACTOR_KEYWORDS: readonly A.ActorKind[] = ['thread', 'vcpu', 'irq', 'work'];
 const ACTOR_SET = new Set<string>(ACTOR_KEYWORDS);
+
+/** C's integer words, combined as C combines them (`unsigned long`, `long long`). */
+export const INTEGER_WORDS: readonly string[] = ['unsigned', 'signed', 'short', 'long', 'char'];
+const INTEGER_SET = new Set<string>(INTEGER_WORDS);
+
+/** The kernel's typedef names for the model's types, with an integer's width in bytes. */
+export const KERNEL_TYPEDEFS: ReadonlyMap<string, { readonly name: A.ScalarTypeName; readonly bytes?: number }> = new Map([
+  ['u8', { name: 'int', bytes: 1 }], ['u16', { name: 'int', bytes: 2 }], ['u32', { name: 'int', bytes: 4 }], ['u64', { name: 'int', bytes: 8 }],
+  ['s8', { name: 'int', bytes: 1 }], ['s16', { name: 'int', bytes: 2 }], ['s32', { name: 'int', bytes: 4 }], ['s64', { name: 'int', bytes: 8 }],
+  ['__u8', { name: 'int', bytes: 1 }], ['__u16', { name: 'int', bytes: 2 }], ['__u32', { name: 'int', bytes: 4 }], ['__u64', { name: 'int', bytes: 8 }],
+  ['size_t', { name: 'int', bytes: 8 }], ['ssize_t', { name: 'int', bytes: 8 }], ['loff_t', { name: 'int', bytes: 8 }],
+  ['gfn_t', { name: 'int', bytes: 8 }], ['gpa_t', { name: 'int', bytes: 8 }], ['gva_t', { name: 'int', bytes: 8 }],
+  ['hva_t', { name: 'int', bytes: 8 }], ['hpa_t', { name: 'int', bytes: 8 }], ['kvm_pfn_t', { name: 'int', bytes: 8 }],
+  ['spinlock_t', { name: 'spinlock' }], ['raw_spinlock_t', { name: 'spinlock' }],
+  ['wait_queue_head_t', { name: 'wait_queue_head' }],
+]);
+
+/** `struct NAME` of the kernel that is one of the model's own types. */
+export const KERNEL_STRUCTS: ReadonlyMap<string, A.ScalarTypeName> = new Map<string, A.ScalarTypeName>([
+  ['mutex', 'mutex'], ['rw_semaphore', 'rwsem'], ['srcu_struct', 'srcu'], ['list_head', 'list_head'],
+  ['hlist_head', 'list_head'], ['hlist_node', 'list_head'], ['kref', 'kref'], ['wait_queue_head', 'wait_queue_head'],
+]);
+
+/** Qualifiers, storage classes and sparse annotations: accepted and ignored. */
+export const IGNORED_QUALIFIERS: readonly string[] = [
+  'const', 'volatile', 'static', 'inline', 'extern', 'register',
+  '__rcu', '__user', '__iomem', '__percpu', '__must_check', '__always_inline', 'noinline', '__init', '__exit',
+  '__maybe_unused', '__read_mostly', '__force',
+];
+const QUALIFIER_SET = new Set<string>(IGNORED_QUALIFIERS);
+
+/** The kernel's static definitions: `DEFINE_MUTEX(x);` declares a shared `mutex x`. */
+export const STATIC_DEFINERS: ReadonlyMap<string, A.ScalarTypeName> = new Map<string, A.ScalarTypeName>([
+  ['DEFINE_MUTEX', 'mutex'], ['DEFINE_SPINLOCK', 'spinlock'], ['DEFINE_RAW_SPINLOCK', 'spinlock'],
+  ['DEFINE_RWLOCK', 'rwlock_t'], ['DECLARE_RWSEM', 'rwsem'], ['LIST_HEAD', 'list_head'],
+  ['DEFINE_SRCU', 'srcu'], ['DEFINE_STATIC_SRCU', 'srcu'], ['DECLARE_WAIT_QUEUE_HEAD', 'wait_queue_head'],
+]);
+
 export const KEYWORDS = new Set<string>([
   'scenario', 'config', 'struct', 'fn', 'thread', 'vcpu', 'irq', 'work', 'on', 'if', 'else', 'while',
   'for', 'do', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'true', 'false', 'NULL', 'init', ...SCALAR_TYPES,
+  'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...KERNEL_TYPEDEFS.keys(),
 ]);
 /**
- * Words that can never be names. The actor words (thread, vcpu, …) and the shared type
- * words (mutex, spinlock, …) are contextual: `vcpu->mutex` is ordinary KVM code.
+ * Words that can never be names. The actor words (thread, vcpu, …), the shared type words
+ * (mutex, spinlock, …), the kernel's typedef names (u32, spinlock_t, …) and `config` (a
+ * top-level word only: kernel structs have fields named so) are contextual: `vcpu->mutex`
+ * is ordinary KVM code.
  */
 export const RESERVED = new Set<string>([
-  'scenario', 'config', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
+  'scenario', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
   'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
+  'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
-const DECL_STARTS = new Set<string>(['scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES]);
-const STMT_STARTS = new Set<string>(['if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES]);
+const DECL_STARTS = new Set<string>([
+  'scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
+  'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...STATIC_DEFINERS.keys(),
+]);
+const STMT_STARTS = new Set<string>([
+  'if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES,
+  'goto', 'switch', 'case', 'default', 'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
+]);
 
 /** Deeper nesting than this is reported and skipped, so no input can overflow the stack. */
 const MAX_DEPTH = 256;
@@ -46,9 +94,9 @@ const MAX_DEPTH = 256;
 const BINARY_PRECEDENCE: ReadonlyMap<string, number> = new Map([
   ['||', 1], ['&&', 2], ['|', 3], ['^', 4], ['&', 5],
   ['==', 6], ['!=', 6], ['<', 7], ['<=', 7], ['>', 7], ['>=', 7],
-  ['+', 8], ['-', 8], ['*', 9], ['/', 9], ['%', 9],
+  ['<<', 8], ['>>', 8], ['+', 9], ['-', 9], ['*', 10], ['/', 10], ['%', 10],
 ]);
-const ASSIGN_OPS = new Set(['=', '+=', '-=', '|=', '&=']);
+const ASSIGN_OPS = new Set(['=', '+=', '-=', '|=', '&=', '^=', '*=', '/=', '%=', '<<=', '>>=']);
 
 export function parse(text: string): ParseResult {
   const { tokens, comments } = lex(text);
@@ -63,6 +111,8 @@ class Parser {
   private depth = 0;
   /** Offset of the last error, so one bad spot yields one diagnostic. */
   private lastErrorAt = -1;
+  /** Further declarations of one top-level declaration (`int a, b;`). */
+  private readonly moreDecls: A.Decl[] = [];
 
   constructor(private readonly tokens: Token[]) {
     for (const t of tokens) {
@@ -180,6 +230,8 @@ class Parser {
     while (!this.atEOF()) {
       const before = this.pos;
       decls.push(this.parseDecl());
+      // `int a, b;` at the top level declares several shared variables.
+      decls.push(...this.moreDecls.splice(0));
       if (this.pos === before) {
         // No progress: report and drop the token.
         this.errorHere('expected a declaration (struct, a shared variable, fn, init, thread, vcpu, irq, work, expect)');
@@ -220,10 +272,18 @@ class Parser {
           return this.parseExpect();
         case 'struct':
           if (this.peek(2).text === '{') return this.parseStruct();
-          return this.parseGlobal();
+          if (this.peek(2).text === ';' && this.peek().kind === 'Identifier') {
+            // A forward declaration: `struct kvm_device;`.
+            this.next();
+            const name = this.ident('a struct name');
+            this.next();
+            return { kind: 'Forward', what: 'struct', name, span: this.span(start) };
+          }
+          return this.parseCDecl();
         default:
+          if (ACTOR_SET.has(t.text) && this.peek().kind === 'Identifier' && !this.isTypeStartAt(this.pos)) return this.parseActor();
+          if (this.isTypeStartAt(this.pos) || this.isDefinerAt(this.pos)) return this.parseCDecl();
           if (ACTOR_SET.has(t.text)) return this.parseActor();
-          if (SCALAR_SET.has(t.text) && (this.peek().kind === 'Identifier' || this.peek().text === '*')) return this.parseGlobal();
       }
     }
     this.errorHere('expected a declaration (struct, a shared variable, fn, thread, vcpu, irq, work, expect)', 'expected-declaration');
@@ -242,27 +302,123 @@ class Parser {
     return { kind: 'String', value: '', span: { start: at, end: at } };
   }
 
+  /** Skips qualifiers, storage classes and sparse annotations (`const`, `static`, `__rcu`). */
+  private skipQualifiers(): void {
+    let guard = 0;
+    while (this.tok.kind === 'Identifier' && QUALIFIER_SET.has(this.tok.text) && guard++ < 1000) this.next();
+  }
+
+  /**
+   * True when the tokens at `i` start a type: a type keyword, a qualifier, `struct`, or a
+   * contextual type word (`mutex`, `u32`, `spinlock_t`) followed by a name or `*`.
+   */
+  private isTypeStartAt(i: number): boolean {
+    const t = this.tokens[i];
+    if (!t || t.kind !== 'Identifier') return false;
+    const w = t.text;
+    if (w === 'struct' || w === 'void' || w === 'int' || w === 'bool' || INTEGER_SET.has(w) || QUALIFIER_SET.has(w)) return true;
+    if (SCALAR_SET.has(w) || KERNEL_TYPEDEFS.has(w)) {
+      const n = this.tokens[i + 1];
+      return !!n && ((n.kind === 'Identifier' && !RESERVED.has(n.text)) || n.text === '*' || (n.kind === 'Identifier' && QUALIFIER_SET.has(n.text)) || (n.text === '(' && this.tokens[i + 2]?.text === '*'));
+    }
+    return false;
+  }
+
+  /** `DEFINE_MUTEX(` (possibly after `static`). */
+  private isDefinerAt(i: number): boolean {
+    let j = i;
+    while (this.tokens[j]?.kind === 'Identifier' && QUALIFIER_SET.has(this.tokens[j]!.text)) j++;
+    const t = this.tokens[j];
+    return !!t && t.kind === 'Identifier' && STATIC_DEFINERS.has(t.text) && this.tokens[j + 1]?.text === '(';
+  }
+
   private parseType(): A.TypeNode {
+    this.skipQualifiers();
     const t = this.tok;
     const start = t.span.start;
     let base: A.TypeNode;
-    if (t.kind === 'Identifier' && SCALAR_SET.has(t.text)) {
+    if (t.kind === 'Identifier' && (INTEGER_SET.has(t.text) || (t.text === 'int' && INTEGER_SET.has(this.peek().text)))) {
+      // `unsigned`, `unsigned long`, `long long`, `unsigned int`, `short`, `char`.
+      const words: string[] = [];
+      let guard = 0;
+      while (this.tok.kind === 'Identifier' && (INTEGER_SET.has(this.tok.text) || this.tok.text === 'int' || QUALIFIER_SET.has(this.tok.text)) && guard++ < 16) {
+        const w = this.next().text;
+        if (!QUALIFIER_SET.has(w)) words.push(w);
+      }
+      const bytes = words.includes('char') ? 1 : words.includes('short') ? 2 : words.includes('long') ? 8 : 4;
+      base = { kind: 'ScalarType', name: 'int', span: this.span(start), spelling: words.join(' '), bytes };
+    } else if (t.kind === 'Identifier' && t.text === 'void') {
+      this.next();
+      base = { kind: 'ScalarType', name: 'void', span: t.span };
+    } else if (t.kind === 'Identifier' && SCALAR_SET.has(t.text)) {
       this.next();
       base = { kind: 'ScalarType', name: t.text as A.ScalarTypeName, span: t.span };
+    } else if (t.kind === 'Identifier' && KERNEL_TYPEDEFS.has(t.text)) {
+      this.next();
+      const k = KERNEL_TYPEDEFS.get(t.text)!;
+      base = { kind: 'ScalarType', name: k.name, span: t.span, spelling: t.text, ...(k.bytes !== undefined ? { bytes: k.bytes } : {}) };
     } else if (this.eat('struct')) {
       const name = this.ident('a struct name');
-      base = KERNEL_STRUCT_SET.has(name.name)
-        ? { kind: 'ScalarType', name: name.name as A.KernelStructTypeName, span: this.span(start) }
-        : { kind: 'StructType', name, span: this.span(start) };
+      const model = KERNEL_STRUCTS.get(name.name);
+      base = model
+        ? { kind: 'ScalarType', name: model, span: this.span(start), spelling: `struct ${name.name}` }
+        : KERNEL_STRUCT_SET.has(name.name)
+          ? { kind: 'ScalarType', name: name.name as A.KernelStructTypeName, span: this.span(start) }
+          : { kind: 'StructType', name, span: this.span(start) };
     } else {
       this.errorHere('expected a type', 'expected-type');
       base = { kind: 'ScalarType', name: 'int', span: { start, end: start } };
     }
+    this.skipQualifiers();
     while (this.at('*')) {
       this.next();
       base = { kind: 'PointerType', to: base, span: this.span(start) };
+      this.skipQualifiers();
     }
     return base;
+  }
+
+  /**
+   * A declarator after its type: a name, or a C function pointer `(*name)(params)`. The
+   * name may be absent only where `optionalName` (a prototype's or a pointer type's params).
+   */
+  private parseDeclarator(type: A.TypeNode, what: string, optionalName = false): { type: A.TypeNode; name: A.Identifier } {
+    if (this.at('(') && this.peek().text === '*') {
+      const start = type.span.start;
+      this.next();
+      this.next();
+      this.skipQualifiers();
+      const name = this.at(')') && optionalName ? this.missingIdent() : this.ident(what);
+      this.expect(')');
+      const params = this.parseParamList(true);
+      return { type: { kind: 'FnPtrType', returns: type, params, span: this.span(start) }, name };
+    }
+    if (optionalName && (this.at(',') || this.at(')') || this.at('['))) return { type, name: this.missingIdent() };
+    return { type, name: this.ident(what) };
+  }
+
+  /** `(PARAM, …)`: typed C parameters, untyped `fn` ones, or `(void)`. The '(' is next. */
+  private parseParamList(optionalNames: boolean): A.Param[] {
+    const params: A.Param[] = [];
+    if (!this.expect('(')) return params;
+    if (this.at('void') && this.peek().text === ')') this.next();
+    let guard = 0;
+    while (!this.atEOF() && !this.at(')') && !this.at('{') && !this.at(';') && guard++ < 10_000) {
+      const before = this.pos;
+      const pstart = this.tok.span.start;
+      if (this.isTypeStartAt(this.pos) || (this.tok.kind === 'Identifier' && KERNEL_TYPEDEFS.has(this.tok.text))) {
+        const d = this.parseDeclarator(this.parseType(), 'a parameter name', optionalNames);
+        if (this.at('[')) this.arrayLength();
+        params.push({ kind: 'Param', name: d.name, span: this.span(pstart), type: d.type });
+      } else {
+        const pname = this.ident('a parameter name');
+        params.push({ kind: 'Param', name: pname, span: this.span(pstart) });
+      }
+      if (!this.eat(',')) break;
+      if (this.pos === before) this.next();
+    }
+    this.expect(')');
+    return params;
   }
 
   private arrayLength(): number | undefined {
@@ -293,12 +449,17 @@ class Parser {
     while (!this.atEOF() && !this.at('}') && guard++ < 1_000_000) {
       const before = this.pos;
       const fstart = this.tok.span.start;
-      if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct')) {
+      if (this.isTypeStartAt(this.pos) || (this.tok.kind === 'Identifier' && KERNEL_TYPEDEFS.has(this.tok.text))) {
         const type = this.parseType();
-        const fname = this.ident('a field name');
-        const length = this.arrayLength();
+        let guard2 = 0;
+        let dstart = fstart;
+        do {
+          const d = this.parseDeclarator(guard2 === 0 ? type : this.pointerPrefix(type), 'a field name');
+          const length = this.arrayLength();
+          fields.push({ kind: 'Field', type: d.type, name: d.name, span: this.span(dstart), ...(length !== undefined ? { length } : {}) });
+          dstart = this.peek().span.start;
+        } while (this.eat(',') && guard2++ < 1000);
         this.expect(';');
-        fields.push({ kind: 'Field', type, name: fname, span: this.span(fstart), ...(length !== undefined ? { length } : {}) });
       } else {
         this.errorHere('expected a field (a type and a name)', 'expected-field');
         this.recover(new Set(), true);
@@ -310,41 +471,92 @@ class Parser {
     return { kind: 'Struct', name, fields, span: this.span(start) };
   }
 
-  private parseGlobal(): A.GlobalDecl {
+  /**
+   * A C declaration at the top level: a shared variable (`static struct kvm kvm;`,
+   * `int a, b;`), a static definition (`static DEFINE_MUTEX(lock);`), a C function
+   * definition (`static long foo(struct kvm *kvm) { … }`) or a prototype (`int foo(void);`).
+   */
+  private parseCDecl(): A.Decl {
     const start = this.tok.span.start;
+    if (this.isDefinerAt(this.pos)) {
+      this.skipQualifiers();
+      const macro = this.next();
+      const macroId: A.Identifier = { kind: 'Identifier', name: macro.text, span: macro.span };
+      const type: A.TypeNode = { kind: 'ScalarType', name: STATIC_DEFINERS.get(macro.text)!, span: macro.span, spelling: macro.text };
+      this.expect('(');
+      const name = this.ident('a variable name');
+      this.expect(')');
+      if (!this.expect(';')) this.recover(DECL_STARTS, true);
+      return { kind: 'Global', type, name, macro: macroId, span: this.span(start) };
+    }
     const type = this.parseType();
-    const name = this.ident('a variable name');
+    const first = this.parseDeclarator(type, 'a name');
+    if (first.type === type && this.at('(')) {
+      const params = this.parseParamList(true);
+      this.skipQualifiers();
+      if (this.eat(';')) return { kind: 'Forward', what: 'fn', name: first.name, params, returns: type, span: this.span(start) };
+      const body = this.parseBlock();
+      return { kind: 'Fn', name: first.name, params, body, returns: type, span: this.span(start) };
+    }
+    const decl = this.globalRest(first, start);
+    let guard = 0;
+    while (this.eat(',') && guard++ < 1000) {
+      const dstart = this.tok.span.start;
+      const next = this.parseDeclarator(this.pointerPrefix(type), 'a variable name');
+      this.moreDecls.push(this.globalRest(next, dstart));
+    }
+    if (!this.expect(';')) this.recover(DECL_STARTS, true);
+    return this.moreDecls.length > 0 ? { ...decl, span: { start: decl.span.start, end: decl.span.end } } : { ...decl, span: this.span(start) };
+  }
+
+  /** In `int *a, *b;` each further declarator has its own `*`s on the base type. */
+  private pointerPrefix(type: A.TypeNode): A.TypeNode {
+    let base = type;
+    while (base.kind === 'PointerType') base = base.to;
+    let t: A.TypeNode = base;
+    while (this.at('*')) {
+      this.next();
+      t = { kind: 'PointerType', to: t, span: { start: base.span.start, end: this.prevEnd() } };
+    }
+    return t;
+  }
+
+  private globalRest(d: { type: A.TypeNode; name: A.Identifier }, start: number): A.GlobalDecl {
     const length = this.arrayLength();
     let init: A.Expr | undefined;
-    if (this.eat('=')) init = this.parseExpr();
-    if (!this.expect(';')) this.recover(DECL_STARTS, true);
+    if (this.eat('=')) init = this.at('{') ? this.parseInitList() : this.parseExpr();
     return {
-      kind: 'Global', type, name, span: this.span(start),
+      kind: 'Global', type: d.type, name: d.name, span: this.span(start),
       ...(length !== undefined ? { length } : {}), ...(init ? { init } : {}),
     };
+  }
+
+  /** `{ .field = value, .a.b = value, value }`: a designated initialiser. */
+  private parseInitList(): A.InitListExpr {
+    const start = this.tok.span.start;
+    this.next(); // {
+    const items: A.Designation[] = [];
+    let guard = 0;
+    while (!this.atEOF() && !this.at('}') && guard++ < 10_000) {
+      const before = this.pos;
+      const istart = this.tok.span.start;
+      const path: A.Identifier[] = [];
+      while (this.eat('.')) path.push(this.ident('a field name'));
+      if (path.length > 0) this.expect('=');
+      const value = this.at('{') ? this.parseInitList() : this.parseExpr();
+      items.push({ kind: 'Designation', path, value, span: this.span(istart) });
+      if (!this.eat(',')) break;
+      if (this.pos === before) this.next();
+    }
+    this.expect('}', "'}' to close the initialiser");
+    return { kind: 'InitList', items, span: this.span(start) };
   }
 
   private parseFn(): A.FnDecl {
     const start = this.tok.span.start;
     this.next(); // fn
     const name = this.ident('a function name');
-    const params: A.Param[] = [];
-    if (this.expect('(')) {
-      let guard = 0;
-      while (!this.atEOF() && !this.at(')') && !this.at('{') && guard++ < 10_000) {
-        const before = this.pos;
-        const pstart = this.tok.span.start;
-        let type: A.TypeNode | undefined;
-        if (this.tok.kind === 'Identifier' && (SCALAR_SET.has(this.tok.text) || this.tok.text === 'struct')) {
-          type = this.parseType();
-        }
-        const pname = this.ident('a parameter name');
-        params.push({ kind: 'Param', name: pname, span: this.span(pstart), ...(type ? { type } : {}) });
-        if (!this.eat(',')) break;
-        if (this.pos === before) this.next();
-      }
-      this.expect(')');
-    }
+    const params = this.at('(') ? this.parseParamList(false) : (this.expect('('), []);
     const body = this.parseBlock();
     return { kind: 'Fn', name, params, body, span: this.span(start) };
   }
@@ -513,9 +725,37 @@ class Parser {
           case 'list_for_each_entry_rcu':
             if (this.peek().text === '(') return this.parseListForEach();
             break;
+          case 'goto': {
+            this.next();
+            const label = this.ident('a label name');
+            this.endStatement();
+            return { kind: 'Goto', label, span: this.span(start) };
+          }
+          case 'switch': {
+            this.next();
+            const disc = this.parenExpr();
+            const body = this.parseBlock();
+            return { kind: 'Switch', disc, body, span: this.span(start) };
+          }
+          case 'case': {
+            this.next();
+            const value = this.parseExpr();
+            this.expect(':', "':' after the case value");
+            return { kind: 'Case', value, span: this.span(start) };
+          }
+          case 'default':
+            this.next();
+            this.expect(':', "':' after default");
+            return { kind: 'Case', span: this.span(start) };
           default:
-            if (t.text === 'struct' || (SCALAR_SET.has(t.text) && (this.peek().kind === 'Identifier' || this.peek().text === '*'))) {
-              const decl = this.parseLocalDecl();
+            if (!RESERVED.has(t.text) && this.peek().text === ':' && !ACTOR_SET.has(t.text)) {
+              // A label: `out_unlock:`.
+              this.next();
+              this.next();
+              return { kind: 'Label', label: { kind: 'Identifier', name: t.text, span: t.span }, span: this.span(start) };
+            }
+            if (this.isTypeStartAt(this.pos)) {
+              const decl = this.parseLocalDecls();
               this.endStatement();
               return decl;
             }
@@ -539,9 +779,27 @@ class Parser {
   private parseLocalDecl(): A.VarDeclStmt {
     const start = this.tok.span.start;
     const type = this.parseType();
-    const name = this.ident('a variable name');
+    return this.localRest(this.parseDeclarator(type, 'a variable name'), start);
+  }
+
+  private localRest(d: { type: A.TypeNode; name: A.Identifier }, start: number): A.VarDeclStmt {
     const init = this.eat('=') ? this.parseExpr() : undefined;
-    return { kind: 'VarDecl', type, name, span: this.span(start), ...(init ? { init } : {}) };
+    return { kind: 'VarDecl', type: d.type, name: d.name, span: this.span(start), ...(init ? { init } : {}) };
+  }
+
+  /** `unsigned long len, nb;`: one declaration, or a group of them in the enclosing scope. */
+  private parseLocalDecls(): A.VarDeclStmt | A.DeclGroupStmt {
+    const start = this.tok.span.start;
+    const first = this.parseLocalDecl();
+    if (!this.at(',')) return first;
+    const decls = [first];
+    const type = first.type;
+    let guard = 0;
+    while (this.eat(',') && guard++ < 1000) {
+      const dstart = this.tok.span.start;
+      decls.push(this.localRest(this.parseDeclarator(type.kind === 'FnPtrType' ? type.returns : this.pointerPrefix(type), 'a variable name'), dstart));
+    }
+    return { kind: 'DeclGroup', decls, span: this.span(start) };
   }
 
   /** An assignment, increment, or expression statement (no trailing ';'). */
@@ -576,9 +834,7 @@ class Parser {
     this.expect('(');
     let init: A.Stmt | undefined;
     if (!this.at(';')) {
-      init = this.tok.kind === 'Identifier' && (this.tok.text === 'struct' || (SCALAR_SET.has(this.tok.text) && this.peek().kind === 'Identifier'))
-        ? this.parseLocalDecl()
-        : this.parseSimpleStmt();
+      init = this.isTypeStartAt(this.pos) ? this.parseLocalDecl() : this.parseSimpleStmt();
     }
     this.expect(';');
     const cond = this.at(';') ? undefined : this.parseExpr();
@@ -616,7 +872,19 @@ class Parser {
   // ---------- expressions ----------
 
   parseExpr(): A.Expr {
-    return this.parseBinary(1);
+    const cond = this.parseBinary(1);
+    if (!this.at('?')) return cond;
+    if (this.depth >= MAX_DEPTH) {
+      this.errorHere(`expression nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
+      return { kind: 'ErrorExpr', span: cond.span };
+    }
+    this.next();
+    this.depth++;
+    const then = this.parseExpr();
+    this.expect(':', "':' of the conditional expression");
+    const els = this.parseExpr();
+    this.depth--;
+    return { kind: 'Conditional', cond, then, else: els, span: { start: cond.span.start, end: Math.max(cond.span.end, this.prevEnd()) } };
   }
 
   private parseBinary(minPrec: number): A.Expr {
@@ -633,22 +901,65 @@ class Parser {
     return left;
   }
 
+  /** `(` followed by a type and `)`: a cast (contextual type words only before `*` or `)`). */
+  private isCastAt(): boolean {
+    if (!this.at('(')) return false;
+    const t = this.peek();
+    if (t.kind !== 'Identifier') return false;
+    const w = t.text;
+    if (w === 'struct' || w === 'void' || w === 'int' || w === 'bool' || INTEGER_SET.has(w) || QUALIFIER_SET.has(w)) return true;
+    if (SCALAR_SET.has(w) || KERNEL_TYPEDEFS.has(w)) {
+      const n = this.peek(2).text;
+      if (n === '*') return true;
+      if (n !== ')') return false;
+      const after = this.peek(3);
+      return after.kind === 'Identifier' || after.kind === 'Number' || after.text === '(' || after.text === '&' || after.text === '*';
+    }
+    return false;
+  }
+
   private parseUnary(): A.Expr {
     const t = this.tok;
     const start = t.span.start;
-    if (t.kind === 'Punct' && (t.text === '!' || t.text === '-' || t.text === '~' || t.text === '&' || t.text === '*')) {
+    const unary = t.kind === 'Punct' && (t.text === '!' || t.text === '-' || t.text === '~' || t.text === '&' || t.text === '*');
+    const cast = !unary && this.isCastAt();
+    const sizeOf = !unary && t.kind === 'Identifier' && t.text === 'sizeof';
+    if (unary || cast || sizeOf) {
       if (this.depth >= MAX_DEPTH) {
         this.errorHere(`expression nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
         return { kind: 'ErrorExpr', span: t.span };
       }
-      this.next();
       this.depth++;
-      const operand = this.parseUnary();
-      this.depth--;
-      if (t.text === '&') return { kind: 'AddressOf', operand, span: this.span(start) };
-      // `*p` on a struct pointer is the object itself, as `&` is a no-op.
-      if (t.text === '*') return { kind: 'AddressOf', operand, span: this.span(start) };
-      return { kind: 'Unary', op: t.text as A.UnaryOp, operand, span: this.span(start) };
+      try {
+        if (cast) {
+          this.next(); // (
+          const type = this.parseType();
+          this.expect(')', "')' to close the cast");
+          const operand = this.parseUnary();
+          return { kind: 'Cast', type, operand, span: this.span(start) };
+        }
+        if (sizeOf) {
+          this.next();
+          const w = this.peek();
+          const parenType = this.at('(') && w.kind === 'Identifier'
+            && (this.isCastAt() || ((SCALAR_SET.has(w.text) || KERNEL_TYPEDEFS.has(w.text)) && this.peek(2).text === ')'));
+          if (parenType) {
+            this.next();
+            const type = this.parseType();
+            this.expect(')', "')' to close sizeof");
+            return { kind: 'Sizeof', type, span: this.span(start) };
+          }
+          const operand = this.parseUnary();
+          return { kind: 'Sizeof', operand, span: this.span(start) };
+        }
+        this.next();
+        const operand = this.parseUnary();
+        if (t.text === '&') return { kind: 'AddressOf', operand, span: this.span(start) };
+        if (t.text === '*') return { kind: 'Deref', operand, span: this.span(start) };
+        return { kind: 'Unary', op: t.text as A.UnaryOp, operand, span: this.span(start) };
+      } finally {
+        this.depth--;
+      }
     }
     return this.parsePostfix();
   }
@@ -706,7 +1017,7 @@ class Parser {
         this.next();
         return { kind: 'Null', span: t.span };
       }
-      if (t.text === 'struct' || ((t.text === 'int' || t.text === 'bool') && this.peek().text !== '(')) {
+      if (t.text === 'struct' || ((t.text === 'int' || t.text === 'bool' || t.text === 'void' || INTEGER_SET.has(t.text)) && this.peek().text !== '(')) {
         const type = this.parseType();
         return { kind: 'TypeArg', type, span: this.span(start) };
       }

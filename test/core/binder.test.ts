@@ -60,7 +60,7 @@ test('fields are checked against the struct', () => {
     "6:29 error unknown-field: struct kvm has no field 'lok'",
   ]);
   assert.deepEqual(diags(`${HEAD}thread a { int x = 1; x->f = 2; }\n`), [
-    "6:26 error no-fields: 'f': a int has no fields",
+    "6:26 error no-fields: 'f': an int has no fields",
   ]);
 });
 

@@ -159,7 +159,12 @@ test('every truncation and token soup of a valid scenario parses without throwin
     }),
     { numRuns: 300 },
   );
-  const words = ['thread', 'fn', '{', '}', '(', ')', ';', 'mutex_lock', '&', 'x', '->', '.', 'if', 'else', 'choose', 'or', 'struct', '*', '=', '1', 'expect', 'on', 'cpu0', '"s"', '[', ']', ','];
+  const words = [
+    'thread', 'fn', '{', '}', '(', ')', ';', 'mutex_lock', '&', 'x', '->', '.', 'if', 'else', 'choose', 'or', 'struct', '*', '=', '1', 'expect', 'on', 'cpu0', '"s"', '[', ']', ',',
+    // C as the kernel writes it.
+    'static', 'inline', 'const', '__rcu', 'void', 'unsigned', 'long', 'u32', 'spinlock_t', 'goto', 'out:', ':', 'switch', 'case', 'default',
+    'sizeof', '?', '>>', '<<=', 'DEFINE_MUTEX', 'LIST_HEAD', 'config', '(*release)', '.release', 'return',
+  ];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...words), { maxLength: 80 }), (ws) => {
       parse(ws.join(' '));

@@ -45,7 +45,7 @@ test('initialize announces every feature', () => {
     'renameProvider', 'documentSymbolProvider', 'workspaceSymbolProvider', 'foldingRangeProvider', 'semanticTokensProvider',
     'documentFormattingProvider', 'inlayHintProvider', 'codeActionProvider', 'codeLensProvider',
   ] as const) assert.ok(c[k], k);
-  assert.deepEqual(c.semanticTokensProvider?.legend.tokenTypes, ['struct', 'property', 'variable', 'parameter', 'function', 'enumMember', 'class']);
+  assert.deepEqual(c.semanticTokensProvider?.legend.tokenTypes, ['struct', 'property', 'variable', 'parameter', 'function', 'enumMember', 'class', 'macro', 'label']);
 });
 
 test('diagnostics: none on the seeds; errors with their related location on a broken scenario', async () => {

@@ -15,7 +15,7 @@ export const FILES: readonly Builtin[] = [
         const e = x.scenario.layout.fdTable + i * FD_ENTRY_WORDS;
         if (x.read(e + 2, true) === 0) {
           x.write(e, obj!, true);
-          x.write(e + 1, release! + 1, true);
+          x.write(e + 1, release!, true); // a function value: fn index + 1, so 0 is none
           x.write(e + 2, 1, true);
           x.emit({ kind: 'fd', actor: x.actor, fd: FD_BASE + i, open: true });
           return FD_BASE + i;

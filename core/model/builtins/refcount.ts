@@ -1,5 +1,6 @@
 // Builtins: Reference counts: kref, refcount_t.
 
+import { fnIndexOf } from '../../semantics/symbols';
 import type { Builtin } from './types';
 import { refcountViolation } from './common';
 
@@ -30,14 +31,13 @@ export const REFCOUNT: readonly Builtin[] = [
     name: 'kref_put', family: 'refcount', params: [{ name: 'kref', kind: 'kref' }, { name: 'release', kind: 'fn' }], returns: 'bool',
     kernel: 'Drops a reference; when it reaches 0, calls release with the kref (container_of gives the object).',
     model: 'One step. Decrements; at 0 it calls release(object containing the kref) on this actor and returns true. On a count already 0 it is use_after_free ("underflow").',
-    run(x, [r, release], [, offset]) {
-      void offset;
+    run(x, [r, release], [offset]) {
       x.checkAccess(r!, true, 'kref_put');
       const v = x.read(r!, true);
       if (v === 0) refcountViolation(x, 'underflow');
       x.write(r!, v - 1, true);
       if (v - 1 === 0) {
-        x.callAfter(release!, [r! - (offset ?? 0)]);
+        x.callAfter(fnIndexOf(release!), [r! - (offset ?? 0)]);
         return 1;
       }
       return 0;

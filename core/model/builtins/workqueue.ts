@@ -75,7 +75,7 @@ const INIT: Builtin = {
   run(x, [w, fn]) {
     x.checkAccess(w! + WORK_WORD.data, true, 'INIT_WORK');
     x.write(w! + WORK_WORD.data, 0, true);
-    x.write(w! + WORK_WORD.func, fn! + 1, true);
+    x.write(w! + WORK_WORD.func, fn!, true); // a function value: fn index + 1 (fnValue), so 0 is none
     return 0;
   },
 };
