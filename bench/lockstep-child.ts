@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import { loadScenario } from '../core';
-import { check, type CheckOptions, type CheckStats, type Verdict } from '../core/explore';
+import { check, checkAsync, type CheckOptions, type CheckStats, type Verdict } from '../core/explore';
 import type { ViolationKind } from '../core/model/types';
 
 /** What the bench keeps of a check: the result without traces (they can be long). */
@@ -17,7 +17,7 @@ export interface CheckSummary {
 }
 
 /** The options the bench passes: the checker's, minus the callbacks. */
-export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction' | 'symmetry'>;
+export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction' | 'symmetry' | 'workers'>;
 
 export type ChildReport =
   | {
@@ -36,7 +36,7 @@ function now(): number {
   return Number(process.hrtime.bigint()) / 1e9;
 }
 
-function run(file: string, options: BenchCheckOptions): ChildReport {
+async function run(file: string, options: BenchCheckOptions): Promise<ChildReport> {
   const text = fs.readFileSync(file, 'utf8');
   const t0 = now();
   const loaded = loadScenario(file, text);
@@ -45,7 +45,7 @@ function run(file: string, options: BenchCheckOptions): ChildReport {
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     return { status: 'diagnostics', diagnostics: errors.map((d) => `${file}@${d.span.start}: ${d.message}`) };
   }
-  const result = check(loaded.compiled, options);
+  const result = (options.workers ?? 1) > 1 ? await checkAsync(loaded.compiled, options) : check(loaded.compiled, options);
   const t2 = now();
   return {
     status: 'ok',
@@ -61,14 +61,14 @@ function run(file: string, options: BenchCheckOptions): ChildReport {
   };
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   const [file, optionsJson] = argv;
   let report: ChildReport;
   if (!file) {
     report = { status: 'error', message: 'usage: lockstep-child.js FILE [OPTIONS_JSON]' };
   } else {
     try {
-      report = run(file, optionsJson ? (JSON.parse(optionsJson) as BenchCheckOptions) : {});
+      report = await run(file, optionsJson ? (JSON.parse(optionsJson) as BenchCheckOptions) : {});
     } catch (e) {
       report = { status: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
     }
@@ -76,4 +76,4 @@ function main(argv: readonly string[]): void {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2));

@@ -4,6 +4,7 @@
 // grows with N on both sides (scaling.ts); Markdown on request.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { BenchCheckOptions } from './lockstep-child';
 import { measureLockstep, measureSpin, REPEAT_BELOW_S, type LockstepSummary, type Row, type Side, type SpinSummary } from './measure';
@@ -12,6 +13,7 @@ import {
   describeMachine, detailTable, machineLine, mainTable, METHOD_NOTES, markdownReport, mismatches, sec, targets, textTable,
 } from './report';
 import { measureScaling, SCALING_MAX_STATES, SCALING_NOTES, scalingCases, scalingFindings, scalingMarkdown, scalingTable, type ScalingRow } from './scaling';
+import { engineMarkdown, engineTable, engineTargets, measureEngine } from './engine';
 import { ensureSpin } from './spin';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -30,6 +32,7 @@ const USAGE = `usage: npm run bench -- [options]
   --scaling           only the scaling table (philosophers N=6…14, counter N=3…8)
   --no-scaling        no scaling table (the default with --only or --n)
   --scaling-max-states N  Lockstep bound of each scaling run (default ${SCALING_MAX_STATES})
+  --no-engine         skip the engine runs (philosophers on 2 workers, counter without symmetry)
   --list              print the model ids and exit`;
 
 interface Options {
@@ -42,6 +45,7 @@ interface Options {
   readonly reduction: boolean;
   readonly spin: boolean;
   readonly lockstep: boolean;
+  readonly engine: boolean;
   readonly list: boolean;
   /** The main table, the scaling table, or both. */
   readonly tables: 'main' | 'scaling' | 'both';
@@ -67,6 +71,7 @@ function parseOptions(argv: string[]): Options {
       scaling: { type: 'boolean' },
       'no-scaling': { type: 'boolean' },
       'scaling-max-states': { type: 'string' },
+      'no-engine': { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -102,6 +107,7 @@ function parseOptions(argv: string[]): Options {
     reduction: !values['no-reduction'],
     spin: !values['no-spin'],
     lockstep: !values['no-lockstep'],
+    engine: !values['no-engine'] && !values['no-lockstep'],
     list: values.list ?? false,
     tables: values.scaling ? 'scaling' : values['no-scaling'] || values.only !== undefined || values.n !== undefined ? 'main' : 'both',
     scalingMaxStates: int(values['scaling-max-states'], '--scaling-max-states', SCALING_MAX_STATES),
@@ -172,7 +178,12 @@ function main(argv: string[]): number {
     for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
     for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
   }
-
+  const engine = opts.engine && opts.tables !== 'scaling' ? measureEngine(rows, opts.reps, opts.check, (line) => console.error(line)) : [];
+  if (engine.length > 0) {
+    console.log('');
+    console.log(textTable(engineTable(engine)));
+    for (const line of engineTargets(engine)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
+  }
   const scaling: ScalingRow[] = [];
   if (opts.tables !== 'main') {
     const check = { ...opts.check, maxStates: Math.min(opts.check.maxStates ?? Infinity, opts.scalingMaxStates) };
@@ -190,11 +201,12 @@ function main(argv: string[]): number {
     for (const line of scalingFindings(scaling)) console.log(`scaling: ${line.replace(/\*\*/g, '')}`);
     for (const line of SCALING_NOTES(opts.scalingMaxStates)) console.log(`- ${line}`);
   }
+  const load = `\nLoad average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${os.availableParallelism()} cores.\n`;
   if (opts.markdown) {
     const main = opts.tables === 'scaling'
       ? `# Lockstep vs SPIN: how cost grows\n\nMeasured ${machineLine(machine)}; 1-minute load average ${machine.loadAverage.toFixed(1)} at the start.\n\nCommand: \`npm run bench -- ${argv.join(' ')}\`\n\n`
-      : markdownReport(machine, argv, rows, notes);
-    fs.writeFileSync(opts.markdown, main + (scaling.length > 0 ? `\n${scalingMarkdown(scaling, opts.scalingMaxStates)}` : '') + keptSection(opts.markdown));
+      : markdownReport(machine, argv, rows, notes) + engineMarkdown(engine);
+    fs.writeFileSync(opts.markdown, main + (scaling.length > 0 ? `\n${scalingMarkdown(scaling, opts.scalingMaxStates)}` : '') + load + keptSection(opts.markdown));
   }
   if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ machine, argv, rows }, null, 2)}\n`);
   return 0;
