@@ -15,9 +15,10 @@ import { formatFinding, resultJson, shardJson, summaryLine } from './report';
 import { sarifLog, type SarifRun } from './sarif';
 import { version } from './version';
 
-export const CHECK_USAGE = `  check FILE... [--json] [--trace-out TRACE.json] [search options]
+export const CHECK_USAGE = `  check FILE... [--json] [--trace-out TRACE.json] [--diagram columns|commit] [search options]
         explore every interleaving; report each distinct violation with a trace
-        (with --shard, --json also writes what lockstep merge needs)`;
+        (with --shard, --json also writes what lockstep merge needs;
+        --diagram commit: as a kernel commit message draws it, <= 75 columns)`;
 
 /** Checks one loaded scenario with the search options, progress on the terminal, Ctrl-C. */
 export async function checkLoaded(file: string, loaded: LoadedScenario, options: ReturnType<typeof searchOptions>, io: Io, quiet: boolean, cancelled: () => boolean): Promise<CheckResult> {
@@ -51,10 +52,12 @@ export async function cmdCheck(args: readonly string[], io: Io): Promise<number>
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { ...SEARCH_OPTIONS, json: { type: 'boolean', default: false }, 'trace-out': { type: 'string' } },
+    options: { ...SEARCH_OPTIONS, json: { type: 'boolean', default: false }, 'trace-out': { type: 'string' }, diagram: { type: 'string', default: 'columns' } },
   });
   if (positionals.length === 0) throw new UsageError('check needs at least one scenario file');
   const options = searchOptions(values);
+  const style = values.diagram;
+  if (style !== 'columns' && style !== 'commit') throw new UsageError(`--diagram must be columns or commit, not '${style}'`);
   const interrupt = onInterrupt(io);
   const results: CheckResult[] = [];
   const runs: SarifRun[] = [];
@@ -74,7 +77,7 @@ export async function cmdCheck(args: readonly string[], io: Io): Promise<number>
         const search = { reduction: options.reduction !== false, symmetry: options.symmetry !== false, strategy: options.strategy ?? 'bfs' };
         io.out(JSON.stringify(options.shard ? shardJson(file, loaded, result, options.shard, search) : resultJson(file, loaded, result)));
       } else {
-        for (const f of result.violations) io.out(`${formatFinding(file, loaded, f)}\n`);
+        for (const f of result.violations) io.out(`${formatFinding(file, loaded, f, style)}\n`);
         io.out(summaryLine(file, result));
       }
       const first = result.violations[0];

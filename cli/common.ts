@@ -4,7 +4,25 @@
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic, loadScenario, type LoadedScenario } from '../core';
 
-export const EXIT = { ok: 0, violation: 1, usage: 2, inconclusive: 3 } as const;
+/**
+ * Exit statuses. `internal` (70, EX_SOFTWARE in sysexits.h) is a bug in Lockstep itself:
+ * apart from 0–3, so a script never mistakes it for a verdict, and below 128, so it is never
+ * confused with a death by signal (134 is V8's abort).
+ */
+export const EXIT = { ok: 0, violation: 1, usage: 2, inconclusive: 3, internal: 70 } as const;
+
+/** Whether internal errors show their stack: `--debug` on the command line or LOCKSTEP_DEBUG=1. */
+export function debugRequested(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): boolean {
+  return argv.includes('--debug') || (env.LOCKSTEP_DEBUG !== undefined && env.LOCKSTEP_DEBUG !== '' && env.LOCKSTEP_DEBUG !== '0');
+}
+
+/** The one line (the stack only when debugging) for an error that is Lockstep's own fault. */
+export function internalErrorText(e: unknown, debug: boolean): string {
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const line = `lockstep: internal error (${what.split('\n')[0]!.slice(0, 200)}): a bug in Lockstep, not in the scenario; `
+    + `please report it with the command line, the scenario file and ${debug ? 'the stack below' : 'the output of the same command with --debug'}`;
+  return debug && e instanceof Error && e.stack ? `${line}\n${e.stack}` : line;
+}
 
 /** A mistake on the command line: printed with the usage text, exit 2. */
 export class UsageError extends Error {}

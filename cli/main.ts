@@ -2,13 +2,14 @@
 // `merge` joins the shards of a sharded check (merge.ts), `test` compares verdicts with
 // `expect` clauses (test.ts), `run` runs one interleaving, `import` turns a kernel report
 // into a scenario skeleton (import.ts).
-// Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive.
+// Exit codes: 0 clean, 1 violation, 2 usage or input error, 3 inconclusive, 70 internal
+// error (a bug in Lockstep: one line, the stack only with --debug or LOCKSTEP_DEBUG=1).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { cmdCheck, CHECK_USAGE } from './check';
 import { cmdImport, IMPORT_USAGE } from './import';
-import { EXIT, loadFile, stdio, UsageError, type Io } from './common';
+import { debugRequested, EXIT, internalErrorText, loadFile, stdio, UsageError, type Io } from './common';
 import { cmdMerge, MERGE_USAGE } from './merge';
 import { SEARCH_USAGE } from './options';
 import { cmdTest, TEST_USAGE } from './test';
@@ -33,12 +34,27 @@ ${IMPORT_USAGE}
 
 ${SEARCH_USAGE}
 
+  --debug               on an internal error, print its stack (also LOCKSTEP_DEBUG=1)
+
 exit status: 0 clean (verified), 1 violation found, 2 usage or input error (for merge:
              also shards that do not belong together), 3 inconclusive (a bound stopped
-             the search)`;
+             the search), 70 internal error (a bug in Lockstep: please report it)`;
+
+/** The program: `main` with anything that escapes it (a callback, a rejection) reported as internal. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const debug = debugRequested(argv);
+  const fail = (e: unknown): never => {
+    process.stderr.write(`${internalErrorText(e, debug)}\n`);
+    process.exit(EXIT.internal);
+  };
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  return main(argv, stdio);
+}
 
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
-  const [command, ...rest] = argv;
+  const debug = debugRequested(argv);
+  const [command, ...rest] = argv.filter((a) => a !== '--debug');
   try {
     switch (command) {
       case 'check':
@@ -72,7 +88,8 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
       io.err(`lockstep: ${e.message}\n${USAGE}`);
       return EXIT.usage;
     }
-    throw e;
+    io.err(internalErrorText(e, debug));
+    return EXIT.internal;
   }
 }
 

@@ -25,8 +25,9 @@ export const SEARCH_OPTIONS = {
 export const SEARCH_USAGE = `search options:
   --max-states N        stop after N distinct states (default 50,000,000)
   --max-depth N         do not go deeper than N steps
-  --max-seconds S       stop after S seconds
-  --max-memory MB       stop when the process uses more memory (default: half the RAM)
+  --max-seconds S       stop after S seconds (default 600)
+  --max-memory MB       stop when the process uses more memory (default: half the RAM,
+                        at most 4096); the search also stops at 70% of the heap limit
   --first               stop at the first violation
   --shard i/n           explore the i-th of n deterministic parts (1-based); with --json,
                         write what lockstep merge needs to join the n parts

@@ -4,6 +4,7 @@
 
 import type { LoadedScenario } from '../core';
 import type { Bound, CheckResult, Finding, Shard } from '../core/explore';
+import { commitDiagram } from '../core/explore/commitDiagram';
 import { dependencyRecord, findingRecord, scenarioVersion, usageRecord, type DependencyRecord, type FindingRecord, type UsageRecord } from '../core/explore/shards';
 import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
 import type { Span } from '../core/syntax/ast';
@@ -43,10 +44,12 @@ export function diagramOptions(f: Finding): DiagramOptions {
 }
 
 /** The report, the diagram and the located one-line summary, with notes for related places. */
-export function formatFinding(file: string, loaded: LoadedScenario, f: Finding): string {
+export type DiagramStyle = 'columns' | 'commit';
+
+export function formatFinding(file: string, loaded: LoadedScenario, f: Finding, style: DiagramStyle = 'columns'): string {
   const s = loaded.compiled!;
   const lines = [f.violation.report, ''];
-  if (f.trace.length > 0 || f.blocked || f.pending) lines.push(columnDiagram(s, f.trace, diagramOptions(f)), '');
+  if (f.trace.length > 0 || f.blocked || f.pending) lines.push(style === 'commit' ? commitDiagram(s, f) : columnDiagram(s, f.trace, diagramOptions(f)), '');
   lines.push(`${where(file, loaded, f.violation.span)}: ${f.kind}: ${f.message}`);
   for (const r of f.violation.related) lines.push(`${where(file, loaded, r.span)}: note: ${r.message}`);
   return lines.join('\n');
@@ -86,6 +89,8 @@ export interface ResultJson {
   readonly verdict: string;
   readonly violations: readonly FindingJson[];
   readonly stats: { readonly states: number; readonly transitions: number; readonly seconds: number; readonly peakMemoryMB: number };
+  /** Present when a bound stopped the search: which one, its limit, and the line `check` prints. */
+  readonly bound?: Bound;
 }
 
 /** The `--json` object for one file. */
@@ -105,8 +110,10 @@ export function resultJson(file: string, loaded: LoadedScenario, r: CheckResult)
       seconds: Math.round(r.stats.seconds * 1000) / 1000,
       peakMemoryMB: r.stats.peakMemoryMB,
     },
+    ...(r.bound ? { bound: { kind: r.bound.kind, limit: r.bound.limit, message: r.bound.message } } : {}),
   };
 }
+
 
 /** How a shard searched: shards merge only if they agree on it. */
 export interface SearchJson {

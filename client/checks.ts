@@ -54,6 +54,15 @@ export class Checks {
         const index = typeof a?.counterexample === 'number' ? a.counterexample : undefined;
         return this.debugCounterexample(scenarioArg(a?.uri ?? arg) ?? this.lastChecked()?.uri, index);
       }),
+      vscode.commands.registerCommand('lockstep.copyCommitDiagram', (arg?: unknown) => {
+        const a = arg as { uri?: unknown; counterexample?: unknown } | undefined;
+        const entry = (typeof a?.uri === 'string' ? this.checked.get(a.uri) : undefined) ?? this.lastChecked();
+        return this.copyDiagram(entry, typeof a?.counterexample === 'number' ? a.counterexample : 0);
+      }),
+      // In the Problems panel's context menu (and the editor's light bulb) on a checker finding.
+      vscode.languages.registerCodeActionsProvider({ language: 'lockstep' }, {
+        provideCodeActions: (doc, _range, ctx) => this.diagramActions(doc.uri, ctx.diagnostics),
+      }, { providedCodeActionKinds: [vscode.CodeActionKind.QuickFix] }),
       vscode.debug.onDidStartDebugSession((s) => this.noteReplay(s)),
       vscode.debug.onDidTerminateDebugSession((s) => this.replays.delete(s.id)),
     );
@@ -165,7 +174,39 @@ export class Checks {
   }
 
   /** A click in the swimlane: move the replay of that counterexample there, else open the line. */
+  /** Copies a counterexample drawn as a kernel commit message draws it to the clipboard. */
+  private async copyDiagram(entry: CheckedScenario | undefined, index: number): Promise<boolean> {
+    const c = entry?.result.counterexamples[index];
+    if (!entry || !c) {
+      void vscode.window.showWarningMessage('Lockstep: check a scenario first: its counterexamples are what is copied.');
+      return false;
+    }
+    await vscode.env.clipboard.writeText(`${c.commitDiagram}\n`);
+    void vscode.window.showInformationMessage(`Lockstep: the ${c.kind.replace(/_/g, ' ')} counterexample of ${fileName(entry.uri)} is on the clipboard as a commit message diagram.`);
+    return true;
+  }
+
+  /** "Copy as Commit Message Diagram" for each diagnostic that is one of the last check's findings. */
+  private diagramActions(uri: vscode.Uri, diagnostics: readonly vscode.Diagnostic[]): vscode.CodeAction[] {
+    const entry = this.checked.get(uri.toString());
+    if (!entry) return [];
+    const out: vscode.CodeAction[] = [];
+    for (const d of diagnostics) {
+      const index = entry.result.counterexamples.findIndex((c) => c.range.start.line === d.range.start.line && d.message.includes(c.message));
+      if (index < 0) continue;
+      const action = new vscode.CodeAction('Copy as Commit Message Diagram', vscode.CodeActionKind.QuickFix);
+      action.diagnostics = [d];
+      action.command = { title: 'Copy as Commit Message Diagram', command: 'lockstep.copyCommitDiagram', arguments: [{ uri: uri.toString(), counterexample: index }] };
+      out.push(action);
+    }
+    return out;
+  }
+
   private async onSwimlane(uri: vscode.Uri, result: CheckResultJson, request: SwimlaneRequest): Promise<void> {
+    if (request.type === 'copy') {
+      await this.copyDiagram(this.checked.get(uri.toString()) ?? { uri, result }, request.counterexample);
+      return;
+    }
     if (request.type === 'debug') {
       await this.debugCounterexample(uri, request.counterexample);
       return;

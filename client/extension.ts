@@ -1,10 +1,11 @@
 // The Lockstep extension's entry point: starts the language server, registers the debugger,
-// the check commands with their swimlane view, and the thread commands. Each part lives in
-// a module of its own; this file only wires them together.
+// the check commands with their swimlane view, the thread commands and the report import.
+// Each part lives in a module of its own; this file only wires them together.
 
 import * as vscode from 'vscode';
 import { Checks } from './checks';
 import { registerDebugger } from './debugger';
+import { registerImportReport } from './importReport';
 import { ScenarioServer } from './languageServer';
 import { registerThreadCommands } from './threadCommands';
 
@@ -22,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   registerDebugger(context);
   new Checks(context, client);
   registerThreadCommands(context, client);
+  registerImportReport(context, client);
   await scenarioServer.start();
 }
 

@@ -12,12 +12,13 @@ export const SWIMLANE_VIEW_TYPE = 'lockstep.swimlane';
 /** What a click in the view asks for. */
 export type SwimlaneRequest =
   | { readonly type: 'step'; readonly counterexample: number; readonly step: number }
-  | { readonly type: 'debug'; readonly counterexample: number };
+  | { readonly type: 'debug'; readonly counterexample: number }
+  | { readonly type: 'copy'; readonly counterexample: number };
 
 function isRequest(m: unknown): m is SwimlaneRequest {
   const r = m as { type?: unknown; counterexample?: unknown; step?: unknown } | undefined;
   if (!Number.isInteger(r?.counterexample)) return false;
-  return r?.type === 'debug' || (r?.type === 'step' && Number.isInteger(r.step));
+  return r?.type === 'debug' || r?.type === 'copy' || (r?.type === 'step' && Number.isInteger(r.step));
 }
 
 export interface SwimlaneHandler {

@@ -111,6 +111,7 @@ function counterexampleSection(c: CounterexampleJson, index: number, current: Sw
   return `<section class="counterexample" id="counterexample-${index}" data-kind="${escapeHtml(c.kind)}">
   <h2><span class="kind">${escapeHtml(c.kind)}</span> ${escapeHtml(c.message)}</h2>
   <p class="actions"><button type="button" class="debug" data-debug="${index}">Debug this counterexample</button>
+  <button type="button" class="copy" data-copy="${index}">Copy as Commit Message Diagram</button>
   <span class="hint">${plural(c.steps.length, 'step')}; click a step to open its line (or, while its replay is debugged, to go there)</span></p>
   <div class="lanes" role="grid" aria-label="${escapeHtml(`${c.kind}: one column per CPU, time downwards`)}">
     ${rows.join('\n    ')}

@@ -50,12 +50,45 @@ function pathArg(value: unknown, what: string, cwd: string): string {
   return isAbsolute(value) ? value : resolve(cwd, value);
 }
 
+/** Larger files are refused: no scenario or trace is anywhere near this. */
+export const MAX_INPUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a scenario or trace, refusing at once what is not a regular text file of sane size:
+ * a device (/dev/zero reads forever), a FIFO (blocks until a writer comes), a directory.
+ * The error names the file and never echoes its bytes.
+ */
 function readText(path: string, what: string): string {
+  let st;
   try {
-    return readFileSync(path, 'utf8');
+    st = statSync(path);
   } catch (e) {
     throw new DebugError(`cannot read ${what} ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  if (!st.isFile()) throw new DebugError(`cannot read ${what} ${path}: it is ${fileKind(st)}, not a regular file`);
+  if (st.size > MAX_INPUT_BYTES) throw new DebugError(`cannot read ${what} ${path}: it is ${st.size} bytes (the limit is ${MAX_INPUT_BYTES})`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DebugError(`cannot read ${what} ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  if (bytes.length > MAX_INPUT_BYTES) throw new DebugError(`cannot read ${what} ${path}: it is more than ${MAX_INPUT_BYTES} bytes`);
+  try {
+    if (bytes.includes(0)) throw new Error('a NUL byte');
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DebugError(`${path} is not ${what}: it is not UTF-8 text`);
+  }
+}
+
+function fileKind(st: import('node:fs').Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 export function fingerprint(path: string, text: string): SourceFingerprint {

@@ -86,12 +86,10 @@ export class LockstepDebugSession extends DebugSession {
     this.setDebuggerLinesStartAt1(false);
     this.setDebuggerColumnsStartAt1(false);
     this.resetConfigurationDone();
-    // A malformed message (bad JSON, a non-object) is reported here; without a listener
-    // Node's EventEmitter would throw and end the adapter.
-    this.on('error', (event: unknown) => {
-      const body = (event as { body?: unknown }).body;
-      this.sendEvent(new OutputEvent(`lockstep-dap: ignored a malformed message: ${String(body)}\n`, 'stderr'));
-    });
+    // The frame reader drops malformed messages before they get here; what is left are
+    // stream errors, which end the connection (main.ts): never answer them on the stream
+    // that failed. Without a listener Node's EventEmitter would throw and end the adapter.
+    this.on('error', () => undefined);
   }
 
   private resetConfigurationDone(): void {
@@ -110,7 +108,9 @@ export class LockstepDebugSession extends DebugSession {
       action();
       this.sendResponse(response);
     } catch (e) {
-      const message = e instanceof DebugError ? e.message : `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
+      // One line for the user; a stack is for a bug report (lockstep-dap with LOCKSTEP_DEBUG=1 logs it).
+      const message = e instanceof DebugError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+      if (!(e instanceof DebugError) && process.env.LOCKSTEP_DEBUG && e instanceof Error) process.stderr.write(`${e.stack ?? ''}\n`);
       // A leading underscore marks the variable as free of personal data, so the message is shown whole.
       this.sendErrorResponse(response, { id: 1000, format: '{_message}', variables: { _message: message }, showUser: true });
     } finally {
@@ -215,6 +215,15 @@ export class LockstepDebugSession extends DebugSession {
   }
 
   // ---------- lifecycle ----------
+
+  /** `pathFormat` is optional in `initialize` and means paths when absent, as the protocol says. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request?.command === 'initialize') {
+      const args = (typeof request.arguments === 'object' && request.arguments !== null ? request.arguments : {}) as DebugProtocol.InitializeRequestArguments;
+      request.arguments = args.pathFormat === undefined ? { ...args, pathFormat: 'path' } : args;
+    }
+    super.dispatchRequest(request);
+  }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
     response.body = {

@@ -5,9 +5,11 @@
   // eslint-disable-next-line no-undef
   const vscode = acquireVsCodeApi();
   document.addEventListener('click', (event) => {
-    const target = /** @type {HTMLElement | null} */ (event.target instanceof Element ? event.target.closest('[data-step], [data-debug]') : null);
+    const target = /** @type {HTMLElement | null} */ (event.target instanceof Element ? event.target.closest('[data-step], [data-debug], [data-copy]') : null);
     if (!target) return;
-    if (target.dataset.debug !== undefined) {
+    if (target.dataset.copy !== undefined) {
+      vscode.postMessage({ type: 'copy', counterexample: Number(target.dataset.copy) });
+    } else if (target.dataset.debug !== undefined) {
       vscode.postMessage({ type: 'debug', counterexample: Number(target.dataset.debug) });
     } else {
       vscode.postMessage({ type: 'step', counterexample: Number(target.dataset.counterexample), step: Number(target.dataset.step) });

@@ -19,7 +19,10 @@ import type {
 import type { Counterexample } from '../core/ide/counterexample';
 import type { CheckResult } from '../core/explore';
 import type { VerdictSummary } from '../core/ide/codeLens';
-import type { CheckResultJson, CounterexampleJson } from './protocol';
+import type { CheckResultJson, CounterexampleJson, ImportReportReply } from './protocol';
+import { NEW_SCENARIO_FROM_REPORT_COMMAND } from './protocol';
+import type { ReportComment } from '../core/ide/reportComment';
+import type { ImportResult } from '../core/import';
 
 // ---------- from the protocol ----------
 
@@ -218,6 +221,7 @@ export function counterexample(lines: LineMap, c: Counterexample): Counterexampl
     after: c.after,
     footer: c.footer,
     traceFile: c.traceFile,
+    commitDiagram: c.commitDiagram,
   };
 }
 
@@ -228,4 +232,19 @@ export function checkReply(lines: LineMap, version: number, summary: VerdictSumm
     ...(result ? { result, stats: { states: result.stats.states, seconds: result.stats.seconds } } : {}),
     counterexamples: counterexamples.map((c) => counterexample(lines, c)),
   };
+}
+
+// ---------- kernel reports ----------
+
+/** "Generate scenario from this report": the client opens the skeleton (NEW_SCENARIO_FROM_REPORT_COMMAND). */
+export function reportAction(r: ReportComment): LspCodeAction {
+  return {
+    title: 'Generate scenario from this report',
+    kind: CodeActionKind.RefactorExtract,
+    command: { title: 'Generate scenario from this report', command: NEW_SCENARIO_FROM_REPORT_COMMAND, arguments: [r.text] },
+  };
+}
+
+export function importReply(r: ImportResult): ImportReportReply {
+  return r.ok ? { ok: true, scenario: r.scenario, title: r.title, kind: r.kind, reports: r.reports, index: r.index } : { ok: false, error: r.error };
 }

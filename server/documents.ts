@@ -26,11 +26,16 @@ export class Documents {
     this.entries.set(uri, { doc: TextDocument.create(uri, languageId, version, text) });
   }
 
-  /** Applies changes; false when the document is not open (the client is out of step). */
-  change(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): boolean {
+  /**
+   * Applies changes; false when the document is not open (the client is out of step). A
+   * change without text is skipped; a malformed range is clamped into the document, as
+   * clients expect (a position past a line's end means its end, past the last line the end).
+   */
+  change(uri: string, version: number, changes: unknown): boolean {
     const e = this.entries.get(uri);
     if (!e) return false;
-    e.doc = TextDocument.update(e.doc, [...changes], version);
+    const list: unknown[] = Array.isArray(changes) ? changes : [];
+    e.doc = TextDocument.update(e.doc, list.flatMap(saneChange), version);
     if (e.analysis) e.previous = e.analysis;
     delete e.analysis;
     return true;
@@ -73,4 +78,23 @@ export class Documents {
   uris(): string[] {
     return [...this.entries.keys()];
   }
+}
+
+function saneChange(c: unknown): TextDocumentContentChangeEvent[] {
+  if (typeof c !== 'object' || c === null) return [];
+  const { text, range } = c as { text?: unknown; range?: unknown };
+  if (typeof text !== 'string') return [];
+  if (range === undefined || range === null) return [{ text }];
+  const { start, end } = range as { start?: unknown; end?: unknown };
+  const a = sanePosition(start);
+  const b = sanePosition(end ?? start);
+  const [from, to] = a.line < b.line || (a.line === b.line && a.character <= b.character) ? [a, b] : [b, a];
+  return [{ range: { start: from, end: to }, text }];
+}
+
+/** A position with non-negative integer coordinates (TextDocument clamps those past the end). */
+function sanePosition(p: unknown): { line: number; character: number } {
+  const { line, character } = (typeof p === 'object' && p !== null ? p : {}) as { line?: unknown; character?: unknown };
+  const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(0, Math.floor(v)), 2 ** 31 - 1) : 0);
+  return { line: n(line), character: n(character) };
 }

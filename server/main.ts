@@ -4,14 +4,14 @@
 
 import { isMainThread } from 'node:worker_threads';
 import { createConnection, type Connection } from 'vscode-languageserver/node';
-import { FrameFilter } from './framing';
+import { FrameReader } from '../transport/frames';
 import { LockstepServer } from './server';
 
 function connect(): Connection {
   const args = process.argv.slice(2);
   if (args.some((a) => a === '--node-ipc' || a.startsWith('--socket') || a.startsWith('--pipe'))) return createConnection();
   // stdio (with --stdio or by default): only well-formed frames reach the protocol reader.
-  const input = process.stdin.pipe(new FrameFilter((m) => process.stderr.write(`${m}\n`)));
+  const input = process.stdin.pipe(new FrameReader({ report: (m) => process.stderr.write(`lockstep-lsp: ${m}\n`) }));
   return createConnection(input, process.stdout);
 }
 

@@ -65,6 +65,8 @@ export interface CounterexampleJson {
   readonly after: readonly { readonly lane: number; readonly text: string; readonly note: string }[];
   readonly footer: string;
   readonly traceFile: TraceFile;
+  /** As a kernel commit message draws it: <= 75 columns, plain ASCII ("Copy as Commit Message Diagram"). */
+  readonly commitDiagram: string;
 }
 
 /** The progress message of a running check: what the notification shows. */
@@ -89,3 +91,24 @@ export interface LockJson {
   /** How many places take it. */
   readonly acquisitions: number;
 }
+
+/**
+ * `lockstep/importReport`: a kernel report (lockdep, KASAN, KCSAN, hung task, list or
+ * refcount debugging; a dmesg, a syzbot mail or the report alone) turned into a scenario
+ * skeleton ("New Scenario from Kernel Report…", the "Generate scenario from this report"
+ * code action). Any client can send it: the skeleton is plain text to open as a document.
+ */
+export const IMPORT_REPORT_REQUEST = 'lockstep/importReport';
+
+export interface ImportReportParams {
+  readonly text: string;
+  /** Which report of several in the text (1-based); default the first. */
+  readonly index?: number;
+}
+
+export type ImportReportReply =
+  | { readonly ok: true; readonly scenario: string; readonly title: string; readonly kind: string; readonly reports: number; readonly index: number }
+  | { readonly ok: false; readonly error: string };
+
+/** The client command a "Generate scenario from this report" code action runs, with the report's text. */
+export const NEW_SCENARIO_FROM_REPORT_COMMAND = 'lockstep.newScenarioFromReport';

@@ -4,7 +4,7 @@
 
 import {
   ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
-  type CancellationToken, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type CancellationToken, type CodeAction as LspCodeAction, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
   type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
 import { loadScenario } from '../core';
@@ -19,11 +19,15 @@ import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings';
 import { WorkspaceFiles } from './workspaceFiles';
 import { BackgroundChecks } from './checking';
 import { workerEngine, type CheckEngine } from './checkEngine';
-import { CHECK_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type LockJson, type LocksParams } from './protocol';
+import { CHECK_REQUEST, IMPORT_REPORT_REQUEST, LOCKS_REQUEST, progressMessage, type CheckParams, type CheckReply, type ImportReportParams, type ImportReportReply, type LockJson, type LocksParams } from './protocol';
+import { importReport } from '../core/import';
+import { reportCommentAt } from '../core/ide/reportComment';
 
 type WorkDoneProgressValue = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
 export const SERVER_NAME = 'lockstep-lsp';
+/** How long workspace/symbol waits for a running index pass before answering from what it has. */
+const INDEX_WAIT_MS = 300;
 
 export class LockstepServer {
   private readonly docs = new Documents();
@@ -49,7 +53,10 @@ export class LockstepServer {
   listen(): void {
     const c = this.connection;
     c.onInitialize((p) => this.initialize(p));
-    c.onInitialized(() => void this.loadConfiguration());
+    c.onInitialized(() => {
+      void this.loadConfiguration();
+      void this.workspace.refresh();
+    });
     c.onDidChangeConfiguration((p) => {
       // Settings pushed with the notification win; otherwise (VS Code sends none) pull them.
       const pushed = p?.settings as { lockstep?: unknown } | null | undefined;
@@ -57,21 +64,23 @@ export class LockstepServer {
       else if (this.pullConfiguration) void this.loadConfiguration();
     });
     c.onDidOpenTextDocument((p) => this.notification(() => {
-      const d = p.textDocument;
-      if (typeof d.uri !== 'string') return;
+      const d = p?.textDocument;
+      if (typeof d?.uri !== 'string') return;
       this.docs.open(d.uri, String(d.languageId ?? 'lockstep'), Number(d.version) || 0, String(d.text ?? ''));
       this.debouncer.schedule(d.uri, 0);
     }));
     c.onDidChangeTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.change(uri, Number(p.textDocument.version) || 0, p.contentChanges ?? [])) return;
       this.checks.cancel(uri);
       this.debouncer.schedule(uri, this.settings.diagnosticsDelayMs);
     }));
-    c.onDidSaveTextDocument((p) => this.notification(() => this.onSave(p.textDocument.uri)));
+    c.onDidSaveTextDocument((p) => this.notification(() => {
+      if (typeof p?.textDocument?.uri === 'string') this.onSave(p.textDocument.uri);
+    }));
     c.onDidCloseTextDocument((p) => this.notification(() => {
-      const uri = p.textDocument.uri;
-      if (!this.docs.has(uri)) return;
+      const uri = p?.textDocument?.uri;
+      if (typeof uri !== 'string' || !this.docs.has(uri)) return;
       this.docs.close(uri);
       this.debouncer.cancel(uri);
       this.checks.forget(uri);
@@ -110,8 +119,10 @@ export class LockstepServer {
     }));
     c.onDocumentSymbol((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.outline(a).map((s) => to.documentSymbol(a.lines, s))));
-    c.onWorkspaceSymbol((p) => {
+    c.onWorkspaceSymbol(async (p) => {
       this.requireInitialized();
+      // The index fills in the background; this request waits a little for it, never the others.
+      await this.workspace.settled(INDEX_WAIT_MS);
       return this.guard(() => this.workspaceSymbols(String(p?.query ?? '')), []);
     });
     c.onFoldingRanges((p) => this.withAnalysis(p, [], (a, uri) => ide.foldingRanges(a).map(to.foldingRange)));
@@ -126,8 +137,18 @@ export class LockstepServer {
     c.onDocumentFormatting((p) => this.withAnalysis(p, [], (a, uri) => to.textEdits(a.lines, ide.formatEdits(a) ?? [])));
     c.languages.inlayHint.on((p) => this.withAnalysis(p, [], (a, uri) =>
       !this.settings.inlayHints.heldLocks ? [] : ide.heldLockHints(a, to.spanOf(a.lines, p.range)).map((h) => to.inlayHint(a.lines, h))));
-    c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) =>
-      ide.codeActions(a, to.spanOf(a.lines, p.range)).map((x) => to.codeAction(uri, a.lines, x))));
+    c.onCodeAction((p) => this.withAnalysis(p, [], (a, uri) => {
+      const range = to.spanOf(a.lines, p.range);
+      const fixes: LspCodeAction[] = ide.codeActions(a, range).map((x) => to.codeAction(uri, a.lines, x));
+      const report = reportCommentAt(a.text, range);
+      if (report) fixes.push(to.reportAction(report));
+      return fixes;
+    }));
+    c.onRequest(IMPORT_REPORT_REQUEST, (p: Partial<ImportReportParams> | undefined): ImportReportReply => {
+      this.requireInitialized();
+      if (typeof p?.text !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'lockstep/importReport needs the report text');
+      return to.importReply(importReport(p.text, typeof p.index === 'number' ? { index: p.index } : {}));
+    });
     c.onCodeLens((p) => this.withAnalysis(p, [], (a, uri) =>
       ide.codeLenses(a, this.checks.verdict(uri, this.docs.version(uri)))
         .map((l) => to.codeLens(uri, a.lines, l))));
@@ -142,6 +163,7 @@ export class LockstepServer {
     c.onRequest(LOCKS_REQUEST, (p: Partial<LocksParams> | undefined): LockJson[] => this.withAnalysis({ textDocument: { uri: p?.uri } }, [], (a) =>
       scenarioLocks(a).map((l) => ({ name: l.name, kind: l.kind, range: to.range(a.lines, l.span), acquisitions: l.acquisitions }))));
     c.onShutdown(() => {
+      this.workspace.dispose();
       this.debouncer.dispose();
       this.checks.dispose();
     });
@@ -155,7 +177,9 @@ export class LockstepServer {
     this.pullConfiguration = !!caps?.workspace?.configuration;
     this.lensRefresh = !!caps?.workspace?.codeLens?.refreshSupport;
     this.settings = readSettings((p?.initializationOptions as { settings?: unknown } | undefined)?.settings ?? p?.initializationOptions);
-    this.workspace.setFolders([...(p?.workspaceFolders ?? []).map((f) => f.uri), ...(p?.rootUri ? [p.rootUri] : [])]);
+    // The workspace folders, or (from older clients) the root: never both, rootUri being the first folder.
+    const folders = Array.isArray(p?.workspaceFolders) ? p.workspaceFolders.map((f) => String(f?.uri)) : [];
+    this.workspace.setFolders(folders.length > 0 ? folders : typeof p?.rootUri === 'string' ? [p.rootUri] : []);
     const capabilities: ServerCapabilities = {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
       completionProvider: { triggerCharacters: ['>', '.', '(', '&', ','] },
@@ -171,7 +195,7 @@ export class LockstepServer {
       semanticTokensProvider: { legend: { tokenTypes: [...ide.TOKEN_TYPES], tokenModifiers: [...ide.TOKEN_MODIFIERS] }, full: true },
       documentFormattingProvider: true,
       inlayHintProvider: true,
-      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      codeActionProvider: { codeActionKinds: ['quickfix', 'refactor.extract'] },
       codeLensProvider: { resolveProvider: false },
     };
     return { capabilities, serverInfo: { name: SERVER_NAME, version: '0.1.0' } };
@@ -195,7 +219,9 @@ export class LockstepServer {
       return f();
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      this.connection.console.error(`lockstep: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      // One line in the client's log; the stack only for a bug report (LOCKSTEP_DEBUG=1).
+      const detail = e instanceof Error ? (process.env.LOCKSTEP_DEBUG ? e.stack ?? e.message : `${e.name}: ${e.message}`) : String(e);
+      this.connection.console.error(`lockstep: internal error (a bug in Lockstep; please report it): ${detail}`);
       return fallback as T;
     }
   }

@@ -8,7 +8,7 @@ import type { CompiledScenario } from '../model/compiled';
 import { describeAddress, lineOf, spanText } from '../model/describe';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, describeWait, initialState, isFinished, leakViolation, nextInstr, step, successors,
+  choiceCount, deadlockViolation, describeWait, initialState, isFinished, leakViolation, nextInstr, stateCheckViolations, step, successors,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import { ActorStatus, VIOLATION_KINDS, type MachineState, type ModelEvent, type Move, type StepOk, type StepResult, type Violation, type ViolationKind, type WaitInfo } from '../model/types';
@@ -727,7 +727,8 @@ export class DebugRuntime {
     for (let i = this.lockdepUpTo + 1; i <= position; i++) {
       const e = this.history[i]!;
       const lockdep = this.lockdep.observe(e.events, this.history[i - 1]!.state);
-      this.findings[i] = e.reports && e.reports.length > 0 ? [...e.reports, ...lockdep] : lockdep;
+      const checks = stateCheckViolations(this.scenario, e.state);
+      this.findings[i] = [...(e.reports ?? []), ...lockdep, ...checks];
     }
     this.lockdepUpTo = Math.max(this.lockdepUpTo, position);
     return this.findings[position] ?? [];

@@ -5,7 +5,7 @@
 
 import type { Span } from '../syntax/ast';
 import { ACTOR_WORD, fnIndexOf, IRQ_OFF_MASK, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
-import { FD_BASE, FD_ENTRY_WORDS, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, type CompiledScenario } from '../model/compiled';
+import { FD_BASE, FD_ENTRY_WORDS, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, vcpuWord, type CompiledScenario } from '../model/compiled';
 import { describeAddress, describeObject, lineOf, objectContaining } from '../model/describe';
 import { describeWait, lockdepName, stackOf, step } from '../model/machine';
 import { ActorStatus, type MachineState, type WaitInfo } from '../model/types';
@@ -68,7 +68,7 @@ export function actorTitle(s: CompiledScenario, state: MachineState, actor: numb
       return `CPU${a.cpu} · ${a.name}${desc}`;
     case 'vcpu': {
       const ordinal = s.actors.filter((x) => x.actorKind === 'vcpu').indexOf(a);
-      const mode = MODE_TEXT[state.mem[a.words + ACTOR_WORD.mode] ?? 0] ?? 'outside guest';
+      const mode = MODE_TEXT[state.mem[vcpuWord(s, a.index, 'mode')] ?? 0] ?? 'outside guest';
       const name = a.name === `vcpu${ordinal}` ? '' : ` · ${a.name}`;
       return `vCPU${ordinal} · CPU${a.cpu}${name} (${mode})`;
     }
@@ -78,6 +78,10 @@ export function actorTitle(s: CompiledScenario, state: MachineState, actor: numb
       return `kworker · ${a.name}${desc}`;
     case 'init':
       return `${a.name} · the initial state`;
+    case 'final':
+      return 'final · the check of every end state';
+    case 'invariant':
+      return 'invariant · the check of every state';
   }
 }
 
@@ -324,8 +328,8 @@ function objectChildren(s: CompiledScenario, state: MachineState, obj: number): 
 
 function vcpuNode(s: CompiledScenario, state: MachineState, actor: number): ViewNode {
   const a = s.actors[actor]!;
-  const mode = MODE_NAME[state.mem[a.words + ACTOR_WORD.mode] ?? 0] ?? 'OUTSIDE_GUEST_MODE';
-  const reqs = requestNames(s, state.mem[a.words + ACTOR_WORD.requests] ?? 0);
+  const mode = MODE_NAME[state.mem[vcpuWord(s, actor, 'mode')] ?? 0] ?? 'OUTSIDE_GUEST_MODE';
+  const reqs = requestNames(s, state.mem[vcpuWord(s, actor, 'requests')] ?? 0);
   return { name: a.name, value: `${mode}, CPU${a.cpu}${reqs.length ? `, requests: ${reqs.join(' ')}` : ''}`, expand: { kind: 'vcpu', actor } };
 }
 
@@ -376,9 +380,9 @@ export function viewChildren(s: CompiledScenario, state: MachineState, ref: View
       const a = s.actors[ref.actor]!;
       const st = state.actors[ref.actor]!;
       const wait = blockedOn(s, state, ref.actor);
-      const reqs = requestNames(s, state.mem[a.words + ACTOR_WORD.requests] ?? 0);
+      const reqs = requestNames(s, state.mem[vcpuWord(s, a.index, 'requests')] ?? 0);
       return [
-        { name: 'mode', value: MODE_NAME[state.mem[a.words + ACTOR_WORD.mode] ?? 0] ?? '?', location: { k: 'mem', addr: a.words + ACTOR_WORD.mode } },
+        { name: 'mode', value: MODE_NAME[state.mem[vcpuWord(s, a.index, 'mode')] ?? 0] ?? '?', location: { k: 'mem', addr: vcpuWord(s, a.index, 'mode') } },
         { name: 'requests', value: reqs.length ? reqs.join(' ') : 'none' },
         { name: 'cpu', value: `CPU${a.cpu}` },
         { name: 'task', value: st.status === ActorStatus.Done ? 'finished' : wait ? `blocked: ${describeWait(s, state, wait)}` : 'runnable' },

@@ -78,6 +78,11 @@ export class Reducer {
 
   /** Whether this scenario can be reduced at all. */
   static applies(s: CompiledScenario): boolean {
+    // Persistent sets keep every dead end and every failing step, but not every intermediate
+    // state: an invariant is checked on states the reduction may skip, and a final block also
+    // runs on finished states that are not dead ends (an interrupt that never fired). Such
+    // scenarios are explored whole.
+    if (s.invariantActors.length > 0 || s.finalActor >= 0) return false;
     return s.actors.length <= MAX_REDUCED_ACTORS;
   }
 

@@ -4,7 +4,7 @@
 import type { CompiledScenario } from '../model/compiled';
 import { spanText } from '../model/describe';
 import { Lockdep } from '../model/lockdep';
-import { deadlockViolation, initialState, isFinished, leakViolation, successors, waitsOf } from '../model/machine';
+import { deadlockViolation, initialState, isFinished, leakViolation, stateCheckViolations, successors, waitsOf } from '../model/machine';
 import { findRace } from '../model/races';
 import type { MachineState, StepOk, Violation } from '../model/types';
 import type { Scheduler } from './schedulers';
@@ -53,6 +53,7 @@ export function runOnce(s: CompiledScenario, scheduler: Scheduler, opts: RunOpti
   };
   const end = (e: RunEnd, extra: Partial<RunResult> = {}): RunResult =>
     ({ end: e === 'finished' && violations.length > 0 ? 'violation' : e, steps, state, violations, at, ...(violations[0] ? { violation: violations[0] } : {}), ...extra });
+  for (const v of stateCheckViolations(s, state)) note(v);
   for (let i = 0; i < maxSteps; i++) {
     const succ = successors(s, state);
     if (succ.length === 0) {
@@ -81,6 +82,7 @@ export function runOnce(s: CompiledScenario, scheduler: Scheduler, opts: RunOpti
     for (const v of picked.result.reports) note(v);
     for (const v of lockdep.observe(picked.result.events, state)) note(v);
     state = picked.result.state;
+    for (const v of stateCheckViolations(s, state)) note(v);
   }
   return end('max-steps');
 }

@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step,
+  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
@@ -18,7 +18,7 @@ import { LivelockProbe } from './livelock';
 import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
-import { fingerprintState, packMove, StateStore } from './store';
+import { fingerprintState, fp, packMove, StateHasher, StateStore } from './store';
 import { ActorIntern, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
@@ -37,13 +37,43 @@ export interface RawFinding {
 export type Outcome = { readonly move: Move; readonly result: StepOk | StepViolation };
 
 const DEFAULT_MAX_STATES = 50_000_000;
+/** Without --max-seconds a search still ends: ten minutes, then inconclusive. */
+export const DEFAULT_MAX_SECONDS = 600;
+/**
+ * The search stops once the JavaScript heap holds this share of V8's actual limit
+ * (`--max-old-space-size`, a worker's resourceLimits), leaving the collector room to work:
+ * nearer the limit V8 aborts the process rather than let it stop cleanly.
+ */
+const HEAP_SHARE = 0.7;
+/**
+ * V8's heap_size_limit counts the young generation's reserve (three 16 MB semi-spaces on
+ * 64-bit) on top of the old generation, which is what runs out: under
+ * `--max-old-space-size=48` the limit reads 96 MB. The guard measures against the old one.
+ */
+const YOUNG_GENERATION_MB = 48;
+
+/** The old generation's limit in MB: what `--max-old-space-size` (or a worker's resourceLimits) set. */
+export function oldGenerationLimitMB(): number {
+  const total = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
+  return total - Math.min(YOUNG_GENERATION_MB, total / 2);
+}
+
+/** MB of the heap outside the young generation (whose garbage is freed at the next scavenge). */
+function oldGenerationUsedMB(): number {
+  let used = 0;
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space') used += space.space_used_size;
+  }
+  return used / 2 ** 20;
+}
 /** Value tuples remembered per blocked actor state. */
 const BLOCKED_MEMORY = 8;
 const DEFAULT_MAX_DEPTH = 100_000;
 
+/** The default resident-memory bound: half the RAM, at most 4 GB. */
 export function defaultMaxMemoryMB(): number {
   const half = os.totalmem() / 2 / 2 ** 20;
-  return Math.floor(Math.min(half, 16_384));
+  return Math.floor(Math.min(half, 4096));
 }
 
 /** The set of states seen: the store (one worker), or the table workers share (shared-store.ts). */
@@ -64,6 +94,7 @@ export interface WorkerPart {
 
 export class Search {
   readonly store = new StateStore();
+  private readonly hasher = new StateHasher();
   private readonly visited: Visited;
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
@@ -114,9 +145,9 @@ export class Search {
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.maxMs = (opts.maxSeconds ?? Infinity) * 1000;
+    this.maxMs = (opts.maxSeconds ?? DEFAULT_MAX_SECONDS) * 1000;
     this.maxMemoryMB = opts.maxMemoryMB ?? defaultMaxMemoryMB();
-    this.heapLimitMB = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
+    this.heapLimitMB = oldGenerationLimitMB();
     const shard = opts.shard;
     this.prefix = !!shard && shard.count > 1;
     this.frontier = this.prefix ? makeFrontier('bfs', 1, this.intern) : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1, this.intern);
@@ -125,6 +156,7 @@ export class Search {
     this.hash(init);
     const id = this.visited.insert(-1, 0);
     this.frontier.push({ id, state: init, depth: 0 });
+    this.checkState(id, init);
   }
 
   // ---------- a worker's share of a parallel search ----------
@@ -207,13 +239,13 @@ export class Search {
   private checkBounds(elapsedMs: number, now: number): boolean {
     if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
-    if ((this.expansions & 4095) === 0) {
-      const rss = process.memoryUsage.rss() / 2 ** 20;
-      this.peakMB = Math.max(this.peakMB, rss);
-      if (rss > this.maxMemoryMB) return this.stop('memory', this.maxMemoryMB, `stopped at --max-memory ${this.maxMemoryMB} MB (resident ${Math.round(rss)} MB)`);
-      const heap = v8.getHeapStatistics().used_heap_size / 2 ** 20;
-      if (heap > 0.85 * this.heapLimitMB) return this.stop('memory', Math.round(this.heapLimitMB), `stopped near the JavaScript heap limit (${Math.round(heap)} of ${Math.round(this.heapLimitMB)} MB)`);
-    }
+    // Both memory readings cost about a microsecond: taken every 256 expansions, no burst
+    // of new states between two readings can carry the heap from the guard to V8's limit.
+    const rss = process.memoryUsage.rss() / 2 ** 20;
+    this.peakMB = Math.max(this.peakMB, rss);
+    if (rss > this.maxMemoryMB) return this.stop('memory', this.maxMemoryMB, `stopped at --max-memory ${this.maxMemoryMB} MB (resident ${Math.round(rss)} MB)`);
+    const heap = oldGenerationUsedMB();
+    if (heap > HEAP_SHARE * this.heapLimitMB) return this.stop('memory', Math.round(this.heapLimitMB), `stopped near the JavaScript heap limit (${Math.round(heap)} of ${Math.round(this.heapLimitMB)} MB)`);
     const onProgress = this.opts.onProgress;
     if (onProgress && now - this.lastProgress >= (this.opts.progressIntervalMs ?? 250)) {
       this.lastProgress = now;
@@ -283,6 +315,7 @@ export class Search {
   private expand(item: FrontierItem): void {
     const { id, state, depth } = item;
     this.visited.setExpanded(id);
+    if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
       return;
@@ -468,6 +501,11 @@ export class Search {
     const oks = outcomes.map((os) => os.filter((o): o is { move: Move; result: StepOk } => o.result.status === 'ok'));
     for (let i = 0; i < oks.length; i++) {
       if (oks[i]!.length === 0) continue;
+      // An interrupt handler races with the task it preempted on its own CPU, which cannot move.
+      if (this.s.actors[i]!.actorKind === 'irq') {
+        const v = findRace(this.s, state, oks[i]!);
+        if (v) this.record({ key: key(v), violation: v, stateId: id });
+      }
       for (let j = i + 1; j < oks.length; j++) {
         if (oks[j]!.length === 0) continue;
         const v = findRace(this.s, state, [...oks[i]!, ...oks[j]!]);
@@ -486,17 +524,39 @@ export class Search {
     fingerprintState(this.symmetry ? this.symmetry.canonical(real) : real);
   }
 
+  /**
+   * The successor's fingerprint into `fp`: from its parent's, by what the step changed, or,
+   * under symmetry reduction, of its renamed form.
+   */
+  private hashChild(result: StepOk): void {
+    if (this.symmetry) return this.hash(result.state);
+    this.hasher.child(result.state, result.accesses);
+    if (this.opts.checkFootprints) {
+      const h1 = fp.h1;
+      const h2 = fp.h2;
+      fingerprintState(result.state);
+      if (fp.h1 !== h1 || fp.h2 !== h2) throw new Error(`internal error: a step at ${result.span.start} changed the state outside the words it reports written`);
+    }
+  }
+
   /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
   private visit(parent: number, o: Outcome, depth: number): number {
     const result = o.result as StepOk;
     this.transitions++;
-    this.hash(result.state);
+    this.hashChild(result);
     const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice));
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
-      this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.hasher.last1, s2: this.hasher.last2 });
+      this.checkState(id, result.state);
     }
     return id;
+  }
+
+  /** The scenario's invariants on a new state, and its final block when every actor has finished. */
+  private checkState(id: number, state: MachineState): void {
+    for (const v of stateCheckViolations(this.s, state)) this.record({ key: key(v), violation: v, stateId: id });
   }
 }
 

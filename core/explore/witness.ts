@@ -7,9 +7,10 @@
 import type { CompiledScenario } from '../model/compiled';
 import { spanText } from '../model/describe';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, step, waitsOf,
+  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, stateCheckViolations, step, waitsOf,
 } from '../model/machine';
 import { findRace } from '../model/races';
+import { isStateCheck } from '../semantics/symbols';
 import { stepViolations, type MachineState, type ModelEvent, type Move, type StepOk, type StepResult, type Violation } from '../model/types';
 import { conflicts, type Access, type Footprints } from './footprint';
 import { livelockAt } from './livelock';
@@ -32,6 +33,12 @@ interface Replay {
 
 const WHOLE_STATE = new Set(['deadlock', 'leak', 'data_race', 'livelock']);
 const LOCKDEP = new Set(['lock_order', 'irq_lock_inversion']);
+
+/** A violation of an `invariant` or the `final` block: a property of the state reached. */
+function fromStateCheck(s: CompiledScenario, v: Violation): boolean {
+  const a = s.actors[v.actor];
+  return a !== undefined && isStateCheck(a.actorKind);
+}
 
 /** What the search leaves behind for building traces. */
 export interface SearchRecord {
@@ -150,6 +157,10 @@ function judge(s: CompiledScenario, raw: RawFinding, r: Replay, signature: strin
     // The cycle may close over dependencies other runs recorded: this run shows the acquisition.
     return signature !== '' && lockdepSignature(r.last) === signature && raw.move ? { kind, message: raw.violation.message, violation: raw.violation, trace: r.steps } : undefined;
   }
+  if (fromStateCheck(s, raw.violation)) {
+    const hit = stateCheckViolations(s, r.final).find((v) => key(v) === raw.key);
+    return hit ? finding(hit) : undefined;
+  }
   if (!WHOLE_STATE.has(kind)) {
     const hit = r.last ? stepViolations(r.last).find((v) => key(v) === raw.key) : undefined;
     return hit ? finding(hit) : undefined;
@@ -228,7 +239,7 @@ function shorterOrders(s: CompiledScenario, fp: Footprints, raw: RawFinding, r: 
     const racers = new Set(raw.violation.related.length > 0 ? racingActors(s, r.final, raw) : []);
     for (let i = 0; i < n; i++) if (racers.has(actorOf(i))) keep[i] = 1;
     if (racers.size === 0) keep.fill(1);
-  } else if (WHOLE_STATE.has(kind)) {
+  } else if (WHOLE_STATE.has(kind) || fromStateCheck(s, raw.violation)) {
     keep.fill(1);
   } else {
     keep[n - 1] = 1;

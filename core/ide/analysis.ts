@@ -30,7 +30,7 @@ export class Analysis {
     this.lines = new LineMap(text);
     if (!base) {
       this.parse = parse(text);
-      this.binding = bind(this.parse.program, text);
+      this.binding = bindSafely(this.parse.program, text);
       this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
       this.base = this;
       return;
@@ -76,7 +76,13 @@ export class Analysis {
     if (this.base !== this) return this.base.diagnostics();
     // Lints reason about a scenario that means something: only once there are no errors.
     const errors = [...this.parse.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
-    const lints = errors ? [] : this.lockLints().map((l) => l.diagnostic);
+    let lints: Diagnostic[] = [];
+    try {
+      if (!errors) lints = this.lockLints().map((l) => l.diagnostic);
+    } catch (e) {
+      // The lints are extras: their failure costs them alone, said where the file starts.
+      lints = [internalError({ start: 0, end: 0 }, 'the lock lints', e)];
+    }
     return [...this.parse.diagnostics, ...this.binding.diagnostics, ...lints]
       .sort((a, b) => a.span.start - b.span.start);
   }
@@ -176,6 +182,50 @@ export class Analysis {
 /** Strictly after an opening brace and not after the closing one. */
 function inside(body: A.Span, offset: number): boolean {
   return body.start < offset && offset < body.end;
+}
+
+function internalError(span: A.Span, what: string, e: unknown): Diagnostic {
+  const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return { severity: 'error', span, code: 'internal-error', message: `internal error in ${what} (${why.split('\n')[0]!.slice(0, 200)}); this is a bug in Lockstep: please report it with this file` };
+}
+
+/**
+ * The binding, even when binding the whole program fails (a bug): the first declaration
+ * whose binding fails is found by bisection and left out, with an error on it, and the
+ * rest is bound, so the outline, navigation and the other diagnostics stay.
+ */
+function bindSafely(program: A.Program, text: string): Binding {
+  const failures: Diagnostic[] = [];
+  let decls = program.decls;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    try {
+      const b = bind({ ...program, decls }, text);
+      return failures.length === 0 ? b : { ...b, diagnostics: [...b.diagnostics, ...failures] };
+    } catch (e) {
+      // The shortest prefix of declarations that still fails ends with the culprit.
+      let lo = 1;
+      let hi = decls.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (bindFails({ ...program, decls: decls.slice(0, mid) }, text)) hi = mid;
+        else lo = mid + 1;
+      }
+      const culprit = decls[lo - 1];
+      if (!culprit) break;
+      failures.push(internalError(culprit.span, 'the analysis of this declaration', e));
+      decls = decls.filter((d) => d !== culprit);
+    }
+  }
+  return { ...bind({ ...program, decls: [] }, text), diagnostics: failures };
+}
+
+function bindFails(program: A.Program, text: string): boolean {
+  try {
+    bind(program, text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 export function analyze(file: string, text: string): Analysis {

@@ -142,7 +142,7 @@ class Context {
         depth--;
         if (depth === 0) {
           const kw = this.a.token(j - 1);
-          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu'].includes(kw.text);
+          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'list_for_each_entry_srcu', 'list_for_each_entry_safe', 'kvm_for_each_vcpu'].includes(kw.text);
         }
       }
     }
@@ -216,7 +216,7 @@ class Context {
   /** Inside `callee(…, |`: what that parameter takes. */
   private callArgument(callee: string, arg: number, owner: ActorSymbol | FnSymbol | undefined): CompletionItem[] {
     const b = builtin(callee);
-    if (callee === 'list_for_each_entry' || callee === 'list_for_each_entry_rcu') {
+    if (/^list_for_each_entry(_rcu|_srcu)?$/.test(callee)) {
       if (arg === 1) return this.places((t) => t.k === 'list_head', false);
       if (arg === 2) return this.listMembers();
       return [];
@@ -229,8 +229,13 @@ class Context {
       case 'fn':
         return this.a.binding.fns.filter((f) => f.decl.params.length === 1).map((f) => this.fnItem(f, false));
       case 'vcpu':
-      case 'work':
         return this.a.binding.actors.filter((x) => x.actorKind === kind).map((x) => this.actorItem(x));
+      case 'work':
+        // A work_struct place (&obj->work), or a declared work actor (queue_work(NAME)).
+        return [
+          ...this.places((t) => matchesParamKind(t, kind), this.prev?.text === '&'),
+          ...this.a.binding.actors.filter((x) => x.actorKind === 'work' && !x.callback).map((x) => this.actorItem(x)),
+        ];
       case 'type':
         return this.structs(true);
       case 'request':
@@ -335,6 +340,7 @@ class Context {
       kw('for', 'for (init; condition; step) { … }', `for (\${1:int i = 0}; \${2:i < 2}; \${3:i++}) {\n${INDENT}$0\n}`),
       kw('choose', 'nondeterministic choice: the checker explores every branch', `choose {\n${INDENT}$1\n} or {\n${INDENT}$0\n}`),
       kw('list_for_each_entry', 'list_for_each_entry(pos, head, member) { … }', `list_for_each_entry(\${1:pos}, &\${2:head}, \${3:member}) {\n${INDENT}$0\n}`),
+      kw('kvm_for_each_vcpu', 'kvm_for_each_vcpu(i, vcpu, kvm) { … }', `kvm_for_each_vcpu(\${1:i}, \${2:vcpu}, \${3:kvm}) {\n${INDENT}$0\n}`),
       kw('return', 'return [value];'),
       ...(this.inLoop() ? [kw('break', 'leave the loop'), kw('continue', 'next iteration')] : []),
       ...['int', 'bool', 'struct'].map((t) => item(t, 'type', RANK.keyword, { detail: 'a local declaration' })),
@@ -349,7 +355,7 @@ class Context {
     const at = this.a.toBase(this.offset);
     const walk = (s: Stmt): boolean => {
       if (!(s.span.start <= at && at <= s.span.end)) return false;
-      if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
+      if ((s.kind === 'While' || s.kind === 'DoWhile' || s.kind === 'For' || s.kind === 'ListForEach' || s.kind === 'VcpuForEach') && s.body.span.start <= at && at <= s.body.span.end) return true;
       return bodyStatements(s).some(walk);
     };
     return !!owner && walk(owner.decl.body);

@@ -9,6 +9,7 @@ import { initialState, step } from '../model/machine';
 import type { MachineState, ViolationKind } from '../model/types';
 import { columnTitle, toTraceFile, type TraceFile, type TraceStep } from '../explore/trace';
 import type { Finding } from '../explore/types';
+import { commitDiagram } from '../explore/commitDiagram';
 
 /** What a counterexample is built from: the fields of core/explore's Finding it reads. */
 export type FindingTrace = Pick<Finding, 'kind' | 'message' | 'violation' | 'trace' | 'blocked' | 'pending'>;
@@ -53,6 +54,8 @@ export interface Counterexample {
   readonly footer: string;
   /** The replayable schedule (what `lockstep check --trace-out` writes). */
   readonly traceFile: TraceFile;
+  /** The counterexample as a kernel commit message draws it (`lockstep check --diagram commit`). */
+  readonly commitDiagram: string;
 }
 
 /** Findings that hold of the state after the trace rather than of its last step. */
@@ -121,5 +124,6 @@ export function counterexample(s: CompiledScenario, f: FindingTrace): Counterexa
     after,
     footer: footerOf(f),
     traceFile: toTraceFile(s, f.trace, f.violation),
+    commitDiagram: commitDiagram(s, f),
   };
 }

@@ -179,6 +179,7 @@ class Formatter {
         case 'While':
         case 'For':
         case 'ListForEach':
+        case 'VcpuForEach':
           this.body(n.body);
           break;
         case 'DoWhile':

@@ -269,6 +269,15 @@ class HeldLockPass {
         const cursor = this.a.binding.localDecls.get(s)?.slot ?? this.slotOf(s.pos);
         return this.loop(undefined, s.body, undefined, cursor === undefined ? head : setVal(head, cursor, undefined), f, s);
       }
+      case 'VcpuForEach': {
+        const kvm = this.value(s.kvm, st, f).st;
+        let cur = kvm;
+        for (const id of [s.index, s.vcpu]) {
+          const slot = this.slotOf(id);
+          if (slot !== undefined) cur = setVal(cur, slot, undefined);
+        }
+        return this.loop(undefined, s.body, undefined, cur, f, s);
+      }
       case 'Return': {
         const out = s.value ? this.value(s.value, st, f) : { st };
         if (out.st) f.exits.push({ stmt: s, ...(parent ? { parent } : {}), state: out.st.locks, ...(out.v !== undefined ? { value: out.v } : {}) });

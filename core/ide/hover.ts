@@ -4,7 +4,7 @@
 
 import type { Span } from '../syntax/ast';
 import { builtin } from '../model/builtins';
-import { typeName, type ActorSymbol, type Sym, type Ty } from '../semantics/symbols';
+import { isStateCheck, typeName, type ActorSymbol, type Sym, type Ty } from '../semantics/symbols';
 import type { Analysis } from './analysis';
 import { actorHeader, builtinHover, codeBlock, fnSignature, localDecl, structText } from './docs';
 import { lockEffect } from './lockPrimitives';
@@ -78,10 +78,12 @@ const ACTOR_KINDS: Record<ActorSymbol['actorKind'], string> = {
   irq: 'An interrupt handler: it fires at most once, between two steps of the task on its CPU, unless that task has interrupts off.',
   work: 'A work item: it runs on a kworker of its own each time `queue_work` queued it.',
   init: 'The initial state: it runs to completion before any other actor starts.',
+  final: 'The end-state check: it runs on every state where all actors have finished, reading shared state; a failed assertion is a violation.',
+  invariant: 'An invariant: checked on every state after init, including between the stores of one list operation.',
 };
 
 function actorDoc(a: Analysis, x: ActorSymbol): string {
-  const cpu = x.actorKind === 'work' || x.actorKind === 'init' ? '' : `\n\nRuns on CPU ${x.cpu}${sharing(a, x)}.`;
+  const cpu = !onCpu(x) ? '' : `\n\nRuns on CPU ${x.cpu}${sharing(a, x)}.`;
   return `${codeBlock(actorHeader(x))}\n\n${ACTOR_KINDS[x.actorKind]}${cpu}`;
 }
 
@@ -97,7 +99,7 @@ function cpuDoc(a: Analysis, cpu: number): string {
 
 /** Actors that occupy a CPU (a work item has a kworker of its own; init runs before all). */
 export function onCpu(x: ActorSymbol): boolean {
-  return x.actorKind !== 'work' && x.actorKind !== 'init';
+  return x.actorKind !== 'work' && x.actorKind !== 'init' && !isStateCheck(x.actorKind);
 }
 
 /** The fns and actors whose bodies call `name`. */

@@ -103,6 +103,12 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
       return t.k === 'kref';
     case 'waitq':
       return t.k === 'waitq';
+    case 'timer':
+      return t.k === 'timer';
+    case 'completion':
+      return t.k === 'completion';
+    case 'work':
+      return t.k === 'work';
     default:
       return false;
   }
@@ -110,7 +116,7 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
 
 /** Parameter kinds whose argument is a place inside shared memory (`&x->f`). */
 export function isPlaceKind(kind: ParamKind): boolean {
-  return isLockKind(kind) || ['list_head', 'atomic', 'kref', 'waitq'].includes(kind);
+  return isLockKind(kind) || ['list_head', 'atomic', 'kref', 'waitq', 'timer', 'completion'].includes(kind);
 }
 
 /** Parameter kinds that take a lock. */

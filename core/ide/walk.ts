@@ -23,7 +23,7 @@ export function children(n: Node): Node[] {
     case 'Param':
       return n.type ? fnPtrFirst(n.type, n.name) : [n.name];
     case 'Actor':
-      return [n.name, n.body];
+      return [n.name, ...(n.binding ? [n.binding] : []), n.body];
     case 'Config':
       return [n.name];
     case 'Expect':
@@ -61,12 +61,14 @@ export function children(n: Node): Node[] {
       return [...n.branches];
     case 'ListForEach':
       return [n.pos, n.head, n.member, n.body];
+    case 'VcpuForEach':
+      return [n.index, n.vcpu, n.kvm, n.body];
     case 'Member':
       return [n.object, n.field];
     case 'Index':
       return [n.object, n.index];
     case 'Call':
-      return [n.callee, ...n.args];
+      return n.target ? [n.target, ...n.args] : [n.callee, ...n.args];
     case 'Unary':
     case 'AddressOf':
     case 'Deref':
@@ -89,6 +91,8 @@ export function children(n: Node): Node[] {
       return [n.type];
     case 'PointerType':
       return [n.to];
+    case 'FnPtrType':
+      return [n.returns, ...n.params];
     case 'StructType':
       return [n.name];
     case 'Name':
@@ -140,6 +144,7 @@ export function bodyStatements(s: A.Stmt): A.Stmt[] {
     case 'While':
     case 'DoWhile':
     case 'ListForEach':
+    case 'VcpuForEach':
       return [s.body];
     case 'For':
     case 'Switch':

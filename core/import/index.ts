@@ -101,14 +101,11 @@ function generate(r: KernelReport, source: string | undefined) {
   for (const h of r.heldLocks) b.header.push(`${h.locks.length} lock${h.locks.length === 1 ? '' : 's'} held by ${h.task.name}/${h.task.pid ?? '?'}: ${h.locks.map((l) => l.name).join(', ') || '(none printed)'}`);
   b.header.push('', 'The stacks, innermost frame first, as the report prints them:');
   kinds.headerStacks(b, r);
-  const plan = PLANS[r.kind];
-  const headerLength = b.header.length;
-  plan(b, r);
+  PLANS[r.kind](b, r);
   if (b.actors.length === 0) {
     const a = b.actor('thread', r.task?.name ?? 'task', 'TODO: the report shows no stack to build from');
     a.body.push('// TODO: what this task does');
   }
-  void headerLength;
   return b.render(scenarioTitle(r));
 }
 

@@ -5,8 +5,8 @@
 
 import type * as A from '../syntax/ast';
 import { isWorkShorthand, type Binding, type CallInfo } from '../semantics/binder';
-import { fnValue, isScalar, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
-import type { ParamKind } from './builtins';
+import { fnValue, isScalar, listHeadLink, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import { builtin, type ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
 export function compile(file: string, text: string, program: A.Program, b: Binding): CompiledScenario {
@@ -57,6 +57,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       actorWords: b.layout.actorWords,
       rcuWord: b.layout.rcuWord,
       fdTable: b.layout.fdTable,
+      rcuCallbacks: b.layout.rcuCallbacks,
       irqLines: b.layout.irqLines,
       lineWords: b.layout.lineWords,
       heapStart: b.layout.heapStart,
@@ -67,8 +68,11 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     ...(b.expect ? { expect: b.expect } : {}),
     configs: b.configs,
     initActor: b.actors.findIndex((a) => a.actorKind === 'init'),
+    finalActor: b.actors.findIndex((a) => a.actorKind === 'final'),
+    invariantActors: b.actors.flatMap((a, i) => (a.actorKind === 'invariant' ? [i] : [])),
     requestNames: b.requestNames,
     detectRaces,
+    ...(b.vcpuLayout ? { vcpuLayout: b.vcpuLayout } : {}),
   };
 }
 
@@ -131,7 +135,7 @@ class CodeBuilder {
       case 'VarDecl': {
         const local = this.b.localDecls.get(s);
         if (!local) return;
-        if (s.init && s.init.kind === 'Call' && this.b.calls.get(s.init)?.fn) {
+        if (s.init && s.init.kind === 'Call' && isUserCall(this.b.calls.get(s.init))) {
           this.callStmt(s.init, local.slot, s.span);
         } else {
           const pre: Instr[] = [];
@@ -144,14 +148,13 @@ class CodeBuilder {
       case 'Assign': {
         const pre: Instr[] = [];
         const target = this.target(s.target, pre);
-        if (s.op === '=' && s.value?.kind === 'Call' && this.b.calls.get(s.value)?.fn && target.k === 'local') {
+        if (s.op === '=' && s.value?.kind === 'Call' && isUserCall(this.b.calls.get(s.value)) && target.k === 'local') {
           this.flush(pre);
           this.callStmt(s.value, target.slot, s.span);
           return;
         }
-        let e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
-        // `timer->function = fn`: the timer's func word holds the fn's index + 1 (0: none).
-        if (s.target.kind === 'Member' && isTimerFunction(this.type(s.target.object), s.target.field.name)) e = { k: 'binary', op: '+', l: e, r: { k: 'const', v: 1 } };
+        // `timer->function = fn` stores the function value (fnValue) in the timer's func word.
+        const e: BExpr = s.value ? this.value(s.value, pre) : { k: 'const', v: 1 };
         const op = s.op === '++' ? '+=' : s.op === '--' ? '-=' : s.op;
         this.flush(pre);
         this.emit({ op: 'assign', span: s.span, target, e, assignOp: op });
@@ -161,8 +164,12 @@ class CodeBuilder {
         const e = s.expr;
         if (e.kind === 'Call') {
           const info = this.b.calls.get(e);
-          if (info?.fn) {
+          if (isUserCall(info)) {
             this.callStmt(e, -1, s.span);
+            return;
+          }
+          if (info?.builtin?.special === 'guest') {
+            this.guestLoop(e, s.span);
             return;
           }
           if (info?.builtin?.special === 'await') {
@@ -280,6 +287,9 @@ class CodeBuilder {
       case 'ListForEach':
         this.listForEach(s);
         return;
+      case 'VcpuForEach':
+        this.vcpuForEach(s);
+        return;
       case 'DeclGroup':
         for (const d of s.decls) this.stmt(d);
         return;
@@ -354,13 +364,14 @@ class CodeBuilder {
     if (!pos || !member || member.kind !== 'field') return;
     const off = member.offset;
     const head = this.temp(`${pos.name}$head`);
+    // The walk's own steps show the macro's header, not the whole loop with its body, nor
+    // the bare head expression (reading the pointer it goes through is a step of the walk).
+    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     const pre: Instr[] = [];
     const headAddr = this.addr(s.head, pre);
     this.flush(pre);
-    this.emit({ op: 'assign', span: s.head.span, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
     const first: BExpr = { k: 'binary', op: '-', l: { k: 'load', addr: { k: 'local', slot: head }, what: 'head->next' }, r: { k: 'const', v: off } };
-    // The walk's own steps show the macro's header, not the whole loop with its body.
-    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
     const top = this.instrs.length;
     const cond: BExpr = {
@@ -369,16 +380,20 @@ class CodeBuilder {
       r: { k: 'local', slot: head },
     };
     const br = this.emit({ op: 'branch', span: header, cond, target: -1 });
+    const successor: BExpr = {
+      k: 'binary', op: '-',
+      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
+      r: { k: 'const', v: off },
+    };
+    // list_for_each_entry_safe reads the successor before the body, which may delete pos.
+    const safe = s.next ? this.findLocal(s.next) : undefined;
+    if (safe) this.emit({ op: 'assign', span: header, target: { k: 'local', slot: safe.slot }, e: successor, assignOp: '=' });
     const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
     this.loops.push(loop);
     this.stmt(s.body);
     this.loops.pop();
     const cont = this.instrs.length;
-    const next: BExpr = {
-      k: 'binary', op: '-',
-      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
-      r: { k: 'const', v: off },
-    };
+    const next: BExpr = safe ? { k: 'local', slot: safe.slot } : successor;
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
     this.emit({ op: 'jump', span: header, target: top });
     const end = this.instrs.length;
@@ -387,18 +402,82 @@ class CodeBuilder {
     for (const i of loop.continues) setTarget(i, cont);
   }
 
+  /**
+   * `kvm_for_each_vcpu(i, vcpu, kvm) body` as the kernel's macro walks: i from 0, vcpu =
+   * kvm_get_vcpu(kvm, i), until there is none.
+   */
+  private vcpuForEach(s: A.VcpuForEachStmt): void {
+    const index = this.findLocal(s.index);
+    const cursor = this.findLocal(s.vcpu);
+    const get = builtin('kvm_get_vcpu');
+    if (!index || !cursor || !get) return;
+    const pre: Instr[] = [];
+    const kvm = this.value(s.kvm, pre);
+    this.flush(pre);
+    const kvmSlot = this.temp(`${cursor.name}$kvm`);
+    const header = { start: s.span.start, end: Math.max(s.kvm.span.end + 1, s.span.start) };
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: kvmSlot }, e: kvm, assignOp: '=' });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: index.slot }, e: { k: 'const', v: 0 }, assignOp: '=' });
+    const top = this.instrs.length;
+    const at: BExpr = { k: 'builtin', b: get, args: [{ k: 'local', slot: kvmSlot }, { k: 'local', slot: index.slot }], statics: [0, 0], span: header };
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: cursor.slot }, e: at, assignOp: '=' });
+    const br = this.emit({ op: 'branch', span: header, cond: { k: 'local', slot: cursor.slot }, target: -1 });
+    const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+    this.loops.push(loop);
+    this.stmt(s.body);
+    this.loops.pop();
+    const cont = this.instrs.length;
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: index.slot }, e: { k: 'const', v: 1 }, assignOp: '+=' });
+    this.emit({ op: 'jump', span: header, target: top });
+    const end = this.instrs.length;
+    setTarget(br, end);
+    for (const i of loop.breaks) setTarget(i, end);
+    for (const i of loop.continues) setTarget(i, cont);
+  }
+
+  /**
+   * `guest_run(vcpu)`: the guest as the host sees it, `while (READ_ONCE(vcpu->mode) ==
+   * IN_GUEST_MODE) cpu_relax();` — one step per look at the mode, so a guest nobody kicks
+   * spins forever (a livelock), as a vCPU whose kick was lost does.
+   */
+  private guestLoop(e: A.CallExpr, span: A.Span): void {
+    const info = this.b.calls.get(e)!;
+    const pre: Instr[] = [];
+    const args = e.args.map((a) => this.value(a, pre));
+    this.flush(pre);
+    const top = this.instrs.length;
+    const inGuest: BExpr = { k: 'builtin', b: info.builtin!, args, statics: info.statics, span: e.span };
+    const br = this.emit({ op: 'branch', span, cond: inGuest, target: -1 });
+    this.emit({ op: 'jump', span, target: top });
+    setTarget(br, this.instrs.length);
+  }
+
   private findLocal(id: A.Identifier) {
     const sym = this.b.nameSyms.get(id);
     return sym?.kind === 'local' ? sym : undefined;
   }
 
   private callStmt(e: A.CallExpr, result: number, span: A.Span): void {
-    const info = this.b.calls.get(e);
-    if (!info?.fn) return;
     const pre: Instr[] = [];
-    const args = e.args.map((a) => this.value(a, pre));
+    const call = this.callInstr(e, result, span, pre);
+    if (!call) return;
     this.flush(pre);
-    this.emit({ op: 'call', span, fn: info.fn.index, args, result });
+    this.emit(call);
+  }
+
+  /** A call of a user fn, directly or through a fn value; undefined for a builtin. */
+  private callInstr(e: A.CallExpr, result: number, span: A.Span, pre: Instr[]): Emit | undefined {
+    const info = this.b.calls.get(e);
+    if (info?.fn) {
+      const args = e.args.map((a) => this.value(a, pre));
+      return { op: 'call', span, fn: info.fn.index, args, result };
+    }
+    if (info?.indirect) {
+      const target = this.value(e.target ?? { kind: 'Name', id: e.callee, span: e.callee.span }, pre);
+      const args = e.args.map((a) => this.value(a, pre));
+      return { op: 'call', span, fn: -1, args, result, target, fns: info.indirect.candidates.map((f) => f.index) };
+    }
+    return undefined;
   }
 
   private flush(pre: Instr[]): void {
@@ -431,7 +510,8 @@ class CodeBuilder {
       case 'Member': {
         const ot = this.type(e.object);
         const f = this.b.nameSyms.get(e.field);
-        const offset = f?.kind === 'field' ? f.offset : isTimerFunction(this.type(e.object), e.field.name) ? WORK_WORD.func : 0;
+        const offset = f?.kind === 'field' ? f.offset
+          : isTimerFunction(this.type(e.object), e.field.name) ? WORK_WORD.func : listHeadLink(ot, e.field.name) ?? 0;
         const of: Place = ot.k === 'ptr' ? { k: 'deref', ptr: this.value(e.object, pre) } : this.place(e.object, pre);
         return { k: 'field', of, offset };
       }
@@ -478,7 +558,8 @@ class CodeBuilder {
           case 'global':
             return isScalar(sym.type) ? { k: 'read', place: { k: 'static', addr: sym.address } } : { k: 'addr', place: { k: 'static', addr: sym.address } };
           case 'actor':
-            return { k: 'const', v: sym.index };
+            // A vCPU's name (and `vcpu` inside it) is its struct kvm_vcpu.
+            return { k: 'const', v: sym.vcpu ?? sym.index };
           case 'fn':
             return { k: 'const', v: fnValue(sym.index) };
           case 'const':
@@ -534,11 +615,10 @@ class CodeBuilder {
       case 'Call': {
         const info = this.b.calls.get(e);
         if (!info) return { k: 'const', v: 0 };
-        if (info.fn) {
+        if (info.fn || info.indirect) {
           // A user fn inside an expression: call it first, into a temporary.
-          const slot = this.temp(`${info.fn.name}$result`);
-          const args = e.args.map((a) => this.value(a, pre));
-          const call = { op: 'call', span: e.span, fn: info.fn.index, args, result: slot, id: -1, visible: true } as Instr;
+          const slot = this.temp(`${info.fn?.name ?? e.callee.name}$result`);
+          const call = { ...this.callInstr(e, slot, e.span, pre)!, id: -1, visible: true } as Instr;
           call.visible = instrVisible(call);
           pre.push(call);
           return { k: 'local', slot };
@@ -567,6 +647,7 @@ class CodeBuilder {
         return this.addr(a, pre);
       case 'member':
       case 'wqname':
+      case 'string':
         return { k: 'const', v: 0 };
       case 'lock':
       case 'mutex':
@@ -579,13 +660,21 @@ class CodeBuilder {
       case 'kref':
       case 'waitq':
       case 'place':
+      case 'rcu_ptr':
+      case 'rcu_head':
         return this.addr(a, pre);
       case 'type':
+      case 'rcu_member':
+      case 'list_member':
         return { k: 'const', v: 0 };
       default:
         return this.value(a, pre);
     }
   }
+}
+
+function isUserCall(info: CallInfo | undefined): boolean {
+  return info?.fn !== undefined || info?.indirect !== undefined;
 }
 
 function isTimerFunction(t: Ty, field: string): boolean {
@@ -643,7 +732,8 @@ export function instrVisible(i: Instr): boolean {
     case 'jump':
       return false;
     case 'call':
-      return i.args.some(exprVisible);
+      // A call through a fn value can fail (a NULL fn pointer).
+      return i.target !== undefined || i.args.some(exprVisible);
     case 'ret':
       return i.e ? exprVisible(i.e) : false;
     case 'choose':

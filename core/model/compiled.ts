@@ -3,7 +3,7 @@
 // builtins). Produced by compile.ts from the bound AST; read by machine.ts.
 
 import type { Program, Span } from '../syntax/ast';
-import type { ActorSymbol, FnSymbol, GlobalSymbol, LockClass, StructSymbol } from '../semantics/symbols';
+import type { ActorSymbol, FnSymbol, GlobalSymbol, LockClass, StructSymbol, VcpuLayout } from '../semantics/symbols';
 import type { Builtin } from './builtins';
 import type { ViolationKind } from './types';
 
@@ -51,7 +51,11 @@ export type Instr =
   /** Jumps to `target` when `cond` is false. */
   | (InstrBase & { readonly op: 'branch'; readonly cond: BExpr; target: number })
   | (InstrBase & { readonly op: 'jump'; target: number })
-  | (InstrBase & { readonly op: 'call'; readonly fn: number; readonly args: readonly BExpr[]; readonly result: number })
+  /**
+   * Calls a fn: `fn` itself, or, through a fn value (`target` evaluates to a fn's index + 1),
+   * one of `fns` (every fn the value may hold; `fn` is then -1).
+   */
+  | (InstrBase & { readonly op: 'call'; readonly fn: number; readonly args: readonly BExpr[]; readonly result: number; readonly target?: BExpr; readonly fns?: readonly number[] })
   | (InstrBase & { readonly op: 'ret'; readonly e?: BExpr })
   | (InstrBase & { readonly op: 'choose'; readonly targets: number[] })
   /** Blocks until `cond` holds (wait_event, await). */
@@ -74,11 +78,18 @@ export interface Layout {
   readonly actorWords: number;
   readonly rcuWord: number;
   readonly fdTable: number;
+  /** RCU callbacks waiting for their grace period (kfree_rcu, call_rcu): RCU_CALLBACK_SLOTS slots. */
+  readonly rcuCallbacks: number;
   /** The interrupt lines irq actors name (`line 11`), and their disable depths' words, one each. */
   readonly irqLines: readonly number[];
   readonly lineWords: number;
   readonly heapStart: number;
 }
+
+/** Pending RCU callbacks the model keeps at once. */
+export const RCU_CALLBACK_SLOTS = 4;
+/** A slot: the callback (0 when free; 1 kfree; a fn's index + 2), the object, the readers still to finish. */
+export const RCU_CALLBACK_WORDS = 3;
 
 export const MAX_FDS = 8;
 export const FD_BASE = 3;
@@ -139,9 +150,27 @@ export interface CompiledScenario {
   readonly configs: ReadonlySet<string>;
   /** The `init` block's actor index, or -1: it runs to completion before anyone else. */
   readonly initActor: number;
+  /** The `final` block's actor, or -1: run on every state where all actors have finished. */
+  readonly finalActor: number;
+  /** The actors of the `invariant`s, checked on every state after init. */
+  readonly invariantActors: readonly number[];
   readonly requestNames: readonly string[];
   /** Data-race detection is on (config KCSAN, or the scenario expects a data race). */
   readonly detectRaces: boolean;
+  /** The built-in struct kvm_vcpu's layout and static instances, when the scenario has one. */
+  readonly vcpuLayout?: VcpuLayout;
+}
+
+/** The fns a call instruction may enter. */
+export function callees(ins: Instr & { op: 'call' }): readonly number[] {
+  return ins.fns ?? [ins.fn];
+}
+
+/** The address of a vCPU actor's mode or requests word, or -1 for an actor that is not one. */
+export function vcpuWord(s: CompiledScenario, actor: number, word: 'mode' | 'requests'): number {
+  const a = s.actors[actor];
+  if (!a || a.vcpu === undefined || !s.vcpuLayout) return -1;
+  return a.vcpu + s.vcpuLayout[word];
 }
 
 export function actorCode(s: CompiledScenario, actor: number): number {

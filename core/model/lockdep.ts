@@ -40,6 +40,8 @@ export class Lockdep {
   private readonly deps = new Map<number, Map<number, LockDependency>>();
   private readonly inIrq = new Map<number, Usage>();
   private readonly irqOn = new Map<number, Usage>();
+  private readonly inSoftirq = new Map<number, Usage>();
+  private readonly softirqOn = new Map<number, Usage>();
   private readonly reported = new Set<string>();
 
   constructor(private readonly s: CompiledScenario) {}
@@ -100,7 +102,10 @@ export class Lockdep {
     const out: Violation[] = [];
     const irq = this.usage(e, before);
     if (irq) out.push(irq);
-    if (e.trylock) return out;
+    // A trylock never waits, and neither does an SRCU reader (a recursive read): no
+    // dependency ends at either, as in lockdep. Two classes that are one (nesting of one
+    // class, annotated or not) are never an edge: that is check_deadlock's business.
+    if (e.trylock || e.recursiveRead) return out;
     for (const h of e.held) {
       if (h.cls === e.cls) continue;
       let m = this.deps.get(h.cls);
@@ -225,16 +230,26 @@ export class Lockdep {
     };
   }
 
+  /**
+   * lockdep's irq-state checks: a lock taken in hardirq context and elsewhere with interrupts
+   * enabled, or in softirq context (a timer) and elsewhere with bottom halves enabled.
+   */
   private usage(e: AcquireEvent, before: MachineState): Violation | undefined {
     if (e.lockKind !== 'spinlock' && e.lockKind !== 'rwlock') return undefined;
-    const inIrq = e.inIrq;
-    const enabled = !inIrq && e.irqsEnabled;
+    const soft = e.softirq === true;
+    const hardirq = e.inIrq && !soft;
+    return this.irqUsage(e, before, 'HARDIRQ', hardirq, !hardirq && e.irqsEnabled)
+      ?? this.irqUsage(e, before, 'SOFTIRQ', soft, !e.inIrq && e.irqsEnabled && e.bhEnabled !== false);
+  }
+
+  private irqUsage(e: AcquireEvent, before: MachineState, ctx: 'HARDIRQ' | 'SOFTIRQ', inIrq: boolean, enabled: boolean): Violation | undefined {
     if (!inIrq && !enabled) return undefined;
-    const mine = inIrq ? this.inIrq : this.irqOn;
+    const [inMap, onMap] = ctx === 'HARDIRQ' ? [this.inIrq, this.irqOn] : [this.inSoftirq, this.softirqOn];
+    const mine = inIrq ? inMap : onMap;
     if (!mine.has(e.cls)) mine.set(e.cls, { actor: e.actor, site: e.site, stack: this.stack(before, e.actor) });
-    const other = (inIrq ? this.irqOn : this.inIrq).get(e.cls);
+    const other = (inIrq ? onMap : inMap).get(e.cls);
     if (!other) return undefined;
-    const key = `irq:${e.cls}`;
+    const key = `${ctx}:${e.cls}`;
     if (this.reported.has(key)) return undefined;
     this.reported.add(key);
     const s = this.s;
@@ -243,17 +258,21 @@ export class Lockdep {
     const onUse = inIrq ? other : { actor: e.actor, site: e.site, stack: this.stack(before, e.actor) };
     const irqActor = s.actors[irqUse.actor]!;
     const onActor = s.actors[onUse.actor]!;
-    const [state, was] = inIrq ? ['IN-HARDIRQ-W', 'HARDIRQ-ON-W'] : ['HARDIRQ-ON-W', 'IN-HARDIRQ-W'];
+    const [state, was] = inIrq ? [`IN-${ctx}-W`, `${ctx}-ON-W`] : [`${ctx}-ON-W`, `IN-${ctx}-W`];
+    const soft = ctx === 'SOFTIRQ';
+    const enabledText = soft ? 'bottom halves enabled' : 'interrupts enabled';
     return {
       kind: 'irq_lock_inversion',
       lockClasses: [e.cls],
-      message: `inconsistent lock state: ${name} is taken in irq handler ${irqActor.name} and by ${onActor.name} with interrupts enabled`,
+      message: `inconsistent lock state: ${name} is taken in ${soft ? 'softirq (timer)' : 'irq handler'} ${irqActor.name} and by ${onActor.name} with ${enabledText}`,
       report: [
         '================================',
         'WARNING: inconsistent lock state',
         '--------------------------------',
         `inconsistent {${was}} -> {${state}} usage.`,
-        `${s.actors[e.actor]!.name}/${e.actor + 1} [HC${inIrq ? 1 : 0}[${inIrq ? 1 : 0}]:SC0[0]:HE${inIrq ? 0 : 1}:SE1] takes:`,
+        soft
+          ? `${s.actors[e.actor]!.name}/${e.actor + 1} [HC0[0]:SC${inIrq ? 1 : 0}[${inIrq ? 1 : 0}]:HE1:SE${inIrq ? 0 : 1}] takes:`
+          : `${s.actors[e.actor]!.name}/${e.actor + 1} [HC${inIrq ? 1 : 0}[${inIrq ? 1 : 0}]:SC0[0]:HE${inIrq ? 0 : 1}:SE1] takes:`,
         ` (${name}), at: ${siteText(s, e.site)}`,
         `{${was}} state was registered at:`,
         ...(inIrq ? onUse : irqUse).stack.map((f) => `  ${f}`),
@@ -269,13 +288,15 @@ export class Lockdep {
         '',
         ' *** DEADLOCK ***',
         '',
-        `${onActor.name} (CPU${onActor.cpu}) takes ${name} with interrupts enabled; irq handler ${irqActor.name} on CPU${irqActor.cpu} takes it too: use spin_lock_irqsave in process context.`,
+        soft
+          ? `${onActor.name} (CPU${onActor.cpu}) takes ${name} with bottom halves enabled; the timer callback ${irqActor.name} on CPU${irqActor.cpu} takes it in softirq context: use spin_lock_bh in process context.`
+          : `${onActor.name} (CPU${onActor.cpu}) takes ${name} with interrupts enabled; irq handler ${irqActor.name} on CPU${irqActor.cpu} takes it too: use spin_lock_irqsave in process context.`,
       ].join('\n'),
       actor: e.actor,
       span: e.site,
       related: [
-        { span: irqUse.site, message: `taken in irq handler ${irqActor.name} here` },
-        { span: onUse.site, message: `taken by ${onActor.name} with interrupts enabled here` },
+        { span: irqUse.site, message: `taken in ${soft ? 'softirq' : 'irq handler'} ${irqActor.name} here` },
+        { span: onUse.site, message: `taken by ${onActor.name} with ${enabledText} here` },
       ],
     };
   }

@@ -5,7 +5,7 @@
 
 import type { Span } from '../syntax/ast';
 import {
-  accessSize, ACTOR_WORD, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
+  accessSize, ACTOR_WORD, ACTOR_WORDS, BH_OFF_UNIT, IRQ_OFF_MASK, WORK_PENDING, WORK_WORD, isSpinning, typeAtOffset,
   type ActorSymbol, type CallbackKind, type LockClass, type StructSymbol,
 } from '../semantics/symbols';
 import {
@@ -75,7 +75,14 @@ function settleAll(s: CompiledScenario, state: MachineState): MachineState {
     const f = state.actors[i]!.frames[0]!;
     if (f.pc !== 0 || state.actors[i]!.frames.length !== 1) continue;
     const d = new Draft(s, state, i, 0, { start: 0, end: 0 }, -1);
-    d.settle();
+    try {
+      d.settle();
+    } catch (e) {
+      // Its opening local steps fail (an endless local loop) or block: the actor stays at
+      // its start, and its first step reports that as any step would.
+      if (e instanceof Failed || e instanceof Blocked) continue;
+      throw e;
+    }
     state = d.commit();
   }
   return state;
@@ -172,7 +179,9 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
   const ins = s.codes[f.code]!.instrs[f.pc];
   if (!ins) return 1;
   if (ins.op === 'choose') return ins.targets.length;
-  const e = ins.op === 'eval' || ins.op === 'assign' ? ins.e : undefined;
+  // The primitive with outcomes may stand alone, be assigned, or be tested (`if (copy_from_user(…))`).
+  const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
+  const e = top?.k === 'unary' ? top.e : top?.k === 'binary' && top.l.k === 'builtin' ? top.l : top;
   if (e?.k === 'builtin' && e.b.choices) {
     const d = new Draft(s, state, actor, 0, ins.span, ins.id);
     try {
@@ -224,17 +233,30 @@ export function stackOf(s: CompiledScenario, state: MachineState, actor: number)
 // ---------- the step ----------
 
 export function step(s: CompiledScenario, state: MachineState, move: Move): StepResult {
+  return stepOn(s, state, move, false);
+}
+
+/**
+ * The step a task was about to take when an interrupt handler now running on its CPU
+ * preempted it: KCSAN's watchpoint on that access sees the handler's (a data race on one CPU).
+ */
+export function preemptedStep(s: CompiledScenario, state: MachineState, actor: number): StepResult {
+  return stepOn(s, state, { actor, choice: 0 }, true);
+}
+
+function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted: boolean): StepResult {
   const { actor, choice } = move;
   const a = state.actors[actor];
   const sym = s.actors[actor];
   if (!a || !sym) return { status: 'blocked', wait: { kind: 'done' }, span: { start: 0, end: 0 } };
   if (a.status === ActorStatus.Done) return { status: 'blocked', wait: { kind: 'done' }, span: sym.decl.name.span };
   if (a.status === ActorStatus.Idle) return startActor(s, state, actor);
-  const occupant = cpuFreeFor(s, state, actor);
+  const occupant = preempted ? -1 : cpuFreeFor(s, state, actor);
   const f = a.frames[a.frames.length - 1]!;
   const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (occupant >= 0) return { status: 'blocked', wait: { kind: 'cpu', by: occupant }, span: ins.span };
-  const quick = quickBlocked(s, state, actor, a, f, ins);
+  // Only the first outcome of an acquisition waits for the lock (another may be an injected signal).
+  const quick = choice === 0 ? quickBlocked(s, state, actor, a, f, ins) : undefined;
   if (quick) return quick;
   const d = new Draft(s, state, actor, choice, ins.span, ins.id);
   try {
@@ -359,6 +381,8 @@ class Draft implements Exec {
   private preempt: number;
   private rcu: number;
   private pendingCalls: { fn: number; args: readonly number[] }[] = [];
+  /** The statement stays where it is (Exec.stay): its pc does not advance. */
+  private stayed = false;
   site: Span;
   instr: number;
 
@@ -513,6 +537,10 @@ class Draft implements Exec {
     throw new Blocked(wait);
   }
 
+  stay(): void {
+    this.stayed = true;
+  }
+
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
     throw new Failed(this.violation(kind, message, report, related));
@@ -546,14 +574,23 @@ class Draft implements Exec {
     return this.heldLocks;
   }
 
-  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean): void {
+  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean, subclass = 0, recursiveRead = false): void {
     const before = this.heldLocks;
-    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq }];
+    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq, ...(subclass ? { subclass } : {}) }];
     this.heldCopied = true;
+    this.acquireEvent(addr, cls, mode, trylock, before, subclass, recursiveRead);
+  }
+
+  lockSync(addr: number, cls: number): void {
+    this.acquireEvent(addr, cls, 'write', false, this.heldLocks, 0, false);
+  }
+
+  private acquireEvent(addr: number, cls: number, mode: LockMode, trylock: boolean, held: readonly HeldLock[], subclass: number, recursiveRead: boolean): void {
     const c = this.scenario.lockClasses[cls]!;
     this.events.push({
       kind: 'acquire', actor: this.actor, lock: addr, cls, lockKind: c.lock, mode, trylock, site: this.site,
-      held: before, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(),
+      held, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
+      ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}),
     });
   }
 
@@ -702,7 +739,29 @@ class Draft implements Exec {
   }
 
   callAfter(fn: number, args: readonly number[]): void {
-    this.pendingCalls.push({ fn, args });
+    this.pendingCalls.push({ fn: this.fnValue(fn + 1, args.length), args });
+  }
+
+  /**
+   * The fn a fn value (index + 1) calls, with `argc` arguments: NULL is the kernel's NULL
+   * pointer dereference; a fn of another arity, what a CFI-checked kernel reports.
+   */
+  private fnValue(v: number, argc: number): number {
+    const fn = this.scenario.fns[v - 1];
+    if (!fn) {
+      this.fail('null_deref', `${this.actorSym.name} calls a NULL function pointer`, [
+        'BUG: kernel NULL pointer dereference, address: 0000000000000000',
+        '#PF: supervisor instruction fetch in kernel mode',
+        `RIP: 0010:0x0 (${this.actorSym.name}, ${siteText(this.scenario, this.site)})`,
+      ].join('\n'));
+    }
+    if (fn.decl.params.length !== argc) {
+      this.fail('assertion', `${this.actorSym.name} calls ${fn.name} through a function pointer with ${argc} argument${argc === 1 ? '' : 's'}, but it takes ${fn.decl.params.length}`, [
+        `CFI failure at ${siteText(this.scenario, this.site)} (target: ${fn.name}; expected type: ${argc} argument${argc === 1 ? '' : 's'})`,
+        'kernel BUG at kernel/cfi.c!',
+      ].join('\n'));
+    }
+    return fn.index;
   }
 
   spawn(kind: CallbackKind, fn: number, arg: number, cpu: number): number {
@@ -775,7 +834,7 @@ class Draft implements Exec {
       // The work runs "holding" its completion map (lockdep's work annotation).
       if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
     }
-    if (sym.actorKind === 'irq') this.write(sym.words + ACTOR_WORD.workPending, 1, true);
+    if (sym.actorKind === 'irq' && !sym.callback) this.write(sym.words + ACTOR_WORD.workPending, 1, true);
     this.events.push({ kind: 'start', actor: this.actor });
   }
 
@@ -862,10 +921,11 @@ class Draft implements Exec {
     switch (ins.op) {
       case 'eval':
         this.eval(ins.e);
-        f.pc++;
+        if (!this.stayed) f.pc++;
         break;
       case 'assign': {
         const v = this.eval(ins.e);
+        if (this.stayed) break;
         if (ins.target.k === 'local') {
           const old = f.locals[ins.target.slot] ?? 0;
           this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
@@ -888,20 +948,24 @@ class Draft implements Exec {
         f.pc++;
         break;
       }
-      case 'branch':
-        f.pc = this.eval(ins.cond) ? f.pc + 1 : ins.target;
+      case 'branch': {
+        const taken = this.eval(ins.cond);
+        if (!this.stayed) f.pc = taken ? f.pc + 1 : ins.target;
         break;
+      }
       case 'jump':
         f.pc = ins.target;
         break;
       case 'call': {
+        const fn = ins.target ? this.fnValue(this.eval(ins.target), ins.args.length) : ins.fn;
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push({ ...newFrame(this.scenario, ins.fn, args, ins.result, ins.id), owned: true });
+        this.frames.push({ ...newFrame(this.scenario, fn, args, ins.result, ins.id), owned: true });
         return;
       }
       case 'ret': {
         const v = ins.e ? this.eval(ins.e) : 0;
+        if (this.stayed) break;
         f.pc++;
         if (this.frames.length === 1) {
           // `return` in an actor body ends the actor.
@@ -1072,6 +1136,8 @@ export function describeWait(s: CompiledScenario, state: MachineState, wait: Wai
       return `waits until ${wait.text}`;
     case 'work':
       return `waits for work ${s.actors[wait.work]?.name ?? '?'} to finish`;
+    case 'irq':
+      return `waits for ${s.actors[wait.handler]?.name ?? '?'}, the running handler of IRQ ${wait.line}, to finish`;
     case 'srcu':
       return `waits for SRCU readers ${wait.readers.map((r) => s.actors[r]?.name ?? '?').join(', ')}`;
     case 'rcu':
@@ -1115,6 +1181,62 @@ export function deadlockViolation(s: CompiledScenario, state: MachineState): Vio
     actor: -1,
     span: first ? first.span : { start: 0, end: 0 },
     related,
+  };
+}
+
+/**
+ * The `invariant`s on a state, and the `final` block when every actor has finished: each
+ * runs to completion on a copy of the state, which it may only read. A failed assertion in
+ * one is its violation (kind `assertion`); so is a check that changes shared state.
+ */
+export function stateCheckViolations(s: CompiledScenario, state: MachineState): Violation[] {
+  if (s.invariantActors.length === 0 && s.finalActor < 0) return [];
+  const out: Violation[] = [];
+  for (const a of s.invariantActors) {
+    const v = runStateCheck(s, state, a);
+    if (v) out.push(v);
+  }
+  if (s.finalActor >= 0 && isFinished(s, state)) {
+    const v = runStateCheck(s, state, s.finalActor);
+    if (v) out.push(v);
+  }
+  return out;
+}
+
+function runStateCheck(s: CompiledScenario, state: MachineState, actor: number): Violation | undefined {
+  const sym = s.actors[actor]!;
+  const actors = state.actors.slice();
+  actors[actor] = { ...actors[actor]!, status: ActorStatus.Running, frames: [newFrame(s, actorCode(s, actor), [], -1, -1)] };
+  let st: MachineState = { ...state, actors };
+  const d = new Draft(s, st, actor, 0, sym.decl.body.span, -1);
+  try {
+    d.settle();
+  } catch (e) {
+    if (e instanceof Failed) return e.violation;
+    throw e;
+  }
+  st = d.commit();
+  const own = sym.words;
+  for (let guard = 0; st.actors[actor]!.status === ActorStatus.Running && guard < LOCAL_STEP_BUDGET; guard++) {
+    const r = step(s, st, { actor, choice: 0 });
+    if (r.status === 'violation') return r.violation;
+    if (r.status === 'blocked') return stateCheckMisuse(s, sym, r.span, 'waits for something (a check may only read shared state)');
+    if (r.reports.length > 0) return r.reports[0];
+    const effect = r.events.find((e) => e.kind !== 'finish' && e.kind !== 'start' && !(e.kind === 'write' && e.addr >= own && e.addr < own + ACTOR_WORDS));
+    if (effect) return stateCheckMisuse(s, sym, r.span, `changes shared state (${effect.kind}); a check may only read it`);
+    st = r.state;
+  }
+  return undefined;
+}
+
+function stateCheckMisuse(s: CompiledScenario, sym: ActorSymbol, span: Span, what: string): Violation {
+  return {
+    kind: 'assertion',
+    message: `the ${sym.actorKind} block ${what}`,
+    report: `the ${sym.actorKind} block at ${siteText(s, span)} ${what}`,
+    actor: sym.index,
+    span,
+    related: [],
   };
 }
 
@@ -1204,7 +1326,7 @@ export function encodeStateInto(state: MachineState, out: Int32Array): number {
     out[i++] = held.length;
     for (let h = 0; h < held.length; h++) {
       out[i++] = held[h]!.addr;
-      out[i++] = held[h]!.mode === 'read' ? 1 : 0;
+      out[i++] = (held[h]!.mode === 'read' ? 1 : 0) | ((held[h]!.subclass ?? 0) << 1);
     }
     const frames = a.frames;
     out[i++] = frames.length;

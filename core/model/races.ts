@@ -4,10 +4,39 @@
 
 import type { CompiledScenario } from './compiled';
 import { describeAddress, siteText } from './describe';
-import { hexAddr, stackOf } from './machine';
-import type { MachineState, Move, StepOk, Violation } from './types';
+import { hexAddr, preemptedStep, stackOf } from './machine';
+import { ActorStatus, type MachineState, type Move, type StepOk, type Violation } from './types';
 
 export function findRace(
+  s: CompiledScenario,
+  state: MachineState,
+  steps: readonly { move: Move; result: StepOk }[],
+): Violation | undefined {
+  return findRaceAmong(s, state, steps) ?? findInterruptRace(s, state, steps);
+}
+
+/**
+ * A race on one CPU, as KCSAN's watchpoints see it when an interrupt arrives during a task's
+ * access: an interrupt handler running on a task's CPU (its next step among `steps`) and the
+ * access the task it preempted was about to make.
+ */
+function findInterruptRace(s: CompiledScenario, state: MachineState, steps: readonly { move: Move; result: StepOk }[]): Violation | undefined {
+  for (const h of steps) {
+    const irq = s.actors[h.move.actor]!;
+    if (irq.actorKind !== 'irq' || h.result.plain.length === 0 || state.actors[h.move.actor]!.status !== ActorStatus.Running) continue;
+    for (let t = 0; t < s.actors.length; t++) {
+      const task = s.actors[t]!;
+      if (task.cpu !== irq.cpu || task.actorKind === 'irq' || task.actorKind === 'work' || state.actors[t]!.status !== ActorStatus.Running) continue;
+      const r = preemptedStep(s, state, t);
+      if (r.status !== 'ok') continue;
+      const v = findRaceAmong(s, state, [h, { move: { actor: t, choice: 0 }, result: r }]);
+      if (v) return v;
+    }
+  }
+  return undefined;
+}
+
+function findRaceAmong(
   s: CompiledScenario,
   state: MachineState,
   steps: readonly { move: Move; result: StepOk }[],
@@ -37,7 +66,8 @@ function report(s: CompiledScenario, state: MachineState, a: { move: Move; resul
     const actor = s.actors[t.move.actor]!;
     const frames = stackOf(s, state, t.move.actor);
     return [
-      `${acc & 1 ? 'write' : 'read'} to ${hexAddr(addr)} of 4 bytes by task ${t.move.actor + 1} (${actor.name}) on cpu ${actor.cpu}:`,
+      // KCSAN names interrupt context rather than a task.
+      `${acc & 1 ? 'write' : 'read'} to ${hexAddr(addr)} of 4 bytes by ${actor.actorKind === 'irq' ? `interrupt (${actor.name})` : `task ${t.move.actor + 1} (${actor.name})`} on cpu ${actor.cpu}:`,
       ...frames.map((f) => ` ${f.name}+${siteText(s, f.span)}`),
     ];
   };

@@ -9,9 +9,10 @@ import { KERNEL_STRUCTS } from '../syntax/parser';
 import { binop } from '../model/machine';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
+import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
-  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, VOID,
-  byteSize, fnValue, isScalar, sizeOf, typeName,
+  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
+  byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -35,7 +36,7 @@ function forEachNode(node: unknown, f: (n: A.Expr | A.Stmt) => void): void {
   if ('kind' in node) f(node as A.Expr | A.Stmt);
   for (const v of Object.values(node)) if (v && typeof v === 'object') forEachNode(v, f);
 }
-export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP'];
+export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP', 'FAULT_INJECTION'];
 
 /** One occurrence of a name in the source, resolved. */
 export interface Occurrence {
@@ -48,6 +49,12 @@ export interface Occurrence {
 export interface CallInfo {
   readonly builtin?: Builtin;
   readonly fn?: FnSymbol;
+  /**
+   * A call through a fn value (a field, a local, a parameter): the fns it may reach, those
+   * whose address is taken somewhere and that fit its type (its arity, and its parameter
+   * types when declared).
+   */
+  readonly indirect?: { readonly candidates: readonly FnSymbol[] };
   /** Per argument: lock class, struct index, kref offset or request bit (see Builtin.run). */
   readonly statics: readonly number[];
 }
@@ -84,6 +91,7 @@ export interface Binding {
     readonly actorWords: number;
     readonly rcuWord: number;
     readonly fdTable: number;
+    readonly rcuCallbacks: number;
     readonly irqLines: readonly number[];
     readonly lineWords: number;
     readonly heapStart: number;
@@ -92,10 +100,12 @@ export interface Binding {
   readonly staticInit: readonly (readonly [number, number])[];
   readonly staticPointerWords: readonly number[];
   readonly structPointerOffsets: readonly (readonly number[])[];
+  /** The built-in `struct kvm_vcpu`, when the scenario has vCPUs or names the struct. */
+  readonly vcpuLayout?: VcpuLayout;
 }
 
 /** Nodes that own a local: declarations, parameters and implicit list cursors. */
-export type LocalOwnerNode = A.VarDeclStmt | A.Param | A.ListForEachStmt;
+export type LocalOwnerNode = A.VarDeclStmt | A.Param | A.ListForEachStmt | A.VcpuForEachStmt;
 
 const LOCK_PRIMITIVES: Record<LockKind, { lock: string; unlock: string }> = {
   mutex: { lock: 'mutex_lock', unlock: 'mutex_unlock' },
@@ -144,10 +154,19 @@ class Binder {
   private readonly configs = new Set<string>();
   private readonly staticInit: (readonly [number, number])[] = [];
   private readonly staticPointerWords: number[] = [];
-  /** Work fns by fn index: the work item as the INIT_WORK site names it (`&irqfd->shutdown`). */
-  private readonly workInits = new Map<number, { text: string }>();
+  /** Callback fns by `kind:fn index`: the item as its INIT_WORK / timer_setup site names it (`&irqfd->shutdown`). */
+  private readonly callbackInits = new Map<string, string>();
+  /** Interrupt lines whose handler request_irq installs: disabled at first. */
+  private readonly requestedLines = new Set<number>();
   private title = '';
   private expect: Binding['expect'];
+  /** The built-in struct kvm_vcpu (declared by the scenario or made here), if any. */
+  private vcpuStruct: StructSymbol | undefined;
+  private vcpuLayout: VcpuLayout | undefined;
+  /** Fns whose address is taken (used as a value): what a call through a fn value may reach. */
+  private readonly addressTaken = new Set<FnSymbol>();
+  /** Indirect calls, resolved to their candidates once every body is bound. */
+  private readonly indirectCalls: { call: A.CallExpr; type: Ty; argc: number }[] = [];
   /** Function prototypes (`int foo(struct kvm *kvm);`), by name: the first of each. */
   private readonly prototypes = new Map<string, A.ForwardDecl>();
 
@@ -172,6 +191,7 @@ class Binder {
       if (known) this.occur(d.name, known, false);
       else this.declareStruct({ kind: 'Struct', name: d.name, fields: [], span: d.span });
     }
+    this.declareVcpuStruct();
     for (const s of this.structs) this.layoutStruct(s, new Set());
     // Pass 2: globals, fns, actors, and the rest.
     let address = 1;
@@ -209,24 +229,46 @@ class Binder {
       }
     }
     this.checkPrototypes();
+    // vCPUs get their struct kvm_vcpu: the instance they are bound to, or one of their own.
+    // (By actor index: the symbols are replaced as CPUs and classes are assigned.)
+    const vcpuOf = new Map<number, number>();
+    for (const a of this.actors) {
+      if (a.actorKind !== 'vcpu') {
+        if (a.decl.binding) this.error(a.decl.binding.span, `only a vcpu is bound to a struct kvm_vcpu; ${a.name} is a ${a.actorKind}`, 'bad-binding');
+        continue;
+      }
+      const bound = a.decl.binding ? this.vcpuBinding(a.decl.binding) : undefined;
+      if (bound !== undefined) vcpuOf.set(a.index, bound);
+      else if (this.vcpuStruct) {
+        vcpuOf.set(a.index, address);
+        address += this.vcpuStruct.size;
+      }
+    }
     const globalsEnd = address;
     this.assignCpus();
     this.addCallbackActors();
     const actorWords = globalsEnd;
     // Actors get their per-actor words now that their number is known.
-    const actors = this.actors.map((a, i) => ({ ...a, words: actorWords + i * ACTOR_WORDS }));
+    const actors = this.actors.map((a, i) => {
+      const vcpu = vcpuOf.get(a.index);
+      return { ...a, words: actorWords + i * ACTOR_WORDS, ...(vcpu !== undefined ? { vcpu } : {}) };
+    });
     this.actors.splice(0, this.actors.length, ...actors);
     const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
     const fdTable = rcuWord + 1;
+    const rcuCallbacks = fdTable + 8 * 3;
     const irqLines = [...new Set(this.actors.flatMap((a) => (a.line === undefined ? [] : [a.line])))];
-    const lineWords = fdTable + 8 * 3;
+    const lineWords = rcuCallbacks + RCU_CALLBACK_SLOTS * RCU_CALLBACK_WORDS;
     const heapStart = lineWords + irqLines.length;
     this.addWorkClasses();
+    this.layOutVcpus();
 
     // Pass 3: bodies.
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
     for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
+    this.resolveIndirectCalls();
 
+    for (const line of this.requestedLines) this.staticInit.push([lineWords + irqLines.indexOf(line), 1]);
     for (const cls of this.lockClasses) {
       if (!this.classNamed.has(cls.id)) cls.name = cls.global ? cls.global.name : `${cls.field!.owner.name}->${cls.field!.name}`;
     }
@@ -252,11 +294,171 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, irqLines, lineWords, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
+      ...(this.vcpuLayout ? { vcpuLayout: this.vcpuLayout } : {}),
     };
+  }
+
+  // ---------- struct kvm_vcpu ----------
+
+  /**
+   * `struct kvm_vcpu` is built in when the scenario runs vCPUs or names the struct: its own
+   * fields (mode, requests, mutex, vcpu_id, and kvm when there is a struct kvm) come first,
+   * then the scenario's. A scenario's declaration adds fields; one the built-in struct has may
+   * be redeclared with the same type, and is then that field.
+   */
+  private declareVcpuStruct(): void {
+    const declared = this.structByName.get('kvm_vcpu');
+    const needed = declared !== undefined
+      || this.program.decls.some((d) => d.kind === 'Actor' && d.actorKind === 'vcpu')
+      || /\bstruct\s+kvm_vcpu\b/.test(this.text);
+    if (!needed) return;
+    const at = { start: 0, end: 0 };
+    // Built-in names have no place in the text: they are marked missing so no occurrence is recorded.
+    const id = (name: string): A.Identifier => ({ kind: 'Identifier', name, span: at, missing: true });
+    const scalar = (name: A.ScalarTypeName): A.TypeNode => ({ kind: 'ScalarType', name, span: at });
+    const builtinTypes: Record<(typeof KVM_VCPU_FIELDS)[number], A.TypeNode | undefined> = {
+      mutex: scalar('mutex'),
+      mode: scalar('int'),
+      requests: scalar('int'),
+      vcpu_id: scalar('int'),
+      wait: scalar('int'),
+      kvm: this.structByName.has('kvm') ? { kind: 'PointerType', to: { kind: 'StructType', name: id('kvm'), span: at }, span: at } : undefined,
+    };
+    const own = declared?.decl.fields ?? [];
+    const fields: A.FieldDecl[] = [];
+    for (const name of KVM_VCPU_FIELDS) {
+      const type = builtinTypes[name];
+      if (!type) continue;
+      const mine = own.find((f) => f.name.name === name);
+      const mineT = mine ? this.resolveType(mine.type, true) : undefined;
+      const builtinT = this.resolveType(type, true);
+      // Any integer type will do for an integer field (`u32 vcpu_id;`, `unsigned long requests;`).
+      const same = mineT !== undefined && (typeName(mineT) === typeName(builtinT) || (mineT.k === 'int' && builtinT.k === 'int'));
+      if (mine && mine.length === undefined && same) {
+        fields.push(mine);
+      } else {
+        if (mine) {
+          this.error(mine.span, `struct kvm_vcpu has a built-in field '${name}' of type ${typeName(this.resolveType(type, true))}; redeclare it with that type or leave it out`, 'builtin-field');
+        }
+        fields.push({ kind: 'Field', type, name: id(name), span: at });
+      }
+    }
+    for (const f of own) if (!(KVM_VCPU_FIELDS as readonly string[]).includes(f.name.name)) fields.push(f);
+    const decl: A.StructDecl = { kind: 'Struct', name: declared?.decl.name ?? id('kvm_vcpu'), fields, span: declared?.decl.span ?? at };
+    if (declared) {
+      (declared as { decl: A.StructDecl }).decl = decl;
+      this.vcpuStruct = declared;
+    } else {
+      const s: StructSymbol = { kind: 'struct', name: 'kvm_vcpu', decl, index: this.structs.length, fields: [], size: 0 };
+      this.structs.push(s);
+      this.structByName.set(s.name, s);
+      this.vcpuStruct = s;
+    }
+  }
+
+  /** The static address of the struct kvm_vcpu a vCPU is bound to (`&kvm.vcpus[0]`). */
+  private vcpuBinding(e: A.Expr): number | undefined {
+    const t = this.bindExpr(e);
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    const addr = this.staticAddress(inner);
+    const isVcpu = (t.k === 'struct' && t.s === this.vcpuStruct) || (t.k === 'ptr' && t.to.k === 'struct' && t.to.s === this.vcpuStruct);
+    if (!isVcpu) {
+      if (t.k !== 'any') this.error(e.span, `a vcpu is bound to a struct kvm_vcpu, but this is ${article(typeName(t))} ${typeName(t)}`, 'bad-binding');
+      return undefined;
+    }
+    if (addr === undefined) {
+      this.error(e.span, 'a vcpu is bound to a static struct kvm_vcpu (a global, or a field or constant index of one: &kvm.vcpus[0])', 'bad-binding');
+      return undefined;
+    }
+    return addr;
+  }
+
+  /** The address of a static place (a global, its fields, constant indices), or undefined. */
+  private staticAddress(e: A.Expr): number | undefined {
+    switch (e.kind) {
+      case 'Name': {
+        const g = this.nameSyms.get(e.id);
+        return g?.kind === 'global' ? g.address : undefined;
+      }
+      case 'Member': {
+        const ot = this.exprTypes.get(e.object);
+        const f = this.nameSyms.get(e.field);
+        if (ot?.k !== 'struct' || f?.kind !== 'field') return undefined;
+        const base = this.staticAddress(e.object);
+        return base === undefined ? undefined : base + f.offset;
+      }
+      case 'Index': {
+        const ot = this.exprTypes.get(e.object);
+        const i = this.constValue(e.index);
+        const base = this.staticAddress(e.object);
+        if (ot?.k !== 'array' || i === undefined || base === undefined || i < 0 || i >= ot.n) return undefined;
+        return base + i * sizeOf(ot.of);
+      }
+      case 'AddressOf':
+        return this.staticAddress(e.operand);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * The vCPU slots (kvm_get_vcpu's order) and the static values of each instance's built-in
+   * fields: `kvm` is the struct kvm global the instance sits in, or, for a vCPU's own
+   * instance, the scenario's one global struct kvm (NULL when it has none or several);
+   * `vcpu_id` is its position among the vCPUs of that kvm.
+   */
+  private layOutVcpus(): void {
+    const s = this.vcpuStruct;
+    if (!s) return;
+    const off = (name: string): number => s.fields.find((f) => f.name === name)?.offset ?? -1;
+    const kvmStruct = this.structByName.get('kvm');
+    const kvmGlobals = this.globals.filter((g) => g.type.k === 'struct' && g.type.s === kvmStruct);
+    const onlyKvm = kvmGlobals.length === 1 ? kvmGlobals[0]!.address : 0;
+    const bound = new Set<number>();
+    const instances: number[] = [];
+    for (const a of this.actors) {
+      if (a.vcpu !== undefined && !bound.has(a.vcpu)) {
+        bound.add(a.vcpu);
+        instances.push(a.vcpu);
+      }
+    }
+    const containerOf = new Map<number, number>();
+    for (const g of this.globals) {
+      for (const o of structOffsets(g.type, s)) {
+        const addr = g.address + o;
+        if (g.type.k === 'struct' && g.type.s === kvmStruct) containerOf.set(addr, g.address);
+        if (!bound.has(addr)) instances.push(addr);
+      }
+    }
+    const end = this.globalsEnd();
+    for (const a of this.actors) {
+      if (a.vcpu === undefined || a.vcpu < end) continue;
+      // A vCPU's own instance: a static object like a global's.
+      containerOf.set(a.vcpu, onlyKvm);
+      for (const o of listHeadOffsets({ k: 'struct', s })) this.staticInit.push([a.vcpu + o, a.vcpu + o], [a.vcpu + o + 1, a.vcpu + o]);
+      for (const o of pointerOffsets({ k: 'struct', s })) this.staticPointerWords.push(a.vcpu + o);
+    }
+    const kvmOff = off('kvm');
+    const perKvm = new Map<number, number>();
+    for (const addr of instances) {
+      const kvm = containerOf.get(addr) ?? 0;
+      const n = perKvm.get(kvm) ?? 0;
+      perKvm.set(kvm, n + 1);
+      if (kvmOff >= 0 && kvm !== 0) this.staticInit.push([addr + kvmOff, kvm]);
+      if (n !== 0) this.staticInit.push([addr + off('vcpu_id'), n]);
+    }
+    this.vcpuLayout = { struct: s.index, mode: off('mode'), requests: off('requests'), vcpuId: off('vcpu_id'), wait: off('wait'), kvm: kvmOff, instances };
+  }
+
+  /** End of the globals proper (a vCPU's own instance sits after it). */
+  private globalsEnd(): number {
+    let end = 1;
+    for (const g of this.globals) end = Math.max(end, g.address + sizeOf(g.type));
+    return end;
   }
 
   // ---------- diagnostics ----------
@@ -377,7 +579,12 @@ class Binder {
           case 'atomic_t':
             return { k: 'atomic' };
           case 'kref':
+          case 'refcount_t':
+            // A kref is a refcount_t: one counter word, the same primitives' checks.
             return { k: 'kref' };
+          case 'rcu_head':
+            // struct rcu_head: call_rcu's link; the model never reads it.
+            return INT;
           case 'wait_queue_head':
             return { k: 'waitq' };
           case 'rwlock_t':
@@ -409,6 +616,7 @@ class Binder {
         return { k: 'ptr', to };
       }
       case 'FnPtrType':
+        if (t.untyped) return FNREF;
         return { k: 'fnref', sig: { params: t.params.map((p) => (p.type ? this.resolveType(p.type, inStruct) : INT)), returns: this.resolveType(t.returns, inStruct) } };
     }
   }
@@ -434,7 +642,8 @@ class Binder {
       this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.name.span, message: 'first declared here' }]);
       return false;
     }
-    if (builtin(id.name)) {
+    const b = builtin(id.name);
+    if (b && !(b.shorthand && sym.kind === 'fn')) {
       this.error(id.span, `'${id.name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
       return false;
     }
@@ -611,11 +820,12 @@ class Binder {
     };
     if (d.line && d.actorKind !== 'irq') this.error(d.line.span, `only an irq handler has an interrupt line; ${d.name.name} is a ${d.actorKind}`, 'line-not-irq');
     if (!d.name.name) return;
-    if (d.actorKind === 'init' && this.actors.some((a) => a.actorKind === 'init')) {
-      this.error(d.name.span, 'a scenario has one init block', 'duplicate-declaration');
+    if ((d.actorKind === 'init' || d.actorKind === 'final') && this.actors.some((a) => a.actorKind === d.actorKind)) {
+      this.error(d.name.span, `a scenario has one ${d.actorKind} block`, 'duplicate-declaration');
       return;
     }
-    if (!this.declareName(d.name, sym)) return;
+    // A check is not a name a scenario refers to; there may be many invariants.
+    if (!isStateCheck(d.actorKind) && !this.declareName(d.name, sym)) return;
     if (d.actorKind === 'irq' && !d.cpu) this.error(d.name.span, `irq ${d.name.name} needs a CPU: irq ${d.name.name} on cpuN`, 'irq-needs-cpu');
     if (d.actorKind === 'work' && d.cpu) this.warn(d.cpu.span, 'a work item runs on a kworker of its own; the CPU is ignored', 'work-cpu');
     if (this.actors.length >= MAX_ACTORS) {
@@ -629,13 +839,13 @@ class Binder {
     const used = new Set(this.actors.filter((a) => a.cpu >= 0 && a.actorKind !== 'work').map((a) => a.cpu));
     let next = 0;
     const fixed = this.actors.map((a) => {
-      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init') return a;
+      if ((a.cpu >= 0 && a.actorKind !== 'work') || a.actorKind === 'init' || isStateCheck(a.actorKind)) return a;
       while (used.has(next)) next++;
       used.add(next);
       return { ...a, cpu: next };
     });
     this.actors.splice(0, this.actors.length, ...fixed);
-    for (const a of this.actors) this.values.set(a.name, a);
+    for (const a of this.actors) if (!isStateCheck(a.actorKind)) this.values.set(a.name, a);
     // Occurrences recorded before now refer to the placeholder symbols; re-point them.
     const byDecl = new Map(this.actors.map((a) => [a.decl, a]));
     for (let i = 0; i < this.occurrences.length; i++) {
@@ -653,17 +863,19 @@ class Binder {
   private addWorkClasses(): void {
     // One (work_completion) class per work item: a declared work actor, or a work fn whose
     // kworkers share it (lockdep keys it by the INIT_WORK site).
-    const byFn = new Map<number, number>();
+    // A timer_list's callback likewise runs holding the timer's map (call_timer_fn), which
+    // del_timer_sync takes.
+    const byCallback = new Map<string, number>();
     const withClasses = this.actors.map((a) => {
-      if (a.actorKind !== 'work') return a;
-      const fn = a.callback?.fn;
-      let id = fn === undefined ? undefined : byFn.get(fn);
+      if (a.actorKind !== 'work' && a.callback?.kind !== 'timer') return a;
+      const key = a.callback ? `${a.callback.kind}:${a.callback.fn}` : undefined;
+      let id = key === undefined ? undefined : byCallback.get(key);
       if (id === undefined) {
         id = this.lockClasses.length;
-        const name = fn === undefined ? a.name : this.workInits.get(fn)?.text ?? a.name;
-        this.lockClasses.push({ id, lock: 'mutex', name: `(work_completion)(${name})`, declSpan: a.decl.name.span });
+        const text = (key !== undefined ? this.callbackInits.get(key) : undefined) ?? a.name;
+        this.lockClasses.push({ id, lock: 'mutex', name: a.callback?.kind === 'timer' ? `(${text})` : `(work_completion)(${text})`, declSpan: a.decl.name.span });
         this.classNamed.add(id);
-        if (fn !== undefined) byFn.set(fn, id);
+        if (key !== undefined) byCallback.set(key, id);
       }
       return { ...a, workClass: id };
     });
@@ -706,7 +918,7 @@ class Binder {
     const taskCpus = [...new Set(this.actors.filter((a) => a.actorKind === 'thread' || a.actorKind === 'vcpu').map((a) => a.cpu))].sort((x, y) => x - y);
     let nextCpu = Math.max(-1, ...this.actors.map((a) => a.cpu)) + 1;
     for (const { fn, kind, text } of found.values()) {
-      if (kind === 'work') this.workInits.set(fn.index, { text });
+      this.callbackInits.set(`${kind}:${fn.index}`, text);
       const cpus = kind === 'work' ? Array.from({ length: KWORKERS_PER_FN }, () => nextCpu++) : taskCpus.length > 0 ? taskCpus : [nextCpu++];
       cpus.forEach((cpu, i) => {
         if (this.actors.length >= MAX_ACTORS) {
@@ -867,6 +1079,7 @@ class Binder {
         if (s.init) {
           const it = s.init.kind === 'InitList' ? this.localInitList(s.init) : this.bindValue(s.init, type);
           this.checkPointerArg(s.init, it, type, `the initialiser of '${s.name.name}'`);
+          this.checkFnValue(s.init, type);
         }
         const local = this.declareLocal(s.name, type, false, { start: s.span.start, end: this.blockEnd || s.span.end });
         if (local) this.localDecls.set(s, local);
@@ -881,6 +1094,7 @@ class Binder {
         if (s.value) {
           const vt = s.value.kind === 'InitList' ? this.localInitList(s.value) : this.bindValue(s.value, t);
           if (s.op === '=') this.checkPointerArg(s.value, vt, t, `the value assigned to ${exprText(this.text, s.target)}`);
+          this.checkFnValue(s.value, t);
         }
         return;
       }
@@ -966,6 +1180,9 @@ class Binder {
       case 'ListForEach':
         this.bindListForEach(s);
         return;
+      case 'VcpuForEach':
+        this.bindVcpuForEach(s);
+        return;
       case 'ErrorStmt':
         return;
     }
@@ -1029,6 +1246,49 @@ class Binder {
         if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
         else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
         else this.occur(s.member, field, false);
+        if (s.next) this.bindSafeCursor(s, s.next, pos);
+      }
+      if (s.cond) this.bindValue(s.cond, BOOL);
+      this.bindStmt(s.body);
+    });
+    this.loopDepth--;
+  }
+
+  /** list_for_each_entry_safe's second cursor: declared like the first, of its type. */
+  private bindSafeCursor(s: A.ListForEachStmt, next: A.Identifier, pos: LocalSymbol): void {
+    // The compiler finds it through nameSyms, as it finds the first cursor.
+    const known = next.name ? this.lookupLocal(next.name) : undefined;
+    if (known) {
+      this.occur(next, known, false);
+      if (known.type.k !== pos.type.k || (known.type.k === 'ptr' && pos.type.k === 'ptr' && known.type.to !== pos.type.to && known.type.to.k === 'struct' && pos.type.to.k === 'struct' && known.type.to.s !== pos.type.to.s)) {
+        this.error(next.span, `'${next.name}' must have the cursor's type (${typeName(pos.type)})`, 'wrong-type');
+      }
+    } else if (next.name) {
+      this.declareLocal(next, pos.type, false, s.span, true);
+    }
+  }
+
+  /** `kvm_for_each_vcpu(i, vcpu, kvm)`: the cursors are declared for you when they are not. */
+  private bindVcpuForEach(s: A.VcpuForEachStmt): void {
+    const kt = this.bindValue(s.kvm, ANY);
+    const kvmStruct = this.structByName.get('kvm');
+    if (!(kt.k === 'any' || (kt.k === 'ptr' && (kt.to.k === 'any' || (kt.to.k === 'struct' && kt.to.s === kvmStruct))))) {
+      this.error(s.kvm.span, `kvm_for_each_vcpu walks the vCPUs of a struct kvm *, but this is ${article(typeName(kt))} ${typeName(kt)}`, 'wrong-type');
+    }
+    const vcpuType: Ty = this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : ANY;
+    this.loopDepth++;
+    this.withScope(() => {
+      for (const [id, type] of [[s.index, INT], [s.vcpu, vcpuType]] as const) {
+        const known = id.name ? this.lookupLocal(id.name) : undefined;
+        if (known) {
+          this.occur(id, known, false);
+          if (type !== INT && known.type.k !== 'any' && typeName(known.type) !== typeName(type)) {
+            this.error(id.span, `'${id.name}' must be a struct kvm_vcpu * to walk the vCPUs, but it is ${article(typeName(known.type))} ${typeName(known.type)}`, 'wrong-type');
+          }
+        } else {
+          const local = this.declareLocal(id, type, false, s.span, true);
+          if (local && id === s.vcpu) this.localDecls.set(s, local);
+        }
       }
       this.bindStmt(s.body);
     });
@@ -1076,6 +1336,8 @@ class Binder {
         // A struct or array value decays to its address, as in C (&kvm).
         return t.k === 'struct' ? { k: 'ptr', to: t } : t;
       }
+      // `&dev->node` compared with a list link (`head->next == &dev->node`) is its address.
+      if (t.k === 'list_head' && e.kind === 'AddressOf') return { k: 'ptr', to: t };
       this.error(e.span, `a ${typeName(t)} is not a value (pass it to a primitive, e.g. ${t.k === 'lock' ? lockPrimitiveFor(t.lock).lock : 'list_add'})`, 'not-a-value');
     }
     return t;
@@ -1171,6 +1433,8 @@ class Binder {
         if (obj.k === 'work' && obj.delayed && e.field.name === 'work') return { k: 'work', delayed: false };
         if (obj.k === 'timer' && obj.hr && e.field.name === 'function') return FNREF;
         const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
+        // A list_head's links can be read (`head->next == head`, `entry->prev`).
+        if (listHeadLink(ot, e.field.name) !== undefined) return { k: 'ptr', to: { k: 'list_head' } };
         if (!st) {
           if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
             this.error(e.field.span, `'${e.field.name}': ${article(typeName(ot))} ${typeName(ot)} has no fields`, 'no-fields');
@@ -1251,8 +1515,16 @@ class Binder {
     if (v) {
       this.occur(id, v, false);
       if (v.kind === 'global') return v.type;
-      if (v.kind === 'fn') return FNREF;
-      return ACTOR;
+      if (v.kind === 'fn') {
+        this.addressTaken.add(v);
+        return FNREF;
+      }
+      return this.actorValueType(v);
+    }
+    // Inside a vCPU, `vcpu` is its own struct kvm_vcpu (unless something else is named so).
+    if (id.name === 'vcpu' && this.owner?.kind === 'actor' && this.owner.actorKind === 'vcpu') {
+      this.occur(id, this.owner, false);
+      return this.actorValueType(this.owner);
     }
     const c = this.consts.get(id.name);
     if (c) {
@@ -1272,6 +1544,11 @@ class Binder {
     }
     this.error(id.span, `unknown name '${id.name}'${this.suggest(id.name)}`, 'unknown-name');
     return ANY;
+  }
+
+  /** A vCPU actor's name is a `struct kvm_vcpu *`; other actors' names are actors. */
+  private actorValueType(a: ActorSymbol): Ty {
+    return a.actorKind === 'vcpu' && this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : ACTOR;
   }
 
   private suggest(name: string): string {
@@ -1296,8 +1573,16 @@ class Binder {
 
   private bindCall(e: A.CallExpr, statement: boolean): Ty {
     const name = e.callee.name;
-    const b = builtin(name);
+    if (e.target) return this.bindIndirectCall(e, e.target, this.bindExpr(e.target));
     const local = this.lookupLocal(name);
+    const global = this.values.get(name);
+    if (local || global?.kind === 'global') {
+      const t = local ? local.type : (global as GlobalSymbol).type;
+      this.occur(e.callee, local ?? global!, false);
+      return this.bindIndirectCall(e, e.callee, t);
+    }
+    const own = this.values.get(name);
+    const b = own?.kind === 'fn' ? undefined : builtin(name);
     if (b && !local) {
       const t = this.bindBuiltinCall(e, b, statement);
       this.exprTypes.set(e, t);
@@ -1335,7 +1620,69 @@ class Binder {
     return ANY;
   }
 
+  /** A call through a fn value: `dev->ops->release(dev)`, `release(kref)` with `release` a parameter. */
+  private bindIndirectCall(e: A.CallExpr, callee: A.Expr | A.Identifier, t: Ty): Ty {
+    const text = this.text.slice(callee.span.start, callee.span.end);
+    if (t.k !== 'fnref') {
+      for (const a of e.args) this.bindExpr(a);
+      if (t.k !== 'any') {
+        const st = t.k === 'ptr' && t.to.k === 'struct' ? t.to.s : t.k === 'struct' ? t.s : undefined;
+        const fnFields = st?.fields.filter((f) => f.type.k === 'fnref').map((f) => f.name) ?? [];
+        const hint = fnFields.length > 0
+          ? ` (did you mean ${text}${t.k === 'ptr' ? '->' : '.'}${fnFields[0]}(…)?)`
+          : ' (only a function pointer can be called: declare it as fn, or void (*name)(…))';
+        this.error(callee.span, `'${text}' is ${article(typeName(t))} ${typeName(t)}, not a function pointer${hint}`, 'not-callable');
+      }
+      this.exprTypes.set(e, ANY);
+      return ANY;
+    }
+    const params = t.sig?.params;
+    if (params && params.length !== e.args.length) {
+      this.error(e.argsSpan, `${text} takes ${params.length} argument${params.length === 1 ? '' : 's'}, but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity');
+    }
+    e.args.forEach((a, i) => {
+      const pt = params?.[i] ?? ANY;
+      const at = this.bindValue(a, pt);
+      this.checkPointerArg(a, at, pt, `argument ${i + 1} of ${text}`);
+    });
+    this.calls.set(e, { indirect: { candidates: [] }, statics: [] });
+    this.indirectCalls.push({ call: e, type: t, argc: e.args.length });
+    this.exprTypes.set(e, ANY);
+    return ANY;
+  }
+
+  /** Whether fn f fits a fn type: its arity, and its parameters' struct types when declared. */
+  private fits(f: FnSymbol, t: Ty, argc: number): boolean {
+    if (f.decl.params.length !== argc) return false;
+    if (t.k !== 'fnref' || !t.sig) return true;
+    return t.sig.params.every((pt, i) => {
+      const ft = f.params[i]?.type ?? INT;
+      return !(pt.k === 'ptr' && pt.to.k === 'struct' && ft.k === 'ptr' && ft.to.k === 'struct' && pt.to.s !== ft.to.s);
+    });
+  }
+
+  /** Each call through a fn value may reach the address-taken fns that fit its type. */
+  private resolveIndirectCalls(): void {
+    for (const { call, type, argc } of this.indirectCalls) {
+      const candidates = this.fns.filter((f) => this.addressTaken.has(f) && this.fits(f, type, argc));
+      this.calls.set(call, { indirect: { candidates }, statics: [] });
+    }
+  }
+
+  /** A fn stored where a fn value of type t is expected: its signature must fit. */
+  private checkFnValue(e: A.Expr, target: Ty): void {
+    if (target.k !== 'fnref' || !target.sig) return;
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    const f = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
+    if (f?.kind !== 'fn') return;
+    if (!this.fits(f, target, target.sig.params.length)) {
+      this.error(e.span, `${f.name} takes (${f.params.map((p) => typeName(p.type)).join(', ')}), but this fn pointer is ${typeName(target)}`, 'wrong-type',
+        [{ span: f.decl.name.span, message: `${f.name} is declared here` }]);
+    }
+  }
+
   private checkPointerArg(_a: A.Expr, at: Ty, pt: Ty, what: string): void {
+    if (pt.k === 'fnref') this.checkFnValue(_a, pt);
     if (pt.k === 'ptr' && pt.to.k === 'struct' && at.k === 'ptr' && at.to.k === 'struct' && at.to.s !== pt.to.s) {
       this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${typeName(at)}`, 'wrong-type');
     }
@@ -1376,11 +1723,14 @@ class Binder {
     if (b.special === 'await' && !statement) {
       this.error(e.span, `${b.name} must be a statement of its own`, 'must-be-statement');
     }
-    if (b.vcpuOnly && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
+    // The one-argument forms (kvm_check_request(KVM_REQ_X)) act on the running vCPU.
+    const implicitVcpu = !b.params.some((p) => p.kind === 'vcpu') || e.args.length < b.params.length;
+    if (b.vcpuOnly && implicitVcpu && this.owner?.kind === 'actor' && this.owner.actorKind !== 'vcpu') {
       this.error(e.callee.span, `${b.name} only makes sense in a vcpu actor`, 'vcpu-only');
     }
     const statics: number[] = shorthand ? [0] : [];
     let result: Ty = b.returns === 'int' ? INT : b.returns === 'bool' ? BOOL : b.returns === 'void' ? VOID : ANY;
+    if (b.returns === 'vcpu') result = this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : { k: 'ptr', to: ANY };
     e.args.forEach((arg, i) => {
       const p = params[i];
       if (!p) {
@@ -1393,8 +1743,28 @@ class Binder {
       }));
     });
     if (b.returns === 'ptr' && result.k === 'any') result = { k: 'ptr', to: ANY };
+    this.memberOffset(b, e, result, statics);
     this.calls.set(e, { builtin: b, statics });
     return result;
+  }
+
+  /**
+   * A `member` argument naming a list_head of the struct its `type` argument names
+   * (list_first_entry(head, struct T, member)): its static fact is that field's offset.
+   */
+  private memberOffset(b: Builtin, e: A.CallExpr, result: Ty, statics: number[]): void {
+    const i = b.params.findIndex((p) => p.kind === 'list_member');
+    const arg = e.args[i];
+    if (i < 0 || !arg || arg.kind !== 'Name' || !b.params.some((p) => p.kind === 'type')) return;
+    const st = result.k === 'ptr' && result.to.k === 'struct' ? result.to.s : undefined;
+    if (!st) return;
+    const f = st.fields.find((x) => x.name === arg.id.name);
+    if (!f || f.type.k !== 'list_head') {
+      this.error(arg.span, `struct ${st.name} has no list_head '${arg.id.name}'`, 'unknown-field', [{ span: st.decl.name.span, message: `struct ${st.name} is declared here` }]);
+      return;
+    }
+    this.occur(arg.id, f, false);
+    statics[i] = f.offset;
   }
 
   /** Checks one builtin argument; returns its static fact (class, struct, offset or bit). */
@@ -1447,6 +1817,32 @@ class Binder {
         }
         return 0;
       }
+      case 'rcu_ptr': {
+        const t = this.bindExpr(arg);
+        if (inner.kind !== 'Name' && inner.kind !== 'Member' && inner.kind !== 'Index') {
+          this.error(arg.span, `${b.name} needs an __rcu pointer: a shared pointer variable or field (${b.name}(kvm->buses[idx]))`, 'wrong-type');
+        } else if (inner.kind === 'Name' && this.nameSyms.get(inner.id)?.kind === 'local') {
+          this.error(arg.span, `${b.name} is for a shared __rcu pointer; '${inner.id.name}' is a local`, 'local-marked-access');
+        } else if (t.k === 'ptr') {
+          onType(t.to);
+        } else if (t.k !== 'any') {
+          this.error(arg.span, `${b.name} of a non-pointer: ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}, not a pointer`, 'wrong-type');
+        }
+        return 0;
+      }
+      case 'rcu_head': {
+        this.bindExpr(arg);
+        if (inner.kind !== 'Member') this.error(arg.span, `${b.name} needs the rcu_head field of an object (&obj->rcu)`, 'wrong-type');
+        return 0;
+      }
+      case 'rcu_member': {
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a field of the object (its struct rcu_head), e.g. ${b.name}(p, rcu)`, 'wrong-type');
+        return 0;
+      }
+      case 'list_member':
+        // Resolved against the type argument once every argument is bound (memberOffset).
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a list_head field of the struct, e.g. ${b.name}(&head, struct T, node)`, 'wrong-type');
+        return 0;
       case 'ptr': {
         const t = this.bindValue(arg, ANY);
         if (t.k !== 'ptr' && t.k !== 'any') this.error(arg.span, `${b.name} expects a pointer, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
@@ -1458,15 +1854,19 @@ class Binder {
       case 'cond':
         this.bindValue(arg, kind === 'int' ? INT : BOOL);
         return 0;
+      case 'value':
+        this.bindValue(arg, ANY);
+        return 0;
       case 'fd': {
         this.bindValue(arg, INT);
         return 0;
       }
       case 'fn': {
         if (inner.kind === 'Name') {
-          const v = this.values.get(inner.id.name);
+          const v = this.lookupLocal(inner.id.name) ? undefined : this.values.get(inner.id.name);
           if (v?.kind === 'fn') {
             this.occur(inner.id, v, false);
+            this.addressTaken.add(v);
             this.exprTypes.set(arg, FNREF);
             if (v.decl.params.length !== 1) {
               this.error(arg.span, `${v.name} is called by ${b.name} with one argument (the object), but takes ${v.decl.params.length}`, 'wrong-arity');
@@ -1474,8 +1874,23 @@ class Binder {
             return v.index;
           }
         }
-        this.bindExpr(arg);
-        this.error(arg.span, `${b.name}'s ${pname} must name a fn (a release callback)`, 'wrong-type');
+        // A fn value: a parameter (`kref_put(&obj->ref, release)`), a local, a field.
+        const t = this.bindExpr(arg);
+        if (t.k === 'fnref') {
+          if (t.sig && t.sig.params.length !== 1) this.error(arg.span, `${b.name} calls its ${pname} with one argument (the object), but this fn pointer takes ${t.sig.params.length}`, 'wrong-arity');
+          return -1;
+        }
+        if (t.k !== 'any') this.error(arg.span, `${b.name}'s ${pname} must be a fn (a release callback)`, 'wrong-type');
+        return -1;
+      }
+      case 'vcpu': {
+        const t = this.bindValue(arg, ANY);
+        const ok = t.k === 'any' || (t.k === 'ptr' && (t.to.k === 'any' || (t.to.k === 'struct' && t.to.s === this.vcpuStruct)));
+        if (!ok) {
+          const sym = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
+          const what = sym?.kind === 'actor' ? `${sym.name} is a ${sym.actorKind}` : `this is ${article(typeName(t))} ${typeName(t)}`;
+          this.error(arg.span, `${b.name} expects a struct kvm_vcpu * (a vcpu's name, vcpu, or kvm_get_vcpu(kvm, i)), but ${what}`, 'wrong-type');
+        }
         return -1;
       }
       case 'work': {
@@ -1519,6 +1934,22 @@ class Binder {
         return this.containerMember(b, arg);
       case 'irq':
         this.bindValue(arg, INT);
+        return 0;
+      case 'irqhandler': {
+        const v = inner.kind === 'Name' ? this.values.get(inner.id.name) : undefined;
+        if (v?.kind === 'actor' && v.actorKind === 'irq') {
+          this.occur((inner as A.NameExpr).id, v, false);
+          this.exprTypes.set(arg, ACTOR);
+          // A line whose handler is installed by request_irq is disabled until then.
+          if (v.line !== undefined) this.requestedLines.add(v.line);
+          return v.index;
+        }
+        this.bindExpr(arg);
+        this.error(arg.span, `${b.name}'s handler must name an irq actor (irq NAME on cpuN line N { … })`, 'wrong-type');
+        return -1;
+      }
+      case 'string':
+        if (arg.kind !== 'String') this.bindExpr(arg);
         return 0;
       case 'vcpu': {
         const t = this.bindExpr(arg);
@@ -1795,6 +2226,18 @@ function offsetsWhere(t: Ty, leaf: (t: Ty) => readonly number[]): number[] {
     default:
       return [...leaf(t)];
   }
+}
+
+/** Word offsets of the instances of struct s inside a value of type t (itself included). */
+function structOffsets(t: Ty, s: StructSymbol): number[] {
+  if (t.k === 'struct' && t.s === s) return [0];
+  if (t.k === 'struct') return t.s.fields.flatMap((f) => structOffsets(f.type, s).map((o) => f.offset + o));
+  if (t.k === 'array') {
+    const inner = structOffsets(t.of, s);
+    const size = sizeOf(t.of);
+    return Array.from({ length: t.n }, (_, i) => inner.map((o) => i * size + o)).flat();
+  }
+  return [];
 }
 
 /** Word offsets of pointer and list-link words inside a value of type t (leak roots). */

@@ -130,6 +130,13 @@ export function sizeOf(t: Ty): number {
   }
 }
 
+/** The word offset of `next` / `prev` in a list_head (or through a pointer to one). */
+export function listHeadLink(t: Ty, field: string): number | undefined {
+  const isList = t.k === 'list_head' || (t.k === 'ptr' && t.to.k === 'list_head');
+  if (!isList) return undefined;
+  return field === 'next' ? 0 : field === 'prev' ? 1 : undefined;
+}
+
 /** True for types whose value is a word read from memory (rather than a place). */
 export function isScalar(t: Ty): boolean {
   return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref';
@@ -237,6 +244,11 @@ export interface ActorSymbol {
    */
   readonly workClass?: number;
   /**
+   * For a vCPU: the address of its `struct kvm_vcpu` (an instance it was bound to, such as
+   * `kvm.vcpus[0]`, or one of its own). The actor's name and, inside it, `vcpu` denote it.
+   */
+  readonly vcpu?: number;
+  /**
    * An actor the scenario does not declare: one of the few the machine starts at run time
    * for a queued work item (a kworker), an expired timer (softirq) or hrtimer (hardirq).
    * It runs `fn(arg)`, the argument being the work_struct or timer, read from its words
@@ -292,10 +304,19 @@ export const ACTOR_WORD = {
   workPending: 2,
   /** Interrupts disabled (nesting count, IRQ_OFF_MASK) and bottom halves disabled (BH_OFF_UNIT each) on this actor. */
   irqOff: 3,
+  /** The RCU readers word or srcu_struct whose grace period this actor waits for, or 0. */
+  gpWait: 4,
+  /** The readers (a bit per actor) that grace period still waits for. */
+  gpReaders: 5,
+  /** Steps already taken of a primitive made of several (list_add's stores), or 0. */
+  opStep: 6,
+  /** Values such a primitive carries from one of its steps to the next (list_add's prev, next). */
+  opScratch0: 7,
+  opScratch1: 8,
 } as const;
 export const IRQ_OFF_MASK = 0xffff;
 export const BH_OFF_UNIT = 0x10000;
-export const ACTOR_WORDS = 4;
+export const ACTOR_WORDS = 9;
 
 /**
  * Words of a `struct work_struct` or a timer: `data` holds PENDING (queued or armed, not yet
@@ -310,3 +331,31 @@ export const vcpuModes = {
   EXITING_GUEST_MODE: 2,
   READING_SHADOW_PAGE_TABLES: 3,
 } as const;
+
+/** The built-in `struct kvm_vcpu`'s own fields, laid out first (a scenario may add more). */
+export const KVM_VCPU_FIELDS = ['mutex', 'mode', 'requests', 'vcpu_id', 'wait', 'kvm'] as const;
+
+/** Where the built-in fields sit in `struct kvm_vcpu`, and the static instances in vCPU order. */
+export interface VcpuLayout {
+  readonly struct: number;
+  readonly mode: number;
+  readonly requests: number;
+  readonly vcpuId: number;
+  /**
+   * Offset of `wait`, the vCPU's rcuwait: the sleeping actor + 1 while a task sleeps in
+   * kvm_vcpu_block / kvm_vcpu_halt, 0 otherwise; kvm_vcpu_wake_up clears it.
+   */
+  readonly wait: number;
+  /** Offset of `kvm` (a `struct kvm *`), or -1 when the scenario has no `struct kvm`. */
+  readonly kvm: number;
+  /**
+   * Static instances, in the order kvm_get_vcpu / kvm_for_each_vcpu see them: those of the
+   * vcpu actors in declaration order, then the other static instances by address.
+   */
+  readonly instances: readonly number[];
+}
+
+/** `final` and `invariant` blocks: checks run on states, never scheduled. */
+export function isStateCheck(kind: ActorSymbol['actorKind']): boolean {
+  return kind === 'final' || kind === 'invariant';
+}

@@ -32,6 +32,8 @@ export type ScalarTypeName =
   | 'list_head'
   | 'atomic_t'
   | 'kref'
+  | 'refcount_t'
+  | 'rcu_head'
   | 'wait_queue_head'
   | 'void'
   /** The kernel's deferred-work and waiting objects, written `struct work_struct` etc. */
@@ -55,8 +57,11 @@ export type TypeNode =
   }
   | { readonly kind: 'StructType'; readonly name: Identifier; readonly span: Span }
   | { readonly kind: 'PointerType'; readonly to: TypeNode; readonly span: Span }
-  /** A C function-pointer declarator's type: `void (*release)(struct kvm_device *dev)`. */
-  | { readonly kind: 'FnPtrType'; readonly returns: TypeNode; readonly params: readonly Param[]; readonly span: Span };
+  /**
+   * A function pointer's type: a C declarator `void (*release)(struct kvm_device *dev)`, or
+   * the word `fn` (`untyped`: any fn, its arity checked only at the call).
+   */
+  | { readonly kind: 'FnPtrType'; readonly returns: TypeNode; readonly params: readonly Param[]; readonly span: Span; readonly untyped?: boolean };
 
 // ---------- Expressions ----------
 
@@ -113,7 +118,10 @@ export interface IndexExpr extends NodeBase {
 }
 export interface CallExpr extends NodeBase {
   readonly kind: 'Call';
+  /** The name called; for a call through a fn value in a field, the field's name. */
   readonly callee: Identifier;
+  /** A call through a fn value that is not a plain name: `dev->ops->release` in `dev->ops->release(dev)`. */
+  readonly target?: Expr;
   readonly args: readonly Expr[];
   /** Span of the parenthesised argument list, for signature help. */
   readonly argsSpan: Span;
@@ -204,6 +212,7 @@ export type Stmt =
   | ContinueStmt
   | ChooseStmt
   | ListForEachStmt
+  | VcpuForEachStmt
   | DeclGroupStmt
   | GotoStmt
   | LabelStmt
@@ -278,6 +287,20 @@ export interface ListForEachStmt extends NodeBase {
   readonly body: Stmt;
   /** list_for_each_entry_rcu: the same walk, for RCU readers. */
   readonly rcu?: boolean;
+  /** list_for_each_entry_srcu: the same walk, for SRCU readers. */
+  readonly srcu?: boolean;
+  /** list_for_each_entry_safe: the cursor's successor, read before the body runs. */
+  readonly next?: Identifier;
+  /** The lockdep condition of the _rcu / _srcu forms (checked by CONFIG_PROVE_RCU_LIST only; bound, not evaluated). */
+  readonly cond?: Expr;
+}
+/** `kvm_for_each_vcpu(i, vcpu, kvm) { … }`: the vCPUs of a VM, in order. */
+export interface VcpuForEachStmt extends NodeBase {
+  readonly kind: 'VcpuForEach';
+  readonly index: Identifier;
+  readonly vcpu: Identifier;
+  readonly kvm: Expr;
+  readonly body: Stmt;
 }
 /** `unsigned long len, nb;`: several declarators of one type, in the enclosing scope. */
 export interface DeclGroupStmt extends NodeBase {
@@ -373,8 +396,13 @@ export interface ForwardDecl extends NodeBase {
   readonly params?: readonly Param[];
   readonly returns?: TypeNode;
 }
-/** `init` is the initial-state block: it runs to completion before any other actor starts. */
-export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init';
+/**
+ * `init` is the initial-state block: it runs to completion before any other actor starts.
+ * `final { … }` and `invariant EXPR;` are checks, never scheduled: `final` runs on every
+ * state where all actors have finished, an invariant (a block `{ assert(EXPR); }`) on every
+ * state after `init`.
+ */
+export type ActorKind = 'thread' | 'vcpu' | 'irq' | 'work' | 'init' | 'final' | 'invariant';
 export interface ActorDecl extends NodeBase {
   readonly kind: 'Actor';
   readonly actorKind: ActorKind;
@@ -384,6 +412,8 @@ export interface ActorDecl extends NodeBase {
   /** `line N` on an irq: the interrupt line it handles (it fires only while the line is enabled). */
   readonly line?: { readonly index: number; readonly span: Span };
   readonly description?: StringLiteral;
+  /** `vcpu v0 = &kvm.vcpus[0] …`: the `struct kvm_vcpu` a vCPU actor runs as. */
+  readonly binding?: Expr;
   readonly body: BlockStmt;
 }
 export interface ExpectDecl extends NodeBase {

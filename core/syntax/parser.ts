@@ -1,7 +1,9 @@
 // The parser: recursive descent over the lexer's tokens. Parsing never fails: a missing
 // token becomes a zero-width Missing identifier or an ErrorExpr/ErrorStmt node, lists
 // recover by skipping to a token that can start or end them, every loop is guarded
-// against not advancing, and nesting deeper than MAX_DEPTH is reported, not recursed.
+// against not advancing, and nesting deeper than MAX_DEPTH is reported, not recursed. Every
+// expression's height (operator runs and member chains included) counts toward that depth,
+// so no later pass that recurses over the tree can overflow the stack.
 
 import type * as A from './ast';
 import type { Diagnostic } from './diagnostics';
@@ -15,7 +17,8 @@ export interface ParseResult {
 }
 
 export const SCALAR_TYPES: readonly A.ScalarTypeName[] = [
-  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
+  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'refcount_t', 'rcu_head',
+  'wait_queue_head',
 ];
 const SCALAR_SET = new Set<string>(SCALAR_TYPES);
 /** `struct NAME` spellings that are the model's own types rather than scenario structs. */
@@ -80,7 +83,7 @@ export const RESERVED = new Set<string>([
   'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
 const DECL_STARTS = new Set<string>([
-  'scenario', 'config', 'struct', 'fn', 'expect', 'init', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
+  'scenario', 'config', 'struct', 'fn', 'expect', 'init', 'final', 'invariant', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
   'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...STATIC_DEFINERS.keys(),
 ]);
 const STMT_STARTS = new Set<string>([
@@ -89,7 +92,11 @@ const STMT_STARTS = new Set<string>([
 ]);
 
 /** Deeper nesting than this is reported and skipped, so no input can overflow the stack. */
-const MAX_DEPTH = 256;
+export const MAX_DEPTH = 256;
+
+function tooDeepMessage(levels: number): string {
+  return `expression nested too deeply (${levels} levels; the limit is ${MAX_DEPTH})`;
+}
 
 const BINARY_PRECEDENCE: ReadonlyMap<string, number> = new Map([
   ['||', 1], ['&&', 2], ['|', 3], ['^', 4], ['&', 5],
@@ -109,6 +116,8 @@ class Parser {
   readonly diagnostics: Diagnostic[] = [];
   private pos = 0;
   private depth = 0;
+  /** The height of each composite expression built (a leaf's is 1), to bound the tree's depth. */
+  private readonly heights = new WeakMap<A.Expr, number>();
   /** Offset of the last error, so one bad spot yields one diagnostic. */
   private lastErrorAt = -1;
   /** Further declarations of one top-level declaration (`int a, b;`). */
@@ -213,14 +222,34 @@ class Parser {
     }
   }
 
-  /** Skips one balanced `{…}`, `(…)` or `[…]` group iteratively (used past MAX_DEPTH). */
-  private skipBalanced(): void {
+  /** Skips one balanced `{…}`, `(…)` or `[…]` group iteratively (used past MAX_DEPTH); returns how deep it went. */
+  private skipBalanced(): number {
     let level = 0;
+    let deepest = 0;
     do {
       const t = this.next();
-      if (t.kind === 'Punct' && (t.text === '{' || t.text === '(' || t.text === '[')) level++;
+      if (t.kind === 'Punct' && (t.text === '{' || t.text === '(' || t.text === '[')) deepest = Math.max(deepest, ++level);
       if (t.kind === 'Punct' && (t.text === '}' || t.text === ')' || t.text === ']')) level--;
     } while (level > 0 && !this.atEOF());
+    return deepest;
+  }
+
+  private height(e: A.Expr): number {
+    return this.heights.get(e) ?? 1;
+  }
+
+  /** Records a composite expression's height; false when it (at the current depth) is too deep. */
+  private fits(e: A.Expr, ...children: A.Expr[]): boolean {
+    let h = 0;
+    for (const c of children) h = Math.max(h, this.height(c));
+    this.heights.set(e, h + 1);
+    return this.depth + h + 1 <= MAX_DEPTH;
+  }
+
+  private tooDeep(start: number, levels: number): A.Expr {
+    const span = this.span(start);
+    this.error(span, tooDeepMessage(levels), 'too-deep');
+    return { kind: 'ErrorExpr', span };
   }
 
   // ---------- program ----------
@@ -267,6 +296,12 @@ class Parser {
           return this.parseFn();
         case 'init':
           if (this.peek().text === '{') return this.parseInit();
+          break;
+        case 'final':
+          if (this.peek().text === '{') return this.parseInit('final');
+          break;
+        case 'invariant':
+          if (this.peek().kind !== 'Identifier' || this.peek(2).text !== ';') return this.parseInvariant();
           break;
         case 'expect':
           return this.parseExpect();
@@ -316,6 +351,8 @@ class Parser {
     const t = this.tokens[i];
     if (!t || t.kind !== 'Identifier') return false;
     const w = t.text;
+    // `fn release;` (a field, parameter or local holding a fn); `fn name(` declares a fn.
+    if (w === 'fn') return this.tokens[i + 1]?.kind === 'Identifier' && this.tokens[i + 2]?.text !== '(';
     if (w === 'struct' || w === 'void' || w === 'int' || w === 'bool' || INTEGER_SET.has(w) || QUALIFIER_SET.has(w)) return true;
     if (SCALAR_SET.has(w) || KERNEL_TYPEDEFS.has(w)) {
       const n = this.tokens[i + 1];
@@ -365,6 +402,9 @@ class Parser {
         : KERNEL_STRUCT_SET.has(name.name)
           ? { kind: 'ScalarType', name: name.name as A.KernelStructTypeName, span: this.span(start) }
           : { kind: 'StructType', name, span: this.span(start) };
+    } else if (this.eat('fn')) {
+      // `fn release;`: a function pointer of any signature.
+      base = { kind: 'FnPtrType', returns: { kind: 'ScalarType', name: 'int', span: t.span }, params: [], span: t.span, untyped: true };
     } else {
       this.errorHere('expected a type', 'expected-type');
       base = { kind: 'ScalarType', name: 'int', span: { start, end: start } };
@@ -565,6 +605,8 @@ class Parser {
     const start = this.tok.span.start;
     const actorKind = this.next().text as A.ActorKind;
     const name = this.ident(`a name for the ${actorKind}`);
+    // `vcpu v0 = &kvm.vcpus[0] on cpu1 …`: the struct kvm_vcpu it runs as.
+    const binding = this.eat('=') ? this.parseBinary(1) : undefined;
     let cpu: A.ActorDecl['cpu'];
     if (this.eat('on')) {
       const t = this.tok;
@@ -593,16 +635,29 @@ class Parser {
     const body = this.parseBlock();
     return {
       kind: 'Actor', actorKind, name, body, span: this.span(start),
-      ...(cpu ? { cpu } : {}), ...(line ? { line } : {}), ...(description ? { description } : {}),
+      ...(cpu ? { cpu } : {}), ...(line ? { line } : {}), ...(description ? { description } : {}), ...(binding ? { binding } : {}),
     };
   }
 
-  /** `init { … }`: the initial state, set up before any actor runs. */
-  private parseInit(): A.ActorDecl {
+  /** `init { … }`: the initial state, set up before any actor runs; `final { … }`: the check of every end state. */
+  private parseInit(kind: 'init' | 'final' = 'init'): A.ActorDecl {
     const t = this.next();
-    const name: A.Identifier = { kind: 'Identifier', name: 'init', span: t.span };
+    const name: A.Identifier = { kind: 'Identifier', name: kind, span: t.span };
     const body = this.parseBlock();
-    return { kind: 'Actor', actorKind: 'init', name, body, span: this.span(t.span.start) };
+    return { kind: 'Actor', actorKind: kind, name, body, span: this.span(t.span.start) };
+  }
+
+  /** `invariant EXPR;`: checked in every state after init, as the block `{ assert(EXPR); }`. */
+  private parseInvariant(): A.ActorDecl {
+    const t = this.next();
+    const cond = this.parseBinary(0);
+    const span = this.span(t.span.start);
+    this.expect(';');
+    const callee: A.Identifier = { kind: 'Identifier', name: 'assert', span: t.span };
+    const call: A.CallExpr = { kind: 'Call', callee, args: [cond], argsSpan: cond.span, span: cond.span };
+    const stmt: A.ExprStmt = { kind: 'ExprStmt', expr: call, span };
+    const name: A.Identifier = { kind: 'Identifier', name: 'invariant', span: t.span };
+    return { kind: 'Actor', actorKind: 'invariant', name, body: { kind: 'Block', body: [stmt], span }, span: this.span(t.span.start) };
   }
 
   private parseExpect(): A.ExpectDecl {
@@ -652,7 +707,8 @@ class Parser {
     while (!this.atEOF() && !this.at('}') && guard++ < 10_000_000) {
       // A top-level keyword inside a block usually means a missing '}'.
       if (this.tok.kind === 'Identifier' && (this.tok.text === 'fn' || ACTOR_SET.has(this.tok.text) || this.tok.text === 'expect' || this.tok.text === 'scenario')) {
-        if (this.peek().kind === 'Identifier' || this.tok.text === 'scenario') break;
+        const fnLocal = this.tok.text === 'fn' && this.peek(2).text !== '(';
+        if ((this.peek().kind === 'Identifier' && !fnLocal) || this.tok.text === 'scenario') break;
       }
       const before = this.pos;
       body.push(this.parseStmt());
@@ -723,7 +779,19 @@ class Parser {
           }
           case 'list_for_each_entry':
           case 'list_for_each_entry_rcu':
+          case 'list_for_each_entry_srcu':
+          case 'list_for_each_entry_safe':
             if (this.peek().text === '(') return this.parseListForEach();
+            break;
+          case 'kvm_for_each_vcpu':
+            if (this.peek().text === '(') return this.parseVcpuForEach();
+            break;
+          case 'fn':
+            if (this.peek().kind === 'Identifier') {
+              const decl = this.parseLocalDecl();
+              this.endStatement();
+              return decl;
+            }
             break;
           case 'goto': {
             this.next();
@@ -850,16 +918,46 @@ class Parser {
 
   private parseListForEach(): A.ListForEachStmt {
     const start = this.tok.span.start;
-    const rcu = this.next().text === 'list_for_each_entry_rcu';
+    const form = this.next().text;
+    const rcu = form === 'list_for_each_entry_rcu';
+    const srcu = form === 'list_for_each_entry_srcu';
     this.expect('(');
     const pos = this.ident('the cursor variable');
     this.expect(',');
+    let next: A.Identifier | undefined;
+    if (form === 'list_for_each_entry_safe') {
+      next = this.ident('the variable for the next entry');
+      this.expect(',');
+    }
     const head = this.parseExpr();
     this.expect(',');
     const member = this.ident('the list_head member name');
+    // list_for_each_entry_rcu(pos, head, member, cond...) / _srcu(pos, head, member, cond).
+    let cond: A.Expr | undefined;
+    if ((rcu && this.tok.text === ',') || srcu) {
+      this.expect(',');
+      cond = this.parseExpr();
+    }
     this.expect(')');
     const body = this.parseStmt();
-    return { kind: 'ListForEach', pos, head, member, body, span: this.span(start), ...(rcu ? { rcu } : {}) };
+    return {
+      kind: 'ListForEach', pos, head, member, body, span: this.span(start),
+      ...(rcu ? { rcu } : {}), ...(srcu ? { srcu } : {}), ...(next ? { next } : {}), ...(cond ? { cond } : {}),
+    };
+  }
+
+  private parseVcpuForEach(): A.VcpuForEachStmt {
+    const start = this.tok.span.start;
+    this.next(); // kvm_for_each_vcpu
+    this.expect('(');
+    const index = this.ident('the index variable');
+    this.expect(',');
+    const vcpu = this.ident('the vCPU cursor variable');
+    this.expect(',');
+    const kvm = this.parseExpr();
+    this.expect(')');
+    const body = this.parseStmt();
+    return { kind: 'VcpuForEach', index, vcpu, kvm, body, span: this.span(start) };
   }
 
   private parenExpr(): A.Expr {
@@ -874,31 +972,36 @@ class Parser {
   parseExpr(): A.Expr {
     const cond = this.parseBinary(1);
     if (!this.at('?')) return cond;
-    if (this.depth >= MAX_DEPTH) {
-      this.errorHere(`expression nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
-      return { kind: 'ErrorExpr', span: cond.span };
-    }
+    if (this.depth >= MAX_DEPTH) return this.tooDeep(cond.span.start, this.depth + 1);
     this.next();
     this.depth++;
     const then = this.parseExpr();
     this.expect(':', "':' of the conditional expression");
     const els = this.parseExpr();
     this.depth--;
-    return { kind: 'Conditional', cond, then, else: els, span: { start: cond.span.start, end: Math.max(cond.span.end, this.prevEnd()) } };
+    const node: A.Expr = { kind: 'Conditional', cond, then, else: els, span: { start: cond.span.start, end: Math.max(cond.span.end, this.prevEnd()) } };
+    return this.fits(node, cond, then, els) ? node : this.tooDeep(cond.span.start, this.depth + this.height(node));
   }
 
+  /**
+   * A run of binary operators, left-associative. The tree is built whole (cheap) and its
+   * height measured; one too deep for the later passes is reported and replaced.
+   */
   private parseBinary(minPrec: number): A.Expr {
     let left = this.parseUnary();
+    let tooDeep = false;
     let guard = 0;
-    while (guard++ < 1_000_000) {
+    while (guard++ < 10_000_000) {
       const t = this.tok;
       const prec = t.kind === 'Punct' ? BINARY_PRECEDENCE.get(t.text) : undefined;
       if (prec === undefined || prec < minPrec) break;
       this.next();
       const right = this.parseBinary(prec + 1);
-      left = { kind: 'Binary', op: t.text as A.BinaryOp, left, right, span: { start: left.span.start, end: right.span.end } };
+      const node: A.Expr = { kind: 'Binary', op: t.text as A.BinaryOp, left, right, span: { start: left.span.start, end: right.span.end } };
+      if (!this.fits(node, left, right)) tooDeep = true;
+      left = node;
     }
-    return left;
+    return tooDeep ? this.tooDeep(left.span.start, this.depth + this.height(left)) : left;
   }
 
   /** `(` followed by a type and `)`: a cast (contextual type words only before `*` or `)`). */
@@ -921,24 +1024,31 @@ class Parser {
   private parseUnary(): A.Expr {
     const t = this.tok;
     const start = t.span.start;
-    const unary = t.kind === 'Punct' && (t.text === '!' || t.text === '-' || t.text === '~' || t.text === '&' || t.text === '*');
+    const unary = isPrefixOperator(t);
     const cast = !unary && this.isCastAt();
     const sizeOf = !unary && t.kind === 'Identifier' && t.text === 'sizeof';
     if (unary || cast || sizeOf) {
       if (this.depth >= MAX_DEPTH) {
-        this.errorHere(`expression nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
-        return { kind: 'ErrorExpr', span: t.span };
+        // Count the rest of the run for the message, then take the operand without nesting.
+        let run = 0;
+        while (isPrefixOperator(this.tok) && run < 10_000_000) {
+          this.next();
+          run++;
+        }
+        this.parsePostfix();
+        return this.tooDeep(start, this.depth + Math.max(run, 1));
       }
       this.depth++;
+      let node: A.Expr;
+      let operand: A.Expr | undefined;
       try {
         if (cast) {
           this.next(); // (
           const type = this.parseType();
           this.expect(')', "')' to close the cast");
-          const operand = this.parseUnary();
-          return { kind: 'Cast', type, operand, span: this.span(start) };
-        }
-        if (sizeOf) {
+          operand = this.parseUnary();
+          node = { kind: 'Cast', type, operand, span: this.span(start) };
+        } else if (sizeOf) {
           this.next();
           const w = this.peek();
           const parenType = this.at('(') && w.kind === 'Identifier'
@@ -947,41 +1057,55 @@ class Parser {
             this.next();
             const type = this.parseType();
             this.expect(')', "')' to close sizeof");
-            return { kind: 'Sizeof', type, span: this.span(start) };
+            node = { kind: 'Sizeof', type, span: this.span(start) };
+          } else {
+            operand = this.parseUnary();
+            node = { kind: 'Sizeof', operand, span: this.span(start) };
           }
-          const operand = this.parseUnary();
-          return { kind: 'Sizeof', operand, span: this.span(start) };
+        } else {
+          this.next();
+          operand = this.parseUnary();
+          node = t.text === '&' ? { kind: 'AddressOf', operand, span: this.span(start) }
+            : t.text === '*' ? { kind: 'Deref', operand, span: this.span(start) }
+            : { kind: 'Unary', op: t.text as A.UnaryOp, operand, span: this.span(start) };
         }
-        this.next();
-        const operand = this.parseUnary();
-        if (t.text === '&') return { kind: 'AddressOf', operand, span: this.span(start) };
-        if (t.text === '*') return { kind: 'Deref', operand, span: this.span(start) };
-        return { kind: 'Unary', op: t.text as A.UnaryOp, operand, span: this.span(start) };
       } finally {
         this.depth--;
       }
+      return !operand || this.fits(node, operand) ? node : this.tooDeep(start, this.depth + this.height(node));
     }
     return this.parsePostfix();
   }
 
+  /** A chain of `.f`, `->f` and `[i]`: measured as parseBinary measures an operator run. */
   private parsePostfix(): A.Expr {
     let e = this.parsePrimary();
+    let tooDeep = false;
     let guard = 0;
-    while (guard++ < 1_000_000) {
+    while (guard++ < 10_000_000) {
+      let node: A.Expr;
       if (this.at('->') || this.at('.')) {
         const arrow = this.next().text === '->';
         const field = this.ident('a field name');
-        e = { kind: 'Member', object: e, field, arrow, span: { start: e.span.start, end: this.prevEnd() } };
+        node = { kind: 'Member', object: e, field, arrow, span: { start: e.span.start, end: this.prevEnd() } };
+        if (!this.fits(node, e)) tooDeep = true;
       } else if (this.at('[')) {
         this.next();
         const index = this.parseExpr();
         this.expect(']');
-        e = { kind: 'Index', object: e, index, span: { start: e.span.start, end: this.prevEnd() } };
+        node = { kind: 'Index', object: e, index, span: { start: e.span.start, end: this.prevEnd() } };
+        if (!this.fits(node, e, index)) tooDeep = true;
+      } else if (this.at('(') && (e.kind === 'Member' || e.kind === 'Index')) {
+        // A call through a fn value: `dev->ops->release(dev)`.
+        const callee = e.kind === 'Member' ? e.field : { kind: 'Identifier' as const, name: '', span: e.span, missing: true };
+        node = { ...this.parseCall(callee), target: e, span: { start: e.span.start, end: this.prevEnd() } };
+        if (!this.fits(node, e)) tooDeep = true;
       } else {
         break;
       }
+      e = node;
     }
-    return e;
+    return tooDeep ? this.tooDeep(e.span.start, this.depth + this.height(e)) : e;
   }
 
   private parsePrimary(): A.Expr {
@@ -996,11 +1120,7 @@ class Parser {
       return { kind: 'String', value: String(t.value ?? ''), span: t.span };
     }
     if (t.kind === 'Punct' && t.text === '(') {
-      if (this.depth >= MAX_DEPTH) {
-        this.errorHere(`expression nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
-        this.skipBalanced();
-        return { kind: 'ErrorExpr', span: this.span(start) };
-      }
+      if (this.depth >= MAX_DEPTH) return this.tooDeep(start, this.depth + this.skipBalanced());
       this.depth++;
       this.next();
       const inner = this.parseExpr();
@@ -1039,9 +1159,9 @@ class Parser {
     this.next(); // (
     const args: A.Expr[] = [];
     if (this.depth >= MAX_DEPTH) {
-      this.errorHere(`call nested deeper than ${MAX_DEPTH} levels`, 'too-deep');
       this.pos--;
-      this.skipBalanced();
+      const levels = this.depth + this.skipBalanced();
+      this.error({ start: callee.span.start, end: this.prevEnd() }, tooDeepMessage(levels), 'too-deep');
       return { kind: 'Call', callee, args, argsSpan: this.span(argsStart), span: { start: callee.span.start, end: this.prevEnd() } };
     }
     this.depth++;
@@ -1054,8 +1174,15 @@ class Parser {
     }
     this.depth--;
     this.expect(')', "')' to close the call");
-    return { kind: 'Call', callee, args, argsSpan: this.span(argsStart), span: { start: callee.span.start, end: this.prevEnd() } };
+    const call: A.CallExpr = { kind: 'Call', callee, args, argsSpan: this.span(argsStart), span: { start: callee.span.start, end: this.prevEnd() } };
+    // Arguments were parsed one level deeper, so each already fits: record the height only.
+    this.fits(call, ...args);
+    return call;
   }
+}
+
+function isPrefixOperator(t: Token): boolean {
+  return t.kind === 'Punct' && (t.text === '!' || t.text === '-' || t.text === '~' || t.text === '&' || t.text === '*');
 }
 
 function printable(s: string): string {

@@ -444,9 +444,8 @@ describe('bad input', () => {
     const junk = 'this is not json';
     child.stdin!.write(`Content-Length: ${junk.length}\r\n\r\n${junk}`);
     child.stdin!.write('Content-Length: 4\r\n\r\nnull');
-    const out = dc.waitForEvent('output');
-    assert.match(String((await out).body.output), /malformed message/);
     assert.equal((await dc.threadsRequest()).body.threads.length, 2);
+    assert.equal(child.exitCode, null);
   });
 
   it('refuses to run a file edited during the session, until restarted', async () => {

@@ -31,7 +31,8 @@ export function startAdapter(): Adapter {
     dc,
     process: child,
     async stop() {
-      await dc.disconnectRequest({}).catch(() => undefined);
+      // An adapter that has exited (its client vanished) has no one to answer a disconnect.
+      if (child.exitCode === null && child.signalCode === null) await dc.disconnectRequest({}).catch(() => undefined);
       child.kill();
     },
   };

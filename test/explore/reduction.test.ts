@@ -90,6 +90,45 @@ thread r2 { down_read(&sem); if (mutex_trylock(&m)) { x = x + 1; mutex_unlock(&m
 thread w { down_write(&sem); x = 5; up_write(&sem); }`,
   },
   {
+    name: 'guest entry written out, with a request and a kick from another CPU (the kick can be lost)',
+    text: `struct kvm { int x; }
+struct kvm kvm;
+fn enter(struct kvm_vcpu *vcpu) {
+    local_irq_disable();
+    if (kvm_request_pending(vcpu)) { local_irq_enable(); return; }
+    WRITE_ONCE(vcpu->mode, IN_GUEST_MODE);
+    guest_run(vcpu);
+    vcpu->mode = OUTSIDE_GUEST_MODE;
+    local_irq_enable();
+}
+vcpu v0 on cpu0 { enter(vcpu); kvm_check_request(KVM_REQ_TLB_FLUSH); }
+thread t on cpu1 { int i; struct kvm_vcpu *vcpu; kvm_for_each_vcpu(i, vcpu, &kvm) { kvm_make_request(KVM_REQ_TLB_FLUSH, vcpu); kvm_vcpu_kick(vcpu); } }`,
+  },
+  {
+    name: 'two vCPUs bound to instances of one kvm, requests by name and through kvm_get_vcpu',
+    text: `struct kvm_vcpu { int pending; }
+struct kvm { struct kvm_vcpu vcpus[2]; }
+struct kvm kvm;
+vcpu v0 = &kvm.vcpus[0] on cpu0 { if (kvm_check_request(KVM_REQ_EVENT, vcpu)) { vcpu->pending = 0; } vcpu_enter_guest(); }
+vcpu v1 = &kvm.vcpus[1] on cpu1 { kvm_make_request(KVM_REQ_EVENT, v0); kvm_vcpu_kick(v0); int r = kvm_request_pending(vcpu); }
+thread t on cpu2 { struct kvm_vcpu *v = kvm_get_vcpu(&kvm, 1); v->pending = 1; kvm_vcpu_wake_up(v); }`,
+  },
+  {
+    name: 'calls through an ops table and a release fn passed as a parameter',
+    text: `struct dev_ops { fn release; fn poke; }
+struct dev { struct dev_ops *ops; kref ref; int x; }
+struct dev_ops ops;
+struct dev *gd;
+mutex lock;
+fn dev_release(struct dev *d) { mutex_lock(&lock); gd = NULL; mutex_unlock(&lock); kfree(d); }
+fn dev_poke(struct dev *d) { d->x = 1; }
+fn put(struct dev *d, fn release) { kref_put(&d->ref, release); }
+init { ops.release = dev_release; ops.poke = dev_poke; gd = kzalloc(struct dev); gd->ops = &ops; kref_init(&gd->ref); kref_get(&gd->ref); }
+thread a { struct dev *d = gd; d->ops->poke(d); put(d, d->ops->release); }
+thread b { mutex_lock(&lock); struct dev *d = gd; if (d != NULL) { d->x = 2; } mutex_unlock(&lock); }
+thread c { struct dev *d = gd; put(d, dev_release); }`,
+  },
+  {
     name: 'C: goto error unwinding, switch, an out-parameter through a pointer to a local, ?:',
     text: `struct obj { u32 v; void *priv; }
 struct obj *published; static DEFINE_MUTEX(lock);

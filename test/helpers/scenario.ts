@@ -4,7 +4,9 @@
 import { loadScenario } from '../../core';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { Lockdep } from '../../core/model/lockdep';
-import { deadlockViolation, encodeState, initialState, isFinished, leakViolation, successors } from '../../core/model/machine';
+import { LivelockProbe } from '../../core/explore/livelock';
+import type { Outcome } from '../../core/explore/search';
+import { deadlockViolation, encodeState, initialState, isFinished, leakViolation, stateCheckViolations, successors } from '../../core/model/machine';
 import { findRace } from '../../core/model/races';
 import type { MachineState, Move, StepOk, Violation, ViolationKind } from '../../core/model/types';
 
@@ -27,6 +29,7 @@ export interface Found {
 export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
   const seen = new Set<string>();
   const lockdep = new Lockdep(s);
+  const livelock = new LivelockProbe(s);
   const violations: Violation[] = [];
   const stack: MachineState[] = [initialState(s)];
   while (stack.length > 0) {
@@ -35,11 +38,18 @@ export function exploreAll(s: CompiledScenario, maxStates = 200_000): Found {
     if (seen.has(key)) continue;
     seen.add(key);
     if (seen.size > maxStates) throw new Error('state space too large for a unit test');
+    violations.push(...stateCheckViolations(s, state));
     const succ = successors(s, state);
     if (succ.length === 0) {
       const v = isFinished(s, state) ? leakViolation(s, state) : deadlockViolation(s, state);
       if (v) violations.push(v);
       continue;
+    }
+    // A busy-wait that nothing can end: every move is local to the spin (the probe decides).
+    const outcomes = s.actors.map((_, a) => succ.filter((x) => x.move.actor === a) as Outcome[]);
+    if (succ.every((x) => x.result.status === 'ok' && x.result.events.length === 0)) {
+      const v = livelock.at(state, outcomes);
+      if (v) violations.push(v);
     }
     if (s.detectRaces) {
       const race = findRace(s, state, succ.filter((x): x is { move: Move; result: StepOk } => x.result.status === 'ok'));

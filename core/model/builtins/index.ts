@@ -6,6 +6,7 @@
 // family is a new file and one line below.
 
 import { ATOMICS } from './atomics';
+import { BITOPS } from './bitops';
 import { CHECKS } from './checks';
 import { FILES } from './files';
 import { IRQ } from './irq';
@@ -14,7 +15,9 @@ import { LOCKS } from './locks';
 import { MEMORY } from './memory';
 import { RCU } from './rcu';
 import { REFCOUNT } from './refcount';
+import { TIMERS } from './timers';
 import type { Builtin, ParamKind } from './types';
+import { UACCESS } from './uaccess';
 import { VCPU } from './vcpu';
 import { WAITING } from './waiting';
 import { WORKQUEUE } from './workqueue';
@@ -27,13 +30,16 @@ export const BUILTINS: readonly Builtin[] = [
   ...RCU,
   ...IRQ,
   ...MEMORY,
+  ...UACCESS,
   ...LISTS,
   ...FILES,
   ...VCPU,
   ...REFCOUNT,
   ...WORKQUEUE,
+  ...TIMERS,
   ...WAITING,
   ...ATOMICS,
+  ...BITOPS,
   ...CHECKS,
 ];
 
@@ -46,7 +52,7 @@ export function builtin(name: string): Builtin | undefined {
 /** `mutex_lock(mutex *lock)`-style signature for hover and signature help. */
 export function signatureOf(b: Builtin): string {
   const params = b.params.map((p) => `${p.optional ? '[' : ''}${paramTypeText(p.kind)} ${p.name}${p.optional ? ']' : ''}`);
-  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns;
+  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns === 'vcpu' ? 'struct kvm_vcpu *' : b.returns;
   return `${ret} ${b.name}(${params.join(', ')})`;
 }
 
@@ -69,6 +75,14 @@ export function paramTypeText(kind: ParamKind): string {
       return 'wait_queue_head *';
     case 'place':
       return 'shared';
+    case 'rcu_ptr':
+      return 'struct T __rcu *';
+    case 'rcu_head':
+      return 'struct rcu_head *';
+    case 'member':
+    case 'rcu_member':
+    case 'list_member':
+      return 'member';
     case 'ptr':
       return 'struct T *';
     case 'type':
@@ -76,7 +90,7 @@ export function paramTypeText(kind: ParamKind): string {
     case 'fn':
       return 'fn';
     case 'vcpu':
-      return 'vcpu';
+      return 'struct kvm_vcpu *';
     case 'work':
       return 'work';
     case 'request':
@@ -85,6 +99,8 @@ export function paramTypeText(kind: ParamKind): string {
       return 'int';
     case 'cond':
       return 'condition';
+    case 'value':
+      return 'void *';
     default:
       return kind;
   }

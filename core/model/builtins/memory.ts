@@ -1,6 +1,7 @@
 // Builtins: Heap allocation and freeing.
 
 import type { Builtin } from './types';
+import { faultInjection } from './common';
 
 export const MEMORY: readonly Builtin[] = [
   {
@@ -14,8 +15,10 @@ export const MEMORY: readonly Builtin[] = [
   {
     name: 'kzalloc', family: 'memory', params: [{ name: 'type', kind: 'type' }, { name: 'gfp', kind: 'int', optional: true }], returns: 'ptr',
     kernel: 'Allocates zeroed memory for an object. With GFP_KERNEL (the default here) it may sleep.',
-    model: 'One step. Returns a new zeroed object of the struct type (never NULL). The allocation site and actor are recorded for KASAN-style reports. With GFP_KERNEL it may sleep (a violation in atomic context); pass GFP_ATOMIC where the code does.',
+    model: 'One step. Returns a new zeroed object of the struct type; never NULL, unless `config FAULT_INJECTION;` makes the checker explore a failed allocation too. The allocation site and actor are recorded for KASAN-style reports. With GFP_KERNEL it may sleep (a violation in atomic context); pass GFP_ATOMIC where the code does.',
+    choices: (x) => (faultInjection(x) ? 2 : 1),
     run(x, args, statics) {
+      if (x.choice === 1) return 0; // an injected allocation failure
       if ((args[1] ?? 0) !== 1) x.mightSleep('kzalloc(GFP_KERNEL)');
       const s = x.scenario.structs[statics[0]!]!;
       return x.alloc(s);
@@ -25,7 +28,9 @@ export const MEMORY: readonly Builtin[] = [
     name: 'kmalloc', family: 'memory', params: [{ name: 'type', kind: 'type' }, { name: 'gfp', kind: 'int', optional: true }], returns: 'ptr',
     kernel: 'Allocates memory for an object (contents undefined).',
     model: 'As kzalloc (the model zeroes it).',
+    choices: (x) => (faultInjection(x) ? 2 : 1),
     run(x, args, statics) {
+      if (x.choice === 1) return 0; // an injected allocation failure
       if ((args[1] ?? 0) !== 1) x.mightSleep('kmalloc(GFP_KERNEL)');
       return x.alloc(x.scenario.structs[statics[0]!]!);
     },

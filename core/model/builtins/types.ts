@@ -4,6 +4,7 @@ import type { Exec } from '../exec';
 
 export type BuiltinFamily =
   | 'locks'
+  | 'rcu'
   | 'irq'
   | 'memory'
   | 'lists'
@@ -31,6 +32,14 @@ export type ParamKind =
   | 'waitq'
   /** A shared scalar (READ_ONCE / WRITE_ONCE). */
   | 'place'
+  /** A shared pointer variable or field (an `__rcu` pointer: rcu_dereference, rcu_assign_pointer). */
+  | 'rcu_ptr'
+  /** A struct rcu_head field of an object (call_rcu). */
+  | 'rcu_head'
+  /** A field name, not evaluated (kfree_rcu's rcu_head member). */
+  | 'rcu_member'
+  /** A list_head field of the struct named by the `type` argument (list_first_entry's member). */
+  | 'list_member'
   /** A struct pointer value. */
   | 'ptr'
   | 'int'
@@ -50,12 +59,18 @@ export type ParamKind =
   | 'member'
   /** An interrupt line number. */
   | 'irq'
+  /** An interrupt handler: the name of an `irq` actor (request_irq). */
+  | 'irqhandler'
+  /** A name, for the reader (a string literal or any expression); the model ignores it. */
+  | 'string'
   | 'type'
   | 'request'
   /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
   | 'fd'
   /** Evaluated each time the actor is scheduled (wait_event). */
-  | 'cond';
+  | 'cond'
+  /** Any value (a user or guest address, a buffer): evaluated and passed on, not interpreted. */
+  | 'value';
 
 export interface BuiltinParam {
   readonly name: string;
@@ -63,7 +78,8 @@ export interface BuiltinParam {
   readonly optional?: boolean;
 }
 
-export type ReturnKind = 'void' | 'int' | 'bool' | 'ptr';
+/** `vcpu`: a `struct kvm_vcpu *`. */
+export type ReturnKind = 'void' | 'int' | 'bool' | 'ptr' | 'vcpu';
 
 export interface Builtin {
   readonly name: string;
@@ -82,13 +98,21 @@ export interface Builtin {
   /** Only meaningful inside a vcpu actor. */
   readonly vcpuOnly?: boolean;
   /**
+   * A one-step shorthand for a kernel function a scenario may write out itself: a fn of the
+   * same name replaces it (vcpu_enter_guest written as the kernel's steps).
+   */
+  readonly shorthand?: boolean;
+  /**
    * Takes its first argument as a lock: exclusively (blocked while anyone holds it) or
    * shared (blocked while a writer holds it). Lets the machine see a blocked acquisition
    * without running the step.
    */
   readonly acquires?: 'exclusive' | 'shared';
-  /** Compiled specially rather than run (wait_event, await). */
-  readonly special?: 'await';
+  /**
+   * Compiled specially rather than run: `await` blocks until its condition holds (wait_event,
+   * await); `guest` is a loop that looks at its condition once per step (guest_run).
+   */
+  readonly special?: 'await' | 'guest';
   /** Number of nondeterministic outcomes, decided by the scheduler's `choice`. */
   choices?(x: Exec, args: readonly number[]): number;
   /**

@@ -1,49 +1,73 @@
-// Builtins: vCPUs: guest entry and exit, requests, kicks.
+// Builtins: vCPUs: guest entry and exit, requests, kicks, the vCPUs of a VM. A vCPU's state
+// lives in its `struct kvm_vcpu` (the built-in fields mode, requests, wait), so these take a
+// `struct kvm_vcpu *` as the kernel's do; the one-argument forms act on the running vCPU.
 
-import { ACTOR_WORD, vcpuModes } from '../../semantics/symbols';
-import type { Builtin } from './types';
-import { vcpuActors, otherCpusWithIrqsOff, kickIfInGuest } from './common';
+import { vcpuModes } from '../../semantics/symbols';
+import type { Builtin, BuiltinParam } from './types';
+import { kickIfInGuest, otherCpusWithIrqsOff, requestBit, vcpuInstances, vcpuOf, vcpuRead, vcpuWrite, wakeUpVcpu } from './common';
+
+const VCPU_ARG: BuiltinParam = { name: 'vcpu', kind: 'vcpu' };
+const OPTIONAL_VCPU: BuiltinParam = { name: 'vcpu', kind: 'vcpu', optional: true };
 
 export const VCPU: readonly Builtin[] = [
   {
-    name: 'vcpu_enter_guest', family: 'vcpu', params: [], returns: 'bool', vcpuOnly: true,
+    name: 'vcpu_enter_guest', family: 'vcpu', params: [], returns: 'bool', vcpuOnly: true, shorthand: true,
     kernel: 'x86 vcpu_enter_guest(): with interrupts off, sets vcpu->mode = IN_GUEST_MODE, rechecks pending requests and kicks, then enters the guest.',
-    model: 'One step. If a request is pending or the vCPU was kicked, sets mode OUTSIDE_GUEST_MODE and returns false (retry); otherwise sets mode IN_GUEST_MODE and returns true. Steps until vcpu_exit_guest() run "in the guest".',
+    model: 'One step, a shorthand for the entry written out (a scenario\'s own fn vcpu_enter_guest replaces it).  If a request is pending or the vCPU was kicked, sets mode OUTSIDE_GUEST_MODE and returns false (retry); otherwise sets mode IN_GUEST_MODE and returns true. Steps until vcpu_exit_guest() run "in the guest".',
     run(x) {
-      const req = x.actorWord(x.actor, ACTOR_WORD.requests);
-      const mode = x.actorWord(x.actor, ACTOR_WORD.mode);
+      const v = vcpuOf(x);
+      const req = vcpuRead(x, v, 'requests');
+      const mode = vcpuRead(x, v, 'mode');
       if (req !== 0 || mode === vcpuModes.EXITING_GUEST_MODE) {
-        x.setActorWord(x.actor, ACTOR_WORD.mode, vcpuModes.OUTSIDE_GUEST_MODE);
+        vcpuWrite(x, v, 'mode', vcpuModes.OUTSIDE_GUEST_MODE);
         return 0;
       }
-      x.setActorWord(x.actor, ACTOR_WORD.mode, vcpuModes.IN_GUEST_MODE);
+      vcpuWrite(x, v, 'mode', vcpuModes.IN_GUEST_MODE);
       return 1;
     },
   },
   {
-    name: 'vcpu_exit_guest', family: 'vcpu', params: [], returns: 'void', vcpuOnly: true,
+    name: 'vcpu_exit_guest', family: 'vcpu', params: [], returns: 'void', vcpuOnly: true, shorthand: true,
     kernel: 'The guest exits (VM exit): vcpu->mode = OUTSIDE_GUEST_MODE.',
-    model: 'One step. Sets this vCPU\'s mode to OUTSIDE_GUEST_MODE.',
+    model: 'One step. Sets the running vCPU\'s mode to OUTSIDE_GUEST_MODE.',
     run(x) {
-      x.setActorWord(x.actor, ACTOR_WORD.mode, vcpuModes.OUTSIDE_GUEST_MODE);
+      vcpuWrite(x, vcpuOf(x), 'mode', vcpuModes.OUTSIDE_GUEST_MODE);
       return 0;
     },
   },
   {
-    name: 'vcpu_mode', family: 'vcpu', params: [{ name: 'vcpu', kind: 'vcpu' }], returns: 'int',
+    name: 'guest_run', family: 'vcpu', params: [OPTIONAL_VCPU], returns: 'void', vcpuOnly: true, special: 'guest',
+    kernel: 'The guest runs until an exit is forced: to the host a vCPU in the guest is `while (READ_ONCE(vcpu->mode) == IN_GUEST_MODE) cpu_relax();` — a kick (EXITING_GUEST_MODE and an IPI) makes it exit.',
+    model: 'That loop: one step per look at vcpu->mode, leaving when it is no longer IN_GUEST_MODE (the caller then sets OUTSIDE_GUEST_MODE, as vcpu_enter_guest does after the exit). A guest nobody kicks spins forever: a livelock (the vCPU never comes back to handle its requests).',
+    run(x, args) {
+      return vcpuRead(x, vcpuOf(x, args[0]), 'mode') === vcpuModes.IN_GUEST_MODE ? 1 : 0;
+    },
+  },
+  {
+    name: 'vcpu_mode', family: 'vcpu', params: [VCPU_ARG], returns: 'int',
     kernel: 'READ_ONCE(vcpu->mode).',
     model: 'Reads the vCPU\'s mode (OUTSIDE_GUEST_MODE, IN_GUEST_MODE, EXITING_GUEST_MODE).',
     run(x, [v]) {
-      return x.actorWord(v!, ACTOR_WORD.mode);
+      return vcpuRead(x, vcpuOf(x, v), 'mode');
     },
   },
   {
-    name: 'kvm_vcpu_kick', family: 'vcpu', params: [{ name: 'vcpu', kind: 'vcpu' }], returns: 'void',
-    kernel: 'Kicks a vCPU out of the guest: if it is IN_GUEST_MODE, sets EXITING_GUEST_MODE and sends it an IPI.',
-    model: 'One step. A vCPU IN_GUEST_MODE becomes EXITING_GUEST_MODE (its next vcpu_enter_guest fails); otherwise nothing.',
+    name: 'kvm_vcpu_kick', family: 'vcpu', params: [VCPU_ARG], returns: 'void',
+    kernel: 'virt/kvm/kvm_main.c: wakes the vCPU if it sleeps (kvm_vcpu_wake_up); then, if it is IN_GUEST_MODE, cmpxchg()es its mode to EXITING_GUEST_MODE and sends its CPU an IPI, which forces a VM exit.',
+    model: 'One step. Wakes a vCPU sleeping on vcpu->wait; a vCPU IN_GUEST_MODE becomes EXITING_GUEST_MODE (the guest exits, its next entry sees the kick); one OUTSIDE_GUEST_MODE is left alone — it must see the request itself before it enters the guest.',
     run(x, [v]) {
-      kickIfInGuest(x, v!);
+      const vcpu = vcpuOf(x, v);
+      if (wakeUpVcpu(x, vcpu)) return 0;
+      kickIfInGuest(x, vcpu);
       return 0;
+    },
+  },
+  {
+    name: 'kvm_vcpu_wake_up', family: 'vcpu', params: [VCPU_ARG], returns: 'bool',
+    kernel: 'virt/kvm/kvm_main.c: wakes the task sleeping on vcpu->wait (rcuwait_wake_up), if any; returns whether one was woken. It does not kick a vCPU out of the guest.',
+    model: 'One step. If a task sleeps on vcpu->wait (kvm_vcpu_block / kvm_vcpu_halt), clears it so that task runs again and returns true; otherwise returns false.',
+    run(x, [v]) {
+      return wakeUpVcpu(x, vcpuOf(x, v)) ? 1 : 0;
     },
   },
   {
@@ -53,48 +77,64 @@ export const VCPU: readonly Builtin[] = [
     run(x) {
       const busy = otherCpusWithIrqsOff(x);
       if (busy.length > 0) x.block({ kind: 'ipi', cpus: busy });
-      for (const v of vcpuActors(x)) kickIfInGuest(x, v);
+      for (const v of vcpuInstances(x)) kickIfInGuest(x, v);
       return 0;
     },
   },
   {
-    name: 'kvm_make_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }, { name: 'vcpu', kind: 'vcpu' }], returns: 'void',
-    kernel: 'Sets a request bit for the vCPU; it acts on it before its next guest entry.',
-    model: 'One step. Sets the request bit; vcpu_enter_guest fails while any request is pending.',
+    name: 'kvm_make_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }, VCPU_ARG], returns: 'void',
+    kernel: 'include/linux/kvm_host.h: smp_wmb(); set_bit(req, &vcpu->requests). The vCPU acts on it before its next guest entry; the caller kicks it (kvm_vcpu_kick) if it may be in the guest.',
+    model: 'One step. Sets the request bit in vcpu->requests; it does not kick.',
     run(x, [, v], [req]) {
-      x.setActorWord(v!, ACTOR_WORD.requests, x.actorWord(v!, ACTOR_WORD.requests) | (1 << req!));
+      const vcpu = vcpuOf(x, v);
+      vcpuWrite(x, vcpu, 'requests', vcpuRead(x, vcpu, 'requests') | requestBit(req!));
       return 0;
     },
   },
   {
     name: 'kvm_make_all_cpus_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }], returns: 'void',
     kernel: 'Sets a request on every vCPU and kicks those in the guest.',
-    model: 'One step. Sets the request bit on every vcpu actor and kicks each one IN_GUEST_MODE.',
+    model: 'One step. Sets the request bit on every vCPU\'s struct kvm_vcpu and kicks each one IN_GUEST_MODE.',
     run(x, _args, [req]) {
-      for (const v of vcpuActors(x)) {
-        x.setActorWord(v, ACTOR_WORD.requests, x.actorWord(v, ACTOR_WORD.requests) | (1 << req!));
+      for (const v of vcpuInstances(x)) {
+        vcpuWrite(x, v, 'requests', vcpuRead(x, v, 'requests') | requestBit(req!));
         kickIfInGuest(x, v);
       }
       return 0;
     },
   },
   {
-    name: 'kvm_check_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }], returns: 'bool', vcpuOnly: true,
-    kernel: 'Tests and clears a request bit of the current vCPU.',
-    model: 'One step. Returns whether the request was pending on this vCPU and clears it.',
-    run(x, _args, [req]) {
-      const r = x.actorWord(x.actor, ACTOR_WORD.requests);
-      if ((r & (1 << req!)) === 0) return 0;
-      x.setActorWord(x.actor, ACTOR_WORD.requests, r & ~(1 << req!));
+    name: 'kvm_check_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }, OPTIONAL_VCPU], returns: 'bool', vcpuOnly: true,
+    kernel: 'include/linux/kvm_host.h: if the request bit is set, clears it (and issues smp_mb__after_atomic) and returns true.',
+    model: 'One step. Returns whether the request was pending on the vCPU (the running one when vcpu is left out) and clears it.',
+    run(x, args, [req]) {
+      const vcpu = vcpuOf(x, args[1]);
+      const r = vcpuRead(x, vcpu, 'requests');
+      if ((r & requestBit(req!)) === 0) return 0;
+      vcpuWrite(x, vcpu, 'requests', r & ~requestBit(req!));
       return 1;
     },
   },
   {
-    name: 'kvm_request_pending', family: 'vcpu', params: [], returns: 'bool', vcpuOnly: true,
-    kernel: 'Whether any request is pending for the current vCPU.',
-    model: 'Reads this vCPU\'s request bits.',
-    run(x) {
-      return x.actorWord(x.actor, ACTOR_WORD.requests) !== 0 ? 1 : 0;
+    name: 'kvm_request_pending', family: 'vcpu', params: [OPTIONAL_VCPU], returns: 'bool', vcpuOnly: true,
+    kernel: 'include/linux/kvm_host.h: READ_ONCE(vcpu->requests) != 0 — what vcpu_enter_guest rechecks after setting IN_GUEST_MODE with interrupts off.',
+    model: 'One step. Reads vcpu->requests (the running vCPU\'s when vcpu is left out).',
+    run(x, args) {
+      return vcpuRead(x, vcpuOf(x, args[0]), 'requests') !== 0 ? 1 : 0;
+    },
+  },
+  {
+    name: 'kvm_get_vcpu', family: 'vcpu', params: [{ name: 'kvm', kind: 'ptr' }, { name: 'i', kind: 'int' }], returns: 'vcpu',
+    kernel: 'include/linux/kvm_host.h: the i-th vCPU of the VM (xa_load(&kvm->vcpu_array, i)), or NULL.',
+    model: 'The i-th of the static struct kvm_vcpus whose vcpu->kvm is kvm: those the vcpu actors run as, in declaration order, then the other static instances by address; NULL past the last.',
+    run(x, [kvm, i]) {
+      if (i! < 0) return 0;
+      let n = 0;
+      for (const v of vcpuInstances(x)) {
+        if (vcpuRead(x, v, 'kvm') !== kvm) continue;
+        if (n++ === i) return v;
+      }
+      return 0;
     },
   },
 ];

@@ -1,6 +1,23 @@
 // Builtins: Waiting: wait queues, wait_event, completions.
 
+import type { Exec } from '../exec';
 import type { Builtin } from './types';
+
+const completion = { name: 'x', kind: 'completion' } as const;
+/** complete_all's count: every later wait returns at once (the kernel's UINT_MAX). */
+const COMPLETE_ALL = 0x7fffffff;
+
+const WAIT_FOR_COMPLETION: Builtin = {
+  name: 'wait_for_completion', family: 'waiting', params: [completion], returns: 'void', sleeps: true,
+  kernel: 'Sleeps until the completion is done (complete / complete_all), then consumes one complete().',
+  model: 'Blocks while the completion\'s count is 0; then takes one from it (none after complete_all). A freed completion is a use-after-free.',
+  run(x, [c]) {
+    x.mightSleep('wait_for_completion');
+    if (!completionReady(x, c!)) x.block({ kind: 'condition', text: `${x.describe(c!)} is completed` });
+    consumeCompletion(x, c!);
+    return 0;
+  },
+};
 
 export const WAITING: readonly Builtin[] = [
   {
@@ -62,4 +79,101 @@ export const WAITING: readonly Builtin[] = [
       return 0;
     },
   },
+  {
+    name: 'init_completion', family: 'waiting', params: [completion], returns: 'void',
+    kernel: 'Initialises a completion: not done.',
+    model: 'Sets its count to 0.',
+    run(x, [c]) {
+      x.checkAccess(c!, true, 'init_completion');
+      x.write(c!, 0, true);
+      return 0;
+    },
+  },
+  {
+    name: 'reinit_completion', family: 'waiting', params: [completion], returns: 'void',
+    kernel: 'Makes a completion not done again, for reuse.',
+    model: 'Sets its count to 0 (a complete() not yet waited for is lost).',
+    run(x, [c]) {
+      x.checkAccess(c!, true, 'reinit_completion');
+      x.write(c!, 0, true);
+      return 0;
+    },
+  },
+  {
+    name: 'complete', family: 'waiting', params: [completion], returns: 'void',
+    kernel: 'Signals a completion: one waiter (or the next wait) proceeds.',
+    model: 'One step: adds one to its count (a freed completion is a use-after-free).',
+    run(x, [c]) {
+      x.checkAccess(c!, true, 'complete');
+      const done = x.read(c!, true);
+      if (done !== COMPLETE_ALL) x.write(c!, done + 1, true);
+      return 0;
+    },
+  },
+  {
+    name: 'complete_all', family: 'waiting', params: [completion], returns: 'void',
+    kernel: 'Signals a completion for good: every waiter, and every later wait, proceeds (until reinit_completion).',
+    model: 'One step: the count becomes "all".',
+    run(x, [c]) {
+      x.checkAccess(c!, true, 'complete_all');
+      x.write(c!, COMPLETE_ALL, true);
+      return 0;
+    },
+  },
+  WAIT_FOR_COMPLETION,
+  {
+    ...WAIT_FOR_COMPLETION, name: 'wait_for_completion_interruptible', returns: 'int',
+    kernel: 'wait_for_completion that a signal may interrupt (-ERESTARTSYS).',
+    model: 'As wait_for_completion; returns 0: the model delivers no signals.',
+  },
+  {
+    ...WAIT_FOR_COMPLETION, name: 'wait_for_completion_killable', returns: 'int',
+    kernel: 'wait_for_completion that a fatal signal may interrupt.',
+    model: 'As wait_for_completion; returns 0: the model delivers no signals.',
+  },
+  {
+    name: 'wait_for_completion_timeout', family: 'waiting', params: [completion, { name: 'timeout', kind: 'int' }], returns: 'int', sleeps: true,
+    kernel: 'wait_for_completion for at most timeout jiffies: returns 0 on timeout, else the jiffies left (at least 1).',
+    model: 'If the completion is done: consumes it and returns 1. Otherwise two outcomes: it waits (blocks until done), or it times out and returns 0.',
+    choices(x, [c]) {
+      return completionReady(x, c!) ? 1 : 2;
+    },
+    run(x, [c]) {
+      x.mightSleep('wait_for_completion_timeout');
+      if (!completionReady(x, c!)) {
+        if (x.choice === 1) return 0;
+        x.block({ kind: 'condition', text: `${x.describe(c!)} is completed` });
+      }
+      consumeCompletion(x, c!);
+      return 1;
+    },
+  },
+  {
+    name: 'try_wait_for_completion', family: 'waiting', params: [completion], returns: 'bool',
+    kernel: 'Consumes a done completion without sleeping; false if it is not done.',
+    model: 'One step: as wait_for_completion when done, false otherwise.',
+    run(x, [c]) {
+      if (!completionReady(x, c!)) return 0;
+      consumeCompletion(x, c!);
+      return 1;
+    },
+  },
+  {
+    name: 'completion_done', family: 'waiting', params: [completion], returns: 'bool',
+    kernel: 'Whether the completion has a complete() no one waited for.',
+    model: 'Reads whether its count is above 0.',
+    run(x, [c]) {
+      return completionReady(x, c!) ? 1 : 0;
+    },
+  },
 ];
+
+function completionReady(x: Exec, c: number): boolean {
+  x.checkAccess(c, false, 'completion');
+  return x.read(c, true) > 0;
+}
+
+function consumeCompletion(x: Exec, c: number): void {
+  const done = x.read(c, true);
+  if (done !== COMPLETE_ALL) x.write(c, done - 1, true);
+}

@@ -6,7 +6,7 @@
 import { ACTOR_WORD, WORK_PENDING, WORK_WORD } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import { ActorStatus } from '../types';
-import { alias } from './common';
+import { alias, cancelPending, kworkerOf, runningOn, touchCallbackMap as touchWorkMap } from './common';
 import type { Builtin } from './types';
 
 const wq = { name: 'wq', kind: 'workqueue' } as const;
@@ -217,36 +217,6 @@ function queueWorkItem(x: Exec, q: number, w: number): number {
   return 1;
 }
 
-/** Clears a pending run of a work item (PENDING, and its kworker's start); returns whether there was one. */
-function cancelPending(x: Exec, w: number): number {
-  const data = x.read(w + WORK_WORD.data, true);
-  x.write(w + WORK_WORD.data, data & ~WORK_PENDING, true);
-  const k = kworkerOf(x, w);
-  if (k >= 0 && x.actorWord(k, ACTOR_WORD.workPending) !== 0) {
-    x.setActorWord(k, ACTOR_WORD.workPending, 0);
-    if (x.actorStatus(k) !== ActorStatus.Running) x.setActorWord(k, ACTOR_WORD.callbackArg, 0);
-  }
-  return data & WORK_PENDING;
-}
-
-/** The callback actor running `item` right now, or -1. */
-export function runningOn(x: Exec, item: number): number {
-  for (let i = 0; i < x.actorCount(); i++) {
-    if (!x.scenario.actors[i]!.callback) continue;
-    if (x.actorStatus(i) === ActorStatus.Running && x.actorWord(i, ACTOR_WORD.callbackArg) === item) return i;
-  }
-  return -1;
-}
-
-/** The callback actor that has `item` pending or running, or -1. */
-export function kworkerOf(x: Exec, item: number): number {
-  for (let i = 0; i < x.actorCount(); i++) {
-    if (!x.scenario.actors[i]!.callback || x.actorWord(i, ACTOR_WORD.callbackArg) !== item) continue;
-    if (x.actorStatus(i) === ActorStatus.Running || x.actorWord(i, ACTOR_WORD.workPending) !== 0) return i;
-  }
-  return -1;
-}
-
 /** Kworkers with an item of workqueue `q` pending or running. */
 function kworkersOn(x: Exec, q: number): number[] {
   const out: number[] = [];
@@ -266,15 +236,6 @@ function countKworkers(x: Exec, fn: number): number {
 function workClassOf(x: Exec, w: number): number | undefined {
   const fn = x.read(w + WORK_WORD.func, true) - 1;
   return x.scenario.actors.find((a) => a.callback?.kind === 'work' && a.callback.fn === fn)?.workClass;
-}
-
-/** lock_map_acquire + lock_map_release of a work's or workqueue's lockdep map, as flushing does. */
-function touchWorkMap(x: Exec, cls: number | undefined, addr: number): void {
-  if (cls === undefined) return;
-  x.emit({
-    kind: 'acquire', actor: x.actor, lock: addr, cls, lockKind: 'mutex', mode: 'write', trylock: false,
-    site: x.site, held: x.held(), irqsEnabled: !x.irqsOff(), inIrq: x.inIrq(),
-  });
 }
 
 function recursiveWork(x: Exec, fn: string): never {

@@ -62,6 +62,12 @@ export function run(): Promise<void> {
         assert.equal(new Set(keys).size, keys.length, 'each finding is in the Problems panel once');
         await vscode.commands.executeCommand('workbench.actions.view.problems');
         await driver('text', { selector: '.markers-panel .monaco-list-row', contains: 'lock_order: ' });
+        // The picture after this stage shows the swimlane beside the Problems panel: wait for
+        // its lanes to be drawn, not just for its tab.
+        await when('the swimlane view to open', swimlaneTab, [vscode.window.tabGroups.onDidChangeTabs]);
+        const { index } = counterexample('deadlock');
+        await driver('webviewText', { selector: `#counterexample-${index} .lane-title`, contains: 'CPU1 (mmap)' });
+        await driver('webviewText', { selector: `#counterexample-${index} .footer`, contains: '*** DEADLOCK ***' });
       },
     },
     {
