@@ -25,6 +25,8 @@ export const LOCAL_STEP_BUDGET = 100_000;
 
 const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
+const NO_CALLS: { fn: number; args: readonly number[] }[] = [];
+Object.freeze(NO_CALLS);
 
 class Blocked {
   constructor(readonly wait: WaitInfo) {}
@@ -380,7 +382,8 @@ class Draft implements Exec {
   private heldCopied = false;
   private preempt: number;
   private rcu: number;
-  private pendingCalls: { fn: number; args: readonly number[] }[] = [];
+  /** Calls to make after this statement (shared and empty until the first one). */
+  private pendingCalls: { fn: number; args: readonly number[] }[] = NO_CALLS;
   site: Span;
   instr: number;
 
@@ -640,6 +643,7 @@ class Draft implements Exec {
   }
 
   mightSleep(what: string): void {
+    if (this.preempt === 0 && this.rcu === 0 && !this.inIrq() && (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) === 0 && !this.holdsSpinning()) return;
     const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
@@ -657,6 +661,12 @@ class Draft implements Exec {
       `  ${what}`,
       this.callTrace(),
     ].join('\n'), spin.map((h) => ({ span: h.site, message: `${this.lockClass(h.cls).name} taken here` })));
+  }
+
+  private holdsSpinning(): boolean {
+    const held = this.heldLocks;
+    for (let i = 0; i < held.length; i++) if (isSpinning(this.scenario.lockClasses[held[i]!.cls]!.lock)) return true;
+    return false;
   }
 
   // ---------- Exec: heap ----------
@@ -724,7 +734,9 @@ class Draft implements Exec {
   }
 
   callAfter(fn: number, args: readonly number[]): void {
-    this.pendingCalls.push({ fn: this.fnValue(fn + 1, args.length), args });
+    const call = { fn: this.fnValue(fn + 1, args.length), args };
+    if (this.pendingCalls === NO_CALLS) this.pendingCalls = [call];
+    else this.pendingCalls.push(call);
   }
 
   /**
@@ -968,7 +980,7 @@ class Draft implements Exec {
     }
     if (this.pendingCalls.length > 0) {
       const calls = this.pendingCalls;
-      this.pendingCalls = [];
+      this.pendingCalls = NO_CALLS;
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
