@@ -126,7 +126,7 @@ function actorHash(a: ActorState): void {
   w[k++] = held.length;
   for (let i = 0; i < held.length; i++) {
     w[k++] = held[i]!.addr;
-    w[k++] = held[i]!.mode === 'read' ? 1 : 0;
+    w[k++] = (held[i]!.mode === 'read' ? 1 : 0) | ((held[i]!.subclass ?? 0) << 1);
   }
   w[k++] = frames.length;
   for (let i = 0; i < frames.length; i++) {
