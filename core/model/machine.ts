@@ -124,11 +124,10 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
  * interrupts off (or, for a softirq, bottom halves off). A plain irq handler fires once.
  */
 function interruptMayFire(s: CompiledScenario, state: MachineState, actor: number, softirq: boolean): boolean {
-  const sym = s.actors[actor]!;
-  for (let i = 0; i < s.actors.length; i++) {
-    if (i === actor) continue;
+  const peers = cpuPeers(s)[actor]!;
+  for (let p = 0; p < peers.length; p++) {
+    const i = peers[p]!;
     const o = s.actors[i]!;
-    if (o.cpu !== sym.cpu) continue;
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq') return false;
@@ -145,6 +144,21 @@ function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymb
   return i < 0 || state.mem[s.layout.lineWords + i] === 0;
 }
 
+const peersOf = new WeakMap<CompiledScenario, readonly (readonly number[])[]>();
+
+/** Per actor, the other actors on its CPU, in order (the scheduling queries ask at every state). */
+function cpuPeers(s: CompiledScenario): readonly (readonly number[])[] {
+  if (s === lastPeers.s) return lastPeers.peers;
+  let p = peersOf.get(s);
+  if (!p) {
+    p = s.actors.map((a, i) => s.actors.flatMap((o, j) => (j !== i && o.cpu === a.cpu ? [j] : [])));
+    peersOf.set(s, p);
+  }
+  lastPeers = { s, peers: p };
+  return p;
+}
+let lastPeers: { s: CompiledScenario | undefined; peers: readonly (readonly number[])[] } = { s: undefined, peers: [] };
+
 /**
  * -1 when the actor's CPU is free for it; otherwise the actor occupying it: an irq handler
  * running there, or a task there that cannot be preempted (spinlock held, preemption or
@@ -153,10 +167,11 @@ function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymb
 export function cpuFreeFor(s: CompiledScenario, state: MachineState, actor: number): number {
   const sym = s.actors[actor]!;
   if (sym.actorKind === 'work') return -1;
-  for (let i = 0; i < s.actors.length; i++) {
-    if (i === actor) continue;
+  const peers = cpuPeers(s)[actor]!;
+  for (let p = 0; p < peers.length; p++) {
+    const i = peers[p]!;
     const o = s.actors[i]!;
-    if (o.cpu !== sym.cpu || o.actorKind === 'work') continue;
+    if (o.actorKind === 'work') continue;
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq' && sym.actorKind !== 'irq') return i;
