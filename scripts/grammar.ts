@@ -51,6 +51,7 @@ export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
   timers: 'support.function.timers.lockstep',
   waiting: 'support.function.waiting.lockstep',
   atomics: 'support.function.atomics.lockstep',
+  xarray: 'support.function.xarray.lockstep',
   checks: 'support.function.checks.lockstep',
 };
 
@@ -237,7 +238,7 @@ export function lockstepGrammar(): TmGrammar {
     'list-iteration': {
       // Statement forms of the parser (not registry builtins): the kernel's list and vCPU walks.
       name: 'keyword.control.list-iteration.lockstep',
-      match: '\\b(?:list_for_each_entry(?:_rcu|_srcu|_safe)?|kvm_for_each_vcpu)\\b',
+      match: '\\b(?:h?list_for_each_entry(?:_rcu|_srcu|_safe)?|kvm_for_each_vcpu)\\b',
     },
     types: { name: 'storage.type.builtin.lockstep', match: words(types) },
     ...builtins,

@@ -5,7 +5,7 @@
 // The reducer (reduction.ts) uses these to find actors whose next steps commute with
 // everything the other actors could ever do.
 
-import { ACTOR_WORD } from '../semantics/symbols';
+import { ACTOR_WORD, XARRAY_WORD } from '../semantics/symbols';
 import type { Builtin } from '../model/builtins';
 import type { MachineState } from '../model/types';
 import { FD_ENTRY_WORDS, MAX_FDS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, actorCode, callees, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
@@ -120,6 +120,10 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
   ['atomic_sub', 1],
   ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'smp_store_mb', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
   ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit'].map((n) => [n, 1] as const),
+  // An XArray or IDR is its own words (lock and table): every operation touches only those.
+  ...['xa_init', 'xa_load', 'xa_store', '__xa_store', 'xa_erase', '__xa_erase', 'xa_empty', 'xa_lock', 'xa_unlock', 'xa_lock_irq',
+    'xa_unlock_irq', 'xa_lock_irqsave', 'xa_unlock_irqrestore', 'xa_lock_bh', 'xa_unlock_bh',
+    'idr_init', 'idr_alloc', 'idr_find', 'idr_remove', 'INIT_HLIST_HEAD', 'INIT_HLIST_NODE', 'hlist_empty', 'hlist_unhashed'].map((n) => [n, 0] as const),
 ]);
 
 /**
@@ -141,7 +145,7 @@ const NO_SHARED = new Set([
  * memory, actors' grace-period words included.
  */
 const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_add_rcu', 'list_add_tail_rcu', 'list_del', 'list_del_rcu', 'list_del_init',
-  'kvm_vcpu_srcu_read_lock', 'kvm_vcpu_srcu_read_unlock']);
+  'kvm_vcpu_srcu_read_lock', 'kvm_vcpu_srcu_read_unlock', 'hlist_add_head', 'hlist_add_head_rcu', 'hlist_del', 'hlist_del_rcu', 'hlist_del_init']);
 
 /** Primitives whose footprint is the RCU readers word. */
 const RCU = new Set(['rcu_read_lock']);
@@ -162,7 +166,7 @@ const HEAP = new Set(['kzalloc', 'kmalloc', 'kvzalloc', 'kvmalloc', 'kcalloc', '
 /** Releases: the lock given as first argument is no longer held after them. */
 const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin_unlock_bh', 'spin_unlock_irqrestore', 'raw_spin_unlock',
   'raw_spin_unlock_irqrestore', 'up_read', 'up_write', 'read_unlock', 'write_unlock', 'read_unlock_irq', 'write_unlock_irq',
-  'read_unlock_irqrestore', 'write_unlock_irqrestore']);
+  'read_unlock_irqrestore', 'write_unlock_irqrestore', 'xa_unlock', 'xa_unlock_irq', 'xa_unlock_irqrestore', 'xa_unlock_bh']);
 /**
  * vCPU primitives that read and write only the built-in words (mode, requests, wait) of the
  * struct kvm_vcpu they are given, or of the running vCPU's own when it is left out.
@@ -198,7 +202,8 @@ export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 
 /** Words of the lock or list a place argument of this primitive denotes. */
 function argWidth(b: Builtin, arg: number): number {
   const kind = b.params[arg]?.kind;
-  return kind === 'rwsem' || kind === 'rwlock' || kind === 'list_head' || kind === 'work' || kind === 'timer' ? 2 : 1;
+  if (kind === 'xarray' || kind === 'idr') return XARRAY_WORD.size;
+  return kind === 'rwsem' || kind === 'rwlock' || kind === 'list_head' || kind === 'work' || kind === 'timer' || kind === 'hlist_node' ? 2 : 1;
 }
 
 /** Lock effects of one instruction: identified locks taken (blocking), released, and whether unknown ones are. */

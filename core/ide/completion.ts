@@ -142,7 +142,7 @@ class Context {
         depth--;
         if (depth === 0) {
           const kw = this.a.token(j - 1);
-          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'list_for_each_entry_srcu', 'list_for_each_entry_safe', 'kvm_for_each_vcpu'].includes(kw.text);
+          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'list_for_each_entry_srcu', 'list_for_each_entry_safe', 'hlist_for_each_entry', 'hlist_for_each_entry_rcu', 'hlist_for_each_entry_srcu', 'kvm_for_each_vcpu'].includes(kw.text);
         }
       }
     }

@@ -109,6 +109,14 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
       return t.k === 'completion';
     case 'work':
       return t.k === 'work';
+    case 'xarray':
+    case 'idr':
+      return t.k === 'xarray' && t.idr === (kind === 'idr');
+    case 'hlist_head':
+    case 'hlist_node':
+      return t.k === 'hlist' && t.node === (kind === 'hlist_node');
+    case 'lockkey':
+      return t.k === 'lockkey';
     default:
       return false;
   }
@@ -116,7 +124,7 @@ export function matchesParamKind(t: Ty, kind: ParamKind): boolean {
 
 /** Parameter kinds whose argument is a place inside shared memory (`&x->f`). */
 export function isPlaceKind(kind: ParamKind): boolean {
-  return isLockKind(kind) || ['list_head', 'atomic', 'kref', 'waitq', 'timer', 'completion'].includes(kind);
+  return isLockKind(kind) || ['list_head', 'atomic', 'kref', 'waitq', 'timer', 'completion', 'xarray', 'idr', 'hlist_head', 'hlist_node', 'lockkey'].includes(kind);
 }
 
 /** Parameter kinds that take a lock. */

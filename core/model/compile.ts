@@ -359,6 +359,10 @@ class CodeBuilder {
   }
 
   private listForEach(s: A.ListForEachStmt): void {
+    if (s.hlist) {
+      this.hlistForEach(s);
+      return;
+    }
     const pos = this.b.localDecls.get(s) ?? this.findLocal(s.pos);
     const member = this.b.nameSyms.get(s.member);
     if (!pos || !member || member.kind !== 'field') return;
@@ -398,6 +402,39 @@ class CodeBuilder {
     this.emit({ op: 'jump', span: header, target: top });
     const end = this.instrs.length;
     setTarget(br, end);
+    for (const i of loop.breaks) setTarget(i, end);
+    for (const i of loop.continues) setTarget(i, cont);
+  }
+
+  /**
+   * hlist_for_each_entry(pos, head, member): a cursor on the nodes, from head->first until
+   * NULL, pos the entry containing each (hlist_entry_safe); pos is NULL after a full walk.
+   */
+  private hlistForEach(s: A.ListForEachStmt): void {
+    const pos = this.b.localDecls.get(s) ?? this.findLocal(s.pos);
+    const member = this.b.nameSyms.get(s.member);
+    if (!pos || !member || member.kind !== 'field') return;
+    const off = member.offset;
+    const node = this.temp(`${pos.name}$node`);
+    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
+    const pre: Instr[] = [];
+    const headAddr = this.addr(s.head, pre);
+    this.flush(pre);
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: node }, e: { k: 'load', addr: headAddr, what: 'head->first' }, assignOp: '=' });
+    const top = this.instrs.length;
+    const br = this.emit({ op: 'branch', span: header, cond: { k: 'binary', op: '!=', l: { k: 'local', slot: node }, r: { k: 'const', v: 0 } }, target: -1 });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: { k: 'binary', op: '-', l: { k: 'local', slot: node }, r: { k: 'const', v: off } }, assignOp: '=' });
+    const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
+    this.loops.push(loop);
+    this.stmt(s.body);
+    this.loops.pop();
+    const cont = this.instrs.length;
+    const next: BExpr = { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` };
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: node }, e: next, assignOp: '=' });
+    this.emit({ op: 'jump', span: header, target: top });
+    setTarget(br, this.instrs.length);
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: { k: 'const', v: 0 }, assignOp: '=' });
+    const end = this.instrs.length;
     for (const i of loop.breaks) setTarget(i, end);
     for (const i of loop.continues) setTarget(i, cont);
   }
@@ -659,6 +696,11 @@ class CodeBuilder {
       case 'atomic':
       case 'kref':
       case 'waitq':
+      case 'xarray':
+      case 'idr':
+      case 'hlist_head':
+      case 'hlist_node':
+      case 'lockkey':
       case 'place':
       case 'rcu_ptr':
       case 'rcu_head':

@@ -16,6 +16,7 @@ const FAMILY_TITLES: Record<BuiltinFamily, string> = {
   timers: 'Timers, hrtimers and bottom halves',
   waiting: 'Waiting and sleeping',
   atomics: 'Atomics and marked accesses',
+  xarray: 'XArrays and IDRs (index -> pointer maps)',
   checks: 'Checks and assertions',
 };
 

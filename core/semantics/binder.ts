@@ -14,7 +14,7 @@ import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
   byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
-  type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
+  type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty, XARRAY_SLOTS, XARRAY_WORD,
 } from './symbols';
 
 export const MAX_ACTORS = 30;
@@ -554,6 +554,21 @@ class Binder {
       const of = this.withLockClass(t.of, owner);
       return of === t.of ? t : { k: 'array', of, n: t.n };
     }
+    if (t.k === 'xarray' && !t.idr && t.cls < 0) {
+      // lockdep names every XArray's lock after xa_init_flags' spin_lock_init: &xa->xa_lock, #n after the first.
+      const id = this.lockClasses.length;
+      const n = this.lockClasses.filter((c) => c.name.startsWith('&xa->xa_lock')).length;
+      this.lockClasses.push({ id, lock: 'spinlock', name: n === 0 ? '&xa->xa_lock' : `&xa->xa_lock#${n + 1}`, declSpan: owner.field ? owner.field.decl.span : owner.global!.decl.span });
+      this.classNamed.add(id);
+      return { ...t, cls: id };
+    }
+    if (t.k === 'lockkey' && t.cls < 0) {
+      // A static lock_class_key is a class of its own, named after the key (lockdep_set_class).
+      const id = this.lockClasses.length;
+      this.lockClasses.push({ id, lock: 'mutex', name: owner.global ? owner.global.name : `${owner.field!.owner.name}->${owner.field!.name}`, declSpan: owner.field ? owner.field.decl.span : owner.global!.decl.span });
+      this.classNamed.add(id);
+      return { ...t, cls: id };
+    }
     if (t.k !== 'lock') return t;
     const id = this.lockClasses.length;
     const declSpan = owner.field ? owner.field.decl.span : owner.global!.decl.span;
@@ -601,6 +616,14 @@ class Binder {
             return { k: 'completion' };
           case 'workqueue_struct':
             return { k: 'workqueue' };
+          case 'xarray':
+          case 'idr':
+            return { k: 'xarray', idr: t.name === 'idr', cls: -1 };
+          case 'hlist_head':
+          case 'hlist_node':
+            return { k: 'hlist', node: t.name === 'hlist_node' };
+          case 'lock_class_key':
+            return { k: 'lockkey', cls: -1 };
           default:
             return { k: 'lock', lock: t.name, cls: -1 };
         }
@@ -1242,8 +1265,13 @@ class Binder {
 
   private bindListForEach(s: A.ListForEachStmt): void {
     const headT = this.bindExpr(s.head);
-    if (headT.k !== 'list_head' && headT.k !== 'any') {
-      this.error(s.head.span, `list_for_each_entry needs a list_head, but this is a ${typeName(headT)}`, 'wrong-type');
+    // list_for_each_entry walks list_head members from a list_head; hlist_for_each_entry hlist_node members from an hlist_head.
+    const isMember = (t: Ty): boolean => (s.hlist ? t.k === 'hlist' && t.node : t.k === 'list_head');
+    const memberType = s.hlist ? 'hlist_node' : 'list_head';
+    const headOk = s.hlist ? headT.k === 'hlist' && !headT.node : headT.k === 'list_head';
+    if (!headOk && headT.k !== 'any') {
+      const fix = s.hlist && headT.k === 'list_head' ? ' (use list_for_each_entry)' : !s.hlist && headT.k === 'hlist' ? ' (use hlist_for_each_entry)' : '';
+      this.error(s.head.span, `${s.hlist ? 'hlist_for_each_entry needs a struct hlist_head' : 'list_for_each_entry needs a list_head'}, but this is a ${typeName(headT)}${fix}`, 'wrong-type');
     }
     this.loopDepth++;
     this.withScope(() => {
@@ -1252,21 +1280,21 @@ class Binder {
         this.occur(s.pos, pos, false);
       } else if (s.pos.name) {
         // Declare the cursor from the member name when exactly one struct has that list_head.
-        const owners = this.structs.filter((st) => st.fields.some((f) => f.name === s.member.name && f.type.k === 'list_head'));
+        const owners = this.structs.filter((st) => st.fields.some((f) => f.name === s.member.name && isMember(f.type)));
         if (owners.length === 1) {
           pos = this.declareLocal(s.pos, { k: 'ptr', to: { k: 'struct', s: owners[0]! } }, false, s.span, true);
           if (pos) this.localDecls.set(s, pos);
         } else {
           this.error(s.pos.span, owners.length === 0
-            ? `no struct has a list_head named '${s.member.name}'`
-            : `declare '${s.pos.name}' first (struct T *${s.pos.name};): several structs have a list_head '${s.member.name}'`, 'unknown-name');
+            ? `no struct has ${article(memberType)} ${memberType} named '${s.member.name}'`
+            : `declare '${s.pos.name}' first (struct T *${s.pos.name};): several structs have ${article(memberType)} ${memberType} '${s.member.name}'`, 'unknown-name');
         }
       }
       if (pos) {
         const st = pos.type.k === 'ptr' && pos.type.to.k === 'struct' ? pos.type.to.s : undefined;
         const field = st?.fields.find((f) => f.name === s.member.name);
         if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
-        else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
+        else if (!field || !isMember(field.type)) this.error(s.member.span, `struct ${st.name} has no ${memberType} '${s.member.name}'`, 'unknown-field');
         else this.occur(s.member, field, false);
         if (s.next) this.bindSafeCursor(s, s.next, pos);
       }
@@ -1930,6 +1958,19 @@ class Binder {
       case 'completion':
         this.expectObject(b, arg, 'completion', (t) => t.k === 'completion');
         return 0;
+      case 'xarray':
+      case 'idr': {
+        const t = this.expectKernelObject(b, arg, kind === 'idr' ? 'idr' : 'xarray', (x) => x.k === 'xarray' && x.idr === (kind === 'idr'));
+        return t?.k === 'xarray' ? t.cls : -1;
+      }
+      case 'hlist_head':
+      case 'hlist_node':
+        this.expectKernelObject(b, arg, kind, (x) => x.k === 'hlist' && x.node === (kind === 'hlist_node'));
+        return 0;
+      case 'lockkey': {
+        const t = this.expectKernelObject(b, arg, 'lock_class_key', (x) => x.k === 'lockkey');
+        return t?.k === 'lockkey' ? t.cls : -1;
+      }
       case 'workqueue': {
         const t = this.bindValue(arg, ANY);
         const ok = t.k === 'any' || t.k === 'int' || (t.k === 'ptr' && (t.to.k === 'workqueue' || t.to.k === 'any'));
@@ -2038,6 +2079,27 @@ class Binder {
   }
 
   /**
+   * An argument that must be one of the model's kernel objects (an XArray, an IDR, an hlist
+   * head or node, a lock_class_key), as a place (`&kvm->vcpu_array`) or a pointer to one.
+   * Misuse names the struct's fields of the right type, or the primitive for what it is.
+   */
+  private expectKernelObject(b: Builtin, arg: A.Expr, want: string, ok: (t: Ty) => boolean): Ty | undefined {
+    const t = this.bindExpr(arg);
+    const obj = t.k === 'ptr' ? t.to : t;
+    if (obj.k === 'any' || ok(obj)) return obj.k === 'any' ? undefined : obj;
+    const inner = arg.kind === 'AddressOf' ? arg.operand : arg;
+    const text = exprText(this.text, inner);
+    const fields = obj.k === 'struct' ? obj.s.fields.filter((f) => ok(f.type)).map((f) => f.name) : [];
+    const fix = fields.length > 0 ? ` (did you mean &${text}->${fields[0]}?)`
+      : obj.k === 'xarray' ? ` (${obj.idr ? 'an IDR takes idr_alloc, idr_find, idr_remove' : 'an XArray takes xa_store, xa_load, xa_erase'})`
+      : obj.k === 'list_head' && want.startsWith('hlist') ? ' (a list_head takes list_add, list_del)'
+      : obj.k === 'hlist' ? ` (${obj.node ? 'the node' : 'the head'} goes ${obj.node ? 'first' : 'second'}: hlist_add_head(&obj->node, &head))`
+      : '';
+    this.error(arg.span, `${b.name} expects a struct ${want}, but ${text} is ${article(typeName(t))} ${typeName(t)}${fix}`, 'wrong-type');
+    return undefined;
+  }
+
+  /**
    * container_of's member: a field path (`shutdown`, `dwork.work`) of the struct named by the
    * argument before it, which must be the work_struct or timer the pointer argument points to.
    * Returns the member's offset in words.
@@ -2139,6 +2201,9 @@ function isSharedObject(t: Ty): boolean {
     case 'timer':
     case 'completion':
     case 'workqueue':
+    case 'xarray':
+    case 'hlist':
+    case 'lockkey':
       return true;
     default:
       return false;
@@ -2267,10 +2332,13 @@ function structOffsets(t: Ty, s: StructSymbol): number[] {
 
 /** Word offsets of pointer and list-link words inside a value of type t (leak roots). */
 export function pointerOffsets(t: Ty): number[] {
-  return offsetsWhere(t, (x) => (x.k === 'ptr' ? [0] : x.k === 'list_head' ? [0, 1] : []));
+  return offsetsWhere(t, (x) => (x.k === 'ptr' ? [0] : x.k === 'list_head' ? [0, 1] : x.k === 'hlist' ? (x.node ? [0, 1] : [0]) : x.k === 'xarray' ? XARRAY_ENTRY_OFFSETS : []));
 }
 
 /** Word offsets of list heads inside a value of type t (static ones start empty). */
 export function listHeadOffsets(t: Ty): number[] {
   return offsetsWhere(t, (x) => (x.k === 'list_head' ? [0] : []));
 }
+
+/** Word offsets of an XArray's or IDR's entries (leak roots: what is stored there is reachable). */
+const XARRAY_ENTRY_OFFSETS: readonly number[] = Array.from({ length: XARRAY_SLOTS }, (_, i) => XARRAY_WORD.slots + 2 * i + 1);

@@ -34,6 +34,15 @@ export type Ty =
   | { readonly k: 'completion' }
   /** `struct workqueue_struct`: only pointed to (`alloc_workqueue`, `system_wq`). */
   | { readonly k: 'workqueue' }
+  /**
+   * `struct xarray` (with its spinlock xa_lock, of lock class `cls`) or `struct idr` (no lock;
+   * `cls` is -1): see XARRAY_WORD.
+   */
+  | { readonly k: 'xarray'; readonly idr: boolean; readonly cls: number }
+  /** `struct hlist_head` (one word, `first`) or `struct hlist_node` (`next`, `pprev`). */
+  | { readonly k: 'hlist'; readonly node: boolean }
+  /** `struct lock_class_key`: a lockdep class of its own (lockdep_set_class); `cls` is that class. */
+  | { readonly k: 'lockkey'; readonly cls: number }
   | { readonly k: 'struct'; readonly s: StructSymbol }
   | { readonly k: 'ptr'; readonly to: Ty }
   | { readonly k: 'array'; readonly of: Ty; readonly n: number }
@@ -121,6 +130,10 @@ export function sizeOf(t: Ty): number {
     case 'work':
     case 'timer':
       return 2;
+    case 'xarray':
+      return XARRAY_WORD.size;
+    case 'hlist':
+      return t.node ? 2 : 1;
     case 'struct':
       return t.s.size;
     case 'array':
@@ -158,6 +171,12 @@ export function typeName(t: Ty): string {
       return 'struct completion';
     case 'workqueue':
       return 'struct workqueue_struct';
+    case 'xarray':
+      return t.idr ? 'struct idr' : 'struct xarray';
+    case 'hlist':
+      return t.node ? 'struct hlist_node' : 'struct hlist_head';
+    case 'lockkey':
+      return 'struct lock_class_key';
     case 'struct':
       return `struct ${t.s.name}`;
     case 'ptr':
@@ -324,6 +343,14 @@ export const ACTOR_WORDS = 9;
  */
 export const WORK_WORD = { data: 0, func: 1 } as const;
 export const WORK_PENDING = 1;
+
+/** Entries a `struct xarray` or `struct idr` holds in the model. */
+export const XARRAY_SLOTS = 8;
+/**
+ * Words of a `struct xarray` / `struct idr`: `lock` is xa_lock's word (unused by an IDR), then
+ * XARRAY_SLOTS pairs (index + 1, entry) from `slots`; a pair with index word 0 is free.
+ */
+export const XARRAY_WORD = { lock: 0, slots: 1, size: 1 + 2 * XARRAY_SLOTS } as const;
 
 export const vcpuModes = {
   OUTSIDE_GUEST_MODE: 0,

@@ -40,7 +40,9 @@ export type ScalarTypeName =
   | KernelStructTypeName;
 
 /** Kernel structs the model knows as its own types: `struct work_struct w;` is one of them. */
-export type KernelStructTypeName = 'work_struct' | 'delayed_work' | 'timer_list' | 'hrtimer' | 'completion' | 'workqueue_struct';
+export type KernelStructTypeName =
+  | 'work_struct' | 'delayed_work' | 'timer_list' | 'hrtimer' | 'completion' | 'workqueue_struct'
+  | 'xarray' | 'idr' | 'hlist_head' | 'hlist_node' | 'lock_class_key';
 
 /**
  * A type as written. The kernel's own spellings (`spinlock_t`, `struct mutex`, `unsigned
@@ -291,6 +293,8 @@ export interface ListForEachStmt extends NodeBase {
   readonly srcu?: boolean;
   /** list_for_each_entry_safe: the cursor's successor, read before the body runs. */
   readonly next?: Identifier;
+  /** hlist_for_each_entry(_rcu, _srcu): the walk of a struct hlist_head through hlist_node members. */
+  readonly hlist?: boolean;
   /** The lockdep condition of the _rcu / _srcu forms (checked by CONFIG_PROVE_RCU_LIST only; bound, not evaluated). */
   readonly cond?: Expr;
 }

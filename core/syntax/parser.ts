@@ -24,6 +24,7 @@ const SCALAR_SET = new Set<string>(SCALAR_TYPES);
 /** `struct NAME` spellings that are the model's own types rather than scenario structs. */
 export const KERNEL_STRUCT_TYPES: readonly A.KernelStructTypeName[] = [
   'work_struct', 'delayed_work', 'timer_list', 'hrtimer', 'completion', 'workqueue_struct',
+  'xarray', 'idr', 'hlist_head', 'hlist_node', 'lock_class_key',
 ];
 const KERNEL_STRUCT_SET = new Set<string>(KERNEL_STRUCT_TYPES);
 export const ACTOR_KEYWORDS: readonly A.ActorKind[] = ['thread', 'vcpu', 'irq', 'work'];
@@ -48,7 +49,7 @@ export const KERNEL_TYPEDEFS: ReadonlyMap<string, { readonly name: A.ScalarTypeN
 /** `struct NAME` of the kernel that is one of the model's own types. */
 export const KERNEL_STRUCTS: ReadonlyMap<string, A.ScalarTypeName> = new Map<string, A.ScalarTypeName>([
   ['mutex', 'mutex'], ['rw_semaphore', 'rwsem'], ['srcu_struct', 'srcu'], ['list_head', 'list_head'],
-  ['hlist_head', 'list_head'], ['hlist_node', 'list_head'], ['kref', 'kref'], ['wait_queue_head', 'wait_queue_head'],
+  ['kref', 'kref'], ['wait_queue_head', 'wait_queue_head'],
 ]);
 
 /** Qualifiers, storage classes and sparse annotations: accepted and ignored. */
@@ -64,6 +65,7 @@ export const STATIC_DEFINERS: ReadonlyMap<string, A.ScalarTypeName> = new Map<st
   ['DEFINE_MUTEX', 'mutex'], ['DEFINE_SPINLOCK', 'spinlock'], ['DEFINE_RAW_SPINLOCK', 'spinlock'],
   ['DEFINE_RWLOCK', 'rwlock_t'], ['DECLARE_RWSEM', 'rwsem'], ['LIST_HEAD', 'list_head'],
   ['DEFINE_SRCU', 'srcu'], ['DEFINE_STATIC_SRCU', 'srcu'], ['DECLARE_WAIT_QUEUE_HEAD', 'wait_queue_head'],
+  ['DEFINE_XARRAY', 'xarray'], ['DEFINE_XARRAY_ALLOC', 'xarray'], ['DEFINE_IDR', 'idr'], ['HLIST_HEAD', 'hlist_head'],
 ]);
 
 export const KEYWORDS = new Set<string>([
@@ -781,6 +783,9 @@ class Parser {
           case 'list_for_each_entry_rcu':
           case 'list_for_each_entry_srcu':
           case 'list_for_each_entry_safe':
+          case 'hlist_for_each_entry':
+          case 'hlist_for_each_entry_rcu':
+          case 'hlist_for_each_entry_srcu':
             if (this.peek().text === '(') return this.parseListForEach();
             break;
           case 'kvm_for_each_vcpu':
@@ -919,8 +924,9 @@ class Parser {
   private parseListForEach(): A.ListForEachStmt {
     const start = this.tok.span.start;
     const form = this.next().text;
-    const rcu = form === 'list_for_each_entry_rcu';
-    const srcu = form === 'list_for_each_entry_srcu';
+    const hlist = form.startsWith('hlist_');
+    const rcu = form === 'list_for_each_entry_rcu' || form === 'hlist_for_each_entry_rcu';
+    const srcu = form === 'list_for_each_entry_srcu' || form === 'hlist_for_each_entry_srcu';
     this.expect('(');
     const pos = this.ident('the cursor variable');
     this.expect(',');
@@ -942,7 +948,7 @@ class Parser {
     const body = this.parseStmt();
     return {
       kind: 'ListForEach', pos, head, member, body, span: this.span(start),
-      ...(rcu ? { rcu } : {}), ...(srcu ? { srcu } : {}), ...(next ? { next } : {}), ...(cond ? { cond } : {}),
+      ...(rcu ? { rcu } : {}), ...(srcu ? { srcu } : {}), ...(next ? { next } : {}), ...(cond ? { cond } : {}), ...(hlist ? { hlist } : {}),
     };
   }
 

@@ -95,7 +95,7 @@ thread t {
   };
   assert.deepEqual(
     ['lock', 'mmu_lock', 'tsc_lock', 'sem', 'rwl', 'srcu', 'devices', 'hash', 'wq', 'users', 'online', 'private'].map(type),
-    ['lock:mutex', 'lock:spinlock', 'lock:spinlock', 'lock:rwsem', 'lock:rwlock', 'lock:srcu', 'list_head', 'list_head', 'waitq', 'kref', 'atomic', 'ptr'],
+    ['lock:mutex', 'lock:spinlock', 'lock:spinlock', 'lock:rwsem', 'lock:rwlock', 'lock:srcu', 'list_head', 'hlist', 'waitq', 'kref', 'atomic', 'ptr'],
   );
   assert.deepEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'sz', 'gfn', 'pfn', 'un', 'l', 'll', 'ui', 'sh', 'ch', 'nr'].map(type),
     ['int1', 'int2', 'int4', 'int8', 'int1', 'int2', 'int4', 'int8', 'int8', 'int8', 'int8', 'int4', 'int8', 'int8', 'int4', 'int2', 'int1', 'int8']);

@@ -311,6 +311,86 @@ export function listDelStep(x: Exec, entry: number, after: (x: Exec, entry: numb
   }
 }
 
+/**
+ * hlist_add_head(n, h) in the kernel's three stores (CONFIG_DEBUG_LIST checks no hlist):
+ * `first = h->first; n->next = first`, then `first->pprev = &n->next`, then
+ * `h->first = n; n->pprev = &h->first`. The `_rcu` form publishes last what readers follow:
+ * `n->next = first; n->pprev = &h->first`, then `rcu_assign_pointer(h->first, n)`, then
+ * `first->pprev = &n->next`. Unserialised writers interleave between the steps and lose
+ * nodes or leave dangling pprev links, which later operations and walks trip over.
+ */
+export function hlistAddHeadStep(x: Exec, node: number, head: number, rcu: boolean): void {
+  switch (opStep(x)) {
+    case 0: {
+      x.checkAccess(head, false, 'hlist_add_head: h->first');
+      const first = x.read(head);
+      x.checkAccess(node, true, 'hlist_add_head: n->next');
+      x.write(node, first, true);
+      if (rcu) x.write(node + 1, head, true);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, first);
+      nextStep(x, 1);
+      return;
+    }
+    case 1: {
+      const [first] = scratch(x);
+      if (rcu) {
+        x.checkAccess(head, true, 'hlist_add_head_rcu: h->first');
+        x.write(head, node, true);
+      } else if (first !== 0) {
+        x.checkAccess(first + 1, true, 'hlist_add_head: first->pprev');
+        x.write(first + 1, node, true);
+      }
+      nextStep(x, 2);
+      return;
+    }
+    default: {
+      const [first] = scratch(x);
+      if (rcu) {
+        if (first !== 0) {
+          x.checkAccess(first + 1, true, 'hlist_add_head_rcu: first->pprev');
+          x.write(first + 1, node, true);
+        }
+      } else {
+        x.checkAccess(head, true, 'hlist_add_head: h->first');
+        x.write(head, node, true);
+        x.checkAccess(node + 1, true, 'hlist_add_head: n->pprev');
+        x.write(node + 1, head, true);
+      }
+      done(x);
+    }
+  }
+}
+
+/**
+ * __hlist_del(n) in two steps, then `after` (poisoning or reinitialising n): `*n->pprev =
+ * n->next`, then `n->next->pprev = n->pprev`. A node never added (pprev NULL) or deleted
+ * before (LIST_POISON2) faults on `*pprev`, as in the kernel.
+ */
+export function hlistDelStep(x: Exec, node: number, after: (x: Exec, node: number) => void): void {
+  switch (opStep(x)) {
+    case 0: {
+      x.checkAccess(node, false, 'hlist_del: n->next');
+      const next = x.read(node, true);
+      const pprev = x.read(node + 1, true);
+      x.checkAccess(pprev, true, 'hlist_del: *n->pprev');
+      x.write(pprev, next, true);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, pprev);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch1, next);
+      nextStep(x, 1);
+      return;
+    }
+    default: {
+      const [pprev, next] = scratch(x);
+      if (next !== 0) {
+        x.checkAccess(next + 1, true, 'hlist_del: next->pprev');
+        x.write(next + 1, pprev, true);
+      }
+      after(x, node);
+      done(x);
+    }
+  }
+}
+
 export function fdEntry(x: Exec, fd: number): number {
   return x.scenario.layout.fdTable + (fd - FD_BASE) * FD_ENTRY_WORDS;
 }

@@ -5,6 +5,7 @@ import { vcpuModes } from '../../semantics/symbols';
 export const EBADF = 9;
 export const EMFILE = 24;
 export const EINTR = 4;
+export const ENOSPC = 28;
 /** The GFP bit the model reads: set (GFP_ATOMIC, GFP_NOWAIT), the allocation never sleeps. */
 export const GFP_NOSLEEP = 1;
 
@@ -18,7 +19,7 @@ const ERRNO: readonly (readonly [string, number, string])[] = [
   ['EBUSY', 16, 'Device or resource busy.'], ['EEXIST', 17, 'File exists (a duplicate, e.g. the same LIOBN).'], ['EXDEV', 18, 'Cross-device link.'],
   ['ENODEV', 19, 'No such device.'], ['ENOTDIR', 20, 'Not a directory.'], ['EISDIR', 21, 'Is a directory.'], ['EINVAL', 22, 'Invalid argument.'],
   ['ENFILE', 23, 'File table overflow.'], ['EMFILE', EMFILE, 'Too many open files.'], ['ENOTTY', 25, 'Not a typewriter (an unknown ioctl).'],
-  ['ETXTBSY', 26, 'Text file busy.'], ['EFBIG', 27, 'File too large.'], ['ENOSPC', 28, 'No space left on device.'], ['ESPIPE', 29, 'Illegal seek.'],
+  ['ETXTBSY', 26, 'Text file busy.'], ['EFBIG', 27, 'File too large.'], ['ENOSPC', ENOSPC, 'No space left on device.'], ['ESPIPE', 29, 'Illegal seek.'],
   ['EROFS', 30, 'Read-only file system.'], ['EMLINK', 31, 'Too many links.'], ['EPIPE', 32, 'Broken pipe.'],
   ['EDOM', 33, 'Math argument out of domain of func.'], ['ERANGE', 34, 'Math result not representable.'],
   ['EDEADLK', 35, 'Resource deadlock would occur.'], ['ENOSYS', 38, 'Invalid system call number.'], ['ENOTEMPTY', 39, 'Directory not empty.'],

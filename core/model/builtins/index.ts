@@ -21,6 +21,7 @@ import { UACCESS } from './uaccess';
 import { VCPU } from './vcpu';
 import { WAITING } from './waiting';
 import { WORKQUEUE } from './workqueue';
+import { XARRAY } from './xarray';
 
 export type { Builtin, BuiltinFamily, BuiltinParam, ParamKind, ReturnKind } from './types';
 export { CONSTANTS } from './constants';
@@ -40,6 +41,7 @@ export const BUILTINS: readonly Builtin[] = [
   ...WAITING,
   ...ATOMICS,
   ...BITOPS,
+  ...XARRAY,
   ...CHECKS,
 ];
 
@@ -73,6 +75,15 @@ export function paramTypeText(kind: ParamKind): string {
       return 'atomic_t *';
     case 'waitq':
       return 'wait_queue_head *';
+    case 'xarray':
+      return 'struct xarray *';
+    case 'idr':
+      return 'struct idr *';
+    case 'hlist_head':
+    case 'hlist_node':
+      return `struct ${kind} *`;
+    case 'lockkey':
+      return 'struct lock_class_key *';
     case 'place':
       return 'shared';
     case 'rcu_ptr':

@@ -15,6 +15,7 @@ export type BuiltinFamily =
   | 'timers'
   | 'waiting'
   | 'atomics'
+  | 'xarray'
   | 'checks';
 
 /** What an argument must be. Lock kinds and the other shared types take a place (`&x`). */
@@ -30,6 +31,16 @@ export type ParamKind =
   | 'atomic'
   | 'kref'
   | 'waitq'
+  /** A `struct xarray` place (`&kvm->vcpu_array`) or pointer. */
+  | 'xarray'
+  /** A `struct idr` place or pointer. */
+  | 'idr'
+  /** A `struct hlist_head` place. */
+  | 'hlist_head'
+  /** A `struct hlist_node` place. */
+  | 'hlist_node'
+  /** A `struct lock_class_key` place (lockdep_set_class's key). */
+  | 'lockkey'
   /** A shared scalar (READ_ONCE / WRITE_ONCE). */
   | 'place'
   /** A shared pointer variable or field (an `__rcu` pointer: rcu_dereference, rcu_assign_pointer). */
