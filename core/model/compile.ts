@@ -60,6 +60,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       rcuCallbacks: b.layout.rcuCallbacks,
       irqLines: b.layout.irqLines,
       lineWords: b.layout.lineWords,
+      lockKeys: b.layout.lockKeys,
+      lockKeySlots: b.layout.lockKeySlots,
       heapStart: b.layout.heapStart,
     },
     staticInit: b.staticInit,

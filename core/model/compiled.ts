@@ -83,6 +83,12 @@ export interface Layout {
   /** The interrupt lines irq actors name (`line 11`), and their disable depths' words, one each. */
   readonly irqLines: readonly number[];
   readonly lineWords: number;
+  /**
+   * lockdep_set_class's table: LOCK_KEY_SLOTS pairs (lock address, class + 1), when the
+   * scenario calls it (0 slots otherwise, so other scenarios' layouts do not change).
+   */
+  readonly lockKeys: number;
+  readonly lockKeySlots: number;
   readonly heapStart: number;
 }
 
@@ -90,6 +96,9 @@ export interface Layout {
 export const RCU_CALLBACK_SLOTS = 4;
 /** A slot: the callback (0 when free; 1 kfree; a fn's index + 2), the object, the readers still to finish. */
 export const RCU_CALLBACK_WORDS = 3;
+
+/** Lock instances lockdep_set_class may re-key in one scenario. */
+export const LOCK_KEY_SLOTS = 4;
 
 export const MAX_FDS = 8;
 export const FD_BASE = 3;

@@ -13,6 +13,7 @@ import {
   type BExpr, type CompiledScenario, type Instr, type Place,
 } from './compiled';
 import { describeAddress, describeObject, objectContaining, siteText } from './describe';
+import { keyedStatics } from './builtins/common';
 import type { Exec } from './exec';
 import {
   ActorStatus,
@@ -1064,7 +1065,9 @@ class Draft implements Exec {
       case 'builtin': {
         const args = e.args.map((a) => this.eval(a));
         const saved = this.site;
-        const v = e.b.run(this, args, e.statics);
+        // Lock instances re-keyed by lockdep_set_class take their key's class.
+        const statics = this.scenario.layout.lockKeySlots > 0 ? keyedStatics(this, e.b, args, e.statics) : e.statics;
+        const v = e.b.run(this, args, statics);
         this.site = saved;
         return v | 0;
       }

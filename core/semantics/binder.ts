@@ -9,7 +9,7 @@ import { KERNEL_STRUCTS } from '../syntax/parser';
 import { binop } from '../model/machine';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
-import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
+import { LOCK_KEY_SLOTS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
   byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
@@ -94,6 +94,8 @@ export interface Binding {
     readonly rcuCallbacks: number;
     readonly irqLines: readonly number[];
     readonly lineWords: number;
+    readonly lockKeys: number;
+    readonly lockKeySlots: number;
     readonly heapStart: number;
   };
   /** Initial values of static words (globals with initialisers, empty static list heads). */
@@ -135,6 +137,8 @@ class Binder {
   private readonly occurrences: Occurrence[] = [];
   private readonly exprTypes = new Map<A.Expr, Ty>();
   private readonly sizes = new Map<A.Expr, number>();
+  /** lock_class_key classes whose lock kind a lockdep_set_class has fixed. */
+  private readonly keyKinds = new Set<number>();
   /** The local whose initialiser is being bound (sizeof(*p) in `T *p = kzalloc(sizeof(*p))`). */
   private declaring: { readonly name: string; readonly type: Ty } | undefined;
   /** Case labels directly inside a switch's braces (the only place one may be). */
@@ -263,7 +267,10 @@ class Binder {
     const rcuCallbacks = fdTable + 8 * 3;
     const irqLines = [...new Set(this.actors.flatMap((a) => (a.line === undefined ? [] : [a.line])))];
     const lineWords = rcuCallbacks + RCU_CALLBACK_SLOTS * RCU_CALLBACK_WORDS;
-    const heapStart = lineWords + irqLines.length;
+    const lockKeys = lineWords + irqLines.length;
+    // lockdep_set_class's table only where the text calls it: every other layout stays as it was.
+    const lockKeySlots = /\blockdep_set_class\s*\(/.test(this.text) ? LOCK_KEY_SLOTS : 0;
+    const heapStart = lockKeys + 2 * lockKeySlots;
     this.addWorkClasses();
     this.layOutVcpus();
 
@@ -298,7 +305,7 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, lockKeys, lockKeySlots, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
@@ -1732,6 +1739,25 @@ class Binder {
     }
   }
 
+  /**
+   * lockdep_set_class(&lock, &key): the key's class is of the lock's kind (a re-keyed spinlock
+   * still spins), so one key serves one kind of lock.
+   */
+  private keyForLock(e: A.CallExpr): void {
+    const [lockArg, keyArg] = e.args;
+    const lt = lockArg ? this.exprTypes.get(lockArg) : undefined;
+    const kt = keyArg ? this.exprTypes.get(keyArg) : undefined;
+    const key = kt?.k === 'lockkey' ? kt : kt?.k === 'ptr' && kt.to.k === 'lockkey' ? kt.to : undefined;
+    if (!key || lt?.k !== 'lock' || key.cls < 0) return;
+    const cls = this.lockClasses[key.cls] as { lock: LockKind };
+    if (this.keyKinds.has(key.cls) && cls.lock !== lt.lock) {
+      this.error(keyArg!.span, `this lock_class_key already keys ${article(cls.lock)} ${cls.lock}; ${exprText(this.text, lockArg!.kind === 'AddressOf' ? lockArg!.operand : lockArg!)} is ${article(lt.lock)} ${lt.lock} (declare a key per kind of lock)`, 'wrong-type');
+      return;
+    }
+    this.keyKinds.add(key.cls);
+    cls.lock = lt.lock;
+  }
+
   /** kvm_vcpu_srcu_read_lock takes vcpu->kvm->srcu: the scenario's struct kvm must have one. */
   private checkKvmSrcu(e: A.CallExpr, b: Builtin): void {
     const kvm = this.structByName.get('kvm');
@@ -1797,6 +1823,7 @@ class Binder {
     if (b.returns === 'ptr' && result.k === 'any') result = { k: 'ptr', to: ANY };
     this.memberOffset(b, e, result, statics);
     this.calls.set(e, { builtin: b, statics });
+    if (b.name === 'lockdep_set_class') this.keyForLock(e);
     return result;
   }
 

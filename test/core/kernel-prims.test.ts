@@ -379,3 +379,49 @@ thread t {
   assert.ok(errs.some((e) => /hlist_for_each_entry needs a struct hlist_head, but this is a list_head \(use list_for_each_entry\)/.test(e)), errs.join('\n'));
   assert.ok(errs.some((e) => /list_for_each_entry needs a list_head, but this is a struct hlist_head \(use hlist_for_each_entry\)/.test(e)), errs.join('\n'));
 });
+
+// ---------- lockdep_set_class ----------
+
+const NESTED = (keyed: boolean): string => `
+struct kvm { struct mutex lock; };
+struct kvm l1;
+struct kvm l2;
+static struct lock_class_key nested_vm_key;
+thread t {
+    ${keyed ? 'lockdep_set_class(&l2.lock, &nested_vm_key);' : ''}
+    mutex_lock(&l1.lock);
+    mutex_lock(&l2.lock);
+    mutex_unlock(&l2.lock);
+    mutex_unlock(&l1.lock);
+}
+`;
+
+test('lockdep_set_class gives one instance a class of its own: nesting two instances is then no recursive locking', () => {
+  assert.deepEqual(agreedKinds(NESTED(false)), ['recursive_locking']);
+  assert.deepEqual(agreedKinds(NESTED(true)), []);
+});
+
+test('a re-keyed lock orders by its key\'s class, named after the key', () => {
+  const text = `
+struct dev { spinlock_t lock; };
+struct dev a;
+struct dev b;
+static struct lock_class_key b_key;
+init { lockdep_set_class(&b.lock, &b_key); }
+thread x on cpu0 { spin_lock(&a.lock); spin_lock(&b.lock); spin_unlock(&b.lock); spin_unlock(&a.lock); }
+thread y on cpu1 { spin_lock(&b.lock); spin_lock(&a.lock); spin_unlock(&a.lock); spin_unlock(&b.lock); }`;
+  assert.deepEqual(agreedKinds(text), ['deadlock', 'lock_order']);
+  const order = check(compileOk(text)).violations.find((v) => v.kind === 'lock_order')!;
+  assert.match(order.message, /b_key/);
+});
+
+test('lockdep_set_class misuse: a key for another kind of lock, or not a key', () => {
+  const errs = errorsOf(`
+struct dev { spinlock_t lock; struct mutex m; };
+struct dev a;
+static struct lock_class_key key;
+thread t { lockdep_set_class(&a.lock, &key); lockdep_set_class(&a.m, &key); lockdep_set_class(&a.m, &a); }`);
+  assert.equal(errs.length, 2, errs.join('\n'));
+  assert.match(errs[0]!, /this lock_class_key already keys a spinlock; a\.m is a mutex \(declare a key per kind of lock\)/);
+  assert.match(errs[1]!, /lockdep_set_class expects a struct lock_class_key, but a is a struct dev/);
+});

@@ -505,6 +505,32 @@ function assertionReport(x: Exec, header: string): [string, string] {
 }
 
 
+// ---------- lockdep_set_class ----------
+
+const LOCK_PARAMS: ReadonlySet<ParamKind> = new Set<ParamKind>(['lock', 'mutex', 'spinlock', 'rwsem', 'rwlock', 'srcu']);
+
+/** The class lockdep_set_class gave the lock at `addr`, or undefined when it keeps its declaration's. */
+export function keyedClass(x: Exec, addr: number): number | undefined {
+  const L = x.scenario.layout;
+  for (let i = 0; i < L.lockKeySlots; i++) {
+    if (x.read(L.lockKeys + 2 * i, true) === addr) return x.read(L.lockKeys + 2 * i + 1, true) - 1;
+  }
+  return undefined;
+}
+
+/** A call's static facts with each lock argument's class replaced by its instance's key class. */
+export function keyedStatics(x: Exec, b: Builtin, args: readonly number[], statics: readonly number[]): readonly number[] {
+  let out: number[] | undefined;
+  b.params.forEach((p, i) => {
+    if (!LOCK_PARAMS.has(p.kind)) return;
+    const cls = keyedClass(x, args[i]!);
+    if (cls === undefined || cls === statics[i]) return;
+    out ??= [...statics];
+    out[i] = cls;
+  });
+  return out ?? statics;
+}
+
 /** A lock parameter of the given kind. */
 export const lock = (name: string, kind: ParamKind): BuiltinParam => ({ name, kind });
 

@@ -7,6 +7,22 @@ import type { Exec } from '../exec';
 
 const LOCKS_BASE: readonly Builtin[] = [
   {
+    name: 'lockdep_set_class', family: 'checks', params: [lock('lock', 'lock'), { name: 'key', kind: 'lockkey' }], returns: 'void',
+    kernel: 'Gives this lock instance the lockdep class of key (a static struct lock_class_key) instead of its initialisation site\'s, so that instances lockdep cannot otherwise tell apart (one per nesting level, per device kind) may nest without a "possible recursive locking" report.',
+    model: 'One step. From now on every acquisition of this lock instance is of the key\'s class (named after the key), for the recursive-locking check, the lock-order graph and the reports; other instances of the declaration keep its class. Re-keying a lock while it is held is not checked. The model re-keys at most 4 instances per scenario.',
+    run(x, [l], [, key]) {
+      const L = x.scenario.layout;
+      for (let i = 0; i < L.lockKeySlots; i++) {
+        const a = x.read(L.lockKeys + 2 * i, true);
+        if (a !== 0 && a !== l) continue;
+        x.write(L.lockKeys + 2 * i, l!, true);
+        x.write(L.lockKeys + 2 * i + 1, key! + 1, true);
+        return 0;
+      }
+      return assertionFailed(x, `lockdep_set_class: the model re-keys at most ${L.lockKeySlots} lock instances`);
+    },
+  },
+  {
     name: 'mutex_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'void', sleeps: true,
     kernel: 'Acquires the mutex, sleeping until it is available. Must not be called in atomic context.',
     model: 'One step. Blocks while another actor holds the mutex; acquiring a mutex this actor already holds is a deadlock (lockdep: possible recursive locking). Records the lock-class dependency on every lock already held (lockdep). Calling it with a spinlock held or interrupts off is sleep_in_atomic.',
