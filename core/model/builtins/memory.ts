@@ -2,7 +2,7 @@
 
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { faultInjection } from './common';
+import { alias, faultInjection } from './common';
 import { GFP_NOSLEEP } from './constants';
 
 const size: BuiltinParam = { name: 'size', kind: 'type' };
@@ -35,7 +35,7 @@ function arrayAllocator(name: string, kernel: string): Builtin {
   };
 }
 
-export const MEMORY: readonly Builtin[] = [
+const MEMORY_BASE: readonly Builtin[] = [
   {
     name: 'container_of', family: 'memory', params: [{ name: 'ptr', kind: 'ptr' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr', pure: true,
     kernel: 'The object a pointer to one of its members belongs to: container_of(work, struct T, member).',
@@ -63,14 +63,9 @@ export const MEMORY: readonly Builtin[] = [
       return 0;
     },
   },
-  {
-    name: 'kvfree', family: 'memory', params: [{ name: 'addr', kind: 'ptr' }], returns: 'void',
-    kernel: 'Frees memory from kvmalloc/kvzalloc (or kmalloc). kvfree(NULL) does nothing.',
-    model: 'As kfree.',
-    run(x, [p]) {
-      if (p === 0) return 0;
-      x.free(p!);
-      return 0;
-    },
-  },
+];
+
+export const MEMORY: readonly Builtin[] = [
+  ...MEMORY_BASE,
+  { ...alias(MEMORY_BASE, 'kvfree', 'kfree', 'Frees memory from kvmalloc/kvzalloc (or kmalloc). kvfree(NULL) does nothing.'), params: [{ name: 'addr', kind: 'ptr' }] },
 ];

@@ -57,6 +57,13 @@ function store(x: Exec, table: number, idx: number, value: number, marked: boole
   return assertionFailed(x, `${what}: the model's table holds at most ${XARRAY_SLOTS} entries`);
 }
 
+/** xa_init / idr_init: an empty table (and a free lock word). */
+function clear(x: Exec, table: number, what: string): number {
+  x.checkAccess(table, true, what);
+  for (let w = 0; w < XARRAY_WORD.size; w++) x.write(table + w, 0, true);
+  return 0;
+}
+
 function mayAllocate(x: Exec, what: string, flags: number): void {
   if ((flags & GFP_NOSLEEP) === 0) x.mightSleep(`${what}(GFP_KERNEL)`);
 }
@@ -80,11 +87,7 @@ export const XARRAY: readonly Builtin[] = [
     name: 'xa_init', family: 'xarray', params: [xa], returns: 'void',
     kernel: 'Initialises an empty XArray (and its xa_lock).',
     model: 'Empties the table and frees the lock word. A zeroed struct xarray (kzalloc, a static one, DEFINE_XARRAY) is already empty.',
-    run(x, [a]) {
-      x.checkAccess(a!, true, 'xa_init');
-      for (let w = 0; w < XARRAY_WORD.size; w++) x.write(a! + w, 0, true);
-      return 0;
-    },
+    run: (x, [a]) => clear(x, a!, 'xa_init'),
   },
   {
     name: 'xa_load', family: 'xarray', params: [xa, index], returns: 'ptr',
@@ -152,11 +155,7 @@ export const XARRAY: readonly Builtin[] = [
     name: 'idr_init', family: 'xarray', params: [idr], returns: 'void',
     kernel: 'Initialises an empty IDR.',
     model: 'Empties the table. A zeroed struct idr (kzalloc, a static one, DEFINE_IDR) is already empty.',
-    run(x, [a]) {
-      x.checkAccess(a!, true, 'idr_init');
-      for (let w = 0; w < XARRAY_WORD.size; w++) x.write(a! + w, 0, true);
-      return 0;
-    },
+    run: (x, [a]) => clear(x, a!, 'idr_init'),
   },
   {
     name: 'idr_alloc', family: 'xarray', params: [idr, { name: 'ptr', kind: 'value' }, { name: 'start', kind: 'int' }, { name: 'end', kind: 'int' }, gfp], returns: 'int',
