@@ -8,6 +8,7 @@ import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
 import { lex, type Comment, type Token } from '../syntax/lexer';
 import { parse, type ParseResult } from '../syntax/parser';
+import { reparse } from '../syntax/reparse';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
 import { heldLocks, type HeldLocks } from './heldLocks';
@@ -26,10 +27,11 @@ export class Analysis {
   /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
   private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
 
-  constructor(readonly file: string, readonly text: string, base?: Analysis) {
+  /** `previous`: an analysis of an earlier text of the document, whose syntax trees the parse reuses where the edit left them be. */
+  constructor(readonly file: string, readonly text: string, base?: Analysis, previous?: Analysis) {
     this.lines = new LineMap(text);
     if (!base) {
-      this.parse = parse(text);
+      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text) : parse(text);
       this.binding = bindSafely(this.parse.program, text);
       this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
       this.base = this;
@@ -228,8 +230,9 @@ function bindFails(program: A.Program, text: string): boolean {
   }
 }
 
-export function analyze(file: string, text: string): Analysis {
-  return new Analysis(file, text);
+/** The analysis of `text`; given the analysis of an earlier text of the same document, it reparses only what changed. */
+export function analyze(file: string, text: string, previous?: Analysis): Analysis {
+  return new Analysis(file, text, undefined, previous);
 }
 
 /** A stable identity for a symbol: the same declaration gives the same key. */
