@@ -130,6 +130,9 @@ export class ActorIntern {
   /** The number last given to each object, so an interned object is found without encoding. */
   private readonly known = new WeakMap<ActorState, number>();
   private readonly scratch = new Words();
+  /** Per actor slot: the object last packed or unpacked there, and its number. */
+  private readonly recent: (ActorState | undefined)[] = [];
+  private recentIds = new Int32Array(32);
 
   get size(): number {
     return this.objects.length;
@@ -144,12 +147,12 @@ export class ActorIntern {
     const n = sc.length;
     const h = hashWords(sc.data, 0, n);
     const b = this.buckets.get(h);
-    if (b !== undefined) {
-      const ids = typeof b === 'number' ? [b] : b;
-      for (const id of ids) if (sameWords(this.words[id]!, sc.data, n)) {
-        this.known.set(a, id);
-        return id;
-      }
+    // An object equal to an interned one is not remembered: the frontier hands out the
+    // interned one instead, and weak entries for short-lived objects cost the collector.
+    if (typeof b === 'number') {
+      if (sameWords(this.words[b]!, sc.data, n)) return b;
+    } else if (b !== undefined) {
+      for (let i = 0; i < b.length; i++) if (sameWords(this.words[b[i]!]!, sc.data, n)) return b[i]!;
     }
     const id = this.objects.length;
     this.objects.push(a);
@@ -159,6 +162,36 @@ export class ActorIntern {
     else if (typeof b === 'number') this.buckets.set(h, [b, id]);
     else b.push(id);
     return id;
+  }
+
+  /**
+   * `idOf` for the actor in `slot` of a state, remembering the last object seen in each slot:
+   * a search packs the successors of the state it last unpacked, which share all their
+   * actors but the one that moved.
+   */
+  idAt(slot: number, a: ActorState): number {
+    if (this.recent[slot] === a) return this.recentIds[slot]!;
+    const id = this.idOf(a);
+    if (this.objects[id] === a) this.remember(slot, a, id);
+    return id;
+  }
+
+  /** Notes that `slot` of the state being unpacked holds interned actor `id`. */
+  private remember(slot: number, a: ActorState, id: number): void {
+    if (slot >= this.recentIds.length) {
+      const next = new Int32Array(Math.max(slot + 1, this.recentIds.length * 2));
+      next.set(this.recentIds);
+      this.recentIds = next;
+    }
+    this.recent[slot] = a;
+    this.recentIds[slot] = id;
+  }
+
+  /** The interned actor `id`, unpacked into `slot` of a state (see `idAt`). */
+  actorAt(slot: number, id: number): ActorState {
+    const a = this.objects[id]!;
+    this.remember(slot, a, id);
+    return a;
   }
 
   actor(id: number): ActorState {
@@ -215,7 +248,7 @@ export function packLocal(state: MachineState, intern: ActorIntern, d: Int32Arra
   d[k++] = objects.length;
   for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
   d[k++] = actors.length;
-  for (let i = 0; i < actors.length; i++) d[k++] = intern.idOf(actors[i]!);
+  for (let i = 0; i < actors.length; i++) d[k++] = intern.idAt(i, actors[i]!);
   return k;
 }
 
@@ -223,7 +256,7 @@ export function unpackLocal(w: Int32Array, at: number, intern: ActorIntern): { s
   const { mem, objects, actorCount: n, next } = unpackShared(w, at);
   let k = next;
   const actors: ActorState[] = new Array<ActorState>(n);
-  for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
+  for (let i = 0; i < n; i++) actors[i] = intern.actorAt(i, w[k++]!);
   return { state: { mem, objects, actors }, next: k };
 }
 

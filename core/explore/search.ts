@@ -18,7 +18,7 @@ import { LivelockProbe } from './livelock';
 import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
-import { fingerprintState, packMove, StateStore } from './store';
+import { fingerprintState, fp, packMove, StateHasher, StateStore } from './store';
 import { ActorIntern, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
@@ -94,6 +94,7 @@ export interface WorkerPart {
 
 export class Search {
   readonly store = new StateStore();
+  private readonly hasher = new StateHasher();
   private readonly visited: Visited;
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
@@ -314,6 +315,7 @@ export class Search {
   private expand(item: FrontierItem): void {
     const { id, state, depth } = item;
     this.visited.setExpanded(id);
+    if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
       return;
@@ -522,15 +524,31 @@ export class Search {
     fingerprintState(this.symmetry ? this.symmetry.canonical(real) : real);
   }
 
+  /**
+   * The successor's fingerprint into `fp`: from its parent's, by what the step changed, or,
+   * under symmetry reduction, of its renamed form.
+   */
+  private hashChild(result: StepOk): void {
+    if (this.symmetry) return this.hash(result.state);
+    this.hasher.child(result.state, result.accesses);
+    if (this.opts.checkFootprints) {
+      const h1 = fp.h1;
+      const h2 = fp.h2;
+      fingerprintState(result.state);
+      if (fp.h1 !== h1 || fp.h2 !== h2) throw new Error(`internal error: a step at ${result.span.start} changed the state outside the words it reports written`);
+    }
+  }
+
   /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
   private visit(parent: number, o: Outcome, depth: number): number {
     const result = o.result as StepOk;
     this.transitions++;
-    this.hash(result.state);
+    this.hashChild(result);
     const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice));
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
-      this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.hasher.last1, s2: this.hasher.last2 });
       this.checkState(id, result.state);
     }
     return id;

@@ -1,5 +1,6 @@
 // The set of visited states, kept compact: each state is a 64-bit fingerprint (two
-// independent 32-bit hashes of its canonical words) in an open-addressing table of typed
+// independent 32-bit hashes of its canonical words, summed word by word so a successor's
+// follows from its parent's) in an open-addressing table of typed
 // arrays, plus, per state, the state it was first reached from and by which move, so any
 // state's path from the initial state can be rebuilt for a trace.
 //
@@ -7,8 +8,7 @@
 // the chance that any pair collides is about n^2 / 2^65: 3e-8 for a million states, 3e-4 for
 // a hundred million. A collision can only hide states (never invent a violation).
 
-import { encodedLength, encodeStateInto } from '../model/machine';
-import type { MachineState } from '../model/types';
+import type { ActorState, MachineState } from '../model/types';
 
 /** Packs a move into one number: actor in the high bits, choice in the low 12. */
 export function packMove(actor: number, choice: number): number {
@@ -47,19 +47,209 @@ export function fingerprint(words: Int32Array, len = words.length): void {
   fp.h2 = fmix(h2 ^ (len << 2));
 }
 
-let words = new Int32Array(1024);
-
 /**
- * `fingerprint(encodeState(state))` without allocating: the words go into one reused
- * buffer (measured faster than hashing while walking the state).
+ * The fingerprint of a state, as a sum of one term per word: a memory word at address i with
+ * value v adds `term(i, v)` (each lane its own mixing), and actor k adds a term of its own
+ * hash (`actorHash`: the actor's words of `encodeState`) at index ACTOR_INDEX + k. So two
+ * states get equal fingerprints when their `encodeState` words are equal, and a successor's
+ * fingerprint follows from its parent's by the few words its step wrote and the one actor
+ * that moved (`StateHasher`), instead of rehashing the whole state. For a fixed index the
+ * term is a bijection of the value, so states that differ in one word never collide.
  */
 export function fingerprintState(state: MachineState): void {
-  const n = encodedLength(state);
-  if (n > words.length) words = new Int32Array(Math.max(n, words.length * 2));
-  encodeStateInto(state, words);
-  fingerprint(words, n);
+  let s1 = 0;
+  let s2 = 0;
+  const mem = state.mem;
+  const m = mem.length;
+  for (let i = 0; i < m; i++) {
+    const v = mem[i]!;
+    s1 = (s1 + term1(i, v)) | 0;
+    s2 = (s2 + term2(i, v)) | 0;
+  }
+  const actors = state.actors;
+  for (let k = 0; k < actors.length; k++) {
+    actorHash(actors[k]!);
+    s1 = (s1 + term1(ACTOR_INDEX + k, ah.h1)) | 0;
+    s2 = (s2 + term2(ACTOR_INDEX + k, ah.h2)) | 0;
+  }
+  sums.s1 = s1;
+  sums.s2 = s2;
+  finish(s1, s2, actors.length);
 }
 
+/** The sums `fingerprintState` last finished (for `StateHasher`). */
+const sums = { s1: 0, s2: 0 };
+
+/** Index of actor 0's term: above any memory address. */
+const ACTOR_INDEX = 0x40000000;
+
+function term1(i: number, v: number): number {
+  let h = (Math.imul(v ^ 0x3c6ef372, 0xcc9e2d51) + Math.imul(i, 0x9e3779b1)) | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function term2(i: number, v: number): number {
+  let h = (Math.imul(v ^ 0x5bd1e995, 0x1b873593) + Math.imul(i, 0x7feb352d)) | 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  h = Math.imul(h, 0x297a2d39);
+  return h ^ (h >>> 15);
+}
+
+function finish(s1: number, s2: number, actors: number): void {
+  fp.h1 = fmix(s1 ^ actors);
+  fp.h2 = fmix((s2 + Math.imul(actors, 0x27d4eb2f)) | 0);
+}
+
+/** Result slots of `actorHash`. */
+const ah = { h1: 0, h2: 0 };
+
+let scratch = new Int32Array(256);
+
+/** Two 32-bit hashes of an actor's words in `encodeState` (status, locks, frames, locals), into `ah`. */
+function actorHash(a: ActorState): void {
+  const held = a.held;
+  const frames = a.frames;
+  let n = 5 + held.length * 2;
+  for (let i = 0; i < frames.length; i++) n += 3 + frames[i]!.locals.length;
+  if (n > scratch.length) scratch = new Int32Array(n * 2);
+  const w = scratch;
+  let k = 0;
+  w[k++] = a.status;
+  w[k++] = a.preemptOff;
+  w[k++] = a.rcuDepth;
+  w[k++] = held.length;
+  for (let i = 0; i < held.length; i++) {
+    w[k++] = held[i]!.addr;
+    w[k++] = held[i]!.mode === 'read' ? 1 : 0;
+  }
+  w[k++] = frames.length;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i]!;
+    w[k++] = f.code;
+    w[k++] = f.pc;
+    w[k++] = f.resultSlot;
+    const locals = f.locals;
+    for (let j = 0; j < locals.length; j++) w[k++] = locals[j]!;
+  }
+  fingerprint(w, k);
+  ah.h1 = fp.h1;
+  ah.h2 = fp.h2;
+}
+
+/**
+ * The fingerprints of one state's successors, each from the state's own sums: `base(state)`
+ * once (with the sums its parent's step left in `last1`/`last2`, when known), then
+ * `child(result, accesses)` per successor, which adds the words the step wrote
+ * (StepOk.accesses lists every one) and the actors whose state changed. Same value as
+ * `fingerprintState` of the successor.
+ */
+export class StateHasher {
+  private parent: MachineState | undefined;
+  private s1 = 0;
+  private s2 = 0;
+  /** The parent's actor hashes, computed when a child first needs them (`actorMark`). */
+  private a1 = new Int32Array(0);
+  private a2 = new Int32Array(0);
+  private actorMark = new Int32Array(0);
+  private generation = 0;
+  /** Addresses already counted in the current child (a step may write a word twice). */
+  private seen = new Int32Array(0);
+  private seenMark = 0;
+  /** The sums of the last child, before finishing: its successors start from them. */
+  last1 = 0;
+  last2 = 0;
+
+  /** Takes `state` as the parent; `s1`/`s2` are its sums when known (from `last1`/`last2`). */
+  base(state: MachineState, s1?: number, s2?: number): void {
+    this.parent = state;
+    const n = state.actors.length;
+    if (this.a1.length < n) {
+      this.a1 = new Int32Array(n);
+      this.a2 = new Int32Array(n);
+      this.actorMark = new Int32Array(n);
+    }
+    if (++this.generation === 0x7fffffff) {
+      this.actorMark.fill(0);
+      this.generation = 1;
+    }
+    if (s1 !== undefined && s2 !== undefined) {
+      this.s1 = s1;
+      this.s2 = s2;
+      return;
+    }
+    fingerprintState(state);
+    this.s1 = sums.s1;
+    this.s2 = sums.s2;
+  }
+
+  /** Sets `fp` to the fingerprint of `state`, a successor of the base state by a step with `accesses`. */
+  child(state: MachineState, accesses: readonly number[]): void {
+    const p = this.parent!;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    const old = p.mem;
+    const mem = state.mem;
+    if (mem.length < old.length) return this.full(state);
+    if (mem !== old) {
+      const m = old.length;
+      if (this.seen.length < mem.length || this.seenMark === 0x7fffffff) {
+        this.seen = new Int32Array(mem.length * 2);
+        this.seenMark = 0;
+      }
+      const mark = ++this.seenMark;
+      const seen = this.seen;
+      for (let i = 0; i < accesses.length; i++) {
+        const x = accesses[i]!;
+        if ((x & 1) === 0) continue;
+        const addr = x >> 1;
+        if (addr >= m || seen[addr] === mark) continue;
+        seen[addr] = mark;
+        const a = old[addr]!;
+        const b = mem[addr]!;
+        if (a === b) continue;
+        s1 = (s1 - term1(addr, a) + term1(addr, b)) | 0;
+        s2 = (s2 - term2(addr, a) + term2(addr, b)) | 0;
+      }
+      // An allocation appends its object.
+      for (let i = m; i < mem.length; i++) {
+        const v = mem[i]!;
+        s1 = (s1 + term1(i, v)) | 0;
+        s2 = (s2 + term2(i, v)) | 0;
+      }
+    }
+    const actors = state.actors;
+    const before = p.actors;
+    if (actors.length !== before.length) return this.full(state);
+    for (let k = 0; k < actors.length; k++) {
+      const a = actors[k]!;
+      if (a === before[k]) continue;
+      if (this.actorMark[k] !== this.generation) {
+        actorHash(before[k]!);
+        this.a1[k] = ah.h1;
+        this.a2[k] = ah.h2;
+        this.actorMark[k] = this.generation;
+      }
+      actorHash(a);
+      s1 = (s1 - term1(ACTOR_INDEX + k, this.a1[k]!) + term1(ACTOR_INDEX + k, ah.h1)) | 0;
+      s2 = (s2 - term2(ACTOR_INDEX + k, this.a2[k]!) + term2(ACTOR_INDEX + k, ah.h2)) | 0;
+    }
+    this.last1 = s1;
+    this.last2 = s2;
+    finish(s1, s2, actors.length);
+  }
+
+  private full(state: MachineState): void {
+    fingerprintState(state);
+    this.last1 = sums.s1;
+    this.last2 = sums.s2;
+  }
+}
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

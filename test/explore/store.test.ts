@@ -57,25 +57,40 @@ describe('StateStore', () => {
 });
 
 describe('fingerprintState', () => {
-  test('hashes exactly the words encodeState produces', async () => {
+  test('equal encodeState words give equal fingerprints, different ones different; successors hash incrementally to the same', async () => {
     const { loadScenario } = await import('../../core');
     const { encodeState, initialState, successors } = await import('../../core/model/machine');
     const { DETECTOR_CASES, scenarioText } = await import('./detector-cases');
-    const { fingerprintState } = await import('../../core/explore/store');
+    const { fingerprintState, StateHasher } = await import('../../core/explore/store');
+    const hasher = new StateHasher();
+    let compared = 0;
     for (const c of DETECTOR_CASES) {
       const s = loadScenario('t', scenarioText(c, 'buggy')).compiled!;
+      const byFingerprint = new Map<string, string>();
       let frontier = [initialState(s)];
       for (let depth = 0; depth < 6 && frontier.length > 0; depth++) {
         const next = [];
         for (const st of frontier) {
           fingerprintState(st);
-          const a = [fp.h1, fp.h2];
-          fingerprint(encodeState(st));
-          assert.deepEqual(a, [fp.h1, fp.h2]);
-          for (const x of successors(s, st)) if (x.result.status === 'ok') next.push(x.result.state);
+          const key = `${fp.h1}:${fp.h2}`;
+          const words = Buffer.from(encodeState(st).buffer).toString('base64');
+          const known = byFingerprint.get(key);
+          if (known !== undefined) assert.equal(known, words, 'two different states share a fingerprint');
+          byFingerprint.set(key, words);
+          hasher.base(st);
+          for (const x of successors(s, st)) {
+            if (x.result.status !== 'ok') continue;
+            hasher.child(x.result.state, x.result.accesses);
+            const incremental = [fp.h1, fp.h2];
+            fingerprintState(x.result.state);
+            assert.deepEqual(incremental, [fp.h1, fp.h2], 'the incremental fingerprint differs from the full one');
+            compared++;
+            next.push(x.result.state);
+          }
         }
         frontier = next.slice(0, 50);
       }
     }
+    assert.ok(compared > 100, `${compared} successors compared`);
   });
 });

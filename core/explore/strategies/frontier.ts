@@ -10,6 +10,12 @@ export interface FrontierItem {
   readonly state: MachineState;
   /** Steps from the initial state along the path that discovered it. */
   readonly depth: number;
+  /**
+   * The state's two fingerprint sums (store.ts, `StateHasher`), when the search computed
+   * them: its successors' fingerprints then follow without rehashing it.
+   */
+  readonly s1?: number;
+  readonly s2?: number;
 }
 
 export interface Frontier {

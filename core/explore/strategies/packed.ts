@@ -9,7 +9,7 @@ import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
 
-/** Entries: [id, depth, state words…], never split across chunks. */
+/** Entries: [id, depth, has sums, s1, s2, state words…], never split across chunks. */
 class Chunk {
   readonly words: Int32Array;
   /** Where each entry starts, in order. */
@@ -34,7 +34,7 @@ export class PackedFrontier implements Frontier {
   }
 
   push(item: FrontierItem): void {
-    const n = 2 + localLength(item.state);
+    const n = 5 + localLength(item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       c = new Chunk(Math.max(CHUNK_WORDS, n));
@@ -44,7 +44,11 @@ export class PackedFrontier implements Frontier {
     const at = c.used;
     w[at] = item.id;
     w[at + 1] = item.depth;
-    c.used = packLocal(item.state, this.intern, w, at + 2);
+    const known = item.s1 !== undefined;
+    w[at + 2] = known ? 1 : 0;
+    w[at + 3] = known ? item.s1! : 0;
+    w[at + 4] = known ? item.s2! : 0;
+    c.used = packLocal(item.state, this.intern, w, at + 5);
     c.starts.push(at);
     this.count++;
   }
@@ -80,8 +84,8 @@ export class PackedFrontier implements Frontier {
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    const state: MachineState = unpackLocal(w, at + 2, this.intern).state;
-    return { id, state, depth };
+    const state: MachineState = unpackLocal(w, at + 5, this.intern).state;
+    return w[at + 2] === 1 ? { id, state, depth, s1: w[at + 3]!, s2: w[at + 4]! } : { id, state, depth };
   }
 
   drain(): FrontierItem[] {
