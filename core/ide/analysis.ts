@@ -18,8 +18,8 @@ export class Analysis {
   readonly lines: LineMap;
   readonly parse: ParseResult;
   readonly binding: Binding;
-  /** Occurrences in source order, for lookups by offset. */
-  readonly occurrences: readonly Occurrence[];
+  /** Occurrences in source order (sorted on first use: diagnostics do not need them). */
+  private sortedOccurrences: readonly Occurrence[] | undefined;
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
   readonly base: Analysis;
   private held: HeldLocks | undefined;
@@ -33,14 +33,12 @@ export class Analysis {
     if (!base) {
       this.parse = previous ? reparse(previous.base.parse, previous.base.text, text) : parse(text);
       this.binding = bindSafely(this.parse.program, text);
-      this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
       this.base = this;
       return;
     }
     const lexed = lex(text);
     this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
     this.binding = base.binding;
-    this.occurrences = base.occurrences;
     this.base = base;
     const old = base.text;
     let prefix = 0;
@@ -49,6 +47,13 @@ export class Analysis {
     let suffix = 0;
     while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
     this.change = { prefix, newEnd: text.length - suffix, delta: text.length - old.length };
+  }
+
+  /** The resolved names in source order, for lookups by offset. */
+  get occurrences(): readonly Occurrence[] {
+    if (this.base !== this) return this.base.occurrences;
+    this.sortedOccurrences ??= [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
+    return this.sortedOccurrences;
   }
 
   /** An overlay of this analysis for a newer text of the same document. */
