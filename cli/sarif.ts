@@ -28,6 +28,8 @@ const RULES: Readonly<Record<ViolationKind, { readonly name: string; readonly te
   leak: { name: 'MemoryLeak', text: 'kmemleak: an object is unreachable when every actor has finished.' },
   null_deref: { name: 'NullPointerDereference', text: 'A NULL pointer is dereferenced.' },
   out_of_bounds: { name: 'OutOfBoundsAccess', text: 'KASAN: an access outside an object or array.' },
+  recursive_locking: { name: 'RecursiveLocking', text: 'lockdep: two locks of one class nested without a nesting annotation.' },
+  suspicious_rcu: { name: 'SuspiciousRcuUsage', text: 'lockdep-RCU: suspicious rcu_dereference_check() usage (no read section, no lock named).' },
 };
 
 export interface SarifRun {

@@ -40,6 +40,7 @@ export const GRAMMAR_FILE = join('syntaxes', 'lockstep.tmLanguage.json');
 /** One scope per builtin family, so themes (and readers) can tell a lock from a list op. */
 export const FAMILY_SCOPES: Readonly<Record<BuiltinFamily, string>> = {
   locks: 'support.function.locks.lockstep',
+  rcu: 'support.function.rcu.lockstep',
   irq: 'support.function.irq.lockstep',
   memory: 'support.function.memory.lockstep',
   lists: 'support.function.lists.lockstep',
@@ -236,7 +237,7 @@ export function lockstepGrammar(): TmGrammar {
     'list-iteration': {
       // Statement forms of the parser (not registry builtins): the kernel's list and vCPU walks.
       name: 'keyword.control.list-iteration.lockstep',
-      match: '\\b(?:list_for_each_entry(?:_rcu)?|kvm_for_each_vcpu)\\b',
+      match: '\\b(?:list_for_each_entry(?:_rcu|_srcu|_safe)?|kvm_for_each_vcpu)\\b',
     },
     types: { name: 'storage.type.builtin.lockstep', match: words(types) },
     ...builtins,

@@ -209,4 +209,6 @@ export const EXCEPTION_FILTERS: readonly { readonly kind: ViolationKind; readonl
   { kind: 'out_of_bounds', label: 'Out of bounds (KASAN)', description: 'index outside an array or object' },
   { kind: 'livelock', label: 'Livelock', description: 'an actor that can never finish' },
   { kind: 'leak', label: 'Memory leak (kmemleak)', description: 'unreferenced object at the end' },
+  { kind: 'recursive_locking', label: 'Recursive locking (lockdep)', description: 'possible recursive locking detected' },
+  { kind: 'suspicious_rcu', label: 'Suspicious RCU usage (lockdep)', description: 'suspicious rcu_dereference_check() usage' },
 ];

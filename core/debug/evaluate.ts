@@ -191,6 +191,12 @@ class ReadOnlyProbe implements Exec {
   acquire(_addr: number, _cls: number, _mode: LockMode): void {
     this.refuse('take a lock');
   }
+  lockSync(): void {
+    this.refuse('take a lock');
+  }
+  stay(): void {
+    this.refuse('change the state');
+  }
   release(): HeldLock | undefined {
     this.refuse('release a lock');
   }

@@ -8,7 +8,7 @@
 import { ACTOR_WORD } from '../semantics/symbols';
 import type { Builtin } from '../model/builtins';
 import type { MachineState } from '../model/types';
-import { FD_ENTRY_WORDS, MAX_FDS, actorCode, callees, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
+import { FD_ENTRY_WORDS, MAX_FDS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, actorCode, callees, type BExpr, type CompiledScenario, type Instr, type Place } from '../model/compiled';
 
 /**
  * A set of shared locations read and written. Locations are static words (by address) and
@@ -100,11 +100,16 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
     'spin_unlock_irqrestore', 'raw_spin_lock', 'raw_spin_unlock', 'raw_spin_lock_irqsave', 'raw_spin_unlock_irqrestore',
     'assert_spin_locked', 'down_read', 'down_read_killable', 'down_read_trylock', 'up_read', 'down_write',
     'down_write_killable', 'down_write_trylock', 'up_write',
+    'mutex_lock_nested', 'mutex_lock_nest_lock', 'spin_lock_nested', 'down_read_nested', 'down_write_nested',
     'read_lock', 'read_unlock', 'write_lock', 'write_unlock', 'read_lock_irq', 'read_unlock_irq', 'write_lock_irq',
     'write_unlock_irq', 'read_lock_irqsave', 'read_unlock_irqrestore', 'write_lock_irqsave', 'write_unlock_irqrestore',
-    'srcu_read_lock', 'srcu_read_unlock', 'synchronize_srcu',
-    'INIT_LIST_HEAD', 'list_empty', 'kref_init', 'kref_get', 'kref_read', 'refcount_inc_not_zero',
-    'refcount_dec_and_test', 'READ_ONCE', 'WRITE_ONCE',
+    'srcu_read_lock',
+    'rcu_assign_pointer', 'RCU_INIT_POINTER', 'rcu_replace_pointer', 'rcu_dereference', 'rcu_dereference_check',
+    'rcu_dereference_protected', 'rcu_dereference_raw', 'rcu_access_pointer', 'srcu_dereference', 'srcu_dereference_check',
+    'INIT_LIST_HEAD', 'list_empty', 'list_empty_careful', 'list_first_entry', 'list_first_entry_or_null',
+    'kref_init', 'kref_get', 'kref_read', 'refcount_inc_not_zero',
+    'refcount_dec_and_test', 'kref_get_unless_zero', 'refcount_set', 'refcount_read', 'refcount_inc', 'refcount_dec',
+    'refcount_dec_not_one', 'READ_ONCE', 'WRITE_ONCE',
     'atomic_read', 'atomic_set', 'atomic_inc', 'atomic_dec', 'atomic_inc_return', 'atomic_dec_return',
     'atomic_dec_and_test', 'atomic_xchg', 'atomic_cmpxchg',
     'INIT_WORK', 'INIT_DELAYED_WORK', 'work_pending', 'delayed_work_pending',
@@ -123,7 +128,7 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
  * sharing a CPU together, so those effects need no location here.
  */
 const NO_SHARED = new Set([
-  'lockdep_assert_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
+  'lockdep_assert_held', 'lockdep_is_held', 'srcu_read_lock_held', 'rcu_read_lock_held', 'local_irq_disable', 'local_irq_enable', 'hard_irq_disable', 'local_irq_save',
   'local_irq_restore', 'preempt_disable', 'preempt_enable', 'wait_event', 'await', 'wake_up', 'wake_up_all',
   'msleep', 'might_sleep', 'cond_resched', 'smp_mb', 'smp_wmb', 'smp_rmb', 'assert', 'BUG_ON', 'WARN_ON', 'cpu_relax',
   'container_of', 'alloc_workqueue', 'WARN_ON_ONCE', 'KVM_BUG_ON', 'local_bh_disable', 'local_bh_enable', 'irqs_disabled', 'in_interrupt', 'in_softirq',
@@ -135,7 +140,17 @@ const NO_SHARED = new Set([
 const ANY_MEMORY = new Set(['list_add', 'list_add_tail', 'list_add_rcu', 'list_add_tail_rcu', 'list_del', 'list_del_rcu', 'list_del_init']);
 
 /** Primitives whose footprint is the RCU readers word. */
-const RCU = new Set(['rcu_read_lock', 'rcu_read_unlock', 'synchronize_rcu']);
+const RCU = new Set(['rcu_read_lock']);
+
+/**
+ * Grace-period primitives: the readers word of their domain (the srcu_struct argument, or
+ * the RCU word), every actor's grace-period words (a reader leaving its section takes itself
+ * out of every waiter's), and for RCU the pending callbacks and the heap (kfree_rcu's free
+ * runs in the step that ends its grace period). call_rcu and, when a scenario has call_rcu,
+ * rcu_read_unlock run a user callback: they are `top`.
+ */
+const GRACE_PERIOD = new Set(['srcu_read_unlock', 'synchronize_srcu', 'synchronize_srcu_expedited', 'rcu_read_unlock', 'synchronize_rcu',
+  'synchronize_rcu_expedited', 'kfree_rcu']);
 
 /** Primitives whose footprint is the heap as a whole (allocation and object state). */
 const HEAP = new Set(['kzalloc', 'kmalloc', 'kfree']);
@@ -155,7 +170,7 @@ const VCPU_WORDS = new Set(['vcpu_enter_guest', 'vcpu_exit_guest', 'guest_run', 
 const VCPU_TABLE = new Set(['kvm_get_vcpu']);
 
 /** Primitives that run a user callback (which may release any lock). */
-const CALLBACK = new Set(['close', 'kref_put']);
+const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu']);
 
 /**
  * How a primitive's footprint is known: one of the tables above, or `top` (it may touch
@@ -163,13 +178,14 @@ const CALLBACK = new Set(['close', 'kref_put']);
  * workqueue and IPI primitives read other actors' state. A primitive missing from every
  * table is `top` too, which is sound and only costs reduction.
  */
-export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-table' | 'top' {
+export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-table' | 'top' {
   if (PLACE_RW.has(name)) return 'place';
   if (VCPU_WORDS.has(name)) return 'vcpu';
   if (VCPU_TABLE.has(name)) return 'vcpu-table';
   if (NO_SHARED.has(name)) return 'none';
   if (ANY_MEMORY.has(name)) return 'any-memory';
   if (RCU.has(name)) return 'rcu';
+  if (GRACE_PERIOD.has(name)) return 'grace-period';
   if (HEAP.has(name)) return 'heap';
   if (name === 'anon_inode_getfd') return 'fd-table';
   return 'top';
@@ -204,8 +220,15 @@ export class Footprints {
   private readonly inProgress = new Set<number>();
   private readonly topAccess: Access;
   readonly startAccess: readonly Access[];
+  /** The scenario calls call_rcu: an RCU read section's end may run a user callback. */
+  private readonly callsRcuCallbacks: boolean;
 
   constructor(private readonly s: CompiledScenario) {
+    this.callsRcuCallbacks = s.instrs.some((ins) => {
+      let found = false;
+      visitBuiltins(ins, (b) => (found ||= b.name === 'call_rcu'));
+      return found;
+    });
     this.heap = s.layout.heapStart;
     this.bits = this.heap + 1;
     const top = new AccessBuilder(this.bits);
@@ -377,6 +400,33 @@ export class Footprints {
         acc.read(L.rcuWord);
         acc.write(L.rcuWord);
         return;
+      case 'grace-period': {
+        if (b.name === 'rcu_read_unlock' && this.callsRcuCallbacks) {
+          acc.top = acc.anyR = acc.anyW = true;
+          return;
+        }
+        const srcu = b.params[0]?.kind === 'srcu';
+        const a = args[0];
+        if (srcu && a && a.k === 'addr') this.placeAccess(a.place, acc, true, true, 1);
+        else if (srcu) acc.anyR = acc.anyW = true;
+        else {
+          for (const w of [L.rcuWord, this.heap]) {
+            acc.read(w);
+            acc.write(w);
+          }
+          for (let i = 0; i < RCU_CALLBACK_SLOTS * RCU_CALLBACK_WORDS; i++) {
+            acc.read(L.rcuCallbacks + i);
+            acc.write(L.rcuCallbacks + i);
+          }
+        }
+        for (const actor of this.s.actors) {
+          for (const w of [ACTOR_WORD.gpWait, ACTOR_WORD.gpReaders]) {
+            acc.read(actor.words + w);
+            acc.write(actor.words + w);
+          }
+        }
+        return;
+      }
       case 'heap':
         acc.read(this.heap);
         acc.write(this.heap);
@@ -460,7 +510,7 @@ export class Footprints {
         if (bit === undefined) fx.releasesUnknown = true;
         else fx.releases |= bit;
       }
-      if (CALLBACK.has(b.name)) fx.releasesUnknown = true;
+      if (this.runsCallback(b)) fx.releasesUnknown = true;
     });
     if (ins.op === 'call') {
       // Through a fn value: whatever any fn it may reach releases.
@@ -473,6 +523,10 @@ export class Footprints {
     return fx;
   }
 
+  private runsCallback(b: Builtin): boolean {
+    return CALLBACK.has(b.name) || (b.name === 'rcu_read_unlock' && this.callsRcuCallbacks);
+  }
+
   /** Identified locks a fn (or what it calls) may release; ALL when unknown ones may be. */
   private releasesOf(code: number, seen: Set<number>): number {
     const known = this.mayRelease[code];
@@ -483,7 +537,7 @@ export class Footprints {
     for (const ins of this.s.codes[code]!.instrs) {
       visitBuiltins(ins, (b, args) => {
         if (RELEASE.has(b.name)) out |= this.lockBit(args[0]) ?? ALL;
-        if (CALLBACK.has(b.name)) out = ALL;
+        if (this.runsCallback(b)) out = ALL;
       });
       if (ins.op === 'call') for (const fn of callees(ins)) out |= this.releasesOf(fn, seen);
     }

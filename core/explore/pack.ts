@@ -36,7 +36,7 @@ export class Words {
 
 /**
  * An actor's state as words: status, preemptOff, rcuDepth, the held locks (address, class,
- * mode, acquisition site, irq) and the frames (code, pc, result slot, call site, locals).
+ * mode and lockdep subclass, acquisition site, irq) and the frames (code, pc, result slot, call site, locals).
  */
 export function encodeActor(a: ActorState, out: Words): void {
   const held = a.held;
@@ -54,7 +54,7 @@ export function encodeActor(a: ActorState, out: Words): void {
     const h = held[i]!;
     d[k++] = h.addr;
     d[k++] = h.cls;
-    d[k++] = h.mode === 'read' ? 1 : 0;
+    d[k++] = (h.mode === 'read' ? 1 : 0) | ((h.subclass ?? 0) << 1);
     d[k++] = h.site.start;
     d[k++] = h.site.end;
     d[k++] = h.irq ? 1 : 0;
@@ -94,10 +94,12 @@ export function decodeActor(w: Int32Array, at: number): { actor: ActorState; nex
   for (let i = 0; i < nHeld; i++) {
     const addr = w[k++]!;
     const cls = w[k++]!;
-    const mode = w[k++] === 1 ? 'read' : 'write';
+    const modeWord = w[k++]!;
+    const mode = (modeWord & 1) === 1 ? 'read' : 'write';
+    const subclass = modeWord >> 1;
     const start = w[k++]!;
     const end = w[k++]!;
-    held.push({ addr, cls, mode, site: spanOf(start, end), irq: w[k++] === 1 });
+    held.push({ addr, cls, mode, site: spanOf(start, end), irq: w[k++] === 1, ...(subclass ? { subclass } : {}) });
   }
   const nFrames = w[k++]!;
   const frames: Frame[] = [];

@@ -10,8 +10,8 @@
 // one onto the other, so nothing is merged that is not equivalent; heap objects are not
 // reordered, so some equivalent states stay apart (less reduction, never less checking).
 
-import { ACTOR_WORDS, sizeOf, type Ty } from '../semantics/symbols';
-import { OBJECT_HEADER_WORDS, ObjectHeader, actorCode, type CompiledScenario, type Instr } from '../model/compiled';
+import { ACTOR_WORD, ACTOR_WORDS, sizeOf, type Ty } from '../semantics/symbols';
+import { OBJECT_HEADER_WORDS, ObjectHeader, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, actorCode, type CompiledScenario, type Instr } from '../model/compiled';
 import type { ActorState, Frame, MachineState } from '../model/types';
 
 /** Words of shared memory that name actors: a lock owner (actor + 1) or a set of actors (bitmask). */
@@ -90,7 +90,7 @@ export class Symmetry {
     const st = state.actors[a]!;
     const own = actorCode(this.s, a);
     const words: number[] = [st.status, st.preemptOff, st.rcuDepth, st.held.length];
-    for (const h of st.held) words.push(h.addr, h.mode === 'read' ? 1 : 0);
+    for (const h of st.held) words.push(h.addr, (h.mode === 'read' ? 1 : 0) | ((h.subclass ?? 0) << 1));
     words.push(st.frames.length);
     for (const f of st.frames) {
       words.push(f.code === own ? -1 : f.code, f.pc, f.resultSlot, ...f.locals);
@@ -128,6 +128,9 @@ export class Symmetry {
     for (const w of this.statics.owners) owner(w);
     for (const w of this.statics.masks) mask(w);
     mask(s.layout.rcuWord);
+    // The readers each grace period in progress (and each pending RCU callback) waits for.
+    for (const a of s.actors) mask(a.words + ACTOR_WORD.gpReaders);
+    for (let i = 0; i < RCU_CALLBACK_SLOTS; i++) mask(s.layout.rcuCallbacks + i * RCU_CALLBACK_WORDS + 2);
     for (const obj of state.objects) {
       const h = obj - OBJECT_HEADER_WORDS;
       const words = this.heapWords[mem[h + ObjectHeader.struct]!];

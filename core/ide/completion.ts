@@ -142,7 +142,7 @@ class Context {
         depth--;
         if (depth === 0) {
           const kw = this.a.token(j - 1);
-          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'kvm_for_each_vcpu'].includes(kw.text);
+          return !!kw && ['if', 'while', 'for', 'list_for_each_entry', 'list_for_each_entry_rcu', 'list_for_each_entry_srcu', 'list_for_each_entry_safe', 'kvm_for_each_vcpu'].includes(kw.text);
         }
       }
     }
@@ -216,7 +216,7 @@ class Context {
   /** Inside `callee(…, |`: what that parameter takes. */
   private callArgument(callee: string, arg: number, owner: ActorSymbol | FnSymbol | undefined): CompletionItem[] {
     const b = builtin(callee);
-    if (callee === 'list_for_each_entry' || callee === 'list_for_each_entry_rcu') {
+    if (/^list_for_each_entry(_rcu|_srcu)?$/.test(callee)) {
       if (arg === 1) return this.places((t) => t.k === 'list_head', false);
       if (arg === 2) return this.listMembers();
       return [];

@@ -37,7 +37,7 @@ function classify(b: Builtin): LockEffect {
   if (/unlock|^up_/.test(n)) return { kind: 'release' };
   const trylock = /trylock/.test(n);
   // srcu_read_lock / rcu_read_lock enter a read-side section: held, for the hints.
-  const section = /^s?rcu_read_lock$/.test(n);
+  const section = /^(s?rcu|kvm_vcpu_srcu)_read_lock$/.test(n);
   if (!b.acquires && !trylock && !section) return { kind: 'none' };
   const release = releaseName(n);
   if (!release || !builtin(release)) return { kind: 'none' };
@@ -47,7 +47,7 @@ function classify(b: Builtin): LockEffect {
 
 /** mutex_lock -> mutex_unlock, down_read_trylock -> up_read, spin_lock_irqsave -> spin_unlock_irqrestore. */
 function releaseName(acquire: string): string | undefined {
-  const plain = acquire.replace(/_(interruptible|killable)$/, '');
+  const plain = acquire.replace(/_(interruptible|killable|nested|nest_lock)$/, '');
   if (plain.startsWith('down_')) return `up_${plain.slice(5).replace(/_trylock$/, '')}`;
   const base = plain.replace(/trylock$/, 'lock');
   if (base.endsWith('_lock_irqsave')) return base.replace(/_lock_irqsave$/, '_unlock_irqrestore');

@@ -66,7 +66,7 @@ export function rename(a: Analysis, offset: number, newName: string): RenameResu
 
 function invalidName(name: string): string | undefined {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `'${name}' is not a valid name.`;
-  if (RESERVED.has(name) || /^(list_for_each_entry(_rcu)?|kvm_for_each_vcpu)$/.test(name) || name === 'current' || name === 'init') return `'${name}' is a keyword.`;
+  if (RESERVED.has(name) || /^(list_for_each_entry(_rcu|_srcu|_safe)?|kvm_for_each_vcpu)$/.test(name) || name === 'current' || name === 'init') return `'${name}' is a keyword.`;
   if (builtin(name)) return `'${name}' is a builtin primitive.`;
   if (/^KVM_REQ_/.test(name)) return `'${name}' would be a vCPU request name.`;
   return undefined;

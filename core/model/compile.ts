@@ -5,7 +5,7 @@
 
 import type * as A from '../syntax/ast';
 import { isWorkShorthand, type Binding, type CallInfo } from '../semantics/binder';
-import { fnValue, isScalar, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
+import { fnValue, isScalar, listHeadLink, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
 import { builtin, type ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
@@ -57,6 +57,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       actorWords: b.layout.actorWords,
       rcuWord: b.layout.rcuWord,
       fdTable: b.layout.fdTable,
+      rcuCallbacks: b.layout.rcuCallbacks,
       irqLines: b.layout.irqLines,
       lineWords: b.layout.lineWords,
       heapStart: b.layout.heapStart,
@@ -363,13 +364,14 @@ class CodeBuilder {
     if (!pos || !member || member.kind !== 'field') return;
     const off = member.offset;
     const head = this.temp(`${pos.name}$head`);
+    // The walk's own steps show the macro's header, not the whole loop with its body, nor
+    // the bare head expression (reading the pointer it goes through is a step of the walk).
+    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     const pre: Instr[] = [];
     const headAddr = this.addr(s.head, pre);
     this.flush(pre);
-    this.emit({ op: 'assign', span: s.head.span, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
+    this.emit({ op: 'assign', span: header, target: { k: 'local', slot: head }, e: headAddr, assignOp: '=' });
     const first: BExpr = { k: 'binary', op: '-', l: { k: 'load', addr: { k: 'local', slot: head }, what: 'head->next' }, r: { k: 'const', v: off } };
-    // The walk's own steps show the macro's header, not the whole loop with its body.
-    const header = { start: s.span.start, end: Math.max(s.member.span.end + 1, s.span.start) };
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: first, assignOp: '=' });
     const top = this.instrs.length;
     const cond: BExpr = {
@@ -378,16 +380,20 @@ class CodeBuilder {
       r: { k: 'local', slot: head },
     };
     const br = this.emit({ op: 'branch', span: header, cond, target: -1 });
+    const successor: BExpr = {
+      k: 'binary', op: '-',
+      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
+      r: { k: 'const', v: off },
+    };
+    // list_for_each_entry_safe reads the successor before the body, which may delete pos.
+    const safe = s.next ? this.findLocal(s.next) : undefined;
+    if (safe) this.emit({ op: 'assign', span: header, target: { k: 'local', slot: safe.slot }, e: successor, assignOp: '=' });
     const loop = { breaks: [] as Instr[], continues: [] as Instr[] };
     this.loops.push(loop);
     this.stmt(s.body);
     this.loops.pop();
     const cont = this.instrs.length;
-    const next: BExpr = {
-      k: 'binary', op: '-',
-      l: { k: 'load', addr: { k: 'binary', op: '+', l: { k: 'local', slot: pos.slot }, r: { k: 'const', v: off } }, what: `${pos.name}->${s.member.name}.next` },
-      r: { k: 'const', v: off },
-    };
+    const next: BExpr = safe ? { k: 'local', slot: safe.slot } : successor;
     this.emit({ op: 'assign', span: header, target: { k: 'local', slot: pos.slot }, e: next, assignOp: '=' });
     this.emit({ op: 'jump', span: header, target: top });
     const end = this.instrs.length;
@@ -504,7 +510,8 @@ class CodeBuilder {
       case 'Member': {
         const ot = this.type(e.object);
         const f = this.b.nameSyms.get(e.field);
-        const offset = f?.kind === 'field' ? f.offset : isTimerFunction(this.type(e.object), e.field.name) ? WORK_WORD.func : 0;
+        const offset = f?.kind === 'field' ? f.offset
+          : isTimerFunction(this.type(e.object), e.field.name) ? WORK_WORD.func : listHeadLink(ot, e.field.name) ?? 0;
         const of: Place = ot.k === 'ptr' ? { k: 'deref', ptr: this.value(e.object, pre) } : this.place(e.object, pre);
         return { k: 'field', of, offset };
       }
@@ -653,8 +660,12 @@ class CodeBuilder {
       case 'kref':
       case 'waitq':
       case 'place':
+      case 'rcu_ptr':
+      case 'rcu_head':
         return this.addr(a, pre);
       case 'type':
+      case 'rcu_member':
+      case 'list_member':
         return { k: 'const', v: 0 };
       default:
         return this.value(a, pre);

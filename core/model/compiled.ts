@@ -78,11 +78,18 @@ export interface Layout {
   readonly actorWords: number;
   readonly rcuWord: number;
   readonly fdTable: number;
+  /** RCU callbacks waiting for their grace period (kfree_rcu, call_rcu): RCU_CALLBACK_SLOTS slots. */
+  readonly rcuCallbacks: number;
   /** The interrupt lines irq actors name (`line 11`), and their disable depths' words, one each. */
   readonly irqLines: readonly number[];
   readonly lineWords: number;
   readonly heapStart: number;
 }
+
+/** Pending RCU callbacks the model keeps at once. */
+export const RCU_CALLBACK_SLOTS = 4;
+/** A slot: the callback (0 when free; 1 kfree; a fn's index + 2), the object, the readers still to finish. */
+export const RCU_CALLBACK_WORDS = 3;
 
 export const MAX_FDS = 8;
 export const FD_BASE = 3;

@@ -3,8 +3,8 @@
 
 import { LineMap } from '../syntax/diagnostics';
 import type { Span } from '../syntax/ast';
-import { sizeOf, type Ty } from '../semantics/symbols';
-import { OBJECT_HEADER_WORDS, ObjectHeader, type CompiledScenario } from './compiled';
+import { ACTOR_WORDS, sizeOf, type Ty } from '../semantics/symbols';
+import { OBJECT_HEADER_WORDS, ObjectHeader, RCU_CALLBACK_WORDS, type CompiledScenario } from './compiled';
 import type { MachineState } from './types';
 
 const lineMaps = new WeakMap<CompiledScenario, LineMap>();
@@ -97,12 +97,13 @@ export function describeAddress(s: CompiledScenario, state: MachineState, addr: 
   }
   const L = s.layout;
   if (addr >= L.actorWords && addr < L.rcuWord) {
-    const i = Math.floor((addr - L.actorWords) / 4);
-    const w = ['mode', 'requests', 'work pending', 'irqs off'][(addr - L.actorWords) % 4];
+    const i = Math.floor((addr - L.actorWords) / ACTOR_WORDS);
+    const w = ['mode', 'requests', 'work pending', 'irqs off', 'grace period', 'grace-period readers', 'op step', 'op scratch', 'op scratch'][(addr - L.actorWords) % ACTOR_WORDS];
     return `${s.actors[i]?.name ?? '?'} (${w})`;
   }
   if (addr === L.rcuWord) return 'rcu readers';
-  if (addr >= L.fdTable && addr < L.heapStart) return `fd ${3 + Math.floor((addr - L.fdTable) / 3)}`;
+  if (addr >= L.fdTable && addr < L.rcuCallbacks) return `fd ${3 + Math.floor((addr - L.fdTable) / 3)}`;
+  if (addr >= L.rcuCallbacks && addr < L.heapStart) return `rcu callback ${Math.floor((addr - L.rcuCallbacks) / RCU_CALLBACK_WORDS)}`;
   const obj = objectContaining(s, state, addr);
   if (obj) {
     const st = s.structs[state.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.struct]!]!;

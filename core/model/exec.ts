@@ -27,6 +27,12 @@ export interface Exec {
 
   /** The actor cannot proceed: nothing it did in this step takes effect. */
   block(wait: WaitInfo): never;
+  /**
+   * This step takes effect, but the actor stays at its statement, which runs again on its
+   * next step: a primitive made of several visible steps (list_add's stores, a grace period
+   * that starts, then is waited for) keeps its progress in the actor's op words.
+   */
+  stay(): void;
   /** A violation that ends the run here, as an oops or BUG does: the step does not happen. */
   fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
   /**
@@ -37,8 +43,16 @@ export interface Exec {
   emit(event: ModelEvent): void;
 
   held(): readonly HeldLock[];
-  /** Records a lock as held and emits the acquire event (lockdep sees it). */
-  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean): void;
+  /**
+   * Records a lock as held and emits the acquire event (lockdep sees it). `subclass` is
+   * lockdep's nesting annotation; `recursiveRead` marks an SRCU read section.
+   */
+  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean, subclass?: number, recursiveRead?: boolean): void;
+  /**
+   * Lockdep sees an acquisition that is released at once and never held (synchronize_srcu's
+   * lock_sync): the dependencies from the locks held are recorded, nothing more.
+   */
+  lockSync(addr: number, cls: number): void;
   /** Removes a held lock; returns it, or undefined when this actor does not hold it. */
   release(addr: number, mode: LockMode | undefined): HeldLock | undefined;
   lockClass(cls: number): LockClass;

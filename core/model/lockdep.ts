@@ -87,7 +87,10 @@ export class Lockdep {
     const out: Violation[] = [];
     const irq = this.usage(e, before);
     if (irq) out.push(irq);
-    if (e.trylock) return out;
+    // A trylock never waits, and neither does an SRCU reader (a recursive read): no
+    // dependency ends at either, as in lockdep. Two classes that are one (nesting of one
+    // class, annotated or not) are never an edge: that is check_deadlock's business.
+    if (e.trylock || e.recursiveRead) return out;
     for (const h of e.held) {
       if (h.cls === e.cls) continue;
       let m = this.deps.get(h.cls);

@@ -381,6 +381,8 @@ class Draft implements Exec {
   private preempt: number;
   private rcu: number;
   private pendingCalls: { fn: number; args: readonly number[] }[] = [];
+  /** The statement stays where it is (Exec.stay): its pc does not advance. */
+  private stayed = false;
   site: Span;
   instr: number;
 
@@ -535,6 +537,10 @@ class Draft implements Exec {
     throw new Blocked(wait);
   }
 
+  stay(): void {
+    this.stayed = true;
+  }
+
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
     throw new Failed(this.violation(kind, message, report, related));
@@ -568,14 +574,23 @@ class Draft implements Exec {
     return this.heldLocks;
   }
 
-  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean): void {
+  acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean, subclass = 0, recursiveRead = false): void {
     const before = this.heldLocks;
-    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq }];
+    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq, ...(subclass ? { subclass } : {}) }];
     this.heldCopied = true;
+    this.acquireEvent(addr, cls, mode, trylock, before, subclass, recursiveRead);
+  }
+
+  lockSync(addr: number, cls: number): void {
+    this.acquireEvent(addr, cls, 'write', false, this.heldLocks, 0, false);
+  }
+
+  private acquireEvent(addr: number, cls: number, mode: LockMode, trylock: boolean, held: readonly HeldLock[], subclass: number, recursiveRead: boolean): void {
     const c = this.scenario.lockClasses[cls]!;
     this.events.push({
       kind: 'acquire', actor: this.actor, lock: addr, cls, lockKind: c.lock, mode, trylock, site: this.site,
-      held: before, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
+      held, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
+      ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}),
     });
   }
 
@@ -906,10 +921,11 @@ class Draft implements Exec {
     switch (ins.op) {
       case 'eval':
         this.eval(ins.e);
-        f.pc++;
+        if (!this.stayed) f.pc++;
         break;
       case 'assign': {
         const v = this.eval(ins.e);
+        if (this.stayed) break;
         if (ins.target.k === 'local') {
           const old = f.locals[ins.target.slot] ?? 0;
           this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
@@ -932,9 +948,11 @@ class Draft implements Exec {
         f.pc++;
         break;
       }
-      case 'branch':
-        f.pc = this.eval(ins.cond) ? f.pc + 1 : ins.target;
+      case 'branch': {
+        const taken = this.eval(ins.cond);
+        if (!this.stayed) f.pc = taken ? f.pc + 1 : ins.target;
         break;
+      }
       case 'jump':
         f.pc = ins.target;
         break;
@@ -947,6 +965,7 @@ class Draft implements Exec {
       }
       case 'ret': {
         const v = ins.e ? this.eval(ins.e) : 0;
+        if (this.stayed) break;
         f.pc++;
         if (this.frames.length === 1) {
           // `return` in an actor body ends the actor.
@@ -1307,7 +1326,7 @@ export function encodeStateInto(state: MachineState, out: Int32Array): number {
     out[i++] = held.length;
     for (let h = 0; h < held.length; h++) {
       out[i++] = held[h]!.addr;
-      out[i++] = held[h]!.mode === 'read' ? 1 : 0;
+      out[i++] = (held[h]!.mode === 'read' ? 1 : 0) | ((held[h]!.subclass ?? 0) << 1);
     }
     const frames = a.frames;
     out[i++] = frames.length;

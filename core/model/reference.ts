@@ -4,7 +4,8 @@
 import { BUILTINS, CONSTANTS, signatureOf, type BuiltinFamily } from './builtins';
 
 const FAMILY_TITLES: Record<BuiltinFamily, string> = {
-  locks: 'Locks (mutex, spinlock, rw_semaphore, SRCU, RCU)',
+  locks: 'Locks (mutex, spinlock, rw_semaphore, SRCU and RCU read sections, grace periods)',
+  rcu: 'RCU pointers and callbacks (publication, lockdep-RCU checks, kfree_rcu)',
   irq: 'Interrupts and preemption',
   memory: 'Memory',
   lists: 'Lists (CONFIG_DEBUG_LIST checks)',

@@ -34,6 +34,8 @@ export interface HeldLock {
   readonly site: Span;
   /** The acquisition disabled interrupts (spin_lock_irq / irqsave). */
   readonly irq: boolean;
+  /** lockdep's subclass (mutex_lock_nested & co.); 0 when absent. */
+  readonly subclass?: number;
 }
 
 export interface ActorState {
@@ -87,11 +89,14 @@ export type ViolationKind =
   | 'livelock'
   | 'leak'
   | 'null_deref'
-  | 'out_of_bounds';
+  | 'out_of_bounds'
+  | 'recursive_locking'
+  | 'suspicious_rcu';
 
 export const VIOLATION_KINDS: readonly ViolationKind[] = [
   'deadlock', 'lock_order', 'irq_lock_inversion', 'use_after_free', 'double_free', 'list_corruption',
   'sleep_in_atomic', 'unlock_not_held', 'data_race', 'assertion', 'livelock', 'leak', 'null_deref', 'out_of_bounds',
+  'recursive_locking', 'suspicious_rcu',
 ];
 
 export interface Related {
@@ -131,6 +136,13 @@ export type ModelEvent =
       /** Interrupts were enabled at the acquisition (process context). */
       readonly irqsEnabled: boolean;
       readonly inIrq: boolean;
+      /** lockdep's subclass of the acquisition (0 unless annotated `_nested`). */
+      readonly subclass?: number;
+      /**
+       * A recursive read acquisition (an SRCU read section): lockdep records no dependency
+       * ending at it, since it never waits for another reader.
+       */
+      readonly recursiveRead?: boolean;
       /** Taken in softirq context (a timer callback); inIrq is then true too. */
       readonly softirq?: boolean;
       /** Bottom halves were enabled at the acquisition (a softirq could run here). */

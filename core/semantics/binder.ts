@@ -9,9 +9,10 @@ import { KERNEL_STRUCTS } from '../syntax/parser';
 import { binop } from '../model/machine';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
+import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
-  byteSize, fnValue, isScalar, isStateCheck, sizeOf, typeName, type VcpuLayout,
+  byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
 } from './symbols';
@@ -92,6 +93,7 @@ export interface Binding {
     readonly actorWords: number;
     readonly rcuWord: number;
     readonly fdTable: number;
+    readonly rcuCallbacks: number;
     readonly irqLines: readonly number[];
     readonly lineWords: number;
     readonly heapStart: number;
@@ -256,8 +258,9 @@ class Binder {
     this.actors.splice(0, this.actors.length, ...actors);
     const rcuWord = actorWords + this.actors.length * ACTOR_WORDS;
     const fdTable = rcuWord + 1;
+    const rcuCallbacks = fdTable + 8 * 3;
     const irqLines = [...new Set(this.actors.flatMap((a) => (a.line === undefined ? [] : [a.line])))];
-    const lineWords = fdTable + 8 * 3;
+    const lineWords = rcuCallbacks + RCU_CALLBACK_SLOTS * RCU_CALLBACK_WORDS;
     const heapStart = lineWords + irqLines.length;
     this.addWorkClasses();
     this.layOutVcpus();
@@ -293,7 +296,7 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, irqLines, lineWords, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
@@ -578,7 +581,12 @@ class Binder {
           case 'atomic_t':
             return { k: 'atomic' };
           case 'kref':
+          case 'refcount_t':
+            // A kref is a refcount_t: one counter word, the same primitives' checks.
             return { k: 'kref' };
+          case 'rcu_head':
+            // struct rcu_head: call_rcu's link; the model never reads it.
+            return INT;
           case 'wait_queue_head':
             return { k: 'waitq' };
           case 'rwlock_t':
@@ -1241,10 +1249,26 @@ class Binder {
         if (!st) this.error(s.pos.span, `'${pos.name}' must be a struct pointer to walk a list`, 'wrong-type');
         else if (!field || field.type.k !== 'list_head') this.error(s.member.span, `struct ${st.name} has no list_head '${s.member.name}'`, 'unknown-field');
         else this.occur(s.member, field, false);
+        if (s.next) this.bindSafeCursor(s, s.next, pos);
       }
+      if (s.cond) this.bindValue(s.cond, BOOL);
       this.bindStmt(s.body);
     });
     this.loopDepth--;
+  }
+
+  /** list_for_each_entry_safe's second cursor: declared like the first, of its type. */
+  private bindSafeCursor(s: A.ListForEachStmt, next: A.Identifier, pos: LocalSymbol): void {
+    // The compiler finds it through nameSyms, as it finds the first cursor.
+    const known = next.name ? this.lookupLocal(next.name) : undefined;
+    if (known) {
+      this.occur(next, known, false);
+      if (known.type.k !== pos.type.k || (known.type.k === 'ptr' && pos.type.k === 'ptr' && known.type.to !== pos.type.to && known.type.to.k === 'struct' && pos.type.to.k === 'struct' && known.type.to.s !== pos.type.to.s)) {
+        this.error(next.span, `'${next.name}' must have the cursor's type (${typeName(pos.type)})`, 'wrong-type');
+      }
+    } else if (next.name) {
+      this.declareLocal(next, pos.type, false, s.span, true);
+    }
   }
 
   /** `kvm_for_each_vcpu(i, vcpu, kvm)`: the cursors are declared for you when they are not. */
@@ -1315,6 +1339,8 @@ class Binder {
         // A struct or array value decays to its address, as in C (&kvm).
         return t.k === 'struct' ? { k: 'ptr', to: t } : t;
       }
+      // `&dev->node` compared with a list link (`head->next == &dev->node`) is its address.
+      if (t.k === 'list_head' && e.kind === 'AddressOf') return { k: 'ptr', to: t };
       this.error(e.span, `a ${typeName(t)} is not a value (pass it to a primitive, e.g. ${t.k === 'lock' ? lockPrimitiveFor(t.lock).lock : 'list_add'})`, 'not-a-value');
     }
     return t;
@@ -1410,6 +1436,8 @@ class Binder {
         if (obj.k === 'work' && obj.delayed && e.field.name === 'work') return { k: 'work', delayed: false };
         if (obj.k === 'timer' && obj.hr && e.field.name === 'function') return FNREF;
         const st = ot.k === 'struct' ? ot.s : ot.k === 'ptr' && ot.to.k === 'struct' ? ot.to.s : undefined;
+        // A list_head's links can be read (`head->next == head`, `entry->prev`).
+        if (listHeadLink(ot, e.field.name) !== undefined) return { k: 'ptr', to: { k: 'list_head' } };
         if (!st) {
           if (ot.k !== 'any' && !(ot.k === 'ptr' && ot.to.k === 'any')) {
             this.error(e.field.span, `'${e.field.name}': ${article(typeName(ot))} ${typeName(ot)} has no fields`, 'no-fields');
@@ -1718,8 +1746,28 @@ class Binder {
       }));
     });
     if (b.returns === 'ptr' && result.k === 'any') result = { k: 'ptr', to: ANY };
+    this.memberOffset(b, e, result, statics);
     this.calls.set(e, { builtin: b, statics });
     return result;
+  }
+
+  /**
+   * A `member` argument naming a list_head of the struct its `type` argument names
+   * (list_first_entry(head, struct T, member)): its static fact is that field's offset.
+   */
+  private memberOffset(b: Builtin, e: A.CallExpr, result: Ty, statics: number[]): void {
+    const i = b.params.findIndex((p) => p.kind === 'list_member');
+    const arg = e.args[i];
+    if (i < 0 || !arg || arg.kind !== 'Name' || !b.params.some((p) => p.kind === 'type')) return;
+    const st = result.k === 'ptr' && result.to.k === 'struct' ? result.to.s : undefined;
+    if (!st) return;
+    const f = st.fields.find((x) => x.name === arg.id.name);
+    if (!f || f.type.k !== 'list_head') {
+      this.error(arg.span, `struct ${st.name} has no list_head '${arg.id.name}'`, 'unknown-field', [{ span: st.decl.name.span, message: `struct ${st.name} is declared here` }]);
+      return;
+    }
+    this.occur(arg.id, f, false);
+    statics[i] = f.offset;
   }
 
   /** Checks one builtin argument; returns its static fact (class, struct, offset or bit). */
@@ -1772,6 +1820,32 @@ class Binder {
         }
         return 0;
       }
+      case 'rcu_ptr': {
+        const t = this.bindExpr(arg);
+        if (inner.kind !== 'Name' && inner.kind !== 'Member' && inner.kind !== 'Index') {
+          this.error(arg.span, `${b.name} needs an __rcu pointer: a shared pointer variable or field (${b.name}(kvm->buses[idx]))`, 'wrong-type');
+        } else if (inner.kind === 'Name' && this.nameSyms.get(inner.id)?.kind === 'local') {
+          this.error(arg.span, `${b.name} is for a shared __rcu pointer; '${inner.id.name}' is a local`, 'local-marked-access');
+        } else if (t.k === 'ptr') {
+          onType(t.to);
+        } else if (t.k !== 'any') {
+          this.error(arg.span, `${b.name} of a non-pointer: ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}, not a pointer`, 'wrong-type');
+        }
+        return 0;
+      }
+      case 'rcu_head': {
+        this.bindExpr(arg);
+        if (inner.kind !== 'Member') this.error(arg.span, `${b.name} needs the rcu_head field of an object (&obj->rcu)`, 'wrong-type');
+        return 0;
+      }
+      case 'rcu_member': {
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a field of the object (its struct rcu_head), e.g. ${b.name}(p, rcu)`, 'wrong-type');
+        return 0;
+      }
+      case 'list_member':
+        // Resolved against the type argument once every argument is bound (memberOffset).
+        if (inner.kind !== 'Name') this.error(arg.span, `${b.name}'s ${pname} names a list_head field of the struct, e.g. ${b.name}(&head, struct T, node)`, 'wrong-type');
+        return 0;
       case 'ptr': {
         const t = this.bindValue(arg, ANY);
         if (t.k !== 'ptr' && t.k !== 'any') this.error(arg.span, `${b.name} expects a pointer, but this is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');

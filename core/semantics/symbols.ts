@@ -130,6 +130,13 @@ export function sizeOf(t: Ty): number {
   }
 }
 
+/** The word offset of `next` / `prev` in a list_head (or through a pointer to one). */
+export function listHeadLink(t: Ty, field: string): number | undefined {
+  const isList = t.k === 'list_head' || (t.k === 'ptr' && t.to.k === 'list_head');
+  if (!isList) return undefined;
+  return field === 'next' ? 0 : field === 'prev' ? 1 : undefined;
+}
+
 /** True for types whose value is a word read from memory (rather than a place). */
 export function isScalar(t: Ty): boolean {
   return t.k === 'int' || t.k === 'bool' || t.k === 'ptr' || t.k === 'any' || t.k === 'actor' || t.k === 'fnref';
@@ -297,10 +304,19 @@ export const ACTOR_WORD = {
   workPending: 2,
   /** Interrupts disabled (nesting count, IRQ_OFF_MASK) and bottom halves disabled (BH_OFF_UNIT each) on this actor. */
   irqOff: 3,
+  /** The RCU readers word or srcu_struct whose grace period this actor waits for, or 0. */
+  gpWait: 4,
+  /** The readers (a bit per actor) that grace period still waits for. */
+  gpReaders: 5,
+  /** Steps already taken of a primitive made of several (list_add's stores), or 0. */
+  opStep: 6,
+  /** Values such a primitive carries from one of its steps to the next (list_add's prev, next). */
+  opScratch0: 7,
+  opScratch1: 8,
 } as const;
 export const IRQ_OFF_MASK = 0xffff;
 export const BH_OFF_UNIT = 0x10000;
-export const ACTOR_WORDS = 4;
+export const ACTOR_WORDS = 9;
 
 /**
  * Words of a `struct work_struct` or a timer: `data` holds PENDING (queued or armed, not yet

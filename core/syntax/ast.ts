@@ -32,6 +32,8 @@ export type ScalarTypeName =
   | 'list_head'
   | 'atomic_t'
   | 'kref'
+  | 'refcount_t'
+  | 'rcu_head'
   | 'wait_queue_head'
   | 'void'
   /** The kernel's deferred-work and waiting objects, written `struct work_struct` etc. */
@@ -285,6 +287,12 @@ export interface ListForEachStmt extends NodeBase {
   readonly body: Stmt;
   /** list_for_each_entry_rcu: the same walk, for RCU readers. */
   readonly rcu?: boolean;
+  /** list_for_each_entry_srcu: the same walk, for SRCU readers. */
+  readonly srcu?: boolean;
+  /** list_for_each_entry_safe: the cursor's successor, read before the body runs. */
+  readonly next?: Identifier;
+  /** The lockdep condition of the _rcu / _srcu forms (checked by CONFIG_PROVE_RCU_LIST only; bound, not evaluated). */
+  readonly cond?: Expr;
 }
 /** `kvm_for_each_vcpu(i, vcpu, kvm) { … }`: the vCPUs of a VM, in order. */
 export interface VcpuForEachStmt extends NodeBase {

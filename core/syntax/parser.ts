@@ -17,7 +17,8 @@ export interface ParseResult {
 }
 
 export const SCALAR_TYPES: readonly A.ScalarTypeName[] = [
-  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'wait_queue_head',
+  'int', 'bool', 'mutex', 'spinlock', 'rwsem', 'rwlock_t', 'srcu', 'list_head', 'atomic_t', 'kref', 'refcount_t', 'rcu_head',
+  'wait_queue_head',
 ];
 const SCALAR_SET = new Set<string>(SCALAR_TYPES);
 /** `struct NAME` spellings that are the model's own types rather than scenario structs. */
@@ -785,6 +786,8 @@ class Parser {
           }
           case 'list_for_each_entry':
           case 'list_for_each_entry_rcu':
+          case 'list_for_each_entry_srcu':
+          case 'list_for_each_entry_safe':
             if (this.peek().text === '(') return this.parseListForEach();
             break;
           case 'kvm_for_each_vcpu':
@@ -922,16 +925,32 @@ class Parser {
 
   private parseListForEach(): A.ListForEachStmt {
     const start = this.tok.span.start;
-    const rcu = this.next().text === 'list_for_each_entry_rcu';
+    const form = this.next().text;
+    const rcu = form === 'list_for_each_entry_rcu';
+    const srcu = form === 'list_for_each_entry_srcu';
     this.expect('(');
     const pos = this.ident('the cursor variable');
     this.expect(',');
+    let next: A.Identifier | undefined;
+    if (form === 'list_for_each_entry_safe') {
+      next = this.ident('the variable for the next entry');
+      this.expect(',');
+    }
     const head = this.parseExpr();
     this.expect(',');
     const member = this.ident('the list_head member name');
+    // list_for_each_entry_rcu(pos, head, member, cond...) / _srcu(pos, head, member, cond).
+    let cond: A.Expr | undefined;
+    if ((rcu && this.tok.text === ',') || srcu) {
+      this.expect(',');
+      cond = this.parseExpr();
+    }
     this.expect(')');
     const body = this.parseStmt();
-    return { kind: 'ListForEach', pos, head, member, body, span: this.span(start), ...(rcu ? { rcu } : {}) };
+    return {
+      kind: 'ListForEach', pos, head, member, body, span: this.span(start),
+      ...(rcu ? { rcu } : {}), ...(srcu ? { srcu } : {}), ...(next ? { next } : {}), ...(cond ? { cond } : {}),
+    };
   }
 
   private parseVcpuForEach(): A.VcpuForEachStmt {

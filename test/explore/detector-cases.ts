@@ -78,8 +78,9 @@ thread b { await(ready); list_del(&gp->node); }`,
     fixed: `struct e { list_head node; }
 list_head head; struct e *gp; bool ready;
 thread setup { struct e *x = kzalloc(struct e); list_add(&x->node, &head); gp = x; ready = true; }
-thread a { await(ready); list_del_init(&gp->node); }
-thread b { await(ready); list_del_init(&gp->node); }`,
+mutex m;
+thread a { await(ready); mutex_lock(&m); list_del_init(&gp->node); mutex_unlock(&m); }
+thread b { await(ready); mutex_lock(&m); list_del_init(&gp->node); mutex_unlock(&m); }`,
   },
   {
     kind: 'sleep_in_atomic',
@@ -150,6 +151,94 @@ thread b { struct obj *o = gp; int v = o->v; }`,
 struct obj *gp;
 thread a { gp = kzalloc(struct obj); }
 thread b { struct obj *o = gp; if (o != NULL) { int v = o->v; } }`,
+  },
+  {
+    kind: 'recursive_locking',
+    title: 'two mutexes of one class nested without a lockdep annotation',
+    buggy: `struct kvm { mutex lock; int x; }
+struct kvm src; struct kvm dst;
+thread t { mutex_lock(&dst.lock); mutex_lock(&src.lock); dst.x = src.x; mutex_unlock(&src.lock); mutex_unlock(&dst.lock); }`,
+    fixed: `struct kvm { mutex lock; int x; }
+struct kvm src; struct kvm dst;
+thread t { mutex_lock(&dst.lock); mutex_lock_nested(&src.lock, SINGLE_DEPTH_NESTING); dst.x = src.x; mutex_unlock(&src.lock); mutex_unlock(&dst.lock); }`,
+  },
+  {
+    kind: 'suspicious_rcu',
+    title: 'rcu_dereference outside rcu_read_lock()',
+    buggy: `struct obj { int v; }
+struct obj *gp;
+thread updater { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }
+thread reader { struct obj *o = rcu_dereference(gp); }`,
+    fixed: `struct obj { int v; }
+struct obj *gp;
+thread updater { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }
+thread reader { rcu_read_lock(); struct obj *o = rcu_dereference(gp); rcu_read_unlock(); }`,
+  },
+  {
+    kind: 'list_corruption',
+    title: 'two list_add on one list with nothing serialising them (the stores tear)',
+    buggy: `struct dev { list_head node; }
+list_head devices; struct dev *da; struct dev *db;
+thread a { struct dev *d = kzalloc(struct dev); da = d; list_add(&d->node, &devices); }
+thread b { struct dev *d = kzalloc(struct dev); db = d; list_add(&d->node, &devices); }
+init { INIT_LIST_HEAD(&devices); }`,
+    fixed: `struct dev { list_head node; }
+list_head devices; struct dev *da; struct dev *db; mutex lock;
+thread a { struct dev *d = kzalloc(struct dev); da = d; mutex_lock(&lock); list_add(&d->node, &devices); mutex_unlock(&lock); }
+thread b { struct dev *d = kzalloc(struct dev); db = d; mutex_lock(&lock); list_add(&d->node, &devices); mutex_unlock(&lock); }
+init { INIT_LIST_HEAD(&devices); }`,
+  },
+  {
+    kind: 'use_after_free',
+    title: 'refcount_inc on a count that already dropped to 0',
+    buggy: `struct obj { refcount_t ref; }
+struct obj *gp;
+thread putter { if (refcount_dec_and_test(&gp->ref)) { } }
+thread getter { refcount_inc(&gp->ref); }
+init { gp = kzalloc(struct obj); refcount_set(&gp->ref, 1); }`,
+    fixed: `struct obj { refcount_t ref; }
+struct obj *gp;
+thread putter { if (refcount_dec_and_test(&gp->ref)) { } }
+thread getter { if (refcount_inc_not_zero(&gp->ref)) { } }
+init { gp = kzalloc(struct obj); refcount_set(&gp->ref, 1); }`,
+  },
+  {
+    kind: 'use_after_free',
+    title: 'an SRCU reader still using an object the updater freed without waiting',
+    buggy: `struct obj { int v; }
+struct obj *gp; srcu ss;
+thread reader { int idx = srcu_read_lock(&ss); struct obj *o = srcu_dereference(gp, &ss); if (o != NULL) { int v = o->v; } srcu_read_unlock(&ss, idx); }
+thread updater { struct obj *o = rcu_dereference_protected(gp, true); rcu_assign_pointer(gp, NULL); kfree(o); }
+init { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }`,
+    fixed: `struct obj { int v; }
+struct obj *gp; srcu ss;
+thread reader { int idx = srcu_read_lock(&ss); struct obj *o = srcu_dereference(gp, &ss); if (o != NULL) { int v = o->v; } srcu_read_unlock(&ss, idx); }
+thread updater { struct obj *o = rcu_dereference_protected(gp, true); rcu_assign_pointer(gp, NULL); synchronize_srcu(&ss); kfree(o); }
+init { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }`,
+  },
+  {
+    kind: 'use_after_free',
+    title: 'kfree where kfree_rcu is needed: an RCU reader still sees the object',
+    buggy: `struct obj { int v; }
+struct obj *gp;
+thread reader { rcu_read_lock(); struct obj *o = rcu_dereference(gp); if (o != NULL) { int v = o->v; } rcu_read_unlock(); }
+thread updater { struct obj *o = rcu_dereference_protected(gp, true); RCU_INIT_POINTER(gp, NULL); kfree(o); }
+init { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }`,
+    fixed: `struct obj { int v; rcu_head rcu; }
+struct obj *gp;
+thread reader { rcu_read_lock(); struct obj *o = rcu_dereference(gp); if (o != NULL) { int v = o->v; } rcu_read_unlock(); }
+thread updater { struct obj *o = rcu_dereference_protected(gp, true); RCU_INIT_POINTER(gp, NULL); kfree_rcu(o, rcu); }
+init { struct obj *o = kzalloc(struct obj); rcu_assign_pointer(gp, o); }`,
+  },
+  {
+    kind: 'lock_order',
+    title: 'synchronize_srcu under a mutex the readers take inside their read sections',
+    buggy: `srcu ss; mutex lock; int x; bool done;
+thread reader { int idx = srcu_read_lock(&ss); mutex_lock(&lock); x = 1; mutex_unlock(&lock); srcu_read_unlock(&ss, idx); done = true; }
+thread updater { await(done); mutex_lock(&lock); x = 2; synchronize_srcu(&ss); mutex_unlock(&lock); }`,
+    fixed: `srcu ss; mutex lock; int x; bool done;
+thread reader { int idx = srcu_read_lock(&ss); mutex_lock(&lock); x = 1; mutex_unlock(&lock); srcu_read_unlock(&ss, idx); done = true; }
+thread updater { await(done); mutex_lock(&lock); x = 2; mutex_unlock(&lock); synchronize_srcu(&ss); }`,
   },
 ];
 

@@ -63,7 +63,8 @@ test('after `on` the CPU names, with who runs there', () => {
 test('expect: the violation kinds, then the ones not listed yet', () => {
   assert.deepEqual(labels(SEED_004, 'expect lock_order, deadlock;', 'expect ¦'), [
     'assertion', 'data_race', 'deadlock', 'double_free', 'irq_lock_inversion', 'leak', 'list_corruption', 'livelock',
-    'lock_order', 'no violation', 'null_deref', 'out_of_bounds', 'sleep_in_atomic', 'unlock_not_held', 'use_after_free',
+    'lock_order', 'no violation', 'null_deref', 'out_of_bounds', 'recursive_locking', 'sleep_in_atomic', 'suspicious_rcu',
+    'unlock_not_held', 'use_after_free',
   ]);
   assert.ok(!labels(SEED_004, 'expect lock_order, deadlock;', 'expect lock_order, ¦').includes('lock_order'));
 });
@@ -81,7 +82,7 @@ test('arguments by parameter kind: struct types, release fns, fds, list heads', 
 test('at the top level: declarations and skeletons for scenario, thread, vcpu, irq, work, fn and struct', () => {
   const r = completeAfterEdit(SEED_000, 'struct kvm kvm;', '¦');
   assert.deepEqual(r.items.map((i) => i.label), [
-    'atomic_t', 'bool', 'config', 'expect', 'int', 'kref', 'list_head', 'mutex', 'rwlock_t', 'rwsem', 'spinlock', 'srcu', 'struct', 'wait_queue_head',
+    'atomic_t', 'bool', 'config', 'expect', 'int', 'kref', 'list_head', 'mutex', 'rcu_head', 'refcount_t', 'rwlock_t', 'rwsem', 'spinlock', 'srcu', 'struct', 'wait_queue_head',
     'fn', 'init', 'irq', 'scenario', 'struct', 'thread', 'vcpu', 'work',
   ].filter((l, i, all) => all.indexOf(l) === i));
   const thread = r.items.find((i) => i.label === 'thread')!;

@@ -36,7 +36,7 @@ const EXPECTED: Record<string, { kind: string; actors: string[]; classes?: strin
   '11-kcsan-kvm-vcpu-on-spin.txt': { kind: 'kcsan', actors: ['vcpu task_4340', 'vcpu task_4342'], objects: ['racy_word'], expect: ['data_race'] },
   '12-sleep-in-atomic-pds-vfio-dmesg.txt': { kind: 'sleep-in-atomic', actors: ['thread bash'], expect: ['sleep_in_atomic'] },
   '13-hung-task-cfg80211-quoted.txt': { kind: 'hung-task', actors: ['work cfg80211_event_work', 'thread kworker_0_6'], classes: ['&rdev->wiphy.mtx', 'rtnl_mutex'], expect: ['deadlock'] },
-  '14-list-add-corruption-nfc-arm64.txt': { kind: 'list-corruption', actors: ['thread syz_executor304', 'thread other_deleter'], objects: ['list_item'], expect: ['list_corruption'] },
+  '14-list-add-corruption-nfc-arm64.txt': { kind: 'list-corruption', actors: ['thread syz_executor304', 'thread other_deleter'], objects: ['list_item'], expect: ['list_corruption', 'leak'] },
   '15-list-del-corruption-bluetooth.txt': { kind: 'list-corruption', actors: ['thread syz_0_694', 'thread other_deleter'], objects: ['list_item'], expect: ['list_corruption'] },
   '16-refcount-addition-on-0-ax25.txt': { kind: 'refcount', actors: ['thread syz_executor223', 'thread last_put'], objects: ['refcounted'], expect: ['use_after_free'] },
 };

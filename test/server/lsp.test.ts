@@ -193,6 +193,7 @@ test('document symbols, workspace symbols across the examples folder, folding', 
   ]);
   const ws = await client.request<SymbolInformation[]>('workspace/symbol', { query: 'kvm_spapr_tce_release' });
   assert.deepEqual([...new Set(ws.map((s) => s.location.uri.replace(/^.*\/examples\//, '')))].sort(), [
+    'kvm/spapr-tce-rcu-lookup.buggy.lockstep', 'kvm/spapr-tce-rcu-lookup.fixed.lockstep',
     'seeds/000-spapr-tce.buggy.lockstep', 'seeds/000-spapr-tce.fixed.lockstep', 'spapr-tce-v4.11-writers.lockstep',
   ]);
   const folds = await client.request<FoldingRange[]>('textDocument/foldingRange', doc(marked.uri));

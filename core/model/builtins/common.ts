@@ -22,19 +22,82 @@ export function actorLabel(x: Exec, actor: number): string {
   return a ? `${a.name}/${actor + 1}` : `actor${actor}`;
 }
 
+/** lockdep's nesting annotations of one acquisition: `_nested`'s subclass, `_nest_lock`'s lock. */
+export interface Nesting {
+  readonly subclass?: number;
+  readonly nestLock?: number;
+}
+
 /** Takes an exclusive lock word (mutex, spinlock, rwsem writer), blocking while it is held. */
-export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0): void {
+export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0, nesting: Nesting = {}): void {
   const holder = x.read(addr, true);
   const readers = readersAddr ? x.read(readersAddr, true) : 0;
   if (holder === x.actor + 1 || (readers & bit(x.actor)) !== 0) {
     recursiveLocking(x, addr, cls);
   }
+  checkNesting(x, addr, cls, 'write', nesting);
   if (holder !== 0 || readers !== 0) {
     const holders = holder !== 0 ? [holder - 1] : readersOf(readers);
     x.block({ kind: 'lock', lock: addr, cls, mode: 'write', holders });
   }
   x.write(addr, x.actor + 1, true);
-  x.acquire(addr, cls, 'write', false, irq);
+  x.acquire(addr, cls, 'write', false, irq, nesting.subclass);
+}
+
+/**
+ * lockdep's check_deadlock: another lock of the class (and subclass) being taken is already
+ * held by this actor. Lockdep cannot tell instances apart, so this is "possible recursive
+ * locking" even when the two are different objects, unless the acquisition says how they
+ * nest (a subclass, or a nest_lock that serialises them and is held). Two recursive reads
+ * (read_lock of an rwlock_t) may nest.
+ */
+export function checkNesting(x: Exec, addr: number, cls: number, mode: 'read' | 'write', nesting: Nesting, recursiveRead = false): void {
+  const subclass = nesting.subclass ?? 0;
+  const held = x.held();
+  const prev = held.find((h) => h.cls === cls && (h.subclass ?? 0) === subclass && h.addr !== addr);
+  if (!prev) return;
+  if (recursiveRead && mode === 'read' && prev.mode === 'read') return;
+  if (nesting.nestLock !== undefined && held.some((h) => h.addr === nesting.nestLock)) return;
+  const name = lockName(x, cls) + (subclass ? `/${subclass}` : '');
+  const task = actorLabel(x, x.actor);
+  // A lockdep warning: the acquisition goes on (and blocks if the other instance is held).
+  x.report(
+    'recursive_locking',
+    `possible recursive locking detected: ${task} acquires ${x.describe(addr)} while holding ${x.describe(prev.addr)}, both of class ${name}, with no nesting annotation`,
+    recursiveSplat(x, name, prev.site.start, [
+      '',
+      ' May be due to missing lock nesting notation',
+      '',
+      `${held.length} lock${held.length === 1 ? '' : 's'} held by ${task}:`,
+      ...held.map((h, i) => ` #${i}: (${lockName(x, h.cls)}${h.subclass ? `/${h.subclass}` : ''}) at: ${describeSite(x, h.site.start)}`),
+    ]),
+    [{ span: prev.site, message: `${x.describe(prev.addr)} (class ${name}) taken here` }],
+  );
+}
+
+/** lockdep's "possible recursive locking detected" splat, then `more` lines. */
+function recursiveSplat(x: Exec, name: string, heldAt: number | undefined, more: readonly string[]): string {
+  return [
+    '============================================',
+    'WARNING: possible recursive locking detected',
+    '--------------------------------------------',
+    `${actorLabel(x, x.actor)} is trying to acquire lock:`,
+    ` (${name}) at: ${describeSite(x, x.site.start)}`,
+    '',
+    'but task is already holding lock:',
+    ` (${name}) at: ${heldAt === undefined ? '?' : describeSite(x, heldAt)}`,
+    '',
+    'other info that might help us debug this:',
+    ' Possible unsafe locking scenario:',
+    '',
+    '       CPU0',
+    '       ----',
+    `  lock(${name});`,
+    `  lock(${name});`,
+    '',
+    ' *** DEADLOCK ***',
+    ...more,
+  ].join('\n');
 }
 
 export function readersOf(mask: number): number[] {
@@ -49,25 +112,7 @@ export function recursiveLocking(x: Exec, addr: number, cls: number): never {
   x.fail(
     'deadlock',
     `possible recursive locking detected: ${actorLabel(x, x.actor)} acquires ${name} which it already holds`,
-    [
-      '============================================',
-      'WARNING: possible recursive locking detected',
-      '--------------------------------------------',
-      `${actorLabel(x, x.actor)} is trying to acquire lock:`,
-      ` (${name}) at: ${describeSite(x, x.site.start)}`,
-      '',
-      'but task is already holding lock:',
-      ` (${name}) at: ${held ? describeSite(x, held.site.start) : '?'}`,
-      '',
-      ' Possible unsafe locking scenario:',
-      '',
-      '       CPU0',
-      '       ----',
-      `  lock(${name});`,
-      `  lock(${name});`,
-      '',
-      ' *** DEADLOCK ***',
-    ].join('\n'),
+    recursiveSplat(x, name, held?.site.start, []),
     held ? [{ span: held.site, message: `${name} first acquired here` }] : [],
   );
 }
@@ -111,13 +156,15 @@ export function listEntryName(x: Exec, addr: number): string {
 }
 
 /** CONFIG_DEBUG_LIST's report; as in the kernel, the caller then skips the operation. */
-export function listCorruption(x: Exec, message: string): void {
+/** CONFIG_DEBUG_LIST's report; the kernel then skips the operation (returns false for its caller to do so). */
+export function listCorruption(x: Exec, message: string): false {
   x.report('list_corruption', message, [
     '------------[ cut here ]------------',
     message,
     `WARNING: CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} at lib/list_debug.c (${actorLabel(x, x.actor)}, ${describeSite(x, x.site.start)})`,
     'kernel BUG at lib/list_debug.c!',
   ].join('\n'));
+  return false;
 }
 
 export function hex(addr: number): string {
@@ -126,71 +173,142 @@ export function hex(addr: number): string {
   return `ffff8880${(addr >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-/** __list_add_valid + __list_add, as CONFIG_DEBUG_LIST checks them. */
-export function listAdd(x: Exec, entry: number, prev: number, next: number): void {
+/**
+ * The steps of a list operation, as the kernel's stores are: list_add and list_del are
+ * several visible steps (Exec.stay), so writers that nothing serialises interleave inside
+ * them and tear the list, as they do in the kernel; CONFIG_DEBUG_LIST's checks at the start
+ * of each operation then see the damage. The actor's op words carry the neighbours read at
+ * the start (`prev`, `next`) from one step to the next.
+ */
+function opStep(x: Exec): number {
+  return x.actorWord(x.actor, ACTOR_WORD.opStep);
+}
+
+function nextStep(x: Exec, step: number): void {
+  x.setActorWord(x.actor, ACTOR_WORD.opStep, step);
+  x.stay();
+}
+
+function scratch(x: Exec): [number, number] {
+  return [x.actorWord(x.actor, ACTOR_WORD.opScratch0), x.actorWord(x.actor, ACTOR_WORD.opScratch1)];
+}
+
+function done(x: Exec): void {
+  x.setActorWord(x.actor, ACTOR_WORD.opStep, 0);
+  x.setActorWord(x.actor, ACTOR_WORD.opScratch0, 0);
+  x.setActorWord(x.actor, ACTOR_WORD.opScratch1, 0);
+}
+
+/** __list_add_valid: the neighbours point at each other, and new is not one of them. */
+function listAddValid(x: Exec, entry: number, prev: number, next: number): boolean {
   x.checkAccess(next + 1, false, 'list_add: next->prev');
   const nextPrev = x.read(next + 1);
   x.checkAccess(prev, false, 'list_add: prev->next');
   const prevNext = x.read(prev);
   if (nextPrev !== prev) {
-    listCorruption(x, `list_add corruption. next->prev should be prev (${hex(prev)} ${listEntryName(x, prev)}), but was ${hex(nextPrev)}. (next=${hex(next)} ${listEntryName(x, next)}).`);
-    return;
+    return listCorruption(x, `list_add corruption. next->prev should be prev (${hex(prev)} ${listEntryName(x, prev)}), but was ${hex(nextPrev)} (${listEntryName(x, nextPrev)}). (next=${hex(next)} ${listEntryName(x, next)}).`);
   }
   if (prevNext !== next) {
-    listCorruption(x, `list_add corruption. prev->next should be next (${hex(next)} ${listEntryName(x, next)}), but was ${hex(prevNext)}. (prev=${hex(prev)} ${listEntryName(x, prev)}).`);
-    return;
+    return listCorruption(x, `list_add corruption. prev->next should be next (${hex(next)} ${listEntryName(x, next)}), but was ${hex(prevNext)} (${listEntryName(x, prevNext)}). (prev=${hex(prev)} ${listEntryName(x, prev)}).`);
   }
   if (entry === prev || entry === next) {
-    listCorruption(x, `list_add double add: new=${hex(entry)} ${listEntryName(x, entry)}, prev=${hex(prev)}, next=${hex(next)}.`);
-    return;
+    return listCorruption(x, `list_add double add: new=${hex(entry)} ${listEntryName(x, entry)}, prev=${hex(prev)}, next=${hex(next)}.`);
   }
-  x.checkAccess(next + 1, true, 'list_add: next->prev');
-  x.write(next + 1, entry);
-  x.checkAccess(entry, true, 'list_add: new->next');
-  x.write(entry, next);
-  x.write(entry + 1, prev);
-  x.checkAccess(prev, true, 'list_add: prev->next');
-  x.write(prev, entry);
+  return true;
 }
 
-/** __list_del_entry_valid + __list_del. */
-export function listDel(x: Exec, entry: number): void {
-  x.checkAccess(entry, false, 'list_del: entry->next');
-  const next = x.read(entry);
-  const prev = x.read(entry + 1);
+/**
+ * __list_add(new, prev, next) in four steps: the neighbours are read and checked
+ * (`neighbours` reads them: head and head->next for list_add), then `next->prev = new`,
+ * then `new->next = next; new->prev = prev` (new is not yet reachable), then
+ * `WRITE_ONCE(prev->next, new)`. A failed check skips the add.
+ */
+export function listAddStep(x: Exec, entry: number, neighbours: () => [number, number]): void {
+  switch (opStep(x)) {
+    case 0: {
+      const [prev, next] = neighbours();
+      if (!listAddValid(x, entry, prev, next)) return;
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, prev);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch1, next);
+      nextStep(x, 1);
+      return;
+    }
+    case 1: {
+      const [, next] = scratch(x);
+      x.checkAccess(next + 1, true, 'list_add: next->prev');
+      x.write(next + 1, entry);
+      nextStep(x, 2);
+      return;
+    }
+    case 2: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(entry, true, 'list_add: new->next');
+      x.write(entry, next);
+      x.write(entry + 1, prev);
+      nextStep(x, 3);
+      return;
+    }
+    default: {
+      const [prev] = scratch(x);
+      x.checkAccess(prev, true, 'list_add: prev->next');
+      x.write(prev, entry, true);
+      done(x);
+    }
+  }
+}
+
+/** __list_del_entry_valid: entry is linked, and its neighbours point back at it. */
+function listDelValid(x: Exec, entry: number, prev: number, next: number): boolean {
   const name = listEntryName(x, entry);
-  if (next === LIST_POISON1) {
-    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is LIST_POISON1 (${hex(LIST_POISON1)})`);
-    return;
-  }
-  if (prev === LIST_POISON2) {
-    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is LIST_POISON2 (${hex(LIST_POISON2)})`);
-    return;
-  }
-  if (next === 0) {
-    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is NULL`);
-    return;
-  }
-  if (prev === 0) {
-    listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is NULL`);
-    return;
-  }
+  if (next === LIST_POISON1) return listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is LIST_POISON1 (${hex(LIST_POISON1)})`);
+  if (prev === LIST_POISON2) return listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is LIST_POISON2 (${hex(LIST_POISON2)})`);
+  if (next === 0) return listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->next is NULL`);
+  if (prev === 0) return listCorruption(x, `list_del corruption, ${hex(entry)} (${name})->prev is NULL`);
   x.checkAccess(prev, false, 'list_del: prev->next');
   const prevNext = x.read(prev);
   if (prevNext !== entry) {
-    listCorruption(x, `list_del corruption. prev->next should be ${hex(entry)} (${name}), but was ${hex(prevNext)}. (prev=${hex(prev)})`);
-    return;
+    return listCorruption(x, `list_del corruption. prev->next should be ${hex(entry)} (${name}), but was ${hex(prevNext)} (${listEntryName(x, prevNext)}). (prev=${hex(prev)} ${listEntryName(x, prev)})`);
   }
   x.checkAccess(next + 1, false, 'list_del: next->prev');
   const nextPrev = x.read(next + 1);
   if (nextPrev !== entry) {
-    listCorruption(x, `list_del corruption. next->prev should be ${hex(entry)} (${name}), but was ${hex(nextPrev)}. (next=${hex(next)})`);
-    return;
+    return listCorruption(x, `list_del corruption. next->prev should be ${hex(entry)} (${name}), but was ${hex(nextPrev)} (${listEntryName(x, nextPrev)}). (next=${hex(next)} ${listEntryName(x, next)})`);
   }
-  x.checkAccess(next + 1, true, 'list_del: next->prev');
-  x.write(next + 1, prev);
-  x.checkAccess(prev, true, 'list_del: prev->next');
-  x.write(prev, next);
+  return true;
+}
+
+/**
+ * list_del and its forms in three steps: entry's links are read and checked, then
+ * `next->prev = prev`, then `WRITE_ONCE(prev->next, next)` with `after` (poisoning or
+ * reinitialising the entry, which nobody reaches any more). A failed check skips the delete.
+ */
+export function listDelStep(x: Exec, entry: number, after: (x: Exec, entry: number) => void): void {
+  switch (opStep(x)) {
+    case 0: {
+      x.checkAccess(entry, false, 'list_del: entry->next');
+      const next = x.read(entry);
+      const prev = x.read(entry + 1);
+      if (!listDelValid(x, entry, prev, next)) return;
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch0, prev);
+      x.setActorWord(x.actor, ACTOR_WORD.opScratch1, next);
+      nextStep(x, 1);
+      return;
+    }
+    case 1: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(next + 1, true, 'list_del: next->prev');
+      x.write(next + 1, prev);
+      nextStep(x, 2);
+      return;
+    }
+    default: {
+      const [prev, next] = scratch(x);
+      x.checkAccess(prev, true, 'list_del: prev->next');
+      x.write(prev, next, true);
+      after(x, entry);
+      done(x);
+    }
+  }
 }
 
 export function fdEntry(x: Exec, fd: number): number {
@@ -287,15 +405,6 @@ export function kickIfInGuest(x: Exec, vcpu: number): void {
   }
 }
 
-export function refcountViolation(x: Exec, what: string): never {
-  x.fail('use_after_free', `refcount_t: ${what}; use-after-free (${actorLabel(x, x.actor)})`, [
-    '------------[ cut here ]------------',
-    `refcount_t: ${what}; use-after-free.`,
-    `WARNING: CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} at lib/refcount.c refcount_warn_saturate (${describeSite(x, x.site.start)})`,
-  ].join('\n'));
-}
-
-/** BUG_ON, assert: the run ends here. */
 export function assertionFailed(x: Exec, header: string): never {
   x.fail('assertion', ...assertionReport(x, header));
 }

@@ -36,6 +36,7 @@ export const CONSTANTS: readonly { name: string; value: number; doc: string }[] 
   { name: 'IN_GUEST_MODE', value: vcpuModes.IN_GUEST_MODE, doc: 'vcpu->mode: entered (or about to enter) the guest; a kick must send an IPI.' },
   { name: 'EXITING_GUEST_MODE', value: vcpuModes.EXITING_GUEST_MODE, doc: 'vcpu->mode: kicked, leaving the guest.' },
   { name: 'READING_SHADOW_PAGE_TABLES', value: vcpuModes.READING_SHADOW_PAGE_TABLES, doc: 'vcpu->mode: walking shadow page tables outside the guest.' },
+  { name: 'SINGLE_DEPTH_NESTING', value: 1, doc: 'lockdep subclass for the second lock of one class taken inside the first (mutex_lock_nested, spin_lock_nested).' },
   { name: 'system_wq', value: 0, doc: 'The system workqueue (schedule_work queues there). Its flushes are not tracked by lockdep here.' },
   { name: 'system_unbound_wq', value: 0, doc: 'The system workqueue for unbound work items; as system_wq.' },
   { name: 'system_highpri_wq', value: 0, doc: 'The high-priority system workqueue; as system_wq.' },

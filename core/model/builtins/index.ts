@@ -75,6 +75,14 @@ export function paramTypeText(kind: ParamKind): string {
       return 'wait_queue_head *';
     case 'place':
       return 'shared';
+    case 'rcu_ptr':
+      return 'struct T __rcu *';
+    case 'rcu_head':
+      return 'struct rcu_head *';
+    case 'member':
+    case 'rcu_member':
+    case 'list_member':
+      return 'member';
     case 'ptr':
       return 'struct T *';
     case 'type':

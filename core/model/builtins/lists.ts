@@ -2,7 +2,7 @@
 
 import { LIST_POISON1, LIST_POISON2 } from '../compiled';
 import type { Builtin } from './types';
-import { listAdd, listDel, alias } from './common';
+import { listAddStep, listDelStep, alias } from './common';
 
 const LISTS_BASE: readonly Builtin[] = [
   {
@@ -19,31 +19,36 @@ const LISTS_BASE: readonly Builtin[] = [
   {
     name: 'list_add', family: 'lists', params: [{ name: 'new', kind: 'list_head' }, { name: 'head', kind: 'list_head' }], returns: 'void',
     kernel: 'Inserts new right after head (a stack). With CONFIG_DEBUG_LIST it checks the neighbours first.',
-    model: 'One step. Checks as CONFIG_DEBUG_LIST does (next->prev == prev, prev->next == next, no double add) and reports list_corruption otherwise; touching a freed neighbour is use_after_free.',
+    model: 'Four steps, as __list_add stores: read head->next and check as CONFIG_DEBUG_LIST does (next->prev == prev, prev->next == next, no double add; list_corruption otherwise, and the add is skipped), then next->prev = new, then new->next and new->prev, then prev->next = new. Unserialised writers interleave between them and tear the list. Touching a freed neighbour is use_after_free.',
     run(x, [e, h]) {
-      x.checkAccess(h!, false, 'list_add: head->next');
-      listAdd(x, e!, h!, x.read(h!));
+      listAddStep(x, e!, () => {
+        x.checkAccess(h!, false, 'list_add: head->next');
+        return [h!, x.read(h!)];
+      });
       return 0;
     },
   },
   {
     name: 'list_add_tail', family: 'lists', params: [{ name: 'new', kind: 'list_head' }, { name: 'head', kind: 'list_head' }], returns: 'void',
     kernel: 'Inserts new right before head (a queue). Checked like list_add.',
-    model: 'One step, checked as list_add.',
+    model: 'Four steps, as list_add, with prev = head->prev and next = head.',
     run(x, [e, h]) {
-      x.checkAccess(h! + 1, false, 'list_add_tail: head->prev');
-      listAdd(x, e!, x.read(h! + 1), h!);
+      listAddStep(x, e!, () => {
+        x.checkAccess(h! + 1, false, 'list_add_tail: head->prev');
+        return [x.read(h! + 1), h!];
+      });
       return 0;
     },
   },
   {
     name: 'list_del', family: 'lists', params: [{ name: 'entry', kind: 'list_head' }], returns: 'void',
     kernel: 'Unlinks entry from its list and poisons its pointers (LIST_POISON1/2). With CONFIG_DEBUG_LIST it checks the entry is really linked.',
-    model: 'One step. Reports list_corruption as CONFIG_DEBUG_LIST does: next or prev NULL (never added), LIST_POISON (deleted twice), or neighbours that do not point back.',
+    model: 'Three steps, as __list_del stores: read and check the entry\'s links as CONFIG_DEBUG_LIST does (next or prev NULL: never added; LIST_POISON: deleted twice; neighbours that do not point back; list_corruption, and the delete is skipped), then next->prev = prev, then prev->next = next and the entry poisoned.',
     run(x, [e]) {
-      listDel(x, e!);
-      x.write(e!, LIST_POISON1);
-      x.write(e! + 1, LIST_POISON2);
+      listDelStep(x, e!, (y, entry) => {
+        y.write(entry, LIST_POISON1);
+        y.write(entry + 1, LIST_POISON2);
+      });
       return 0;
     },
   },
@@ -52,20 +57,48 @@ const LISTS_BASE: readonly Builtin[] = [
     kernel: 'Unlinks entry for RCU readers (prev is poisoned, next is kept for readers still walking).',
     model: 'As list_del, but next is left intact.',
     run(x, [e]) {
-      listDel(x, e!);
-      x.write(e! + 1, LIST_POISON2);
+      listDelStep(x, e!, (y, entry) => y.write(entry + 1, LIST_POISON2));
       return 0;
     },
   },
   {
     name: 'list_del_init', family: 'lists', params: [{ name: 'entry', kind: 'list_head' }], returns: 'void',
     kernel: 'Unlinks entry and reinitialises it as an empty list.',
-    model: 'As list_del, then INIT_LIST_HEAD(entry).',
+    model: 'As list_del, then INIT_LIST_HEAD(entry) in its last step.',
     run(x, [e]) {
-      listDel(x, e!);
-      x.write(e!, e!);
-      x.write(e! + 1, e!);
+      listDelStep(x, e!, (y, entry) => {
+        y.write(entry, entry);
+        y.write(entry + 1, entry);
+      });
       return 0;
+    },
+  },
+  {
+    name: 'list_empty_careful', family: 'lists', params: [{ name: 'head', kind: 'list_head' }], returns: 'bool',
+    kernel: 'Tests whether a list is empty and not being modified (next and prev both point back at head).',
+    model: 'True when head->next and head->prev are both head.',
+    run(x, [h]) {
+      x.checkAccess(h!, false, 'list_empty_careful');
+      return x.read(h!) === h && x.read(h! + 1) === h ? 1 : 0;
+    },
+  },
+  {
+    name: 'list_first_entry', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'list_member' }], returns: 'ptr',
+    kernel: 'The entry (of the given type) containing head->next; the list must not be empty.',
+    model: 'container_of(head->next, type, member). On an empty list it is the head itself seen as an entry, as in the kernel.',
+    run(x, [h], [, , off]) {
+      x.checkAccess(h!, false, 'list_first_entry');
+      return x.read(h!) - (off ?? 0);
+    },
+  },
+  {
+    name: 'list_first_entry_or_null', family: 'lists', params: [{ name: 'head', kind: 'list_head' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'list_member' }], returns: 'ptr',
+    kernel: 'The first entry, or NULL when the list is empty.',
+    model: 'NULL when head->next is head, else container_of(head->next, type, member).',
+    run(x, [h], [, , off]) {
+      x.checkAccess(h!, false, 'list_first_entry_or_null');
+      const next = x.read(h!);
+      return next === h ? 0 : next - (off ?? 0);
     },
   },
   {

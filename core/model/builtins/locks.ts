@@ -2,7 +2,8 @@
 
 import { EINTR } from './constants';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, faultInjection } from './common';
+import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, checkNesting, faultInjection, type Nesting } from './common';
+import type { Exec } from '../exec';
 
 const LOCKS_BASE: readonly Builtin[] = [
   {
@@ -159,11 +160,7 @@ const LOCKS_BASE: readonly Builtin[] = [
     model: 'One step. Blocks while a writer holds it; readers share it. Records lock-order dependencies like down_write.',
     run(x, [r], [cls]) {
       x.mightSleep('down_read');
-      const writer = x.read(r!, true);
-      if (writer === x.actor + 1) recursiveLocking(x, r!, cls!);
-      if (writer !== 0) x.block({ kind: 'lock', lock: r!, cls: cls!, mode: 'read', holders: [writer - 1] });
-      x.write(r! + 1, x.read(r! + 1, true) | bit(x.actor), true);
-      x.acquire(r!, cls!, 'read', false, false);
+      downRead(x, r!, cls!, {});
       return 0;
     },
   },
@@ -226,8 +223,75 @@ const LOCKS_BASE: readonly Builtin[] = [
   ...rwlockOps(),
 ];
 
+/** down_read and its nested form: a read hold of an rw_semaphore. */
+function downRead(x: Exec, r: number, cls: number, nesting: Nesting): void {
+  const writer = x.read(r, true);
+  if (writer === x.actor + 1) recursiveLocking(x, r, cls);
+  checkNesting(x, r, cls, 'read', nesting);
+  if (writer !== 0) x.block({ kind: 'lock', lock: r, cls, mode: 'read', holders: [writer - 1] });
+  x.write(r + 1, x.read(r + 1, true) | bit(x.actor), true);
+  x.acquire(r, cls, 'read', false, false, nesting.subclass);
+}
+
+const subclass: BuiltinParam = { name: 'subclass', kind: 'int' };
+const NESTED_MODEL = 'As %s, with lockdep told that this lock nests inside another of its class: the subclass makes it a class of its own for the recursion check (a lock of the same class and subclass already held is still possible recursive locking).';
+
+/** The lockdep nesting annotations: the same acquisition, told how it nests. */
+const NESTED: readonly Builtin[] = [
+  {
+    name: 'mutex_lock_nested', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex'), subclass], returns: 'void', sleeps: true,
+    kernel: 'mutex_lock with a lockdep subclass (SINGLE_DEPTH_NESTING, or an index): for two mutexes of one class taken one inside the other.',
+    model: NESTED_MODEL.replace('%s', 'mutex_lock'),
+    run(x, [m, sub], [cls]) {
+      x.mightSleep('mutex_lock_nested');
+      lockExclusive(x, m!, cls!, false, 0, { subclass: sub! });
+      return 0;
+    },
+  },
+  {
+    name: 'mutex_lock_nest_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex'), lock('nest_lock', 'lock')], returns: 'void', sleeps: true,
+    kernel: 'mutex_lock of one of many mutexes of a class, all taken under nest_lock (which serialises whoever takes several of them).',
+    model: 'As mutex_lock; holding nest_lock, further mutexes of the class are not recursive locking. Without nest_lock held it is checked as mutex_lock.',
+    run(x, [m, nest], [cls]) {
+      x.mightSleep('mutex_lock_nest_lock');
+      lockExclusive(x, m!, cls!, false, 0, { nestLock: nest! });
+      return 0;
+    },
+  },
+  {
+    name: 'spin_lock_nested', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'spinlock'), subclass], returns: 'void',
+    kernel: 'spin_lock with a lockdep subclass, for two spinlocks of one class taken one inside the other.',
+    model: NESTED_MODEL.replace('%s', 'spin_lock'),
+    run(x, [l, sub], [cls]) {
+      lockExclusive(x, l!, cls!, false, 0, { subclass: sub! });
+      return 0;
+    },
+  },
+  {
+    name: 'down_read_nested', family: 'locks', acquires: 'shared', params: [lock('sem', 'rwsem'), subclass], returns: 'void', sleeps: true,
+    kernel: 'down_read with a lockdep subclass.',
+    model: NESTED_MODEL.replace('%s', 'down_read'),
+    run(x, [r, sub], [cls]) {
+      x.mightSleep('down_read_nested');
+      downRead(x, r!, cls!, { subclass: sub! });
+      return 0;
+    },
+  },
+  {
+    name: 'down_write_nested', family: 'locks', acquires: 'exclusive', params: [lock('sem', 'rwsem'), subclass], returns: 'void', sleeps: true,
+    kernel: 'down_write with a lockdep subclass.',
+    model: NESTED_MODEL.replace('%s', 'down_write'),
+    run(x, [r, sub], [cls]) {
+      x.mightSleep('down_write_nested');
+      lockExclusive(x, r!, cls!, false, r! + 1, { subclass: sub! });
+      return 0;
+    },
+  },
+];
+
 export const LOCKS: readonly Builtin[] = [
   ...LOCKS_BASE,
+  ...NESTED,
   alias(LOCKS_BASE, 'mutex_lock_killable', 'mutex_lock', 'Acquires the mutex; only a fatal signal interrupts the sleep (returns -EINTR).', 'int'),
   alias(LOCKS_BASE, 'down_read_killable', 'down_read', 'Acquires the rw_semaphore for reading; a fatal signal interrupts the sleep.', 'int'),
   alias(LOCKS_BASE, 'down_write_killable', 'down_write', 'Acquires the rw_semaphore for writing; a fatal signal interrupts the sleep.', 'int'),
@@ -256,6 +320,7 @@ function rwlockOps(): Builtin[] {
           if (irq) x.setIrqOff(1);
           const writer = x.read(a!, true);
           if (writer === x.actor + 1) recursiveLocking(x, a!, cls!);
+          checkNesting(x, a!, cls!, 'read', {}, true);
           if (writer !== 0) x.block({ kind: 'lock', lock: a!, cls: cls!, mode: 'read', holders: [writer - 1] });
           x.write(a! + 1, x.read(a! + 1, true) | bit(x.actor), true);
           x.acquire(a!, cls!, 'read', false, irq);

@@ -4,6 +4,7 @@ import type { Exec } from '../exec';
 
 export type BuiltinFamily =
   | 'locks'
+  | 'rcu'
   | 'irq'
   | 'memory'
   | 'lists'
@@ -31,6 +32,14 @@ export type ParamKind =
   | 'waitq'
   /** A shared scalar (READ_ONCE / WRITE_ONCE). */
   | 'place'
+  /** A shared pointer variable or field (an `__rcu` pointer: rcu_dereference, rcu_assign_pointer). */
+  | 'rcu_ptr'
+  /** A struct rcu_head field of an object (call_rcu). */
+  | 'rcu_head'
+  /** A field name, not evaluated (kfree_rcu's rcu_head member). */
+  | 'rcu_member'
+  /** A list_head field of the struct named by the `type` argument (list_first_entry's member). */
+  | 'list_member'
   /** A struct pointer value. */
   | 'ptr'
   | 'int'
