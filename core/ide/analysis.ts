@@ -6,9 +6,9 @@
 
 import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
-import { lex, type Comment, type Token } from '../syntax/lexer';
+import type { Comment, Token } from '../syntax/lexer';
 import { parse, type ParseResult } from '../syntax/parser';
-import { reparse } from '../syntax/reparse';
+import { relex, reparse } from '../syntax/reparse';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
 import { heldLocks, type HeldLocks } from './heldLocks';
@@ -36,7 +36,7 @@ export class Analysis {
       this.base = this;
       return;
     }
-    const lexed = lex(text);
+    const lexed = relex(base.parse, base.text, text);
     this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
     this.binding = base.binding;
     this.base = base;

@@ -5,7 +5,7 @@
 // comment runs out of the region) the answer is a fresh parse.
 
 import type * as A from './ast';
-import { lexRange, type Comment, type Token } from './lexer';
+import { lex, lexRange, type Comment, type LexResult, type Token } from './lexer';
 import { parse, parseDecls, type ParseResult } from './parser';
 
 /** Where two texts differ: [prefix, oldEnd) of the old text became [prefix, newEnd) of the new. */
@@ -102,6 +102,40 @@ function endsStatement(tokens: readonly Token[], offset: number): boolean {
 function lastTokenEndBefore(tokens: readonly Token[], offset: number): number {
   const i = tokenIndexAt(tokens, offset) - 1;
   return i >= 0 ? tokens[i]!.span.end : 0;
+}
+
+/**
+ * The tokens and comments of `newText`, from those of `oldText`: only the tokens the edit
+ * touches are lexed again (from the end of the last token before it to a token after it
+ * where lexing falls back into step), the others reused or moved. What completion reads
+ * while typing, between two analyses.
+ */
+export function relex(old: { readonly tokens: readonly Token[]; readonly comments: readonly Comment[] }, oldText: string, newText: string): LexResult {
+  const change = textChange(oldText, newText);
+  const delta = newText.length - oldText.length;
+  const tokens = old.tokens;
+  // Tokens end before the edit up to tokens[kept - 1]; the char after each of them is unchanged.
+  // (The mark of an unterminated comment is no such end: the comment runs on past it.)
+  let kept = tokenIndexAt(tokens, change.prefix);
+  while (kept > 0 && (tokens[kept - 1]!.span.end >= change.prefix || tokens[kept - 1]!.unterminated)) kept--;
+  const from = kept > 0 ? tokens[kept - 1]!.span.end : 0;
+  // A few tokens after the edit to fall back into step at (a comment or string may run on);
+  // lexing depends on the position only, so once in step it stays so. EOF starts at the end.
+  let next = tokenIndexAt(tokens, change.oldEnd);
+  for (let attempt = 0; attempt < 4 && next < tokens.length; attempt++, next++) {
+    const until = tokens[next]!.span.start + delta;
+    const lexed = lexRange(newText, from, until);
+    if (lexed.end !== until) continue;
+    const moved = new Shift(delta);
+    const out = tokens.slice(0, kept);
+    out.push(...lexed.tokens);
+    for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    const comments = old.comments.filter((c) => c.span.end <= from);
+    comments.push(...lexed.comments);
+    for (const c of old.comments) if (c.span.start >= until - delta) comments.push({ ...c, span: moved.span(c.span) });
+    return { tokens: out, comments };
+  }
+  return lex(newText);
 }
 
 /** The index of the first token starting at or after `offset`. */

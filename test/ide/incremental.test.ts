@@ -1,6 +1,7 @@
 // The analysis after an edit, reusing the previous one, against a fresh analysis of the same
 // text (property): the same syntax trees, tokens and comments, the same diagnostics and the
-// same outline, after any sequence of random edits to real scenarios.
+// same outline, after any sequence of random edits to real scenarios. Likewise the tokens
+// relexed for completion while typing.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { analyze, outline, type Analysis } from '../../core/ide';
 import { parse } from '../../core/syntax/parser';
-import { reparse } from '../../core/syntax/reparse';
+import { lex } from '../../core/syntax/lexer';
+import { relex, reparse } from '../../core/syntax/reparse';
 import { generateScenario } from '../perf/lsp-latency';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -63,6 +65,22 @@ test('after random edits, the incremental analysis equals a fresh one (property)
       }
     }),
     { numRuns: 150 },
+  );
+});
+
+test('after random edits, the tokens relexed equal a fresh lexing (property)', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: TEXTS.length - 1 }), edits, (which, list: Edit[]) => {
+      let text = TEXTS[which]!;
+      let lexed = lex(text);
+      for (const e of list) {
+        const next = apply(text, e);
+        lexed = relex(lexed, text, next);
+        assert.deepEqual(lexed, lex(next));
+        text = next;
+      }
+    }),
+    { numRuns: 300 },
   );
 });
 
