@@ -138,8 +138,12 @@ async function runJob(job: Job): Promise<void> {
   }
 }
 
-/** Lowers this thread's priority (pid 0: the calling thread on Linux); where that fails, the check runs at the normal one. */
+/**
+ * Lowers this thread's priority (pid 0: the calling thread on Linux). Elsewhere pid 0 is the
+ * whole process, the editor's thread included, so there the check runs at the normal one.
+ */
 function lowerPriority(niceness: number): void {
+  if (process.platform !== 'linux') return;
   try {
     setPriority(0, Math.min(19, Math.max(0, Math.floor(niceness))));
   } catch {
