@@ -713,6 +713,7 @@ class Binder {
   /** `{ .a = 1, .b.c = f }` of a static struct: the initial words it sets. */
   private staticInitList(init: A.InitListExpr, type: Ty, address: number): void {
     this.exprTypes.set(init, type);
+    if (type.k === 'any') return; // an unknown type, already reported
     if (type.k !== 'struct' && type.k !== 'array') {
       this.error(init.span, `a ${typeName(type)} is initialised with a value, not { … }`, 'bad-initialiser');
       return;
