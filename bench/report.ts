@@ -49,7 +49,7 @@ export function machineLine(m: Machine): string {
 
 export const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '?');
 export const sec = (s: number): string => (s < 10 ? s.toFixed(2) : s.toFixed(1));
-const mb = (m: number): string => (m < 10 ? m.toFixed(1) : Math.round(m).toString());
+export const mb = (m: number): string => (m < 10 ? m.toFixed(1) : Math.round(m).toString());
 const ratioOf = (l: number, s: number): number => (Number.isFinite(l) && Number.isFinite(s) && s > 0 ? l / s : NaN);
 const ratio = (l: number, s: number): string => {
   const r = ratioOf(l, s);
@@ -62,7 +62,7 @@ function lockstepVerdict(l: LockstepSummary): string {
 }
 
 /** SPIN's peak memory: pan's max RSS when GNU time measured it, else pan's own total. */
-function spinPeakMB(s: SpinSummary): number {
+export function spinPeakMB(s: SpinSummary): number {
   return s.run.maxRssMB ?? s.run.panTotalMB;
 }
 

@@ -1,6 +1,7 @@
 // `npm run bench`: runs SPIN and the Lockstep checker side by side on every Promela model
 // and its `.lockstep` twin, one run at a time, and prints the table of states,
-// transitions, wall time and peak memory with the Lockstep/SPIN ratios (Markdown on request).
+// transitions, wall time and peak memory with the Lockstep/SPIN ratios, then how cost
+// grows with N on both sides (scaling.ts); Markdown on request.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +12,7 @@ import { benchModels, DEFAULT_SIZES, selectModels, type Sizes } from './models';
 import {
   describeMachine, detailTable, machineLine, mainTable, METHOD_NOTES, markdownReport, mismatches, sec, targets, textTable,
 } from './report';
+import { measureScaling, SCALING_MAX_STATES, SCALING_NOTES, scalingCases, scalingFindings, scalingMarkdown, scalingTable, type ScalingRow } from './scaling';
 import { engineMarkdown, engineTable, engineTargets, measureEngine } from './engine';
 import { ensureSpin } from './spin';
 
@@ -27,6 +29,9 @@ const USAGE = `usage: npm run bench -- [options]
   --no-reduction      partial-order reduction off on both sides (gcc -DNOREDUCE; reduction: false)
   --no-spin           Lockstep only
   --no-lockstep       SPIN only
+  --scaling           only the scaling table (philosophers N=6…14, counter N=3…8)
+  --no-scaling        no scaling table (the default with --only or --n)
+  --scaling-max-states N  Lockstep bound of each scaling run (default ${SCALING_MAX_STATES})
   --no-engine         skip the engine runs (philosophers on 2 workers, counter without symmetry)
   --list              print the model ids and exit`;
 
@@ -42,6 +47,9 @@ interface Options {
   readonly lockstep: boolean;
   readonly engine: boolean;
   readonly list: boolean;
+  /** The main table, the scaling table, or both. */
+  readonly tables: 'main' | 'scaling' | 'both';
+  readonly scalingMaxStates: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -60,6 +68,9 @@ function parseOptions(argv: string[]): Options {
       'no-reduction': { type: 'boolean' },
       'no-spin': { type: 'boolean' },
       'no-lockstep': { type: 'boolean' },
+      scaling: { type: 'boolean' },
+      'no-scaling': { type: 'boolean' },
+      'scaling-max-states': { type: 'string' },
       'no-engine': { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -98,6 +109,8 @@ function parseOptions(argv: string[]): Options {
     lockstep: !values['no-lockstep'],
     engine: !values['no-engine'] && !values['no-lockstep'],
     list: values.list ?? false,
+    tables: values.scaling ? 'scaling' : values['no-scaling'] || values.only !== undefined || values.n !== undefined ? 'main' : 'both',
+    scalingMaxStates: int(values['scaling-max-states'], '--scaling-max-states', SCALING_MAX_STATES),
   };
 }
 
@@ -113,12 +126,12 @@ function main(argv: string[]): number {
     console.error(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
     return 2;
   }
-  const models = selectModels(benchModels(opts.sizes), opts.only);
+  const models = opts.tables === 'scaling' ? [] : selectModels(benchModels(opts.sizes), opts.only);
   if (opts.list) {
     for (const m of models) console.log(m.id);
     return 0;
   }
-  if (models.length === 0) {
+  if (models.length === 0 && opts.tables !== 'scaling') {
     console.error(`no model matches --only ${opts.only ?? ''}; try --list`);
     return 2;
   }
@@ -156,21 +169,45 @@ function main(argv: string[]): number {
     rows.push({ model, spin, lockstep });
   }
 
-  console.log(textTable(mainTable(rows)));
-  console.log('');
-  console.log(textTable(detailTable(rows)));
-  console.log('');
-  for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
-  for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
-  for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
-  const engine = opts.engine ? measureEngine(rows, opts.reps, opts.check, (line) => console.error(line)) : [];
+  if (opts.tables !== 'scaling') {
+    console.log(textTable(mainTable(rows)));
+    console.log('');
+    console.log(textTable(detailTable(rows)));
+    console.log('');
+    for (const line of targets(rows)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
+    for (const line of mismatches(rows)) console.log(`VERDICT MISMATCH: ${line}`);
+    for (const line of [...notes, ...METHOD_NOTES]) console.log(`- ${line}`);
+  }
+  const engine = opts.engine && opts.tables !== 'scaling' ? measureEngine(rows, opts.reps, opts.check, (line) => console.error(line)) : [];
   if (engine.length > 0) {
     console.log('');
     console.log(textTable(engineTable(engine)));
     for (const line of engineTargets(engine)) console.log(`target: ${line.replace(/\*\*/g, '')}`);
   }
+  const scaling: ScalingRow[] = [];
+  if (opts.tables !== 'main') {
+    const check = { ...opts.check, maxStates: Math.min(opts.check.maxStates ?? Infinity, opts.scalingMaxStates) };
+    for (const c of scalingCases(check)) {
+      process.stderr.write(`scaling ${c.model.id} ...`);
+      const row = measureScaling(c, opts.reps, !spinWhy, !lockstepWhy, { ...(spinWhy ? { spin: spinWhy } : {}), ...(lockstepWhy ? { lockstep: lockstepWhy } : {}) });
+      process.stderr.write(`${row.spin.ok ? ` SPIN ${sec(row.spin.value.search)}s` : ' SPIN n/a'}${row.lockstep.ok ? `, Lockstep ${sec(row.lockstep.value.check)}s` : ', Lockstep n/a'}\n`);
+      if (!row.spin.ok && !spinWhy) notes.push(`scaling ${c.model.id}: SPIN failed: ${row.spin.why}`);
+      if (!row.lockstep.ok && !lockstepWhy) notes.push(`scaling ${c.model.id}: Lockstep failed: ${row.lockstep.why}`);
+      scaling.push(row);
+    }
+    console.log('');
+    console.log(textTable(scalingTable(scaling)));
+    console.log('');
+    for (const line of scalingFindings(scaling)) console.log(`scaling: ${line.replace(/\*\*/g, '')}`);
+    for (const line of SCALING_NOTES(opts.scalingMaxStates)) console.log(`- ${line}`);
+  }
   const load = `\nLoad average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${os.availableParallelism()} cores.\n`;
-  if (opts.markdown) fs.writeFileSync(opts.markdown, markdownReport(machine, argv, rows, notes) + engineMarkdown(engine) + load + keptSection(opts.markdown));
+  if (opts.markdown) {
+    const main = opts.tables === 'scaling'
+      ? `# Lockstep vs SPIN: how cost grows\n\nMeasured ${machineLine(machine)}; 1-minute load average ${machine.loadAverage.toFixed(1)} at the start.\n\nCommand: \`npm run bench -- ${argv.join(' ')}\`\n\n`
+      : markdownReport(machine, argv, rows, notes) + engineMarkdown(engine);
+    fs.writeFileSync(opts.markdown, main + (scaling.length > 0 ? `\n${scalingMarkdown(scaling, opts.scalingMaxStates)}` : '') + load + keptSection(opts.markdown));
+  }
   if (opts.json) fs.writeFileSync(opts.json, `${JSON.stringify({ machine, argv, rows }, null, 2)}\n`);
   return 0;
 }

@@ -73,8 +73,9 @@ export async function cmdMerge(args: readonly string[], io: Io): Promise<number>
     } else {
       for (const f of merged.violations) io.out(`${formatFinding(file, loaded, f)}\n`);
       for (const f of merged.acrossShards) {
-        const classes = (f.violation.lockClasses ?? []).map((c) => lockdepName(s.lockClasses[c]!));
-        io.out(`${file}: note: the lock-order cycle of ${classes.join(', ')} was seen only by joining the shards' lock-order graphs`);
+        const classes = (f.violation.lockClasses ?? []).map((c) => lockdepName(s.lockClasses[c]!)).join(', ');
+        const what = f.kind === 'lock_order' ? `the lock-order cycle of ${classes}` : `the irq-unsafe use of ${classes}`;
+        io.out(`${file}: note: ${what} was seen only by joining what the shards' lockdep saw`);
       }
       io.out(`${summaryLine(file, merged)} (${shards.length} shards merged)`);
     }
@@ -116,7 +117,7 @@ function isShardJson(x: unknown): x is ShardJson {
   if (typeof x !== 'object' || x === null) return false;
   const o = x as Partial<Record<keyof ShardJson, unknown>>;
   const shard = o.shard as { index?: unknown; count?: unknown } | undefined;
-  return typeof o.file === 'string' && typeof o.scenarioVersion === 'string' && Array.isArray(o.violations) && Array.isArray(o.lockDependencies)
+  return typeof o.file === 'string' && typeof o.scenarioVersion === 'string' && Array.isArray(o.violations) && Array.isArray(o.lockDependencies) && Array.isArray(o.lockUsages)
     && typeof o.stats === 'object' && typeof o.search === 'object' && typeof shard === 'object' && shard !== null
     && Number.isInteger(shard.index) && Number.isInteger(shard.count);
 }
@@ -188,5 +189,6 @@ function shardOutput(s: NonNullable<LoadedScenario['compiled']>, j: ShardJson): 
       reducedStates: j.stats.reducedStates,
     },
     dependencies: j.lockDependencies,
+    usages: j.lockUsages,
   };
 }

@@ -5,7 +5,7 @@
 import type { LoadedScenario } from '../core';
 import type { Bound, CheckResult, Finding, Shard } from '../core/explore';
 import { commitDiagram } from '../core/explore/commitDiagram';
-import { dependencyRecord, findingRecord, scenarioVersion, type DependencyRecord, type FindingRecord } from '../core/explore/shards';
+import { dependencyRecord, findingRecord, scenarioVersion, usageRecord, type DependencyRecord, type FindingRecord, type UsageRecord } from '../core/explore/shards';
 import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
 import type { Span } from '../core/syntax/ast';
 
@@ -125,8 +125,8 @@ export interface SearchJson {
 /**
  * The `--json` object of one shard (`check --shard i/n --json`): the object above, each
  * violation's `detail` (the whole finding, so `lockstep merge` prints it as check would),
- * the shard, the scenario version, how it searched, the bound that stopped it, and the
- * lock-order dependencies it saw.
+ * the shard, the scenario version, how it searched, the bound that stopped it, and what
+ * its lockdep saw: the lock-order dependencies and the irq-unsafe uses of spinlocks.
  */
 export interface ShardJson extends ResultJson {
   readonly violations: readonly (FindingJson & { readonly detail: FindingRecord })[];
@@ -136,6 +136,7 @@ export interface ShardJson extends ResultJson {
   readonly search: SearchJson;
   readonly bound?: Bound;
   readonly lockDependencies: readonly DependencyRecord[];
+  readonly lockUsages: readonly UsageRecord[];
 }
 
 export function shardJson(file: string, loaded: LoadedScenario, r: CheckResult, shard: Shard, search: SearchJson): ShardJson {
@@ -149,6 +150,7 @@ export function shardJson(file: string, loaded: LoadedScenario, r: CheckResult, 
     scenarioVersion: scenarioVersion(s),
     search,
     ...(r.bound ? { bound: r.bound } : {}),
-    lockDependencies: r.lockDependencies.map((d) => dependencyRecord(s, d)),
+    lockDependencies: (r.lockDependencies ?? []).map((d) => dependencyRecord(s, d)),
+    lockUsages: (r.lockUsages ?? []).map((u) => usageRecord(s, u)),
   };
 }

@@ -78,7 +78,25 @@ function shortestPath(next: ReadonlyMap<number, readonly number[]>, from: number
  * the serial runs (one actor after another) that long cycles need.
  */
 export function witnessRun(s: CompiledScenario, cycle: readonly number[]): Move[] | undefined {
-  return searchRun(s, cycle, 'bfs', 5_000) ?? searchRun(s, cycle, 'dfs', 50_000);
+  const want = new Map(cycle.map((k, i) => [k, 1 << i]));
+  const bits = (e: AcquireEvent): number => {
+    if (e.trylock) return 0;
+    let mask = 0;
+    for (const h of e.held) mask |= want.get(edgeKey(h.cls, e.cls)) ?? 0;
+    return mask;
+  };
+  return wantedRun(s, bits, (1 << cycle.length) - 1);
+}
+
+/** A run that takes lock class `cls` in an irq handler (`inIrq`) or with interrupts on. */
+export function usageRun(s: CompiledScenario, cls: number, inIrq: boolean): Move[] | undefined {
+  const bits = (e: AcquireEvent): number => (e.cls === cls && (inIrq ? e.inIrq : !e.inIrq && e.irqsEnabled) ? 1 : 0);
+  return wantedRun(s, bits, 1);
+}
+
+/** A run whose acquisitions set every bit of `all`, shortest first, then serial. */
+function wantedRun(s: CompiledScenario, bits: (e: AcquireEvent) => number, all: number): Move[] | undefined {
+  return searchRun(s, bits, all, 'bfs', 5_000) ?? searchRun(s, bits, all, 'dfs', 50_000);
 }
 
 interface RunNode {
@@ -88,9 +106,7 @@ interface RunNode {
   readonly move: Move | undefined;
 }
 
-function searchRun(s: CompiledScenario, cycle: readonly number[], order: 'bfs' | 'dfs', budget: number): Move[] | undefined {
-  const want = new Map(cycle.map((k, i) => [k, 1 << i]));
-  const all = (1 << cycle.length) - 1;
+function searchRun(s: CompiledScenario, bits: (e: AcquireEvent) => number, all: number, order: 'bfs' | 'dfs', budget: number): Move[] | undefined {
   const nodes: RunNode[] = [{ state: initialState(s), mask: 0, parent: -1, move: undefined }];
   const seen = new Set<string>();
   const keyOf = (state: MachineState, mask: number): string => {
@@ -112,10 +128,7 @@ function searchRun(s: CompiledScenario, cycle: readonly number[], order: 'bfs' |
         const r = step(s, node.state, { actor, choice });
         if (r.status !== 'ok') continue;
         let mask = node.mask;
-        for (const e of r.events) {
-          if (e.kind !== 'acquire' || e.trylock) continue;
-          for (const h of e.held) mask |= want.get(edgeKey(h.cls, e.cls)) ?? 0;
-        }
+        for (const e of r.events) if (e.kind === 'acquire') mask |= bits(e);
         const move = { actor, choice };
         if (mask === all) {
           const moves = [move];
@@ -140,12 +153,18 @@ function searchRun(s: CompiledScenario, cycle: readonly number[], order: 'bfs' |
   return undefined;
 }
 
+
 /**
- * The lock_order violation a fresh lockdep reports when the moves are replayed, with the
- * index of its step. `earlier` runs are replayed first into the same lockdep, as the
- * checker's graph accumulates over every run it explores.
+ * The violation of `kind` (a lock-order cycle by default) a fresh lockdep reports when the
+ * moves are replayed, with the index of its step. `earlier` runs are replayed first into the
+ * same lockdep, as the checker's lockdep accumulates over every run it explores.
  */
-export function lockdepOnReplay(s: CompiledScenario, moves: readonly Move[], earlier: readonly (readonly Move[])[] = []): { violation: Violation; at: number } | undefined {
+export function lockdepOnReplay(
+  s: CompiledScenario,
+  moves: readonly Move[],
+  earlier: readonly (readonly Move[])[] = [],
+  kind: 'lock_order' | 'irq_lock_inversion' = 'lock_order',
+): { violation: Violation; at: number } | undefined {
   const lockdep = new Lockdep(s);
   for (const run of earlier) {
     let state = initialState(s);
@@ -160,7 +179,7 @@ export function lockdepOnReplay(s: CompiledScenario, moves: readonly Move[], ear
   for (let i = 0; i < moves.length; i++) {
     const r = step(s, state, moves[i]!);
     if (r.status !== 'ok') return undefined;
-    const found = lockdep.observe(r.events, state).find((v) => v.kind === 'lock_order');
+    const found = lockdep.observe(r.events, state).find((v) => v.kind === kind);
     if (found) return { violation: found, at: i };
     state = r.state;
   }

@@ -221,12 +221,17 @@ function packShared(state: MachineState, out: Words): void {
   out.length = k;
 }
 
+/** Zeros, as long as the longest memory unpacked so far. */
+const zeros: number[] = [];
+
 function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: number[]; actorCount: number; next: number } {
   let k = at;
   const m = w[k++]!;
-  // Pushed, not preallocated: V8 then keeps the array packed (no holes), the faster kind.
-  const mem: number[] = [];
-  for (let i = 0; i < m; i++) mem.push(w[k++]!);
+  // A copy of a packed array of zeros, then written: V8 keeps it packed (no holes), the
+  // faster kind, without growing it push by push.
+  while (zeros.length < m) zeros.push(0);
+  const mem = zeros.length === m ? zeros.slice() : zeros.slice(0, m);
+  for (let i = 0; i < m; i++) mem[i] = w[k++]!;
   const no = w[k++]!;
   const objects: number[] = [];
   for (let i = 0; i < no; i++) objects.push(w[k++]!);

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { loadScenario } from '../index';
 import type { CompiledScenario } from '../model/compiled';
-import type { LockDependency } from '../model/lockdep';
+import type { LockDependency, LockUsage } from '../model/lockdep';
 import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
@@ -58,6 +58,7 @@ interface WorkerSummary {
   readonly keys: readonly string[];
   readonly edges: readonly number[];
   readonly dependencies: readonly LockDependency[];
+  readonly usages: readonly LockUsage[];
   readonly bound?: Bound;
 }
 
@@ -92,6 +93,7 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   const keys = new Set(run.summaries.flatMap((x) => x.keys));
   const edges = new Set(run.summaries.flatMap((x) => x.edges));
   const lockDependencies = mergeDependencies(run.summaries);
+  const lockUsages = mergeUsages(run.summaries);
   if (keys.size === 0 && !hasCycle(edges)) {
     return {
       verdict: run.bound ? 'inconclusive' : 'verified',
@@ -100,6 +102,7 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
       stats,
       ...symmetricOf(solo),
       lockDependencies,
+      lockUsages,
     };
   }
   // The report of one worker, in its order: it stops once it has met what the workers found
@@ -107,7 +110,7 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   const report = new Search(s, options, keys.size > 0 && !missingCycle(run.summaries, edges) ? keys : undefined);
   while (!report.run(performance.now() + sliceMs)) await new Promise<void>((resolve) => setImmediate(resolve));
   const result = resultOf(report);
-  return { ...result, stats: { ...stats, seconds: (performance.now() - t0) / 1000 }, lockDependencies };
+  return { ...result, stats: { ...stats, seconds: (performance.now() - t0) / 1000 }, lockDependencies, lockUsages };
 }
 
 /**
@@ -126,6 +129,19 @@ function mergeDependencies(summaries: readonly WorkerSummary[]): LockDependency[
     }
   }
   return [...byPair.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+}
+
+/** The workers' irq and irqs-on uses of each lock class, one per class and context, as for dependencies. */
+function mergeUsages(summaries: readonly WorkerSummary[]): LockUsage[] {
+  const byUse = new Map<string, LockUsage>();
+  for (const x of summaries) {
+    for (const u of x.usages) {
+      const k = `${u.cls}:${u.inIrq}`;
+      const had = byUse.get(k);
+      if (!had || u.site.start < had.site.start || (u.site.start === had.site.start && u.actor < had.actor)) byUse.set(k, u);
+    }
+  }
+  return [...byUse.values()];
 }
 
 function symmetricOf(search: Search): { symmetric?: string[][] } {
@@ -397,6 +413,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
       keys: search.raw.map((r) => r.key),
       edges: [...search.lockEdges],
       dependencies: search.lockdep.edges(),
+      usages: search.lockdep.usages(),
       ...(search.stopReason ? { bound: search.stopReason } : {}),
     };
     port.postMessage({ type: 'done', from: me, summary } satisfies ToCoordinator);
@@ -404,7 +421,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     if (inside) store.leave();
     if (e instanceof TableFull) {
       const bound: Bound = { kind: 'states', limit: job.store.maxStates, message: e.message };
-      port.postMessage({ type: 'done', from: me, summary: { keys: [], edges: [], dependencies: [], bound } } satisfies ToCoordinator);
+      port.postMessage({ type: 'done', from: me, summary: { keys: [], edges: [], dependencies: [], usages: [], bound } } satisfies ToCoordinator);
       return;
     }
     port.postMessage({ type: 'failed', from: me, message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) } satisfies ToCoordinator);

@@ -18,5 +18,6 @@ export function resultOf(search: Search, stats: CheckStats = search.stats()): Ch
     stats,
     ...(symmetric ? { symmetric } : {}),
     lockDependencies: search.lockdep.edges(),
+    lockUsages: search.lockdep.usages(),
   };
 }

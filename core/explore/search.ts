@@ -66,6 +66,8 @@ function oldGenerationUsedMB(): number {
   }
   return used / 2 ** 20;
 }
+/** The least time between two readings of the process's memory. */
+const MEMORY_CHECK_MS = 10;
 /** Value tuples remembered per blocked actor state. */
 const BLOCKED_MEMORY = 8;
 const DEFAULT_MAX_DEPTH = 100_000;
@@ -124,6 +126,7 @@ export class Search {
   private readonly maxMemoryMB: number;
   private readonly heapLimitMB: number;
   private lastProgress = 0;
+  private lastMemoryCheck = -Infinity;
   /**
    * Blocked actors: the words their last attempt read and the values it saw. Same actor
    * state and same values: the attempt would block again (see `stillBlocked`).
@@ -239,13 +242,21 @@ export class Search {
   private checkBounds(elapsedMs: number, now: number): boolean {
     if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
-    // Both memory readings cost about a microsecond: taken every 256 expansions, no burst
-    // of new states between two readings can carry the heap from the guard to V8's limit.
+    // The memory readings cost from one to tens of microseconds (a busy machine, /proc):
+    // taken at these checks once 10 ms have passed since the last, no burst of new states
+    // between two readings can carry the heap from the guard to V8's limit.
+    if (now - this.lastMemoryCheck < MEMORY_CHECK_MS) return this.progressDue(elapsedMs, now);
+    this.lastMemoryCheck = now;
     const rss = process.memoryUsage.rss() / 2 ** 20;
     this.peakMB = Math.max(this.peakMB, rss);
     if (rss > this.maxMemoryMB) return this.stop('memory', this.maxMemoryMB, `stopped at --max-memory ${this.maxMemoryMB} MB (resident ${Math.round(rss)} MB)`);
     const heap = oldGenerationUsedMB();
     if (heap > HEAP_SHARE * this.heapLimitMB) return this.stop('memory', Math.round(this.heapLimitMB), `stopped near the JavaScript heap limit (${Math.round(heap)} of ${Math.round(this.heapLimitMB)} MB)`);
+    return this.progressDue(elapsedMs, now);
+  }
+
+  /** Reports progress when its interval has passed; never stops the search. */
+  private progressDue(elapsedMs: number, now: number): false {
     const onProgress = this.opts.onProgress;
     if (onProgress && now - this.lastProgress >= (this.opts.progressIntervalMs ?? 250)) {
       this.lastProgress = now;

@@ -8,15 +8,15 @@
 import { createHash } from 'node:crypto';
 import type { CompiledScenario } from '../model/compiled';
 import { siteText } from '../model/describe';
-import type { LockDependency } from '../model/lockdep';
+import type { LockDependency, LockUsage } from '../model/lockdep';
 import { lockdepName } from '../model/machine';
-import type { Related, Violation, ViolationKind } from '../model/types';
+import type { Move, Related, Violation, ViolationKind } from '../model/types';
 import type { Span } from '../syntax/ast';
 import { Footprints } from './footprint';
-import { edgeKey } from './lockorder';
+import { edgeKey, usageRun, witnessRun } from './lockorder';
 import { traceStep } from './trace';
 import type { Bound, CheckResult, CheckStats, Finding, Shard } from './types';
-import { cycleFinding, cycleOverRuns } from './witness';
+import { cycleFinding, lockdepOverRuns } from './witness';
 
 /**
  * A hash of the compiled scenario: shards merge only if they explored the same one. Every
@@ -100,6 +100,16 @@ export interface DependencyRecord {
   readonly stack: readonly string[];
 }
 
+/** A spinlock class taken in an irq handler, or in process context with interrupts on. */
+export interface UsageRecord {
+  readonly cls: number;
+  readonly name: string;
+  readonly context: 'irq' | 'irqs-on';
+  readonly actor: string;
+  readonly site: SpanRecord & { readonly at: string };
+  readonly stack: readonly string[];
+}
+
 /** What the merge reads from one shard (the CLI's JSON holds it). */
 export interface ShardOutput {
   readonly shard: Shard;
@@ -107,6 +117,7 @@ export interface ShardOutput {
   readonly findings: readonly Finding[];
   readonly stats: CheckStats;
   readonly dependencies: readonly DependencyRecord[];
+  readonly usages: readonly UsageRecord[];
 }
 
 const spanRecord = (s: Span): SpanRecord => ({ start: s.start, end: s.end });
@@ -160,6 +171,17 @@ export function dependencyRecord(s: CompiledScenario, d: LockDependency): Depend
   };
 }
 
+export function usageRecord(s: CompiledScenario, u: LockUsage): UsageRecord {
+  return {
+    cls: u.cls,
+    name: lockdepName(s.lockClasses[u.cls]!),
+    context: u.inIrq ? 'irq' : 'irqs-on',
+    actor: s.actors[u.actor]?.name ?? '?',
+    site: { ...spanRecord(u.site), at: siteText(s, u.site) },
+    stack: u.stack,
+  };
+}
+
 /** What a shard's result gives the merge, without the trip through JSON. */
 export function shardOutput(s: CompiledScenario, shard: Shard, r: CheckResult): ShardOutput {
   return {
@@ -167,19 +189,20 @@ export function shardOutput(s: CompiledScenario, shard: Shard, r: CheckResult): 
     ...(r.bound ? { bound: r.bound } : {}),
     findings: r.violations,
     stats: r.stats,
-    dependencies: r.lockDependencies.map((d) => dependencyRecord(s, d)),
+    dependencies: (r.lockDependencies ?? []).map((d) => dependencyRecord(s, d)),
+    usages: (r.lockUsages ?? []).map((u) => usageRecord(s, u)),
   };
 }
 
 // ---------- the merge ----------
 
 /**
- * Violations are one per kind and place, as in one search; a lock-order cycle is one per
- * set of lock classes and a livelock one per set of spinning actors, wherever a shard
- * happened to notice it.
+ * Violations are one per kind and place, as in one search; lockdep's are one per set of
+ * lock classes and a livelock one per set of spinning actors, wherever a shard happened to
+ * notice it.
  */
 export function findingKey(f: Finding): string {
-  if (f.kind === 'lock_order' && f.violation.lockClasses) return `lock_order:${f.violation.lockClasses.join(',')}`;
+  if (f.violation.lockClasses) return `${f.kind}:${f.violation.lockClasses.join(',')}`;
   if (f.kind === 'livelock' && f.pending) return `livelock:${[...new Set(f.pending.map((p) => p.actor))].sort((a, b) => a - b).join(',')}`;
   return `${f.kind}@${f.violation.span.start}`;
 }
@@ -190,7 +213,7 @@ export interface MergeOptions {
 }
 
 export interface MergedResult extends CheckResult {
-  /** The violations no single shard reported: lock-order cycles across shards. */
+  /** The violations no single shard reported: lockdep's findings across shards. */
   readonly acrossShards: readonly Finding[];
 }
 
@@ -213,12 +236,17 @@ export function mergeShards(s: CompiledScenario, shards: readonly ShardOutput[],
     acrossShards.push(f);
     violations.push(f);
   }
+  for (const pair of crossShardIrqUsage(ordered, new Set(best.keys()))) {
+    const f = irqWitness(s, pair) ?? irqWithoutRun(s, pair);
+    acrossShards.push(f);
+    violations.push(f);
+  }
   const boundShard = ordered.find((sh) => sh.bound);
   const bound: Bound | undefined = boundShard?.bound
     ? { ...boundShard.bound, message: `shard ${boundShard.shard.index + 1}/${boundShard.shard.count}: ${boundShard.bound.message}` }
     : undefined;
   const verdict = violations.length > 0 ? 'violation' : bound ? 'inconclusive' : 'verified';
-  return { verdict, ...(bound ? { bound } : {}), violations, stats: sumStats(ordered.map((sh) => sh.stats)), lockDependencies: [], acrossShards };
+  return { verdict, ...(bound ? { bound } : {}), violations, stats: sumStats(ordered.map((sh) => sh.stats)), acrossShards };
 }
 
 /**
@@ -298,7 +326,11 @@ function cycleWitness(s: CompiledScenario, cycle: readonly DependencyRecord[], s
   const want = [...new Set(cycle.map((d) => d.from))].sort((a, b) => a - b).join(',');
   // A run may close a different cycle first; then it is not this one's witness.
   const ok = (f: Finding | undefined): Finding | undefined => (f && f.violation.lockClasses?.join(',') === want ? f : undefined);
-  return ok(cycleFinding(s, fp, edges, shorten)) ?? ok(cycleOverRuns(s, fp, edges));
+  const whole = ok(cycleFinding(s, fp, edges, shorten));
+  if (whole) return whole;
+  // A run per dependency, the closing one last.
+  const runs = [...edges.slice(1), edges[0]!].map((e) => witnessRun(s, [e]));
+  return runs.every((r) => r !== undefined) ? ok(lockdepOverRuns(s, fp, runs as Move[][], 'lock_order')) : undefined;
 }
 
 /** The cycle as the shards' dependencies describe it, when no single run shows it. */
@@ -335,4 +367,62 @@ function cycleWithoutRun(s: CompiledScenario, cycle: readonly DependencyRecord[]
     lockClasses: [...new Set(cycle.map((d) => d.from))].sort((a, b) => a - b),
   };
   return { kind: 'lock_order', message, violation, trace: [] };
+}
+
+/**
+ * The spinlock classes taken in an irq handler in one shard and with interrupts on in
+ * another, which no shard could report: each as its two uses, the one an earlier shard saw first.
+ */
+function crossShardIrqUsage(shards: readonly ShardOutput[], reported: ReadonlySet<string>): [UsageRecord, UsageRecord][] {
+  const first = new Map<string, UsageRecord>();
+  for (const sh of shards) for (const u of sh.usages) if (!first.has(`${u.cls}:${u.context}`)) first.set(`${u.cls}:${u.context}`, u);
+  const out: [UsageRecord, UsageRecord][] = [];
+  for (const u of first.values()) {
+    if (u.context !== 'irq') continue;
+    const on = first.get(`${u.cls}:irqs-on`);
+    if (!on || reported.has(`irq_lock_inversion:${u.cls}`)) continue;
+    const order = shards.findIndex((sh) => sh.usages.includes(u)) <= shards.findIndex((sh) => sh.usages.includes(on));
+    out.push(order ? [u, on] : [on, u]);
+  }
+  return out;
+}
+
+/** Two runs, one per use, replayed into one lockdep: the second reports the inconsistent state. */
+function irqWitness(s: CompiledScenario, pair: readonly [UsageRecord, UsageRecord]): Finding | undefined {
+  const runs = pair.map((u) => usageRun(s, u.cls, u.context === 'irq'));
+  if (!runs.every((r) => r !== undefined)) return undefined;
+  const f = lockdepOverRuns(s, new Footprints(s), runs as Move[][], 'irq_lock_inversion');
+  return f && f.violation.lockClasses?.[0] === pair[0].cls ? f : undefined;
+}
+
+/** The inconsistent lock state as the shards' records describe it, when no run shows it. */
+function irqWithoutRun(s: CompiledScenario, pair: readonly [UsageRecord, UsageRecord]): Finding {
+  const irq = pair.find((u) => u.context === 'irq')!;
+  const on = pair.find((u) => u.context === 'irqs-on')!;
+  const message = `inconsistent lock state across shards: ${irq.name} is taken in irq handler ${irq.actor} and by ${on.actor} with interrupts enabled`;
+  const report = [
+    '================================',
+    'WARNING: inconsistent lock state',
+    '--------------------------------',
+    `${irq.name} is taken in irq handler ${irq.actor} at ${irq.site.at} ({IN-HARDIRQ-W}):`,
+    ...irq.stack.map((f) => `  ${f}`),
+    `and by ${on.actor} with interrupts enabled at ${on.site.at} ({HARDIRQ-ON-W}):`,
+    ...on.stack.map((f) => `  ${f}`),
+    'Each use was seen by a different shard; no run with the two was found within the witness search budget.',
+    '',
+    ' *** DEADLOCK ***',
+  ].join('\n');
+  const violation: Violation = {
+    kind: 'irq_lock_inversion',
+    message,
+    report,
+    actor: s.actors.findIndex((a) => a.name === pair[1].actor),
+    span: spanRecord(pair[1].site),
+    related: [
+      { span: spanRecord(irq.site), message: `taken in irq handler ${irq.actor} here` },
+      { span: spanRecord(on.site), message: `taken by ${on.actor} with interrupts enabled here` },
+    ],
+    lockClasses: [irq.cls],
+  };
+  return { kind: 'irq_lock_inversion', message, violation, trace: [] };
 }

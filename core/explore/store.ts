@@ -126,7 +126,7 @@ function actorHash(a: ActorState): void {
   w[k++] = held.length;
   for (let i = 0; i < held.length; i++) {
     w[k++] = held[i]!.addr;
-    w[k++] = held[i]!.mode === 'read' ? 1 : 0;
+    w[k++] = (held[i]!.mode === 'read' ? 1 : 0) | ((held[i]!.subclass ?? 0) << 1);
   }
   w[k++] = frames.length;
   for (let i = 0; i < frames.length; i++) {
@@ -262,10 +262,11 @@ function fmix(h: number): number {
 export class StateStore {
   private capacity: number;
   private mask: number;
-  /** Table: fingerprint halves and state id + 1 per slot (0 = empty). */
-  private t1: Uint32Array;
-  private t2: Uint32Array;
-  private tid: Int32Array;
+  /**
+   * Table: per slot, three words side by side (one cache line for a probe): the fingerprint
+   * halves and state id + 1 (0 = empty).
+   */
+  private table: Int32Array;
   private count = 0;
   /** Per state id: the parent's id (-1 for the initial state) and the packed move from it. */
   private parents: Int32Array;
@@ -275,9 +276,7 @@ export class StateStore {
   constructor(initialCapacity = 1 << 12) {
     this.capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.mask = this.capacity - 1;
-    this.t1 = new Uint32Array(this.capacity);
-    this.t2 = new Uint32Array(this.capacity);
-    this.tid = new Int32Array(this.capacity);
+    this.table = new Int32Array(this.capacity * 3);
     this.parents = new Int32Array(this.capacity >>> 1);
     this.moves = new Int32Array(this.capacity >>> 1);
     this.expandedBits = new Uint8Array(this.capacity >>> 1);
@@ -297,19 +296,22 @@ export class StateStore {
    * Returns the state's id, or -(id + 1) when it was already there.
    */
   insert(parent: number, move: number): number {
-    const h1 = fp.h1;
-    const h2 = fp.h2;
+    const h1 = fp.h1 | 0;
+    const h2 = fp.h2 | 0;
+    const t = this.table;
     let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const id1 = this.tid[slot]!;
+      const at = slot * 3;
+      const id1 = t[at + 2]!;
       if (id1 === 0) break;
-      if (this.t1[slot] === h1 && this.t2[slot] === h2) return -id1;
+      if (t[at] === h1 && t[at + 1] === h2) return -id1;
       slot = (slot + 1) & this.mask;
     }
     const id = this.count++;
-    this.t1[slot] = h1;
-    this.t2[slot] = h2;
-    this.tid[slot] = id + 1;
+    const at = slot * 3;
+    t[at] = h1;
+    t[at + 1] = h2;
+    t[at + 2] = id + 1;
     if (id >= this.parents.length) this.growPerState();
     this.parents[id] = parent;
     this.moves[id] = move;
@@ -354,24 +356,20 @@ export class StateStore {
   }
 
   private rehash(): void {
-    const old1 = this.t1;
-    const old2 = this.t2;
-    const oldId = this.tid;
+    const old = this.table;
     this.capacity *= 2;
     this.mask = this.capacity - 1;
-    this.t1 = new Uint32Array(this.capacity);
-    this.t2 = new Uint32Array(this.capacity);
-    this.tid = new Int32Array(this.capacity);
-    for (let i = 0; i < old1.length; i++) {
-      const id1 = oldId[i]!;
+    const t = (this.table = new Int32Array(this.capacity * 3));
+    for (let i = 0; i < old.length; i += 3) {
+      const id1 = old[i + 2]!;
       if (id1 === 0) continue;
-      const h1 = old1[i]!;
-      const h2 = old2[i]!;
+      const h1 = old[i]!;
+      const h2 = old[i + 1]!;
       let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
-      while (this.tid[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.t1[slot] = h1;
-      this.t2[slot] = h2;
-      this.tid[slot] = id1;
+      while (t[slot * 3 + 2] !== 0) slot = (slot + 1) & this.mask;
+      t[slot * 3] = h1;
+      t[slot * 3 + 1] = h2;
+      t[slot * 3 + 2] = id1;
     }
   }
 }

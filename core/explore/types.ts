@@ -1,7 +1,7 @@
 // The checker's public data: options, the verdict, each violation found with its trace, and
 // the statistics the CLI, the language server and the benchmark read.
 
-import type { LockDependency } from '../model/lockdep';
+import type { LockDependency, LockUsage } from '../model/lockdep';
 import type { Violation, ViolationKind } from '../model/types';
 import type { StrategyName } from './strategies';
 import type { TraceStep } from './trace';
@@ -110,6 +110,8 @@ export interface CheckResult {
   readonly stats: CheckStats;
   /** Groups of actors the search treated as interchangeable (symmetry reduction), by name. */
   readonly symmetric?: readonly (readonly string[])[];
-  /** The lock-order graph over everything explored (a shard writes it for `lockstep merge`). */
-  readonly lockDependencies: readonly LockDependency[];
+  /** The lock-order graph over everything explored (a shard writes it for `lockstep merge`); absent in a merged result. */
+  readonly lockDependencies?: readonly LockDependency[];
+  /** Each spinlock class's first use in an irq handler and with interrupts on (the same). */
+  readonly lockUsages?: readonly LockUsage[];
 }

@@ -102,22 +102,19 @@ export function cycleFinding(s: CompiledScenario, fp: Footprints, cycle: readonl
 }
 
 /**
- * A lock-order finding for a cycle no single run shows: a run for each dependency, replayed
- * into one lockdep (the others' first), and the trace of the run that closes the cycle, as
- * the checker reports a cycle over dependencies from different runs.
+ * A lockdep finding over several runs, as the checker's lockdep accumulates over every run
+ * it explores: the runs replayed into one lockdep, the last one after the others, and the
+ * trace of the last up to the step where lockdep reports `kind`. For a lock-order cycle no
+ * single run shows (a run per dependency), or an irq-unsafe lock taken in different runs in
+ * an irq handler and with interrupts on.
  */
-export function cycleOverRuns(s: CompiledScenario, fp: Footprints, cycle: readonly number[]): Finding | undefined {
-  const runs: Move[][] = [];
-  for (const edge of cycle) {
-    const run = witnessRun(s, [edge]);
-    if (!run) return undefined;
-    runs.push(run);
-  }
-  const [closing, ...others] = runs as [Move[], ...Move[][]];
-  const found = lockdepOnReplay(s, closing, others);
+export function lockdepOverRuns(s: CompiledScenario, fp: Footprints, runs: readonly (readonly Move[])[], kind: 'lock_order' | 'irq_lock_inversion'): Finding | undefined {
+  const last = runs[runs.length - 1];
+  if (!last) return undefined;
+  const found = lockdepOnReplay(s, last, runs.slice(0, -1), kind);
   if (!found) return undefined;
-  const r = replay(s, fp, closing.slice(0, found.at + 1));
-  return r ? { kind: 'lock_order', message: found.violation.message, violation: found.violation, trace: r.steps } : undefined;
+  const r = replay(s, fp, last.slice(0, found.at + 1));
+  return r ? { kind, message: found.violation.message, violation: found.violation, trace: r.steps } : undefined;
 }
 
 /** Replays moves from the initial state; undefined if one of them is not possible. */

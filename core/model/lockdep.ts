@@ -28,6 +28,12 @@ interface Usage {
   readonly stack: readonly string[];
 }
 
+/** A lock class taken in an irq handler (`inIrq`) or in process context with interrupts on. */
+export interface LockUsage extends Usage {
+  readonly cls: number;
+  readonly inIrq: boolean;
+}
+
 type AcquireEvent = Extract<ModelEvent, { kind: 'acquire' }>;
 
 export class Lockdep {
@@ -51,6 +57,15 @@ export class Lockdep {
   edges(): LockDependency[] {
     const out: LockDependency[] = [];
     for (const m of this.deps.values()) out.push(...m.values());
+    return out;
+  }
+
+  /** The first use of each spinlock class in an irq handler, and with interrupts on. */
+  usages(): LockUsage[] {
+    const out: LockUsage[] = [];
+    for (const [inIrq, m] of [[true, this.inIrq], [false, this.irqOn]] as const) {
+      for (const [cls, u] of m) out.push({ cls, inIrq, ...u });
+    }
     return out;
   }
 
@@ -248,6 +263,7 @@ export class Lockdep {
     const enabledText = soft ? 'bottom halves enabled' : 'interrupts enabled';
     return {
       kind: 'irq_lock_inversion',
+      lockClasses: [e.cls],
       message: `inconsistent lock state: ${name} is taken in ${soft ? 'softirq (timer)' : 'irq handler'} ${irqActor.name} and by ${onActor.name} with ${enabledText}`,
       report: [
         '================================',

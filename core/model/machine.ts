@@ -25,6 +25,8 @@ export const LOCAL_STEP_BUDGET = 100_000;
 
 const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
+const NO_CALLS: { fn: number; args: readonly number[] }[] = [];
+Object.freeze(NO_CALLS);
 
 class Blocked {
   constructor(readonly wait: WaitInfo) {}
@@ -122,11 +124,10 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
  * interrupts off (or, for a softirq, bottom halves off). A plain irq handler fires once.
  */
 function interruptMayFire(s: CompiledScenario, state: MachineState, actor: number, softirq: boolean): boolean {
-  const sym = s.actors[actor]!;
-  for (let i = 0; i < s.actors.length; i++) {
-    if (i === actor) continue;
+  const peers = cpuPeers(s)[actor]!;
+  for (let p = 0; p < peers.length; p++) {
+    const i = peers[p]!;
     const o = s.actors[i]!;
-    if (o.cpu !== sym.cpu) continue;
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq') return false;
@@ -143,6 +144,21 @@ function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymb
   return i < 0 || state.mem[s.layout.lineWords + i] === 0;
 }
 
+const peersOf = new WeakMap<CompiledScenario, readonly (readonly number[])[]>();
+
+/** Per actor, the other actors on its CPU, in order (the scheduling queries ask at every state). */
+function cpuPeers(s: CompiledScenario): readonly (readonly number[])[] {
+  if (s === lastPeers.s) return lastPeers.peers;
+  let p = peersOf.get(s);
+  if (!p) {
+    p = s.actors.map((a, i) => s.actors.flatMap((o, j) => (j !== i && o.cpu === a.cpu ? [j] : [])));
+    peersOf.set(s, p);
+  }
+  lastPeers = { s, peers: p };
+  return p;
+}
+let lastPeers: { s: CompiledScenario | undefined; peers: readonly (readonly number[])[] } = { s: undefined, peers: [] };
+
 /**
  * -1 when the actor's CPU is free for it; otherwise the actor occupying it: an irq handler
  * running there, or a task there that cannot be preempted (spinlock held, preemption or
@@ -151,10 +167,11 @@ function irqLineEnabled(s: CompiledScenario, state: MachineState, sym: ActorSymb
 export function cpuFreeFor(s: CompiledScenario, state: MachineState, actor: number): number {
   const sym = s.actors[actor]!;
   if (sym.actorKind === 'work') return -1;
-  for (let i = 0; i < s.actors.length; i++) {
-    if (i === actor) continue;
+  const peers = cpuPeers(s)[actor]!;
+  for (let p = 0; p < peers.length; p++) {
+    const i = peers[p]!;
     const o = s.actors[i]!;
-    if (o.cpu !== sym.cpu || o.actorKind === 'work') continue;
+    if (o.actorKind === 'work') continue;
     const st = state.actors[i]!;
     if (st.status !== ActorStatus.Running) continue;
     if (o.actorKind === 'irq' && sym.actorKind !== 'irq') return i;
@@ -380,7 +397,8 @@ class Draft implements Exec {
   private heldCopied = false;
   private preempt: number;
   private rcu: number;
-  private pendingCalls: { fn: number; args: readonly number[] }[] = [];
+  /** Calls to make after this statement (shared and empty until the first one). */
+  private pendingCalls: { fn: number; args: readonly number[] }[] = NO_CALLS;
   /** The statement stays where it is (Exec.stay): its pc does not advance. */
   private stayed = false;
   site: Span;
@@ -655,6 +673,7 @@ class Draft implements Exec {
   }
 
   mightSleep(what: string): void {
+    if (this.preempt === 0 && this.rcu === 0 && !this.inIrq() && (this.mem[this.actorSym.words + ACTOR_WORD.irqOff] ?? 0) === 0 && !this.holdsSpinning()) return;
     const spin = this.heldLocks.filter((h) => isSpinning(this.scenario.lockClasses[h.cls]!.lock));
     const irqsOff = this.irqsOff();
     const inIrq = this.inIrq();
@@ -672,6 +691,12 @@ class Draft implements Exec {
       `  ${what}`,
       this.callTrace(),
     ].join('\n'), spin.map((h) => ({ span: h.site, message: `${this.lockClass(h.cls).name} taken here` })));
+  }
+
+  private holdsSpinning(): boolean {
+    const held = this.heldLocks;
+    for (let i = 0; i < held.length; i++) if (isSpinning(this.scenario.lockClasses[held[i]!.cls]!.lock)) return true;
+    return false;
   }
 
   // ---------- Exec: heap ----------
@@ -739,7 +764,9 @@ class Draft implements Exec {
   }
 
   callAfter(fn: number, args: readonly number[]): void {
-    this.pendingCalls.push({ fn: this.fnValue(fn + 1, args.length), args });
+    const call = { fn: this.fnValue(fn + 1, args.length), args };
+    if (this.pendingCalls === NO_CALLS) this.pendingCalls = [call];
+    else this.pendingCalls.push(call);
   }
 
   /**
@@ -987,7 +1014,7 @@ class Draft implements Exec {
     }
     if (this.pendingCalls.length > 0) {
       const calls = this.pendingCalls;
-      this.pendingCalls = [];
+      this.pendingCalls = NO_CALLS;
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;

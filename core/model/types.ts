@@ -116,7 +116,10 @@ export interface Violation {
   readonly span: Span;
   /** Other places that explain it: where allocated and freed, where each lock was taken. */
   readonly related: readonly Related[];
-  /** For a lock-order cycle: its lock classes, ascending (lockdep reports a cycle once per set). */
+  /**
+   * For lockdep's findings, the lock classes involved, ascending: a cycle's, or the class
+   * taken both in an irq handler and with interrupts on (lockdep reports each set once).
+   */
   readonly lockClasses?: readonly number[];
 }
 

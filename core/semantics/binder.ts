@@ -1636,17 +1636,7 @@ class Binder {
   }
 
   private suggest(name: string): string {
-    const candidates = [...this.values.keys(), ...this.consts.keys(), ...(this.scope ? this.allLocalNames() : [])];
-    let best: string | undefined;
-    let bestD = 3;
-    for (const c of candidates) {
-      const d = editDistance(name, c);
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    return best ? ` (did you mean '${best}'?)` : '';
+    return suggestFrom(name, [...this.values.keys(), ...this.consts.keys(), ...(this.scope ? this.allLocalNames() : [])]);
   }
 
   private allLocalNames(): string[] {
@@ -1797,16 +1787,7 @@ class Binder {
   }
 
   private suggestFn(name: string): string {
-    let best: string | undefined;
-    let bestD = 3;
-    for (const c of [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]) {
-      const d = editDistance(name, c);
-      if (d < bestD) {
-        bestD = d;
-        best = c;
-      }
-    }
-    return best ? ` (did you mean '${best}'?)` : '';
+    return suggestFrom(name, [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]);
   }
 
   private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {

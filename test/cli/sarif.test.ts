@@ -5,9 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { exampleFiles } from '../helpers/examples';
 import { lockstep, tempDir } from './cli-helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -21,16 +22,10 @@ interface ValidationResult {
   readonly message: { readonly text?: string };
 }
 
-function scenarios(): string[] {
-  const top = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.lockstep')).map((f) => path.join('examples', f));
-  const seeds = readdirSync(path.join(ROOT, 'examples', 'seeds')).filter((f) => f.endsWith('.lockstep')).map((f) => path.join('examples', 'seeds', f));
-  return [...top, ...seeds];
-}
-
 test('SARIF of every example passes sarif-multitool validate with no error and no warning', { skip: !existsSync(MULTITOOL) && `no ${path.basename(MULTITOOL_DIR)} for this platform` }, () => {
   const dir = tempDir();
   const sarif = path.join(dir, 'examples.sarif');
-  const files = scenarios();
+  const files = exampleFiles().map((f) => path.relative(ROOT, f));
   const r = lockstep(['check', ...files, '--sarif', sarif, '--quiet']);
   assert.equal(r.status, 1, r.stderr);
   const log = JSON.parse(readFileSync(sarif, 'utf8')) as { runs: { results: unknown[] }[] };

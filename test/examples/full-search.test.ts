@@ -6,22 +6,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { loadScenario } from '../../core';
+import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { exploreAll } from '../helpers/scenario';
 
-const root = join(__dirname, '..', '..', '..', 'examples');
-
-function lockstepFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return lockstepFiles(p);
-    return e.name.endsWith('.lockstep') ? [p] : [];
-  }).sort();
-}
-
-const files = lockstepFiles(root);
+const root = EXAMPLES;
+const files = exampleFiles();
 
 test('the examples are there', () => {
   assert.ok(files.length >= 19, `only ${files.length} example files`);

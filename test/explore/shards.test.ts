@@ -1,29 +1,22 @@
 // Sharded search joined by the merge: n shards of every example, merged, give the verdict
-// and the violation kinds of one search; a lock-order cycle whose two sides fall in
-// different shards is found by the merge alone, with the run that closes it; the scenario
-// version changes with the scenario and only with it.
+// and the violations of one search; a lock-order cycle whose two sides fall in different
+// shards, and a spinlock taken in an irq handler in one shard and with interrupts on in
+// another, are found by the merge alone, with the run that shows them; the scenario version
+// changes with the scenario and only with it.
 // LOCKSTEP_SHARD_EXAMPLES=all: every example, however large (npm run test:shards).
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadScenario } from '../../core';
 import { check } from '../../core/explore';
-import { findingFromRecord, findingRecord, mergeShards, scenarioVersion, shardOutput, type ShardOutput } from '../../core/explore/shards';
+import { findingFromRecord, findingKey, findingRecord, mergeShards, scenarioVersion, shardOutput, type ShardOutput } from '../../core/explore/shards';
 import type { CompiledScenario } from '../../core/model/compiled';
+import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { compileText, kindsOf } from './helpers';
-import { ACROSS_SHARDS } from './shard-cases';
+import { ACROSS_SHARDS, IRQ_ACROSS_SHARDS } from './shard-cases';
 
-const root = join(__dirname, '..', '..', '..', 'examples');
-
-function lockstepFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return lockstepFiles(p);
-    return e.name.endsWith('.lockstep') ? [p] : [];
-  }).sort();
-}
 
 /** Shards 1..n of a scenario, each finding through its JSON record and back. */
 function shards(s: CompiledScenario, n: number): ShardOutput[] {
@@ -41,8 +34,8 @@ const ALL = process.env.LOCKSTEP_SHARD_EXAMPLES === 'all';
 const SMALL = 5_000;
 
 describe('n shards merged equal one search', () => {
-  for (const file of lockstepFiles(root)) {
-    const name = relative(root, file);
+  for (const file of exampleFiles()) {
+    const name = relative(EXAMPLES, file);
     test(name, (t) => {
       const s = loadScenario(name, readFileSync(file, 'utf8')).compiled!;
       const whole = check(s, ALL ? {} : { maxStates: SMALL });
@@ -51,6 +44,8 @@ describe('n shards merged equal one search', () => {
         const merged = mergeShards(s, shards(s, n));
         assert.equal(merged.verdict, whole.verdict, `${n} shards`);
         assert.deepEqual(kindsOf(merged), kindsOf(whole), `${n} shards`);
+        // Each violation once, as one search reports it (kind and place, lockdep's by classes).
+        assert.deepEqual(merged.violations.map(findingKey).sort(), whole.violations.map(findingKey).sort(), `${n} shards`);
       }
     });
   }
@@ -87,6 +82,23 @@ thread t1 { mutex_lock(&b); mutex_lock(&a); mutex_unlock(&a); mutex_unlock(&b); 
     const merged = mergeShards(abba, shards(abba, 2));
     assert.equal(merged.violations.filter((v) => v.kind === 'lock_order').length, 1);
     assert.deepEqual(merged.acrossShards, []);
+  });
+});
+
+describe('an irq-unsafe lock across shards', () => {
+  test('taken in an irq handler in one shard, with interrupts on in the other: the merge reports it', () => {
+    const s = compileText(IRQ_ACROSS_SHARDS);
+    const parts = shards(s, 2);
+    assert.deepEqual(parts.map((p) => p.findings.length), [0, 0]);
+    assert.deepEqual(parts.map((p) => p.usages.map((u) => u.context)), [['irq'], ['irqs-on']]);
+    assert.deepEqual(kindsOf(check(s)), ['irq_lock_inversion']);
+    const merged = mergeShards(s, parts);
+    assert.deepEqual(kindsOf(merged), ['irq_lock_inversion']);
+    assert.equal(merged.acrossShards.length, 1);
+    const f = merged.violations[0]!;
+    assert.match(f.violation.report, /WARNING: inconsistent lock state/);
+    assert.ok(f.trace.length > 0);
+    assert.equal(f.trace[f.trace.length - 1]!.span.start, f.violation.span.start);
   });
 });
 

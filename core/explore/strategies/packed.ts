@@ -23,6 +23,8 @@ class Chunk {
 
 export class PackedFrontier implements Frontier {
   private readonly chunks: Chunk[] = [];
+  /** A chunk breadth-first search has consumed, kept for the next push (no new allocation). */
+  private spare: Chunk | undefined;
   /** FIFO: next entry to pop is chunks[0].starts[head]. */
   private head = 0;
   private count = 0;
@@ -37,7 +39,9 @@ export class PackedFrontier implements Frontier {
     const n = 5 + localLength(item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
-      c = new Chunk(Math.max(CHUNK_WORDS, n));
+      const spare = this.spare;
+      this.spare = undefined;
+      c = spare && spare.words.length >= n ? spare : new Chunk(Math.max(CHUNK_WORDS, n));
       this.chunks.push(c);
     }
     const w = c.words;
@@ -62,7 +66,11 @@ export class PackedFrontier implements Frontier {
   private popFirst(): FrontierItem {
     let c = this.chunks[0]!;
     while (this.head >= c.starts.length) {
-      this.chunks.shift();
+      // Entries are copied out when read, so a consumed chunk may be written again.
+      const done = this.chunks.shift()!;
+      done.starts = [];
+      done.used = 0;
+      this.spare = done;
       this.head = 0;
       c = this.chunks[0]!;
     }
