@@ -178,6 +178,11 @@ export class ActorIntern {
     return id;
   }
 
+  /** The number of `a` when it is the interned object last seen in `slot`, else -1 (no lookup). */
+  recentId(slot: number, a: ActorState): number {
+    return this.recent[slot] === a ? this.recentIds[slot]! : -1;
+  }
+
   /** Notes that `slot` of the state being unpacked holds interned actor `id`. */
   private remember(slot: number, a: ActorState, id: number): void {
     if (slot >= this.recentIds.length) {

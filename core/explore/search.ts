@@ -67,7 +67,7 @@ function oldGenerationUsedMB(): number {
   return used / 2 ** 20;
 }
 /** The least time between two readings of the process's memory. */
-const MEMORY_CHECK_MS = 10;
+const MEMORY_CHECK_MS = 50;
 /** Value tuples remembered per blocked actor state. */
 const BLOCKED_MEMORY = 8;
 const DEFAULT_MAX_DEPTH = 100_000;
@@ -96,7 +96,6 @@ export interface WorkerPart {
 
 export class Search {
   readonly store = new StateStore();
-  private readonly hasher = new StateHasher();
   private readonly visited: Visited;
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
@@ -105,6 +104,7 @@ export class Search {
   private frontier: Frontier;
   /** Actor states by content, shared by the frontiers (see pack.ts). */
   private readonly intern = new ActorIntern();
+  private readonly hasher = new StateHasher(this.intern);
   private readonly findings = new Map<string, RawFinding>();
   private readonly livelock: LivelockProbe;
   /** Lock-class dependencies seen (edgeKey), for lock-order witnesses. */
@@ -242,8 +242,8 @@ export class Search {
   private checkBounds(elapsedMs: number, now: number): boolean {
     if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
-    // The memory readings cost from one to tens of microseconds (a busy machine, /proc):
-    // taken at these checks once 10 ms have passed since the last, no burst of new states
+    // The memory readings cost from one to a hundred microseconds (a busy machine, /proc):
+    // taken at these checks once 50 ms have passed since the last, no burst of new states
     // between two readings can carry the heap from the guard to V8's limit.
     if (now - this.lastMemoryCheck < MEMORY_CHECK_MS) return this.progressDue(elapsedMs, now);
     this.lastMemoryCheck = now;

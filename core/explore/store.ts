@@ -9,6 +9,7 @@
 // a hundred million. A collision can only hide states (never invent a violation).
 
 import type { ActorState, MachineState } from '../model/types';
+import type { ActorIntern } from './pack';
 
 /** Packs a move into one number: actor in the high bits, choice in the low 12. */
 export function packMove(actor: number, choice: number): number {
@@ -161,6 +162,13 @@ export class StateHasher {
   /** Addresses already counted in the current child (a step may write a word twice). */
   private seen = new Int32Array(0);
   private seenMark = 0;
+  /** Actor hashes by intern number (see `parentActorHash`). */
+  private known = new Uint8Array(0);
+  private byId1 = new Int32Array(0);
+  private byId2 = new Int32Array(0);
+
+  constructor(private readonly intern?: ActorIntern) {}
+
   /** The sums of the last child, before finishing: its successors start from them. */
   last1 = 0;
   last2 = 0;
@@ -230,7 +238,7 @@ export class StateHasher {
       const a = actors[k]!;
       if (a === before[k]) continue;
       if (this.actorMark[k] !== this.generation) {
-        actorHash(before[k]!);
+        this.parentActorHash(k, before[k]!);
         this.a1[k] = ah.h1;
         this.a2[k] = ah.h2;
         this.actorMark[k] = this.generation;
@@ -242,6 +250,36 @@ export class StateHasher {
     this.last1 = s1;
     this.last2 = s2;
     finish(s1, s2, actors.length);
+  }
+
+  /**
+   * The hash of the parent's actor in `slot`, into `ah`: remembered per interned actor state
+   * when the parent came from the frontier (its actors are the intern's objects).
+   */
+  private parentActorHash(slot: number, a: ActorState): void {
+    const id = this.intern ? this.intern.recentId(slot, a) : -1;
+    if (id < 0) return actorHash(a);
+    if (id >= this.known.length) {
+      const n = Math.max(id + 1, this.known.length * 2, 64);
+      const k = new Uint8Array(n);
+      k.set(this.known);
+      const x = new Int32Array(n);
+      x.set(this.byId1);
+      const y = new Int32Array(n);
+      y.set(this.byId2);
+      this.known = k;
+      this.byId1 = x;
+      this.byId2 = y;
+    }
+    if (this.known[id] === 1) {
+      ah.h1 = this.byId1[id]!;
+      ah.h2 = this.byId2[id]!;
+      return;
+    }
+    actorHash(a);
+    this.known[id] = 1;
+    this.byId1[id] = ah.h1;
+    this.byId2[id] = ah.h2;
   }
 
   private full(state: MachineState): void {

@@ -594,7 +594,7 @@ class Draft implements Exec {
 
   acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean, subclass = 0, recursiveRead = false): void {
     const before = this.heldLocks;
-    this.heldLocks = [...before, { addr, cls, mode, site: this.site, irq, ...(subclass ? { subclass } : {}) }];
+    this.heldLocks = [...before, subclass ? { addr, cls, mode, site: this.site, irq, subclass } : { addr, cls, mode, site: this.site, irq }];
     this.heldCopied = true;
     this.acquireEvent(addr, cls, mode, trylock, before, subclass, recursiveRead);
   }
@@ -605,11 +605,13 @@ class Draft implements Exec {
 
   private acquireEvent(addr: number, cls: number, mode: LockMode, trylock: boolean, held: readonly HeldLock[], subclass: number, recursiveRead: boolean): void {
     const c = this.scenario.lockClasses[cls]!;
-    this.events.push({
+    const event = {
       kind: 'acquire', actor: this.actor, lock: addr, cls, lockKind: c.lock, mode, trylock, site: this.site,
       held, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
-      ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}),
-    });
+    } as const;
+    // The annotations are rare: the common event is built without spreading empty objects.
+    if (!subclass && !recursiveRead) this.events.push(event);
+    else this.events.push({ ...event, ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}) });
   }
 
   release(addr: number, mode: LockMode | undefined): HeldLock | undefined {
