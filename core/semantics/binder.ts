@@ -132,6 +132,8 @@ interface Scope {
 
 class Binder {
   private readonly diagnostics: Diagnostic[] = [];
+  /** suggestFn's answer per number of functions declared and unknown name. */
+  private readonly fnHints = new Map<string, string>();
   private readonly occurrences: Occurrence[] = [];
   private readonly exprTypes = new Map<A.Expr, Ty>();
   private readonly sizes = new Map<A.Expr, number>();
@@ -1787,7 +1789,15 @@ class Binder {
   }
 
   private suggestFn(name: string): string {
-    return suggestFrom(name, [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]);
+    // One answer per name while the functions declared stay the same (all of them, once
+    // bodies are bound): a file full of calls to one unknown function asks once.
+    const key = `${this.fns.length}:${name}`;
+    let hint = this.fnHints.get(key);
+    if (hint === undefined) {
+      hint = suggestFrom(name, [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]);
+      this.fnHints.set(key, hint);
+    }
+    return hint;
   }
 
   private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {
@@ -2257,12 +2267,18 @@ export function normaliseLockText(s: string): string {
   return out;
 }
 
-/** ` (did you mean 'x'?)` for the closest of `candidates`, or nothing. */
-function suggestFrom(name: string, candidates: readonly string[]): string {
+/**
+ * ` (did you mean 'x'?)` for the closest of `candidates` (fewer than three edits away), or
+ * nothing. Cheap per candidate, since a file full of mistakes asks once per mistake: a
+ * length that differs by three or more is skipped unread, and the distance stops counting
+ * once it cannot beat the best so far.
+ */
+function suggestFrom(name: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestD = 3;
   for (const c of candidates) {
-    const d = editDistance(name, c);
+    if (Math.abs(c.length - name.length) >= bestD) continue;
+    const d = editDistance(name, c, bestD);
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -2278,19 +2294,23 @@ function protoStub(text: string, p: A.ForwardDecl): string {
   return `${head} { ${isVoid ? '' : 'return 0; '}}`;
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
+/** Levenshtein distance of a and b, or `bound` as soon as it is certain to be at least that. */
+function editDistance(a: string, b: string, bound: number): number {
+  if (Math.abs(a.length - b.length) >= bound) return bound;
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0]!;
     dp[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = dp[j]!;
       dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (dp[j]! < rowMin) rowMin = dp[j]!;
       prev = tmp;
     }
+    if (rowMin >= bound) return bound;
   }
-  return dp[b.length]!;
+  return Math.min(dp[b.length]!, bound);
 }
 
 /** Word offsets, inside a value of type t, of the words `leaf` picks in each scalar or list. */
