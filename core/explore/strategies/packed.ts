@@ -9,10 +9,13 @@ import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
 
-/** Entries: [id, depth, has sums, s1, s2, state words…], never split across chunks. */
+/**
+ * Entries: [id, depth, s1, s2, state words…], never split across chunks; the depth is
+ * written as -(depth + 1) when the state's fingerprint sums are unknown (s1, s2 then 0).
+ */
 class Chunk {
   readonly words: Int32Array;
-  /** Where each entry starts, in order. */
+  /** Depth-first only: where each entry starts, in order (breadth-first reads them in turn). */
   starts: number[] = [];
   used = 0;
 
@@ -25,7 +28,7 @@ export class PackedFrontier implements Frontier {
   private readonly chunks: Chunk[] = [];
   /** A chunk breadth-first search has consumed, kept for the next push (no new allocation). */
   private spare: Chunk | undefined;
-  /** FIFO: next entry to pop is chunks[0].starts[head]. */
+  /** Breadth-first: the next entry to pop starts at word `head` of chunks[0]. */
   private head = 0;
   private count = 0;
 
@@ -36,7 +39,7 @@ export class PackedFrontier implements Frontier {
   }
 
   push(item: FrontierItem): void {
-    const n = 5 + localLength(item.state);
+    const n = 4 + localLength(item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       const spare = this.spare;
@@ -47,13 +50,12 @@ export class PackedFrontier implements Frontier {
     const w = c.words;
     const at = c.used;
     w[at] = item.id;
-    w[at + 1] = item.depth;
-    const known = item.s1 !== undefined;
-    w[at + 2] = known ? 1 : 0;
-    w[at + 3] = known ? item.s1! : 0;
-    w[at + 4] = known ? item.s2! : 0;
-    c.used = packLocal(item.state, this.intern, w, at + 5);
-    c.starts.push(at);
+    const known = item.s1 !== undefined && item.s2 !== undefined;
+    w[at + 1] = known ? item.depth : -(item.depth + 1);
+    w[at + 2] = known ? item.s1! : 0;
+    w[at + 3] = known ? item.s2! : 0;
+    c.used = packLocal(item.state, this.intern, w, at + 4);
+    if (this.name === 'dfs') c.starts.push(at);
     this.count++;
   }
 
@@ -65,17 +67,17 @@ export class PackedFrontier implements Frontier {
 
   private popFirst(): FrontierItem {
     let c = this.chunks[0]!;
-    while (this.head >= c.starts.length) {
+    while (this.head >= c.used) {
       // Entries are copied out when read, so a consumed chunk may be written again.
       const done = this.chunks.shift()!;
-      done.starts = [];
       done.used = 0;
       this.spare = done;
       this.head = 0;
       c = this.chunks[0]!;
     }
-    const at = c.starts[this.head++]!;
-    return this.read(c.words, at);
+    const item = this.read(c.words, this.head);
+    this.head = this.readEnd;
+    return item;
   }
 
   private popLast(): FrontierItem {
@@ -89,11 +91,16 @@ export class PackedFrontier implements Frontier {
     return this.read(c.words, at);
   }
 
+  /** Where the entry `read` last read ends. */
+  private readEnd = 0;
+
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    const state: MachineState = unpackLocal(w, at + 5, this.intern).state;
-    return w[at + 2] === 1 ? { id, state, depth, s1: w[at + 3]!, s2: w[at + 4]! } : { id, state, depth };
+    const r = unpackLocal(w, at + 4, this.intern);
+    this.readEnd = r.next;
+    const state: MachineState = r.state;
+    return depth >= 0 ? { id, state, depth, s1: w[at + 2]!, s2: w[at + 3]! } : { id, state, depth: -depth - 1 };
   }
 
   drain(): FrontierItem[] {
