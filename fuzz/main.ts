@@ -29,6 +29,9 @@ export interface FuzzOptions {
 
 export type Report = Record<Target, Tally> & { readonly seconds: number; readonly seed: number };
 
+/** An input that takes longer than this is listed among the details of its campaign. */
+const SLOW_MS = 10_000;
+
 /** Runs an in-process campaign in a worker, restarting it past an input that hangs. */
 async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, deadline: number): Promise<void> {
   const corpus = new Corpus();
@@ -46,6 +49,7 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
       let since = Date.now();
       let hugeAt = -1;
       let huge = false;
+      let slowAt = -1;
       const finish = (): void => {
         clearInterval(watch);
         tally.units += Atomics.load(view, 1) - counted.done;
@@ -89,13 +93,20 @@ async function inProcess(target: InProcessTarget, o: FuzzOptions, tally: Tally, 
           since = Date.now();
           return;
         }
+        // An input past SLOW_MS is noted (not a failure: the machine may be loaded), so a
+        // pass that grows faster than its input shows in the report before it is a hang.
+        if (Date.now() - since >= SLOW_MS && slowAt !== at) {
+          slowAt = at;
+          const input = generate(corpus, o.seed, at, { hugeRate: o.hugeRate });
+          count(tally, `slow (over ${SLOW_MS / 1000} s): input ${at} (${input.kind}, ${input.text.length} chars)`);
+        }
         // A huge file may take seconds of CPU, and far longer on a loaded machine.
         if (Date.now() - since < o.hangMs) return;
         if (hugeAt !== at) {
           hugeAt = at;
           huge = generate(corpus, o.seed, at, { hugeRate: o.hugeRate }).kind === 'huge';
         }
-        if (huge && Date.now() - since < 10 * o.hangMs) return;
+        if (huge && Date.now() - since < 3 * o.hangMs) return;
         // The same input for too long: a hang. Save it, and go on past it.
         tally.hangs++;
         const input = generate(corpus, o.seed, at, { hugeRate: o.hugeRate });

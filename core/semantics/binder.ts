@@ -11,7 +11,7 @@ import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../m
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
 import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
 import {
-  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, VOID,
+  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, RCU_HEAD, VOID,
   byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty,
@@ -130,6 +130,8 @@ interface Scope {
 
 class Binder {
   private readonly diagnostics: Diagnostic[] = [];
+  /** suggestFn's answer per number of functions declared and unknown name. */
+  private readonly fnHints = new Map<string, string>();
   private readonly occurrences: Occurrence[] = [];
   private readonly exprTypes = new Map<A.Expr, Ty>();
   private readonly sizes = new Map<A.Expr, number>();
@@ -584,7 +586,7 @@ class Binder {
             return { k: 'kref' };
           case 'rcu_head':
             // struct rcu_head: call_rcu's link; the model never reads it.
-            return INT;
+            return RCU_HEAD;
           case 'wait_queue_head':
             return { k: 'waitq' };
           case 'rwlock_t':
@@ -1683,7 +1685,15 @@ class Binder {
   }
 
   private suggestFn(name: string): string {
-    return suggestFrom(name, [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]);
+    // One answer per name while the functions declared stay the same (all of them, once
+    // bodies are bound): a file full of calls to one unknown function asks once.
+    const key = `${this.fns.length}:${name}`;
+    let hint = this.fnHints.get(key);
+    if (hint === undefined) {
+      hint = suggestFrom(name, [...this.fns.map((f) => f.name), ...BUILTIN_NAMES]);
+      this.fnHints.set(key, hint);
+    }
+    return hint;
   }
 
   private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {
@@ -1994,20 +2004,34 @@ class Binder {
   }
 
   /**
-   * container_of's member: a field path (`shutdown`, `dwork.work`) of the struct named by the
-   * argument before it, which must be the work_struct or timer the pointer argument points to.
-   * Returns the member's offset in words.
+   * container_of's member: a field path (`shutdown`, `dwork.work`, `ref`, `rcu`) of the
+   * struct named by the argument before it, of the type the pointer argument points to (a
+   * struct work_struct * gives a work_struct member, a struct kref * a kref, …). Returns the
+   * member's offset in words.
    */
   private containerMember(b: Builtin, arg: A.Expr): number {
     const st = this.containerOf;
     this.containerOf = undefined;
     const path = memberPath(arg);
+    const ptr = this.containerPtr;
+    this.containerPtr = undefined;
     if (!st) return 0;
     if (!path) {
       this.error(arg.span, `${b.name}'s member must be a field name of struct ${st.name}`, 'wrong-type');
       return 0;
     }
-    const candidates = (s: StructSymbol): string[] => s.fields.filter((f) => isDeferred(f.type)).map((f) => (f.type.k === 'work' && f.type.delayed ? `${f.name}.work` : f.name));
+    const pointee = ptr?.k === 'ptr' && ptr.to.k !== 'any' && ptr.to.k !== 'void' ? ptr.to : undefined;
+    // The members the pointer could point to: every field of its type (one level of nesting,
+    // as dwork.work), or every field when the pointer's type says nothing.
+    const candidates = (s: StructSymbol): string[] => {
+      const out: string[] = [];
+      for (const f of s.fields) {
+        if (!pointee || typeName(f.type) === typeName(pointee)) out.push(f.name);
+        else if (f.type.k === 'work' && f.type.delayed && pointee.k === 'work' && !pointee.delayed) out.push(`${f.name}.work`);
+        else if (f.type.k === 'struct') for (const g of f.type.s.fields) if (typeName(g.type) === typeName(pointee)) out.push(`${f.name}.${g.name}`);
+      }
+      return out;
+    };
     let t: Ty = { k: 'struct', s: st };
     let offset = 0;
     for (const id of path) {
@@ -2019,7 +2043,7 @@ class Binder {
       const f: FieldSymbol | undefined = owner?.fields.find((x) => x.name === id.name);
       if (!owner || !f) {
         const c = owner ? candidates(owner) : [];
-        this.error(id.span, `${owner ? `struct ${owner.name}` : `a ${typeName(t)}`} has no field '${id.name}'${c.length ? ` (its work and timer fields: ${c.join(', ')})` : ''}`, 'unknown-field');
+        this.error(id.span, `${owner ? `struct ${owner.name}` : `a ${typeName(t)}`} has no field '${id.name}'${c.length ? ` (its fields of the pointer's type: ${c.join(', ')})` : ''}`, 'unknown-field');
         return 0;
       }
       this.occur(id, f, false);
@@ -2027,15 +2051,8 @@ class Binder {
       t = f.type;
     }
     const text = exprText(this.text, arg);
-    const ptr = this.containerPtr;
-    this.containerPtr = undefined;
-    const c = candidates(st);
-    if (!isDeferred(t)) {
-      this.error(arg.span, `container_of's member must be a struct work_struct, delayed_work, timer_list or hrtimer field, but ${st.name}.${text} is ${article(typeName(t))} ${typeName(t)}${c.length ? ` (did you mean ${c.join(' or ')}?)` : ''}`, 'container-of-member');
-      return offset;
-    }
-    const pointee = ptr?.k === 'ptr' ? ptr.to : undefined;
-    if (pointee && (pointee.k === 'work' || pointee.k === 'timer') && typeName(pointee) !== typeName(t)) {
+    if (pointee && typeName(pointee) !== typeName(t)) {
+      const c = candidates(st);
       const fix = t.k === 'work' && t.delayed && pointee.k === 'work' ? ` (use ${text}.work: the pointer is the delayed_work's work_struct)` : c.length ? ` (did you mean ${c.join(' or ')}?)` : '';
       this.error(arg.span, `the pointer is ${article(typeName(pointee))} ${typeName(pointee)} *, but ${st.name}.${text} is ${article(typeName(t))} ${typeName(t)}${fix}`, 'container-of-member');
     }
@@ -2057,11 +2074,6 @@ const BUILTIN_NAMES: readonly string[] = BUILTINS.map((b) => b.name);
 /** `queue_work(NAME)`: a workqueue primitive called without its workqueue, on a `work` actor. */
 export function isWorkShorthand(b: Builtin, nargs: number): boolean {
   return b.params[0]?.kind === 'workqueue' && b.params[1]?.kind === 'work' && nargs === b.params.length - 1;
-}
-
-/** A work item or a timer: what container_of may start from. */
-function isDeferred(t: Ty): boolean {
-  return t.k === 'work' || t.k === 'timer';
 }
 
 /** `a.b.c` as identifiers, or undefined for anything but a field path. */
@@ -2153,12 +2165,18 @@ export function normaliseLockText(s: string): string {
   return out;
 }
 
-/** ` (did you mean 'x'?)` for the closest of `candidates`, or nothing. */
-function suggestFrom(name: string, candidates: readonly string[]): string {
+/**
+ * ` (did you mean 'x'?)` for the closest of `candidates` (fewer than three edits away), or
+ * nothing. Cheap per candidate, since a file full of mistakes asks once per mistake: a
+ * length that differs by three or more is skipped unread, and the distance stops counting
+ * once it cannot beat the best so far.
+ */
+function suggestFrom(name: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestD = 3;
   for (const c of candidates) {
-    const d = editDistance(name, c);
+    if (Math.abs(c.length - name.length) >= bestD) continue;
+    const d = editDistance(name, c, bestD);
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -2174,19 +2192,23 @@ function protoStub(text: string, p: A.ForwardDecl): string {
   return `${head} { ${isVoid ? '' : 'return 0; '}}`;
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
+/** Levenshtein distance of a and b, or `bound` as soon as it is certain to be at least that. */
+function editDistance(a: string, b: string, bound: number): number {
+  if (Math.abs(a.length - b.length) >= bound) return bound;
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0]!;
     dp[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const tmp = dp[j]!;
       dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (dp[j]! < rowMin) rowMin = dp[j]!;
       prev = tmp;
     }
+    if (rowMin >= bound) return bound;
   }
-  return dp[b.length]!;
+  return Math.min(dp[b.length]!, bound);
 }
 
 /** Word offsets, inside a value of type t, of the words `leaf` picks in each scalar or list. */

@@ -47,6 +47,8 @@ export type Ty =
   | { readonly k: 'any' };
 
 export const INT: Ty = { k: 'int' };
+/** `struct rcu_head`: one word call_rcu links through; the model never reads it. */
+export const RCU_HEAD: Ty = { k: 'int', spelling: 'struct rcu_head' };
 export const BOOL: Ty = { k: 'bool' };
 export const VOID: Ty = { k: 'void' };
 export const ANY: Ty = { k: 'any' };

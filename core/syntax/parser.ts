@@ -48,7 +48,7 @@ export const KERNEL_TYPEDEFS: ReadonlyMap<string, { readonly name: A.ScalarTypeN
 /** `struct NAME` of the kernel that is one of the model's own types. */
 export const KERNEL_STRUCTS: ReadonlyMap<string, A.ScalarTypeName> = new Map<string, A.ScalarTypeName>([
   ['mutex', 'mutex'], ['rw_semaphore', 'rwsem'], ['srcu_struct', 'srcu'], ['list_head', 'list_head'],
-  ['hlist_head', 'list_head'], ['hlist_node', 'list_head'], ['kref', 'kref'], ['wait_queue_head', 'wait_queue_head'],
+  ['hlist_head', 'list_head'], ['hlist_node', 'list_head'], ['kref', 'kref'], ['rcu_head', 'rcu_head'], ['wait_queue_head', 'wait_queue_head'],
 ]);
 
 /** Qualifiers, storage classes and sparse annotations: accepted and ignored. */

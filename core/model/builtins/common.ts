@@ -1,7 +1,7 @@
 // Helpers the families' semantics share: lock words, lockdep-style reports, list-debug
 // checks, the fd table, vCPU queries.
 
-import { ACTOR_WORD, WORK_PENDING, WORK_WORD, vcpuModes } from '../../semantics/symbols';
+import { ACTOR_WORD, WORK_PENDING, WORK_WORD, fnIndexOf, vcpuModes } from '../../semantics/symbols';
 import { ActorStatus } from '../types';
 import { FD_BASE, FD_ENTRY_WORDS, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
 import type { Exec } from '../exec';
@@ -479,4 +479,16 @@ export function cancelPending(x: Exec, w: number): number {
     if (x.actorStatus(k) !== ActorStatus.Running) x.setActorWord(k, ACTOR_WORD.callbackArg, 0);
   }
   return data & WORK_PENDING;
+}
+
+/**
+ * What a callback given a member of an object gets, as its first parameter's type says: the
+ * member itself when it takes one (`void release(struct kref *kref)`, then container_of, as
+ * the kernel writes it), else the object (`void release(struct T *obj)`, the short form).
+ */
+export function callbackArg(x: Exec, fn: number, member: number, obj: number): number {
+  const t = x.scenario.fns[fnIndexOf(fn)]?.params[0]?.type;
+  if (t?.k !== 'ptr') return obj;
+  const to = t.to;
+  return to.k === 'kref' || (to.k === 'int' && to.spelling === 'struct rcu_head') ? member : obj;
 }

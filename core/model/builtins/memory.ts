@@ -6,8 +6,8 @@ import { faultInjection } from './common';
 export const MEMORY: readonly Builtin[] = [
   {
     name: 'container_of', family: 'memory', params: [{ name: 'ptr', kind: 'ptr' }, { name: 'type', kind: 'type' }, { name: 'member', kind: 'member' }], returns: 'ptr', pure: true,
-    kernel: 'The object a pointer to one of its members belongs to: container_of(work, struct T, member).',
-    model: 'Pointer arithmetic, no access: the object containing the work_struct or timer (member may be a path, dwork.work). A member that is not a work_struct, delayed_work, timer_list or hrtimer of struct T is an error.',
+    kernel: 'The object a pointer to one of its members belongs to: container_of(kref, struct T, ref), container_of(work, struct T, work).',
+    model: 'Pointer arithmetic, no access: the object containing the member (a field path, dwork.work). A member whose type is not the one the pointer points to is an error.',
     run(_x, [p], [, , offset]) {
       return p === 0 ? 0 : p! - offset!;
     },

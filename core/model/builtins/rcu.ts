@@ -9,7 +9,7 @@
 import { ACTOR_WORD, fnIndexOf } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { bit, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
+import { bit, callbackArg, readersOf, recursiveLocking, assertionFailed, assertionWarning, lock, actorLabel, describeSite, badUnlock, lockName } from './common';
 import { RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../compiled';
 
 // ---------- read sections and grace periods ----------
@@ -389,10 +389,10 @@ export const RCU: readonly Builtin[] = [
   {
     name: 'call_rcu', family: 'rcu', params: [{ name: 'head', kind: 'rcu_head' }, { name: 'func', kind: 'fn' }], returns: 'void',
     kernel: 'Calls func(head) after a grace period (from softirq context); func usually frees the object containing head.',
-    model: 'One step. Once every actor now inside rcu_read_lock() has left its read section, func is called with the object containing head (as kref_put calls its release): at once when there is no reader, else after the step of the last of them to leave, on that actor.',
+    model: 'One step. Once every actor now inside rcu_read_lock() has left its read section, func is called with head when it takes a struct rcu_head * (container_of gives the object, as in the kernel), else with the object containing head: at once when there is no reader, else after the step of the last of them to leave, on that actor.',
     run(x, [h, fn]) {
       x.checkAccess(h!, false, 'call_rcu');
-      queueCallback(x, fnIndexOf(fn!) + 2, x.objectOf(h!) || h!, 'call_rcu');
+      queueCallback(x, fnIndexOf(fn!) + 2, callbackArg(x, fn!, h!, x.objectOf(h!) || h!), 'call_rcu');
       return 0;
     },
   },

@@ -6,7 +6,7 @@
 import { ACTOR_WORD, fnIndexOf } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { actorLabel, describeSite, lockExclusive, lock, unlockExclusive } from './common';
+import { actorLabel, callbackArg, describeSite, lockExclusive, lock, unlockExclusive } from './common';
 
 /** lib/refcount.c's REFCOUNT_SATURATED (INT_MIN / 2): where a counter is parked after a warning. */
 export const REFCOUNT_SATURATED = -0x40000000;
@@ -90,9 +90,9 @@ function decAndLock(x: Exec, r: number, l: number, cls: number, spin: boolean, w
 }
 
 /** kref_put and its forms: the last reference calls release(object) after this statement. */
-function released(x: Exec, last: number, release: number, obj: number): number {
+function released(x: Exec, last: number, release: number, kref: number, obj: number): number {
   if (!last) return 0;
-  x.callAfter(fnIndexOf(release), [obj]);
+  x.callAfter(fnIndexOf(release), [callbackArg(x, release, kref, obj)]);
   return 1;
 }
 
@@ -131,25 +131,25 @@ export const REFCOUNT: readonly Builtin[] = [
   {
     name: 'kref_put', family: 'refcount', params: [kref, release], returns: 'bool',
     kernel: 'Drops a reference; when it reaches 0, calls release with the kref (container_of gives the object).',
-    model: 'One step. Decrements; at 0 it calls release(object containing the kref) on this actor and returns true. Below 1 already it is use_after_free ("underflow; use-after-free.") and the count is saturated.',
+    model: 'One step. Decrements; at 0 it calls release on this actor and returns true: with the kref when release takes a struct kref * (container_of gives the object, as in the kernel), else with the object containing it. Below 1 already it is use_after_free ("underflow; use-after-free.") and the count is saturated.',
     run(x, [r, fn], [offset]) {
-      return released(x, decAndTest(x, r!, 'kref_put'), fn!, r! - (offset ?? 0));
+      return released(x, decAndTest(x, r!, 'kref_put'), fn!, r!, r! - (offset ?? 0));
     },
   },
   {
     name: 'kref_put_mutex', family: 'refcount', params: [kref, release, lock('lock', 'mutex')], returns: 'bool',
     kernel: 'Drops a reference; the last one is dropped with the mutex taken, and release is called holding it (release unlocks). Lookups under that mutex then never find an object whose count is 0.',
-    model: 'As refcount_dec_and_mutex_lock, then release(object containing the kref) with the mutex held when the count reached 0.',
+    model: 'As refcount_dec_and_mutex_lock, then release (with the kref or the object, as for kref_put) with the mutex held when the count reached 0.',
     run(x, [r, fn, m], [offset, , cls]) {
-      return released(x, decAndLock(x, r!, m!, cls!, false, 'kref_put_mutex'), fn!, r! - (offset ?? 0));
+      return released(x, decAndLock(x, r!, m!, cls!, false, 'kref_put_mutex'), fn!, r!, r! - (offset ?? 0));
     },
   },
   {
     name: 'kref_put_lock', family: 'refcount', params: [kref, release, lock('lock', 'spinlock')], returns: 'bool',
     kernel: 'kref_put_mutex with a spinlock.',
-    model: 'As refcount_dec_and_lock, then release(object containing the kref) with the spinlock held when the count reached 0.',
+    model: 'As refcount_dec_and_lock, then release (with the kref or the object, as for kref_put) with the spinlock held when the count reached 0.',
     run(x, [r, fn, l], [offset, , cls]) {
-      return released(x, decAndLock(x, r!, l!, cls!, true, 'kref_put_lock'), fn!, r! - (offset ?? 0));
+      return released(x, decAndLock(x, r!, l!, cls!, true, 'kref_put_lock'), fn!, r!, r! - (offset ?? 0));
     },
   },
   {
