@@ -9,13 +9,10 @@ import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
 
-/**
- * Entries: [id, depth, s1, s2, state words…], never split across chunks; the depth is
- * written as -(depth + 1) when the state's fingerprint sums are unknown (s1, s2 then 0).
- */
+/** Entries: [id, depth, has sums, s1, s2, state words…], never split across chunks. */
 class Chunk {
   readonly words: Int32Array;
-  /** Depth-first only: where each entry starts, in order (breadth-first reads them in turn). */
+  /** Where each entry starts, in order. */
   starts: number[] = [];
   used = 0;
 
@@ -28,7 +25,7 @@ export class PackedFrontier implements Frontier {
   private readonly chunks: Chunk[] = [];
   /** A chunk breadth-first search has consumed, kept for the next push (no new allocation). */
   private spare: Chunk | undefined;
-  /** Breadth-first: the next entry to pop starts at word `head` of chunks[0]. */
+  /** FIFO: next entry to pop is chunks[0].starts[head]. */
   private head = 0;
   private count = 0;
 
@@ -39,7 +36,7 @@ export class PackedFrontier implements Frontier {
   }
 
   push(item: FrontierItem): void {
-    const n = 4 + localLength(item.state);
+    const n = 5 + localLength(item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       const spare = this.spare;
@@ -50,12 +47,13 @@ export class PackedFrontier implements Frontier {
     const w = c.words;
     const at = c.used;
     w[at] = item.id;
-    const known = item.s1 !== undefined && item.s2 !== undefined;
-    w[at + 1] = known ? item.depth : -(item.depth + 1);
-    w[at + 2] = known ? item.s1! : 0;
-    w[at + 3] = known ? item.s2! : 0;
-    c.used = packLocal(item.state, this.intern, w, at + 4);
-    if (this.name === 'dfs') c.starts.push(at);
+    w[at + 1] = item.depth;
+    const known = item.s1 !== undefined;
+    w[at + 2] = known ? 1 : 0;
+    w[at + 3] = known ? item.s1! : 0;
+    w[at + 4] = known ? item.s2! : 0;
+    c.used = packLocal(item.state, this.intern, w, at + 5);
+    c.starts.push(at);
     this.count++;
   }
 
@@ -67,17 +65,17 @@ export class PackedFrontier implements Frontier {
 
   private popFirst(): FrontierItem {
     let c = this.chunks[0]!;
-    while (this.head >= c.used) {
+    while (this.head >= c.starts.length) {
       // Entries are copied out when read, so a consumed chunk may be written again.
       const done = this.chunks.shift()!;
+      done.starts = [];
       done.used = 0;
       this.spare = done;
       this.head = 0;
       c = this.chunks[0]!;
     }
-    const item = this.read(c.words, this.head);
-    this.head = this.readEnd;
-    return item;
+    const at = c.starts[this.head++]!;
+    return this.read(c.words, at);
   }
 
   private popLast(): FrontierItem {
@@ -91,16 +89,11 @@ export class PackedFrontier implements Frontier {
     return this.read(c.words, at);
   }
 
-  /** Where the entry `read` last read ends. */
-  private readEnd = 0;
-
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    const r = unpackLocal(w, at + 4, this.intern);
-    this.readEnd = r.next;
-    const state: MachineState = r.state;
-    return depth >= 0 ? { id, state, depth, s1: w[at + 2]!, s2: w[at + 3]! } : { id, state, depth: -depth - 1 };
+    const state: MachineState = unpackLocal(w, at + 5, this.intern).state;
+    return w[at + 2] === 1 ? { id, state, depth, s1: w[at + 3]!, s2: w[at + 4]! } : { id, state, depth };
   }
 
   drain(): FrontierItem[] {
