@@ -438,8 +438,8 @@ export function listCorruption(b: Builder, r: KernelReport): void {
   const type = b.fresh('list_item');
   const head = b.fresh('item_list');
   const item = b.fresh('item');
-  b.structs.set(type, new Map([['node', 'list_head node;'], ['__todo', '// TODO: the rest of the listed object (the report does not say what it is)']]));
-  b.globals.set(head, `list_head ${head};`);
+  b.structs.set(type, new Map([['node', 'struct list_head node;'], ['__todo', '// TODO: the rest of the listed object (the report does not say what it is)']]));
+  b.globals.set(head, `static LIST_HEAD(${head});`);
   b.globals.set(item, `struct ${type} *${item};`);
   b.objects.push(type);
   b.init.push(`${item} = kzalloc(struct ${type});`, `list_add(&${item}->node, &${head});`);
@@ -468,7 +468,7 @@ export function listCorruption(b: Builder, r: KernelReport): void {
 export function refcount(b: Builder, r: KernelReport): void {
   const type = b.fresh('refcounted');
   const ptr = b.fresh('ref_obj');
-  b.structs.set(type, new Map([['ref', 'kref ref;'], ['__todo', '// TODO: the object the refcount_t belongs to']]));
+  b.structs.set(type, new Map([['ref', 'struct kref ref;'], ['__todo', '// TODO: the object the refcount_t belongs to']]));
   b.globals.set(ptr, `struct ${type} *${ptr};`);
   b.objects.push(type);
   const release = b.fresh(`${type}_release`);
@@ -481,7 +481,7 @@ export function refcount(b: Builder, r: KernelReport): void {
   a.body.push(...b.body(part, slots));
   const other = b.actor('thread', 'last_put', 'TODO: the put that dropped the count to 0 (not in the report)');
   other.body.push(`kref_put(&${ptr}->ref, ${release});`);
-  b.fnsRaw.push(`fn ${release}(struct ${type} *o) {\n    kfree(o);\n}`);
+  b.fnsRaw.push(`static void ${release}(struct kref *kref)\n{\n    struct ${type} *o = container_of(kref, struct ${type}, ref);\n\n    kfree(o);\n}`);
   b.expect.add('use_after_free');
 }
 

@@ -54,6 +54,28 @@ function pathOf(stack: Stack | undefined): PathPart {
 // ---------- lock classes ----------
 
 type LockType = 'mutex' | 'spinlock' | 'rwsem' | 'rwlock_t' | 'srcu' | 'work' | 'rcu' | 'skip';
+type DeclaredLock = Exclude<LockType, 'work' | 'rcu' | 'skip'>;
+
+/** The kernel's type of each lock the skeleton declares, for struct fields. */
+const C_LOCK_TYPES: Readonly<Record<DeclaredLock, string>> = {
+  mutex: 'struct mutex', spinlock: 'spinlock_t', rwsem: 'struct rw_semaphore', rwlock_t: 'rwlock_t', srcu: 'struct srcu_struct',
+};
+
+/** A lock that is a global, as the kernel defines one statically. */
+function staticDefinition(type: DeclaredLock, name: string): string {
+  switch (type) {
+    case 'mutex':
+      return `static DEFINE_MUTEX(${name});`;
+    case 'spinlock':
+      return `static DEFINE_SPINLOCK(${name});`;
+    case 'rwsem':
+      return `static DECLARE_RWSEM(${name});`;
+    case 'rwlock_t':
+      return `static DEFINE_RWLOCK(${name});`;
+    case 'srcu':
+      return `DEFINE_STATIC_SRCU(${name});`;
+  }
+}
 
 interface LockClass {
   /** As the report prints it. */
@@ -194,12 +216,12 @@ class Builder {
     return c;
   }
 
-  private declareLock(p: ClassPath, type: Exclude<LockType, 'work' | 'rcu' | 'skip'>, todo: string | undefined): ClassPath {
+  private declareLock(p: ClassPath, type: DeclaredLock, todo: string | undefined): ClassPath {
     const note = todo ? `   // TODO: ${todo}` : '';
     if (p.fields.length === 0) {
       if (this.globals.has(p.base)) return p;
       const name = this.taken.has(p.base) ? this.fresh(`${p.base}_lock`) : this.fresh(p.base);
-      this.globals.set(name, `${type} ${name};${note}`);
+      this.globals.set(name, `${staticDefinition(type, name)}${note}`);
       return { base: name, fields: [] };
     }
     // A struct path: the global instance, its struct type and every nested struct on the way.
@@ -217,7 +239,7 @@ class Builder {
       const fields = this.structs.get(structName) ?? new Map<string, string>();
       this.structs.set(structName, fields);
       if (i === p.fields.length - 1) {
-        if (!fields.has(field)) fields.set(field, `${type} ${field};${note}`);
+        if (!fields.has(field)) fields.set(field, `${C_LOCK_TYPES[type]} ${field};${note}`);
       } else {
         const existing = /^struct (\w+)/.exec(fields.get(field) ?? '')?.[1];
         const nested = existing ?? nestedStruct(structName, field);
@@ -238,13 +260,13 @@ class Builder {
       case 'rwsem':
         return mode === 'read' ? { pre: [`down_read(${e});`], post: [`up_read(${e});`] } : { pre: [`down_write(${e});`], post: [`up_write(${e});`] };
       case 'spinlock':
-        if (mode === 'irqsave') return { pre: ['int flags;', `spin_lock_irqsave(${e}, flags);`], post: [`spin_unlock_irqrestore(${e}, flags);`] };
+        if (mode === 'irqsave') return { pre: ['unsigned long flags;', `spin_lock_irqsave(${e}, flags);`], post: [`spin_unlock_irqrestore(${e}, flags);`] };
         if (mode === 'irq') return { pre: [`spin_lock_irq(${e});`], post: [`spin_unlock_irq(${e});`] };
-        if (mode === 'bh') return { pre: [`spin_lock(${e});          // TODO: spin_lock_bh (bottom halves are not modelled)`], post: [`spin_unlock(${e});`] };
+        if (mode === 'bh') return { pre: [`spin_lock_bh(${e});`], post: [`spin_unlock_bh(${e});`] };
         return { pre: [`spin_lock(${e});`], post: [`spin_unlock(${e});`] };
       case 'rwlock_t': {
         const rw = mode === 'read' ? 'read' : 'write';
-        if (mode === 'irqsave') return { pre: ['int flags;', `${rw}_lock_irqsave(${e}, flags);`], post: [`${rw}_unlock_irqrestore(${e}, flags);`] };
+        if (mode === 'irqsave') return { pre: ['unsigned long flags;', `${rw}_lock_irqsave(${e}, flags);`], post: [`${rw}_unlock_irqrestore(${e}, flags);`] };
         if (mode === 'irq') return { pre: [`${rw}_lock_irq(${e});`], post: [`${rw}_unlock_irq(${e});`] };
         return { pre: [`${rw}_lock(${e});`], post: [`${rw}_unlock(${e});`] };
       }
@@ -371,7 +393,7 @@ class Builder {
     for (const f of this.fnsRaw) out.push(f, '');
     for (const f of this.fns.values()) {
       out.push(f.comment);
-      out.push(`fn ${f.name}() {`);
+      out.push(`static void ${f.name}(void)`, '{');
       for (const l of f.body) out.push(`    ${l}`);
       out.push('}');
       out.push('');
