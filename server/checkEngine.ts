@@ -29,6 +29,13 @@ export interface CheckEngine {
   start(file: string, text: string, bounds: CheckBounds, onProgress?: (p: Progress) => void): RunningCheck;
 }
 
+/**
+ * The background check's threads run at this nice value: on a busy machine completion,
+ * hover and diagnostics (the server's main thread) get the cores first, and the search
+ * the rest (about a tenth of a core where both want one).
+ */
+const BACKGROUND_NICENESS = 10;
+
 /** The worker script, when the server is bundled and core/explore/worker.js is not beside it. */
 export function workerEngine(workerScript?: string): CheckEngine {
   return {
@@ -41,6 +48,7 @@ export function workerEngine(workerScript?: string): CheckEngine {
         ...(bounds.maxDepth > 0 ? { maxDepth: bounds.maxDepth } : {}),
       };
       const check = startCheck(file, text, options, {
+        niceness: BACKGROUND_NICENESS,
         ...(workerScript ? { workerScript } : {}),
         ...(onProgress ? { onProgress } : {}),
       });

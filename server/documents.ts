@@ -61,7 +61,7 @@ export class Documents {
   analysis(uri: string): Analysis | undefined {
     const e = this.entries.get(uri);
     if (!e) return undefined;
-    e.analysis ??= analyze(uri, e.doc.getText());
+    e.analysis ??= analyze(uri, e.doc.getText(), e.previous);
     return e.analysis;
   }
 

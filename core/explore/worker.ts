@@ -6,6 +6,7 @@
 // This module is also the worker's entry point: loaded in a worker started by startCheck,
 // it runs the job it was given. A bundler that moves this code must pass `workerScript`.
 
+import { setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadScenario } from '../index';
 import type { Diagnostic } from '../syntax/diagnostics';
@@ -37,6 +38,12 @@ export interface StartOptions {
   readonly workerScript?: string;
   /** After cancel(), how long to wait for the worker's answer before terminating it (ms). */
   readonly cancelGraceMs?: number;
+  /**
+   * A nice value (0–19) for the search's threads: a background check in an editor yields
+   * the cores to the thread answering the user. Linux keeps a nice value per thread, and a
+   * thread inherits its creator's, so the search workers the check starts run at it too.
+   */
+  readonly niceness?: number;
 }
 
 interface Job {
@@ -45,6 +52,7 @@ interface Job {
   readonly text: string;
   readonly options: WorkerCheckOptions;
   readonly flag: SharedArrayBuffer;
+  readonly niceness?: number;
 }
 
 type Message =
@@ -56,7 +64,7 @@ type Message =
 export function startCheck(file: string, text: string, options: WorkerCheckOptions = {}, start: StartOptions = {}): BackgroundCheck {
   const flag = new SharedArrayBuffer(4);
   const cancelled = new Int32Array(flag);
-  const job: Job = { lockstepCheck: 1, file, text, options, flag };
+  const job: Job = { lockstepCheck: 1, file, text, options, flag, ...(start.niceness ? { niceness: start.niceness } : {}) };
   const memory = options.maxMemoryMB;
   const worker = new Worker(start.workerScript ?? __filename, {
     workerData: job,
@@ -111,6 +119,7 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
 async function runJob(job: Job): Promise<void> {
   const port = parentPort!;
   const flag = new Int32Array(job.flag);
+  if (job.niceness) lowerPriority(job.niceness);
   try {
     const loaded = loadScenario(job.file, job.text);
     if (!loaded.compiled) {
@@ -126,6 +135,19 @@ async function runJob(job: Job): Promise<void> {
     port.postMessage({ type: 'done', result } satisfies Message);
   } catch (e) {
     port.postMessage({ type: 'failed', message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) } satisfies Message);
+  }
+}
+
+/**
+ * Lowers this thread's priority (pid 0: the calling thread on Linux). Elsewhere pid 0 is the
+ * whole process, the editor's thread included, so there the check runs at the normal one.
+ */
+function lowerPriority(niceness: number): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(0, Math.min(19, Math.max(0, Math.floor(niceness))));
+  } catch {
+    // Not permitted or not supported: a missed courtesy, not an error.
   }
 }
 

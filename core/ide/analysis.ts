@@ -6,8 +6,9 @@
 
 import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
-import { lex, type Comment, type Token } from '../syntax/lexer';
+import type { Comment, Token } from '../syntax/lexer';
 import { parse, type ParseResult } from '../syntax/parser';
+import { relex, reparse } from '../syntax/reparse';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
 import { heldLocks, type HeldLocks } from './heldLocks';
@@ -17,8 +18,8 @@ export class Analysis {
   readonly lines: LineMap;
   readonly parse: ParseResult;
   readonly binding: Binding;
-  /** Occurrences in source order, for lookups by offset. */
-  readonly occurrences: readonly Occurrence[];
+  /** Occurrences in source order (sorted on first use: diagnostics do not need them). */
+  private sortedOccurrences: readonly Occurrence[] | undefined;
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
   readonly base: Analysis;
   private held: HeldLocks | undefined;
@@ -26,19 +27,18 @@ export class Analysis {
   /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
   private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
 
-  constructor(readonly file: string, readonly text: string, base?: Analysis) {
+  /** `previous`: an analysis of an earlier text of the document, whose syntax trees the parse reuses where the edit left them be. */
+  constructor(readonly file: string, readonly text: string, base?: Analysis, previous?: Analysis) {
     this.lines = new LineMap(text);
     if (!base) {
-      this.parse = parse(text);
+      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text) : parse(text);
       this.binding = bindSafely(this.parse.program, text);
-      this.occurrences = [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
       this.base = this;
       return;
     }
-    const lexed = lex(text);
+    const lexed = relex(base.parse, base.text, text);
     this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
     this.binding = base.binding;
-    this.occurrences = base.occurrences;
     this.base = base;
     const old = base.text;
     let prefix = 0;
@@ -47,6 +47,13 @@ export class Analysis {
     let suffix = 0;
     while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
     this.change = { prefix, newEnd: text.length - suffix, delta: text.length - old.length };
+  }
+
+  /** The resolved names in source order, for lookups by offset. */
+  get occurrences(): readonly Occurrence[] {
+    if (this.base !== this) return this.base.occurrences;
+    this.sortedOccurrences ??= [...this.binding.occurrences].sort((a, b) => a.span.start - b.span.start);
+    return this.sortedOccurrences;
   }
 
   /** An overlay of this analysis for a newer text of the same document. */
@@ -228,8 +235,9 @@ function bindFails(program: A.Program, text: string): boolean {
   }
 }
 
-export function analyze(file: string, text: string): Analysis {
-  return new Analysis(file, text);
+/** The analysis of `text`; given the analysis of an earlier text of the same document, it reparses only what changed. */
+export function analyze(file: string, text: string, previous?: Analysis): Analysis {
+  return new Analysis(file, text, undefined, previous);
 }
 
 /** A stable identity for a symbol: the same declaration gives the same key. */

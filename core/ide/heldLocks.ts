@@ -147,19 +147,24 @@ class HeldLockPass {
       this.analyseBody(actor, actor.name, [], new Map(), new Map(), []);
     }
     // A fn no actor reaches is still worth hints about what it takes itself.
+    const alone = new Map<FnSymbol, ExitRecord>();
     for (const fn of this.a.binding.fns) {
       if (this.reached.has(fn)) continue;
       if (!contexts.includes('')) contexts.push('');
-      this.analyseBody(fn, '', [], new Map(), new Map(), [fn]);
+      alone.set(fn, this.analyseOnItsOwn(fn, ''));
     }
     const exits = [...this.exitRecords];
     // Each fn on its own, for the lints: its paths, whatever a caller passes (no hints recorded).
+    // One analysed on its own above has them already: the context only names where hints go.
     this.recording = false;
-    const fnExits = this.a.binding.fns.map((fn) => {
-      this.analyseBody(fn, LINT_CONTEXT, [], new Map(), new Map(), [fn]);
-      return this.exitRecords.filter((r) => r.owner === fn && r.context === LINT_CONTEXT).pop()!;
-    });
+    const fnExits = this.a.binding.fns.map((fn) => alone.get(fn) ?? this.analyseOnItsOwn(fn, LINT_CONTEXT));
     return { atStatement: this.records, exits, fnExits, contexts };
+  }
+
+  /** A fn entered with nothing held and no argument known; its exits (the record analyseBody pushes last). */
+  private analyseOnItsOwn(fn: FnSymbol, context: string): ExitRecord {
+    this.analyseBody(fn, context, [], new Map(), new Map(), [fn]);
+    return this.exitRecords[this.exitRecords.length - 1]!;
   }
 
   private analyseBody(

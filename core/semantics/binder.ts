@@ -25,6 +25,8 @@ export const KWORKERS_PER_FN = 2;
 const CALLBACK_REGISTRATIONS: Readonly<Record<string, CallbackKind>> = {
   INIT_WORK: 'work', INIT_DELAYED_WORK: 'work', timer_setup: 'timer', hrtimer_setup: 'hrtimer',
 };
+/** The names a callback registration is spelled with (the registrations, and hrtimer's `.function = f`). */
+const CALLBACK_WORDS = new RegExp(`\\b(${[...Object.keys(CALLBACK_REGISTRATIONS), 'function'].join('|')})\\b`);
 
 /** Calls `f` on every node of a syntax tree (plain data: objects with a `kind`). */
 function forEachNode(node: unknown, f: (n: A.Expr | A.Stmt) => void): void {
@@ -984,7 +986,8 @@ class Binder {
    */
   private addCallbackActors(): void {
     const found = new Map<string, { fn: FnSymbol; kind: CallbackKind; text: string }>();
-    forEachNode(this.program.decls, (n) => {
+    // The walk below visits every node; a text that names no registration has nothing to find.
+    if (CALLBACK_WORDS.test(this.text)) forEachNode(this.program.decls, (n) => {
       let fnName: string | undefined;
       let kind: CallbackKind | undefined;
       let target: A.Expr | undefined;

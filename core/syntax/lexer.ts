@@ -67,11 +67,24 @@ export interface LexResult {
 }
 
 export function lex(text: string): LexResult {
+  const { tokens, comments } = lexRange(text, 0, text.length);
+  tokens.push({ kind: 'EOF', text: '', span: { start: text.length, end: text.length } });
+  return { tokens, comments };
+}
+
+/**
+ * The tokens and comments that start in [from, until) of `text`, without EOF, and `end`, the
+ * offset where lexing stopped: `until` itself unless a token, comment or string begun before
+ * `until` runs past it (the lexer then reads on as it would in the whole text). Lexing is a
+ * function of the position only, so the result is the whole text's lexing between those
+ * offsets: what an incremental reparse needs.
+ */
+export function lexRange(text: string, from: number, until: number): LexResult & { readonly end: number } {
   const tokens: Token[] = [];
   const comments: Comment[] = [];
   const n = text.length;
-  let i = 0;
-  while (i < n) {
+  let i = from;
+  while (i < until) {
     const c = text.charCodeAt(i);
     // Whitespace.
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11) {
@@ -162,6 +175,5 @@ export function lex(text: string): LexResult {
     }
     tokens.push({ kind: 'Invalid', text: text.slice(start, i), span: { start, end: i } });
   }
-  tokens.push({ kind: 'EOF', text: '', span: { start: n, end: n } });
-  return { tokens, comments };
+  return { tokens, comments, end: i };
 }

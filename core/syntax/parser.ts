@@ -112,12 +112,19 @@ export function parse(text: string): ParseResult {
   return { program, diagnostics: parser.diagnostics, comments, tokens };
 }
 
+/** Top-level declarations from tokens ending with EOF (a region of a text: see reparse.ts). */
+export function parseDecls(tokens: Token[]): { readonly decls: readonly A.Decl[]; readonly diagnostics: readonly Diagnostic[] } {
+  const parser = new Parser(tokens);
+  const { decls } = parser.parseProgram(0);
+  return { decls, diagnostics: parser.diagnostics };
+}
+
 class Parser {
   readonly diagnostics: Diagnostic[] = [];
   private pos = 0;
   private depth = 0;
   /** The height of each composite expression built (a leaf's is 1), to bound the tree's depth. */
-  private readonly heights = new WeakMap<A.Expr, number>();
+  private readonly heights = new Map<A.Expr, number>();
   /** Offset of the last error, so one bad spot yields one diagnostic. */
   private lastErrorAt = -1;
   /** Further declarations of one top-level declaration (`int a, b;`). */

@@ -1,7 +1,10 @@
 // The checker in a worker thread: results come back as plain data, a text that does not
-// compile says why, progress is reported, and cancel() stops the search and still answers.
+// compile says why, progress is reported, cancel() stops the search and still answers, and a
+// background check runs its threads at the nice value asked for (Linux: one per thread).
 
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { describe, test } from 'node:test';
 import { startCheck } from '../../core/explore/worker';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
@@ -43,4 +46,26 @@ describe('startCheck (worker thread)', () => {
     assert.equal(o.status, 'cancelled');
     if (o.status === 'cancelled' && o.result) assert.equal(o.result.bound?.kind, 'cancelled');
   });
+
+  test('niceness: the search thread runs at that nice value, this thread at its own', { skip: !existsSync('/proc/self/task') }, async () => {
+    const mine = getPriority();
+    let seen: number[] = [];
+    const run = startCheck('counter.lockstep', counter(7), { progressIntervalMs: 0, symmetry: false }, {
+      niceness: 10,
+      onProgress: () => {
+        // While it searches: the nice value (field 19 of stat) of every thread of this process.
+        if (seen.length === 0) seen = readdirSync('/proc/self/task').map((t) => threadNice(t));
+        run.cancel();
+      },
+    });
+    await run.result;
+    assert.ok(seen.includes(Math.max(mine, 10)), `a thread at nice ${Math.max(mine, 10)} among ${seen.join(', ')}`);
+    assert.equal(getPriority(), mine, 'the calling thread keeps its priority');
+  });
 });
+
+function threadNice(tid: string): number {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  // After the command name in parentheses: state is field 3, nice field 19.
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}

@@ -1,0 +1,194 @@
+// Reparsing after an edit: only the top-level declarations the edit touches are lexed and
+// parsed again. Those before it are reused as they are (the same objects), those after it
+// are moved by the edit's length. The result equals a fresh parse of the new text; where
+// that is not evident (the old parse had errors, the reparsed region has some, a token or a
+// comment runs out of the region) the answer is a fresh parse.
+
+import type * as A from './ast';
+import { lex, lexRange, type Comment, type LexResult, type Token } from './lexer';
+import { parse, parseDecls, type ParseResult } from './parser';
+
+/** Where two texts differ: [prefix, oldEnd) of the old text became [prefix, newEnd) of the new. */
+export interface TextChange {
+  readonly prefix: number;
+  readonly oldEnd: number;
+  readonly newEnd: number;
+}
+
+/** The common prefix and suffix of two texts. */
+export function textChange(oldText: string, newText: string): TextChange {
+  const max = Math.min(oldText.length, newText.length);
+  let prefix = 0;
+  while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)) suffix++;
+  return { prefix, oldEnd: oldText.length - suffix, newEnd: newText.length - suffix };
+}
+
+/** The parse of `newText`, reusing `old` (the parse of `oldText`) where the edit leaves it be. */
+export function reparse(old: ParseResult, oldText: string, newText: string): ParseResult {
+  return reparseRegion(old, oldText, newText) ?? parse(newText);
+}
+
+function reparseRegion(old: ParseResult, oldText: string, newText: string): ParseResult | undefined {
+  if (old.diagnostics.length > 0) return undefined;
+  const change = textChange(oldText, newText);
+  const delta = newText.length - oldText.length;
+  const decls = old.program.decls;
+  const tokens = old.tokens;
+  // endBefore[i]: the largest end of decls[0..i) (the declarations of one statement, `int a, b;`, may overlap).
+  const endBefore = [0];
+  for (const d of decls) endBefore.push(Math.max(endBefore[endBefore.length - 1]!, d.span.end));
+  // The reparsed region, in the old text: from the end of a declaration that ends before the
+  // edit to the start of one that starts after it (or the text's ends). Both are ends of a
+  // statement (`;` or `}`), so no declaration straddles them.
+  let first = 0; // decls[first..] are not kept as they are
+  let regionStart = 0;
+  for (let i = decls.length - 1; i > 0; i--) {
+    const end = endBefore[i]!;
+    if (end < change.prefix && endsStatement(tokens, end) && end <= decls[i]!.span.start) {
+      first = i;
+      regionStart = end;
+      break;
+    }
+  }
+  let after = decls.length; // decls[after..] are moved
+  let regionEnd = oldText.length;
+  for (let j = first; j < decls.length; j++) {
+    const start = decls[j]!.span.start;
+    if (start > change.oldEnd && endBefore[j]! <= start && endsStatement(tokens, lastTokenEndBefore(tokens, start))) {
+      after = j;
+      regionEnd = start;
+      break;
+    }
+  }
+  const newRegionEnd = regionEnd + delta;
+  const lexed = lexRange(newText, regionStart, newRegionEnd);
+  if (lexed.end !== newRegionEnd) return undefined;
+  const regionTokens = [...lexed.tokens, eof(newRegionEnd)];
+  const parsed = parseDecls(regionTokens);
+  if (parsed.diagnostics.length > 0) return undefined;
+
+  const firstMoved = tokenIndexAt(tokens, regionEnd);
+  const keptTokens = tokenIndexAt(tokens, regionStart);
+  const moved = new Shift(delta);
+  const newTokens: Token[] = tokens.slice(0, keptTokens);
+  newTokens.push(...lexed.tokens);
+  for (let k = firstMoved; k < tokens.length; k++) newTokens.push(moved.token(tokens[k]!));
+  const comments: Comment[] = [];
+  for (const c of old.comments) {
+    if (c.span.end <= regionStart) comments.push(c);
+  }
+  comments.push(...lexed.comments);
+  for (const c of old.comments) {
+    if (c.span.start >= regionEnd) comments.push({ ...c, span: moved.span(c.span) });
+  }
+  const program: A.Program = {
+    kind: 'Program',
+    decls: [...decls.slice(0, first), ...parsed.decls, ...decls.slice(after).map((d) => moved.node(d))],
+    span: { start: 0, end: newText.length },
+  };
+  return { program, diagnostics: [], tokens: newTokens, comments };
+}
+
+/** Whether the token ending at `offset` ends a statement (`;` or `}`), or `offset` is the start. */
+function endsStatement(tokens: readonly Token[], offset: number): boolean {
+  if (offset === 0) return true;
+  const i = tokenIndexAt(tokens, offset) - 1;
+  const t = tokens[i];
+  return t !== undefined && t.span.end === offset && t.kind === 'Punct' && (t.text === ';' || t.text === '}');
+}
+
+function lastTokenEndBefore(tokens: readonly Token[], offset: number): number {
+  const i = tokenIndexAt(tokens, offset) - 1;
+  return i >= 0 ? tokens[i]!.span.end : 0;
+}
+
+/**
+ * The tokens and comments of `newText`, from those of `oldText`: only the tokens the edit
+ * touches are lexed again (from the end of the last token before it to a token after it
+ * where lexing falls back into step), the others reused or moved. What completion reads
+ * while typing, between two analyses.
+ */
+export function relex(old: { readonly tokens: readonly Token[]; readonly comments: readonly Comment[] }, oldText: string, newText: string): LexResult {
+  const change = textChange(oldText, newText);
+  const delta = newText.length - oldText.length;
+  const tokens = old.tokens;
+  // Tokens end before the edit up to tokens[kept - 1]; the char after each of them is unchanged.
+  // (The mark of an unterminated comment is no such end: the comment runs on past it.)
+  let kept = tokenIndexAt(tokens, change.prefix);
+  while (kept > 0 && (tokens[kept - 1]!.span.end >= change.prefix || tokens[kept - 1]!.unterminated)) kept--;
+  const from = kept > 0 ? tokens[kept - 1]!.span.end : 0;
+  // A few tokens after the edit to fall back into step at (a comment or string may run on);
+  // lexing depends on the position only, so once in step it stays so. EOF starts at the end.
+  let next = tokenIndexAt(tokens, change.oldEnd);
+  for (let attempt = 0; attempt < 4 && next < tokens.length; attempt++, next++) {
+    const until = tokens[next]!.span.start + delta;
+    const lexed = lexRange(newText, from, until);
+    if (lexed.end !== until) continue;
+    const moved = new Shift(delta);
+    const out = tokens.slice(0, kept);
+    out.push(...lexed.tokens);
+    for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    const comments = old.comments.filter((c) => c.span.end <= from);
+    comments.push(...lexed.comments);
+    for (const c of old.comments) if (c.span.start >= until - delta) comments.push({ ...c, span: moved.span(c.span) });
+    return { tokens: out, comments };
+  }
+  return lex(newText);
+}
+
+/** The index of the first token starting at or after `offset`. */
+function tokenIndexAt(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid]!.span.start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function eof(at: number): Token {
+  return { kind: 'EOF', text: '', span: { start: at, end: at } };
+}
+
+/**
+ * Copies of syntax moved by `delta` characters: every span (any `{ start, end }` object)
+ * shifted, everything else as it was. (The parser shares no node between two parents.)
+ */
+class Shift {
+  constructor(private readonly delta: number) {}
+
+  span(s: A.Span): A.Span {
+    return { start: s.start + this.delta, end: s.end + this.delta };
+  }
+
+  token(t: Token): Token {
+    // The common shape spelled out: a spread per token would cost ten times as much.
+    const span = this.span(t.span);
+    return t.value === undefined && t.unterminated === undefined ? { kind: t.kind, text: t.text, span } : { ...t, span };
+  }
+
+  node<T>(value: T): T {
+    return this.copy(value) as T;
+  }
+
+  private copy(value: unknown): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = this.copy(value[i]);
+      return out;
+    }
+    const v = value as Record<string, unknown>;
+    if (typeof v.start === 'number' && typeof v.end === 'number' && !('kind' in v)) return this.span(v as unknown as A.Span);
+    const out: Record<string, unknown> = {};
+    for (const key in v) {
+      const x = v[key];
+      out[key] = typeof x === 'object' && x !== null ? this.copy(x) : x;
+    }
+    return out;
+  }
+}

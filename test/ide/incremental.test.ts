@@ -1,0 +1,99 @@
+// The analysis after an edit, reusing the previous one, against a fresh analysis of the same
+// text (property): the same syntax trees, tokens and comments, the same diagnostics and the
+// same outline, after any sequence of random edits to real scenarios. Likewise the tokens
+// relexed for completion while typing.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { analyze, outline, type Analysis } from '../../core/ide';
+import { parse } from '../../core/syntax/parser';
+import { lex } from '../../core/syntax/lexer';
+import { relex, reparse } from '../../core/syntax/reparse';
+import { generateScenario } from '../perf/lsp-latency';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const TEXTS = [
+  readFileSync(join(ROOT, 'examples/irqfd-flush-under-lock.buggy.lockstep'), 'utf8'),
+  readFileSync(join(ROOT, 'examples/kvm-debugfs-get-kvm.fixed.lockstep'), 'utf8'),
+  readFileSync(join(ROOT, 'examples/kvm/vfio-virqfd-release-race.buggy.lockstep'), 'utf8'),
+  generateScenario(160),
+];
+
+/** What is typed: whole statements and declarations, fragments of them, brackets, comment and string openers. */
+const INSERTS = [
+  '', ' ', '\n', 'x', 'k', '_1', '0x1f', '7', ';', '{', '}', '(', ')', '&', '->', '-', '>', '.', '*', ',', '"', '/*', '*/', '//', '\\',
+  'int y;', 'mutex_lock(&kvm.lock);', 'mutex_unlock(&k->lock);', 'return 0;', 'fn q(int a) { a = 1; }\n', 'struct s { int f; };\n',
+  'thread t9 on cpu1 { counter = 1; }\n', 'mutex m2;\n', 'expect deadlock;\n', 'if (flag) {', 'goto out;', 'out:',
+];
+
+interface Edit {
+  readonly at: number;
+  readonly remove: number;
+  readonly insert: string;
+}
+
+const edits = fc.array(
+  fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), remove: fc.nat({ max: 12 }), insert: fc.constantFrom(...INSERTS) }),
+  { minLength: 1, maxLength: 6 },
+);
+
+function apply(text: string, e: { at: number; remove: number; insert: string }): string {
+  const at = Math.min(text.length, Math.floor(e.at * (text.length + 1)));
+  return text.slice(0, at) + e.insert + text.slice(Math.min(text.length, at + e.remove));
+}
+
+/** What an editor shows: the diagnostics and the outline, as plain data. */
+function shown(a: Analysis): string {
+  return JSON.stringify({ diagnostics: a.diagnostics(), outline: outline(a) });
+}
+
+test('after random edits, the incremental analysis equals a fresh one (property)', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: TEXTS.length - 1 }), edits, (which, list: Edit[]) => {
+      let text = TEXTS[which]!;
+      let previous = analyze('t.lockstep', text);
+      for (const e of list) {
+        text = apply(text, e);
+        const incremental = analyze('t.lockstep', text, previous);
+        const fresh = analyze('t.lockstep', text);
+        assert.deepEqual(incremental.parse, fresh.parse);
+        assert.equal(shown(incremental), shown(fresh));
+        previous = incremental;
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('after random edits, the tokens relexed equal a fresh lexing (property)', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: TEXTS.length - 1 }), edits, (which, list: Edit[]) => {
+      let text = TEXTS[which]!;
+      let lexed = lex(text);
+      for (const e of list) {
+        const next = apply(text, e);
+        lexed = relex(lexed, text, next);
+        assert.deepEqual(lexed, lex(next));
+        text = next;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('an edit inside one fn of a large scenario reuses the declarations before it and moves those after it', () => {
+  const text = generateScenario(400);
+  const old = parse(text);
+  const at = text.indexOf('mutex_lock(&k->lock);', text.length >> 1);
+  const edited = `${text.slice(0, at)}mutex_lock(&k->slots_lock);\n    ${text.slice(at)}`;
+  const r = reparse(old, text, edited);
+  assert.deepEqual(r, parse(edited));
+  const firstChanged = old.program.decls.findIndex((d) => d.span.end >= at);
+  assert.ok(firstChanged > 0);
+  // The same objects before the edit: nothing there was parsed again.
+  for (let i = 0; i < firstChanged; i++) assert.equal(r.program.decls[i], old.program.decls[i]);
+  assert.notEqual(r.program.decls[firstChanged], old.program.decls[firstChanged]);
+});
