@@ -174,8 +174,20 @@ const RELEASE = new Set(['mutex_unlock', 'spin_unlock', 'spin_unlock_irq', 'spin
 const VCPU_WORDS = new Set(['vcpu_enter_guest', 'vcpu_exit_guest', 'guest_run', 'vcpu_mode', 'kvm_vcpu_kick', 'kvm_vcpu_wake_up',
   'kvm_make_request', 'kvm_check_request', 'kvm_request_pending']);
 
+/**
+ * kvm_vcpu_block and kvm_vcpu_halt: the built-in words of the vCPU they sleep on, as above,
+ * and the op words of the actor running them (they are two steps).
+ */
+const VCPU_SLEEP = new Set(['kvm_vcpu_block', 'kvm_vcpu_halt']);
+
 /** Primitives that read the `kvm` word of every static struct kvm_vcpu (kvm_get_vcpu). */
 const VCPU_TABLE = new Set(['kvm_get_vcpu']);
+
+/**
+ * Primitives that act on every vCPU of a kvm (kvm_make_all_cpus_request): the `kvm` word of
+ * every static struct kvm_vcpu, and the built-in words of each.
+ */
+const VCPU_ALL = new Set(['kvm_make_all_cpus_request']);
 
 /** Primitives that run a user callback (which may release any lock). */
 const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu']);
@@ -186,10 +198,13 @@ const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock'
  * workqueue and IPI primitives read other actors' state. A primitive missing from every
  * table is `top` too, which is sound and only costs reduction.
  */
-export function footprintClass(name: string): 'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-table' | 'top' {
+export function footprintClass(name: string):
+  'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-sleep' | 'vcpu-table' | 'vcpu-all' | 'top' {
   if (PLACE_RW.has(name)) return 'place';
   if (VCPU_WORDS.has(name)) return 'vcpu';
+  if (VCPU_SLEEP.has(name)) return 'vcpu-sleep';
   if (VCPU_TABLE.has(name)) return 'vcpu-table';
+  if (VCPU_ALL.has(name)) return 'vcpu-all';
   if (NO_SHARED.has(name)) return 'none';
   if (ANY_MEMORY.has(name)) return 'any-memory';
   if (RCU.has(name)) return 'rcu';
@@ -446,28 +461,42 @@ export class Footprints {
           acc.write(L.fdTable + i);
         }
         return;
-      case 'vcpu': {
+      case 'vcpu':
+      case 'vcpu-sleep': {
         // A vCPU named statically (an actor's name, `vcpu` inside it): its own words;
         // through a pointer, or the running vCPU's from a fn: any memory.
         const v = args[b.params.findIndex((p) => p.kind === 'vcpu')];
         const l = this.s.vcpuLayout;
-        if (v && v.k === 'const' && l) {
-          for (const off of [l.mode, l.requests, l.wait]) {
-            acc.read(v.v + off);
-            acc.write(v.v + off);
+        if (v && v.k === 'const' && l) this.vcpuWords(v.v, acc);
+        else acc.anyR = acc.anyW = true;
+        if (footprintClass(b.name) === 'vcpu-sleep') {
+          for (const actor of this.s.actors) {
+            for (const w of [ACTOR_WORD.opStep, ACTOR_WORD.opScratch0, ACTOR_WORD.opScratch1]) {
+              acc.read(actor.words + w);
+              acc.write(actor.words + w);
+            }
           }
-        } else {
-          acc.anyR = acc.anyW = true;
         }
         return;
       }
-      case 'vcpu-table': {
+      case 'vcpu-table':
+      case 'vcpu-all': {
         const l = this.s.vcpuLayout;
         if (l && l.kvm >= 0) for (const v of l.instances) acc.read(v + l.kvm);
+        if (l && footprintClass(b.name) === 'vcpu-all') for (const v of l.instances) this.vcpuWords(v, acc);
         return;
       }
       case 'top':
         acc.top = acc.anyR = acc.anyW = true;
+    }
+  }
+
+  /** The built-in words of the struct kvm_vcpu at `vcpu` (mode, requests, wait), read and written. */
+  private vcpuWords(vcpu: number, acc: AccessBuilder): void {
+    const l = this.s.vcpuLayout!;
+    for (const off of [l.mode, l.requests, l.wait]) {
+      acc.read(vcpu + off);
+      acc.write(vcpu + off);
     }
   }
 

@@ -8,6 +8,7 @@
 // the chance that any pair collides is about n^2 / 2^65: 3e-8 for a million states, 3e-4 for
 // a hundred million. A collision can only hide states (never invent a violation).
 
+import { actorEncodedLength, encodeActorInto } from '../model/machine';
 import type { ActorState, MachineState } from '../model/types';
 import type { ActorIntern } from './pack';
 
@@ -112,33 +113,11 @@ const ah = { h1: 0, h2: 0 };
 
 let scratch = new Int32Array(256);
 
-/** Two 32-bit hashes of an actor's words in `encodeState` (status, locks, frames, locals), into `ah`. */
+/** Two 32-bit hashes of an actor's words in `encodeState` (`encodeActorInto`), into `ah`. */
 function actorHash(a: ActorState): void {
-  const held = a.held;
-  const frames = a.frames;
-  let n = 5 + held.length * 2;
-  for (let i = 0; i < frames.length; i++) n += 3 + frames[i]!.locals.length;
+  const n = actorEncodedLength(a);
   if (n > scratch.length) scratch = new Int32Array(n * 2);
-  const w = scratch;
-  let k = 0;
-  w[k++] = a.status;
-  w[k++] = a.preemptOff;
-  w[k++] = a.rcuDepth;
-  w[k++] = held.length;
-  for (let i = 0; i < held.length; i++) {
-    w[k++] = held[i]!.addr;
-    w[k++] = (held[i]!.mode === 'read' ? 1 : 0) | ((held[i]!.subclass ?? 0) << 1);
-  }
-  w[k++] = frames.length;
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i]!;
-    w[k++] = f.code;
-    w[k++] = f.pc;
-    w[k++] = f.resultSlot;
-    const locals = f.locals;
-    for (let j = 0; j < locals.length; j++) w[k++] = locals[j]!;
-  }
-  fingerprint(w, k);
+  fingerprint(scratch, encodeActorInto(a, scratch, 0));
   ah.h1 = fp.h1;
   ah.h2 = fp.h2;
 }

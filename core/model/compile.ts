@@ -66,6 +66,7 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     },
     staticInit: b.staticInit,
     staticPointerWords: b.staticPointerWords,
+    staticStrings: b.staticStrings,
     structPointerOffsets: b.structPointerOffsets,
     ...(b.expect ? { expect: b.expect } : {}),
     configs: b.configs,

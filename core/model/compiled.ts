@@ -3,7 +3,7 @@
 // builtins). Produced by compile.ts from the bound AST; read by machine.ts.
 
 import type { Program, Span } from '../syntax/ast';
-import type { ActorSymbol, FnSymbol, GlobalSymbol, LockClass, StructSymbol, VcpuLayout } from '../semantics/symbols';
+import type { ActorSymbol, FnSymbol, GlobalSymbol, LockClass, StaticString, StructSymbol, VcpuLayout } from '../semantics/symbols';
 import type { Builtin } from './builtins';
 import type { ViolationKind } from './types';
 
@@ -153,6 +153,8 @@ export interface CompiledScenario {
   readonly staticInit: readonly (readonly [number, number])[];
   /** Static words holding pointers or list links: the roots for leak detection. */
   readonly staticPointerWords: readonly number[];
+  /** String literals of static initialisers: read-only words, named by their text. */
+  readonly staticStrings: readonly StaticString[];
   /** Per struct index: field offsets holding pointers or list links. */
   readonly structPointerOffsets: readonly (readonly number[])[];
   readonly expect?: Expectation;

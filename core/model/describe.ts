@@ -89,6 +89,8 @@ export function describeAddress(s: CompiledScenario, state: MachineState, addr: 
     const size = sizeOf(g.type);
     if (addr >= g.address && addr < g.address + size) return `${g.name}${pathIn(g.type, addr - g.address)}`.replace(/^(\w+)\./, '$1.');
   }
+  const str = s.staticStrings.find((x) => x.address === addr);
+  if (str) return JSON.stringify(str.text);
   // A vCPU's own struct kvm_vcpu (not one of the globals): named after the vCPU.
   const vcpuStruct = s.vcpuLayout ? s.structs[s.vcpuLayout.struct] : undefined;
   for (const a of s.actors) {

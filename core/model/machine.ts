@@ -1330,10 +1330,14 @@ export function encodeState(state: MachineState): Int32Array {
 /** How many words `encodeState` produces for a state. */
 export function encodedLength(state: MachineState): number {
   let n = state.mem.length + 1;
-  for (const a of state.actors) {
-    n += 5 + a.held.length * 2;
-    for (const f of a.frames) n += 3 + f.locals.length;
-  }
+  for (const a of state.actors) n += actorEncodedLength(a);
+  return n;
+}
+
+/** How many words `encodeActorInto` writes for an actor. */
+export function actorEncodedLength(a: ActorState): number {
+  let n = 5 + a.held.length * 2;
+  for (const f of a.frames) n += 3 + f.locals.length;
   return n;
 }
 
@@ -1349,27 +1353,35 @@ export function encodeStateInto(state: MachineState, out: Int32Array): number {
   let i = m;
   const actors = state.actors;
   out[i++] = actors.length;
-  for (let k = 0; k < actors.length; k++) {
-    const a = actors[k]!;
-    out[i++] = a.status;
-    out[i++] = a.preemptOff;
-    out[i++] = a.rcuDepth;
-    const held = a.held;
-    out[i++] = held.length;
-    for (let h = 0; h < held.length; h++) {
-      out[i++] = held[h]!.addr;
-      out[i++] = (held[h]!.mode === 'read' ? 1 : 0) | ((held[h]!.subclass ?? 0) << 1);
-    }
-    const frames = a.frames;
-    out[i++] = frames.length;
-    for (let fi = 0; fi < frames.length; fi++) {
-      const f = frames[fi]!;
-      out[i++] = f.code;
-      out[i++] = f.pc;
-      out[i++] = f.resultSlot;
-      const locals = f.locals;
-      for (let j = 0; j < locals.length; j++) out[i++] = locals[j]!;
-    }
+  for (let k = 0; k < actors.length; k++) i = encodeActorInto(actors[k]!, out, i);
+  return i;
+}
+
+/**
+ * One actor's words of `encodeState` at `at` (status, preemption and RCU depth, the locks
+ * held with their mode and lockdep subclass, the frames with their locals); returns the index
+ * after them. The checker's fingerprint hashes exactly these (store.ts).
+ */
+export function encodeActorInto(a: ActorState, out: Int32Array, at: number): number {
+  let i = at;
+  out[i++] = a.status;
+  out[i++] = a.preemptOff;
+  out[i++] = a.rcuDepth;
+  const held = a.held;
+  out[i++] = held.length;
+  for (let h = 0; h < held.length; h++) {
+    out[i++] = held[h]!.addr;
+    out[i++] = (held[h]!.mode === 'read' ? 1 : 0) | ((held[h]!.subclass ?? 0) << 1);
+  }
+  const frames = a.frames;
+  out[i++] = frames.length;
+  for (let fi = 0; fi < frames.length; fi++) {
+    const f = frames[fi]!;
+    out[i++] = f.code;
+    out[i++] = f.pc;
+    out[i++] = f.resultSlot;
+    const locals = f.locals;
+    for (let j = 0; j < locals.length; j++) out[i++] = locals[j]!;
   }
   return i;
 }

@@ -14,7 +14,7 @@ import {
   ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, RCU_HEAD, VOID,
   byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
-  type CallbackKind, type LockClass, type LockKind, type StructSymbol, type Sym, type Ty, XARRAY_SLOTS, XARRAY_WORD,
+  type CallbackKind, type LockClass, type LockKind, type StaticString, type StructSymbol, type Sym, type Ty, XARRAY_SLOTS, XARRAY_WORD,
 } from './symbols';
 
 export const MAX_ACTORS = 30;
@@ -103,6 +103,8 @@ export interface Binding {
   /** Initial values of static words (globals with initialisers, empty static list heads). */
   readonly staticInit: readonly (readonly [number, number])[];
   readonly staticPointerWords: readonly number[];
+  /** The read-only words of string literals in static initialisers, with their text. */
+  readonly staticStrings: readonly StaticString[];
   readonly structPointerOffsets: readonly (readonly number[])[];
   /** The built-in `struct kvm_vcpu`, when the scenario has vCPUs or names the struct. */
   readonly vcpuLayout?: VcpuLayout;
@@ -164,6 +166,10 @@ class Binder {
   private readonly configs = new Set<string>();
   private readonly staticInit: (readonly [number, number])[] = [];
   private readonly staticPointerWords: number[] = [];
+  /** String literals of static initialisers: a read-only word each (`.name = "kvm-xics"`). */
+  private readonly staticStrings: StaticString[] = [];
+  /** Strings met in the static initialiser being bound, laid out once its struct's words are. */
+  private readonly pendingStrings: { readonly at: number; readonly text: string }[] = [];
   /** Callback fns by `kind:fn index`: the item as its INIT_WORK / timer_setup site names it (`&irqfd->shutdown`). */
   private readonly callbackInits = new Map<string, string>();
   /** Interrupt lines whose handler request_irq installs: disabled at first. */
@@ -173,6 +179,10 @@ class Binder {
   /** The built-in struct kvm_vcpu (declared by the scenario or made here), if any. */
   private vcpuStruct: StructSymbol | undefined;
   private vcpuLayout: VcpuLayout | undefined;
+  /** Names in static initialisers, bound once every fn is declared (see staticScalar). */
+  private readonly staticNames: { readonly value: A.NameExpr; readonly t: Ty; readonly slot: number; readonly what: string }[] = [];
+  /** Fns stored in fn pointers, checked against their signatures once every fn's parameters are known. */
+  private readonly fnValueChecks: { readonly e: A.Expr; readonly target: Ty; readonly what: string }[] = [];
   /** Fns whose address is taken (used as a value): what a call through a fn value may reach. */
   private readonly addressTaken = new Set<FnSymbol>();
   /** Indirect calls, resolved to their candidates once every body is bound. */
@@ -239,6 +249,7 @@ class Binder {
       }
     }
     this.checkPrototypes();
+    this.bindStaticNames();
     // vCPUs get their struct kvm_vcpu: the instance they are bound to, or one of their own.
     // (By actor index: the symbols are replaced as CPUs and classes are assigned.)
     const vcpuOf = new Map<number, number>();
@@ -280,6 +291,7 @@ class Binder {
     for (const f of this.fns) this.bindBody(f, f.decl.body, f.decl.params);
     for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
     this.resolveIndirectCalls();
+    for (const c of this.fnValueChecks) this.checkFnSignature(c.e, c.target);
 
     for (const line of this.requestedLines) this.staticInit.push([lineWords + irqLines.indexOf(line), 1]);
     for (const cls of this.lockClasses) {
@@ -310,6 +322,7 @@ class Binder {
       layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, lockKeys, lockKeySlots, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
+      staticStrings: this.staticStrings,
       structPointerOffsets: this.structs.map((s) => pointerOffsets({ k: 'struct', s })),
       ...(this.vcpuLayout ? { vcpuLayout: this.vcpuLayout } : {}),
     };
@@ -712,27 +725,31 @@ class Binder {
     if (!this.declareName(d.name, sym)) return address;
     this.globals.push(sym);
     const size = sizeOf(sym.type);
+    let end = address + size;
     if (d.init?.kind === 'InitList') {
       this.staticInitList(d.init, sym.type, address);
     } else if (d.init) {
       if (!isScalar(sym.type)) this.error(d.init.span, `a ${typeName(sym.type)} cannot have an initialiser (a struct takes { .field = value, … })`, 'bad-initialiser');
-      else {
-        const v = this.constValue(d.init);
-        if (v === undefined) this.error(d.init.span, 'a shared variable\'s initialiser must be a constant', 'bad-initialiser');
-        else if (v !== 0) this.staticInit.push([address, v]);
-      }
+      else this.staticScalar(d.init, sym.type, address, `'${d.name.name}'`);
+    }
+    // The string literals of the initialiser get their words after the variable's.
+    for (const str of this.pendingStrings.splice(0)) {
+      this.staticInit.push([str.at, end], [end, str.text.charCodeAt(0) || 0]);
+      this.staticStrings.push({ address: end, text: str.text });
+      end++;
     }
     // Static list heads start empty (LIST_HEAD_INIT); pointer words are leak roots.
     for (const off of listHeadOffsets(sym.type)) {
       this.staticInit.push([address + off, address + off], [address + off + 1, address + off]);
     }
     for (const off of pointerOffsets(sym.type)) this.staticPointerWords.push(address + off);
-    return address + size;
+    return end;
   }
 
   /** `{ .a = 1, .b.c = f }` of a static struct: the initial words it sets. */
   private staticInitList(init: A.InitListExpr, type: Ty, address: number): void {
     this.exprTypes.set(init, type);
+    if (type.k === 'any') return; // an unknown type, already reported
     if (type.k !== 'struct' && type.k !== 'array') {
       this.error(init.span, `a ${typeName(type)} is initialised with a value, not { … }`, 'bad-initialiser');
       return;
@@ -785,12 +802,79 @@ class Binder {
         this.error(item.value.span, `a ${typeName(t)} cannot be initialised with a value${t.k === 'lock' || t.k === 'list_head' ? ' (it starts unlocked / empty)' : ''}`, 'bad-initialiser');
         continue;
       }
-      const v = item.value.kind === 'Name' && this.values.get(item.value.id.name)?.kind === 'fn'
-        ? this.fnWord(item.value.id, item.value)
-        : this.constValue(item.value);
-      if (v === undefined) this.error(item.value.span, 'a static initialiser must be a constant or a function name', 'bad-initialiser');
-      else if (v !== 0) this.staticInit.push([address + offset, v]);
+      const field = item.path.length > 0 ? `.${item.path.map((id) => id.name).join('.')}` : 'this element';
+      this.staticScalar(item.value, t, address + offset, field);
     }
+  }
+
+  /**
+   * One static word's initialiser: a constant, a function's name (a fn field only; its
+   * signature must fit), or a string literal (a char * field). `what` names the place.
+   */
+  private staticScalar(value: A.Expr, t: Ty, at: number, what: string): void {
+    if (value.kind === 'String') {
+      this.staticString(value, t, at);
+      return;
+    }
+    if (value.kind === 'Name' && !this.consts.has(value.id.name)) {
+      // A name other than a constant: a function, known once every fn is declared (an ops
+      // table may come before the functions it names, after their prototypes). Its slot keeps
+      // the order of the initialisers (a later designator wins, as in C).
+      this.staticNames.push({ value, t, slot: this.staticInit.length, what });
+      this.staticInit.push([at, 0]);
+      return;
+    }
+    this.staticConstant(value, t, at, what);
+  }
+
+  /** The names in static initialisers, once every fn is declared: functions, or errors. */
+  private bindStaticNames(): void {
+    for (const { value, t, slot, what } of this.staticNames) {
+      const at = this.staticInit[slot]![0];
+      const named = this.values.get(value.id.name);
+      if (named?.kind !== 'fn') {
+        this.staticConstant(value, t, at, what);
+        continue;
+      }
+      this.staticInit[slot] = [at, this.fnWord(value.id, value)];
+      if (t.k === 'fnref') this.fnValueChecks.push({ e: value, target: t, what });
+      else this.error(value.span, `${what} is ${article(typeName(t))} ${typeName(t)}, not a function pointer: ${named.name} can only initialise a fn field (void (*name)(…) or fn)`, 'wrong-type');
+    }
+  }
+
+  private staticConstant(value: A.Expr, t: Ty, at: number, what: string): void {
+    const named = value.kind === 'Name' ? this.values.get(value.id.name) : undefined;
+    if (value.kind === 'Name' && !named && !this.consts.has(value.id.name)) {
+      this.error(value.span, `unknown name '${value.id.name}'${this.suggestFn(value.id.name)}`, 'unknown-name');
+      return;
+    }
+    const v = this.constValue(value);
+    if (v === undefined) {
+      const variable = named?.kind === 'global' ? `, but '${named.name}' is a variable` : '';
+      this.error(value.span, `a static initialiser must be a constant or a function name${variable}${t.k === 'fnref' ? this.fnSuggestion(t) : ''}`, 'bad-initialiser');
+    } else if (t.k === 'fnref' && v !== 0) {
+      this.error(value.span, `${what} is a function pointer (${typeName(t)}): initialise it with a function's name or NULL, not a number${this.fnSuggestion(t)}`, 'wrong-type');
+    } else if (v !== 0) this.staticInit.push([at, v]);
+  }
+
+  /** ` (e.g. kvm_device_release)`: a scenario fn that fits a fn type, for a suggestion. */
+  private fnSuggestion(t: Ty): string {
+    const params = t.k === 'fnref' ? t.sig?.params.length : undefined;
+    const f = this.fns.find((x) => (params === undefined || x.decl.params.length === params) && this.fits(x, t, x.decl.params.length));
+    return f ? ` (e.g. ${f.name})` : '';
+  }
+
+  /**
+   * `.name = "kvm-xics"`: a string literal initialises a `char *` field with a static word of
+   * its own (read-only, holding the first character), laid out after the struct's.
+   */
+  private staticString(e: A.StringLiteral, t: Ty, at: number): void {
+    this.exprTypes.set(e, { k: 'ptr', to: { k: 'int', bytes: 1, spelling: 'char' } });
+    if (t.k !== 'ptr' || (t.to.k !== 'int' && t.to.k !== 'any')) {
+      this.error(e.span, `a string initialises a char * field, but this one is ${article(typeName(t))} ${typeName(t)}`, 'wrong-type');
+      return;
+    }
+    this.pendingStrings.push({ at, text: e.value });
   }
 
   /** A function named in a static initialiser (an ops table): its word. */
@@ -798,6 +882,8 @@ class Binder {
     const v = this.values.get(id.name) as FnSymbol;
     this.occur(id, v, false);
     this.exprTypes.set(e, FNREF);
+    // A call through the table may reach it, as through any fn value.
+    this.addressTaken.add(v);
     return fnValue(v.index);
   }
 
@@ -1118,8 +1204,7 @@ class Binder {
           this.declaring = { name: s.name.name, type };
           const it = s.init.kind === 'InitList' ? this.localInitList(s.init) : this.bindValue(s.init, type);
           this.declaring = undefined;
-          this.checkPointerArg(s.init, it, type, `the initialiser of '${s.name.name}'`);
-          this.checkFnValue(s.init, type);
+          this.checkPointerArg(s.init, it, type, `'${s.name.name}'`);
         }
         const local = this.declareLocal(s.name, type, false, { start: s.span.start, end: this.blockEnd || s.span.end });
         if (local) this.localDecls.set(s, local);
@@ -1133,8 +1218,7 @@ class Binder {
         this.checkAssignable(s.target, t);
         if (s.value) {
           const vt = s.value.kind === 'InitList' ? this.localInitList(s.value) : this.bindValue(s.value, t);
-          if (s.op === '=') this.checkPointerArg(s.value, vt, t, `the value assigned to ${exprText(this.text, s.target)}`);
-          this.checkFnValue(s.value, t);
+          if (s.op === '=') this.checkPointerArg(s.value, vt, t, exprText(this.text, s.target));
         }
         return;
       }
@@ -1719,20 +1803,40 @@ class Binder {
     }
   }
 
-  /** A fn stored where a fn value of type t is expected: its signature must fit. */
-  private checkFnValue(e: A.Expr, target: Ty): void {
-    if (target.k !== 'fnref' || !target.sig) return;
+  /**
+   * A value `vt` stored where `target` is expected (`what`): a fn pointer takes a fn that fits
+   * its signature, another fn pointer or NULL; a fn goes only where a fn pointer is expected.
+   */
+  private checkFnValue(e: A.Expr, vt: Ty, target: Ty, what: string): void {
     const inner = e.kind === 'AddressOf' ? e.operand : e;
     const f = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
-    if (f?.kind !== 'fn') return;
-    if (!this.fits(f, target, target.sig.params.length)) {
-      this.error(e.span, `${f.name} takes (${f.params.map((p) => typeName(p.type)).join(', ')}), but this fn pointer is ${typeName(target)}`, 'wrong-type',
-        [{ span: f.decl.name.span, message: `${f.name} is declared here` }]);
+    if (target.k === 'fnref') {
+      if (f?.kind === 'fn') {
+        // Its parameters' types are known once its body is bound: checked at the end.
+        if (target.sig) this.fnValueChecks.push({ e, target, what });
+        return;
+      }
+      if (vt.k === 'fnref' || vt.k === 'any' || (vt.k === 'ptr' && vt.to.k === 'any')) return;
+      this.error(e.span, `${what} is a function pointer (${typeName(target)}), but this is ${article(typeName(vt))} ${typeName(vt)}: store a function's name or NULL${this.fnSuggestion(target)}`, 'wrong-type');
+      return;
+    }
+    if (vt.k === 'fnref' && target.k !== 'any' && !(target.k === 'ptr' && target.to.k === 'any')) {
+      const name = f?.kind === 'fn' ? f.name : exprText(this.text, e);
+      this.error(e.span, `${what} is ${article(typeName(target))} ${typeName(target)}, not a function pointer: ${name} can only be stored in a fn field, local or parameter (void (*name)(…) or fn)`, 'wrong-type');
     }
   }
 
+  /** A fn stored in a fn pointer with a signature: the fn must fit it. */
+  private checkFnSignature(e: A.Expr, target: Ty): void {
+    const inner = e.kind === 'AddressOf' ? e.operand : e;
+    const f = inner.kind === 'Name' ? this.nameSyms.get(inner.id) : undefined;
+    if (f?.kind !== 'fn' || target.k !== 'fnref' || !target.sig || this.fits(f, target, target.sig.params.length)) return;
+    this.error(e.span, `${f.name} takes (${f.params.map((p) => typeName(p.type)).join(', ')}), but this fn pointer is ${typeName(target)}${this.fnSuggestion(target)}`, 'wrong-type',
+      [{ span: f.decl.name.span, message: `${f.name} is declared here` }]);
+  }
+
   private checkPointerArg(_a: A.Expr, at: Ty, pt: Ty, what: string): void {
-    if (pt.k === 'fnref') this.checkFnValue(_a, pt);
+    this.checkFnValue(_a, at, pt, what);
     if (pt.k === 'ptr' && pt.to.k === 'struct' && at.k === 'ptr' && at.to.k === 'struct' && at.to.s !== pt.to.s) {
       this.error(_a.span, `${what} expects ${typeName(pt)}, but this is ${typeName(at)}`, 'wrong-type');
     }

@@ -64,6 +64,12 @@ export const ANY: Ty = { k: 'any' };
 export const ACTOR: Ty = { k: 'actor' };
 export const FNREF: Ty = { k: 'fnref' };
 
+/** A string literal of a static initialiser (`.name = "kvm-xics"`): its read-only word. */
+export interface StaticString {
+  readonly address: number;
+  readonly text: string;
+}
+
 /** The word that stands for fn number `index` (NULL is 0). */
 export function fnValue(index: number): number {
   return index + 1;

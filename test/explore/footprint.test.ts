@@ -16,7 +16,7 @@ describe('footprints', () => {
       'del_timer', 'del_timer_sync', 'destroy_workqueue', 'disable_irq', 'disable_irq_nosync', 'enable_irq',
       'flush_delayed_work', 'flush_work', 'flush_workqueue', 'free_irq', 'hrtimer_active', 'hrtimer_cancel', 'hrtimer_start',
       'hrtimer_try_to_cancel', 'irqd_irq_disabled',
-      'kick_all_cpus_sync', 'kref_put', 'kref_put_lock', 'kref_put_mutex', 'kvm_make_all_cpus_request', 'lockdep_set_class',
+      'kick_all_cpus_sync', 'kref_put', 'kref_put_lock', 'kref_put_mutex', 'lockdep_set_class',
       'mod_delayed_work', 'mod_timer', 'queue_delayed_work', 'queue_work', 'refcount_dec_and_lock', 'refcount_dec_and_mutex_lock',
       'request_irq', 'schedule_delayed_work', 'schedule_work', 'synchronize_irq', 'timer_delete', 'timer_delete_sync', 'timer_shutdown_sync',
     ]);

@@ -180,11 +180,12 @@ export function hex(addr: number): string {
  * of each operation then see the damage. The actor's op words carry the neighbours read at
  * the start (`prev`, `next`) from one step to the next.
  */
-function opStep(x: Exec): number {
+export function opStep(x: Exec): number {
   return x.actorWord(x.actor, ACTOR_WORD.opStep);
 }
 
-function nextStep(x: Exec, step: number): void {
+/** Ends this step of a primitive made of several: the actor's next step runs it at `step`. */
+export function nextStep(x: Exec, step: number): void {
   x.setActorWord(x.actor, ACTOR_WORD.opStep, step);
   x.stay();
 }
@@ -193,7 +194,8 @@ function scratch(x: Exec): [number, number] {
   return [x.actorWord(x.actor, ACTOR_WORD.opScratch0), x.actorWord(x.actor, ACTOR_WORD.opScratch1)];
 }
 
-function done(x: Exec): void {
+/** The last step of a primitive made of several: its op words are clear again. */
+export function done(x: Exec): void {
   x.setActorWord(x.actor, ACTOR_WORD.opStep, 0);
   x.setActorWord(x.actor, ACTOR_WORD.opScratch0, 0);
   x.setActorWord(x.actor, ACTOR_WORD.opScratch1, 0);

@@ -3,8 +3,9 @@
 // `struct kvm_vcpu *` as the kernel's do; the one-argument forms act on the running vCPU.
 
 import { vcpuModes } from '../../semantics/symbols';
+import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
-import { kickIfInGuest, otherCpusWithIrqsOff, requestBit, vcpuInstances, vcpuOf, vcpuRead, vcpuWrite, wakeUpVcpu } from './common';
+import { done, kickIfInGuest, nextStep, opStep, otherCpusWithIrqsOff, requestBit, vcpuInstances, vcpuOf, vcpuRead, vcpuWrite, wakeUpVcpu } from './common';
 
 const VCPU_ARG: BuiltinParam = { name: 'vcpu', kind: 'vcpu' };
 const OPTIONAL_VCPU: BuiltinParam = { name: 'vcpu', kind: 'vcpu', optional: true };
@@ -71,6 +72,23 @@ export const VCPU: readonly Builtin[] = [
     },
   },
   {
+    name: 'kvm_vcpu_block', family: 'vcpu', params: [VCPU_ARG], returns: 'bool', sleeps: true,
+    kernel: 'virt/kvm/kvm_main.c: puts the task on vcpu->wait (prepare_to_rcuwait), then loops: set_current_state(TASK_INTERRUPTIBLE); if kvm_vcpu_check_block() says the vCPU is runnable (an event or request pending, a signal) it stops, else schedule(). A wake-up after prepare_to_rcuwait is never lost; one fired before it finds no task to wake. Returns whether it slept.',
+    model: 'Two steps. The first puts the running task on vcpu->wait. The second is kvm_vcpu_check_block and the sleep: it waits until kvm_vcpu_wake_up / kvm_vcpu_kick (or kvm_make_all_cpus_request) has cleared vcpu->wait or a request is pending on the vCPU, then leaves vcpu->wait clear and returns true when it was woken, false when a request ended it. A wake-up that comes before the first step finds nothing to wake: if nothing else makes the vCPU runnable it sleeps for good, and the checker reports the hang as a deadlock. A bare wake-up stands for what makes the vCPU runnable in the kernel (an interrupt injected, a timer fired); a request pending at the second step ends the sleep whatever its flags.',
+    run(x, [v]) {
+      return vcpuBlock(x, v!, 'kvm_vcpu_block');
+    },
+  },
+  {
+    name: 'kvm_vcpu_halt', family: 'vcpu', params: [VCPU_ARG], returns: 'void', sleeps: true,
+    kernel: 'virt/kvm/kvm_main.c: emulates a guest HLT: polls kvm_vcpu_check_block for a while (halt polling), then sleeps in kvm_vcpu_block until the vCPU is runnable.',
+    model: 'kvm_vcpu_block (its two steps and its wake-up rules); halt polling is not modelled, as it only ends the wait earlier for what would wake the sleep anyway.',
+    run(x, [v]) {
+      vcpuBlock(x, v!, 'kvm_vcpu_halt');
+      return 0;
+    },
+  },
+  {
     name: 'kick_all_cpus_sync', family: 'vcpu', params: [], returns: 'void',
     kernel: 'Sends an IPI to every other CPU and waits until each has taken it: a CPU with interrupts disabled delays it.',
     model: 'Blocks while any actor on another CPU has interrupts off; then every vCPU IN_GUEST_MODE becomes EXITING_GUEST_MODE.',
@@ -92,15 +110,18 @@ export const VCPU: readonly Builtin[] = [
     },
   },
   {
-    name: 'kvm_make_all_cpus_request', family: 'vcpu', params: [{ name: 'req', kind: 'request' }], returns: 'void',
-    kernel: 'Sets a request on every vCPU and kicks those in the guest.',
-    model: 'One step. Sets the request bit on every vCPU\'s struct kvm_vcpu and kicks each one IN_GUEST_MODE.',
-    run(x, _args, [req]) {
-      for (const v of vcpuInstances(x)) {
+    name: 'kvm_make_all_cpus_request', family: 'vcpu', params: [{ name: 'kvm', kind: 'ptr' }, { name: 'req', kind: 'request' }], returns: 'bool',
+    kernel: 'virt/kvm/kvm_main.c: for every vCPU of the VM, kvm_make_request(req, vcpu); then wakes it if it sleeps in kvm_vcpu_block (kvm_vcpu_wake_up), or else, if it is IN_GUEST_MODE, moves it to EXITING_GUEST_MODE and sends its CPU an IPI. Returns whether any IPI was sent. (With KVM_REQUEST_WAIT the IPIs are waited for; KVM_REQUEST_NO_WAKEUP requests do not wake sleepers.)',
+    model: 'One step. For every static struct kvm_vcpu whose vcpu->kvm is kvm (as kvm_for_each_vcpu sees them): sets the request bit, then wakes the vCPU if it sleeps on vcpu->wait, or else kicks it out of the guest if it is IN_GUEST_MODE. Returns whether any vCPU was kicked out of the guest. The request flags are not modelled: every request wakes a sleeper, and the IPIs are not waited for.',
+    run(x, [kvm], [, req]) {
+      let kicked = false;
+      for (const v of vcpusOf(x, kvm!)) {
         vcpuWrite(x, v, 'requests', vcpuRead(x, v, 'requests') | requestBit(req!));
+        if (wakeUpVcpu(x, v)) continue;
+        if (vcpuRead(x, v, 'mode') === vcpuModes.IN_GUEST_MODE) kicked = true;
         kickIfInGuest(x, v);
       }
-      return 0;
+      return kicked ? 1 : 0;
     },
   },
   {
@@ -128,13 +149,36 @@ export const VCPU: readonly Builtin[] = [
     kernel: 'include/linux/kvm_host.h: the i-th vCPU of the VM (xa_load(&kvm->vcpu_array, i)), or NULL.',
     model: 'The i-th of the static struct kvm_vcpus whose vcpu->kvm is kvm: those the vcpu actors run as, in declaration order, then the other static instances by address; NULL past the last.',
     run(x, [kvm, i]) {
-      if (i! < 0) return 0;
-      let n = 0;
-      for (const v of vcpuInstances(x)) {
-        if (vcpuRead(x, v, 'kvm') !== kvm) continue;
-        if (n++ === i) return v;
-      }
-      return 0;
+      return i! < 0 ? 0 : vcpusOf(x, kvm!)[i!] ?? 0;
     },
   },
 ];
+
+/** The vCPUs of a kvm, in the order kvm_get_vcpu and kvm_for_each_vcpu see them. */
+function vcpusOf(x: Exec, kvm: number): number[] {
+  return vcpuInstances(x).filter((v) => vcpuRead(x, v, 'kvm') === kvm);
+}
+
+/**
+ * kvm_vcpu_block's two steps: prepare_to_rcuwait (vcpu->wait names this actor), then
+ * kvm_vcpu_check_block and schedule(), which wait until a wake-up cleared vcpu->wait or a
+ * request is pending. The wait is the machine's block, re-tried whenever the actor is
+ * scheduled: between the steps nothing is lost, before the first a wake-up finds no sleeper.
+ */
+function vcpuBlock(x: Exec, arg: number, name: string): number {
+  const vcpu = vcpuOf(x, arg);
+  if (opStep(x) === 0) {
+    x.mightSleep(name);
+    vcpuWrite(x, vcpu, 'wait', x.actor + 1);
+    nextStep(x, 1);
+    return 0;
+  }
+  const woken = vcpuRead(x, vcpu, 'wait') === 0;
+  if (!woken && vcpuRead(x, vcpu, 'requests') === 0) {
+    const wait = x.describe(vcpu + (x.scenario.vcpuLayout?.wait ?? 0));
+    x.block({ kind: 'condition', text: `it is woken on ${wait} (kvm_vcpu_wake_up, kvm_vcpu_kick) or a request is pending` });
+  }
+  vcpuWrite(x, vcpu, 'wait', 0);
+  done(x);
+  return woken ? 1 : 0;
+}
