@@ -79,8 +79,8 @@ export function run(): Promise<void> {
         const opened = when('the generated scenario to open', () => untitledLockstep(before), [vscode.window.onDidChangeActiveTextEditor]);
         await vscode.commands.executeCommand(generate.command.command, ...(generate.command.arguments ?? []));
         const generated = await opened;
-        assert.match(generated.getText(), /^mutex mem_list_mutex;$/m);
-        assert.match(generated.getText(), /^fn mm_iommu_adjust_locked_vm\(\) \{$/m);
+        assert.match(generated.getText(), /^static DEFINE_MUTEX\(mem_list_mutex\);$/m);
+        assert.match(generated.getText(), /^static void mm_iommu_adjust_locked_vm\(void\)$/m);
       },
     },
   ]);
