@@ -1,5 +1,6 @@
 // Enumerations as the kernel declares them, the signalled mutex acquisitions with lockdep
-// annotations (mutex_lock_killable_nested & co.), and the atomics' ordering variants.
+// annotations (mutex_lock_killable_nested & co.), the atomics' ordering variants and the
+// non-atomic bit operations.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -174,4 +175,27 @@ config KCSAN;
   assert.deepEqual(agreedKinds(text), []);
   // Without the cmpxchg guard the two owners race on the plain store.
   assert.deepEqual(agreedKinds(text.replace('if (atomic_cmpxchg_acquire(&busy, 0, 1))\n\t\treturn -EBUSY;\n', '')), ['data_race']);
+});
+
+test('__set_bit and __clear_bit are plain: unserialised updates of one word race under KCSAN, a lock makes them safe', () => {
+  const text = (locked: boolean) => `config KCSAN;
+spinlock_t lock;
+unsigned long states;
+static void update(int bit, int level)
+{
+	${locked ? 'spin_lock(&lock);' : ''}
+	if (level)
+		__set_bit(bit, &states);
+	else
+		__clear_bit(bit, &states);
+	${locked ? 'spin_unlock(&lock);' : ''}
+}
+thread a { update(0, 1); }
+thread b { update(1, 1); update(1, 0); }
+final { assert(states == 1); }
+`;
+  assert.deepEqual(agreedKinds(text(true)), []);
+  assert.deepEqual(agreedKinds(text(false)), ['data_race']);
+  // The atomic forms never race.
+  assert.deepEqual(agreedKinds(text(false).replace(/__(set|clear)_bit/g, '$1_bit')), []);
 });
