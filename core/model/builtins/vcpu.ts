@@ -173,6 +173,7 @@ function vcpuBlock(x: Exec, arg: number, name: string): number {
   if (step === 0) {
     x.mightSleep(name);
     vcpuWrite(x, vcpu, 'wait', x.actor + 1);
+    x.label('prepare_to_rcuwait');
     nextStep(x, 1);
     return 0;
   }
@@ -181,9 +182,11 @@ function vcpuBlock(x: Exec, arg: number, name: string): number {
     // kvm_vcpu_check_block: a request already pending ends the wait without sleeping.
     if (vcpuRead(x, vcpu, 'requests') !== 0) {
       vcpuWrite(x, vcpu, 'wait', 0);
+      x.label('check_block: a request is pending');
       done(x);
       return 0;
     }
+    x.label('check_block: nothing pending, sleeps');
     nextStep(x, 2);
     return 0;
   }
@@ -193,6 +196,7 @@ function vcpuBlock(x: Exec, arg: number, name: string): number {
     const wait = x.describe(vcpu + (x.scenario.vcpuLayout?.wait ?? 0));
     x.block({ kind: 'condition', text: `it is woken on ${wait} (kvm_vcpu_wake_up, kvm_vcpu_kick)` });
   }
+  x.label(step === 1 ? 'check_block: already woken' : 'woken up');
   done(x);
   return 1;
 }
