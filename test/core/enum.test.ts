@@ -4,21 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenario } from '../../core';
 import { Analysis } from '../../core/ide/analysis';
 import { outline } from '../../core/ide/outline';
 import { definition } from '../../core/ide/navigation';
 import { hover } from '../../core/ide/hover';
 import { formatText } from '../../core/ide/format';
-import { agreedKinds, compileOk, exploreAll } from '../helpers/scenario';
+import { agreedKinds, compileOk, exploreAll, diagnosticLines } from '../helpers/scenario';
 
-function diags(text: string): string[] {
-  const l = loadScenario('t.lockstep', text);
-  return l.diagnostics.map((d) => {
-    const p = l.lines.position(d.span.start);
-    return `${p.line + 1}:${p.character + 1} ${d.severity} ${d.code}: ${d.message}`;
-  });
-}
+const diags = (text: string): string[] => diagnosticLines(text);
 
 const ROLES = `enum sev_migration_role {
 	SEV_MIGRATION_SOURCE = 0,
