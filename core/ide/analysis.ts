@@ -27,11 +27,16 @@ export class Analysis {
   /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
   private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
 
-  /** `previous`: an analysis of an earlier text of the document, whose syntax trees the parse reuses where the edit left them be. */
+  /**
+   * `previous`: an analysis of an earlier text of the document, whose syntax trees the parse
+   * reuses where the edit left them be; or an overlay of this very text, whose tokens (relexed
+   * while typing) the parse takes as they are.
+   */
   constructor(readonly file: string, readonly text: string, base?: Analysis, previous?: Analysis) {
     this.lines = new LineMap(text);
     if (!base) {
-      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text) : parse(text);
+      const relexed = previous && previous.base !== previous && previous.text === text ? previous.parse : undefined;
+      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text, relexed) : parse(text);
       this.binding = bindSafely(this.parse.program, text);
       this.base = this;
       return;
@@ -235,7 +240,10 @@ function bindFails(program: A.Program, text: string): boolean {
   }
 }
 
-/** The analysis of `text`; given the analysis of an earlier text of the same document, it reparses only what changed. */
+/**
+ * The analysis of `text`; given the analysis of an earlier text of the same document (or an
+ * overlay of it for this text), it reparses only what changed.
+ */
 export function analyze(file: string, text: string, previous?: Analysis): Analysis {
   return new Analysis(file, text, undefined, previous);
 }
