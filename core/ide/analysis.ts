@@ -23,6 +23,8 @@ export class Analysis {
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
   readonly base: Analysis;
   private held: HeldLocks | undefined;
+  /** The fn and actor bodies in source order, for ownerAt (built on first use). */
+  private bodies: readonly { readonly span: A.Span; readonly owner: FnSymbol | ActorSymbol }[] | undefined;
   private lints: readonly LockLint[] | undefined;
   /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
   private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
@@ -171,11 +173,24 @@ export class Analysis {
 
   /** The fn or actor whose body contains `offset`. */
   ownerAt(at: number): FnSymbol | ActorSymbol | undefined {
-    const offset = this.toBase(at);
-    const b = this.binding;
-    for (const f of b.fns) if (inside(f.decl.body.span, offset)) return f;
-    for (const a of b.actors) if (inside(a.decl.body.span, offset)) return a;
-    return undefined;
+    if (this.base !== this) return this.base.ownerAt(this.toBase(at));
+    const bodies = (this.bodies ??= ownerBodies(this.binding));
+    // Bodies are top-level declarations' and never overlap: the last one starting before
+    // the offset is the only candidate.
+    let lo = 0;
+    let hi = bodies.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (bodies[mid]!.span.start < at) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    const b = bodies[found];
+    return b && inside(b.span, at) ? b.owner : undefined;
   }
 
   /** The top-level declaration containing `offset`. */
@@ -189,6 +204,22 @@ export class Analysis {
     const key = symbolKey(sym);
     return this.occurrences.filter((o) => symbolKey(o.sym) === key);
   }
+}
+
+/**
+ * The bodies of the fns, then of the actors, sorted by where they start. An actor made for a
+ * callback (a work fn, a timer) has its fn's body: the fn, listed first, is its owner.
+ */
+function ownerBodies(b: Binding): { readonly span: A.Span; readonly owner: FnSymbol | ActorSymbol }[] {
+  const seen = new Set<number>();
+  const out: { span: A.Span; owner: FnSymbol | ActorSymbol }[] = [];
+  for (const owner of [...b.fns, ...b.actors]) {
+    const span = owner.decl.body.span;
+    if (seen.has(span.start)) continue;
+    seen.add(span.start);
+    out.push({ span, owner });
+  }
+  return out.sort((x, y) => x.span.start - y.span.start);
 }
 
 /** Strictly after an opening brace and not after the closing one. */
