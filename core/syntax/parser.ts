@@ -80,7 +80,7 @@ export const KEYWORDS = new Set<string>([
  * is ordinary KVM code.
  */
 export const RESERVED = new Set<string>([
-  'scenario', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
+  'scenario', 'struct', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
   'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
   'void', 'goto', 'switch', 'case', 'default', 'sizeof', 'enum', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
