@@ -98,11 +98,8 @@ export function completionItems(lines: LineMap, r: CompletionResult, snippets: b
     .map((i) => completionItem(i, replace, snippets, resolve));
 }
 
-/** What a completion item carries for completionItem/resolve: the document version it was offered for. */
-export interface CompletionData {
-  readonly uri: string;
-  readonly version: number | undefined;
-}
+/** What a completion item carries for completionItem/resolve: the number of the completion that offered it. */
+export type CompletionData = number;
 
 function completionItem(i: CompletionItem, replace: Range, snippets: boolean, resolve: CompletionData): LspCompletionItem {
   const asSnippet = !!i.snippet && snippets;

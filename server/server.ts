@@ -40,7 +40,7 @@ export class LockstepServer {
   private initialized = false;
   private lensRefresh = false;
   /** The last completion's items by label: completionItem/resolve adds their documentation. */
-  private lastCompletion: (to.CompletionData & { readonly items: ReadonlyMap<string, ide.CompletionItem> }) | undefined;
+  private lastCompletion: { readonly id: to.CompletionData; readonly items: ReadonlyMap<string, ide.CompletionItem> } | undefined;
 
   /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
   constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
@@ -89,11 +89,10 @@ export class LockstepServer {
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p, [], (a, uri) => {
+    c.onCompletion((p) => this.withAnalysis(p, [], (a) => {
       const r = ide.complete(a, to.offsetOf(a.lines, p.position));
-      const offered = { uri, version: this.docs.version(uri) };
-      this.lastCompletion = { ...offered, items: new Map(r.items.map((i) => [i.label, i])) };
-      return to.completionItems(a.lines, r, this.snippets, offered);
+      this.lastCompletion = { id: (this.lastCompletion?.id ?? 0) + 1, items: new Map(r.items.map((i) => [i.label, i])) };
+      return to.completionItems(a.lines, r, this.snippets, this.lastCompletion.id);
     }, true));
     c.onCompletionResolve((item) => {
       this.requireInitialized();
@@ -318,8 +317,7 @@ export class LockstepServer {
   private resolveCompletion(item: LspCompletionItem): LspCompletionItem {
     if (typeof item !== 'object' || item === null) return item;
     const last = this.lastCompletion;
-    const data = item.data as Partial<to.CompletionData> | undefined;
-    const offered = last && data?.uri === last.uri && data.version === last.version ? last.items.get(item.label) : undefined;
+    const offered = last && item.data === last.id ? last.items.get(item.label) : undefined;
     return offered?.documentation ? { ...item, documentation: to.markdown(offered.documentation) } : item;
   }
 

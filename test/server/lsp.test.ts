@@ -84,8 +84,8 @@ test('completion items get the registry documentation on resolve; snippets becom
   const resolved = await client.request<CompletionItem>('completionItem/resolve', lock);
   assert.match((resolved.documentation as { value: string }).value, /^Acquires the mutex, sleeping until it is available\./);
   assert.deepEqual({ ...resolved, documentation: undefined }, { ...lock, documentation: undefined });
-  // An item the server did not offer (or offered for another version) comes back as it was.
-  const stranger = { ...lock, data: { uri: marked.uri, version: -1 } };
+  // An item of an earlier completion comes back as it was.
+  const stranger = { ...lock, data: (lock.data as number) - 1 };
   assert.deepEqual(await client.request('completionItem/resolve', stranger), stranger);
   assert.equal(lock.insertTextFormat, 1);
   assert.equal((lock.textEdit as TextEdit).newText, 'mutex_lock(&lock);');
