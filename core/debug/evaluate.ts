@@ -197,6 +197,9 @@ class ReadOnlyProbe implements Exec {
   stay(): void {
     this.refuse('change the state');
   }
+  label(): void {
+    // A label only names a step for traces; evaluating an expression takes none.
+  }
   release(): HeldLock | undefined {
     this.refuse('release a lock');
   }
@@ -247,6 +250,9 @@ class ReadOnlyProbe implements Exec {
     return objectContaining(this.scenario, this.state, addr);
   }
   callAfter(): void {
+    this.refuse('call a fn');
+  }
+  callForResult(): void {
     this.refuse('call a fn');
   }
   spawn(): number {

@@ -33,6 +33,12 @@ export interface Exec {
    * that starts, then is waited for) keeps its progress in the actor's op words.
    */
   stay(): void;
+  /**
+   * Says what this step of a primitive made of several did (kvm_vcpu_block's
+   * prepare_to_rcuwait, then its check), so that a trace tells its steps apart: they share
+   * one statement. Changes nothing in the state.
+   */
+  label(text: string): void;
   /** A violation that ends the run here, as an oops or BUG does: the step does not happen. */
   fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
   /**
@@ -79,6 +85,12 @@ export interface Exec {
   objectOf(addr: number): number;
   /** Calls a user fn after this statement, on this actor (release callbacks). */
   callAfter(fn: number, args: readonly number[]): void;
+  /**
+   * Calls a user fn after this statement, on this actor, and puts what it returns in the
+   * actor's first op scratch word, for the statement's next step to read (the statement
+   * stays): kvm_vcpu_block asking the scenario's kvm_arch_vcpu_runnable.
+   */
+  callForResult(fn: number, args: readonly number[]): void;
   /**
    * Starts an actor at run time that runs the user fn `fn(arg)`: a kworker for a queued work
    * item (`work`), or a timer's callback in softirq (`timer`) or hardirq (`hrtimer`) context,

@@ -155,7 +155,7 @@ thread t on cpu1 {
 }
 `;
 
-test('kvm_vcpu_block sleeps until a wake-up or a pending request, and says which ended it', () => {
+test('kvm_vcpu_block sleeps until a wake-up, returns at once on a pending request, and says which ended it', () => {
   assert.deepEqual(agreedKinds(`vcpu v0 on cpu0 { int woken = kvm_vcpu_block(vcpu); assert(woken && vcpu->wait == 0); }
 thread t on cpu1 { await(v0->wait != 0); kvm_vcpu_kick(v0); }
 `), []);
@@ -174,11 +174,78 @@ vcpu v0 { kvm_make_request(KVM_REQ_UNBLOCK, vcpu); spin_lock(&l); kvm_vcpu_block
 test('a lost wake-up is a hang the checker reports; the request re-checked after the sleep begins is verified', () => {
   assert.deepEqual(agreedKinds(LOST_WAKEUP), ['deadlock']);
   const r = check(compileOk(LOST_WAKEUP));
-  assert.match(r.violations[0]!.message, /v0 waits until it is woken on v0->wait \(kvm_vcpu_wake_up, kvm_vcpu_kick\) or a request is pending/);
+  assert.match(r.violations[0]!.message, /v0 waits until it is woken on v0->wait \(kvm_vcpu_wake_up, kvm_vcpu_kick\)$/);
   // The hang needs the wake-up before the sleep: its trace has kvm_vcpu_wake_up first.
   const steps = r.violations[0]!.trace.map((t) => t.text);
-  assert.ok(steps.indexOf('kvm_vcpu_wake_up(v0)') < steps.lastIndexOf('kvm_vcpu_block(vcpu)'), steps.join(' / '));
+  assert.ok(steps.indexOf('kvm_vcpu_wake_up(v0)') < steps.indexOf('kvm_vcpu_block(vcpu)  // prepare_to_rcuwait'), steps.join(' / '));
   assert.deepEqual(agreedKinds(REQUEST_RECHECKED), []);
+});
+
+// A request made while the vCPU already sleeps in kvm_vcpu_block: kvm_vcpu_check_block only
+// runs again when something wakes the task, so a request with no kick after it leaves the
+// vCPU asleep (the kernel's "made a request but forgot to kick" hang); with the kick, or
+// made before the vCPU checks, it ends the wait.
+const REQUEST_NO_KICK = `vcpu v0 on cpu0 {
+    kvm_vcpu_halt(vcpu);
+    assert(kvm_check_request(KVM_REQ_UNBLOCK, vcpu));
+}
+thread t on cpu1 {
+    await(READ_ONCE(v0->wait) != 0);
+    kvm_make_request(KVM_REQ_UNBLOCK, v0);
+}
+`;
+
+test('a request made while the vCPU sleeps does not wake it without a kick; the kick does, and the check sees one made before', () => {
+  assert.deepEqual(agreedKinds(REQUEST_NO_KICK), ['deadlock']);
+  const r = check(compileOk(REQUEST_NO_KICK));
+  assert.match(r.violations[0]!.message, /v0 waits until it is woken on v0->wait \(kvm_vcpu_wake_up, kvm_vcpu_kick\)/);
+  assert.deepEqual(agreedKinds(REQUEST_NO_KICK.replace('kvm_make_request(KVM_REQ_UNBLOCK, v0);', 'kvm_make_request(KVM_REQ_UNBLOCK, v0);\n    kvm_vcpu_kick(v0);')), []);
+  // The hang needs the request after the check (made before it, the check sees it), and the
+  // trace tells kvm_vcpu_halt's steps apart.
+  const steps = r.violations[0]!.trace.map((t) => t.text);
+  assert.deepEqual(steps, [
+    'kvm_vcpu_halt(vcpu)  // prepare_to_rcuwait',
+    'kvm_vcpu_halt(vcpu)  // check_block: nothing pending, sleeps',
+    'await(READ_ONCE(v0->wait) != 0)',
+    'kvm_make_request(KVM_REQ_UNBLOCK, v0)',
+  ]);
+});
+
+// The scenario's own kvm_arch_vcpu_runnable: kvm_vcpu_check_block asks it after the vCPU is
+// on vcpu->wait, and after each wake-up, as the kernel's loop does.
+const RUNNABLE_SEES = `struct kvm_vcpu { int pending; }
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
+{
+    return READ_ONCE(vcpu->pending);
+}
+vcpu v0 on cpu0 {
+    if (!READ_ONCE(vcpu->pending))
+        kvm_vcpu_block(vcpu);
+    assert(READ_ONCE(vcpu->pending));
+}
+thread t on cpu1 {
+    WRITE_ONCE(v0->pending, 1);
+    kvm_vcpu_wake_up(v0);
+}
+`;
+
+test('with the scenario\'s kvm_arch_vcpu_runnable, an event it sees is never lost to an early wake-up; one it does not see sleeps for good', () => {
+  // The classic lost wake-up is no hang when the event is one kvm_vcpu_check_block looks at.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES), []);
+  // An event it does not look at: the early wake-up is lost, a later one only re-checks.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('return READ_ONCE(vcpu->pending);', 'return 0;')), ['deadlock']);
+  // A wake-up with nothing to see puts the vCPU back to sleep; the event's own wake-up ends it.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('WRITE_ONCE(v0->pending, 1);', 'await(READ_ONCE(v0->wait) != 0);\n    kvm_vcpu_wake_up(v0);\n    WRITE_ONCE(v0->pending, 1);')), []);
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('    WRITE_ONCE(v0->pending, 1);\n    kvm_vcpu_wake_up(v0);', '    await(READ_ONCE(v0->wait) != 0);\n    kvm_vcpu_wake_up(v0);')), ['deadlock']);
+  // It returns whether it slept, as the kernel's does.
+  assert.deepEqual(agreedKinds(`struct kvm_vcpu { int pending; }
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu) { return READ_ONCE(vcpu->pending); }
+vcpu v0 on cpu0 { vcpu->pending = 1; assert(!kvm_vcpu_block(vcpu)); }
+`), []);
+  const r = check(compileOk(RUNNABLE_SEES.replace('return READ_ONCE(vcpu->pending);', 'return 0;')));
+  const steps = r.violations[0]!.trace.map((t) => t.text);
+  assert.ok(steps.includes('kvm_vcpu_block(vcpu)  // check_block: kvm_arch_vcpu_runnable()'), steps.join(' / '));
+  assert.ok(steps.includes('kvm_vcpu_block(vcpu)  // check_block: not runnable, sleeps'), steps.join(' / '));
 });
 
 test('kvm_make_all_cpus_request(kvm, req): the vCPUs of that kvm get the request, sleepers wake, guests exit', () => {
