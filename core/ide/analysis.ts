@@ -122,40 +122,16 @@ export class Analysis {
   occurrenceAt(at: number): Occurrence | undefined {
     const offset = this.toBase(at);
     const occ = this.occurrences;
-    let lo = 0;
-    let hi = occ.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (occ[mid]!.span.start <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
     // A builtin call is recorded once for the callee; several occurrences never overlap,
     // so the last one starting at or before the offset is the only candidate.
-    const o = found >= 0 ? occ[found] : undefined;
+    const o = occ[lastStartingBefore(occ, occ.length, offset + 1)];
     return o && offset <= o.span.end ? o : undefined;
   }
 
   /** Index of the last token starting before `offset` (excluding EOF), or -1. */
   tokenIndexBefore(offset: number): number {
     const toks = this.parse.tokens;
-    let lo = 0;
-    let hi = toks.length - 2; // the last token is EOF
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (toks[mid]!.span.start < offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return lastStartingBefore(toks, toks.length - 1, offset); // the last token is EOF
   }
 
   token(i: number): Token | undefined {
@@ -177,19 +153,7 @@ export class Analysis {
     const bodies = (this.bodies ??= ownerBodies(this.binding));
     // Bodies are top-level declarations' and never overlap: the last one starting before
     // the offset is the only candidate.
-    let lo = 0;
-    let hi = bodies.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (bodies[mid]!.span.start < at) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    const b = bodies[found];
+    const b = bodies[lastStartingBefore(bodies, bodies.length, at)];
     return b && inside(b.span, at) ? b.owner : undefined;
   }
 
@@ -220,6 +184,23 @@ function ownerBodies(b: Binding): { readonly span: A.Span; readonly owner: FnSym
     out.push({ span, owner });
   }
   return out.sort((x, y) => x.span.start - y.span.start);
+}
+
+/** The index of the last of the first `count` items (sorted by start) that starts before `offset`, or -1. */
+function lastStartingBefore(items: readonly { readonly span: A.Span }[], count: number, offset: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid]!.span.start < offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
 }
 
 /** Strictly after an opening brace and not after the closing one. */
