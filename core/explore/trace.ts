@@ -31,7 +31,8 @@ export function traceStep(s: CompiledScenario, move: Move, span: Span): TraceSte
     choice: move.choice,
     actorName: s.actors[move.actor]?.name ?? '?',
     line: lineOf(s, span.start),
-    text: spanText(s, span),
+    // The one instruction without source text: a task's return to user space (files.ts).
+    text: span.start === span.end ? 'task_work_run()   (back to user space)' : spanText(s, span),
     span,
   };
 }
