@@ -79,6 +79,14 @@ function newFile(x: Exec, fops: number, priv: number): number {
   return file;
 }
 
+/** Takes a reference: f_count + 1 (a freed file is KASAN's use-after-free). */
+function getFile(x: Exec, file: number, what: string): number {
+  const l = fileLayout(x);
+  x.checkAccess(file + l.fCount, true, `${what}: file->f_count`);
+  x.write(file + l.fCount, x.read(file + l.fCount, true) + 1, true);
+  return file;
+}
+
 /**
  * fput: drops a reference; the last one queues the file on this actor's task_works. A file
  * already freed is KASAN's use-after-free on the count; one whose release is already queued
@@ -222,12 +230,8 @@ export const FILES: readonly Builtin[] = [
       if (fd! < FD_BASE || fd! >= FD_BASE + MAX_FDS) return 0;
       const e = fdEntry(x, fd!);
       if (x.read(e + 2, true) !== FdState.File) return 0;
-      const file = x.read(e, true);
-      const l = fileLayout(x);
       // get_file_rcu(): the table's reference keeps the count above 0.
-      x.checkAccess(file + l.fCount, true, 'fget: file->f_count');
-      x.write(file + l.fCount, x.read(file + l.fCount, true) + 1, true);
-      return file;
+      return getFile(x, x.read(e, true), 'fget');
     },
   },
   {
@@ -235,10 +239,7 @@ export const FILES: readonly Builtin[] = [
     kernel: 'Takes another reference to a file the caller already holds one to, and returns it.',
     model: 'One step. Increments file->f_count (a freed file is KASAN\'s use-after-free) and returns file.',
     run(x, [file]) {
-      const l = fileLayout(x);
-      x.checkAccess(file! + l.fCount, true, 'get_file: file->f_count');
-      x.write(file! + l.fCount, x.read(file! + l.fCount, true) + 1, true);
-      return file!;
+      return getFile(x, file!, 'get_file');
     },
   },
   {
