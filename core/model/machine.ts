@@ -290,7 +290,7 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports };
+  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports, ...(d.stepLabel ? { label: d.stepLabel } : {}) };
 }
 
 /**
@@ -402,6 +402,7 @@ class Draft implements Exec {
   private pendingCalls: { fn: number; args: readonly number[] }[] = NO_CALLS;
   /** The statement stays where it is (Exec.stay): its pc does not advance. */
   private stayed = false;
+  stepLabel: string | undefined;
   site: Span;
   instr: number;
 
@@ -558,6 +559,10 @@ class Draft implements Exec {
 
   stay(): void {
     this.stayed = true;
+  }
+
+  label(text: string): void {
+    this.stepLabel = text;
   }
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
