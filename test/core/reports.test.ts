@@ -89,3 +89,24 @@ test('lockstep run prints each report where the run printed it and exits 1', () 
   assert.match(r.stdout, /twice\.lockstep:7:\d+: use_after_free: /);
   assert.match(r.stdout, /twice\.lockstep:9:\d+: double_free: /);
 });
+
+test('a trylock in a condition says in the trace whether it took the lock', () => {
+  const s = compileOk(`mutex m;
+int x;
+thread a { if (!mutex_trylock(&m)) return; x = 1; mutex_unlock(&m); }
+thread b { mutex_lock(&m); x = 2; mutex_unlock(&m); assert(x == 2); }
+`);
+  const v = check(s).violations.find((x) => x.kind === 'assertion');
+  assert.ok(v);
+  const tryStep = v.trace.find((t) => t.text.startsWith('!mutex_trylock(&m)'));
+  // The assertion fails only when a's trylock succeeded after b unlocked.
+  assert.equal(tryStep?.text, '!mutex_trylock(&m)  // trylock: took the lock');
+  // A run where the lock was held says so.
+  const busy = compileOk(`mutex m;
+int x;
+thread a { mutex_lock(&m); x = 1; mutex_unlock(&m); }
+thread b { if (!mutex_trylock(&m)) { assert(x == 1); return; } mutex_unlock(&m); }
+`);
+  const w = check(busy).violations.find((x) => x.kind === 'assertion');
+  assert.equal(w?.trace.find((t) => t.text.startsWith('!mutex_trylock'))?.text, '!mutex_trylock(&m)  // trylock: held, not taken');
+});

@@ -5,6 +5,19 @@ import type { Builtin, BuiltinParam } from './types';
 import { bit, lockExclusive, recursiveLocking, unlockExclusive, badUnlock, assertionFailed, lock, alias, checkNesting, faultInjection, type Nesting } from './common';
 import type { Exec } from '../exec';
 
+/**
+ * A trylock's outcome, said in the trace: its statement is usually a condition
+ * (`if (!mutex_trylock(&m))`), whose text alone does not tell whether the lock was taken.
+ */
+function took(x: Exec): number {
+  x.label('trylock: took the lock');
+  return 1;
+}
+function busy(x: Exec): number {
+  x.label('trylock: held, not taken');
+  return 0;
+}
+
 const LOCKS_BASE: readonly Builtin[] = [
   {
     name: 'lockdep_set_class', family: 'checks', params: [lock('lock', 'lock'), { name: 'key', kind: 'lockkey' }], returns: 'void',
@@ -37,10 +50,10 @@ const LOCKS_BASE: readonly Builtin[] = [
     kernel: 'Tries to acquire the mutex without sleeping; returns 1 on success, 0 if it is held.',
     model: 'One step. Takes the mutex if it is free and returns true; otherwise returns false. A trylock adds no lock-order dependency (as in lockdep).',
     run(x, [m], [cls]) {
-      if (x.read(m!, true) !== 0) return 0;
+      if (x.read(m!, true) !== 0) return busy(x);
       x.write(m!, x.actor + 1, true);
       x.acquire(m!, cls!, 'write', true, false);
-      return 1;
+      return took(x);
     },
   },
   {
@@ -74,10 +87,10 @@ const LOCKS_BASE: readonly Builtin[] = [
     kernel: 'Tries to acquire the spinlock; returns 1 on success.',
     model: 'Takes the spinlock if free and returns true, else false.',
     run(x, [s], [cls]) {
-      if (x.read(s!, true) !== 0) return 0;
+      if (x.read(s!, true) !== 0) return busy(x);
       x.write(s!, x.actor + 1, true);
       x.acquire(s!, cls!, 'write', true, false);
-      return 1;
+      return took(x);
     },
   },
   {
@@ -173,10 +186,10 @@ const LOCKS_BASE: readonly Builtin[] = [
     kernel: 'Tries to acquire the rw_semaphore for reading; returns 1 on success.',
     model: 'Takes a read hold unless a writer holds it.',
     run(x, [r], [cls]) {
-      if (x.read(r!, true) !== 0) return 0;
+      if (x.read(r!, true) !== 0) return busy(x);
       x.write(r! + 1, x.read(r! + 1, true) | bit(x.actor), true);
       x.acquire(r!, cls!, 'read', true, false);
-      return 1;
+      return took(x);
     },
   },
   {
@@ -209,10 +222,10 @@ const LOCKS_BASE: readonly Builtin[] = [
     kernel: 'Tries to acquire the rw_semaphore for writing; returns 1 on success.',
     model: 'Takes it for writing if nobody holds it.',
     run(x, [r], [cls]) {
-      if (x.read(r!, true) !== 0 || x.read(r! + 1, true) !== 0) return 0;
+      if (x.read(r!, true) !== 0 || x.read(r! + 1, true) !== 0) return busy(x);
       x.write(r!, x.actor + 1, true);
       x.acquire(r!, cls!, 'write', true, false);
-      return 1;
+      return took(x);
     },
   },
   {
