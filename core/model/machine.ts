@@ -195,7 +195,7 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
   const f = a.frames[a.frames.length - 1];
   if (!f) return 1;
   const ins = s.codes[f.code]!.instrs[f.pc];
-  if (!ins) return 1;
+  if (!ins || !mayChoose(s)[ins.id]) return 1;
   if (ins.op === 'choose') return ins.targets.length;
   // The primitive with outcomes may stand alone, be assigned, or be tested (`if (copy_from_user(…))`).
   const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
@@ -210,6 +210,30 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
     }
   }
   return 1;
+}
+
+const choosersOf = new WeakMap<CompiledScenario, Uint8Array>();
+let lastChoosers: { s: CompiledScenario | undefined; flags: Uint8Array } = { s: undefined, flags: new Uint8Array(0) };
+
+/**
+ * Per instruction id, 1 when its step may have several outcomes (a `choose`, or a primitive
+ * with `choices`): choiceCount asks at every move, and most instructions have one.
+ */
+function mayChoose(s: CompiledScenario): Uint8Array {
+  if (s === lastChoosers.s) return lastChoosers.flags;
+  let flags = choosersOf.get(s);
+  if (!flags) {
+    flags = new Uint8Array(s.instrs.length);
+    for (const ins of s.instrs) {
+      if (ins.op === 'choose') flags[ins.id] = 1;
+      const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
+      const e = top?.k === 'unary' ? top.e : top?.k === 'binary' && top.l.k === 'builtin' ? top.l : top;
+      if (e?.k === 'builtin' && e.b.choices) flags[ins.id] = 1;
+    }
+    choosersOf.set(s, flags);
+  }
+  lastChoosers = { s, flags };
+  return flags;
 }
 
 /** Every actor has finished: threads and vCPUs done, no handler or work item running or pending. */
@@ -378,6 +402,15 @@ interface MutableFrame {
   callSite: number;
   /** The locals array belongs to this draft (copied or new), so it may be written. */
   owned: boolean;
+  /** The base state's frame this one copies, if any: reused by `commit` when unchanged. */
+  readonly orig?: Frame;
+}
+
+/** A draft's frame as the new state holds it: the base state's own when the step left it as it was. */
+function frozenFrame(f: MutableFrame): Frame {
+  const o = f.orig;
+  if (o && o.pc === f.pc && o.locals === f.locals && o.code === f.code) return o;
+  return { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite };
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
@@ -413,7 +446,13 @@ class Draft implements Exec {
     const a = base.actors[actor]!;
     this.status = a.status;
     // Frames are copied shallowly; a frame's locals are copied when written.
-    this.frames = a.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false }));
+    const bf = a.frames;
+    const frames = new Array<MutableFrame>(bf.length);
+    for (let i = 0; i < bf.length; i++) {
+      const f = bf[i]!;
+      frames[i] = { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false, orig: f };
+    }
+    this.frames = frames;
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
@@ -425,7 +464,7 @@ class Draft implements Exec {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite })),
+      frames: this.frames.map(frozenFrame),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
