@@ -541,7 +541,7 @@ export class Search {
    */
   private hashChild(result: StepOk): void {
     if (this.symmetry) return this.hash(result.state);
-    this.hasher.child(result.state, result.accesses);
+    this.hasher.childOf(result);
     if (this.opts.checkFootprints) {
       const h1 = fp.h1;
       const h2 = fp.h2;

@@ -18,7 +18,7 @@ import type { Exec } from './exec';
 import {
   ActorStatus,
   type ActorState, type Frame, type HeldLock, type LockMode, type MachineState, type ModelEvent, type Move,
-  type Related, type StepResult, type Violation, type ViolationKind, type WaitInfo,
+  type Related, type StepOk, type StepResult, type Violation, type ViolationKind, type WaitInfo,
 } from './types';
 
 /** Local instructions one step may run after its visible one before it counts as a livelock. */
@@ -300,10 +300,11 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
   // Only the first outcome of an acquisition waits for the lock (another may be an injected signal).
   const quick = choice === 0 ? quickBlocked(s, state, actor, a, f, ins) : undefined;
   if (quick) return quick;
-  const d = new Draft(s, state, actor, choice, ins.span, ins.id);
+  const d = new Draft(s, state, actor, choice, ins.span, ins.id, true);
   try {
     d.execute(ins);
     d.settle();
+    return d.okResult(ins.span);
   } catch (e) {
     if (e instanceof Blocked) {
       // A report printed before the actor went to sleep (might_sleep() in atomic context, then
@@ -313,8 +314,9 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
     }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
+  } finally {
+    d.releaseScratch();
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports };
 }
 
 /**
@@ -382,16 +384,63 @@ function startActor(s: CompiledScenario, state: MachineState, actor: number): St
   if (!schedulable(s, state, actor)) {
     return { status: 'blocked', wait: { kind: 'idle' }, span };
   }
-  const d = new Draft(s, state, actor, 0, span, -1);
+  const d = new Draft(s, state, actor, 0, span, -1, true);
   try {
     d.start();
     d.settle();
+    return d.okResult(span);
   } catch (e) {
     if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span };
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
     throw e;
+  } finally {
+    d.releaseScratch();
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span, reports: d.reports };
+}
+
+/**
+ * Memory written in place by the step in progress (see `Draft`): a copy of the memory of
+ * `scratchOf`, the base state it was last made for, restored to it after every step.
+ * Successive steps from one state (the checker tries every actor's) share it, so a step
+ * copies no memory unless its result's state is asked for.
+ */
+let scratch: number[] = [];
+let scratchOf: readonly number[] | undefined;
+/** A step is running on the scratch memory (a step inside it would copy instead). */
+let scratchBusy = false;
+
+/**
+ * A step's result whose new state is built when first read: the base state, the words the
+ * step wrote with their new values, and the moving actor's new state. Most successors the
+ * checker computes are states it has seen, whose fingerprint it takes from these alone.
+ */
+export class LazyStepOk implements StepOk {
+  readonly status = 'ok';
+  private built: MachineState | undefined;
+
+  constructor(
+    readonly base: MachineState,
+    /** The words the step wrote, each once, with their values after it: address, value, address, value… */
+    readonly written: readonly number[],
+    readonly actor: number,
+    readonly actorState: ActorState,
+    readonly events: readonly ModelEvent[],
+    readonly accesses: readonly number[],
+    readonly plain: readonly number[],
+    readonly span: Span,
+    readonly reports: readonly Violation[],
+  ) {}
+
+  get state(): MachineState {
+    if (this.built) return this.built;
+    const base = this.base;
+    const mem = base.mem.slice();
+    const w = this.written;
+    for (let i = 0; i < w.length; i += 2) mem[w[i]!] = w[i + 1]!;
+    const actors = base.actors.slice();
+    actors[this.actor] = this.actorState;
+    return (this.built = { mem, objects: base.objects, actors });
+  }
 }
 
 interface MutableFrame {
@@ -438,10 +487,29 @@ class Draft implements Exec {
   site: Span;
   instr: number;
 
-  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number) {
+  /** This draft writes the scratch memory (see `scratch`), restored by `release`. */
+  private onScratch = false;
+  /** The step failed (`fail`): its violation may read this draft's memory later. */
+  private failed = false;
+
+  /**
+   * `inPlace`: write the shared scratch memory and undo afterwards (`okResult`, `releaseScratch`)
+   * rather than copy the base's memory at the first write.
+   */
+  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number, inPlace = false) {
     this.actorSym = scenario.actors[actor]!;
     // Copied before the first write (memCopied), so the base state is never changed.
     this.mem = base.mem as number[];
+    if (inPlace && !scratchBusy) {
+      if (scratchOf !== base.mem) {
+        scratch = base.mem.slice();
+        scratchOf = base.mem;
+      }
+      scratchBusy = true;
+      this.onScratch = true;
+      this.mem = scratch;
+      this.memCopied = true;
+    }
     this.objects = base.objects;
     const a = base.actors[actor]!;
     this.status = a.status;
@@ -470,6 +538,50 @@ class Draft implements Exec {
       rcuDepth: this.rcu,
     };
     return { mem: this.mem, objects: this.objects, actors };
+  }
+
+  /** The result of a step that went through: lazy when it wrote only the scratch memory. */
+  okResult(span: Span): StepOk {
+    if (!this.onScratch || this.mem !== scratch) {
+      return { status: 'ok', state: this.commit(), events: this.events, accesses: this.accesses, plain: this.plain, span, reports: this.reports };
+    }
+    const acc = this.accesses;
+    const mem = this.mem;
+    // Address, value, address, value…: a plain array, far cheaper to make than typed ones.
+    const written: number[] = [];
+    next: for (let i = 0; i < acc.length; i++) {
+      const x = acc[i]!;
+      if ((x & 1) === 0) continue;
+      const addr = x >> 1;
+      for (let j = 0; j < written.length; j += 2) if (written[j] === addr) continue next;
+      written.push(addr, mem[addr]!);
+    }
+    const actor: ActorState = {
+      status: this.status,
+      frames: this.frames.map(frozenFrame),
+      held: this.heldLocks,
+      preemptOff: this.preempt,
+      rcuDepth: this.rcu,
+    };
+    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports);
+  }
+
+  /** Restores the scratch memory to the base state's (every word the step wrote there). */
+  releaseScratch(): void {
+    if (!this.onScratch) return;
+    this.onScratch = false;
+    scratchBusy = false;
+    // A report's text is built when first read, from this draft's memory: keep that memory.
+    if (this.mem === scratch && (this.reports.length > 0 || this.failed)) this.mem = scratch.slice();
+    const base = this.base.mem;
+    const m = base.length;
+    const acc = this.accesses;
+    for (let i = 0; i < acc.length; i++) {
+      const x = acc[i]!;
+      if ((x & 1) === 0) continue;
+      const addr = x >> 1;
+      if (addr < m) scratch[addr] = base[addr]!;
+    }
   }
 
   private get top(): MutableFrame {
@@ -601,6 +713,7 @@ class Draft implements Exec {
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    this.failed = true;
     throw new Failed(this.violation(kind, message, report, related));
   }
 
