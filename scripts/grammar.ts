@@ -63,7 +63,7 @@ const KEYWORD_ROLES: Readonly<Record<string, 'control' | 'declaration' | 'actor'
   ...Object.fromEntries(INTEGER_WORDS.map((w) => [w, 'type' as const])),
   ...Object.fromEntries([...KERNEL_TYPEDEFS.keys()].map((w) => [w, 'type' as const])),
   ...Object.fromEntries(IGNORED_QUALIFIERS.map((w) => [w, 'modifier' as const])),
-  scenario: 'declaration', config: 'declaration', struct: 'declaration', fn: 'declaration',
+  scenario: 'declaration', config: 'declaration', struct: 'declaration', enum: 'declaration', fn: 'declaration',
   on: 'declaration', expect: 'declaration', init: 'actor',
   true: 'literal', false: 'literal', NULL: 'literal',
   ...Object.fromEntries(ACTOR_KEYWORDS.map((k) => [k, 'actor' as const])),

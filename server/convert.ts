@@ -157,6 +157,8 @@ const SYMBOL_KIND: Record<OutlineKind, SymbolKind> = {
   actor: SymbolKind.Class,
   expect: SymbolKind.Event,
   config: SymbolKind.Property,
+  enum: SymbolKind.Enum,
+  enumMember: SymbolKind.EnumMember,
 };
 
 export function documentSymbol(lines: LineMap, s: OutlineSymbol): DocumentSymbol {

@@ -269,6 +269,8 @@ export function declarationSpan(sym: Sym): A.Span | undefined {
       return sym.decl.name.span;
     case 'local':
       return sym.span;
+    case 'const':
+      return sym.decl?.span;
     default:
       return undefined;
   }

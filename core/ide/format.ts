@@ -154,7 +154,7 @@ class Formatter {
     const joined: number[] = [];
     program.decls.forEach((d) => {
       const first = this.tokenAt(d.span.start);
-      const blocky = d.kind === 'Fn' || d.kind === 'Actor' || d.kind === 'Struct' || d.kind === 'Scenario';
+      const blocky = d.kind === 'Fn' || d.kind === 'Actor' || d.kind === 'Struct' || d.kind === 'Enum' || d.kind === 'Scenario';
       this.breakAt.add(first);
       this.declStarts.push({ start: d.span.start, blocky });
       const last = this.tokenAt(d.span.end) - 1;
@@ -164,6 +164,9 @@ class Formatter {
       switch (n.kind) {
         case 'Struct':
           for (const f of n.fields) this.breakAt.add(this.tokenAt(f.span.start));
+          break;
+        case 'Enum':
+          for (const m of n.members) this.breakAt.add(this.tokenAt(m.span.start));
           break;
         case 'Block':
           if (this.braced(n)) for (const s of n.body) this.breakAt.add(this.tokenAt(s.span.start));

@@ -47,7 +47,7 @@ function classify(b: Builtin): LockEffect {
 
 /** mutex_lock -> mutex_unlock, down_read_trylock -> up_read, spin_lock_irqsave -> spin_unlock_irqrestore. */
 function releaseName(acquire: string): string | undefined {
-  const plain = acquire.replace(/_(interruptible|killable|nested|nest_lock)$/, '');
+  const plain = acquire.replace(/(_(interruptible|killable|nested|nest_lock))+$/, '');
   if (plain.startsWith('down_')) return `up_${plain.slice(5).replace(/_trylock$/, '')}`;
   const base = plain.replace(/trylock$/, 'lock');
   if (base.endsWith('_lock_irqsave')) return base.replace(/_lock_irqsave$/, '_unlock_irqrestore');

@@ -38,7 +38,7 @@ export function prepareRename(a: Analysis, offset: number): RenameCheck {
   const occ = a.occurrenceAt(offset);
   if (!occ) return { error: 'There is no declared name here to rename.' };
   if (occ.sym.kind === 'builtin') return { error: `${occ.sym.name} is a builtin primitive; it cannot be renamed.` };
-  if (occ.sym.kind === 'const') return { error: `${occ.sym.name} is a predefined constant; it cannot be renamed.` };
+  if (occ.sym.kind === 'const' && !occ.sym.decl) return { error: `${occ.sym.name} is a predefined constant; it cannot be renamed.` };
   if (occ.sym.kind === 'local' && occ.sym.implicit && a.occurrencesOf(occ.sym).every((o) => !o.def)) {
     return { error: 'This list cursor is declared implicitly; declare it to rename it.' };
   }

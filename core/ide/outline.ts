@@ -6,7 +6,7 @@ import { typeName } from '../semantics/symbols';
 import type { Analysis } from './analysis';
 import { actorHeader, fnSignature } from './docs';
 
-export type OutlineKind = 'scenario' | 'struct' | 'field' | 'lock' | 'variable' | 'fn' | 'actor' | 'expect' | 'config';
+export type OutlineKind = 'scenario' | 'struct' | 'field' | 'lock' | 'variable' | 'fn' | 'actor' | 'expect' | 'config' | 'enum' | 'enumMember';
 
 export interface OutlineSymbol {
   readonly name: string;
@@ -37,6 +37,14 @@ export function outline(a: Analysis): OutlineSymbol[] {
         if (!s) break;
         const fields = s.fields.map((f) => sym(f.name, typeName(f.type), f.type.k === 'lock' ? 'lock' : 'field', f.decl.span, f.decl.name.span));
         out.push(sym(`struct ${s.name}`, '', 'struct', d.span, d.name.span, fields));
+        break;
+      }
+      case 'Enum': {
+        const members = d.members.filter((m) => m.name.name).map((m) => {
+          const c = a.binding.occurrences.find((o) => o.def && o.span.start === m.name.span.start)?.sym;
+          return sym(m.name.name, c?.kind === 'const' ? `= ${c.value}` : '', 'enumMember', m.span, m.name.span);
+        });
+        out.push(sym(d.name ? `enum ${d.name.name}` : 'enum', '', 'enum', d.span, d.name?.span ?? d.span, members));
         break;
       }
       case 'Global': {

@@ -26,6 +26,10 @@ export function children(n: Node): Node[] {
       return [n.name, ...(n.binding ? [n.binding] : []), n.body];
     case 'Config':
       return [n.name];
+    case 'Enum':
+      return [...(n.name ? [n.name] : []), ...n.members];
+    case 'EnumMember':
+      return [n.name, ...(n.value ? [n.value] : [])];
     case 'Expect':
       return [...n.kinds];
     case 'Scenario':

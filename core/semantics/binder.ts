@@ -213,6 +213,8 @@ class Binder {
     }
     this.declareVcpuStruct();
     for (const s of this.structs) this.layoutStruct(s, new Set());
+    // Enumerators first: any declaration may use them.
+    for (const d of decls) if (d.kind === 'Enum') this.declareEnum(d);
     // Pass 2: globals, fns, actors, and the rest.
     let address = 1;
     for (const d of decls) {
@@ -696,7 +698,12 @@ class Binder {
       this.error(id.span, `'${id.name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
       return false;
     }
-    if (this.consts.has(id.name)) {
+    const c = this.consts.get(id.name);
+    if (c?.decl) {
+      this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: c.decl.span, message: 'first declared here, as an enumerator' }]);
+      return false;
+    }
+    if (c) {
       this.error(id.span, `'${id.name}' is a predefined constant and cannot be redeclared`, 'redeclared-builtin');
       return false;
     }
@@ -920,6 +927,40 @@ class Binder {
         return e.type ? byteSize(this.resolveType(e.type, false)) : undefined;
       default:
         return undefined;
+    }
+  }
+
+  /** An enum's enumerators become constants, numbered as C numbers them. */
+  private declareEnum(d: A.EnumDecl): void {
+    const of = d.name ? `enum ${d.name.name}` : 'an anonymous enum';
+    let next = 0;
+    for (const m of d.members) {
+      let value = next;
+      if (m.value) {
+        const v = this.constValue(m.value);
+        if (v === undefined) {
+          this.error(m.value.span, "an enumerator's value must be a constant (numbers, earlier enumerators, predefined constants, sizeof)", 'enum-not-constant');
+        } else value = v | 0;
+      }
+      next = (value + 1) | 0;
+      const name = m.name.name;
+      if (!name) continue;
+      const prev = this.consts.get(name);
+      if (prev?.decl) {
+        this.error(m.name.span, `'${name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.span, message: 'first declared here' }]);
+        continue;
+      }
+      if (prev) {
+        this.error(m.name.span, `'${name}' is a predefined constant and cannot be redeclared`, 'redeclared-builtin');
+        continue;
+      }
+      if (builtin(name)) {
+        this.error(m.name.span, `'${name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
+        continue;
+      }
+      const sym: ConstSymbol = { kind: 'const', name, value, type: INT, doc: `An enumerator of ${of}.`, decl: m.name };
+      this.consts.set(name, sym);
+      this.occur(m.name, sym, true);
     }
   }
 

@@ -294,6 +294,8 @@ export interface ConstSymbol {
   readonly value: number;
   readonly type: Ty;
   readonly doc: string;
+  /** A scenario's own enumerator: its name where the enum declares it (absent: predefined). */
+  readonly decl?: A.Identifier;
 }
 
 export interface BuiltinRef {

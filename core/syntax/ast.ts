@@ -347,7 +347,24 @@ export type Decl =
   | ForwardDecl
   | ActorDecl
   | ExpectDecl
+  | EnumDecl
   | ErrorDecl;
+
+/**
+ * `enum sev_migration_role { SEV_MIGRATION_SOURCE = 0, SEV_MIGRATION_TARGET, … };`: named
+ * integer constants, as C numbers them (each one more than the previous unless it says `=`).
+ */
+export interface EnumDecl extends NodeBase {
+  readonly kind: 'Enum';
+  /** Absent for an anonymous `enum { … };`. */
+  readonly name?: Identifier;
+  readonly members: readonly EnumMember[];
+}
+export interface EnumMember extends NodeBase {
+  readonly kind: 'EnumMember';
+  readonly name: Identifier;
+  readonly value?: Expr;
+}
 
 export interface ScenarioDecl extends NodeBase {
   readonly kind: 'Scenario';
@@ -435,4 +452,4 @@ export interface Program extends NodeBase {
   readonly decls: readonly Decl[];
 }
 
-export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Designation | Identifier | Program;
+export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Designation | Identifier | Program | EnumMember;

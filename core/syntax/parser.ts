@@ -71,7 +71,7 @@ export const STATIC_DEFINERS: ReadonlyMap<string, A.ScalarTypeName> = new Map<st
 export const KEYWORDS = new Set<string>([
   'scenario', 'config', 'struct', 'fn', 'thread', 'vcpu', 'irq', 'work', 'on', 'if', 'else', 'while',
   'for', 'do', 'return', 'break', 'continue', 'choose', 'or', 'expect', 'true', 'false', 'NULL', 'init', ...SCALAR_TYPES,
-  'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...KERNEL_TYPEDEFS.keys(),
+  'void', 'goto', 'switch', 'case', 'default', 'sizeof', 'enum', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...KERNEL_TYPEDEFS.keys(),
 ]);
 /**
  * Words that can never be names. The actor words (thread, vcpu, …), the shared type words
@@ -80,16 +80,16 @@ export const KEYWORDS = new Set<string>([
  * is ordinary KVM code.
  */
 export const RESERVED = new Set<string>([
-  'scenario', 'struct', 'fn', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
+  'scenario', 'struct', 'if', 'else', 'while', 'for', 'do', 'return', 'break', 'continue',
   'choose', 'or', 'expect', 'true', 'false', 'NULL', 'int', 'bool',
-  'void', 'goto', 'switch', 'case', 'default', 'sizeof', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
+  'void', 'goto', 'switch', 'case', 'default', 'sizeof', 'enum', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
 const DECL_STARTS = new Set<string>([
-  'scenario', 'config', 'struct', 'fn', 'expect', 'init', 'final', 'invariant', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
+  'scenario', 'config', 'struct', 'enum', 'fn', 'expect', 'init', 'final', 'invariant', ...ACTOR_KEYWORDS, ...SCALAR_TYPES,
   'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS, ...STATIC_DEFINERS.keys(),
 ]);
 const STMT_STARTS = new Set<string>([
-  'if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', ...SCALAR_TYPES,
+  'if', 'while', 'do', 'for', 'return', 'break', 'continue', 'choose', 'struct', 'enum', ...SCALAR_TYPES,
   'goto', 'switch', 'case', 'default', 'void', ...INTEGER_WORDS, ...IGNORED_QUALIFIERS,
 ]);
 
@@ -324,6 +324,9 @@ class Parser {
             return { kind: 'Forward', what: 'struct', name, span: this.span(start) };
           }
           return this.parseCDecl();
+        case 'enum':
+          if (this.peek().text === '{' || this.peek(2).text === '{') return this.parseEnum();
+          return this.parseCDecl();
         default:
           if (ACTOR_SET.has(t.text) && this.peek().kind === 'Identifier' && !this.isTypeStartAt(this.pos)) return this.parseActor();
           if (this.isTypeStartAt(this.pos) || this.isDefinerAt(this.pos)) return this.parseCDecl();
@@ -333,6 +336,33 @@ class Parser {
     this.errorHere('expected a declaration (struct, a shared variable, fn, thread, vcpu, irq, work, expect)', 'expected-declaration');
     this.recover(DECL_STARTS, true);
     return { kind: 'ErrorDecl', span: this.span(start) };
+  }
+
+  /** `enum NAME { A, B = 2, … };` (the name and the trailing comma are optional, as in C). */
+  private parseEnum(): A.EnumDecl {
+    const start = this.tok.span.start;
+    this.next();
+    const name = this.tok.kind === 'Identifier' && this.peek().text === '{' ? this.ident('an enum name') : undefined;
+    this.expect('{');
+    const members: A.EnumMember[] = [];
+    let guard = 0;
+    while (!this.at('}') && !this.atEOF() && guard++ < 100_000) {
+      const mstart = this.tok.span.start;
+      const before = this.pos;
+      const id = this.ident('an enumerator name');
+      const value = this.eat('=') ? this.parseBinary(1) : undefined;
+      members.push({ kind: 'EnumMember', name: id, span: this.span(mstart), ...(value ? { value } : {}) });
+      if (!this.eat(',')) break;
+      if (this.pos === before) break;
+    }
+    if (!this.at('}')) {
+      // Report once, then skip to the enum's closing brace: the declarations after it stay.
+      this.expect('}');
+      while (!this.at('}') && !this.atEOF() && !this.at(';')) this.next();
+      this.eat('}');
+    } else this.next();
+    this.expect(';');
+    return { kind: 'Enum', members, span: this.span(start), ...(name ? { name } : {}) };
   }
 
   private stringLiteral(what: string): A.StringLiteral {
@@ -362,6 +392,7 @@ class Parser {
     const w = t.text;
     // `fn release;` (a field, parameter or local holding a fn); `fn name(` declares a fn.
     if (w === 'fn') return this.tokens[i + 1]?.kind === 'Identifier' && this.tokens[i + 2]?.text !== '(';
+    if (w === 'enum') return this.tokens[i + 1]?.kind === 'Identifier' && this.tokens[i + 2]?.text !== '{';
     if (w === 'struct' || w === 'void' || w === 'int' || w === 'bool' || INTEGER_SET.has(w) || QUALIFIER_SET.has(w)) return true;
     if (SCALAR_SET.has(w) || KERNEL_TYPEDEFS.has(w)) {
       const n = this.tokens[i + 1];
@@ -411,6 +442,10 @@ class Parser {
         : KERNEL_STRUCT_SET.has(name.name)
           ? { kind: 'ScalarType', name: name.name as A.KernelStructTypeName, span: this.span(start) }
           : { kind: 'StructType', name, span: this.span(start) };
+    } else if (this.eat('enum')) {
+      // `enum sev_migration_role role`: an int, as C stores it.
+      const name = this.ident('an enum name');
+      base = { kind: 'ScalarType', name: 'int', span: this.span(start), spelling: `enum ${name.name}` };
     } else if (this.eat('fn')) {
       // `fn release;`: a function pointer of any signature.
       base = { kind: 'FnPtrType', returns: { kind: 'ScalarType', name: 'int', span: t.span }, params: [], span: t.span, untyped: true };
@@ -1023,6 +1058,7 @@ class Parser {
     const t = this.peek();
     if (t.kind !== 'Identifier') return false;
     const w = t.text;
+    if (w === 'enum') return this.peek(2).kind === 'Identifier' && this.peek(3).text === ')';
     if (w === 'struct' || w === 'void' || w === 'int' || w === 'bool' || INTEGER_SET.has(w) || QUALIFIER_SET.has(w)) return true;
     if (SCALAR_SET.has(w) || KERNEL_TYPEDEFS.has(w)) {
       const n = this.peek(2).text;

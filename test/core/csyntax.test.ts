@@ -371,3 +371,27 @@ thread t { kvm_vm_ioctl(NULL, 1); }
   assert.ok(tokens.includes('out:label'), tokens.join(' '));
   assert.ok(tokens.includes('out:label+declaration'), tokens.join(' '));
 });
+
+test('fn is a name too: a callback parameter or local called fn, as the kernel names them', () => {
+  const text = `struct kvm_io_device;
+struct kvm { struct mutex lock; int n; };
+static struct kvm kvm;
+static void bump(struct kvm *kvm) { kvm->n++; }
+static int kvm_for_each(struct kvm *kvm, void (*fn)(struct kvm *kvm))
+{
+	mutex_lock(&kvm->lock);
+	fn(kvm);
+	mutex_unlock(&kvm->lock);
+	return 0;
+}
+fn twice(struct kvm *kvm) { bump(kvm); bump(kvm); }
+thread a { kvm_for_each(&kvm, bump); }
+thread b { void (*fn)(struct kvm *kvm) = twice; fn(&kvm); kvm_for_each(&kvm, fn); }
+final { assert(kvm.n == 5); }
+expect no violation;
+`;
+  assert.deepEqual(diags(text), []);
+  assert.deepEqual(kinds(text), []);
+  // The callback really runs: a wrong count fails.
+  assert.deepEqual(kinds(text.replace('kvm.n == 5', 'kvm.n == 4')), ['assertion']);
+});

@@ -70,6 +70,23 @@ function atomicOps(): Builtin[] {
       kernel: 'Stores new if the counter equals old; returns the value it had.', apply: (o, a) => [o === a[1] ? a[2]! : o, o],
     },
   ];
+  // The kernel's ordering variants (atomic_cmpxchg_acquire, atomic_set_release, …) do what
+  // their plain form does: under the model's sequentially consistent memory every access is
+  // already ordered, so the variant names the intent and changes nothing.
+  const orderings: readonly (readonly [string, readonly string[]])[] = [
+    ['atomic_read', ['_acquire']],
+    ['atomic_set', ['_release']],
+    ['atomic_inc_return', ['_acquire', '_release', '_relaxed']],
+    ['atomic_dec_return', ['_acquire', '_release', '_relaxed']],
+    ['atomic_xchg', ['_acquire', '_release', '_relaxed']],
+    ['atomic_cmpxchg', ['_acquire', '_release', '_relaxed']],
+  ];
+  for (const [plain, suffixes] of orderings) {
+    const op = ops.find((o) => o.name === plain)!;
+    for (const sfx of suffixes) {
+      ops.push({ ...op, name: plain + sfx, kernel: `${op.kernel} ${sfx.slice(1)} ordering: under the model's sequentially consistent memory, as ${plain}.` });
+    }
+  }
   const atomicArg = (p: readonly BuiltinParam[]): number => p.findIndex((q) => q.kind === 'atomic');
   return ops.map((op) => ({
     name: op.name,

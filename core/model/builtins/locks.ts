@@ -33,18 +33,6 @@ const LOCKS_BASE: readonly Builtin[] = [
     },
   },
   {
-    name: 'mutex_lock_interruptible', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
-    kernel: 'Acquires the mutex; a signal may interrupt the sleep (returns -EINTR).',
-    model: 'As mutex_lock, returning 0. With `config FAULT_INJECTION;` a second outcome is a signal: it returns -EINTR without the mutex, whether or not the mutex is free.',
-    choices: (x) => (faultInjection(x) ? 2 : 1),
-    run(x, [m], [cls]) {
-      x.mightSleep('mutex_lock_interruptible');
-      if (x.choice === 1) return -EINTR;
-      lockExclusive(x, m!, cls!, false);
-      return 0;
-    },
-  },
-  {
     name: 'mutex_trylock', family: 'locks', params: [lock('lock', 'mutex')], returns: 'bool',
     kernel: 'Tries to acquire the mutex without sleeping; returns 1 on success, 0 if it is held.',
     model: 'One step. Takes the mutex if it is free and returns true; otherwise returns false. A trylock adds no lock-order dependency (as in lockdep).',
@@ -305,10 +293,65 @@ const NESTED: readonly Builtin[] = [
   },
 ];
 
+/**
+ * mutex_lock_interruptible / _killable and their lockdep-annotated forms: a sleep a signal
+ * (any, or only a fatal one) may cut short with -EINTR. The model sends no signals, so each
+ * takes the mutex and returns 0; under `config FAULT_INJECTION;` the signal is a second
+ * outcome the checker explores, so the caller's error path is reached.
+ */
+function signalledMutexLocks(): Builtin[] {
+  const forms = [
+    { sig: 'interruptible', what: 'a signal' },
+    { sig: 'killable', what: 'a fatal signal' },
+  ] as const;
+  const out: Builtin[] = [];
+  for (const { sig, what } of forms) {
+    const base = `mutex_lock_${sig}`;
+    const model = (as: string) =>
+      `${as}, returning 0. With \`config FAULT_INJECTION;\` a second outcome is ${what}: it returns -EINTR without the mutex, whether or not the mutex is free.`;
+    const run = (name: string, nesting: (args: readonly number[]) => Nesting) =>
+      (x: Exec, args: readonly number[], [cls]: readonly number[]): number => {
+        x.mightSleep(name);
+        if (x.choice === 1) return -EINTR;
+        lockExclusive(x, args[0]!, cls!, false, 0, nesting(args));
+        return 0;
+      };
+    out.push(
+      {
+        name: base, family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex')], returns: 'int', sleeps: true,
+        kernel: `Acquires the mutex; ${what} may interrupt the sleep (returns -EINTR).`,
+        model: model('As mutex_lock'),
+        choices: (x) => (faultInjection(x) ? 2 : 1),
+        run: run(base, () => ({})),
+      },
+      {
+        name: `${base}_nested`, family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex'), subclass], returns: 'int', sleeps: true,
+        kernel: `${base} with a lockdep subclass, for two mutexes of one class taken one inside the other.`,
+        model: model('As mutex_lock_nested'),
+        choices: (x) => (faultInjection(x) ? 2 : 1),
+        run: run(`${base}_nested`, (a) => ({ subclass: a[1]! })),
+      },
+    );
+  }
+  out.push({
+    name: 'mutex_lock_killable_nest_lock', family: 'locks', acquires: 'exclusive', params: [lock('lock', 'mutex'), lock('nest_lock', 'lock')], returns: 'int', sleeps: true,
+    kernel: 'mutex_lock_killable of one of many mutexes of a class, all taken under nest_lock (kvm_lock_all_vcpus takes every vcpu->mutex under kvm->lock).',
+    model: 'As mutex_lock_nest_lock, returning 0. With `config FAULT_INJECTION;` a second outcome is a fatal signal: it returns -EINTR without the mutex.',
+    choices: (x) => (faultInjection(x) ? 2 : 1),
+    run(x, [m, nest], [cls]) {
+      x.mightSleep('mutex_lock_killable_nest_lock');
+      if (x.choice === 1) return -EINTR;
+      lockExclusive(x, m!, cls!, false, 0, { nestLock: nest! });
+      return 0;
+    },
+  });
+  return out;
+}
+
 export const LOCKS: readonly Builtin[] = [
   ...LOCKS_BASE,
   ...NESTED,
-  alias(LOCKS_BASE, 'mutex_lock_killable', 'mutex_lock', 'Acquires the mutex; only a fatal signal interrupts the sleep (returns -EINTR).', 'int'),
+  ...signalledMutexLocks(),
   alias(LOCKS_BASE, 'down_read_killable', 'down_read', 'Acquires the rw_semaphore for reading; a fatal signal interrupts the sleep.', 'int'),
   alias(LOCKS_BASE, 'down_write_killable', 'down_write', 'Acquires the rw_semaphore for writing; a fatal signal interrupts the sleep.', 'int'),
   alias(LOCKS_BASE, 'raw_spin_lock', 'spin_lock', 'Acquires a raw spinlock (never a sleeping lock, even on PREEMPT_RT).'),
