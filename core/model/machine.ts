@@ -26,6 +26,8 @@ export const LOCAL_STEP_BUDGET = 100_000;
 
 const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
+const NO_ACCESSES: number[] = [];
+Object.freeze(NO_ACCESSES);
 const NO_CALLS: { fn: number; args: readonly number[] }[] = [];
 Object.freeze(NO_CALLS);
 
@@ -467,7 +469,8 @@ class Draft implements Exec {
   readonly actorSym: ActorSymbol;
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
-  readonly plain: number[] = [];
+  /** Shared and empty until the first plain access (most steps' accesses are all marked). */
+  plain: number[] = NO_ACCESSES;
   /** Non-fatal reports of this step; shared and empty until the first one. */
   reports: Violation[] = NO_REPORTS;
   private mem: number[];
@@ -601,8 +604,13 @@ class Draft implements Exec {
 
   read(addr: number, marked = false): number {
     this.accesses.push(addr * 2);
-    if (!marked) this.plain.push(addr * 2);
+    if (!marked) this.plainAccess(addr * 2);
     return this.mem[addr] ?? 0;
+  }
+
+  private plainAccess(x: number): void {
+    if (this.plain === NO_ACCESSES) this.plain = [x];
+    else this.plain.push(x);
   }
 
   write(addr: number, value: number, marked = false): void {
@@ -613,7 +621,7 @@ class Draft implements Exec {
     if (addr <= 0 || addr >= this.mem.length) this.wild(addr, true, 'write');
     this.mem[addr] = value | 0;
     this.accesses.push(addr * 2 + 1);
-    if (!marked) this.plain.push(addr * 2 + 1);
+    if (!marked) this.plainAccess(addr * 2 + 1);
     this.events.push({ kind: 'write', actor: this.actor, addr, value });
   }
 
@@ -1215,7 +1223,9 @@ class Draft implements Exec {
         return binop(e.op, l, r);
       }
       case 'builtin': {
-        const args = e.args.map((a) => this.eval(a));
+        const n = e.args.length;
+        const args = new Array<number>(n);
+        for (let i = 0; i < n; i++) args[i] = this.eval(e.args[i]!);
         const saved = this.site;
         // Lock instances re-keyed by lockdep_set_class take their key's class.
         const statics = this.scenario.layout.lockKeySlots > 0 ? keyedStatics(this, e.b, args, e.statics) : e.statics;
