@@ -197,6 +197,9 @@ class ReadOnlyProbe implements Exec {
   stay(): void {
     this.refuse('change the state');
   }
+  label(): void {
+    // A label only names a step for traces; evaluating an expression takes none.
+  }
   release(): HeldLock | undefined {
     this.refuse('release a lock');
   }

@@ -178,7 +178,7 @@ const VCPU_WORDS = new Set(['vcpu_enter_guest', 'vcpu_exit_guest', 'guest_run', 
 
 /**
  * kvm_vcpu_block and kvm_vcpu_halt: the built-in words of the vCPU they sleep on, as above,
- * and the op words of the actor running them (they are two steps).
+ * and the op words of the actor running them (they are three steps).
  */
 const VCPU_SLEEP = new Set(['kvm_vcpu_block', 'kvm_vcpu_halt']);
 

@@ -74,7 +74,7 @@ export function runOnce(s: CompiledScenario, scheduler: Scheduler, opts: RunOpti
     const move = scheduler.pick(succ.map((x) => x.move), i);
     if (!move) return end('replay-ended');
     const picked = succ.find((x) => x.move.actor === move.actor && x.move.choice === move.choice)!;
-    steps.push(traceStep(s, move, picked.result.span));
+    steps.push(traceStep(s, move, picked.result.span, picked.result.status === 'ok' ? picked.result.label : undefined));
     if (picked.result.status === 'violation') {
       note(picked.result.violation);
       return end('violation');

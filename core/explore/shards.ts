@@ -82,7 +82,7 @@ export interface FindingRecord {
   readonly related: readonly { readonly span: SpanRecord; readonly message: string }[];
   readonly lockClasses?: readonly number[];
   /** The trace as moves (actor index, choice) and the statement each executed. */
-  readonly steps: readonly { readonly actor: number; readonly choice: number; readonly span: SpanRecord }[];
+  readonly steps: readonly { readonly actor: number; readonly choice: number; readonly span: SpanRecord; readonly label?: string }[];
   readonly blocked?: readonly { readonly actor: number; readonly text: string }[];
   readonly pending?: readonly { readonly actor: number; readonly text: string }[];
 }
@@ -130,7 +130,7 @@ export function findingRecord(f: Finding): FindingRecord {
     span: spanRecord(v.span),
     related: v.related.map((r) => ({ span: spanRecord(r.span), message: r.message })),
     ...(v.lockClasses ? { lockClasses: v.lockClasses } : {}),
-    steps: f.trace.map((t) => ({ actor: t.actor, choice: t.choice, span: spanRecord(t.span) })),
+    steps: f.trace.map((t) => ({ actor: t.actor, choice: t.choice, span: spanRecord(t.span), ...(t.label ? { label: t.label } : {}) })),
     ...(f.blocked ? { blocked: f.blocked } : {}),
     ...(f.pending ? { pending: f.pending } : {}),
   };
@@ -151,7 +151,7 @@ export function findingFromRecord(s: CompiledScenario, kind: ViolationKind, mess
     kind,
     message,
     violation,
-    trace: r.steps.map((t) => traceStep(s, { actor: t.actor, choice: t.choice }, spanRecord(t.span))),
+    trace: r.steps.map((t) => traceStep(s, { actor: t.actor, choice: t.choice }, spanRecord(t.span), t.label)),
     ...(r.blocked ? { blocked: r.blocked } : {}),
     ...(r.pending ? { pending: r.pending } : {}),
   };

@@ -14,6 +14,8 @@ export interface TraceStep {
   readonly line: number;
   readonly text: string;
   readonly span: Span;
+  /** What this step of a primitive made of several did (Exec.label); `text` ends with it. */
+  readonly label?: string;
 }
 
 /** The JSON schedule `lockstep check --trace-out` writes and `run --replay` and the debugger load. */
@@ -25,14 +27,16 @@ export interface TraceFile {
   readonly steps: readonly { readonly actor: string; readonly choice: number; readonly line: number; readonly text: string }[];
 }
 
-export function traceStep(s: CompiledScenario, move: Move, span: Span): TraceStep {
+export function traceStep(s: CompiledScenario, move: Move, span: Span, label?: string): TraceStep {
+  const text = spanText(s, span);
   return {
     actor: move.actor,
     choice: move.choice,
     actorName: s.actors[move.actor]?.name ?? '?',
     line: lineOf(s, span.start),
-    text: spanText(s, span),
+    text: label ? `${text}  // ${label}` : text,
     span,
+    ...(label ? { label } : {}),
   };
 }
 

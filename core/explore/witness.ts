@@ -128,7 +128,7 @@ function replay(s: CompiledScenario, fp: Footprints, moves: readonly Move[]): Re
     accesses.push(fp.moveAccess(state, m.actor));
     const r = step(s, state, { actor: m.actor, choice: m.choice });
     if (r.status === 'blocked') return undefined;
-    steps.push(traceStep(s, m, r.span));
+    steps.push(traceStep(s, m, r.span, r.status === 'ok' ? r.label : undefined));
     last = r;
     if (r.status === 'violation') {
       if (i !== moves.length - 1) return undefined;

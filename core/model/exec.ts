@@ -33,6 +33,12 @@ export interface Exec {
    * that starts, then is waited for) keeps its progress in the actor's op words.
    */
   stay(): void;
+  /**
+   * Says what this step of a primitive made of several did (kvm_vcpu_block's
+   * prepare_to_rcuwait, then its check), so that a trace tells its steps apart: they share
+   * one statement. Changes nothing in the state.
+   */
+  label(text: string): void;
   /** A violation that ends the run here, as an oops or BUG does: the step does not happen. */
   fail(kind: ViolationKind, message: string, report: string, related?: readonly Related[]): never;
   /**

@@ -431,6 +431,8 @@ export class LazyStepOk implements StepOk {
     readonly plain: readonly number[],
     readonly span: Span,
     readonly reports: readonly Violation[],
+    /** What this step of a primitive made of several did (Exec.label), if it says. */
+    readonly label: string | undefined,
   ) {}
 
   get state(): MachineState {
@@ -487,6 +489,7 @@ class Draft implements Exec {
   private pendingCalls: { fn: number; args: readonly number[] }[] = NO_CALLS;
   /** The statement stays where it is (Exec.stay): its pc does not advance. */
   private stayed = false;
+  stepLabel: string | undefined;
   site: Span;
   instr: number;
 
@@ -546,7 +549,7 @@ class Draft implements Exec {
   /** The result of a step that went through: lazy when it wrote only the scratch memory. */
   okResult(span: Span): StepOk {
     if (!this.onScratch || this.mem !== scratch) {
-      return { status: 'ok', state: this.commit(), events: this.events, accesses: this.accesses, plain: this.plain, span, reports: this.reports };
+      return { status: 'ok', state: this.commit(), events: this.events, accesses: this.accesses, plain: this.plain, span, reports: this.reports, ...(this.stepLabel ? { label: this.stepLabel } : {}) };
     }
     const acc = this.accesses;
     const mem = this.mem;
@@ -566,7 +569,7 @@ class Draft implements Exec {
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
     };
-    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports);
+    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel);
   }
 
   /** Restores the scratch memory to the base state's (every word the step wrote there). */
@@ -717,6 +720,10 @@ class Draft implements Exec {
 
   stay(): void {
     this.stayed = true;
+  }
+
+  label(text: string): void {
+    this.stepLabel = text;
   }
 
   /** `report` may be a function: it is then called (once) when the report is first read. */

@@ -175,6 +175,8 @@ export interface StepOk {
    * them and continues, and so does the run. Empty for most steps.
    */
   readonly reports: readonly Violation[];
+  /** What this step of a primitive made of several did, when the primitive says (Exec.label). */
+  readonly label?: string;
 }
 export interface StepBlocked {
   readonly status: 'blocked';

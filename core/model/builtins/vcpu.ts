@@ -74,7 +74,7 @@ export const VCPU: readonly Builtin[] = [
   {
     name: 'kvm_vcpu_block', family: 'vcpu', params: [VCPU_ARG], returns: 'bool', sleeps: true,
     kernel: 'virt/kvm/kvm_main.c: puts the task on vcpu->wait (prepare_to_rcuwait), then loops: set_current_state(TASK_INTERRUPTIBLE); if kvm_vcpu_check_block() says the vCPU is runnable (an event or request pending, a signal) it stops, else schedule(). A wake-up after prepare_to_rcuwait is never lost; one fired before it finds no task to wake. Returns whether it slept.',
-    model: 'Two steps. The first puts the running task on vcpu->wait. The second is kvm_vcpu_check_block and the sleep: it waits until kvm_vcpu_wake_up / kvm_vcpu_kick (or kvm_make_all_cpus_request) has cleared vcpu->wait or a request is pending on the vCPU, then leaves vcpu->wait clear and returns true when it was woken, false when a request ended it. A wake-up that comes before the first step finds nothing to wake: if nothing else makes the vCPU runnable it sleeps for good, and the checker reports the hang as a deadlock. A bare wake-up stands for what makes the vCPU runnable in the kernel (an interrupt injected, a timer fired); a request pending at the second step ends the sleep whatever its flags.',
+    model: 'Three steps. The first puts the running task on vcpu->wait. The second is kvm_vcpu_check_block: if a wake-up has already cleared vcpu->wait it returns true; if a request is pending on the vCPU it clears vcpu->wait and returns false. Otherwise the third step sleeps until kvm_vcpu_wake_up / kvm_vcpu_kick (or kvm_make_all_cpus_request) clears vcpu->wait, and returns true. A wake-up that comes before the first step finds nothing to wake, and a request made while the vCPU sleeps, with no wake-up after it, does not wake it: if nothing else makes the vCPU runnable it sleeps for good, and the checker reports the hang as a deadlock. A bare wake-up stands for what makes the vCPU runnable in the kernel (an interrupt injected, a timer fired); a request pending at the check ends the wait whatever its flags.',
     run(x, [v]) {
       return vcpuBlock(x, v!, 'kvm_vcpu_block');
     },
@@ -82,7 +82,7 @@ export const VCPU: readonly Builtin[] = [
   {
     name: 'kvm_vcpu_halt', family: 'vcpu', params: [VCPU_ARG], returns: 'void', sleeps: true,
     kernel: 'virt/kvm/kvm_main.c: emulates a guest HLT: polls kvm_vcpu_check_block for a while (halt polling), then sleeps in kvm_vcpu_block until the vCPU is runnable.',
-    model: 'kvm_vcpu_block (its two steps and its wake-up rules); halt polling is not modelled, as it only ends the wait earlier for what would wake the sleep anyway.',
+    model: 'kvm_vcpu_block (its three steps and its wake-up rules); halt polling is not modelled, as it only ends the wait earlier for what would wake the sleep anyway.',
     run(x, [v]) {
       vcpuBlock(x, v!, 'kvm_vcpu_halt');
       return 0;
@@ -160,25 +160,43 @@ function vcpusOf(x: Exec, kvm: number): number[] {
 }
 
 /**
- * kvm_vcpu_block's two steps: prepare_to_rcuwait (vcpu->wait names this actor), then
- * kvm_vcpu_check_block and schedule(), which wait until a wake-up cleared vcpu->wait or a
- * request is pending. The wait is the machine's block, re-tried whenever the actor is
- * scheduled: between the steps nothing is lost, before the first a wake-up finds no sleeper.
+ * kvm_vcpu_block's three steps: prepare_to_rcuwait (vcpu->wait names this actor);
+ * kvm_vcpu_check_block, which returns at once if a wake-up already cleared vcpu->wait or a
+ * request is pending; then schedule(), which waits until a wake-up clears vcpu->wait. The
+ * wait is the machine's block, re-tried whenever the actor is scheduled: after the first
+ * step nothing is lost, before it a wake-up finds no sleeper, and once the vCPU sleeps a
+ * request alone (kvm_make_request without a kick) does not wake it, as in the kernel.
  */
 function vcpuBlock(x: Exec, arg: number, name: string): number {
   const vcpu = vcpuOf(x, arg);
-  if (opStep(x) === 0) {
+  const step = opStep(x);
+  if (step === 0) {
     x.mightSleep(name);
     vcpuWrite(x, vcpu, 'wait', x.actor + 1);
+    x.label('prepare_to_rcuwait');
     nextStep(x, 1);
     return 0;
   }
   const woken = vcpuRead(x, vcpu, 'wait') === 0;
-  if (!woken && vcpuRead(x, vcpu, 'requests') === 0) {
-    const wait = x.describe(vcpu + (x.scenario.vcpuLayout?.wait ?? 0));
-    x.block({ kind: 'condition', text: `it is woken on ${wait} (kvm_vcpu_wake_up, kvm_vcpu_kick) or a request is pending` });
+  if (step === 1 && !woken) {
+    // kvm_vcpu_check_block: a request already pending ends the wait without sleeping.
+    if (vcpuRead(x, vcpu, 'requests') !== 0) {
+      vcpuWrite(x, vcpu, 'wait', 0);
+      x.label('check_block: a request is pending');
+      done(x);
+      return 0;
+    }
+    x.label('check_block: nothing pending, sleeps');
+    nextStep(x, 2);
+    return 0;
   }
-  vcpuWrite(x, vcpu, 'wait', 0);
+  if (!woken) {
+    // schedule(): only a wake-up ends the sleep. A request made now, with no kick or
+    // wake-up after it, is not seen until something else wakes the vCPU.
+    const wait = x.describe(vcpu + (x.scenario.vcpuLayout?.wait ?? 0));
+    x.block({ kind: 'condition', text: `it is woken on ${wait} (kvm_vcpu_wake_up, kvm_vcpu_kick)` });
+  }
+  x.label(step === 1 ? 'check_block: already woken' : 'woken up');
   done(x);
-  return woken ? 1 : 0;
+  return 1;
 }
