@@ -508,8 +508,11 @@ class Draft implements Exec {
     this.mem = base.mem as number[];
     if (inPlace && !scratchBusy) {
       if (scratchOf !== base.mem) {
-        scratch = base.mem.slice();
-        scratchOf = base.mem;
+        // Refilled in place when the length allows: no draft keeps it once released.
+        const m = base.mem;
+        if (scratch.length === m.length) for (let i = 0; i < m.length; i++) scratch[i] = m[i]!;
+        else scratch = m.slice();
+        scratchOf = m;
       }
       scratchBusy = true;
       this.onScratch = true;
