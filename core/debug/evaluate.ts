@@ -252,6 +252,9 @@ class ReadOnlyProbe implements Exec {
   callAfter(): void {
     this.refuse('call a fn');
   }
+  callForResult(): void {
+    this.refuse('call a fn');
+  }
   spawn(): number {
     this.refuse('queue work or arm a timer');
   }

@@ -86,6 +86,12 @@ export interface Exec {
   /** Calls a user fn after this statement, on this actor (release callbacks). */
   callAfter(fn: number, args: readonly number[]): void;
   /**
+   * Calls a user fn after this statement, on this actor, and puts what it returns in the
+   * actor's first op scratch word, for the statement's next step to read (the statement
+   * stays): kvm_vcpu_block asking the scenario's kvm_arch_vcpu_runnable.
+   */
+  callForResult(fn: number, args: readonly number[]): void;
+  /**
    * Starts an actor at run time that runs the user fn `fn(arg)`: a kworker for a queued work
    * item (`work`), or a timer's callback in softirq (`timer`) or hardirq (`hrtimer`) context,
    * preferably on `cpu`. It becomes runnable at once and is gone again when `fn` returns.

@@ -28,7 +28,9 @@ const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
 const NO_ACCESSES: number[] = [];
 Object.freeze(NO_ACCESSES);
-const NO_CALLS: { fn: number; args: readonly number[] }[] = [];
+const NO_CALLS: { fn: number; args: readonly number[]; resultSlot: number }[] = [];
+/** A frame's result slot meaning: the return value goes to the actor's first op scratch word (Exec.callForResult). */
+const RESULT_TO_OP_SCRATCH = -2;
 Object.freeze(NO_CALLS);
 
 class Blocked {
@@ -486,7 +488,7 @@ class Draft implements Exec {
   private preempt: number;
   private rcu: number;
   /** Calls to make after this statement (shared and empty until the first one). */
-  private pendingCalls: { fn: number; args: readonly number[] }[] = NO_CALLS;
+  private pendingCalls: { fn: number; args: readonly number[]; resultSlot: number }[] = NO_CALLS;
   /** The statement stays where it is (Exec.stay): its pc does not advance. */
   private stayed = false;
   stepLabel: string | undefined;
@@ -937,7 +939,15 @@ class Draft implements Exec {
   }
 
   callAfter(fn: number, args: readonly number[]): void {
-    const call = { fn: this.fnValue(fn + 1, args.length), args };
+    this.pushCall(fn, args, -1);
+  }
+
+  callForResult(fn: number, args: readonly number[]): void {
+    this.pushCall(fn, args, RESULT_TO_OP_SCRATCH);
+  }
+
+  private pushCall(fn: number, args: readonly number[], resultSlot: number): void {
+    const call = { fn: this.fnValue(fn + 1, args.length), args, resultSlot };
     if (this.pendingCalls === NO_CALLS) this.pendingCalls = [call];
     else this.pendingCalls.push(call);
   }
@@ -1114,6 +1124,7 @@ class Draft implements Exec {
     const done = this.frames.pop()!;
     if (this.frames.length === 0) return;
     if (done.resultSlot >= 0) this.setLocal(done.resultSlot, value);
+    else if (done.resultSlot === RESULT_TO_OP_SCRATCH) this.setActorWord(this.actor, ACTOR_WORD.opScratch0, value);
   }
 
   execute(ins: Instr): void {
@@ -1188,10 +1199,13 @@ class Draft implements Exec {
     if (this.pendingCalls.length > 0) {
       const calls = this.pendingCalls;
       this.pendingCalls = NO_CALLS;
+      // A statement that stays (kvm_vcpu_block asking kvm_arch_vcpu_runnable) has had its
+      // step; the callee's instructions that run now are not it.
+      this.stayed = false;
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
-        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, -1, ins.id), owned: true });
+        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, c.resultSlot, ins.id), owned: true });
       }
     }
   }

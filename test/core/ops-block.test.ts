@@ -211,6 +211,43 @@ test('a request made while the vCPU sleeps does not wake it without a kick; the 
   ]);
 });
 
+// The scenario's own kvm_arch_vcpu_runnable: kvm_vcpu_check_block asks it after the vCPU is
+// on vcpu->wait, and after each wake-up, as the kernel's loop does.
+const RUNNABLE_SEES = `struct kvm_vcpu { int pending; }
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu)
+{
+    return READ_ONCE(vcpu->pending);
+}
+vcpu v0 on cpu0 {
+    if (!READ_ONCE(vcpu->pending))
+        kvm_vcpu_block(vcpu);
+    assert(READ_ONCE(vcpu->pending));
+}
+thread t on cpu1 {
+    WRITE_ONCE(v0->pending, 1);
+    kvm_vcpu_wake_up(v0);
+}
+`;
+
+test('with the scenario\'s kvm_arch_vcpu_runnable, an event it sees is never lost to an early wake-up; one it does not see sleeps for good', () => {
+  // The classic lost wake-up is no hang when the event is one kvm_vcpu_check_block looks at.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES), []);
+  // An event it does not look at: the early wake-up is lost, a later one only re-checks.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('return READ_ONCE(vcpu->pending);', 'return 0;')), ['deadlock']);
+  // A wake-up with nothing to see puts the vCPU back to sleep; the event's own wake-up ends it.
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('WRITE_ONCE(v0->pending, 1);', 'await(READ_ONCE(v0->wait) != 0);\n    kvm_vcpu_wake_up(v0);\n    WRITE_ONCE(v0->pending, 1);')), []);
+  assert.deepEqual(agreedKinds(RUNNABLE_SEES.replace('    WRITE_ONCE(v0->pending, 1);\n    kvm_vcpu_wake_up(v0);', '    await(READ_ONCE(v0->wait) != 0);\n    kvm_vcpu_wake_up(v0);')), ['deadlock']);
+  // It returns whether it slept, as the kernel's does.
+  assert.deepEqual(agreedKinds(`struct kvm_vcpu { int pending; }
+bool kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu) { return READ_ONCE(vcpu->pending); }
+vcpu v0 on cpu0 { vcpu->pending = 1; assert(!kvm_vcpu_block(vcpu)); }
+`), []);
+  const r = check(compileOk(RUNNABLE_SEES.replace('return READ_ONCE(vcpu->pending);', 'return 0;')));
+  const steps = r.violations[0]!.trace.map((t) => t.text);
+  assert.ok(steps.includes('kvm_vcpu_block(vcpu)  // check_block: kvm_arch_vcpu_runnable()'), steps.join(' / '));
+  assert.ok(steps.includes('kvm_vcpu_block(vcpu)  // check_block: not runnable, sleeps'), steps.join(' / '));
+});
+
 test('kvm_make_all_cpus_request(kvm, req): the vCPUs of that kvm get the request, sleepers wake, guests exit', () => {
   assert.deepEqual(agreedKinds(`struct kvm_vcpu { int x; }
 struct kvm { struct kvm_vcpu vcpus[2]; }

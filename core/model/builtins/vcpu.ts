@@ -2,7 +2,7 @@
 // lives in its `struct kvm_vcpu` (the built-in fields mode, requests, wait), so these take a
 // `struct kvm_vcpu *` as the kernel's do; the one-argument forms act on the running vCPU.
 
-import { vcpuModes } from '../../semantics/symbols';
+import { ACTOR_WORD, vcpuModes } from '../../semantics/symbols';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam } from './types';
 import { done, kickIfInGuest, nextStep, opStep, otherCpusWithIrqsOff, requestBit, vcpuInstances, vcpuOf, vcpuRead, vcpuWrite, wakeUpVcpu } from './common';
@@ -74,7 +74,7 @@ export const VCPU: readonly Builtin[] = [
   {
     name: 'kvm_vcpu_block', family: 'vcpu', params: [VCPU_ARG], returns: 'bool', sleeps: true,
     kernel: 'virt/kvm/kvm_main.c: puts the task on vcpu->wait (prepare_to_rcuwait), then loops: set_current_state(TASK_INTERRUPTIBLE); if kvm_vcpu_check_block() says the vCPU is runnable (an event or request pending, a signal) it stops, else schedule(). A wake-up after prepare_to_rcuwait is never lost; one fired before it finds no task to wake. Returns whether it slept.',
-    model: 'Three steps. The first puts the running task on vcpu->wait. The second is kvm_vcpu_check_block: if a wake-up has already cleared vcpu->wait it returns true; if a request is pending on the vCPU it clears vcpu->wait and returns false. Otherwise the third step sleeps until kvm_vcpu_wake_up / kvm_vcpu_kick (or kvm_make_all_cpus_request) clears vcpu->wait, and returns true. A wake-up that comes before the first step finds nothing to wake, and a request made while the vCPU sleeps, with no wake-up after it, does not wake it: if nothing else makes the vCPU runnable it sleeps for good, and the checker reports the hang as a deadlock. A bare wake-up stands for what makes the vCPU runnable in the kernel (an interrupt injected, a timer fired); a request pending at the check ends the wait whatever its flags.',
+    model: 'Three steps. The first puts the running task on vcpu->wait. The second is kvm_vcpu_check_block: if a wake-up has already cleared vcpu->wait it returns true; if a request is pending on the vCPU it clears vcpu->wait and returns false. Otherwise the third step sleeps until kvm_vcpu_wake_up / kvm_vcpu_kick (or kvm_make_all_cpus_request) clears vcpu->wait, and returns true. A wake-up that comes before the first step finds nothing to wake, and a request made while the vCPU sleeps, with no wake-up after it, does not wake it: if nothing else makes the vCPU runnable it sleeps for good, and the checker reports the hang as a deadlock. A bare wake-up stands for what makes the vCPU runnable in the kernel (an interrupt injected, a timer fired); a request pending at the check ends the wait whatever its flags. If the scenario defines kvm_arch_vcpu_runnable(struct kvm_vcpu *vcpu), the check calls it (after the first step and after every wake-up) and the vCPU stops waiting only when it returns true or a request is pending; a wake-up otherwise puts it back to sleep; it then returns whether it slept.',
     run(x, [v]) {
       return vcpuBlock(x, v!, 'kvm_vcpu_block');
     },
@@ -177,6 +177,8 @@ function vcpuBlock(x: Exec, arg: number, name: string): number {
     nextStep(x, 1);
     return 0;
   }
+  const runnable = x.scenario.fns.findIndex((f) => f.name === 'kvm_arch_vcpu_runnable');
+  if (runnable >= 0) return vcpuBlockAsking(x, vcpu, step, runnable);
   const woken = vcpuRead(x, vcpu, 'wait') === 0;
   if (step === 1 && !woken) {
     // kvm_vcpu_check_block: a request already pending ends the wait without sleeping.
@@ -199,4 +201,51 @@ function vcpuBlock(x: Exec, arg: number, name: string): number {
   x.label(step === 1 ? 'check_block: already woken' : 'woken up');
   done(x);
   return 1;
+}
+
+/**
+ * kvm_vcpu_block's loop when the scenario defines kvm_arch_vcpu_runnable(struct kvm_vcpu *):
+ * after prepare_to_rcuwait, kvm_vcpu_check_block calls it (its steps are the scenario's), and
+ * the vCPU stops waiting when it returns true or a request is pending; otherwise it sleeps
+ * until woken and checks again, as the kernel's for (;;) does. So an event the scenario's
+ * kvm_arch_vcpu_runnable sees is never lost to a wake-up that came before the sleep, and a
+ * wake-up for one it does not see puts the vCPU back to sleep. Returns whether it slept (the
+ * kernel's `waited`). Op scratch 0 holds what kvm_arch_vcpu_runnable returned, scratch 1
+ * whether the vCPU has slept.
+ */
+function vcpuBlockAsking(x: Exec, vcpu: number, step: number, runnable: number): number {
+  if (step === 1) {
+    x.callForResult(runnable, [vcpu]);
+    x.label('check_block: kvm_arch_vcpu_runnable()');
+    nextStep(x, 2);
+    return 0;
+  }
+  if (step === 2) {
+    if (x.actorWord(x.actor, ACTOR_WORD.opScratch0) !== 0 || vcpuRead(x, vcpu, 'requests') !== 0) {
+      const slept = x.actorWord(x.actor, ACTOR_WORD.opScratch1);
+      vcpuWrite(x, vcpu, 'wait', 0);
+      x.label('check_block: runnable');
+      done(x);
+      return slept;
+    }
+    if (vcpuRead(x, vcpu, 'wait') === 0) {
+      // Woken while it checked: the task is running again, so schedule() returns at once.
+      vcpuWrite(x, vcpu, 'wait', x.actor + 1);
+      x.label('check_block: not runnable, but woken meanwhile');
+      nextStep(x, 1);
+      return 0;
+    }
+    x.label('check_block: not runnable, sleeps');
+    nextStep(x, 3);
+    return 0;
+  }
+  if (vcpuRead(x, vcpu, 'wait') !== 0) {
+    const wait = x.describe(vcpu + (x.scenario.vcpuLayout?.wait ?? 0));
+    x.block({ kind: 'condition', text: `it is woken on ${wait} (kvm_vcpu_wake_up, kvm_vcpu_kick)` });
+  }
+  x.setActorWord(x.actor, ACTOR_WORD.opScratch1, 1);
+  vcpuWrite(x, vcpu, 'wait', x.actor + 1);
+  x.label('woken up: checks again');
+  nextStep(x, 1);
+  return 0;
 }
