@@ -142,6 +142,21 @@ export function lockstepGrammar(): TmGrammar {
         },
       ],
     },
+    // `#define NAME value`, `#include <…>`: the directive word, the defined name, the rest
+    // highlighted as code (a constant's value).
+    preprocessor: {
+      name: 'meta.preprocessor.lockstep',
+      begin: '^\\s*(#)\\s*(define)\\s+([A-Za-z_][A-Za-z0-9_]*)|^\\s*(#)\\s*([A-Za-z_]+)',
+      end: '(?<!\\\\)$',
+      beginCaptures: {
+        '1': { name: 'punctuation.definition.directive.lockstep' },
+        '2': { name: 'keyword.control.directive.define.lockstep' },
+        '3': { name: 'entity.name.function.preprocessor.lockstep' },
+        '4': { name: 'punctuation.definition.directive.lockstep' },
+        '5': { name: 'keyword.control.directive.lockstep' },
+      },
+      patterns: [{ include: '#comments' }, { include: '#string' }, { include: '#numbers' }, { include: '#constant-other' }, { include: '#operators' }],
+    },
     string: {
       name: 'string.quoted.double.lockstep',
       begin: '"',
@@ -285,7 +300,7 @@ export function lockstepGrammar(): TmGrammar {
   // Order matters: a header or declaration is matched before its words are seen as
   // keywords, builtins before the generic call rule.
   const order = [
-    'comments', 'string', 'actor-header', 'fn-declaration', 'c-function-declaration', 'static-definition', 'goto', 'label',
+    'comments', 'preprocessor', 'string', 'actor-header', 'fn-declaration', 'c-function-declaration', 'static-definition', 'goto', 'label',
     'struct-type', 'scenario', 'config', 'expectation',
     'keyword-control', 'keyword-declaration', 'storage-modifier', 'keyword-operator-word', 'list-iteration', 'types', ...Object.keys(builtins), 'constant-literal', 'constant-errno',
     'constant-vcpu-mode', 'constant-gfp', 'constant-other', 'constant-request', 'current', 'numbers',

@@ -159,6 +159,7 @@ const SYMBOL_KIND: Record<OutlineKind, SymbolKind> = {
   config: SymbolKind.Property,
   enum: SymbolKind.Enum,
   enumMember: SymbolKind.EnumMember,
+  constant: SymbolKind.Constant,
 };
 
 export function documentSymbol(lines: LineMap, s: OutlineSymbol): DocumentSymbol {

@@ -121,7 +121,8 @@ const PLACE_RW: ReadonlyMap<string, number> = new Map([
   ['atomic_add', 1],
   ['atomic_sub', 1],
   ...['xchg', 'cmpxchg', 'smp_load_acquire', 'smp_store_release', 'smp_store_mb', 'atomic_inc_not_zero'].map((n) => [n, 0] as const),
-  ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit'].map((n) => [n, 1] as const),
+  ...['set_bit', 'clear_bit', 'test_bit', 'test_and_set_bit', 'test_and_clear_bit', '__set_bit', '__clear_bit', '__test_and_set_bit',
+    '__test_and_clear_bit'].map((n) => [n, 1] as const),
   // An XArray or IDR is its own words (lock and table): every operation touches only those.
   ...['xa_init', 'xa_load', 'xa_store', '__xa_store', 'xa_erase', '__xa_erase', 'xa_empty', 'xa_lock', 'xa_unlock', 'xa_lock_irq',
     'xa_unlock_irq', 'xa_lock_irqsave', 'xa_unlock_irqrestore', 'xa_lock_bh', 'xa_unlock_bh',

@@ -6,7 +6,7 @@ import { typeName } from '../semantics/symbols';
 import type { Analysis } from './analysis';
 import { actorHeader, fnSignature } from './docs';
 
-export type OutlineKind = 'scenario' | 'struct' | 'field' | 'lock' | 'variable' | 'fn' | 'actor' | 'expect' | 'config' | 'enum' | 'enumMember';
+export type OutlineKind = 'scenario' | 'struct' | 'field' | 'lock' | 'variable' | 'fn' | 'actor' | 'expect' | 'config' | 'enum' | 'enumMember' | 'constant';
 
 export interface OutlineSymbol {
   readonly name: string;
@@ -45,6 +45,11 @@ export function outline(a: Analysis): OutlineSymbol[] {
           return sym(m.name.name, c?.kind === 'const' ? `= ${c.value}` : '', 'enumMember', m.span, m.name.span);
         });
         out.push(sym(d.name ? `enum ${d.name.name}` : 'enum', '', 'enum', d.span, d.name?.span ?? d.span, members));
+        break;
+      }
+      case 'Define': {
+        const c = a.binding.occurrences.find((o) => o.def && o.span.start === d.name.span.start)?.sym;
+        if (c?.kind === 'const') out.push(sym(d.name.name, `= ${c.value}`, 'constant', d.span, d.name.span));
         break;
       }
       case 'Global': {

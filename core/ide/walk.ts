@@ -29,6 +29,7 @@ export function children(n: Node): Node[] {
     case 'Enum':
       return [...(n.name ? [n.name] : []), ...n.members];
     case 'EnumMember':
+    case 'Define':
       return [n.name, ...(n.value ? [n.value] : [])];
     case 'Expect':
       return [...n.kinds];

@@ -212,9 +212,12 @@ class Binder {
       else this.declareStruct({ kind: 'Struct', name: d.name, fields: [], span: d.span });
     }
     this.declareVcpuStruct();
+    // Constants (enumerators, #defines) before the layouts: array lengths may name them.
+    for (const d of decls) {
+      if (d.kind === 'Enum') this.declareEnum(d);
+      else if (d.kind === 'Define' && d.value) this.declareConstant(d.name, d.value, 0, 'A constant (#define).');
+    }
     for (const s of this.structs) this.layoutStruct(s, new Set());
-    // Enumerators first: any declaration may use them.
-    for (const d of decls) if (d.kind === 'Enum') this.declareEnum(d);
     // Pass 2: globals, fns, actors, and the rest.
     let address = 1;
     for (const d of decls) {
@@ -544,7 +547,8 @@ class Binder {
           this.layoutStruct(type.s, visiting);
         }
       }
-      if (f.length !== undefined) type = { k: 'array', of: type, n: f.length };
+      const n = this.arrayLength(f);
+      if (n !== undefined) type = { k: 'array', of: type, n };
       if (!f.name.name) continue;
       const dup = seen.get(f.name.name);
       if (dup) {
@@ -700,7 +704,7 @@ class Binder {
     }
     const c = this.consts.get(id.name);
     if (c?.decl) {
-      this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: c.decl.span, message: 'first declared here, as an enumerator' }]);
+      this.error(id.span, `'${id.name}' is already declared`, 'duplicate-declaration', [{ span: c.decl.span, message: 'first declared here, as a constant' }]);
       return false;
     }
     if (c) {
@@ -718,7 +722,8 @@ class Binder {
       this.error(d.type.span, `a variable cannot be void (a pointer can: void *${d.name.name})`, 'void-variable');
       type = INT;
     }
-    if (d.length !== undefined) type = { k: 'array', of: type, n: d.length };
+    const n = this.arrayLength(d);
+    if (n !== undefined) type = { k: 'array', of: type, n };
     const placeholder: GlobalSymbol = { kind: 'global', name: d.name.name, type, address, decl: d };
     const typed = this.withLockClass(type, { global: placeholder });
     const sym: GlobalSymbol = typed === type ? placeholder : { ...placeholder, type: typed };
@@ -930,38 +935,62 @@ class Binder {
     }
   }
 
+  /** An array declarator's length: its number, or the value of the constant it names. */
+  private arrayLength(d: { readonly length?: number; readonly lengthName?: A.Identifier }): number | undefined {
+    if (d.length !== undefined) return d.length;
+    const id = d.lengthName;
+    if (!id) return undefined;
+    const c = this.consts.get(id.name);
+    if (!c) {
+      this.error(id.span, `unknown constant '${id.name}' as an array length (declare it first: #define ${id.name} 4, or an enumerator)`, 'array-length');
+      return 1;
+    }
+    this.occur(id, c, false);
+    if (c.value < 1 || c.value > 4096) {
+      this.error(id.span, `array length must be between 1 and 4096 (${id.name} is ${c.value})`, 'array-length');
+      return Math.max(1, Math.min(c.value, 4096));
+    }
+    return c.value;
+  }
+
   /** An enum's enumerators become constants, numbered as C numbers them. */
   private declareEnum(d: A.EnumDecl): void {
     const of = d.name ? `enum ${d.name.name}` : 'an anonymous enum';
     let next = 0;
-    for (const m of d.members) {
-      let value = next;
-      if (m.value) {
-        const v = this.constValue(m.value);
-        if (v === undefined) {
-          this.error(m.value.span, "an enumerator's value must be a constant (numbers, earlier enumerators, predefined constants, sizeof)", 'enum-not-constant');
-        } else value = v | 0;
-      }
-      next = (value + 1) | 0;
-      const name = m.name.name;
-      if (!name) continue;
-      const prev = this.consts.get(name);
-      if (prev?.decl) {
-        this.error(m.name.span, `'${name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.span, message: 'first declared here' }]);
-        continue;
-      }
-      if (prev) {
-        this.error(m.name.span, `'${name}' is a predefined constant and cannot be redeclared`, 'redeclared-builtin');
-        continue;
-      }
-      if (builtin(name)) {
-        this.error(m.name.span, `'${name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
-        continue;
-      }
-      const sym: ConstSymbol = { kind: 'const', name, value, type: INT, doc: `An enumerator of ${of}.`, decl: m.name };
-      this.consts.set(name, sym);
-      this.occur(m.name, sym, true);
+    for (const m of d.members) next = (this.declareConstant(m.name, m.value, next, `An enumerator of ${of}.`) + 1) | 0;
+  }
+
+  /**
+   * A named constant of the scenario (an enumerator, a #define): its value is `value`'s, or
+   * `implicit` without one. Returns the value, for the next enumerator.
+   */
+  private declareConstant(id: A.Identifier, value: A.Expr | undefined, implicit: number, doc: string): number {
+    let v = implicit;
+    if (value) {
+      const c = this.constValue(value);
+      if (c === undefined && value.kind !== 'ErrorExpr') {
+        this.error(value.span, `${id.name ? `'${id.name}': ` : ''}the value must be a constant (numbers, earlier enumerators and #defines, predefined constants, sizeof)`, 'not-constant');
+      } else if (c !== undefined) v = c | 0;
     }
+    const name = id.name;
+    if (!name) return v;
+    const prev = this.consts.get(name);
+    if (prev?.decl) {
+      this.error(id.span, `'${name}' is already declared`, 'duplicate-declaration', [{ span: prev.decl.span, message: 'first declared here' }]);
+      return v;
+    }
+    if (prev) {
+      this.error(id.span, `'${name}' is a predefined constant and cannot be redeclared`, 'redeclared-builtin');
+      return v;
+    }
+    if (builtin(name)) {
+      this.error(id.span, `'${name}' is a builtin primitive and cannot be redeclared`, 'redeclared-builtin');
+      return v;
+    }
+    const sym: ConstSymbol = { kind: 'const', name, value: v, type: INT, doc, decl: id };
+    this.consts.set(name, sym);
+    this.occur(id, sym, true);
+    return v;
   }
 
   private declareFn(d: A.FnDecl): void {

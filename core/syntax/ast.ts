@@ -348,7 +348,16 @@ export type Decl =
   | ActorDecl
   | ExpectDecl
   | EnumDecl
+  | DefineDecl
   | ErrorDecl;
+
+/** `#define NAME CONST`: an object-like macro whose value is a constant, like an enumerator. */
+export interface DefineDecl extends NodeBase {
+  readonly kind: 'Define';
+  readonly name: Identifier;
+  /** Absent for `#define NAME` with nothing after it (an include guard): it names nothing. */
+  readonly value?: Expr;
+}
 
 /**
  * `enum sev_migration_role { SEV_MIGRATION_SOURCE = 0, SEV_MIGRATION_TARGET, … };`: named
@@ -380,6 +389,8 @@ export interface FieldDecl extends NodeBase {
   readonly name: Identifier;
   /** Present for array fields: `mutex locks[4];`. */
   readonly length?: number;
+  /** An array length given by a constant's name (`vcpus[KVM_MAX_VCPUS]`), resolved when binding. */
+  readonly lengthName?: Identifier;
 }
 export interface StructDecl extends NodeBase {
   readonly kind: 'Struct';
@@ -391,6 +402,8 @@ export interface GlobalDecl extends NodeBase {
   readonly type: TypeNode;
   readonly name: Identifier;
   readonly length?: number;
+  /** As FieldDecl's. */
+  readonly lengthName?: Identifier;
   readonly init?: Expr;
   /** A static definition macro (`DEFINE_MUTEX`, `LIST_HEAD`, …) that declared it. */
   readonly macro?: Identifier;
@@ -452,4 +465,4 @@ export interface Program extends NodeBase {
   readonly decls: readonly Decl[];
 }
 
-export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Designation | Identifier | Program | EnumMember;
+export type AnyNode = Decl | Stmt | Expr | TypeNode | FieldDecl | Param | Designation | Identifier | Program | EnumMember | DefineDecl;

@@ -8,6 +8,8 @@ export type TokenKind =
   | 'Number'
   | 'String'
   | 'Punct'
+  /** A preprocessor line (`#define NAME 3`, `#include <…>`), from `#` to the end of the line. */
+  | 'Directive'
   | 'Invalid'
   | 'EOF';
 
@@ -59,6 +61,13 @@ function isIdentPart(c: number): boolean {
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** Whether only blanks come before offset `i` on its line. */
+function startsLine(text: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j--;
+  return j < 0 || text.charCodeAt(j) === 10 || text.charCodeAt(j) === 13;
 }
 
 export interface LexResult {
@@ -157,6 +166,20 @@ export function lexRange(text: string, from: number, until: number): LexResult &
         value,
         ...(terminated ? {} : { unterminated: true }),
       });
+      continue;
+    }
+    if (c === 35 && startsLine(text, i)) {
+      // `#` first on its line: a preprocessor line, to its end (a `\` before the newline continues it).
+      while (i < n && text.charCodeAt(i) !== 10) {
+        if (text.charCodeAt(i) === 92 && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
+          i += text.charCodeAt(i + 1) === 13 ? 3 : 2;
+          continue;
+        }
+        i++;
+      }
+      let end = i;
+      while (end > start && (text.charCodeAt(end - 1) === 13 || text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+      tokens.push({ kind: 'Directive', text: text.slice(start, end), span: { start, end } });
       continue;
     }
     const punct = punctuatorAt(text, i, c);

@@ -7,7 +7,7 @@
 
 import type * as A from './ast';
 import type { Diagnostic } from './diagnostics';
-import { lex, type Comment, type Token } from './lexer';
+import { lex, lexRange, type Comment, type Token } from './lexer';
 
 export interface ParseResult {
   readonly program: A.Program;
@@ -287,6 +287,7 @@ class Parser {
       this.next();
       return { kind: 'ErrorDecl', span: this.span(start) };
     }
+    if (t.kind === 'Directive') return this.parseDirective();
     if (t.kind === 'Identifier') {
       switch (t.text) {
         case 'scenario': {
@@ -336,6 +337,55 @@ class Parser {
     this.errorHere('expected a declaration (struct, a shared variable, fn, thread, vcpu, irq, work, expect)', 'expected-declaration');
     this.recover(DECL_STARTS, true);
     return { kind: 'ErrorDecl', span: this.span(start) };
+  }
+
+  /**
+   * A preprocessor line. `#define NAME CONST` declares a constant; `#include` and `#pragma`
+   * are ignored; function-like macros and conditionals are errors that say what to write.
+   */
+  private parseDirective(): A.Decl {
+    const t = this.next();
+    const span = t.span;
+    const m = /^#\s*([A-Za-z_]*)/.exec(t.text)!;
+    const word = m[1]!;
+    if (word === 'include' || word === 'pragma' || (word === '' && /^#\s*$/.test(t.text))) return { kind: 'ErrorDecl', span };
+    if (word === '') {
+      this.error(span, `unexpected character '#': a preprocessor line names its directive (#define NAME CONST)`, 'preprocessor');
+      return { kind: 'ErrorDecl', span };
+    }
+    if (word !== 'define') {
+      const conditional = /^(if|ifdef|ifndef|elif|else|endif|undef)$/.test(word);
+      this.error(span, conditional
+        ? `#${word}: preprocessor conditionals are not supported; keep the lines of the configuration you mean (a \`config NAME;\` turns on what the model checks)`
+        : `#${word}: only #define NAME CONST (and #include, ignored) are supported`, 'preprocessor');
+      return { kind: 'ErrorDecl', span };
+    }
+    const d = /^#\s*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)(\()?/.exec(t.text);
+    if (!d) {
+      this.error(span, '#define needs a name', 'preprocessor');
+      return { kind: 'ErrorDecl', span };
+    }
+    const nameStart = span.start + t.text.indexOf(d[1]!, t.text.indexOf('define') + 6);
+    const name: A.Identifier = { kind: 'Identifier', name: d[1]!, span: { start: nameStart, end: nameStart + d[1]!.length } };
+    if (d[2]) {
+      this.error(span, `#define ${d[1]}(…): function-like macros are not supported; write a static inline function`, 'preprocessor');
+      return { kind: 'ErrorDecl', span };
+    }
+    const from = name.span.end - span.start;
+    const rest = t.text.slice(from);
+    if (/\\\r?\n/.test(rest)) {
+      this.error(span, `#define ${d[1]}: a macro continued over several lines is not supported; a constant fits on one`, 'preprocessor');
+      return { kind: 'ErrorDecl', span };
+    }
+    // The value's tokens, at their places in the file (comments after it are dropped).
+    const sub = lexRange(t.text, from, t.text.length).tokens.map((x) => ({ ...x, span: { start: x.span.start + span.start, end: x.span.end + span.start } }));
+    if (sub.length === 0) return { kind: 'Define', name, span };
+    sub.push({ kind: 'EOF', text: '', span: { start: span.end, end: span.end } });
+    const p = new Parser(sub);
+    const value = p.parseExpr();
+    if (!p.atEOF()) p.errorHere(`#define ${d[1]}: expected one constant expression after the name`, 'preprocessor');
+    this.diagnostics.push(...p.diagnostics);
+    return { kind: 'Define', name, value, span };
   }
 
   /** `enum NAME { A, B = 2, … };` (the name and the trailing comma are optional, as in C). */
@@ -505,10 +555,16 @@ class Parser {
     return params;
   }
 
-  private arrayLength(): number | undefined {
+  /** `[N]` or `[NAME]` (a constant the binder resolves); undefined when there is no `[`. */
+  private arrayLength(): { length: number } | { lengthName: A.Identifier } | undefined {
     if (!this.eat('[')) return undefined;
     const t = this.tok;
     let length = 1;
+    if (t.kind === 'Identifier' && !RESERVED.has(t.text) && this.peek().text === ']') {
+      const lengthName = this.ident();
+      this.next();
+      return { lengthName };
+    }
     if (t.kind === 'Number') {
       this.next();
       length = Number(t.value);
@@ -517,10 +573,10 @@ class Parser {
         length = Math.max(1, Math.min(length, 4096));
       }
     } else {
-      this.errorHere('expected an array length (a number)');
+      this.errorHere('expected an array length (a number or a constant)');
     }
     this.expect(']');
-    return length;
+    return { length };
   }
 
   private parseStruct(): A.StructDecl {
@@ -540,7 +596,7 @@ class Parser {
         do {
           const d = this.parseDeclarator(guard2 === 0 ? type : this.pointerPrefix(type), 'a field name');
           const length = this.arrayLength();
-          fields.push({ kind: 'Field', type: d.type, name: d.name, span: this.span(dstart), ...(length !== undefined ? { length } : {}) });
+          fields.push({ kind: 'Field', type: d.type, name: d.name, span: this.span(dstart), ...length });
           dstart = this.peek().span.start;
         } while (this.eat(',') && guard2++ < 1000);
         this.expect(';');
@@ -611,7 +667,7 @@ class Parser {
     if (this.eat('=')) init = this.at('{') ? this.parseInitList() : this.parseExpr();
     return {
       kind: 'Global', type: d.type, name: d.name, span: this.span(start),
-      ...(length !== undefined ? { length } : {}), ...(init ? { init } : {}),
+      ...length, ...(init ? { init } : {}),
     };
   }
 
@@ -766,6 +822,15 @@ class Parser {
   private parseStmt(): A.Stmt {
     const t = this.tok;
     const start = t.span.start;
+    if (t.kind === 'Directive') {
+      // Inside a body: a conditional says what to do instead; a #define belongs at the top.
+      this.next();
+      const word = /^#\s*([A-Za-z_]*)/.exec(t.text)![1]!;
+      this.error(t.span, /^(if|ifdef|ifndef|elif|else|endif)$/.test(word)
+        ? `#${word}: preprocessor conditionals are not supported; keep the lines of the configuration you mean`
+        : `#${word || ''}: a preprocessor line inside a body is not supported; put #define NAME CONST at the top level`, 'preprocessor');
+      return { kind: 'ErrorStmt', span: t.span };
+    }
     if (this.at('{')) return this.parseBlock();
     if (this.at(';')) {
       this.next();

@@ -4,14 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../core';
+import { diagnosticLines } from '../helpers/scenario';
 
-function diags(text: string): string[] {
-  const l = loadScenario('t.lockstep', text);
-  return l.diagnostics.map((d) => {
-    const p = l.lines.position(d.span.start);
-    return `${p.line + 1}:${p.character + 1} ${d.severity} ${d.code}: ${d.message}`;
-  });
-}
+const diags = (text: string): string[] => diagnosticLines(text);
 
 const HEAD = 'struct kvm { mutex lock; list_head tables; bool mmu_ready; }\nstruct kvm kvm;\nmutex m;\nrwsem sem;\nspinlock sl;\n';
 

@@ -7,15 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadScenario } from '../../core';
 import { parse } from '../../core/syntax/parser';
-import { compileOk, exploreAll } from '../helpers/scenario';
+import { compileOk, exploreAll, diagnosticLines } from '../helpers/scenario';
 
-function diags(text: string): string[] {
-  const l = loadScenario('t.lockstep', text);
-  return l.diagnostics.map((d) => {
-    const p = l.lines.position(d.span.start);
-    return `${p.line + 1}:${p.character + 1} ${d.severity} ${d.code}: ${d.message}`;
-  });
-}
+const diags = (text: string): string[] => diagnosticLines(text);
 
 function kinds(text: string): string[] {
   return [...exploreAll(compileOk(text)).kinds].sort();

@@ -1,23 +1,17 @@
 // Enumerations as the kernel declares them, the signalled mutex acquisitions with lockdep
-// annotations (mutex_lock_killable_nested & co.), and the atomics' ordering variants.
+// annotations (mutex_lock_killable_nested & co.), the atomics' ordering variants and the
+// non-atomic bit operations.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadScenario } from '../../core';
 import { Analysis } from '../../core/ide/analysis';
 import { outline } from '../../core/ide/outline';
 import { definition } from '../../core/ide/navigation';
 import { hover } from '../../core/ide/hover';
 import { formatText } from '../../core/ide/format';
-import { agreedKinds, compileOk, exploreAll } from '../helpers/scenario';
+import { agreedKinds, compileOk, exploreAll, diagnosticLines } from '../helpers/scenario';
 
-function diags(text: string): string[] {
-  const l = loadScenario('t.lockstep', text);
-  return l.diagnostics.map((d) => {
-    const p = l.lines.position(d.span.start);
-    return `${p.line + 1}:${p.character + 1} ${d.severity} ${d.code}: ${d.message}`;
-  });
-}
+const diags = (text: string): string[] => diagnosticLines(text);
 
 const ROLES = `enum sev_migration_role {
 	SEV_MIGRATION_SOURCE = 0,
@@ -69,7 +63,7 @@ thread t { }
 `);
   assert.deepEqual(d, [
     "2:10 error duplicate-declaration: 'Y' is already declared",
-    "2:17 error enum-not-constant: an enumerator's value must be a constant (numbers, earlier enumerators, predefined constants, sizeof)",
+    "2:17 error not-constant: 'Z': the value must be a constant (numbers, earlier enumerators and #defines, predefined constants, sizeof)",
     "3:5 error duplicate-declaration: 'X' is already declared",
     "4:10 error redeclared-builtin: 'mutex_lock' is a builtin primitive and cannot be redeclared",
     "4:22 error redeclared-builtin: 'SINGLE_DEPTH_NESTING' is a predefined constant and cannot be redeclared",
@@ -174,4 +168,83 @@ config KCSAN;
   assert.deepEqual(agreedKinds(text), []);
   // Without the cmpxchg guard the two owners race on the plain store.
   assert.deepEqual(agreedKinds(text.replace('if (atomic_cmpxchg_acquire(&busy, 0, 1))\n\t\treturn -EBUSY;\n', '')), ['data_race']);
+});
+
+test('__set_bit and __clear_bit are plain: unserialised updates of one word race under KCSAN, a lock makes them safe', () => {
+  const text = (locked: boolean) => `config KCSAN;
+spinlock_t lock;
+unsigned long states;
+static void update(int bit, int level)
+{
+	${locked ? 'spin_lock(&lock);' : ''}
+	if (level)
+		__set_bit(bit, &states);
+	else
+		__clear_bit(bit, &states);
+	${locked ? 'spin_unlock(&lock);' : ''}
+}
+thread a { update(0, 1); }
+thread b { update(1, 1); update(1, 0); }
+final { assert(states == 1); }
+`;
+  assert.deepEqual(agreedKinds(text(true)), []);
+  assert.deepEqual(agreedKinds(text(false)), ['data_race']);
+  // The atomic forms never race.
+  assert.deepEqual(agreedKinds(text(false).replace(/__(set|clear)_bit/g, '$1_bit')), []);
+});
+
+test('#define NAME CONST declares a constant, usable as an array length; #include is ignored', () => {
+  const text = `#include <linux/kvm_host.h>
+#define KVM_MAX_VCPUS	2	/* two vCPUs */
+#define NR_IRQ_SOURCES	(KVM_MAX_VCPUS + 1)
+#ifndef __LOCKSTEP_GUARD
+#define __LOCKSTEP_GUARD
+enum { FIRST = NR_IRQ_SOURCES * 2 };
+struct kvm { int vcpu_ids[KVM_MAX_VCPUS]; };
+static struct kvm kvm;
+int sources[NR_IRQ_SOURCES];
+thread t {
+	kvm.vcpu_ids[1] = NR_IRQ_SOURCES;
+	sources[2] = FIRST;
+	assert(kvm.vcpu_ids[1] == 3 && sources[2] == 6);
+}
+`;
+  // Conditionals are refused with a way out; without them the rest loads and runs.
+  assert.deepEqual(diags(text), [
+    '4:1 error preprocessor: #ifndef: preprocessor conditionals are not supported; keep the lines of the configuration you mean (a `config NAME;` turns on what the model checks)',
+  ]);
+  const plain = text.replace('#ifndef __LOCKSTEP_GUARD\n', '');
+  assert.deepEqual(diags(plain), []);
+  assert.deepEqual([...exploreAll(compileOk(plain)).kinds], []);
+  assert.deepEqual([...exploreAll(compileOk(plain.replace('== 6', '== 7'))).kinds], ['assertion']);
+  // Indexing past the length the constant gives is caught.
+  assert.match(diags(plain.replace('sources[2] = FIRST', 'sources[3] = FIRST')).join('\n'), /index 3 is out of bounds \(the array has 3 elements\)/);
+  const a = new Analysis('t.lockstep', plain);
+  const c = outline(a).find((s) => s.name === 'NR_IRQ_SOURCES');
+  assert.equal(c?.kind, 'constant');
+  assert.equal(c?.detail, '= 3');
+  const use = plain.indexOf('NR_IRQ_SOURCES;');
+  assert.equal(definition(a, use)?.start, plain.indexOf('NR_IRQ_SOURCES'));
+});
+
+test('unsupported preprocessor lines are errors that say what to write, and lose nothing after them', () => {
+  const d = diags(`#define ADD(a, b) ((a) + (b))
+#define LONG 1 + \\
+	2
+#define BAD 1 +
+#warning nope
+#define UNKNOWN_ARRAY 2
+int arr[NOT_DEFINED];
+thread t { arr[0] = UNKNOWN_ARRAY; }
+`);
+  assert.deepEqual(d.map((x) => x.replace(/^(\d+:\d+ \w+ [\w-]+).*$/, '$1')), [
+    '1:1 error preprocessor',
+    '2:1 error preprocessor',
+    '4:13 error not-constant',
+    '4:16 error expected-expression',
+    '5:1 error preprocessor',
+    '7:9 error array-length',
+  ]);
+  assert.match(d[0]!, /function-like macros are not supported; write a static inline function/);
+  assert.match(d[5]!, /unknown constant 'NOT_DEFINED' as an array length \(declare it first: #define NOT_DEFINED 4/);
 });

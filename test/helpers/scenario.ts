@@ -21,6 +21,15 @@ export function compileOk(text: string, file = 'test.lockstep'): CompiledScenari
   return l.compiled;
 }
 
+/** A scenario's diagnostics as `line:col severity code: message` (1-based), in order. */
+export function diagnosticLines(text: string, file = 't.lockstep'): string[] {
+  const l = loadScenario(file, text);
+  return l.diagnostics.map((d) => {
+    const p = l.lines.position(d.span.start);
+    return `${p.line + 1}:${p.character + 1} ${d.severity} ${d.code}: ${d.message}`;
+  });
+}
+
 export interface Found {
   readonly kinds: Set<ViolationKind>;
   readonly violations: Violation[];

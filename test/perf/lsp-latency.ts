@@ -201,7 +201,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-if (require.main === module) {
+// The test runner runs every .js file under out/test (as the main module); this one only
+// runs when asked for.
+if (process.env.NODE_TEST_CONTEXT) {
+  console.log('lsp-latency: a measurement, not a test; run it with node directly');
+} else if (require.main === module) {
   main().catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exitCode = 1;

@@ -18,6 +18,8 @@ interface Op {
   apply(old: number, args: readonly number[]): readonly [number, number];
   /** Index of the word's place among the parameters. */
   readonly word: number;
+  /** The non-atomic `__` forms: plain accesses, for a caller that serialises them. */
+  readonly plain?: boolean;
 }
 
 const bitOf = (n: number): number => (n >= 0 && n < 32 ? 1 << n : 0);
@@ -34,6 +36,26 @@ const OPS: readonly Op[] = [
   {
     name: 'test_and_clear_bit', params: [nr, addr], returns: 'bool', word: 1,
     kernel: 'Atomically clears bit nr and returns its old value.',
+    apply: (o, a) => [o & ~bitOf(a[0]!), (o & bitOf(a[0]!)) !== 0 ? 1 : 0],
+  },
+  {
+    name: '__set_bit', params: [nr, addr], returns: 'void', word: 1, plain: true,
+    kernel: 'Sets bit nr of the word, non-atomically: the caller serialises every update of the word (a lock held).',
+    apply: (o, a) => [o | bitOf(a[0]!), 0],
+  },
+  {
+    name: '__clear_bit', params: [nr, addr], returns: 'void', word: 1, plain: true,
+    kernel: 'Clears bit nr of the word, non-atomically: the caller serialises every update of the word.',
+    apply: (o, a) => [o & ~bitOf(a[0]!), 0],
+  },
+  {
+    name: '__test_and_set_bit', params: [nr, addr], returns: 'bool', word: 1, plain: true,
+    kernel: 'Sets bit nr and returns its old value, non-atomically: the caller serialises every update of the word.',
+    apply: (o, a) => [o | bitOf(a[0]!), (o & bitOf(a[0]!)) !== 0 ? 1 : 0],
+  },
+  {
+    name: '__test_and_clear_bit', params: [nr, addr], returns: 'bool', word: 1, plain: true,
+    kernel: 'Clears bit nr and returns its old value, non-atomically: the caller serialises every update of the word.',
     apply: (o, a) => [o & ~bitOf(a[0]!), (o & bitOf(a[0]!)) !== 0 ? 1 : 0],
   },
   {
@@ -67,14 +89,17 @@ export const BITOPS: readonly Builtin[] = [
     params: op.params,
     returns: op.returns,
     kernel: op.kernel,
-    model: 'One indivisible step on the word; marked, so never part of a data race. The model is sequentially consistent, so it orders nothing more than any other step.',
+    model: op.plain
+      ? 'One step of plain accesses (a read and a write of the word): two updates that nothing serialises are a data race under `config KCSAN;`. The read-modify-write itself is not split, so a lost update shows as that race, not as a lost bit.'
+      : 'One indivisible step on the word; marked, so never part of a data race. The model is sequentially consistent, so it orders nothing more than any other step.',
     run(x: Exec, args: readonly number[]) {
       const a = args[op.word]!;
       const reads = op.name === 'test_bit' || op.name === 'smp_load_acquire';
+      const marked = !op.plain;
       x.checkAccess(a, !reads, op.name);
-      const old = x.read(a, true);
+      const old = x.read(a, marked);
       const [next, result] = op.apply(old, args);
-      if (!reads) x.write(a, next | 0, true);
+      if (!reads) x.write(a, next | 0, marked);
       return result | 0;
     },
   })),

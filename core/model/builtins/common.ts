@@ -502,7 +502,10 @@ function assertionReport(x: Exec, header: string): [string, string] {
     '------------[ cut here ]------------',
     `${header} at ${describeSite(x, x.site.start)}`,
     `  ${text}`,
-    `CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} Comm: ${x.actorSym.name}`,
+    // A `final` or `invariant` block is the scenario's check, not a task on a CPU.
+    x.actorSym.cpu < 0
+      ? `(checked by the scenario's ${x.actorSym.actorKind} block, not a kernel task)`
+      : `CPU: ${x.actorSym.cpu} PID: ${x.actor + 1} Comm: ${x.actorSym.name}`,
   ].join('\n')];
 }
 
