@@ -86,14 +86,22 @@ export function markdown(value: string): { kind: typeof MarkupKind.Markdown; val
   return { kind: MarkupKind.Markdown, value };
 }
 
-export function completionItems(lines: LineMap, r: CompletionResult, snippets: boolean): LspCompletionItem[] {
+/**
+ * The items of a completion. Their documentation is left for completionItem/resolve (a list
+ * of every builtin with its docs is some 150 KB): an item that has some carries `resolve`,
+ * the data the client hands back to ask for it.
+ */
+export function completionItems(lines: LineMap, r: CompletionResult, snippets: boolean, resolve: CompletionData): LspCompletionItem[] {
   const replace = range(lines, r.replace);
   return r.items
     .filter((i) => snippets || !i.snippet || i.kind !== 'snippet')
-    .map((i) => completionItem(i, replace, snippets));
+    .map((i) => completionItem(i, replace, snippets, resolve));
 }
 
-function completionItem(i: CompletionItem, replace: Range, snippets: boolean): LspCompletionItem {
+/** What a completion item carries for completionItem/resolve: the number of the completion that offered it. */
+export type CompletionData = number;
+
+function completionItem(i: CompletionItem, replace: Range, snippets: boolean, resolve: CompletionData): LspCompletionItem {
   const asSnippet = !!i.snippet && snippets;
   const text = i.insertText === undefined ? i.label : asSnippet ? i.insertText : plainText(i.insertText, i.snippet);
   return {
@@ -101,7 +109,7 @@ function completionItem(i: CompletionItem, replace: Range, snippets: boolean): L
     kind: COMPLETION_KIND[i.kind],
     sortText: `${i.sortText}_${i.label}`,
     ...(i.detail ? { detail: i.detail } : {}),
-    ...(i.documentation ? { documentation: markdown(i.documentation) } : {}),
+    ...(i.documentation ? { data: resolve } : {}),
     ...(i.filterText ? { filterText: i.filterText } : {}),
     textEdit: { range: replace, newText: text },
     insertTextFormat: asSnippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,

@@ -61,7 +61,8 @@ export class Documents {
   analysis(uri: string): Analysis | undefined {
     const e = this.entries.get(uri);
     if (!e) return undefined;
-    e.analysis ??= analyze(uri, e.doc.getText(), e.previous);
+    // An overlay of this version has the new text's tokens already: the analysis takes them.
+    e.analysis ??= analyze(uri, e.doc.getText(), e.overlay?.version === e.doc.version ? e.overlay.analysis : e.previous);
     return e.analysis;
   }
 

@@ -4,7 +4,7 @@
 
 import {
   ResponseError, ErrorCodes, LSPErrorCodes, SemanticTokensBuilder, TextDocumentSyncKind, WorkDoneProgress,
-  type CancellationToken, type CodeAction as LspCodeAction, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
+  type CancellationToken, type CodeAction as LspCodeAction, type CompletionItem as LspCompletionItem, type Connection, type InitializeParams, type InitializeResult, type ServerCapabilities,
   type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport,
 } from 'vscode-languageserver/node';
 import { loadScenario } from '../core';
@@ -39,6 +39,8 @@ export class LockstepServer {
   private pullConfiguration = false;
   private initialized = false;
   private lensRefresh = false;
+  /** The last completion's items by label: completionItem/resolve adds their documentation. */
+  private lastCompletion: { readonly id: to.CompletionData; readonly items: ReadonlyMap<string, ide.CompletionItem> } | undefined;
 
   /** `engine` runs the checker (default: core/explore's worker, whose script $LOCKSTEP_CHECK_WORKER may relocate). */
   constructor(private readonly connection: Connection, engine: CheckEngine = workerEngine(process.env.LOCKSTEP_CHECK_WORKER || undefined)) {
@@ -87,8 +89,15 @@ export class LockstepServer {
       void c.sendDiagnostics({ uri, diagnostics: [] });
     }));
 
-    c.onCompletion((p) => this.withAnalysis(p, [], (a) =>
-      to.completionItems(a.lines, ide.complete(a, to.offsetOf(a.lines, p.position)), this.snippets), true));
+    c.onCompletion((p) => this.withAnalysis(p, [], (a) => {
+      const r = ide.complete(a, to.offsetOf(a.lines, p.position));
+      this.lastCompletion = { id: (this.lastCompletion?.id ?? 0) + 1, items: new Map(r.items.map((i) => [i.label, i])) };
+      return to.completionItems(a.lines, r, this.snippets, this.lastCompletion.id);
+    }, true));
+    c.onCompletionResolve((item) => {
+      this.requireInitialized();
+      return this.guard(() => this.resolveCompletion(item), item);
+    });
     c.onHover((p) => this.withAnalysis(p, null, (a, uri) => {
       const h = ide.hover(a, to.offsetOf(a.lines, p.position));
       return h ? to.hover(a.lines, h) : null;
@@ -182,7 +191,7 @@ export class LockstepServer {
     this.workspace.setFolders(folders.length > 0 ? folders : typeof p?.rootUri === 'string' ? [p.rootUri] : []);
     const capabilities: ServerCapabilities = {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
-      completionProvider: { triggerCharacters: ['>', '.', '(', '&', ','] },
+      completionProvider: { triggerCharacters: ['>', '.', '(', '&', ','], resolveProvider: true },
       hoverProvider: true,
       signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [','] },
       definitionProvider: true,
@@ -302,6 +311,14 @@ export class LockstepServer {
       cancelled?.dispose();
       report({ kind: 'end' });
     }
+  }
+
+  /** An item of the last completion gets its documentation; any other is answered as it came. */
+  private resolveCompletion(item: LspCompletionItem): LspCompletionItem {
+    if (typeof item !== 'object' || item === null) return item;
+    const last = this.lastCompletion;
+    const offered = last && item.data === last.id ? last.items.get(item.label) : undefined;
+    return offered?.documentation ? { ...item, documentation: to.markdown(offered.documentation) } : item;
   }
 
   private workspaceSymbols(query: string): ReturnType<typeof to.workspaceSymbol>[] {

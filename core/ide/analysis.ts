@@ -23,15 +23,22 @@ export class Analysis {
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
   readonly base: Analysis;
   private held: HeldLocks | undefined;
+  /** The fn and actor bodies in source order, for ownerAt (built on first use). */
+  private bodies: readonly { readonly span: A.Span; readonly owner: FnSymbol | ActorSymbol }[] | undefined;
   private lints: readonly LockLint[] | undefined;
   /** For an overlay: the text between `prefix` and `newEnd` changed; offsets after it shift by `delta`. */
   private readonly change?: { readonly prefix: number; readonly newEnd: number; readonly delta: number };
 
-  /** `previous`: an analysis of an earlier text of the document, whose syntax trees the parse reuses where the edit left them be. */
+  /**
+   * `previous`: an analysis of an earlier text of the document, whose syntax trees the parse
+   * reuses where the edit left them be; or an overlay of this very text, whose tokens (relexed
+   * while typing) the parse takes as they are.
+   */
   constructor(readonly file: string, readonly text: string, base?: Analysis, previous?: Analysis) {
     this.lines = new LineMap(text);
     if (!base) {
-      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text) : parse(text);
+      const relexed = previous && previous.base !== previous && previous.text === text ? previous.parse : undefined;
+      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text, relexed) : parse(text);
       this.binding = bindSafely(this.parse.program, text);
       this.base = this;
       return;
@@ -115,40 +122,16 @@ export class Analysis {
   occurrenceAt(at: number): Occurrence | undefined {
     const offset = this.toBase(at);
     const occ = this.occurrences;
-    let lo = 0;
-    let hi = occ.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (occ[mid]!.span.start <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
     // A builtin call is recorded once for the callee; several occurrences never overlap,
     // so the last one starting at or before the offset is the only candidate.
-    const o = found >= 0 ? occ[found] : undefined;
+    const o = occ[lastStartingBefore(occ, occ.length, offset + 1)];
     return o && offset <= o.span.end ? o : undefined;
   }
 
   /** Index of the last token starting before `offset` (excluding EOF), or -1. */
   tokenIndexBefore(offset: number): number {
     const toks = this.parse.tokens;
-    let lo = 0;
-    let hi = toks.length - 2; // the last token is EOF
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (toks[mid]!.span.start < offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    return lastStartingBefore(toks, toks.length - 1, offset); // the last token is EOF
   }
 
   token(i: number): Token | undefined {
@@ -166,11 +149,12 @@ export class Analysis {
 
   /** The fn or actor whose body contains `offset`. */
   ownerAt(at: number): FnSymbol | ActorSymbol | undefined {
-    const offset = this.toBase(at);
-    const b = this.binding;
-    for (const f of b.fns) if (inside(f.decl.body.span, offset)) return f;
-    for (const a of b.actors) if (inside(a.decl.body.span, offset)) return a;
-    return undefined;
+    if (this.base !== this) return this.base.ownerAt(this.toBase(at));
+    const bodies = (this.bodies ??= ownerBodies(this.binding));
+    // Bodies are top-level declarations' and never overlap: the last one starting before
+    // the offset is the only candidate.
+    const b = bodies[lastStartingBefore(bodies, bodies.length, at)];
+    return b && inside(b.span, at) ? b.owner : undefined;
   }
 
   /** The top-level declaration containing `offset`. */
@@ -184,6 +168,39 @@ export class Analysis {
     const key = symbolKey(sym);
     return this.occurrences.filter((o) => symbolKey(o.sym) === key);
   }
+}
+
+/**
+ * The bodies of the fns, then of the actors, sorted by where they start. An actor made for a
+ * callback (a work fn, a timer) has its fn's body: the fn, listed first, is its owner.
+ */
+function ownerBodies(b: Binding): { readonly span: A.Span; readonly owner: FnSymbol | ActorSymbol }[] {
+  const seen = new Set<number>();
+  const out: { span: A.Span; owner: FnSymbol | ActorSymbol }[] = [];
+  for (const owner of [...b.fns, ...b.actors]) {
+    const span = owner.decl.body.span;
+    if (seen.has(span.start)) continue;
+    seen.add(span.start);
+    out.push({ span, owner });
+  }
+  return out.sort((x, y) => x.span.start - y.span.start);
+}
+
+/** The index of the last of the first `count` items (sorted by start) that starts before `offset`, or -1. */
+function lastStartingBefore(items: readonly { readonly span: A.Span }[], count: number, offset: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[mid]!.span.start < offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
 }
 
 /** Strictly after an opening brace and not after the closing one. */
@@ -235,7 +252,10 @@ function bindFails(program: A.Program, text: string): boolean {
   }
 }
 
-/** The analysis of `text`; given the analysis of an earlier text of the same document, it reparses only what changed. */
+/**
+ * The analysis of `text`; given the analysis of an earlier text of the same document (or an
+ * overlay of it for this text), it reparses only what changed.
+ */
 export function analyze(file: string, text: string, previous?: Analysis): Analysis {
   return new Analysis(file, text, undefined, previous);
 }

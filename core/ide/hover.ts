@@ -1,5 +1,5 @@
 // Hover: a builtin's documentation (the kernel's behaviour, then the model's); a lock's kind,
-// lockdep class and every place it is taken; a variable's type; an actor's CPU and
+// lockdep class and where it is taken; a variable's type; an actor's CPU and
 // description; a fn's signature and callers; a constant's value.
 
 import type { Span } from '../syntax/ast';
@@ -134,31 +134,55 @@ function callbackUses(from: Analysis, name: string): string[] {
   return uses.sort((x, y) => x.at - y.at).map((x) => x.text);
 }
 
-/** A lock's kind, lockdep class and every place it is taken. */
+/** How many places a lock's summary lists; the rest are counted. */
+const LISTED_SITES = 12;
+
+/** A lock's kind, lockdep class and the places it is taken (the first few, and how many more). */
 export function lockSummary(from: Analysis, t: Ty): string {
   // Binding spans are the base text's (an overlay's text may have moved on).
   const a = from.base;
   if (t.k !== 'lock') return '';
   const cls = a.binding.lockClasses[t.cls];
   const head = `**${t.lock}**${cls ? ` · lockdep class \`${cls.name}\`` : ''}`;
-  const sites = acquisitionsOf(a, t.cls).map((s) => {
+  const all = acquisitionsOf(a, t.cls);
+  const sites = all.slice(0, LISTED_SITES).map((s) => {
     const line = a.lines.position(s.span.start).line + 1;
     const owner = a.ownerAt(s.span.start);
     const where = owner ? ` in ${owner.kind === 'fn' ? 'fn' : owner.actorKind} ${owner.name}` : '';
     return `- line ${line}: \`${a.text.slice(s.span.start, s.span.end).replace(/\s+/g, ' ')}\`${where}`;
   });
+  if (all.length > LISTED_SITES) sites.push(`- … and ${all.length - LISTED_SITES} more`);
   return sites.length > 0 ? `${head}\n\nTaken at:\n${sites.join('\n')}` : `${head}\n\nNever taken.`;
 }
 
+/** Per analysis, the calls that acquire each lock class (found in one pass over the calls, on first use). */
+const acquisitionsByClass = new WeakMap<Analysis, ReadonlyMap<number, readonly Acquisition[]>>();
+
+interface Acquisition {
+  readonly span: Span;
+  readonly primitive: string;
+}
+
 /** The calls that acquire a lock of class `cls`, in source order. */
-export function acquisitionsOf(from: Analysis, cls: number): { span: Span; primitive: string }[] {
+export function acquisitionsOf(from: Analysis, cls: number): readonly Acquisition[] {
   // Binding spans are the base text's (an overlay's text may have moved on).
   const a = from.base;
-  const out: { span: Span; primitive: string }[] = [];
-  for (const [call, info] of a.binding.calls) {
-    const b = info.builtin;
-    if (!b || lockEffect(b).kind !== 'acquire') continue;
-    if (info.statics.some((s, i) => s === cls && b.params[i] !== undefined && isLockKind(b.params[i]!.kind))) out.push({ span: call.span, primitive: b.name });
+  let byClass = acquisitionsByClass.get(a);
+  if (!byClass) {
+    const found = new Map<number, Acquisition[]>();
+    for (const [call, info] of a.binding.calls) {
+      const b = info.builtin;
+      if (!b || lockEffect(b).kind !== 'acquire') continue;
+      const classes = new Set(info.statics.filter((s, i) => b.params[i] !== undefined && isLockKind(b.params[i]!.kind)));
+      for (const c of classes) {
+        const list = found.get(c) ?? [];
+        list.push({ span: call.span, primitive: b.name });
+        found.set(c, list);
+      }
+    }
+    for (const list of found.values()) list.sort((x, y) => x.span.start - y.span.start);
+    byClass = found;
+    acquisitionsByClass.set(a, byClass);
   }
-  return out.sort((x, y) => x.span.start - y.span.start);
+  return byClass.get(cls) ?? [];
 }

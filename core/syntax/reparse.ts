@@ -15,6 +15,9 @@ export interface TextChange {
   readonly newEnd: number;
 }
 
+/** A text's tokens (ending with EOF) and comments. */
+type Lexed = { readonly tokens: readonly Token[]; readonly comments: readonly Comment[] };
+
 /** The common prefix and suffix of two texts. */
 export function textChange(oldText: string, newText: string): TextChange {
   const max = Math.min(oldText.length, newText.length);
@@ -25,12 +28,16 @@ export function textChange(oldText: string, newText: string): TextChange {
   return { prefix, oldEnd: oldText.length - suffix, newEnd: newText.length - suffix };
 }
 
-/** The parse of `newText`, reusing `old` (the parse of `oldText`) where the edit leaves it be. */
-export function reparse(old: ParseResult, oldText: string, newText: string): ParseResult {
-  return reparseRegion(old, oldText, newText) ?? parse(newText);
+/**
+ * The parse of `newText`, reusing `old` (the parse of `oldText`) where the edit leaves it be.
+ * `lexed`, the tokens and comments of `newText` when the caller has them already (relexed
+ * for completion while typing), are used as they are rather than lexed and moved again.
+ */
+export function reparse(old: ParseResult, oldText: string, newText: string, lexed?: Lexed): ParseResult {
+  return reparseRegion(old, oldText, newText, lexed) ?? parse(newText);
 }
 
-function reparseRegion(old: ParseResult, oldText: string, newText: string): ParseResult | undefined {
+function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed: Lexed | undefined): ParseResult | undefined {
   if (old.diagnostics.length > 0) return undefined;
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
@@ -63,32 +70,46 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string): Pars
     }
   }
   const newRegionEnd = regionEnd + delta;
-  const lexed = lexRange(newText, regionStart, newRegionEnd);
-  if (lexed.end !== newRegionEnd) return undefined;
-  const regionTokens = [...lexed.tokens, eof(newRegionEnd)];
+  const region = lexed ? regionOf(lexed, regionStart, newRegionEnd) : lexRange(newText, regionStart, newRegionEnd);
+  if (region.end !== newRegionEnd) return undefined;
+  const regionTokens = [...region.tokens, eof(newRegionEnd)];
   const parsed = parseDecls(regionTokens);
   if (parsed.diagnostics.length > 0) return undefined;
 
-  const firstMoved = tokenIndexAt(tokens, regionEnd);
-  const keptTokens = tokenIndexAt(tokens, regionStart);
   const moved = new Shift(delta);
-  const newTokens: Token[] = tokens.slice(0, keptTokens);
-  newTokens.push(...lexed.tokens);
-  for (let k = firstMoved; k < tokens.length; k++) newTokens.push(moved.token(tokens[k]!));
-  const comments: Comment[] = [];
-  for (const c of old.comments) {
-    if (c.span.end <= regionStart) comments.push(c);
-  }
-  comments.push(...lexed.comments);
-  for (const c of old.comments) {
-    if (c.span.start >= regionEnd) comments.push({ ...c, span: moved.span(c.span) });
-  }
   const program: A.Program = {
     kind: 'Program',
     decls: [...decls.slice(0, first), ...parsed.decls, ...decls.slice(after).map((d) => moved.node(d))],
     span: { start: 0, end: newText.length },
   };
+  if (lexed) return { program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
+  const firstMoved = tokenIndexAt(tokens, regionEnd);
+  const keptTokens = tokenIndexAt(tokens, regionStart);
+  const newTokens: Token[] = tokens.slice(0, keptTokens);
+  newTokens.push(...region.tokens);
+  for (let k = firstMoved; k < tokens.length; k++) newTokens.push(moved.token(tokens[k]!));
+  const comments: Comment[] = [];
+  for (const c of old.comments) {
+    if (c.span.end <= regionStart) comments.push(c);
+  }
+  comments.push(...region.comments);
+  for (const c of old.comments) {
+    if (c.span.start >= regionEnd) comments.push({ ...c, span: moved.span(c.span) });
+  }
   return { program, diagnostics: [], tokens: newTokens, comments };
+}
+
+/**
+ * The tokens of the whole new text that start in [from, until), as `lexRange` would give
+ * them, and where lexing stopped: `until` when a token (or EOF) starts there, else past it
+ * (a token or comment runs over the boundary). Its comments are left out: the whole text's
+ * are in `lexed`.
+ */
+function regionOf(lexed: Lexed, from: number, until: number): { readonly tokens: Token[]; readonly comments: readonly Comment[]; readonly end: number } {
+  const lo = tokenIndexAt(lexed.tokens, from);
+  const hi = tokenIndexAt(lexed.tokens, until);
+  const boundary = lexed.tokens[hi];
+  return { tokens: lexed.tokens.slice(lo, hi), comments: [], end: boundary?.span.start === until ? until : until + 1 };
 }
 
 /** Whether the token ending at `offset` ends a statement (`;` or `}`), or `offset` is the start. */
@@ -110,7 +131,7 @@ function lastTokenEndBefore(tokens: readonly Token[], offset: number): number {
  * where lexing falls back into step), the others reused or moved. What completion reads
  * while typing, between two analyses.
  */
-export function relex(old: { readonly tokens: readonly Token[]; readonly comments: readonly Comment[] }, oldText: string, newText: string): LexResult {
+export function relex(old: Lexed, oldText: string, newText: string): LexResult {
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
   const tokens = old.tokens;

@@ -2,11 +2,13 @@
 // the checker's findings as diagnostics, each with exact expectations.
 
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   analyze, applyEdits, codeActions, codeLenses, foldingRanges, hover, outline, semanticTokens, signatureHelp,
 } from '../../core/ide';
 import { checkDiagnostics, verdictSummary, type CheckOutcome } from '../../core/ide/checkDiagnostics';
+import { exampleFiles } from '../helpers/examples';
 import { example, lineAt, offsetOf } from './helpers';
 
 const s4 = example('examples/seeds/004-mm-iommu-deadlock.buggy.lockstep');
@@ -35,6 +37,26 @@ test('hover: a lock has its kind, class and every place it is taken', () => {
       `\n- line ${L('down_read(&mm->mmap_sem)')}: \`down_read(&mm->mmap_sem)\` in fn mm_iommu_do_alloc` +
       `\n- line ${L('down_write_killable(&mm->mmap_sem)')}: \`down_write_killable(&mm->mmap_sem)\` in thread mmap`,
   ].join('\n\n'));
+});
+
+test('hover: a lock taken in many places lists the first twelve and counts the rest', () => {
+  const fns = Array.from({ length: 15 }, (_, i) => `fn f${i}(void) {\n    mutex_lock(&big);\n    mutex_unlock(&big);\n}\n`).join('');
+  const a = analyze('many.lockstep', `scenario "many"\nmutex big;\n${fns}thread t on cpu0 { f0(); }\n`);
+  const lines = hover(a, at(a, 'mutex big', 7))!.markdown.split('\n');
+  const sites = lines.filter((l) => l.startsWith('- '));
+  assert.equal(sites.length, 13);
+  assert.match(sites[0]!, /^- line 4: `mutex_lock\(&big\)` in fn f0$/);
+  assert.match(sites[11]!, /^- line 48: `mutex_lock\(&big\)` in fn f11$/);
+  assert.equal(sites[12], '- … and 3 more');
+});
+
+test('ownerAt answers as a scan of every fn and actor body would, at every offset of every example', () => {
+  for (const file of exampleFiles()) {
+    const a = analyze(file, readFileSync(file, 'utf8'));
+    const scan = (offset: number): unknown =>
+      [...a.binding.fns, ...a.binding.actors].find((o) => o.decl.body.span.start < offset && offset < o.decl.body.span.end);
+    for (let offset = 0; offset <= a.text.length; offset++) assert.equal(a.ownerAt(offset), scan(offset), `${file} at ${offset}`);
+  }
 });
 
 test('hover: variables, actors, fns, constants, CPUs', () => {

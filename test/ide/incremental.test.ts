@@ -1,7 +1,8 @@
 // The analysis after an edit, reusing the previous one, against a fresh analysis of the same
-// text (property): the same syntax trees, tokens and comments, the same diagnostics and the
-// same outline, after any sequence of random edits to real scenarios. Likewise the tokens
-// relexed for completion while typing.
+// text (property): the same syntax trees, tokens and comments, the same diagnostics, outline
+// and resolved names, after any sequence of random edits to real scenarios, whether the
+// analysis starts from the previous one or from an overlay of it (the tokens relexed for
+// completion while typing). Likewise the relexed tokens themselves.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { analyze, outline, type Analysis } from '../../core/ide';
+import { declarationSpan } from '../../core/ide/analysis';
 import { parse } from '../../core/syntax/parser';
 import { lex } from '../../core/syntax/lexer';
 import { relex, reparse } from '../../core/syntax/reparse';
@@ -45,9 +47,10 @@ function apply(text: string, e: { at: number; remove: number; insert: string }):
   return text.slice(0, at) + e.insert + text.slice(Math.min(text.length, at + e.remove));
 }
 
-/** What an editor shows: the diagnostics and the outline, as plain data. */
+/** What an editor shows: the diagnostics, the outline and every resolved name with its declaration, as plain data. */
 function shown(a: Analysis): string {
-  return JSON.stringify({ diagnostics: a.diagnostics(), outline: outline(a) });
+  const symbols = a.occurrences.map((o) => ({ span: o.span, def: o.def, kind: o.sym.kind, name: o.sym.name, declared: declarationSpan(o.sym) }));
+  return JSON.stringify({ diagnostics: a.diagnostics(), outline: outline(a), symbols });
 }
 
 test('after random edits, the incremental analysis equals a fresh one (property)', () => {
@@ -58,10 +61,14 @@ test('after random edits, the incremental analysis equals a fresh one (property)
       for (const e of list) {
         text = apply(text, e);
         const incremental = analyze('t.lockstep', text, previous);
+        const throughOverlay = analyze('t.lockstep', text, previous.overlay(text));
         const fresh = analyze('t.lockstep', text);
         assert.deepEqual(incremental.parse, fresh.parse);
-        assert.equal(shown(incremental), shown(fresh));
-        previous = incremental;
+        assert.deepEqual(throughOverlay.parse, fresh.parse);
+        const expected = shown(fresh);
+        assert.equal(shown(incremental), expected);
+        assert.equal(shown(throughOverlay), expected);
+        previous = e.insert.length % 2 === 0 ? incremental : throughOverlay;
       }
     }),
     { numRuns: 150 },
@@ -96,4 +103,17 @@ test('an edit inside one fn of a large scenario reuses the declarations before i
   // The same objects before the edit: nothing there was parsed again.
   for (let i = 0; i < firstChanged; i++) assert.equal(r.program.decls[i], old.program.decls[i]);
   assert.notEqual(r.program.decls[firstChanged], old.program.decls[firstChanged]);
+});
+
+test('the analysis after an overlay of the same text takes the overlay\'s tokens and reparses only the edited declaration', () => {
+  const text = generateScenario(400);
+  const before = analyze('t.lockstep', text);
+  const at = text.indexOf('mutex_lock(&k->lock);', text.length >> 1);
+  const edited = `${text.slice(0, at)}mutex_lock(&k->slots_lock);\n    ${text.slice(at)}`;
+  const typing = before.overlay(edited);
+  const after = analyze('t.lockstep', edited, typing);
+  assert.equal(after.parse.tokens, typing.parse.tokens);
+  assert.equal(after.parse.comments, typing.parse.comments);
+  assert.equal(after.program.decls[0], before.program.decls[0]);
+  assert.deepEqual(after.parse, parse(edited));
 });

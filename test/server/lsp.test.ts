@@ -76,11 +76,17 @@ test('completion: the locks of the right kind, fields after ->, CPU names after 
   assert.deepEqual(await labels(seed4.uri, positionOf(seed4.text, 'mm->locked_vm += npages', 4)), ['context', 'locked_vm', 'mmap_sem']);
 });
 
-test('completion items carry the registry documentation; snippets become plain text without snippet support', async () => {
+test('completion items get the registry documentation on resolve; snippets become plain text without snippet support', async () => {
   const items = await client.request<CompletionItem[]>('textDocument/completion', { ...doc(marked.uri), position: mark('call') });
   const lock = items.find((i) => i.label === 'mutex_lock')!;
   assert.equal(lock.detail, 'void mutex_lock(mutex * lock)');
-  assert.match((lock.documentation as { value: string }).value, /^Acquires the mutex, sleeping until it is available\./);
+  assert.equal(lock.documentation, undefined);
+  const resolved = await client.request<CompletionItem>('completionItem/resolve', lock);
+  assert.match((resolved.documentation as { value: string }).value, /^Acquires the mutex, sleeping until it is available\./);
+  assert.deepEqual({ ...resolved, documentation: undefined }, { ...lock, documentation: undefined });
+  // An item of an earlier completion comes back as it was.
+  const stranger = { ...lock, data: (lock.data as number) - 1 };
+  assert.deepEqual(await client.request('completionItem/resolve', stranger), stranger);
   assert.equal(lock.insertTextFormat, 1);
   assert.equal((lock.textEdit as TextEdit).newText, 'mutex_lock(&lock);');
   assert.equal((items.find((i) => i.label === 'take')!.textEdit as TextEdit).newText, 'take(k)');
