@@ -5,7 +5,7 @@
 
 import type { Span } from '../syntax/ast';
 import { ACTOR_WORD, fnIndexOf, IRQ_OFF_MASK, sizeOf, typeName, vcpuModes, type LocalSymbol, type Ty } from '../semantics/symbols';
-import { FD_BASE, FD_ENTRY_WORDS, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, vcpuWord, type CompiledScenario } from '../model/compiled';
+import { FD_BASE, FD_ENTRY_WORDS, FdState, MAX_FDS, OBJECT_HEADER_WORDS, ObjectHeader, ObjectStatus, vcpuWord, type CompiledScenario } from '../model/compiled';
 import { describeAddress, describeObject, lineOf, objectContaining } from '../model/describe';
 import { describeWait, lockdepName, stackOf, step } from '../model/machine';
 import { ActorStatus, type MachineState, type WaitInfo } from '../model/types';
@@ -341,9 +341,9 @@ function fileNodes(s: CompiledScenario, state: MachineState): ViewNode[] {
   const out: ViewNode[] = [];
   for (let i = 0; i < MAX_FDS; i++) {
     const e = s.layout.fdTable + i * FD_ENTRY_WORDS;
-    if (!state.mem[e + 2]) continue;
+    if (!state.mem[e + 2] || state.mem[e + 2] === FdState.Reserved) continue;
     const obj = state.mem[e] ?? 0;
-    const release = s.fns[(state.mem[e + 1] ?? 0) - 1];
+    const release = state.mem[e + 2] === FdState.Legacy ? s.fns[(state.mem[e + 1] ?? 0) - 1] : undefined;
     out.push({ name: `fd ${FD_BASE + i}`, value: `→ ${describeAddress(s, state, obj)}${release ? ` (release: ${release.name})` : ''}`, ...(obj >= s.layout.heapStart && objectContaining(s, state, obj) === obj ? { expand: { kind: 'object', obj } } : {}) });
   }
   return out;

@@ -193,7 +193,24 @@ const VCPU_TABLE = new Set(['kvm_get_vcpu']);
 const VCPU_ALL = new Set(['kvm_make_all_cpus_request']);
 
 /** Primitives that run a user callback (which may release any lock). */
-const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu']);
+const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock', 'call_rcu', 'task_work_run']);
+
+/**
+ * File primitives (files.ts): the fd table's words, the heap (a new struct file), and, for
+ * those that change a file's count through a pointer (the file may be a static one), any
+ * memory; fput also writes the task_works words. close() and task_work_run run a release:
+ * they are `top`.
+ */
+const FILE_PRIMS: ReadonlyMap<string, { readonly fdTable: boolean; readonly heap: boolean; readonly anyR: boolean; readonly anyW: boolean }> = new Map([
+  ['anon_inode_getfd', { fdTable: true, heap: true, anyR: false, anyW: false }],
+  ['anon_inode_getfile', { fdTable: false, heap: true, anyR: false, anyW: false }],
+  ['get_unused_fd_flags', { fdTable: true, heap: false, anyR: false, anyW: false }],
+  ['put_unused_fd', { fdTable: true, heap: false, anyR: false, anyW: false }],
+  ['fd_install', { fdTable: true, heap: false, anyR: true, anyW: false }],
+  ['fget', { fdTable: true, heap: false, anyR: true, anyW: true }],
+  ['get_file', { fdTable: false, heap: false, anyR: true, anyW: true }],
+  ['fput', { fdTable: false, heap: false, anyR: true, anyW: true }],
+]);
 
 /**
  * How a primitive's footprint is known: one of the tables above, or `top` (it may touch
@@ -202,7 +219,7 @@ const CALLBACK = new Set(['close', 'kref_put', 'kref_put_mutex', 'kref_put_lock'
  * table is `top` too, which is sound and only costs reduction.
  */
 export function footprintClass(name: string):
-  'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'fd-table' | 'vcpu' | 'vcpu-sleep' | 'vcpu-table' | 'vcpu-all' | 'top' {
+  'place' | 'none' | 'any-memory' | 'rcu' | 'grace-period' | 'heap' | 'files' | 'vcpu' | 'vcpu-sleep' | 'vcpu-table' | 'vcpu-all' | 'top' {
   if (PLACE_RW.has(name)) return 'place';
   if (VCPU_WORDS.has(name)) return 'vcpu';
   if (VCPU_SLEEP.has(name)) return 'vcpu-sleep';
@@ -213,7 +230,7 @@ export function footprintClass(name: string):
   if (RCU.has(name)) return 'rcu';
   if (GRACE_PERIOD.has(name)) return 'grace-period';
   if (HEAP.has(name)) return 'heap';
-  if (name === 'anon_inode_getfd') return 'fd-table';
+  if (FILE_PRIMS.has(name)) return 'files';
   return 'top';
 }
 
@@ -458,12 +475,24 @@ export class Footprints {
         acc.read(this.heap);
         acc.write(this.heap);
         return;
-      case 'fd-table':
-        for (let i = 0; i < MAX_FDS * FD_ENTRY_WORDS; i++) {
-          acc.read(L.fdTable + i);
-          acc.write(L.fdTable + i);
+      case 'files': {
+        // anon_inode_getfd(priv, release), the model's two-argument form, touches the fd table only.
+        const f = FILE_PRIMS.get(b.name)!;
+        const legacy = b.name === 'anon_inode_getfd' && args.length === 2;
+        if (f.fdTable) {
+          for (let i = 0; i < MAX_FDS * FD_ENTRY_WORDS; i++) {
+            acc.read(L.fdTable + i);
+            acc.write(L.fdTable + i);
+          }
         }
+        if (f.heap && !legacy) {
+          acc.read(this.heap);
+          acc.write(this.heap);
+        }
+        acc.anyR ||= f.anyR;
+        acc.anyW ||= f.anyW;
         return;
+      }
       case 'vcpu':
       case 'vcpu-sleep': {
         // A vCPU named statically (an actor's name, `vcpu` inside it): its own words;

@@ -28,7 +28,8 @@ export interface TraceFile {
 }
 
 export function traceStep(s: CompiledScenario, move: Move, span: Span, label?: string): TraceStep {
-  const text = spanText(s, span);
+  // The one instruction without source text: a task's return to user space (files.ts).
+  const text = span.start === span.end ? 'task_work_run()   (back to user space)' : spanText(s, span);
   return {
     actor: move.actor,
     choice: move.choice,

@@ -91,7 +91,7 @@ class Context {
     if (this.inExpect()) return this.violationKinds();
     const owner = this.a.ownerAt(this.offset);
     const call = this.enclosingCall();
-    if (call) return this.callArgument(call.callee, call.arg, owner);
+    if (call) return this.callArgument(call.callee, call.form, call.arg, owner);
     if (!owner) return this.topLevel();
     if (this.atStatementStart()) return this.statementStart(owner);
     return this.expression(owner);
@@ -116,7 +116,7 @@ class Context {
     return false;
   }
 
-  private enclosingCall(): { callee: string; arg: number } | undefined {
+  private enclosingCall(): { callee: string; arg: number; form: Builtin | undefined } | undefined {
     return callAt(this.a, this.wordStart);
   }
 
@@ -214,8 +214,7 @@ class Context {
   }
 
   /** Inside `callee(…, |`: what that parameter takes. */
-  private callArgument(callee: string, arg: number, owner: ActorSymbol | FnSymbol | undefined): CompletionItem[] {
-    const b = builtin(callee);
+  private callArgument(callee: string, b: Builtin | undefined, arg: number, owner: ActorSymbol | FnSymbol | undefined): CompletionItem[] {
     if (/^list_for_each_entry(_rcu|_srcu)?$/.test(callee)) {
       if (arg === 1) return this.places((t) => t.k === 'list_head', false);
       if (arg === 2) return this.listMembers();
@@ -240,6 +239,9 @@ class Context {
         return this.structs(true);
       case 'request':
         return this.a.binding.requestNames.map((r) => item(r, 'constant', RANK.constant, { detail: 'request' }));
+      case 'fops':
+        return this.a.binding.globals.filter((g) => g.type.k === 'struct' && g.type.s.name === 'file_operations')
+          .map((g) => item(`&${g.name}`, 'variable', RANK.global, { detail: 'const struct file_operations *' }));
       case 'fd':
         return [
           ...(owner ? this.values(owner).filter((i) => i.kind === 'variable' || i.kind === 'parameter').filter((i) => /^(int|any) /.test(i.detail ?? '')) : []),

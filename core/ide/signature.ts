@@ -2,7 +2,7 @@
 // the cursor, found from tokens so it works on a half-typed line, and which argument the
 // cursor is in.
 
-import { builtin, paramTypeText, signatureOf } from '../model/builtins';
+import { builtin, builtinForm, paramTypeText, signatureOf, type Builtin } from '../model/builtins';
 import type { Analysis } from './analysis';
 import { builtinDoc, fnSignature } from './docs';
 
@@ -24,7 +24,7 @@ export function signatureHelp(a: Analysis, offset: number): SignatureHelp | unde
   if (a.commentAt(offset)) return undefined;
   const call = callAt(a, offset);
   if (!call) return undefined;
-  const b = builtin(call.callee);
+  const b = call.form;
   if (b) {
     const label = signatureOf(b);
     const open = label.indexOf('(') + 1;
@@ -52,7 +52,7 @@ function ranges(open: number, parts: readonly string[]): SignatureParameter[] {
 }
 
 /** The innermost unclosed `name(` before `offset` on the way back to a statement boundary. */
-export function callAt(a: Analysis, offset: number): { callee: string; arg: number } | undefined {
+export function callAt(a: Analysis, offset: number): { callee: string; arg: number; form: Builtin | undefined } | undefined {
   const tokens = a.parse.tokens;
   let depth = 0;
   let commas = 0;
@@ -65,7 +65,10 @@ export function callAt(a: Analysis, offset: number): { callee: string; arg: numb
       if (depth === 0) {
         const callee = a.token(i - 1);
         if (t.text === '[' || !callee || callee.kind !== 'Identifier' || ['if', 'while', 'for', 'return'].includes(callee.text)) return undefined;
-        return { callee: callee.text, arg: commas };
+        // The builtin in the form its first argument says (anon_inode_getfd's two forms).
+        const b = builtin(callee.text);
+        const first = a.token(i + 1);
+        return { callee: callee.text, arg: commas, form: b && builtinForm(b, first?.kind === 'String' || (first?.kind === 'Punct' && first.text === ')')) };
       }
       depth--;
     } else if (t.text === ',' && depth === 0) commas++;

@@ -6,7 +6,7 @@
 import type * as A from '../syntax/ast';
 import { isWorkShorthand, type Binding, type CallInfo } from '../semantics/binder';
 import { fnValue, isScalar, listHeadLink, sizeOf, WORK_WORD, type ActorSymbol, type FnSymbol, type Ty } from '../semantics/symbols';
-import { builtin, type ParamKind } from './builtins';
+import { builtin, type Builtin, type ParamKind } from './builtins';
 import type { BExpr, Code, CompiledScenario, Instr, Place, Target } from './compiled';
 
 export function compile(file: string, text: string, program: A.Program, b: Binding): CompiledScenario {
@@ -17,8 +17,23 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
   owners.forEach((owner, index) => {
     const body = owner.decl.body;
     const c = new CodeBuilder(b, text, owner);
-    if (owner.kind === 'actor' && owner.callback) c.callbackBody(owner.callback.fn, owner.decl.name.span);
-    else c.block(body);
+    const taskWork = b.layout.taskWorkWords > 0 ? builtin('task_work_run') : undefined;
+    if (owner.kind === 'actor' && owner.callback) {
+      c.callbackBody(owner.callback.fn, owner.decl.name.span);
+      if (taskWork) c.taskWorkRun(taskWork, { start: owner.decl.name.span.end, end: owner.decl.name.span.end });
+    } else if (owner.kind === 'actor' && taskWork && (owner.actorKind === 'thread' || owner.actorKind === 'vcpu' || owner.actorKind === 'init')) {
+      // Each top-level statement of a task stands for a system call: on its way back to user
+      // space the task runs what the last fput queued (files.ts).
+      for (const st of body.body) {
+        c.stmt(st);
+        if (callsSomething(st)) c.taskWorkRun(taskWork, { start: st.span.end, end: st.span.end });
+      }
+    } else {
+      c.block(body);
+      if (owner.kind === 'actor' && taskWork && (owner.actorKind === 'work' || owner.actorKind === 'irq')) {
+        c.taskWorkRun(taskWork, { start: body.span.end - 1, end: body.span.end - 1 });
+      }
+    }
     if (owner.kind === 'fn') c.emit({ op: 'ret', span: { start: body.span.end - 1, end: body.span.end } });
     c.resolveGotos();
     for (const ins of c.instrs) {
@@ -62,6 +77,8 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
       lineWords: b.layout.lineWords,
       lockKeys: b.layout.lockKeys,
       lockKeySlots: b.layout.lockKeySlots,
+      taskWorks: b.layout.taskWorks,
+      taskWorkWords: b.layout.taskWorkWords,
       heapStart: b.layout.heapStart,
     },
     staticInit: b.staticInit,
@@ -77,6 +94,25 @@ export function compile(file: string, text: string, program: A.Program, b: Bindi
     detectRaces,
     ...(b.vcpuLayout ? { vcpuLayout: b.vcpuLayout } : {}),
   };
+}
+
+/** Whether a statement calls a function or a primitive (and so might drop a file's last reference). */
+function callsSomething(st: A.Stmt): boolean {
+  let found = false;
+  const visit = (n: unknown): void => {
+    if (found || !n || typeof n !== 'object') return;
+    if (Array.isArray(n)) {
+      for (const x of n) visit(x);
+      return;
+    }
+    if ((n as { kind?: string }).kind === 'Call') {
+      found = true;
+      return;
+    }
+    for (const v of Object.values(n)) if (v && typeof v === 'object') visit(v);
+  };
+  visit(st);
+  return found;
 }
 
 const CALLBACK_FRAMES = { work: 'process_one_work', timer: 'call_timer_fn', hrtimer: '__hrtimer_run_queues' } as const;
@@ -122,6 +158,14 @@ class CodeBuilder {
   callbackBody(fn: number, span: A.Span): void {
     const arg = this.temp('arg');
     this.emit({ op: 'call', span, fn, args: [{ k: 'local', slot: arg }], result: -1 });
+  }
+
+  /**
+   * The return to user space of a task (or the end of a handler): task_work_run (files.ts),
+   * at a zero-width span, which traces show as the return to user space.
+   */
+  taskWorkRun(b: Builtin, span: A.Span): void {
+    this.emit({ op: 'eval', span, e: { k: 'builtin', b, args: [], statics: [], span } });
   }
 
   // ---------- statements ----------

@@ -89,8 +89,17 @@ export interface Layout {
    */
   readonly lockKeys: number;
   readonly lockKeySlots: number;
+  /**
+   * Per actor, TASK_WORK_WORDS words: its task_works (the last file fput queued for release
+   * when it returns to user space) and the file whose release is running; present (and
+   * taskWorkWords > 0) only when the scenario has the built-in struct file.
+   */
+  readonly taskWorks: number;
+  readonly taskWorkWords: number;
   readonly heapStart: number;
 }
+
+export const TASK_WORK_WORDS = 2;
 
 /** Pending RCU callbacks the model keeps at once. */
 export const RCU_CALLBACK_SLOTS = 4;
@@ -103,6 +112,12 @@ export const LOCK_KEY_SLOTS = 4;
 export const MAX_FDS = 8;
 export const FD_BASE = 3;
 export const FD_ENTRY_WORDS = 3;
+/**
+ * An fd table entry's third word: free, an fd of anon_inode_getfd(priv, release) (the first
+ * two words are the object and the release fn + 1), an fd installed with a struct file (the
+ * first word), or one reserved by get_unused_fd_flags and not installed yet.
+ */
+export const FdState = { Free: 0, Legacy: 1, File: 2, Reserved: 3 } as const;
 export const OBJECT_HEADER_WORDS = 6;
 export const ObjectHeader = { struct: 0, status: 1, allocSite: 2, allocActor: 3, freeSite: 4, freeActor: 5 } as const;
 export const ObjectStatus = { Alive: 1, Freed: 2 } as const;

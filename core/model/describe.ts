@@ -4,7 +4,7 @@
 import { LineMap } from '../syntax/diagnostics';
 import type { Span } from '../syntax/ast';
 import { ACTOR_WORDS, sizeOf, type Ty } from '../semantics/symbols';
-import { OBJECT_HEADER_WORDS, ObjectHeader, RCU_CALLBACK_WORDS, type CompiledScenario } from './compiled';
+import { OBJECT_HEADER_WORDS, ObjectHeader, RCU_CALLBACK_WORDS, TASK_WORK_WORDS, type CompiledScenario } from './compiled';
 import type { MachineState } from './types';
 
 const lineMaps = new WeakMap<CompiledScenario, LineMap>();
@@ -105,6 +105,10 @@ export function describeAddress(s: CompiledScenario, state: MachineState, addr: 
   }
   if (addr === L.rcuWord) return 'rcu readers';
   if (addr >= L.fdTable && addr < L.rcuCallbacks) return `fd ${3 + Math.floor((addr - L.fdTable) / 3)}`;
+  if (L.taskWorkWords > 0 && addr >= L.taskWorks && addr < L.taskWorks + L.taskWorkWords) {
+    const i = Math.floor((addr - L.taskWorks) / TASK_WORK_WORDS);
+    return `${s.actors[i]?.name ?? '?'} (${(addr - L.taskWorks) % TASK_WORK_WORDS === 0 ? 'task_works' : 'file being released'})`;
+  }
   if (addr >= L.rcuCallbacks && addr < L.heapStart) return `rcu callback ${Math.floor((addr - L.rcuCallbacks) / RCU_CALLBACK_WORDS)}`;
   const obj = objectContaining(s, state, addr);
   if (obj) {

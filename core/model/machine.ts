@@ -1478,6 +1478,8 @@ export function leakViolation(s: CompiledScenario, state: MachineState): Violati
     const e = s.layout.fdTable + i * 3;
     if (state.mem[e + 2]) visitWord(e);
   }
+  // Files queued for release on a task's task_works (or being released) are still referenced.
+  for (let i = 0; i < s.layout.taskWorkWords; i++) visitWord(s.layout.taskWorks + i);
   while (work.length > 0) {
     const obj = work.pop()!;
     const st = state.mem[obj - OBJECT_HEADER_WORDS + ObjectHeader.struct]!;

@@ -8,10 +8,11 @@ import type { Diagnostic, RelatedInfo } from '../syntax/diagnostics';
 import { KERNEL_STRUCTS } from '../syntax/parser';
 import { binop } from '../model/machine';
 import { builtin, BUILTINS, CONSTANTS, type Builtin, type ParamKind } from '../model/builtins';
+import { ANON_INODE_GETFD_SHORT } from '../model/builtins/files';
 import { VIOLATION_KINDS, type ViolationKind } from '../model/types';
-import { LOCK_KEY_SLOTS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS } from '../model/compiled';
+import { LOCK_KEY_SLOTS, RCU_CALLBACK_SLOTS, RCU_CALLBACK_WORDS, TASK_WORK_WORDS } from '../model/compiled';
 import {
-  ACTOR, ACTOR_WORDS, ANY, BOOL, FNREF, INT, KVM_VCPU_FIELDS, RCU_HEAD, VOID,
+  ACTOR, ACTOR_WORDS, ANY, BOOL, FILE_FIELDS, FILE_OPERATIONS_FIELDS, FNREF, INT, KVM_VCPU_FIELDS, RCU_HEAD, VOID,
   byteSize, fnValue, isScalar, isStateCheck, listHeadLink, sizeOf, typeName, type VcpuLayout,
   type ActorSymbol, type ConstSymbol, type FieldSymbol, type FnSymbol, type GlobalSymbol, type LocalSymbol,
   type CallbackKind, type LockClass, type LockKind, type StaticString, type StructSymbol, type Sym, type Ty, XARRAY_SLOTS, XARRAY_WORD,
@@ -38,6 +39,37 @@ function forEachNode(node: unknown, f: (n: A.Expr | A.Stmt) => void): void {
   if ('kind' in node) f(node as A.Expr | A.Stmt);
   for (const v of Object.values(node)) if (v && typeof v === 'object') forEachNode(v, f);
 }
+/**
+ * A redeclared built-in field keeps its type: any integer type will do for an integer (`u32
+ * vcpu_id;`, `unsigned long requests;`), a function pointer may spell its integer parameters
+ * as the kernel does (`unsigned int ioctl`), and the untyped `fn` is any function pointer.
+ */
+function sameFieldType(a: Ty, b: Ty): boolean {
+  if (a.k === 'int' && b.k === 'int') return true;
+  // `fn release;`: the model's untyped function pointer stands for any.
+  if (a.k === 'fnref' && !a.sig && b.k === 'fnref') return true;
+  if (a.k === 'fnref' && b.k === 'fnref' && a.sig && b.sig) {
+    return a.sig.params.length === b.sig.params.length && a.sig.params.every((p, i) => sameFieldType(p, b.sig!.params[i]!))
+      && sameFieldType(a.sig.returns, b.sig.returns);
+  }
+  return typeName(a) === typeName(b);
+}
+
+/** Built-in names have no place in the text: they are marked missing so no occurrence is recorded. */
+const BUILTIN_SPAN: A.Span = { start: 0, end: 0 };
+function builtinId(name: string): A.Identifier {
+  return { kind: 'Identifier', name, span: BUILTIN_SPAN, missing: true };
+}
+function builtinScalar(name: A.ScalarTypeName): A.TypeNode & { kind: 'ScalarType' } {
+  return { kind: 'ScalarType', name, span: BUILTIN_SPAN };
+}
+function builtinStruct(name: string): A.TypeNode {
+  return { kind: 'StructType', name: builtinId(name), span: BUILTIN_SPAN };
+}
+function builtinPointer(to: A.TypeNode): A.TypeNode {
+  return { kind: 'PointerType', to, span: BUILTIN_SPAN };
+}
+
 export const KNOWN_CONFIGS = ['KCSAN', 'KASAN', 'PROVE_LOCKING', 'DEBUG_LIST', 'DEBUG_ATOMIC_SLEEP', 'FAULT_INJECTION'];
 
 /** One occurrence of a name in the source, resolved. */
@@ -98,6 +130,8 @@ export interface Binding {
     readonly lineWords: number;
     readonly lockKeys: number;
     readonly lockKeySlots: number;
+    readonly taskWorks: number;
+    readonly taskWorkWords: number;
     readonly heapStart: number;
   };
   /** Initial values of static words (globals with initialisers, empty static list heads). */
@@ -179,6 +213,11 @@ class Binder {
   /** The built-in struct kvm_vcpu (declared by the scenario or made here), if any. */
   private vcpuStruct: StructSymbol | undefined;
   private vcpuLayout: VcpuLayout | undefined;
+  /** struct file and struct file_operations are built in (declareFileStructs). */
+  private fileStructs = false;
+  /** Calls of anon_inode_getfd(priv, release), and of the primitives that need a struct file. */
+  private readonly shortFdSpans: A.Span[] = [];
+  private readonly fileFdSpans: { readonly span: A.Span; readonly name: string }[] = [];
   /** Names in static initialisers, bound once every fn is declared (see staticScalar). */
   private readonly staticNames: { readonly value: A.NameExpr; readonly t: Ty; readonly slot: number; readonly what: string }[] = [];
   /** Fns stored in fn pointers, checked against their signatures once every fn's parameters are known. */
@@ -212,6 +251,7 @@ class Binder {
       else this.declareStruct({ kind: 'Struct', name: d.name, fields: [], span: d.span });
     }
     this.declareVcpuStruct();
+    this.declareFileStructs();
     // Constants (enumerators, #defines) before the layouts: array lengths may name them.
     for (const d of decls) {
       if (d.kind === 'Enum') this.declareEnum(d);
@@ -288,7 +328,10 @@ class Binder {
     const lockKeys = lineWords + irqLines.length;
     // lockdep_set_class's table only where the text calls it: every other layout stays as it was.
     const lockKeySlots = /\blockdep_set_class\s*\(/.test(this.text) ? LOCK_KEY_SLOTS : 0;
-    const heapStart = lockKeys + 2 * lockKeySlots;
+    // Each task's task_works (head, and the file being released), only where files are built in.
+    const taskWorks = lockKeys + 2 * lockKeySlots;
+    const taskWorkWords = this.fileStructs ? TASK_WORK_WORDS * this.actors.length : 0;
+    const heapStart = taskWorks + taskWorkWords;
     this.addWorkClasses();
     this.layOutVcpus();
 
@@ -297,6 +340,7 @@ class Binder {
     for (const a of this.actors) if (!a.callback) this.bindBody(a, a.decl.body, []);
     this.resolveIndirectCalls();
     for (const c of this.fnValueChecks) this.checkFnSignature(c.e, c.target);
+    this.checkFileForms();
 
     for (const line of this.requestedLines) this.staticInit.push([lineWords + irqLines.indexOf(line), 1]);
     for (const cls of this.lockClasses) {
@@ -324,7 +368,7 @@ class Binder {
       configs: this.configs,
       ...(this.expect ? { expect: this.expect } : {}),
       diagnostics: this.diagnostics,
-      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, lockKeys, lockKeySlots, heapStart },
+      layout: { globalsEnd, actorWords, rcuWord, fdTable, rcuCallbacks, irqLines, lineWords, lockKeys, lockKeySlots, taskWorks, taskWorkWords, heapStart },
       staticInit: this.staticInit,
       staticPointerWords: this.staticPointerWords,
       staticStrings: this.staticStrings,
@@ -347,48 +391,83 @@ class Binder {
       || this.program.decls.some((d) => d.kind === 'Actor' && d.actorKind === 'vcpu')
       || /\bstruct\s+kvm_vcpu\b/.test(this.text);
     if (!needed) return;
-    const at = { start: 0, end: 0 };
-    // Built-in names have no place in the text: they are marked missing so no occurrence is recorded.
-    const id = (name: string): A.Identifier => ({ kind: 'Identifier', name, span: at, missing: true });
-    const scalar = (name: A.ScalarTypeName): A.TypeNode => ({ kind: 'ScalarType', name, span: at });
     const builtinTypes: Record<(typeof KVM_VCPU_FIELDS)[number], A.TypeNode | undefined> = {
-      mutex: scalar('mutex'),
-      mode: scalar('int'),
-      requests: scalar('int'),
-      vcpu_id: scalar('int'),
-      wait: scalar('int'),
-      kvm: this.structByName.has('kvm') ? { kind: 'PointerType', to: { kind: 'StructType', name: id('kvm'), span: at }, span: at } : undefined,
+      mutex: builtinScalar('mutex'),
+      mode: builtinScalar('int'),
+      requests: builtinScalar('int'),
+      vcpu_id: builtinScalar('int'),
+      wait: builtinScalar('int'),
+      kvm: this.structByName.has('kvm') ? builtinPointer(builtinStruct('kvm')) : undefined,
     };
+    this.vcpuStruct = this.declareBuiltinStruct('kvm_vcpu', KVM_VCPU_FIELDS.map((name) => [name, builtinTypes[name]] as const));
+  }
+
+  /**
+   * `struct file`, `struct file_operations` and `struct inode` are built in when the scenario
+   * names them or uses the file primitives (fget, fput, anon_inode_getfile, fd_install): the
+   * file's f_op, f_inode, private_data, f_count and f_task_work (the link the last fput queues
+   * it by, see files.ts), and the ops table's release and unlocked_ioctl. A scenario's own
+   * declarations add fields, as for struct kvm_vcpu.
+   */
+  private declareFileStructs(): void {
+    const needed = /\bstruct\s+(file|file_operations|inode)\b/.test(this.text)
+      || /\b(fget|fput|get_file|anon_inode_getfile|fd_install)\s*\(/.test(this.text);
+    if (!needed) return;
+    this.fileStructs = true;
+    if (!this.structByName.has('inode')) this.declareBuiltinStruct('inode', []);
+    // Declared first without its fields: the ops table's function pointers name it.
+    if (!this.structByName.has('file')) this.declareBuiltinStruct('file', []);
+    const fileP = builtinPointer(builtinStruct('file'));
+    const fnPtr = (returns: A.TypeNode, ...params: A.TypeNode[]): A.TypeNode => ({
+      kind: 'FnPtrType', returns, span: BUILTIN_SPAN,
+      params: params.map((type, i) => ({ kind: 'Param', type, name: builtinId(`a${i}`), span: BUILTIN_SPAN }) as A.Param),
+    });
+    this.declareBuiltinStruct('file_operations', FILE_OPERATIONS_FIELDS.map((name) => [name, name === 'release'
+      ? fnPtr(builtinScalar('int'), builtinPointer(builtinStruct('inode')), fileP)
+      : fnPtr({ ...builtinScalar('int'), bytes: 8, spelling: 'long' }, fileP, builtinScalar('int'), { ...builtinScalar('int'), bytes: 8, spelling: 'unsigned long' })] as const));
+    const types: Record<(typeof FILE_FIELDS)[number], A.TypeNode> = {
+      f_op: builtinPointer(builtinStruct('file_operations')),
+      f_inode: builtinPointer(builtinStruct('inode')),
+      private_data: builtinPointer(builtinScalar('void')),
+      f_count: builtinScalar('atomic_t'),
+      f_task_work: builtinPointer(builtinStruct('file')),
+    };
+    this.declareBuiltinStruct('file', FILE_FIELDS.map((name) => [name, types[name]] as const));
+  }
+
+  /**
+   * A struct the model builds in: its own fields (those with a type) come first, then the
+   * scenario's. A scenario's declaration adds fields; one the built-in struct has may be
+   * redeclared with the same type, and is then that field.
+   */
+  private declareBuiltinStruct(name: string, builtinFields: readonly (readonly [string, A.TypeNode | undefined])[]): StructSymbol {
+    const declared = this.structByName.get(name);
     const own = declared?.decl.fields ?? [];
     const fields: A.FieldDecl[] = [];
-    for (const name of KVM_VCPU_FIELDS) {
-      const type = builtinTypes[name];
+    for (const [fname, type] of builtinFields) {
       if (!type) continue;
-      const mine = own.find((f) => f.name.name === name);
+      const mine = own.find((f) => f.name.name === fname);
       const mineT = mine ? this.resolveType(mine.type, true) : undefined;
       const builtinT = this.resolveType(type, true);
-      // Any integer type will do for an integer field (`u32 vcpu_id;`, `unsigned long requests;`).
-      const same = mineT !== undefined && (typeName(mineT) === typeName(builtinT) || (mineT.k === 'int' && builtinT.k === 'int'));
-      if (mine && mine.length === undefined && same) {
+      if (mine && mine.length === undefined && mineT && sameFieldType(mineT, builtinT)) {
         fields.push(mine);
       } else {
         if (mine) {
-          this.error(mine.span, `struct kvm_vcpu has a built-in field '${name}' of type ${typeName(this.resolveType(type, true))}; redeclare it with that type or leave it out`, 'builtin-field');
+          this.error(mine.span, `struct ${name} has a built-in field '${fname}' of type ${typeName(builtinT)}; redeclare it with that type or leave it out`, 'builtin-field');
         }
-        fields.push({ kind: 'Field', type, name: id(name), span: at });
+        fields.push({ kind: 'Field', type, name: builtinId(fname), span: BUILTIN_SPAN });
       }
     }
-    for (const f of own) if (!(KVM_VCPU_FIELDS as readonly string[]).includes(f.name.name)) fields.push(f);
-    const decl: A.StructDecl = { kind: 'Struct', name: declared?.decl.name ?? id('kvm_vcpu'), fields, span: declared?.decl.span ?? at };
+    for (const f of own) if (!builtinFields.some(([n]) => n === f.name.name)) fields.push(f);
+    const decl: A.StructDecl = { kind: 'Struct', name: declared?.decl.name ?? builtinId(name), fields, span: declared?.decl.span ?? BUILTIN_SPAN };
     if (declared) {
       (declared as { decl: A.StructDecl }).decl = decl;
-      this.vcpuStruct = declared;
-    } else {
-      const s: StructSymbol = { kind: 'struct', name: 'kvm_vcpu', decl, index: this.structs.length, fields: [], size: 0 };
-      this.structs.push(s);
-      this.structByName.set(s.name, s);
-      this.vcpuStruct = s;
+      return declared;
     }
+    const s: StructSymbol = { kind: 'struct', name, decl, index: this.structs.length, fields: [], size: 0 };
+    this.structs.push(s);
+    this.structByName.set(s.name, s);
+    return s;
   }
 
   /** The static address of the struct kvm_vcpu a vCPU is bound to (`&kvm.vcpus[0]`). */
@@ -1959,7 +2038,17 @@ class Binder {
     return hint;
   }
 
-  private bindBuiltinCall(e: A.CallExpr, b: Builtin, statement: boolean): Ty {
+  private bindBuiltinCall(e: A.CallExpr, named: Builtin, statement: boolean): Ty {
+    // anon_inode_getfd(priv, release): the model's two-argument form, kept beside the kernel's.
+    const b = named.name === 'anon_inode_getfd' && e.args.length === 2 ? ANON_INODE_GETFD_SHORT : named;
+    if (named.name === 'anon_inode_getfd' && e.args.length !== 2 && e.args.length !== 4) {
+      this.error(e.argsSpan, `anon_inode_getfd takes 4 arguments (name, &fops, priv, flags), or the model's 2 (priv, release), but ${e.args.length} ${e.args.length === 1 ? 'was' : 'were'} given`, 'wrong-arity');
+      for (const a of e.args) if (a.kind !== 'String') this.bindExpr(a);
+      this.calls.set(e, { builtin: named, statics: e.args.map(() => 0) });
+      return INT;
+    }
+    if (b === ANON_INODE_GETFD_SHORT) this.shortFdSpans.push(e.span);
+    if (b.family === 'files' && b.name !== 'close' && b !== ANON_INODE_GETFD_SHORT) this.fileFdSpans.push({ span: e.span, name: b.name });
     this.occurrences.push({ span: e.callee.span, sym: { kind: 'builtin', name: b.name }, def: false });
     this.nameSyms.set(e.callee, { kind: 'builtin', name: b.name });
     // queue_work(NAME) and friends: the one-argument shorthand on a `work` actor, no workqueue.
@@ -1986,6 +2075,7 @@ class Binder {
     const statics: number[] = shorthand ? [0] : [];
     let result: Ty = b.returns === 'int' ? INT : b.returns === 'bool' ? BOOL : b.returns === 'void' ? VOID : ANY;
     if (b.returns === 'vcpu') result = this.vcpuStruct ? { k: 'ptr', to: { k: 'struct', s: this.vcpuStruct } } : { k: 'ptr', to: ANY };
+    if (b.returns === 'file') result = this.fileType('file');
     e.args.forEach((arg, i) => {
       const p = params[i];
       if (!p) {
@@ -2117,6 +2207,10 @@ class Binder {
         this.bindValue(arg, INT);
         return 0;
       }
+      case 'file':
+      case 'fops':
+        this.expectFilePointer(b, kind, pname, arg);
+        return 0;
       case 'fn': {
         if (inner.kind === 'Name') {
           const v = this.lookupLocal(inner.id.name) ? undefined : this.values.get(inner.id.name);
@@ -2275,6 +2369,43 @@ class Binder {
    * Binds an argument that must be a shared object of one kind (a work_struct, a timer, a
    * completion), given as a place (`&obj->work`) or a pointer to one (`work`). Returns its type.
    */
+  /**
+   * An fd made by anon_inode_getfd(priv, release) has no struct file: in a scenario that also
+   * takes files from fds (fget) or installs them, every fd must be made the kernel's way.
+   */
+  private checkFileForms(): void {
+    const short = this.shortFdSpans[0];
+    const needsFile = this.fileFdSpans.find((x) => x.name === 'fget');
+    if (!short || !needsFile) return;
+    this.error(short, `this fd has no struct file for fget to return: with fget in the scenario, make it as the kernel does: anon_inode_getfd("name", &fops, priv, O_RDWR) with a static const struct file_operations whose .release takes (struct inode *, struct file *)`, 'file-form',
+      [{ span: needsFile.span, message: 'fget is called here' }]);
+  }
+
+  /** `struct file *` or `struct file_operations *` of the built-in file structs. */
+  private fileType(name: 'file' | 'file_operations'): Ty {
+    const s = this.structByName.get(name);
+    return s ? { k: 'ptr', to: { k: 'struct', s } } : { k: 'ptr', to: ANY };
+  }
+
+  /**
+   * A `struct file *` argument (fput, fd_install, get_file) or a `const struct file_operations *`
+   * (anon_inode_getfd's fops): misuse names what the argument should be.
+   */
+  private expectFilePointer(b: Builtin, kind: 'file' | 'fops', pname: string, arg: A.Expr): void {
+    const want = kind === 'file' ? 'file' : 'file_operations';
+    const t = this.bindValue(arg, this.fileType(want));
+    if (t.k === 'any' || (t.k === 'ptr' && (t.to.k === 'any' || (t.to.k === 'struct' && t.to.s.name === want)))) return;
+    const inner = arg.kind === 'AddressOf' ? arg.operand : arg;
+    if (kind === 'fops') {
+      const tables = this.globals.filter((g) => g.type.k === 'struct' && g.type.s.name === 'file_operations').map((g) => `&${g.name}`);
+      const hint = tables.length > 0 ? ` (e.g. ${tables[0]})` : ' (a static ops table: static const struct file_operations kvm_device_fops = { .release = … }; then &kvm_device_fops)';
+      this.error(arg.span, `${b.name}'s ${pname} is a const struct file_operations *, but ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}${hint}`, 'wrong-type');
+      return;
+    }
+    const priv = t.k === 'ptr' && t.to.k === 'struct' ? ' (a file\'s object is its ->private_data; the file is what fget(fd) or anon_inode_getfile returned)' : t.k === 'int' ? ' (an fd is a number: fget(fd) gives its struct file *)' : '';
+    this.error(arg.span, `${b.name} expects a struct file *, but ${exprText(this.text, inner)} is ${article(typeName(t))} ${typeName(t)}${priv}`, 'wrong-type');
+  }
+
   private expectObject(b: Builtin, arg: A.Expr, want: string, ok: (t: Ty) => boolean): Ty | undefined {
     const t = this.bindExpr(arg);
     const obj = t.k === 'ptr' ? t.to : t;

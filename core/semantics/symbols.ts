@@ -372,6 +372,14 @@ export const vcpuModes = {
 /** The built-in `struct kvm_vcpu`'s own fields, laid out first (a scenario may add more). */
 export const KVM_VCPU_FIELDS = ['mutex', 'mode', 'requests', 'vcpu_id', 'wait', 'kvm'] as const;
 
+/**
+ * The built-in `struct file`'s fields, laid out first: f_task_work links a file whose last
+ * reference is gone into its task's task_works (see builtins/files.ts).
+ */
+export const FILE_FIELDS = ['f_op', 'f_inode', 'private_data', 'f_count', 'f_task_work'] as const;
+/** The built-in `struct file_operations`'s fields (a scenario may add more). */
+export const FILE_OPERATIONS_FIELDS = ['release', 'unlocked_ioctl'] as const;
+
 /** Where the built-in fields sit in `struct kvm_vcpu`, and the static instances in vCPU order. */
 export interface VcpuLayout {
   readonly struct: number;

@@ -44,6 +44,7 @@ export const KERNEL_TYPEDEFS: ReadonlyMap<string, { readonly name: A.ScalarTypeN
   ['hva_t', { name: 'int', bytes: 8 }], ['hpa_t', { name: 'int', bytes: 8 }], ['kvm_pfn_t', { name: 'int', bytes: 8 }],
   ['spinlock_t', { name: 'spinlock' }], ['raw_spinlock_t', { name: 'spinlock' }],
   ['wait_queue_head_t', { name: 'wait_queue_head' }],
+  ['atomic_long_t', { name: 'atomic_t' }],
 ]);
 
 /** `struct NAME` of the kernel that is one of the model's own types. */

@@ -7,23 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { check } from '../../core/explore';
-import { compileOk, exploreAll } from '../helpers/scenario';
+import { compileOk, footprintCheckedKinds as agreedKinds } from '../helpers/scenario';
 import { lockstep, tempFiles } from '../helpers/cli';
-
-/**
- * The violation kinds of a scenario, after checking that the reduced search, the search of
- * every interleaving (both with each step inside its footprint) and the plain walk agree.
- */
-function agreedKinds(text: string): string[] {
-  const s = compileOk(text);
-  const keys = (reduction: boolean): string[] =>
-    check(s, { reduction, checkFootprints: true }).violations.map((v) => `${v.kind}@${v.violation.span.start}`).sort();
-  const reduced = keys(true);
-  assert.deepEqual(reduced, keys(false), 'reduced and unreduced searches find the same violations');
-  const kinds = [...new Set(reduced.map((k) => k.split('@')[0]!))].sort();
-  assert.deepEqual(kinds, [...exploreAll(s).kinds].sort());
-  return kinds;
-}
 
 // The xics device's ops table as the kernel writes it: prototypes, then the table, then the
 // functions it names.

@@ -18,7 +18,7 @@ describe('footprints', () => {
       'hrtimer_try_to_cancel', 'irqd_irq_disabled',
       'kick_all_cpus_sync', 'kref_put', 'kref_put_lock', 'kref_put_mutex', 'lockdep_set_class',
       'mod_delayed_work', 'mod_timer', 'queue_delayed_work', 'queue_work', 'refcount_dec_and_lock', 'refcount_dec_and_mutex_lock',
-      'request_irq', 'schedule_delayed_work', 'schedule_work', 'synchronize_irq', 'timer_delete', 'timer_delete_sync', 'timer_shutdown_sync',
+      'request_irq', 'schedule_delayed_work', 'schedule_work', 'synchronize_irq', 'task_work_run', 'timer_delete', 'timer_delete_sync', 'timer_shutdown_sync',
     ]);
     for (const b of BUILTINS) if (b.acquires) assert.equal(footprintClass(b.name), 'place', b.name);
   });

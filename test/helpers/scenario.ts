@@ -91,6 +91,22 @@ export function agreedKinds(text: string): string[] {
   return reduced;
 }
 
+/**
+ * As agreedKinds, and stricter: the reduced search and the search of every interleaving
+ * check each step against its static footprint and agree on every violation's kind and
+ * place, not only on the kinds.
+ */
+export function footprintCheckedKinds(text: string): string[] {
+  const s = compileOk(text);
+  const keys = (reduction: boolean): string[] =>
+    check(s, { reduction, checkFootprints: true }).violations.map((v) => `${v.kind}@${v.violation.span.start}`).sort();
+  const reduced = keys(true);
+  assert.deepEqual(reduced, keys(false), 'reduced and unreduced searches find the same violations');
+  const kinds = [...new Set(reduced.map((k) => k.split('@')[0]!))].sort();
+  assert.deepEqual(kinds, [...exploreAll(s).kinds].sort());
+  return kinds;
+}
+
 /** The error diagnostics of a scenario, as `line:col: message` (1-based). */
 export function errorsOf(text: string): string[] {
   const l = loadScenario('test.lockstep', text);

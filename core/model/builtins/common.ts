@@ -3,7 +3,7 @@
 
 import { ACTOR_WORD, WORK_PENDING, WORK_WORD, fnIndexOf, vcpuModes } from '../../semantics/symbols';
 import { ActorStatus } from '../types';
-import { FD_BASE, FD_ENTRY_WORDS, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
+import { FD_BASE, FD_ENTRY_WORDS, FdState, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam, ParamKind, ReturnKind } from './types';
 import { EBADF } from './constants';
@@ -397,27 +397,14 @@ export function fdEntry(x: Exec, fd: number): number {
   return x.scenario.layout.fdTable + (fd - FD_BASE) * FD_ENTRY_WORDS;
 }
 
+/** The fds a thread could name: installed, not only reserved. */
 export function openFds(x: Exec): number[] {
   const out: number[] = [];
   for (let i = 0; i < MAX_FDS; i++) {
-    if (x.read(x.scenario.layout.fdTable + i * FD_ENTRY_WORDS + 2, true) !== 0) out.push(FD_BASE + i);
+    const state = x.read(x.scenario.layout.fdTable + i * FD_ENTRY_WORDS + 2, true);
+    if (state === FdState.Legacy || state === FdState.File) out.push(FD_BASE + i);
   }
   return out;
-}
-
-export function closeFd(x: Exec, fd: number): number {
-  if (fd < FD_BASE || fd >= FD_BASE + MAX_FDS) return -EBADF;
-  const e = fdEntry(x, fd);
-  if (x.read(e + 2, true) === 0) return -EBADF;
-  const obj = x.read(e, true);
-  const release = x.read(e + 1, true) - 1;
-  x.write(e, 0, true);
-  x.write(e + 1, 0, true);
-  x.write(e + 2, 0, true);
-  x.emit({ kind: 'fd', actor: x.actor, fd, open: false });
-  // The last reference is dropped: fput() runs the file's release callback.
-  if (release >= 0) x.callAfter(release, [obj]);
-  return 0;
 }
 
 /** Every static struct kvm_vcpu, in kvm_get_vcpu's order. */

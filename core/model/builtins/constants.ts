@@ -64,5 +64,9 @@ export const CONSTANTS: readonly { name: string; value: number; doc: string }[] 
   { name: 'IRQF_NO_AUTOEN', value: 0x80000, doc: 'request_irq flag: leave the line disabled; enable_irq enables it.' },
   { name: 'IRQ_NONE', value: 0, doc: 'irqreturn_t: the interrupt was not from this device.' },
   { name: 'IRQ_HANDLED', value: 1, doc: 'irqreturn_t: the interrupt was handled.' },
+  { name: 'O_RDONLY', value: 0, doc: 'open flag: read only (anon_inode_getfd\'s flags; ignored by the model).' },
+  { name: 'O_WRONLY', value: 1, doc: 'open flag: write only (ignored by the model).' },
+  { name: 'O_RDWR', value: 2, doc: 'open flag: read and write (ignored by the model).' },
+  { name: 'O_CLOEXEC', value: 0o2000000, doc: 'open flag: close on exec (ignored by the model). OR it into the flags.' },
   { name: 'any', value: -1, doc: 'For close(any): a thread that guesses an fd number. The guess is any fd open at that moment, or one that is not open (EBADF).' },
 ];

@@ -8,7 +8,7 @@
 import { ATOMICS } from './atomics';
 import { BITOPS } from './bitops';
 import { CHECKS } from './checks';
-import { FILES } from './files';
+import { ANON_INODE_GETFD_SHORT, FILES } from './files';
 import { IRQ } from './irq';
 import { LISTS } from './lists';
 import { LOCKS } from './locks';
@@ -47,6 +47,14 @@ export const BUILTINS: readonly Builtin[] = [
 
 const BY_NAME = new Map(BUILTINS.map((b) => [b.name, b]));
 
+/**
+ * A builtin in the form a call uses: anon_inode_getfd with a name string first (or no
+ * argument yet) is the kernel's four-argument form, otherwise the model's two-argument one.
+ */
+export function builtinForm(b: Builtin, firstArgString: boolean): Builtin {
+  return b.name === 'anon_inode_getfd' && !firstArgString ? ANON_INODE_GETFD_SHORT : b;
+}
+
 export function builtin(name: string): Builtin | undefined {
   return BY_NAME.get(name);
 }
@@ -54,7 +62,7 @@ export function builtin(name: string): Builtin | undefined {
 /** `mutex_lock(mutex *lock)`-style signature for hover and signature help. */
 export function signatureOf(b: Builtin): string {
   const params = b.params.map((p) => `${p.optional ? '[' : ''}${paramTypeText(p.kind)} ${p.name}${p.optional ? ']' : ''}`);
-  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns === 'vcpu' ? 'struct kvm_vcpu *' : b.returns;
+  const ret = b.returns === 'ptr' ? 'struct T *' : b.returns === 'vcpu' ? 'struct kvm_vcpu *' : b.returns === 'file' ? 'struct file *' : b.returns;
   return `${ret} ${b.name}(${params.join(', ')})`;
 }
 
@@ -108,6 +116,10 @@ export function paramTypeText(kind: ParamKind): string {
       return 'KVM_REQ_*';
     case 'fd':
       return 'int';
+    case 'file':
+      return 'struct file *';
+    case 'fops':
+      return 'const struct file_operations *';
     case 'cond':
       return 'condition';
     case 'value':

@@ -78,6 +78,10 @@ export type ParamKind =
   | 'request'
   /** An fd number, or `any` (a guess: any fd open at that moment, or none). */
   | 'fd'
+  /** A `struct file *` (what fget or anon_inode_getfile returned). */
+  | 'file'
+  /** A `const struct file_operations *` (`&kvm_device_fops`). */
+  | 'fops'
   /** Evaluated each time the actor is scheduled (wait_event). */
   | 'cond'
   /** Any value (a user or guest address, a buffer): evaluated and passed on, not interpreted. */
@@ -89,8 +93,8 @@ export interface BuiltinParam {
   readonly optional?: boolean;
 }
 
-/** `vcpu`: a `struct kvm_vcpu *`. */
-export type ReturnKind = 'void' | 'int' | 'bool' | 'ptr' | 'vcpu';
+/** `vcpu`: a `struct kvm_vcpu *`; `file`: a `struct file *`. */
+export type ReturnKind = 'void' | 'int' | 'bool' | 'ptr' | 'vcpu' | 'file';
 
 export interface Builtin {
   readonly name: string;
