@@ -1,5 +1,6 @@
 // The documentation cannot drift: docs/builtins.md is exactly what the registry renders,
-// and docs/language.md names every keyword, statement form and violation kind.
+// docs/language.md names every keyword, statement form and violation kind, and docs/checker.md
+// says for each kind whether the run ends.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,4 +40,15 @@ test('every code example in docs/language.md loads without errors', async () => 
     const errors = l.diagnostics.filter((d) => d.severity === 'error').map((d) => `${l.lines.position(d.span.start).line + 1}: ${d.message}`);
     assert.deepEqual(errors, [], `example ${i + 1}:\n${code}`);
   });
+});
+
+test('docs/checker.md says, for every violation kind, whether the run ends or goes on', () => {
+  const doc = readFileSync(join(root, 'docs', 'checker.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### Which reports end the run'));
+  const rows = section.split('\n').filter((l) => l.startsWith('| `'));
+  for (const k of VIOLATION_KINDS) {
+    const row = rows.find((l) => l.split('|')[1]!.includes(`\`${k}\``));
+    assert.ok(row, `kind ${k} has no row in checker.md's table of which reports end the run`);
+    assert.match(row.split('|')[2]!, /goes on|ends|at the end/, `kind ${k}: the row says neither`);
+  }
 });
