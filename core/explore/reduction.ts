@@ -37,6 +37,12 @@ interface TrieNode {
 /** Actor sets are bitmasks, so scenarios with more actors than this are not reduced. */
 export const MAX_REDUCED_ACTORS = 30;
 
+/** Slots of the table of candidates remembered by views (a power of two). */
+const CANDIDATE_CACHE = 1 << 14;
+
+/** Misses after which a table of candidates that is rarely hit is given up. */
+const CACHE_TRIAL = 4096;
+
 /** Views numbered below this have their pairs in a dense matrix; beyond, in a map. */
 const DENSE = 1024;
 
@@ -59,6 +65,11 @@ export class Reducer {
   private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0 };
   private readonly out: number[] = [];
   private readonly maxPc: number;
+  /** `candidates` remembered by the views they were computed for (see there). */
+  private readonly cached = new Array<readonly number[] | undefined>(CANDIDATE_CACHE);
+  private readonly cachedViews: Int32Array;
+  private cacheHits = 0;
+  private cacheMisses = 0;
 
   constructor(private readonly s: CompiledScenario, private readonly fp: Footprints) {
     const n = (this.n = s.actors.length);
@@ -74,6 +85,7 @@ export class Reducer {
     this.views = Array.from({ length: n }, () => new WeakMap<ActorState, ActorView>());
     this.rows = new Int32Array(n);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
+    this.cachedViews = new Int32Array(CANDIDATE_CACHE * n);
   }
 
   /** Whether this scenario can be reduced at all. */
@@ -95,11 +107,45 @@ export class Reducer {
     const n = this.n;
     const views = this.viewOf;
     let live = 0;
+    let h = 0x811c9dc5 ^ n;
     for (let a = 0; a < n; a++) {
       const v = this.view(state.actors[a]!, a);
       views[a] = v;
       if (v.cur) live |= 1 << a;
+      h = Math.imul(h ^ v.id, 0x01000193);
     }
+    // The candidates are a function of the views alone: many states share them (they differ
+    // in memory and locals only), so the last answer per slot of a small table is reused.
+    // Where control positions alone tell states apart (the philosophers), nothing is ever
+    // reused: the table is then given up after its first thousands of misses.
+    if (this.cacheMisses > CACHE_TRIAL && this.cacheMisses > 4 * this.cacheHits) return this.compute(live);
+    const slot = (h ^ (h >>> 15)) & (CANDIDATE_CACHE - 1);
+    const cached = this.cached[slot];
+    if (cached !== undefined) {
+      const keys = this.cachedViews;
+      let same = true;
+      for (let a = 0, k = slot * n; a < n; a++, k++) {
+        if (keys[k] !== views[a]!.id) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        this.cacheHits++;
+        return cached;
+      }
+    }
+    this.cacheMisses++;
+    const out = this.compute(live);
+    this.cached[slot] = out.slice();
+    for (let a = 0, k = slot * n; a < n; a++, k++) this.cachedViews[k] = views[a]!.id;
+    return out;
+  }
+
+  /** The candidates for the views in `viewOf` (`live`: the actors that are not done). */
+  private compute(live: number): readonly number[] {
+    const n = this.n;
+    const views = this.viewOf;
     const rows = this.rows;
     for (let a = 0; a < n; a++) {
       const va = views[a]!;

@@ -133,6 +133,8 @@ export class Search {
    */
   /** Per actor: equal actor states may be one interned object shared by several actors. */
   private readonly blocked: WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>[];
+  /** Each actor's move with choice 0 (most moves), made once. */
+  private readonly firstMoves: readonly Move[];
 
   /**
    * `until`: stop once every violation key in it has been found (parallel.ts rebuilds the
@@ -145,6 +147,7 @@ export class Search {
     this.livelock = new LivelockProbe(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.blocked = s.actors.map(() => new WeakMap());
+    this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -425,7 +428,7 @@ export class Search {
     const k = choiceCount(s, state, actor);
     const out: Outcome[] = [];
     for (let choice = 0; choice < k; choice++) {
-      const move = { actor, choice };
+      const move = choice === 0 ? this.firstMoves[actor]! : { actor, choice };
       const result = step(s, state, move);
       if (result.status !== 'blocked') out.push({ move, result });
       else if (k === 1) this.rememberBlocked(state, actor, st, result);
@@ -541,7 +544,7 @@ export class Search {
    */
   private hashChild(result: StepOk): void {
     if (this.symmetry) return this.hash(result.state);
-    this.hasher.child(result.state, result.accesses);
+    this.hasher.childOf(result);
     if (this.opts.checkFootprints) {
       const h1 = fp.h1;
       const h2 = fp.h2;

@@ -8,8 +8,8 @@
 // the chance that any pair collides is about n^2 / 2^65: 3e-8 for a million states, 3e-4 for
 // a hundred million. A collision can only hide states (never invent a violation).
 
-import { actorEncodedLength, encodeActorInto } from '../model/machine';
-import type { ActorState, MachineState } from '../model/types';
+import { actorEncodedLength, encodeActorInto, LazyStepOk } from '../model/machine';
+import type { ActorState, MachineState, StepOk } from '../model/types';
 import type { ActorIntern } from './pack';
 
 /** Packs a move into one number: actor in the high bits, choice in the low 12. */
@@ -229,6 +229,40 @@ export class StateHasher {
     this.last1 = s1;
     this.last2 = s2;
     finish(s1, s2, actors.length);
+  }
+
+  /**
+   * `child` for a step's result: a lazy one (machine.ts, LazyStepOk) from the base state
+   * gives its written words and moving actor directly, so its state is never built.
+   */
+  childOf(r: StepOk): void {
+    const p = this.parent!;
+    if (!(r instanceof LazyStepOk) || r.base !== p) return this.child(r.state, r.accesses);
+    let s1 = this.s1;
+    let s2 = this.s2;
+    const old = p.mem;
+    const w = r.written;
+    for (let i = 0; i < w.length; i += 2) {
+      const addr = w[i]!;
+      const a = old[addr]!;
+      const b = w[i + 1]!;
+      if (a === b) continue;
+      s1 = (s1 - term1(addr, a) + term1(addr, b)) | 0;
+      s2 = (s2 - term2(addr, a) + term2(addr, b)) | 0;
+    }
+    const k = r.actor;
+    if (this.actorMark[k] !== this.generation) {
+      this.parentActorHash(k, p.actors[k]!);
+      this.a1[k] = ah.h1;
+      this.a2[k] = ah.h2;
+      this.actorMark[k] = this.generation;
+    }
+    actorHash(r.actorState);
+    s1 = (s1 - term1(ACTOR_INDEX + k, this.a1[k]!) + term1(ACTOR_INDEX + k, ah.h1)) | 0;
+    s2 = (s2 - term2(ACTOR_INDEX + k, this.a2[k]!) + term2(ACTOR_INDEX + k, ah.h2)) | 0;
+    this.last1 = s1;
+    this.last2 = s2;
+    finish(s1, s2, p.actors.length);
   }
 
   /**

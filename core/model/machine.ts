@@ -18,7 +18,7 @@ import type { Exec } from './exec';
 import {
   ActorStatus,
   type ActorState, type Frame, type HeldLock, type LockMode, type MachineState, type ModelEvent, type Move,
-  type Related, type StepResult, type Violation, type ViolationKind, type WaitInfo,
+  type Related, type StepOk, type StepResult, type Violation, type ViolationKind, type WaitInfo,
 } from './types';
 
 /** Local instructions one step may run after its visible one before it counts as a livelock. */
@@ -26,6 +26,8 @@ export const LOCAL_STEP_BUDGET = 100_000;
 
 const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
+const NO_ACCESSES: number[] = [];
+Object.freeze(NO_ACCESSES);
 const NO_CALLS: { fn: number; args: readonly number[]; resultSlot: number }[] = [];
 /** A frame's result slot meaning: the return value goes to the actor's first op scratch word (Exec.callForResult). */
 const RESULT_TO_OP_SCRATCH = -2;
@@ -197,7 +199,7 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
   const f = a.frames[a.frames.length - 1];
   if (!f) return 1;
   const ins = s.codes[f.code]!.instrs[f.pc];
-  if (!ins) return 1;
+  if (!ins || !mayChoose(s)[ins.id]) return 1;
   if (ins.op === 'choose') return ins.targets.length;
   // The primitive with outcomes may stand alone, be assigned, or be tested (`if (copy_from_user(…))`).
   const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
@@ -212,6 +214,30 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
     }
   }
   return 1;
+}
+
+const choosersOf = new WeakMap<CompiledScenario, Uint8Array>();
+let lastChoosers: { s: CompiledScenario | undefined; flags: Uint8Array } = { s: undefined, flags: new Uint8Array(0) };
+
+/**
+ * Per instruction id, 1 when its step may have several outcomes (a `choose`, or a primitive
+ * with `choices`): choiceCount asks at every move, and most instructions have one.
+ */
+function mayChoose(s: CompiledScenario): Uint8Array {
+  if (s === lastChoosers.s) return lastChoosers.flags;
+  let flags = choosersOf.get(s);
+  if (!flags) {
+    flags = new Uint8Array(s.instrs.length);
+    for (const ins of s.instrs) {
+      if (ins.op === 'choose') flags[ins.id] = 1;
+      const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
+      const e = top?.k === 'unary' ? top.e : top?.k === 'binary' && top.l.k === 'builtin' ? top.l : top;
+      if (e?.k === 'builtin' && e.b.choices) flags[ins.id] = 1;
+    }
+    choosersOf.set(s, flags);
+  }
+  lastChoosers = { s, flags };
+  return flags;
 }
 
 /** Every actor has finished: threads and vCPUs done, no handler or work item running or pending. */
@@ -278,10 +304,11 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
   // Only the first outcome of an acquisition waits for the lock (another may be an injected signal).
   const quick = choice === 0 ? quickBlocked(s, state, actor, a, f, ins) : undefined;
   if (quick) return quick;
-  const d = new Draft(s, state, actor, choice, ins.span, ins.id);
+  const d = new Draft(s, state, actor, choice, ins.span, ins.id, true);
   try {
     d.execute(ins);
     d.settle();
+    return d.okResult(ins.span);
   } catch (e) {
     if (e instanceof Blocked) {
       // A report printed before the actor went to sleep (might_sleep() in atomic context, then
@@ -291,8 +318,9 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
     }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
+  } finally {
+    d.releaseScratch();
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span: ins.span, reports: d.reports, ...(d.stepLabel ? { label: d.stepLabel } : {}) };
 }
 
 /**
@@ -360,16 +388,65 @@ function startActor(s: CompiledScenario, state: MachineState, actor: number): St
   if (!schedulable(s, state, actor)) {
     return { status: 'blocked', wait: { kind: 'idle' }, span };
   }
-  const d = new Draft(s, state, actor, 0, span, -1);
+  const d = new Draft(s, state, actor, 0, span, -1, true);
   try {
     d.start();
     d.settle();
+    return d.okResult(span);
   } catch (e) {
     if (e instanceof Blocked) return { status: 'blocked', wait: e.wait, span };
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span };
     throw e;
+  } finally {
+    d.releaseScratch();
   }
-  return { status: 'ok', state: d.commit(), events: d.events, accesses: d.accesses, plain: d.plain, span, reports: d.reports };
+}
+
+/**
+ * Memory written in place by the step in progress (see `Draft`): a copy of the memory of
+ * `scratchOf`, the base state it was last made for, restored to it after every step.
+ * Successive steps from one state (the checker tries every actor's) share it, so a step
+ * copies no memory unless its result's state is asked for.
+ */
+let scratch: number[] = [];
+let scratchOf: readonly number[] | undefined;
+/** A step is running on the scratch memory (a step inside it would copy instead). */
+let scratchBusy = false;
+
+/**
+ * A step's result whose new state is built when first read: the base state, the words the
+ * step wrote with their new values, and the moving actor's new state. Most successors the
+ * checker computes are states it has seen, whose fingerprint it takes from these alone.
+ */
+export class LazyStepOk implements StepOk {
+  readonly status = 'ok';
+  private built: MachineState | undefined;
+
+  constructor(
+    readonly base: MachineState,
+    /** The words the step wrote, each once, with their values after it: address, value, address, value… */
+    readonly written: readonly number[],
+    readonly actor: number,
+    readonly actorState: ActorState,
+    readonly events: readonly ModelEvent[],
+    readonly accesses: readonly number[],
+    readonly plain: readonly number[],
+    readonly span: Span,
+    readonly reports: readonly Violation[],
+    /** What this step of a primitive made of several did (Exec.label), if it says. */
+    readonly label: string | undefined,
+  ) {}
+
+  get state(): MachineState {
+    if (this.built) return this.built;
+    const base = this.base;
+    const mem = base.mem.slice();
+    const w = this.written;
+    for (let i = 0; i < w.length; i += 2) mem[w[i]!] = w[i + 1]!;
+    const actors = base.actors.slice();
+    actors[this.actor] = this.actorState;
+    return (this.built = { mem, objects: base.objects, actors });
+  }
 }
 
 interface MutableFrame {
@@ -380,6 +457,15 @@ interface MutableFrame {
   callSite: number;
   /** The locals array belongs to this draft (copied or new), so it may be written. */
   owned: boolean;
+  /** The base state's frame this one copies, if any: reused by `commit` when unchanged. */
+  readonly orig?: Frame;
+}
+
+/** A draft's frame as the new state holds it: the base state's own when the step left it as it was. */
+function frozenFrame(f: MutableFrame): Frame {
+  const o = f.orig;
+  if (o && o.pc === f.pc && o.locals === f.locals && o.code === f.code) return o;
+  return { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite };
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
@@ -387,7 +473,8 @@ class Draft implements Exec {
   readonly actorSym: ActorSymbol;
   readonly events: ModelEvent[] = [];
   readonly accesses: number[] = [];
-  readonly plain: number[] = [];
+  /** Shared and empty until the first plain access (most steps' accesses are all marked). */
+  plain: number[] = NO_ACCESSES;
   /** Non-fatal reports of this step; shared and empty until the first one. */
   reports: Violation[] = NO_REPORTS;
   private mem: number[];
@@ -408,15 +495,43 @@ class Draft implements Exec {
   site: Span;
   instr: number;
 
-  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number) {
+  /** This draft writes the scratch memory (see `scratch`), restored by `release`. */
+  private onScratch = false;
+  /** The step failed (`fail`): its violation may read this draft's memory later. */
+  private failed = false;
+
+  /**
+   * `inPlace`: write the shared scratch memory and undo afterwards (`okResult`, `releaseScratch`)
+   * rather than copy the base's memory at the first write.
+   */
+  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number, inPlace = false) {
     this.actorSym = scenario.actors[actor]!;
     // Copied before the first write (memCopied), so the base state is never changed.
     this.mem = base.mem as number[];
+    if (inPlace && !scratchBusy) {
+      if (scratchOf !== base.mem) {
+        // Refilled in place when the length allows: no draft keeps it once released.
+        const m = base.mem;
+        if (scratch.length === m.length) for (let i = 0; i < m.length; i++) scratch[i] = m[i]!;
+        else scratch = m.slice();
+        scratchOf = m;
+      }
+      scratchBusy = true;
+      this.onScratch = true;
+      this.mem = scratch;
+      this.memCopied = true;
+    }
     this.objects = base.objects;
     const a = base.actors[actor]!;
     this.status = a.status;
     // Frames are copied shallowly; a frame's locals are copied when written.
-    this.frames = a.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false }));
+    const bf = a.frames;
+    const frames = new Array<MutableFrame>(bf.length);
+    for (let i = 0; i < bf.length; i++) {
+      const f = bf[i]!;
+      frames[i] = { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false, orig: f };
+    }
+    this.frames = frames;
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
@@ -428,12 +543,56 @@ class Draft implements Exec {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames.map((f) => ({ code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite })),
+      frames: this.frames.map(frozenFrame),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
     };
     return { mem: this.mem, objects: this.objects, actors };
+  }
+
+  /** The result of a step that went through: lazy when it wrote only the scratch memory. */
+  okResult(span: Span): StepOk {
+    if (!this.onScratch || this.mem !== scratch) {
+      return { status: 'ok', state: this.commit(), events: this.events, accesses: this.accesses, plain: this.plain, span, reports: this.reports, ...(this.stepLabel ? { label: this.stepLabel } : {}) };
+    }
+    const acc = this.accesses;
+    const mem = this.mem;
+    // Address, value, address, value…: a plain array, far cheaper to make than typed ones.
+    const written: number[] = [];
+    next: for (let i = 0; i < acc.length; i++) {
+      const x = acc[i]!;
+      if ((x & 1) === 0) continue;
+      const addr = x >> 1;
+      for (let j = 0; j < written.length; j += 2) if (written[j] === addr) continue next;
+      written.push(addr, mem[addr]!);
+    }
+    const actor: ActorState = {
+      status: this.status,
+      frames: this.frames.map(frozenFrame),
+      held: this.heldLocks,
+      preemptOff: this.preempt,
+      rcuDepth: this.rcu,
+    };
+    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel);
+  }
+
+  /** Restores the scratch memory to the base state's (every word the step wrote there). */
+  releaseScratch(): void {
+    if (!this.onScratch) return;
+    this.onScratch = false;
+    scratchBusy = false;
+    // A report's text is built when first read, from this draft's memory: keep that memory.
+    if (this.mem === scratch && (this.reports.length > 0 || this.failed)) this.mem = scratch.slice();
+    const base = this.base.mem;
+    const m = base.length;
+    const acc = this.accesses;
+    for (let i = 0; i < acc.length; i++) {
+      const x = acc[i]!;
+      if ((x & 1) === 0) continue;
+      const addr = x >> 1;
+      if (addr < m) scratch[addr] = base[addr]!;
+    }
   }
 
   private get top(): MutableFrame {
@@ -453,8 +612,13 @@ class Draft implements Exec {
 
   read(addr: number, marked = false): number {
     this.accesses.push(addr * 2);
-    if (!marked) this.plain.push(addr * 2);
+    if (!marked) this.plainAccess(addr * 2);
     return this.mem[addr] ?? 0;
+  }
+
+  private plainAccess(x: number): void {
+    if (this.plain === NO_ACCESSES) this.plain = [x];
+    else this.plain.push(x);
   }
 
   write(addr: number, value: number, marked = false): void {
@@ -465,7 +629,7 @@ class Draft implements Exec {
     if (addr <= 0 || addr >= this.mem.length) this.wild(addr, true, 'write');
     this.mem[addr] = value | 0;
     this.accesses.push(addr * 2 + 1);
-    if (!marked) this.plain.push(addr * 2 + 1);
+    if (!marked) this.plainAccess(addr * 2 + 1);
     this.events.push({ kind: 'write', actor: this.actor, addr, value });
   }
 
@@ -569,6 +733,7 @@ class Draft implements Exec {
 
   /** `report` may be a function: it is then called (once) when the report is first read. */
   fail(kind: ViolationKind, message: string, report: string | (() => string), related: readonly Related[] = []): never {
+    this.failed = true;
     throw new Failed(this.violation(kind, message, report, related));
   }
 
@@ -1082,7 +1247,9 @@ class Draft implements Exec {
         return binop(e.op, l, r);
       }
       case 'builtin': {
-        const args = e.args.map((a) => this.eval(a));
+        const n = e.args.length;
+        const args = new Array<number>(n);
+        for (let i = 0; i < n; i++) args[i] = this.eval(e.args[i]!);
         const saved = this.site;
         // Lock instances re-keyed by lockdep_set_class take their key's class.
         const statics = this.scenario.layout.lockKeySlots > 0 ? keyedStatics(this, e.b, args, e.statics) : e.statics;
