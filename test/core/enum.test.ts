@@ -1,5 +1,5 @@
 // Enumerations as the kernel declares them, the signalled mutex acquisitions with lockdep
-// annotations (mutex_lock_killable_nested & co.), the atomics' ordering variants and the
+// annotations (mutex_lock_killable_nested & co.), the atomics' ordering variants, acquire/release and the
 // non-atomic bit operations.
 
 import { test } from 'node:test';
@@ -247,4 +247,23 @@ thread t { arr[0] = UNKNOWN_ARRAY; }
   ]);
   assert.match(d[0]!, /function-like macros are not supported; write a static inline function/);
   assert.match(d[5]!, /unknown constant 'NOT_DEFINED' as an array length \(declare it first: #define NOT_DEFINED 4/);
+});
+
+test('smp_store_release / smp_load_acquire publish a value without a data race; plain accesses race', () => {
+  const text = (marked: boolean) => `config KCSAN;
+int data;
+int ready;
+thread producer {
+	data = 42;
+	${marked ? 'smp_store_release(&ready, 1);' : 'ready = 1;'}
+}
+thread consumer {
+	if (${marked ? 'smp_load_acquire(&ready)' : 'ready'})
+		assert(data == 42);
+}
+`;
+  assert.deepEqual(agreedKinds(text(true)), []);
+  assert.deepEqual(agreedKinds(text(false)), ['data_race']);
+  // The sequentially consistent model orders every access: the published value is seen.
+  assert.deepEqual(agreedKinds(text(true).replace('data == 42', 'data == 0')), ['assertion']);
 });
