@@ -71,6 +71,28 @@ test('user copies may sleep, and may fail under fault injection', () => {
   assert.deepEqual(agree(efault.replace('config FAULT_INJECTION;', '')), []);
 });
 
+test('every user and guest copy may sleep and, under fault injection, fails with its own value', () => {
+  const calls: readonly [string, string][] = [
+    ['copy_from_user(0, 0, 8)', '8'], ['copy_to_user(0, 0, 4)', '4'], ['get_user(0, 0)', '-EFAULT'], ['put_user(0, 0)', '-EFAULT'],
+    ['kvm_read_guest(0, 0x1000, 0, 8)', '-EFAULT'], ['kvm_write_guest(0, 0x1000, 0, 8)', '-EFAULT'],
+  ];
+  for (const [call, failed] of calls) {
+    assert.deepEqual(agree(`spinlock l; thread t { spin_lock(&l); ${call}; spin_unlock(&l); }`), ['sleep_in_atomic'], call);
+    const text = (fi: boolean): string => `
+      ${fi ? 'config FAULT_INJECTION;' : ''}
+      int ret;
+      thread t { ret = ${call}; }
+      final { assert(ret == 0); }
+    `;
+    assert.deepEqual(agree(text(false)), [], call);
+    assert.deepEqual(agree(text(true)), ['assertion'], call);
+    // The failing outcome is exactly the kernel's: bytes not copied, or -EFAULT.
+    assert.deepEqual(agree(text(true).replace('ret == 0', `ret == 0 || ret == ${failed}`)), [], call);
+  }
+  assert.deepEqual(agree('spinlock l; thread t { spin_lock(&l); might_fault(); spin_unlock(&l); }'), ['sleep_in_atomic']);
+  assert.deepEqual(agree('thread t { might_fault(); }'), []);
+});
+
 test('test_and_set_bit claims once; test_bit then set_bit lets two claim', () => {
   const text = (atomic: boolean): string => `
     int flags;
