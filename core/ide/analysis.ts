@@ -3,12 +3,15 @@
 // Plain data in and out: offsets and spans, never protocol positions. An overlay is the
 // analysis of an older text seen through a newer one (its tokens, the old binding): what
 // completion uses on a large document between a keystroke and the next full analysis.
+// The analysis of an edited text takes the syntax trees of the previous one over (their
+// anchors move: see core/syntax/reparse.ts), so the previous one is retired: using it, or
+// an overlay of it, afterwards is a bug, and throws rather than answer with moved spans.
 
 import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
 import type { Comment, Token } from '../syntax/lexer';
-import { parse, type ParseResult } from '../syntax/parser';
-import { relex, reparse } from '../syntax/reparse';
+import type { ParseResult } from '../syntax/parser';
+import { anchoredParse, relex, reparse } from '../syntax/reparse';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
 import { heldLocks, type HeldLocks } from './heldLocks';
@@ -16,8 +19,10 @@ import { lockLints, type LockLint } from './lints';
 
 export class Analysis {
   readonly lines: LineMap;
-  readonly parse: ParseResult;
-  readonly binding: Binding;
+  private readonly parsed: ParseResult;
+  private readonly bound: Binding;
+  /** Set once a newer analysis took this one's syntax trees over. */
+  private retired = false;
   /** Occurrences in source order (sorted on first use: diagnostics do not need them). */
   private sortedOccurrences: readonly Occurrence[] | undefined;
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
@@ -38,14 +43,20 @@ export class Analysis {
     this.lines = new LineMap(text);
     if (!base) {
       const relexed = previous && previous.base !== previous && previous.text === text ? previous.parse : undefined;
-      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text, relexed) : parse(text);
-      this.binding = bindSafely(this.parse.program, text);
+      if (previous) {
+        const old = previous.base;
+        this.parsed = reparse(old.parse, old.text, text, relexed);
+        old.retired = true;
+      } else {
+        this.parsed = anchoredParse(text);
+      }
+      this.bound = bindSafely(this.parsed.program, text);
       this.base = this;
       return;
     }
     const lexed = relex(base.parse, base.text, text);
-    this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
-    this.binding = base.binding;
+    this.parsed = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
+    this.bound = base.binding;
     this.base = base;
     const old = base.text;
     let prefix = 0;
@@ -54,6 +65,20 @@ export class Analysis {
     let suffix = 0;
     while (suffix < max - prefix && old.charCodeAt(old.length - 1 - suffix) === text.charCodeAt(text.length - 1 - suffix)) suffix++;
     this.change = { prefix, newEnd: text.length - suffix, delta: text.length - old.length };
+  }
+
+  get parse(): ParseResult {
+    this.live();
+    return this.parsed;
+  }
+
+  get binding(): Binding {
+    this.live();
+    return this.bound;
+  }
+
+  private live(): void {
+    if (this.retired || this.base.retired) throw new Error(`the analysis of ${this.file} was used after a newer one took its syntax trees over`);
   }
 
   /** The resolved names in source order, for lookups by offset. */
