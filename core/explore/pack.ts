@@ -8,7 +8,9 @@
 // actor out, so another thread, with its own intern table, can read it.
 //
 // Layout of both: [memLength, mem…, objectCount, objects…, actorCount, actors…], where an
-// actor is one intern number (local) or its words (portable, see `encodeActor`).
+// actor is one intern number (local) or its words (portable, see `encodeActor`). Memory is
+// mostly zeros (per-actor words, fd and callback tables of actors that use none), so it is
+// written sparse: per block of 32 words, a bitmask of the nonzero ones, then their values.
 
 import type { Span } from '../syntax/ast';
 import type { ActorState, ActorStatus, Frame, HeldLock, MachineState } from '../model/types';
@@ -212,14 +214,36 @@ function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
   return true;
 }
 
+/** The most words `packMemory` writes for `m` words of memory. */
+function memoryBound(m: number): number {
+  return 1 + m + ((m + 31) >>> 5);
+}
+
+/** Writes memory sparse (see the header) at `k`; returns the index after it. */
+function packMemory(mem: readonly number[], d: Int32Array, at: number): number {
+  const m = mem.length;
+  let k = at;
+  d[k++] = m;
+  for (let base = 0; base < m; base += 32) {
+    const maskAt = k++;
+    let mask = 0;
+    const end = Math.min(m, base + 32);
+    for (let i = base; i < end; i++) {
+      const v = mem[i]!;
+      if (v === 0) continue;
+      mask |= 1 << (i - base);
+      d[k++] = v;
+    }
+    d[maskAt] = mask;
+  }
+  return k;
+}
+
 function packShared(state: MachineState, out: Words): void {
-  const mem = state.mem;
   const objects = state.objects;
-  out.reserve(mem.length + objects.length + 3);
+  out.reserve(memoryBound(state.mem.length) + objects.length + 2);
   const d = out.data;
-  let k = out.length;
-  d[k++] = mem.length;
-  for (let i = 0; i < mem.length; i++) d[k++] = mem[i]!;
+  let k = packMemory(state.mem, d, out.length);
   d[k++] = objects.length;
   for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
   d[k++] = state.actors.length;
@@ -236,7 +260,9 @@ function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: numb
   // faster kind, without growing it push by push.
   while (zeros.length < m) zeros.push(0);
   const mem = zeros.length === m ? zeros.slice() : zeros.slice(0, m);
-  for (let i = 0; i < m; i++) mem[i] = w[k++]!;
+  for (let base = 0; base < m; base += 32) {
+    for (let mask = w[k++]!; mask !== 0; mask &= mask - 1) mem[base + 31 - Math.clz32(mask & -mask)] = w[k++]!;
+  }
   const no = w[k++]!;
   const objects: number[] = [];
   for (let i = 0; i < no; i++) objects.push(w[k++]!);
@@ -244,9 +270,9 @@ function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: numb
   return { mem, objects, actorCount, next: k };
 }
 
-/** How many words the local form of `state` takes. */
+/** The most words the local form of `state` takes. */
 export function localLength(state: MachineState): number {
-  return state.mem.length + state.objects.length + state.actors.length + 3;
+  return memoryBound(state.mem.length) + state.objects.length + state.actors.length + 2;
 }
 
 /** Writes the local form of `state` (actors by intern number) at `at`; returns the index after it. */
@@ -254,9 +280,7 @@ export function packLocal(state: MachineState, intern: ActorIntern, d: Int32Arra
   const mem = state.mem;
   const objects = state.objects;
   const actors = state.actors;
-  let k = at;
-  d[k++] = mem.length;
-  for (let i = 0; i < mem.length; i++) d[k++] = mem[i]!;
+  let k = packMemory(mem, d, at);
   d[k++] = objects.length;
   for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
   d[k++] = actors.length;

@@ -59,6 +59,15 @@ export class Reducer {
   private nextId = 1;
   private readonly viewOf: ActorView[];
   private readonly rows: Int32Array;
+  /**
+   * The views `rows` were computed for, and which actors were live then: the next state
+   * expanded is most often a sibling of the last (the same actors but one or two), so only
+   * the rows and columns of the actors whose view changed are computed again.
+   */
+  private readonly rowViews: ActorView[];
+  private rowLive = -1;
+  /** Per actor: the state object last seen and its view (interned actor states recur). */
+  private readonly lastState: (ActorState | undefined)[];
   /** needs(a, b) for view ids below DENSE: 0 unknown, 1 no, 2 yes. */
   private readonly dense = new Uint8Array(DENSE * DENSE);
   private readonly sparse = new Map<number, boolean>();
@@ -84,6 +93,8 @@ export class Reducer {
     this.viewOf = new Array<ActorView>(n).fill(this.doneView);
     this.views = Array.from({ length: n }, () => new WeakMap<ActorState, ActorView>());
     this.rows = new Int32Array(n);
+    this.rowViews = new Array<ActorView>(n).fill(this.doneView);
+    this.lastState = new Array<ActorState | undefined>(n).fill(undefined);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
     this.cachedViews = new Int32Array(CANDIDATE_CACHE * n);
   }
@@ -109,8 +120,12 @@ export class Reducer {
     let live = 0;
     let h = 0x811c9dc5 ^ n;
     for (let a = 0; a < n; a++) {
-      const v = this.view(state.actors[a]!, a);
-      views[a] = v;
+      const st = state.actors[a]!;
+      let v = views[a]!;
+      if (st !== this.lastState[a]) {
+        v = views[a] = this.view(st, a);
+        this.lastState[a] = st;
+      }
       if (v.cur) live |= 1 << a;
       h = Math.imul(h ^ v.id, 0x01000193);
     }
@@ -147,24 +162,27 @@ export class Reducer {
     const n = this.n;
     const views = this.viewOf;
     const rows = this.rows;
+    const before = this.rowViews;
+    let changed = 0;
+    if (live !== this.rowLive) {
+      changed = n >= 31 ? -1 : (1 << n) - 1;
+      this.rowLive = live;
+    } else {
+      for (let a = 0; a < n; a++) if (views[a] !== before[a]) changed |= 1 << a;
+    }
     for (let a = 0; a < n; a++) {
       const va = views[a]!;
+      before[a] = va;
       const ca = va.cur;
-      let row = 0;
-      if (ca) {
-        // A `top` step reads what no word holds (other actors' status, interrupt state),
-        // which even a step with an empty footprint can change.
-        if (ca.top) row = live & ~(1 << a);
-        else {
-          row = this.sameCpu[a]! & live;
-          for (let b = 0; b < n; b++) {
-            const bit = 1 << b;
-            if (b === a || (row & bit) !== 0 || (live & bit) === 0) continue;
-            if (this.needs(va, views[b]!)) row |= bit;
-          }
-        }
+      if ((changed & (1 << a)) !== 0) {
+        rows[a] = this.row(a, va, live, -1);
+        continue;
       }
-      rows[a] = row;
+      // The same view as before, and the same actors live: only the columns of the actors
+      // whose view changed may differ.
+      if (changed === 0 || !ca || ca.top) continue;
+      const keep = rows[a]! & ~changed;
+      rows[a] = keep | this.row(a, va, live, changed);
     }
     const out = this.out;
     out.length = 0;
@@ -183,6 +201,23 @@ export class Reducer {
       out[i] = set;
     }
     return out;
+  }
+
+  /** Actor a's row, restricted to the actors in `only`: which live actors it needs. */
+  private row(a: number, va: ActorView, live: number, only: number): number {
+    const ca = va.cur;
+    if (!ca) return 0;
+    // A `top` step reads what no word holds (other actors' status, interrupt state),
+    // which even a step with an empty footprint can change.
+    if (ca.top) return live & ~(1 << a) & only;
+    const views = this.viewOf;
+    let row = this.sameCpu[a]! & live & only;
+    const rest = live & only & ~row & ~(1 << a);
+    for (let f = rest; f !== 0; f &= f - 1) {
+      const b = 31 - Math.clz32(f & -f);
+      if (this.needs(va, views[b]!)) row |= 1 << b;
+    }
+    return row;
   }
 
   private needs(a: ActorView, b: ActorView): boolean {

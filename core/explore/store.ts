@@ -310,27 +310,34 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** States per chunk of the per-state arrays (a power of two). */
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+
 export class StateStore {
   private capacity: number;
   private mask: number;
+  /** The table grows when it holds this many states (three quarters of its slots). */
+  private limit: number;
   /**
    * Table: per slot, three words side by side (one cache line for a probe): the fingerprint
    * halves and state id + 1 (0 = empty).
    */
   private table: Int32Array;
   private count = 0;
-  /** Per state id: the parent's id (-1 for the initial state) and the packed move from it. */
-  private parents: Int32Array;
-  private moves: Int32Array;
-  private expandedBits: Uint8Array;
+  /**
+   * Per state id, in chunks of CHUNK states that are never copied or over-allocated: the
+   * parent's id (-1 for the initial state) and the packed move from it, side by side, and
+   * whether the state was expanded.
+   */
+  private readonly links: Int32Array[] = [];
+  private readonly flags: Uint8Array[] = [];
 
   constructor(initialCapacity = 1 << 12) {
     this.capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.mask = this.capacity - 1;
+    this.limit = (this.capacity >>> 2) * 3;
     this.table = new Int32Array(this.capacity * 3);
-    this.parents = new Int32Array(this.capacity >>> 1);
-    this.moves = new Int32Array(this.capacity >>> 1);
-    this.expandedBits = new Uint8Array(this.capacity >>> 1);
   }
 
   get size(): number {
@@ -339,7 +346,7 @@ export class StateStore {
 
   /** Bytes held by the table and the per-state arrays. */
   get bytes(): number {
-    return this.capacity * 12 + this.parents.length * 9;
+    return this.capacity * 12 + this.links.length * CHUNK * 9;
   }
 
   /**
@@ -363,53 +370,52 @@ export class StateStore {
     t[at] = h1;
     t[at + 1] = h2;
     t[at + 2] = id + 1;
-    if (id >= this.parents.length) this.growPerState();
-    this.parents[id] = parent;
-    this.moves[id] = move;
-    if (this.count * 2 > this.capacity) this.rehash();
+    const chunk = id >>> CHUNK_BITS;
+    if (chunk === this.links.length) {
+      this.links.push(new Int32Array(CHUNK * 2));
+      this.flags.push(new Uint8Array(CHUNK));
+    }
+    const links = this.links[chunk]!;
+    const i = (id & (CHUNK - 1)) * 2;
+    links[i] = parent;
+    links[i + 1] = move;
+    if (this.count > this.limit) this.rehash();
     return id;
   }
 
   parent(id: number): number {
-    return this.parents[id]!;
+    return this.links[id >>> CHUNK_BITS]![(id & (CHUNK - 1)) * 2]!;
   }
 
   move(id: number): number {
-    return this.moves[id]!;
+    return this.links[id >>> CHUNK_BITS]![(id & (CHUNK - 1)) * 2 + 1]!;
   }
 
   expanded(id: number): boolean {
-    return this.expandedBits[id] === 1;
+    return this.flags[id >>> CHUNK_BITS]![id & (CHUNK - 1)] === 1;
   }
 
   setExpanded(id: number): void {
-    this.expandedBits[id] = 1;
+    this.flags[id >>> CHUNK_BITS]![id & (CHUNK - 1)] = 1;
   }
 
   /** The moves from the initial state to `id`, in order. */
   pathTo(id: number): number[] {
     const out: number[] = [];
-    for (let x = id; this.parents[x]! >= 0; x = this.parents[x]!) out.push(this.moves[x]!);
+    for (let x = id; this.parent(x) >= 0; x = this.parent(x)) out.push(this.move(x));
     return out.reverse();
   }
 
-  private growPerState(): void {
-    const n = this.parents.length * 2;
-    const p = new Int32Array(n);
-    p.set(this.parents);
-    const m = new Int32Array(n);
-    m.set(this.moves);
-    const e = new Uint8Array(n);
-    e.set(this.expandedBits);
-    this.parents = p;
-    this.moves = m;
-    this.expandedBits = e;
-  }
-
+  /**
+   * Doubles the table. Linear probing stays short up to three quarters full (two or three
+   * slots for a known state, in the cache line of the first), and the table, a random
+   * access per transition, is the search's largest structure: fuller is smaller and faster.
+   */
   private rehash(): void {
     const old = this.table;
     this.capacity *= 2;
     this.mask = this.capacity - 1;
+    this.limit = (this.capacity >>> 2) * 3;
     const t = (this.table = new Int32Array(this.capacity * 3));
     for (let i = 0; i < old.length; i += 3) {
       const id1 = old[i + 2]!;

@@ -8,6 +8,11 @@ import { ActorIntern, localLength, packLocal, unpackLocal } from '../pack';
 import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
+/**
+ * Consumed chunks kept for reuse: a level of a breadth-first search is consumed while the
+ * next one is written, and a fresh chunk costs its allocation and its pages' first touch.
+ */
+const MAX_SPARES = 16;
 
 /** Entries: [id, depth, has sums, s1, s2, state words…], never split across chunks. */
 class Chunk {
@@ -23,8 +28,8 @@ class Chunk {
 
 export class PackedFrontier implements Frontier {
   private readonly chunks: Chunk[] = [];
-  /** A chunk breadth-first search has consumed, kept for the next push (no new allocation). */
-  private spare: Chunk | undefined;
+  /** Chunks breadth-first search has consumed, kept for the next pushes (no new allocation). */
+  private readonly spares: Chunk[] = [];
   /** FIFO: next entry to pop is chunks[0].starts[head]. */
   private head = 0;
   private count = 0;
@@ -39,8 +44,7 @@ export class PackedFrontier implements Frontier {
     const n = 5 + localLength(item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
-      const spare = this.spare;
-      this.spare = undefined;
+      const spare = this.spares.pop();
       c = spare && spare.words.length >= n ? spare : new Chunk(Math.max(CHUNK_WORDS, n));
       this.chunks.push(c);
     }
@@ -70,7 +74,7 @@ export class PackedFrontier implements Frontier {
       const done = this.chunks.shift()!;
       done.starts = [];
       done.used = 0;
-      this.spare = done;
+      if (this.spares.length < MAX_SPARES) this.spares.push(done);
       this.head = 0;
       c = this.chunks[0]!;
     }
