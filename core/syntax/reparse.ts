@@ -54,10 +54,12 @@ const ANCHORED = new WeakSet<A.Program>();
 
 /** A parse whose spans are anchored to their top-level declarations (see the file's head). */
 export function anchoredParse(text: string): ParseResult {
-  const r = parse(text);
-  anchorDecls(r.program.decls);
-  ANCHORED.add(r.program);
-  return r;
+  const parsed = parse(text);
+  anchorDecls(parsed.program.decls);
+  ANCHORED.add(parsed.program);
+  // The parser's diagnostics may share the tokens' spans, which a hand-over moves (see relex).
+  const diagnostics = parsed.diagnostics.map((d) => ({ ...d, span: { start: d.span.start, end: d.span.end } }));
+  return { ...parsed, diagnostics };
 }
 
 /** Where a top-level declaration starts; every span of its nodes is an offset from it. */
@@ -121,7 +123,12 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
   const decls = old.program.decls;
+  // With the new text's tokens given, the old ones may have been handed over to them (moved):
+  // the statement ends are read in the new tokens, offsets after the edit moved by `delta`
+  // (before it, both texts and their tokens agree).
   const tokens = old.tokens;
+  const statementTokens = lexed ? lexed.tokens : tokens;
+  const shiftAfter = lexed ? delta : 0;
   // endBefore[i]: the largest end of decls[0..i) (the declarations of one statement, `int a, b;`, may overlap).
   const endBefore = [0];
   for (const d of decls) endBefore.push(Math.max(endBefore[endBefore.length - 1]!, d.span.end));
@@ -132,7 +139,7 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   let regionStart = 0;
   for (let i = decls.length - 1; i > 0; i--) {
     const end = endBefore[i]!;
-    if (end < change.prefix && endsStatement(tokens, end) && end <= decls[i]!.span.start) {
+    if (end < change.prefix && endsStatement(statementTokens, end) && end <= decls[i]!.span.start) {
       first = i;
       regionStart = end;
       break;
@@ -142,7 +149,7 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   let regionEnd = oldText.length;
   for (let j = first; j < decls.length; j++) {
     const start = decls[j]!.span.start;
-    if (start > change.oldEnd && endBefore[j]! <= start && endsStatement(tokens, lastTokenEndBefore(tokens, start))) {
+    if (start > change.oldEnd && endBefore[j]! <= start && endsStatement(statementTokens, lastTokenEndBefore(statementTokens, start + shiftAfter))) {
       after = j;
       regionEnd = start;
       break;
@@ -213,9 +220,11 @@ function lastTokenEndBefore(tokens: readonly Token[], offset: number): number {
  * The tokens and comments of `newText`, from those of `oldText`: only the tokens the edit
  * touches are lexed again (from the end of the last token before it to a token after it
  * where lexing falls back into step), the others reused or moved. What completion reads
- * while typing, between two analyses.
+ * while typing, between two analyses. `handOver`: the old tokens are given up, and those
+ * after the edit are moved where they are (their spans shifted in place) rather than copied;
+ * the old list describes the old text no more.
  */
-export function relex(old: Lexed, oldText: string, newText: string): LexResult {
+export function relex(old: Lexed, oldText: string, newText: string, handOver = false): LexResult {
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
   const tokens = old.tokens;
@@ -234,13 +243,28 @@ export function relex(old: Lexed, oldText: string, newText: string): LexResult {
     const moved = new Shift(delta);
     const out = tokens.slice(0, kept);
     out.push(...lexed.tokens);
-    for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    if (handOver) {
+      for (let k = next; k < tokens.length; k++) {
+        const t = tokens[k]!;
+        moveInPlace(t.span, delta);
+        out.push(t);
+      }
+    } else {
+      for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    }
     const comments = old.comments.filter((c) => c.span.end <= from);
     comments.push(...lexed.comments);
     for (const c of old.comments) if (c.span.start >= until - delta) comments.push({ ...c, span: moved.span(c.span) });
     return { tokens: out, comments };
   }
   return lex(newText);
+}
+
+/** The lexer gives each token a span of its own: moving it moves that token alone. */
+function moveInPlace(span: A.Span, delta: number): void {
+  const s = span as { start: number; end: number };
+  s.start += delta;
+  s.end += delta;
 }
 
 /** The index of the first token starting at or after `offset`. */

@@ -63,9 +63,11 @@ test('after random edits, the incremental analysis equals a fresh one (property)
       // analysis and the other from an overlay of its previous one, alternately.
       let chains = [analyze('t.lockstep', text), analyze('t.lockstep', text)] as const;
       for (const [k, e] of list.entries()) {
+        // A keystroke not analysed on its own: an overlay of it, and the next overlay made from that one.
+        const typed = apply(text, { ...e, remove: 0, insert: 'x' });
         text = apply(text, e);
         const [first, second] = chains;
-        const incremental = analyze('t.lockstep', text, k % 2 === 0 ? first : first.overlay(text));
+        const incremental = analyze('t.lockstep', text, k % 2 === 0 ? first : first.overlay(typed).overlay(text));
         const throughOverlay = analyze('t.lockstep', text, k % 2 === 0 ? second.overlay(text) : second);
         const fresh = analyze('t.lockstep', text);
         assert.deepEqual(incremental.parse, fresh.parse);
@@ -74,6 +76,7 @@ test('after random edits, the incremental analysis equals a fresh one (property)
         assert.equal(shown(incremental), expected);
         assert.equal(shown(throughOverlay), expected);
         assert.throws(() => first.binding, /used after a newer one/);
+        assert.throws(() => first.overlay(text), /used after/);
         chains = [incremental, throughOverlay];
       }
     }),
@@ -89,6 +92,22 @@ test('after random edits, the tokens relexed equal a fresh lexing (property)', (
       for (const e of list) {
         const next = apply(text, e);
         lexed = relex(lexed, text, next);
+        assert.deepEqual(lexed, lex(next));
+        text = next;
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('after random edits, the tokens relexed in place (handed over) equal a fresh lexing (property)', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: TEXTS.length - 1 }), edits, (which, list: Edit[]) => {
+      let text = TEXTS[which]!;
+      let lexed = lex(text);
+      for (const e of list) {
+        const next = apply(text, e);
+        lexed = relex(lexed, text, next, true);
         assert.deepEqual(lexed, lex(next));
         text = next;
       }
