@@ -412,7 +412,8 @@ export class Search {
       for (const o of x.outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
         const r = this.visit(x.id, o, depth, k++);
-        if (r >= 0 || !this.visited.expanded(-r - 1)) allExpanded = false;
+        // One successor not expanded yet settles it: the others' flags need not be read.
+        if (allExpanded && (r >= 0 || !this.visited.expanded(-r - 1))) allExpanded = false;
       }
     }
     const everyone = n >= 31 ? -1 : (1 << n) - 1;
