@@ -10,6 +10,9 @@ import { siteText } from './describe';
 import { lockdepName, stackOf } from './machine';
 import type { MachineState, ModelEvent, Related, Violation } from './types';
 
+/** What most steps reveal: shared, never written. */
+const NONE: readonly Violation[] = Object.freeze([]);
+
 /** One edge of the lock-order graph, with where it was seen (what a merge of shards needs). */
 export interface LockDependency {
   readonly from: number;
@@ -80,14 +83,15 @@ export class Lockdep {
    * Feeds one step's events; `before` is the state the step started from (for stacks).
    * Returns the violations this step newly reveals (each reported once per graph).
    */
-  observe(events: readonly ModelEvent[], before: MachineState): Violation[] {
+  observe(events: readonly ModelEvent[], before: MachineState): readonly Violation[] {
     let out: Violation[] | undefined;
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       if (e.kind !== 'acquire') continue;
       const v = this.onAcquire(e, before);
-      if (v.length) (out ??= []).push(...v);
+      if (v) (out ??= []).push(...v);
     }
-    return out ?? [];
+    return out ?? NONE;
   }
 
   private name(cls: number): string {
@@ -98,15 +102,18 @@ export class Lockdep {
     return stackOf(this.s, before, actor).map((f) => `${f.name}+${siteText(this.s, f.span)}`);
   }
 
-  private onAcquire(e: AcquireEvent, before: MachineState): Violation[] {
-    const out: Violation[] = [];
+  /** The violations one acquisition newly reveals, if any (most reveal none: no list is made). */
+  private onAcquire(e: AcquireEvent, before: MachineState): Violation[] | undefined {
+    let out: Violation[] | undefined;
     const irq = this.usage(e, before);
-    if (irq) out.push(irq);
+    if (irq) out = [irq];
     // A trylock never waits, and neither does an SRCU reader (a recursive read): no
     // dependency ends at either, as in lockdep. Two classes that are one (nesting of one
     // class, annotated or not) are never an edge: that is check_deadlock's business.
     if (e.trylock || e.recursiveRead) return out;
-    for (const h of e.held) {
+    const held = e.held;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i]!;
       if (h.cls === e.cls) continue;
       let m = this.deps.get(h.cls);
       if (!m) this.deps.set(h.cls, (m = new Map()));
@@ -119,7 +126,7 @@ export class Lockdep {
         const key = [...path.map((d) => d.from), h.cls].sort((a, b) => a - b).join(',');
         if (!this.reported.has(`cycle:${key}`)) {
           this.reported.add(`cycle:${key}`);
-          out.push(this.circular(dep, path, e));
+          (out ??= []).push(this.circular(dep, path, e));
         }
       }
     }

@@ -28,6 +28,8 @@ const NO_REPORTS: Violation[] = [];
 Object.freeze(NO_REPORTS);
 const NO_ACCESSES: number[] = [];
 Object.freeze(NO_ACCESSES);
+const NO_EVENTS: ModelEvent[] = [];
+Object.freeze(NO_EVENTS);
 const NO_CALLS: { fn: number; args: readonly number[]; resultSlot: number }[] = [];
 /** A frame's result slot meaning: the return value goes to the actor's first op scratch word (Exec.callForResult). */
 const RESULT_TO_OP_SCRATCH = -2;
@@ -101,7 +103,8 @@ function newFrame(s: CompiledScenario, code: number, args: readonly number[], re
   args.forEach((v, i) => {
     if (i < c.nparams) locals[i] = v;
   });
-  return { code, pc: 0, locals, resultSlot, callSite };
+  // In the field order pack.ts builds frames in: every frame the machine reads has one shape.
+  return { code, pc: 0, resultSlot, callSite, locals };
 }
 
 // ---------- scheduling queries ----------
@@ -189,7 +192,7 @@ function pinned(s: CompiledScenario, state: MachineState, actor: number): boolea
   const a = state.actors[actor]!;
   if (a.preemptOff > 0) return true;
   if (state.mem[s.actors[actor]!.words + ACTOR_WORD.irqOff]! > 0) return true;
-  return a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
+  return holdsSpinlock(s, a.held);
 }
 
 /** How many nondeterministic outcomes the actor's next step has (1 for most steps). */
@@ -355,7 +358,7 @@ function quickBlocked(s: CompiledScenario, state: MachineState, actor: number, a
 function atomicContext(s: CompiledScenario, state: MachineState, actor: number, a: ActorState): boolean {
   const sym = s.actors[actor]!;
   return a.preemptOff > 0 || a.rcuDepth > 0 || sym.actorKind === 'irq' || state.mem[sym.words + ACTOR_WORD.irqOff] !== 0
-    || a.held.some((h) => isSpinning(s.lockClasses[h.cls]!.lock));
+    || holdsSpinlock(s, a.held);
 }
 
 /** The address of a place when computing it reads no shared memory and cannot fail. */
@@ -452,26 +455,37 @@ export class LazyStepOk implements StepOk {
 interface MutableFrame {
   code: number;
   pc: number;
-  locals: Int32Array;
   resultSlot: number;
   callSite: number;
+  locals: Int32Array;
   /** The locals array belongs to this draft (copied or new), so it may be written. */
   owned: boolean;
   /** The base state's frame this one copies, if any: reused by `commit` when unchanged. */
-  readonly orig?: Frame;
+  orig: Frame | undefined;
+}
+
+function mutableFrame(code: number, pc: number, resultSlot: number, callSite: number, locals: Int32Array, owned: boolean, orig: Frame | undefined): MutableFrame {
+  return { code, pc, resultSlot, callSite, locals, owned, orig };
+}
+
+/** A new frame of a call this step makes: its locals are its own. */
+function calledFrame(s: CompiledScenario, code: number, args: readonly number[], resultSlot: number, callSite: number): MutableFrame {
+  const f = newFrame(s, code, args, resultSlot, callSite);
+  return mutableFrame(f.code, f.pc, f.resultSlot, f.callSite, f.locals, true, undefined);
 }
 
 /** A draft's frame as the new state holds it: the base state's own when the step left it as it was. */
 function frozenFrame(f: MutableFrame): Frame {
   const o = f.orig;
   if (o && o.pc === f.pc && o.locals === f.locals && o.code === f.code) return o;
-  return { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite };
+  return { code: f.code, pc: f.pc, resultSlot: f.resultSlot, callSite: f.callSite, locals: f.locals };
 }
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
 class Draft implements Exec {
   readonly actorSym: ActorSymbol;
-  readonly events: ModelEvent[] = [];
+  /** The step's events; shared and empty until the first one. */
+  events: ModelEvent[] = NO_EVENTS;
   readonly accesses: number[] = [];
   /** Shared and empty until the first plain access (most steps' accesses are all marked). */
   plain: number[] = NO_ACCESSES;
@@ -529,7 +543,7 @@ class Draft implements Exec {
     const frames = new Array<MutableFrame>(bf.length);
     for (let i = 0; i < bf.length; i++) {
       const f = bf[i]!;
-      frames[i] = { code: f.code, pc: f.pc, locals: f.locals, resultSlot: f.resultSlot, callSite: f.callSite, owned: false, orig: f };
+      frames[i] = mutableFrame(f.code, f.pc, f.resultSlot, f.callSite, f.locals, false, f);
     }
     this.frames = frames;
     this.heldLocks = a.held as HeldLock[];
@@ -543,7 +557,7 @@ class Draft implements Exec {
     const actors = this.actors ?? this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
-      frames: this.frames.map(frozenFrame),
+      frames: frozenFrames(this.frames),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
@@ -569,7 +583,7 @@ class Draft implements Exec {
     }
     const actor: ActorState = {
       status: this.status,
-      frames: this.frames.map(frozenFrame),
+      frames: frozenFrames(this.frames),
       held: this.heldLocks,
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
@@ -630,7 +644,7 @@ class Draft implements Exec {
     this.mem[addr] = value | 0;
     this.accesses.push(addr * 2 + 1);
     if (!marked) this.plainAccess(addr * 2 + 1);
-    this.events.push({ kind: 'write', actor: this.actor, addr, value });
+    this.emit({ kind: 'write', actor: this.actor, addr, value });
   }
 
   private wild(addr: number, write: boolean, what: string): never {
@@ -756,7 +770,8 @@ class Draft implements Exec {
   }
 
   emit(event: ModelEvent): void {
-    this.events.push(event);
+    if (this.events === NO_EVENTS) this.events = [event];
+    else this.events.push(event);
   }
 
   // ---------- Exec: locks ----------
@@ -767,7 +782,9 @@ class Draft implements Exec {
 
   acquire(addr: number, cls: number, mode: LockMode, trylock: boolean, irq: boolean, subclass = 0, recursiveRead = false): void {
     const before = this.heldLocks;
-    this.heldLocks = [...before, subclass ? { addr, cls, mode, site: this.site, irq, subclass } : { addr, cls, mode, site: this.site, irq }];
+    const held = before.slice();
+    held.push(subclass ? { addr, cls, mode, site: this.site, irq, subclass } : { addr, cls, mode, site: this.site, irq });
+    this.heldLocks = held;
     this.heldCopied = true;
     this.acquireEvent(addr, cls, mode, trylock, before, subclass, recursiveRead);
   }
@@ -783,16 +800,16 @@ class Draft implements Exec {
       held, irqsEnabled: !this.irqsOff(), inIrq: this.inIrq(), softirq: this.inSoftirq(), bhEnabled: !this.bhOff(),
     } as const;
     // The annotations are rare: the common event is built without spreading empty objects.
-    if (!subclass && !recursiveRead) this.events.push(event);
-    else this.events.push({ ...event, ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}) });
+    if (!subclass && !recursiveRead) this.emit(event);
+    else this.emit({ ...event, ...(subclass ? { subclass } : {}), ...(recursiveRead ? { recursiveRead } : {}) });
   }
 
   release(addr: number, mode: LockMode | undefined): HeldLock | undefined {
     for (let i = this.heldLocks.length - 1; i >= 0; i--) {
       const h = this.heldLocks[i]!;
       if (h.addr === addr && (mode === undefined || h.mode === mode)) {
-        this.heldLocks = [...this.heldLocks.slice(0, i), ...this.heldLocks.slice(i + 1)];
-        this.events.push({ kind: 'release', actor: this.actor, lock: addr, cls: h.cls });
+        this.heldLocks = without(this.heldLocks, i);
+        this.emit({ kind: 'release', actor: this.actor, lock: addr, cls: h.cls });
         return h;
       }
     }
@@ -869,9 +886,7 @@ class Draft implements Exec {
   }
 
   private holdsSpinning(): boolean {
-    const held = this.heldLocks;
-    for (let i = 0; i < held.length; i++) if (isSpinning(this.scenario.lockClasses[held[i]!.cls]!.lock)) return true;
-    return false;
+    return holdsSpinlock(this.scenario, this.heldLocks);
   }
 
   // ---------- Exec: heap ----------
@@ -889,7 +904,7 @@ class Draft implements Exec {
     const ptr = base + OBJECT_HEADER_WORDS;
     this.objects = [...this.objects, ptr];
     this.accesses.push(base * 2 + 1);
-    this.events.push({ kind: 'alloc', actor: this.actor, ptr, struct: struct.name });
+    this.emit({ kind: 'alloc', actor: this.actor, ptr, struct: struct.name });
     return ptr;
   }
 
@@ -931,7 +946,7 @@ class Draft implements Exec {
     this.write(h + ObjectHeader.status, ObjectStatus.Freed, true);
     this.write(h + ObjectHeader.freeSite, this.instr, true);
     this.write(h + ObjectHeader.freeActor, this.actor, true);
-    this.events.push({ kind: 'free', actor: this.actor, ptr: obj });
+    this.emit({ kind: 'free', actor: this.actor, ptr: obj });
   }
 
   objectOf(addr: number): number {
@@ -1029,7 +1044,8 @@ class Draft implements Exec {
     const sym = this.actorSym;
     this.status = ActorStatus.Running;
     const arg = sym.callback ? this.read(sym.words + ACTOR_WORD.callbackArg, true) : 0;
-    this.frames = [{ ...newFrame(this.scenario, actorCode(this.scenario, this.actor), [arg], -1, -1), owned: true }];
+    this.frames.length = 0;
+    this.frames.push(calledFrame(this.scenario, actorCode(this.scenario, this.actor), [arg], -1, -1));
     if (sym.callback) {
       // process_one_work / call_timer_fn: the item is no longer pending once its callback starts.
       this.write(sym.words + ACTOR_WORD.workPending, 0, true);
@@ -1045,7 +1061,7 @@ class Draft implements Exec {
       if (sym.workClass !== undefined) this.acquire(sym.words, sym.workClass, 'write', false, false);
     }
     if (sym.actorKind === 'irq' && !sym.callback) this.write(sym.words + ACTOR_WORD.workPending, 1, true);
-    this.events.push({ kind: 'start', actor: this.actor });
+    this.emit({ kind: 'start', actor: this.actor });
   }
 
   /** Runs local instructions until the next visible one, or the actor's end. */
@@ -1094,8 +1110,8 @@ class Draft implements Exec {
       this.write(sym.words + ACTOR_WORD.callbackArg, 0, true);
       this.write(sym.words + ACTOR_WORD.workqueue, 0, true);
     }
-    this.frames = [];
-    this.events.push({ kind: 'finish', actor: this.actor });
+    this.frames.length = 0;
+    this.emit({ kind: 'finish', actor: this.actor });
   }
 
   /**
@@ -1171,7 +1187,7 @@ class Draft implements Exec {
         const fn = ins.target ? this.fnValue(this.eval(ins.target), ins.args.length) : ins.fn;
         const args = ins.args.map((a) => this.eval(a));
         f.pc++;
-        this.frames.push({ ...newFrame(this.scenario, fn, args, ins.result, ins.id), owned: true });
+        this.frames.push(calledFrame(this.scenario, fn, args, ins.result, ins.id));
         return;
       }
       case 'ret': {
@@ -1205,7 +1221,7 @@ class Draft implements Exec {
       // Run callbacks in order: push the last first so the first runs first.
       for (let i = calls.length - 1; i >= 0; i--) {
         const c = calls[i]!;
-        this.frames.push({ ...newFrame(this.scenario, c.fn, c.args, c.resultSlot, ins.id), owned: true });
+        this.frames.push(calledFrame(this.scenario, c.fn, c.args, c.resultSlot, ins.id));
       }
     }
   }
@@ -1283,6 +1299,26 @@ class Draft implements Exec {
       }
     }
   }
+}
+
+/** A copy of a held-lock list without its `i`th entry. */
+function without(held: readonly HeldLock[], i: number): HeldLock[] {
+  const out = new Array<HeldLock>(held.length - 1);
+  for (let j = 0, k = 0; j < held.length; j++) if (j !== i) out[k++] = held[j]!;
+  return out;
+}
+
+/** Whether the actor holds a spinning lock (atomic context): a loop, asked at most steps. */
+function holdsSpinlock(s: CompiledScenario, held: readonly HeldLock[]): boolean {
+  for (let i = 0; i < held.length; i++) if (isSpinning(s.lockClasses[held[i]!.cls]!.lock)) return true;
+  return false;
+}
+
+/** The frames of a draft as the new state holds them (see `frozenFrame`). */
+function frozenFrames(frames: readonly MutableFrame[]): Frame[] {
+  const out = new Array<Frame>(frames.length);
+  for (let i = 0; i < frames.length; i++) out[i] = frozenFrame(frames[i]!);
+  return out;
 }
 
 function combine(op: string, old: number, v: number): number {

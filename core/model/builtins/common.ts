@@ -2,7 +2,7 @@
 // checks, the fd table, vCPU queries.
 
 import { ACTOR_WORD, WORK_PENDING, WORK_WORD, fnIndexOf, vcpuModes } from '../../semantics/symbols';
-import { ActorStatus } from '../types';
+import { ActorStatus, type HeldLock } from '../types';
 import { FD_BASE, FD_ENTRY_WORDS, FdState, LIST_POISON1, LIST_POISON2, MAX_FDS } from '../compiled';
 import type { Exec } from '../exec';
 import type { Builtin, BuiltinParam, ParamKind, ReturnKind } from './types';
@@ -28,8 +28,11 @@ export interface Nesting {
   readonly nestLock?: number;
 }
 
+/** No nesting annotation: shared, so the common acquisition allocates none. */
+const NOT_NESTED: Nesting = Object.freeze({});
+
 /** Takes an exclusive lock word (mutex, spinlock, rwsem writer), blocking while it is held. */
-export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0, nesting: Nesting = {}): void {
+export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, readersAddr = 0, nesting: Nesting = NOT_NESTED): void {
   const holder = x.read(addr, true);
   const readers = readersAddr ? x.read(readersAddr, true) : 0;
   if (holder === x.actor + 1 || (readers & bit(x.actor)) !== 0) {
@@ -54,7 +57,12 @@ export function lockExclusive(x: Exec, addr: number, cls: number, irq: boolean, 
 export function checkNesting(x: Exec, addr: number, cls: number, mode: 'read' | 'write', nesting: Nesting, recursiveRead = false): void {
   const subclass = nesting.subclass ?? 0;
   const held = x.held();
-  const prev = held.find((h) => h.cls === cls && (h.subclass ?? 0) === subclass && h.addr !== addr);
+  let prev: HeldLock | undefined;
+  // A loop rather than `find`: every acquisition asks, and most hold nothing of the class.
+  for (let i = 0; i < held.length && !prev; i++) {
+    const h = held[i]!;
+    if (h.cls === cls && (h.subclass ?? 0) === subclass && h.addr !== addr) prev = h;
+  }
   if (!prev) return;
   if (recursiveRead && mode === 'read' && prev.mode === 'read') return;
   if (nesting.nestLock !== undefined && held.some((h) => h.addr === nesting.nestLock)) return;
