@@ -41,6 +41,9 @@ export class BackgroundChecks {
     if (errors.length > 0) {
       return { summary: this.store(uri, { version, summary: { verdict: 'error', details: ['fix the errors first'] }, expected: [] }) };
     }
+    // What the verdict is compared with, read now: the document may be edited while the check
+    // runs, and a newer analysis then takes this one's syntax trees over.
+    const expect = a.binding.expect;
     const check = this.engine.start(a.file, a.text, bounds, onProgress);
     this.running.set(uri, { version, check });
     this.results.set(uri, { version, summary: { verdict: 'inconclusive', details: [], running: true }, expected: [] });
@@ -57,7 +60,6 @@ export class BackgroundChecks {
     if ('error' in outcome) {
       return { summary: this.store(uri, { version, summary: { verdict: 'error', details: [outcome.error] }, expected: [] }) };
     }
-    const expect = a.binding.expect;
     const summary = this.store(uri, { version, outcome: outcome.result, summary: verdictSummary(outcome.result, expect), expected: expect?.kinds ?? [] });
     return { summary, result: outcome.result };
   }

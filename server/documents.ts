@@ -36,7 +36,10 @@ export class Documents {
     if (!e) return false;
     const list: unknown[] = Array.isArray(changes) ? changes : [];
     e.doc = TextDocument.update(e.doc, list.flatMap(saneChange), version);
-    if (e.analysis) e.previous = e.analysis;
+    if (e.analysis) {
+      e.previous = e.analysis;
+      delete e.overlay;
+    }
     delete e.analysis;
     return true;
   }
@@ -61,9 +64,18 @@ export class Documents {
   analysis(uri: string): Analysis | undefined {
     const e = this.entries.get(uri);
     if (!e) return undefined;
-    // An overlay of this version has the new text's tokens already: the analysis takes them.
-    e.analysis ??= analyze(uri, e.doc.getText(), e.overlay?.version === e.doc.version ? e.overlay.analysis : e.previous);
+    // An overlay has the new text's tokens, or the tokens to relex it from (it took them over
+    // from the previous analysis): the analysis starts from an overlay of this version then.
+    e.analysis ??= analyze(uri, e.doc.getText(), e.overlay ? this.overlay(e) : e.previous);
     return e.analysis;
+  }
+
+  /** The overlay of the current version: made from the latest overlay, or from the previous analysis. */
+  private overlay(e: Entry): Analysis | undefined {
+    const from = e.overlay?.analysis ?? e.previous;
+    if (!from) return undefined;
+    if (e.overlay?.version !== e.doc.version) e.overlay = { version: e.doc.version, analysis: from.overlay(e.doc.getText()) };
+    return e.overlay.analysis;
   }
 
   /** For requests made while typing (completion, signature help): an overlay when a full analysis would be slow. */
@@ -71,9 +83,9 @@ export class Documents {
     const e = this.entries.get(uri);
     if (!e) return undefined;
     if (e.analysis || !e.previous || e.doc.getText().length < OVERLAY_MIN_CHARS) return this.analysis(uri);
-    if (e.overlay?.version !== e.doc.version) e.overlay = { version: e.doc.version, analysis: e.previous.overlay(e.doc.getText()) };
+    const overlay = this.overlay(e)!;
     // Typing goes on in one place; a long stretch of changes deserves the full analysis.
-    return e.overlay.analysis.changedChars <= MAX_OVERLAY_CHANGE ? e.overlay.analysis : this.analysis(uri);
+    return overlay.changedChars <= MAX_OVERLAY_CHANGE ? overlay : this.analysis(uri);
   }
 
   uris(): string[] {

@@ -3,12 +3,17 @@
 // Plain data in and out: offsets and spans, never protocol positions. An overlay is the
 // analysis of an older text seen through a newer one (its tokens, the old binding): what
 // completion uses on a large document between a keystroke and the next full analysis.
+// The analysis of an edited text takes the syntax trees of the previous one over (their
+// anchors move: see core/syntax/reparse.ts), so the previous one is retired: using it, or
+// an overlay of it, afterwards is a bug, and throws rather than answer with moved spans.
+// Likewise an overlay takes the tokens of what it is made from (the analysis, or the overlay
+// of the keystroke before) and moves them in place: that one's tokens are its no more.
 
 import type * as A from '../syntax/ast';
 import { LineMap, type Diagnostic } from '../syntax/diagnostics';
 import type { Comment, Token } from '../syntax/lexer';
-import { parse, type ParseResult } from '../syntax/parser';
-import { relex, reparse } from '../syntax/reparse';
+import type { ParseResult } from '../syntax/parser';
+import { anchoredParse, relex, reparse } from '../syntax/reparse';
 import { bind, type Binding, type Occurrence } from '../semantics/binder';
 import type { ActorSymbol, FnSymbol, Sym } from '../semantics/symbols';
 import { heldLocks, type HeldLocks } from './heldLocks';
@@ -16,8 +21,12 @@ import { lockLints, type LockLint } from './lints';
 
 export class Analysis {
   readonly lines: LineMap;
-  readonly parse: ParseResult;
-  readonly binding: Binding;
+  private readonly parsed: ParseResult;
+  private readonly bound: Binding;
+  /** Set once a newer analysis took this one's syntax trees over. */
+  private retired = false;
+  /** Set once an overlay took this one's tokens over (its program and binding still serve). */
+  private tokensMoved = false;
   /** Occurrences in source order (sorted on first use: diagnostics do not need them). */
   private sortedOccurrences: readonly Occurrence[] | undefined;
   /** The analysis the program and binding belong to: this one, or for an overlay the older text's. */
@@ -38,14 +47,27 @@ export class Analysis {
     this.lines = new LineMap(text);
     if (!base) {
       const relexed = previous && previous.base !== previous && previous.text === text ? previous.parse : undefined;
-      this.parse = previous ? reparse(previous.base.parse, previous.base.text, text, relexed) : parse(text);
-      this.binding = bindSafely(this.parse.program, text);
+      if (previous) {
+        const old = previous.base;
+        old.live();
+        // Without the new text's tokens the reparse reads the old ones: they must be intact.
+        if (!relexed && old.tokensMoved) throw new Error(`the analysis of ${file} gave its tokens to an overlay: analyse the new text from the latest overlay`);
+        this.parsed = reparse(old.parsed, old.text, text, relexed);
+        old.retired = true;
+        previous.retired = true;
+      } else {
+        this.parsed = anchoredParse(text);
+      }
+      this.bound = bindSafely(this.parsed.program, text);
       this.base = this;
       return;
     }
-    const lexed = relex(base.parse, base.text, text);
-    this.parse = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
-    this.binding = base.binding;
+    // The tokens relexed are those of the latest text: the base's, or the overlay's `previous`.
+    const source = previous ?? base;
+    const lexed = relex(source.parse, source.text, text, true);
+    source.tokensMoved = true;
+    this.parsed = { program: base.program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
+    this.bound = base.binding;
     this.base = base;
     const old = base.text;
     let prefix = 0;
@@ -56,6 +78,21 @@ export class Analysis {
     this.change = { prefix, newEnd: text.length - suffix, delta: text.length - old.length };
   }
 
+  get parse(): ParseResult {
+    this.live();
+    if (this.tokensMoved) throw new Error(`the tokens of ${this.file}'s analysis were used after an overlay took them over`);
+    return this.parsed;
+  }
+
+  get binding(): Binding {
+    this.live();
+    return this.bound;
+  }
+
+  private live(): void {
+    if (this.retired || this.base.retired) throw new Error(`the analysis of ${this.file} was used after a newer one took its syntax trees over`);
+  }
+
   /** The resolved names in source order, for lookups by offset. */
   get occurrences(): readonly Occurrence[] {
     if (this.base !== this) return this.base.occurrences;
@@ -63,14 +100,24 @@ export class Analysis {
     return this.sortedOccurrences;
   }
 
-  /** An overlay of this analysis for a newer text of the same document. */
+  /**
+   * An overlay for a newer text of the same document: of this analysis, or, for an overlay,
+   * of its base with the tokens relexed from this overlay's (which it takes over).
+   */
   overlay(text: string): Analysis {
-    return new Analysis(this.file, text, this.base);
+    return new Analysis(this.file, text, this.base, this.base === this ? undefined : this);
   }
 
   /** How much of an overlay's text differs from its base's (0 for a full analysis). */
   get changedChars(): number {
     return this.change ? Math.max(this.change.newEnd - this.change.prefix, this.change.newEnd - this.change.prefix - this.change.delta) : 0;
+  }
+
+  /** An offset in the base's text as an offset in this text (inside the changed region: where it starts). */
+  fromBase(offset: number): number {
+    const c = this.change;
+    if (!c || offset <= c.prefix) return offset;
+    return offset >= c.newEnd - c.delta ? offset + c.delta : c.prefix;
   }
 
   /** An offset in this text as an offset in the base's text (the program's and binding's spans). */
@@ -82,14 +129,15 @@ export class Analysis {
   }
 
   get program(): A.Program {
-    return this.parse.program;
+    this.live();
+    return this.parsed.program;
   }
 
   /** Parser and binder diagnostics, then the IDE's own lock lints, in source order. */
   diagnostics(): Diagnostic[] {
     if (this.base !== this) return this.base.diagnostics();
     // Lints reason about a scenario that means something: only once there are no errors.
-    const errors = [...this.parse.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
+    const errors = [...this.parsed.diagnostics, ...this.binding.diagnostics].some((d) => d.severity === 'error');
     let lints: Diagnostic[] = [];
     try {
       if (!errors) lints = this.lockLints().map((l) => l.diagnostic);
@@ -97,7 +145,7 @@ export class Analysis {
       // The lints are extras: their failure costs them alone, said where the file starts.
       lints = [internalError({ start: 0, end: 0 }, 'the lock lints', e)];
     }
-    return [...this.parse.diagnostics, ...this.binding.diagnostics, ...lints]
+    return [...this.parsed.diagnostics, ...this.binding.diagnostics, ...lints]
       .sort((a, b) => a.span.start - b.span.start);
   }
 
@@ -115,7 +163,8 @@ export class Analysis {
   }
 
   hasSyntaxErrors(): boolean {
-    return this.parse.diagnostics.some((d) => d.severity === 'error');
+    this.live();
+    return this.parsed.diagnostics.some((d) => d.severity === 'error');
   }
 
   /** The resolved name whose span contains `offset` (touching at either end counts). */

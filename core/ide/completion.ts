@@ -320,9 +320,14 @@ class Context {
   private inStructBody(): boolean {
     const d = this.a.declAt(this.offset);
     if (!d || d.kind !== 'Struct') return false;
-    const at = this.a.toBase(this.offset);
-    const open = this.a.base.parse.tokens.find((t) => t.span.start >= d.span.start && t.text === '{');
-    return !!open && open.span.end <= at && at < d.span.end;
+    // The struct's `{`, found in this text's tokens (an overlay's base gave its own over).
+    let open: Token | undefined;
+    for (let i = this.a.tokenIndexBefore(this.a.fromBase(d.span.start)) + 1; !open; i++) {
+      const t = this.a.token(i);
+      if (!t) break;
+      if (t.text === '{') open = t;
+    }
+    return !!open && open.span.end <= this.offset && this.a.toBase(this.offset) < d.span.end;
   }
 
   private nextFreeCpu(): number {

@@ -1,8 +1,15 @@
 // Reparsing after an edit: only the top-level declarations the edit touches are lexed and
-// parsed again. Those before it are reused as they are (the same objects), those after it
-// are moved by the edit's length. The result equals a fresh parse of the new text; where
-// that is not evident (the old parse had errors, the reparsed region has some, a token or a
-// comment runs out of the region) the answer is a fresh parse.
+// parsed again. Those before it are reused as they are (the same objects), and so are those
+// after it when the tree is anchored (`anchoredParse`): each span of an anchored tree is
+// relative to its top-level declaration's anchor, so moving a declaration is one addition to
+// its anchor, and its nodes keep their identity (what a cache keyed on them needs). A tree
+// that is not anchored has its later declarations copied, spans shifted. The result equals a
+// fresh parse of the new text; where that is not evident (the old parse had errors, the
+// reparsed region has some, a token or a comment runs out of the region) the answer is a
+// fresh parse.
+//
+// Moving anchors changes the old tree in place: the parse given to `reparse` is handed over
+// to the new one and describes the old text no more (see Analysis, which retires it).
 
 import type * as A from './ast';
 import { lex, lexRange, type Comment, type LexResult, type Token } from './lexer';
@@ -34,15 +41,94 @@ export function textChange(oldText: string, newText: string): TextChange {
  * for completion while typing), are used as they are rather than lexed and moved again.
  */
 export function reparse(old: ParseResult, oldText: string, newText: string, lexed?: Lexed): ParseResult {
-  return reparseRegion(old, oldText, newText, lexed) ?? parse(newText);
+  const anchored = ANCHORED.has(old.program);
+  if (!anchored) return reparseRegion(old, oldText, newText, lexed, false) ?? parse(newText);
+  const r = reparseRegion(old, oldText, newText, lexed, true);
+  if (!r) return anchoredParse(newText);
+  ANCHORED.add(r.program);
+  return r;
 }
 
-function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed: Lexed | undefined): ParseResult | undefined {
+/** The programs whose spans are anchored (an empty one has no span to tell). */
+const ANCHORED = new WeakSet<A.Program>();
+
+/** A parse whose spans are anchored to their top-level declarations (see the file's head). */
+export function anchoredParse(text: string): ParseResult {
+  const parsed = parse(text);
+  anchorDecls(parsed.program.decls);
+  ANCHORED.add(parsed.program);
+  // The parser's diagnostics may share the tokens' spans, which a hand-over moves (see relex).
+  const diagnostics = parsed.diagnostics.map((d) => ({ ...d, span: { start: d.span.start, end: d.span.end } }));
+  return { ...parsed, diagnostics };
+}
+
+/** Where a top-level declaration starts; every span of its nodes is an offset from it. */
+class Anchor {
+  constructor(public offset: number) {}
+}
+
+/**
+ * A span relative to its declaration's anchor: reads as an ordinary span (`start`, `end`,
+ * and in JSON), follows the declaration when the anchor moves.
+ */
+export class AnchoredSpan implements A.Span {
+  constructor(readonly anchor: Anchor, private readonly from: number, private readonly to: number) {}
+
+  get start(): number {
+    return this.anchor.offset + this.from;
+  }
+
+  get end(): number {
+    return this.anchor.offset + this.to;
+  }
+
+  toJSON(): A.Span {
+    return { start: this.start, end: this.end };
+  }
+}
+
+/**
+ * Replaces every span of freshly parsed declarations by one anchored to its declaration.
+ * Nodes shared within one declaration statement (`int a, b;` shares its type) are anchored
+ * to the first declaration that reaches them, which always moves with the others.
+ */
+function anchorDecls(decls: readonly A.Decl[]): void {
+  for (const d of decls) {
+    if (d.span instanceof AnchoredSpan) continue;
+    anchorNode(d, new Anchor(d.span.start));
+  }
+}
+
+function anchorNode(node: object, anchor: Anchor): void {
+  // The parser builds these objects and nobody has seen them yet: anchoring is part of building them.
+  const n = node as Record<string, unknown>;
+  for (const key in n) {
+    const v = n[key];
+    if (typeof v !== 'object' || v === null || v instanceof AnchoredSpan) continue;
+    if (Array.isArray(v)) {
+      for (const x of v) if (typeof x === 'object' && x !== null) anchorNode(x as object, anchor);
+      continue;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.start === 'number' && typeof o.end === 'number' && !('kind' in o)) {
+      n[key] = new AnchoredSpan(anchor, o.start - anchor.offset, o.end - anchor.offset);
+    } else {
+      anchorNode(o, anchor);
+    }
+  }
+}
+
+function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed: Lexed | undefined, anchored: boolean): ParseResult | undefined {
   if (old.diagnostics.length > 0) return undefined;
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
   const decls = old.program.decls;
+  // With the new text's tokens given, the old ones may have been handed over to them (moved):
+  // the statement ends are read in the new tokens, offsets after the edit moved by `delta`
+  // (before it, both texts and their tokens agree).
   const tokens = old.tokens;
+  const statementTokens = lexed ? lexed.tokens : tokens;
+  const shiftAfter = lexed ? delta : 0;
   // endBefore[i]: the largest end of decls[0..i) (the declarations of one statement, `int a, b;`, may overlap).
   const endBefore = [0];
   for (const d of decls) endBefore.push(Math.max(endBefore[endBefore.length - 1]!, d.span.end));
@@ -53,7 +139,7 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   let regionStart = 0;
   for (let i = decls.length - 1; i > 0; i--) {
     const end = endBefore[i]!;
-    if (end < change.prefix && endsStatement(tokens, end) && end <= decls[i]!.span.start) {
+    if (end < change.prefix && endsStatement(statementTokens, end) && end <= decls[i]!.span.start) {
       first = i;
       regionStart = end;
       break;
@@ -63,7 +149,7 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   let regionEnd = oldText.length;
   for (let j = first; j < decls.length; j++) {
     const start = decls[j]!.span.start;
-    if (start > change.oldEnd && endBefore[j]! <= start && endsStatement(tokens, lastTokenEndBefore(tokens, start))) {
+    if (start > change.oldEnd && endBefore[j]! <= start && endsStatement(statementTokens, lastTokenEndBefore(statementTokens, start + shiftAfter))) {
       after = j;
       regionEnd = start;
       break;
@@ -77,9 +163,14 @@ function reparseRegion(old: ParseResult, oldText: string, newText: string, lexed
   if (parsed.diagnostics.length > 0) return undefined;
 
   const moved = new Shift(delta);
+  if (anchored) {
+    anchorDecls(parsed.decls);
+    // Declarations of one statement (`int a, b;`) have an anchor each: each moves once.
+    for (let j = after; j < decls.length; j++) (decls[j]!.span as AnchoredSpan).anchor.offset += delta;
+  }
   const program: A.Program = {
     kind: 'Program',
-    decls: [...decls.slice(0, first), ...parsed.decls, ...decls.slice(after).map((d) => moved.node(d))],
+    decls: [...decls.slice(0, first), ...parsed.decls, ...(anchored ? decls.slice(after) : decls.slice(after).map((d) => moved.node(d)))],
     span: { start: 0, end: newText.length },
   };
   if (lexed) return { program, diagnostics: [], tokens: lexed.tokens, comments: lexed.comments };
@@ -129,9 +220,11 @@ function lastTokenEndBefore(tokens: readonly Token[], offset: number): number {
  * The tokens and comments of `newText`, from those of `oldText`: only the tokens the edit
  * touches are lexed again (from the end of the last token before it to a token after it
  * where lexing falls back into step), the others reused or moved. What completion reads
- * while typing, between two analyses.
+ * while typing, between two analyses. `handOver`: the old tokens are given up, and those
+ * after the edit are moved where they are (their spans shifted in place) rather than copied;
+ * the old list describes the old text no more.
  */
-export function relex(old: Lexed, oldText: string, newText: string): LexResult {
+export function relex(old: Lexed, oldText: string, newText: string, handOver = false): LexResult {
   const change = textChange(oldText, newText);
   const delta = newText.length - oldText.length;
   const tokens = old.tokens;
@@ -150,13 +243,28 @@ export function relex(old: Lexed, oldText: string, newText: string): LexResult {
     const moved = new Shift(delta);
     const out = tokens.slice(0, kept);
     out.push(...lexed.tokens);
-    for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    if (handOver) {
+      for (let k = next; k < tokens.length; k++) {
+        const t = tokens[k]!;
+        moveInPlace(t.span, delta);
+        out.push(t);
+      }
+    } else {
+      for (let k = next; k < tokens.length; k++) out.push(moved.token(tokens[k]!));
+    }
     const comments = old.comments.filter((c) => c.span.end <= from);
     comments.push(...lexed.comments);
     for (const c of old.comments) if (c.span.start >= until - delta) comments.push({ ...c, span: moved.span(c.span) });
     return { tokens: out, comments };
   }
   return lex(newText);
+}
+
+/** The lexer gives each token a span of its own: moving it moves that token alone. */
+function moveInPlace(span: A.Span, delta: number): void {
+  const s = span as { start: number; end: number };
+  s.start += delta;
+  s.end += delta;
 }
 
 /** The index of the first token starting at or after `offset`. */
