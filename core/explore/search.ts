@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, stateCheckViolations, step,
+  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, schedulable, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
@@ -141,6 +141,8 @@ export class Search {
    */
   private readonly lastBlockedState: (ActorState | undefined)[];
   private readonly lastBlocked: (BlockedMemory | undefined)[];
+  /** Whether the scenario checks states (invariants, a final block): see `checkState`. */
+  private readonly checksStates: boolean;
   /** Each actor's move with choice 0 (most moves), made once. */
   private readonly firstMoves: readonly Move[];
   /** The fingerprints and fingerprint sums of the successors `hashAll` computed, in order. */
@@ -165,6 +167,7 @@ export class Search {
     this.lastBlockedState = s.actors.map(() => undefined);
     this.lastBlocked = s.actors.map(() => undefined);
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
+    this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -635,8 +638,10 @@ export class Search {
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      else if (result instanceof LazyStepOk) this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
       else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.childS1[k]!, s2: this.childS2[k]! });
-      this.checkState(id, result.state);
+      // Read only when there is something to check: a lazy result builds its state when read.
+      if (this.checksStates) this.checkState(id, result.state);
     }
     return id;
   }
@@ -644,6 +649,15 @@ export class Search {
   /** The scenario's invariants on a new state, and its final block when every actor has finished. */
   private checkState(id: number, state: MachineState): void {
     for (const v of stateCheckViolations(this.s, state)) this.record({ key: key(v), violation: v, stateId: id });
+  }
+}
+
+/** A new state waiting in the frontier as the step that reached it (see FrontierItem.step). */
+class StepItem implements FrontierItem {
+  constructor(readonly id: number, readonly depth: number, readonly s1: number, readonly s2: number, readonly step: LazyStepOk) {}
+
+  get state(): MachineState {
+    return this.step.state;
   }
 }
 
