@@ -30,6 +30,13 @@ const NO_ACCESSES: number[] = [];
 Object.freeze(NO_ACCESSES);
 const NO_EVENTS: ModelEvent[] = [];
 Object.freeze(NO_EVENTS);
+/**
+ * The accesses and events of the step on the scratch memory (one at a time, see
+ * `scratchBusy`), written in place step after step: its result takes exact-size copies,
+ * where lists grown from empty would each reserve room for sixteen.
+ */
+const scratchAccesses: number[] = [];
+const scratchEvents: ModelEvent[] = [];
 const NO_CALLS: { fn: number; args: readonly number[]; resultSlot: number }[] = [];
 /** A frame's result slot meaning: the return value goes to the actor's first op scratch word (Exec.callForResult). */
 const RESULT_TO_OP_SCRATCH = -2;
@@ -483,58 +490,76 @@ function frozenFrame(f: MutableFrame): Frame {
 
 /** A step in progress: copy-on-write over the state, implementing what builtins may do. */
 class Draft implements Exec {
-  readonly actorSym: ActorSymbol;
-  /** The step's events; shared and empty until the first one. */
-  events: ModelEvent[] = NO_EVENTS;
-  readonly accesses: number[] = [];
+  // Every field is set in the constructor, in one order, and declared without an
+  // initialiser: class-field initialisers compile to a separate initialiser call and a
+  // define per field, and the checker makes a draft for every step it takes.
+  declare readonly scenario: CompiledScenario;
+  declare private readonly base: MachineState;
+  declare readonly actor: number;
+  declare readonly choice: number;
+  declare readonly actorSym: ActorSymbol;
+  /** The step's events so far: the first `nEvents` of this list (see `scratchEvents`). */
+  declare private eventBuffer: ModelEvent[];
+  declare private nEvents: number;
+  /** The step's accesses so far: the first `nAccesses` of this list (see `scratchAccesses`). */
+  declare private accessBuffer: number[];
+  declare private nAccesses: number;
   /** Shared and empty until the first plain access (most steps' accesses are all marked). */
-  plain: number[] = NO_ACCESSES;
+  declare plain: number[];
   /** Non-fatal reports of this step; shared and empty until the first one. */
-  reports: Violation[] = NO_REPORTS;
-  private mem: number[];
-  private memCopied = false;
-  private objects: readonly number[];
-  private actors: ActorState[] | undefined;
-  private status: ActorStatus;
-  private frames: MutableFrame[];
-  private heldLocks: HeldLock[];
-  private heldCopied = false;
-  private preempt: number;
-  private rcu: number;
+  declare reports: Violation[];
+  declare private mem: number[];
+  declare private memCopied: boolean;
+  declare private objects: readonly number[];
+  declare private status: ActorStatus;
+  declare private frames: MutableFrame[];
+  declare private heldLocks: HeldLock[];
+  declare private preempt: number;
+  declare private rcu: number;
   /** Calls to make after this statement (shared and empty until the first one). */
-  private pendingCalls: { fn: number; args: readonly number[]; resultSlot: number }[] = NO_CALLS;
+  declare private pendingCalls: { fn: number; args: readonly number[]; resultSlot: number }[];
   /** The statement stays where it is (Exec.stay): its pc does not advance. */
-  private stayed = false;
-  stepLabel: string | undefined;
-  site: Span;
-  instr: number;
-
+  declare private stayed: boolean;
+  declare stepLabel: string | undefined;
+  declare site: Span;
+  declare instr: number;
   /** This draft writes the scratch memory (see `scratch`), restored by `release`. */
-  private onScratch = false;
+  declare private onScratch: boolean;
   /** The step failed (`fail`): its violation may read this draft's memory later. */
-  private failed = false;
+  declare private failed: boolean;
 
   /**
    * `inPlace`: write the shared scratch memory and undo afterwards (`okResult`, `releaseScratch`)
    * rather than copy the base's memory at the first write.
    */
-  constructor(readonly scenario: CompiledScenario, private readonly base: MachineState, readonly actor: number, readonly choice: number, site: Span, instr: number, inPlace = false) {
+  constructor(scenario: CompiledScenario, base: MachineState, actor: number, choice: number, site: Span, instr: number, inPlace = false) {
+    this.scenario = scenario;
+    this.base = base;
+    this.actor = actor;
+    this.choice = choice;
     this.actorSym = scenario.actors[actor]!;
+    this.plain = NO_ACCESSES;
+    this.reports = NO_REPORTS;
     // Copied before the first write (memCopied), so the base state is never changed.
-    this.mem = base.mem as number[];
+    let mem = base.mem as number[];
+    let onScratch = false;
     if (inPlace && !scratchBusy) {
-      if (scratchOf !== base.mem) {
+      if (scratchOf !== mem) {
         // Refilled in place when the length allows: no draft keeps it once released.
-        const m = base.mem;
-        if (scratch.length === m.length) for (let i = 0; i < m.length; i++) scratch[i] = m[i]!;
-        else scratch = m.slice();
-        scratchOf = m;
+        if (scratch.length === mem.length) for (let i = 0; i < mem.length; i++) scratch[i] = mem[i]!;
+        else scratch = mem.slice();
+        scratchOf = mem;
       }
       scratchBusy = true;
-      this.onScratch = true;
-      this.mem = scratch;
-      this.memCopied = true;
+      onScratch = true;
+      mem = scratch;
     }
+    this.mem = mem;
+    this.memCopied = onScratch;
+    this.eventBuffer = onScratch ? scratchEvents : [];
+    this.nEvents = 0;
+    this.accessBuffer = onScratch ? scratchAccesses : [];
+    this.nAccesses = 0;
     this.objects = base.objects;
     const a = base.actors[actor]!;
     this.status = a.status;
@@ -549,12 +574,34 @@ class Draft implements Exec {
     this.heldLocks = a.held as HeldLock[];
     this.preempt = a.preemptOff;
     this.rcu = a.rcuDepth;
+    this.pendingCalls = NO_CALLS;
+    this.stayed = false;
+    this.stepLabel = undefined;
     this.site = site;
     this.instr = instr;
+    this.onScratch = onScratch;
+    this.failed = false;
+  }
+
+  /** The step's events, a list of their own (the buffer is the next step's). */
+  get events(): ModelEvent[] {
+    const n = this.nEvents;
+    if (n === 0) return NO_EVENTS;
+    const out = new Array<ModelEvent>(n);
+    for (let i = 0; i < n; i++) out[i] = this.eventBuffer[i]!;
+    return out;
+  }
+
+  /** The step's accesses, a list of their own (the buffer is the next step's). */
+  get accesses(): number[] {
+    const n = this.nAccesses;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.accessBuffer[i]!;
+    return out;
   }
 
   commit(): MachineState {
-    const actors = this.actors ?? this.base.actors.slice();
+    const actors = this.base.actors.slice();
     actors[this.actor] = {
       status: this.status,
       frames: frozenFrames(this.frames),
@@ -570,16 +617,27 @@ class Draft implements Exec {
     if (!this.onScratch || this.mem !== scratch) {
       return { status: 'ok', state: this.commit(), events: this.events, accesses: this.accesses, plain: this.plain, span, reports: this.reports, ...(this.stepLabel ? { label: this.stepLabel } : {}) };
     }
-    const acc = this.accesses;
+    const acc = this.accessBuffer;
+    const n = this.nAccesses;
     const mem = this.mem;
-    // Address, value, address, value…: a plain array, far cheaper to make than typed ones.
-    const written: number[] = [];
-    next: for (let i = 0; i < acc.length; i++) {
+    // Address, value, address, value…: a plain array, far cheaper to make than typed ones,
+    // of exact size (the words written counted first, each once).
+    let nw = 0;
+    next: for (let i = 0; i < n; i++) {
       const x = acc[i]!;
       if ((x & 1) === 0) continue;
+      for (let j = 0; j < i; j++) if (acc[j] === x) continue next;
+      nw++;
+    }
+    const written = new Array<number>(2 * nw);
+    let k = 0;
+    next: for (let i = 0; i < n; i++) {
+      const x = acc[i]!;
+      if ((x & 1) === 0) continue;
+      for (let j = 0; j < i; j++) if (acc[j] === x) continue next;
       const addr = x >> 1;
-      for (let j = 0; j < written.length; j += 2) if (written[j] === addr) continue next;
-      written.push(addr, mem[addr]!);
+      written[k++] = addr;
+      written[k++] = mem[addr]!;
     }
     const actor: ActorState = {
       status: this.status,
@@ -600,8 +658,8 @@ class Draft implements Exec {
     if (this.mem === scratch && (this.reports.length > 0 || this.failed)) this.mem = scratch.slice();
     const base = this.base.mem;
     const m = base.length;
-    const acc = this.accesses;
-    for (let i = 0; i < acc.length; i++) {
+    const acc = this.accessBuffer;
+    for (let i = 0; i < this.nAccesses; i++) {
       const x = acc[i]!;
       if ((x & 1) === 0) continue;
       const addr = x >> 1;
@@ -625,7 +683,7 @@ class Draft implements Exec {
   // ---------- Exec: memory ----------
 
   read(addr: number, marked = false): number {
-    this.accesses.push(addr * 2);
+    this.accessBuffer[this.nAccesses++] = addr * 2;
     if (!marked) this.plainAccess(addr * 2);
     return this.mem[addr] ?? 0;
   }
@@ -642,7 +700,7 @@ class Draft implements Exec {
     }
     if (addr <= 0 || addr >= this.mem.length) this.wild(addr, true, 'write');
     this.mem[addr] = value | 0;
-    this.accesses.push(addr * 2 + 1);
+    this.accessBuffer[this.nAccesses++] = addr * 2 + 1;
     if (!marked) this.plainAccess(addr * 2 + 1);
     this.emit({ kind: 'write', actor: this.actor, addr, value });
   }
@@ -770,8 +828,7 @@ class Draft implements Exec {
   }
 
   emit(event: ModelEvent): void {
-    if (this.events === NO_EVENTS) this.events = [event];
-    else this.events.push(event);
+    this.eventBuffer[this.nEvents++] = event;
   }
 
   // ---------- Exec: locks ----------
@@ -785,7 +842,6 @@ class Draft implements Exec {
     const held = before.slice();
     held.push(subclass ? { addr, cls, mode, site: this.site, irq, subclass } : { addr, cls, mode, site: this.site, irq });
     this.heldLocks = held;
-    this.heldCopied = true;
     this.acquireEvent(addr, cls, mode, trylock, before, subclass, recursiveRead);
   }
 
@@ -903,7 +959,7 @@ class Draft implements Exec {
     this.memCopied = true;
     const ptr = base + OBJECT_HEADER_WORDS;
     this.objects = [...this.objects, ptr];
-    this.accesses.push(base * 2 + 1);
+    this.accessBuffer[this.nAccesses++] = base * 2 + 1;
     this.emit({ kind: 'alloc', actor: this.actor, ptr, struct: struct.name });
     return ptr;
   }
@@ -1022,7 +1078,7 @@ class Draft implements Exec {
 
   actorStatus(actor: number): number {
     if (actor === this.actor) return this.status;
-    return (this.actors ?? this.base.actors)[actor]?.status ?? ActorStatus.Done;
+    return this.base.actors[actor]?.status ?? ActorStatus.Done;
   }
 
   actorIrqsOff(actor: number): boolean {
@@ -1143,75 +1199,15 @@ class Draft implements Exec {
     else if (done.resultSlot === RESULT_TO_OP_SCRATCH) this.setActorWord(this.actor, ACTOR_WORD.opScratch0, value);
   }
 
+  /**
+   * Runs one instruction: its closure, built once per scenario (`compiledOf`), rather than a
+   * walk over its expression tree (whose node shapes differ, so every field load there is
+   * a slow, megamorphic one).
+   */
   execute(ins: Instr): void {
-    const f = this.top;
-    switch (ins.op) {
-      case 'eval':
-        this.eval(ins.e);
-        if (!this.stayed) f.pc++;
-        break;
-      case 'assign': {
-        const v = this.eval(ins.e);
-        if (this.stayed) break;
-        if (ins.target.k === 'local') {
-          const old = f.locals[ins.target.slot] ?? 0;
-          this.setLocal(ins.target.slot, combine(ins.assignOp, old, v));
-        } else {
-          const addr = this.placeAddr(ins.target.place);
-          if (addr < 0 && decodeLocalPointer(addr)) {
-            // `*nb = len;` through a pointer to a caller's local.
-            this.localThrough(addr, combine(ins.assignOp, this.localThrough(addr), v));
-            f.pc++;
-            break;
-          }
-          let nv = v;
-          if (ins.assignOp !== '=') {
-            this.checkAccess(addr, false);
-            nv = combine(ins.assignOp, this.read(addr), v);
-          }
-          this.checkAccess(addr, true);
-          this.write(addr, nv);
-        }
-        f.pc++;
-        break;
-      }
-      case 'branch': {
-        const taken = this.eval(ins.cond);
-        if (!this.stayed) f.pc = taken ? f.pc + 1 : ins.target;
-        break;
-      }
-      case 'jump':
-        f.pc = ins.target;
-        break;
-      case 'call': {
-        const fn = ins.target ? this.fnValue(this.eval(ins.target), ins.args.length) : ins.fn;
-        const args = ins.args.map((a) => this.eval(a));
-        f.pc++;
-        this.frames.push(calledFrame(this.scenario, fn, args, ins.result, ins.id));
-        return;
-      }
-      case 'ret': {
-        const v = ins.e ? this.eval(ins.e) : 0;
-        if (this.stayed) break;
-        f.pc++;
-        if (this.frames.length === 1) {
-          // `return` in an actor body ends the actor.
-          this.frames[0]!.pc = this.scenario.codes[f.code]!.instrs.length;
-          return;
-        }
-        this.returnFrom(v);
-        return;
-      }
-      case 'choose': {
-        const t = ins.targets[this.choice] ?? ins.targets[0]!;
-        f.pc = t;
-        break;
-      }
-      case 'await':
-        if (!this.eval(ins.cond)) this.block({ kind: 'condition', text: ins.text });
-        f.pc++;
-        break;
-    }
+    const table = compiledOf(this.scenario);
+    const run = table.source[ins.id] === ins ? table.run[ins.id]! : Draft.instruction(ins);
+    if (run(this, this.top)) return;
     if (this.pendingCalls.length > 0) {
       const calls = this.pendingCalls;
       this.pendingCalls = NO_CALLS;
@@ -1226,79 +1222,307 @@ class Draft implements Exec {
     }
   }
 
+  /** The value of an expression (choiceCount asks for a primitive's arguments). */
   eval(e: BExpr): number {
-    switch (e.k) {
-      case 'const':
-        return e.v;
-      case 'local':
-        return this.top.locals[e.slot] ?? 0;
-      case 'current':
-        return this.actor;
-      case 'read': {
-        const addr = this.placeAddr(e.place);
-        if (addr < 0 && decodeLocalPointer(addr)) return this.localThrough(addr);
-        this.checkAccess(addr, false);
-        return this.read(addr);
+    return exprOf(e)(this);
+  }
+
+  /**
+   * An instruction as a closure over the draft and its top frame; true when the statement
+   * made or left a call (its callbacks wait for the next statement).
+   */
+  static instruction(ins: Instr): RunInstr {
+    switch (ins.op) {
+      case 'eval': {
+        const e = Draft.expression(ins.e);
+        return (d, f) => {
+          e(d);
+          if (!d.stayed) f.pc++;
+          return false;
+        };
       }
-      case 'load': {
-        const addr = this.eval(e.addr);
-        this.checkAccess(addr, false, e.what);
-        return this.read(addr);
-      }
-      case 'localAddr':
-        return localPointer(this.actor, this.frames.length - 1, e.slot);
-      case 'addr':
-        return this.placeAddr(e.place);
-      case 'unary':
-        return unop(e.op, this.eval(e.e));
-      case 'binary': {
-        if (e.op === '&&') return this.eval(e.l) ? (this.eval(e.r) ? 1 : 0) : 0;
-        if (e.op === '||') return this.eval(e.l) ? 1 : this.eval(e.r) ? 1 : 0;
-        if (e.op === '?' && e.r.k === 'binary') return this.eval(e.l) ? this.eval(e.r.l) : this.eval(e.r.r);
-        const l = this.eval(e.l);
-        const r = this.eval(e.r);
-        if ((e.op === '/' || e.op === '%') && r === 0) {
-          this.fail('assertion', 'division by zero', `divide error: 0000 [#1] SMP\nRIP: ${this.frameName()} at ${siteText(this.scenario, this.site)}`);
+      case 'assign': {
+        const e = Draft.expression(ins.e);
+        const op = ins.assignOp;
+        const target = ins.target;
+        if (target.k === 'local') {
+          const slot = target.slot;
+          return (d, f) => {
+            const v = e(d);
+            if (d.stayed) return false;
+            d.setLocal(slot, op === '=' ? v : combine(op, f.locals[slot] ?? 0, v));
+            f.pc++;
+            return false;
+          };
         }
-        return binop(e.op, l, r);
+        const place = Draft.place(target.place);
+        return (d, f) => {
+          const v = e(d);
+          if (d.stayed) return false;
+          const addr = place(d);
+          if (addr < 0 && decodeLocalPointer(addr)) {
+            // `*nb = len;` through a pointer to a caller's local.
+            d.localThrough(addr, combine(op, d.localThrough(addr), v));
+            f.pc++;
+            return false;
+          }
+          let nv = v;
+          if (op !== '=') {
+            d.checkAccess(addr, false);
+            nv = combine(op, d.read(addr), v);
+          }
+          d.checkAccess(addr, true);
+          d.write(addr, nv);
+          f.pc++;
+          return false;
+        };
       }
-      case 'builtin': {
-        const n = e.args.length;
-        const args = new Array<number>(n);
-        for (let i = 0; i < n; i++) args[i] = this.eval(e.args[i]!);
-        const saved = this.site;
-        // Lock instances re-keyed by lockdep_set_class take their key's class.
-        const statics = this.scenario.layout.lockKeySlots > 0 ? keyedStatics(this, e.b, args, e.statics) : e.statics;
-        const v = e.b.run(this, args, statics);
-        this.site = saved;
-        return v | 0;
+      case 'branch': {
+        const cond = Draft.expression(ins.cond);
+        const target = ins.target;
+        return (d, f) => {
+          const taken = cond(d);
+          if (!d.stayed) f.pc = taken ? f.pc + 1 : target;
+          return false;
+        };
+      }
+      case 'jump': {
+        const target = ins.target;
+        return (_d, f) => {
+          f.pc = target;
+          return false;
+        };
+      }
+      case 'call': {
+        const callee = ins.target ? Draft.expression(ins.target) : undefined;
+        const fn = ins.fn;
+        const args = ins.args.map(Draft.expression);
+        const argc = args.length;
+        const result = ins.result;
+        const id = ins.id;
+        return (d, f) => {
+          const target = callee ? d.fnValue(callee(d), argc) : fn;
+          const values = new Array<number>(argc);
+          for (let i = 0; i < argc; i++) values[i] = args[i]!(d);
+          f.pc++;
+          d.frames.push(calledFrame(d.scenario, target, values, result, id));
+          return true;
+        };
+      }
+      case 'ret': {
+        const e = ins.e ? Draft.expression(ins.e) : undefined;
+        return (d, f) => {
+          const v = e ? e(d) : 0;
+          if (d.stayed) return false;
+          f.pc++;
+          if (d.frames.length === 1) {
+            // `return` in an actor body ends the actor.
+            d.frames[0]!.pc = d.scenario.codes[f.code]!.instrs.length;
+            return true;
+          }
+          d.returnFrom(v);
+          return true;
+        };
+      }
+      case 'choose': {
+        const targets = ins.targets;
+        return (d, f) => {
+          f.pc = targets[d.choice] ?? targets[0]!;
+          return false;
+        };
+      }
+      case 'await': {
+        const cond = Draft.expression(ins.cond);
+        const text = ins.text;
+        return (d, f) => {
+          if (!cond(d)) d.block({ kind: 'condition', text });
+          f.pc++;
+          return false;
+        };
       }
     }
   }
 
-  placeAddr(p: Place): number {
-    switch (p.k) {
-      case 'static':
-        return p.addr;
-      case 'deref': {
-        const v = this.eval(p.ptr);
-        if (v === 0) this.nullDeref('dereference of a NULL pointer');
-        if (v < 0 && !decodeLocalPointer(v)) this.wild(v, false, 'dereference');
-        return v;
+  /** An expression as a closure over the draft. */
+  static expression(e: BExpr): Eval {
+    switch (e.k) {
+      case 'const': {
+        const v = e.v;
+        return () => v;
       }
-      case 'field':
-        return this.placeAddr(p.of) + p.offset;
-      case 'index': {
-        const base = this.placeAddr(p.of);
-        const i = this.eval(p.index);
-        if (i < 0 || i >= p.length) {
-          this.fail('out_of_bounds', `index ${i} is out of bounds (the array has ${p.length} elements)`,
-            `BUG: KASAN: global-out-of-bounds in ${this.frameName()}\nindex ${i} is out of range for an array of ${p.length} at ${siteText(this.scenario, this.site)}`);
+      case 'local': {
+        const slot = e.slot;
+        return (d) => d.top.locals[slot] ?? 0;
+      }
+      case 'current':
+        return (d) => d.actor;
+      case 'read': {
+        const place = Draft.place(e.place);
+        return (d) => {
+          const addr = place(d);
+          if (addr < 0 && decodeLocalPointer(addr)) return d.localThrough(addr);
+          d.checkAccess(addr, false);
+          return d.read(addr);
+        };
+      }
+      case 'load': {
+        const at = Draft.expression(e.addr);
+        const what = e.what;
+        return (d) => {
+          const addr = at(d);
+          d.checkAccess(addr, false, what);
+          return d.read(addr);
+        };
+      }
+      case 'localAddr': {
+        const slot = e.slot;
+        return (d) => localPointer(d.actor, d.frames.length - 1, slot);
+      }
+      case 'addr':
+        return Draft.place(e.place);
+      case 'unary': {
+        const x = Draft.expression(e.e);
+        const op = e.op;
+        return (d) => unop(op, x(d));
+      }
+      case 'binary': {
+        const op = e.op;
+        const l = Draft.expression(e.l);
+        if (op === '?' && e.r.k === 'binary') {
+          const then = Draft.expression(e.r.l);
+          const otherwise = Draft.expression(e.r.r);
+          return (d) => (l(d) ? then(d) : otherwise(d));
         }
-        return base + i * p.stride;
+        const r = Draft.expression(e.r);
+        if (op === '&&') return (d) => (l(d) ? (r(d) ? 1 : 0) : 0);
+        if (op === '||') return (d) => (l(d) ? 1 : r(d) ? 1 : 0);
+        if (op === '/' || op === '%') {
+          return (d) => {
+            const lv = l(d);
+            const rv = r(d);
+            if (rv === 0) d.fail('assertion', 'division by zero', `divide error: 0000 [#1] SMP\nRIP: ${d.frameName()} at ${siteText(d.scenario, d.site)}`);
+            return binop(op, lv, rv);
+          };
+        }
+        return binaryClosure(op, l, r);
+      }
+      case 'builtin': {
+        const args = e.args.map(Draft.expression);
+        const n = args.length;
+        const b = e.b;
+        const statics = e.statics;
+        return (d) => {
+          const values = new Array<number>(n);
+          for (let i = 0; i < n; i++) values[i] = args[i]!(d);
+          const saved = d.site;
+          // Lock instances re-keyed by lockdep_set_class take their key's class.
+          const st = d.scenario.layout.lockKeySlots > 0 ? keyedStatics(d, b, values, statics) : statics;
+          const v = b.run(d, values, st);
+          d.site = saved;
+          return v | 0;
+        };
       }
     }
   }
+
+  /** A place's address as a closure over the draft (a static one folded to its constant). */
+  static place(p: Place): Eval {
+    const at = staticAddress(p);
+    if (at !== undefined) return () => at;
+    switch (p.k) {
+      case 'static': {
+        const addr = p.addr;
+        return () => addr;
+      }
+      case 'deref': {
+        const ptr = Draft.expression(p.ptr);
+        return (d) => {
+          const v = ptr(d);
+          if (v === 0) d.nullDeref('dereference of a NULL pointer');
+          if (v < 0 && !decodeLocalPointer(v)) d.wild(v, false, 'dereference');
+          return v;
+        };
+      }
+      case 'field': {
+        const of = Draft.place(p.of);
+        const offset = p.offset;
+        return (d) => of(d) + offset;
+      }
+      case 'index': {
+        const of = Draft.place(p.of);
+        const index = Draft.expression(p.index);
+        const { length, stride } = p;
+        return (d) => {
+          const base = of(d);
+          const i = index(d);
+          if (i < 0 || i >= length) {
+            d.fail('out_of_bounds', `index ${i} is out of bounds (the array has ${length} elements)`,
+              `BUG: KASAN: global-out-of-bounds in ${d.frameName()}\nindex ${i} is out of range for an array of ${length} at ${siteText(d.scenario, d.site)}`);
+          }
+          return base + i * stride;
+        };
+      }
+    }
+  }
+}
+
+type Eval = (d: Draft) => number;
+type RunInstr = (d: Draft, f: MutableFrame) => boolean;
+
+/** The address of a place made of statics and fields only (no memory read, no check), else undefined. */
+function staticAddress(p: Place): number | undefined {
+  if (p.k === 'static') return p.addr;
+  if (p.k !== 'field') return undefined;
+  const of = staticAddress(p.of);
+  return of === undefined ? undefined : of + p.offset;
+}
+
+/** A binary operator other than the short-circuiting and dividing ones, both sides evaluated left first. */
+function binaryClosure(op: string, l: Eval, r: Eval): Eval {
+  switch (op) {
+    case '+': return (d) => (l(d) + r(d)) | 0;
+    case '-': return (d) => (l(d) - r(d)) | 0;
+    case '==': return (d) => (l(d) === r(d) ? 1 : 0);
+    case '!=': return (d) => (l(d) !== r(d) ? 1 : 0);
+    case '<': return (d) => (l(d) < r(d) ? 1 : 0);
+    case '<=': return (d) => (l(d) <= r(d) ? 1 : 0);
+    case '>': return (d) => (l(d) > r(d) ? 1 : 0);
+    case '>=': return (d) => (l(d) >= r(d) ? 1 : 0);
+    default:
+      return (d) => {
+        const lv = l(d);
+        return binop(op, lv, r(d));
+      };
+  }
+}
+
+/** Expressions evaluated outside an instruction's closure (choiceCount's arguments), by node. */
+const expressions = new WeakMap<BExpr, Eval>();
+
+function exprOf(e: BExpr): Eval {
+  let f = expressions.get(e);
+  if (!f) expressions.set(e, (f = Draft.expression(e)));
+  return f;
+}
+
+/** Per scenario, each instruction's closure by id (and the instruction it was built from). */
+interface CompiledInstrs {
+  readonly source: readonly Instr[];
+  readonly run: readonly RunInstr[];
+}
+
+const compiledInstrs = new WeakMap<CompiledScenario, CompiledInstrs>();
+let lastCompiled: { s: CompiledScenario | undefined; table: CompiledInstrs } = { s: undefined, table: { source: [], run: [] } };
+
+function compiledOf(s: CompiledScenario): CompiledInstrs {
+  if (s === lastCompiled.s) return lastCompiled.table;
+  let table = compiledInstrs.get(s);
+  if (!table) {
+    table = { source: s.instrs, run: s.instrs.map((ins) => Draft.instruction(ins)) };
+    compiledInstrs.set(s, table);
+  }
+  lastCompiled = { s, table };
+  return table;
 }
 
 /** A copy of a held-lock list without its `i`th entry. */
