@@ -12,6 +12,7 @@
 // mostly zeros (per-actor words, fd and callback tables of actors that use none), so it is
 // written sparse: per block of 32 words, a bitmask of the nonzero ones, then their values.
 
+import type { LazyStepOk } from '../model/machine';
 import type { Span } from '../syntax/ast';
 import type { ActorState, ActorStatus, Frame, HeldLock, MachineState } from '../model/types';
 
@@ -219,9 +220,8 @@ function memoryBound(m: number): number {
   return 1 + m + ((m + 31) >>> 5);
 }
 
-/** Writes memory sparse (see the header) at `k`; returns the index after it. */
-function packMemory(mem: readonly number[], d: Int32Array, at: number): number {
-  const m = mem.length;
+/** Writes `mem[0..m)` sparse (see the header) at `at`; returns the index after it. */
+function packMemory(mem: readonly number[], m: number, d: Int32Array, at: number): number {
   let k = at;
   d[k++] = m;
   for (let base = 0; base < m; base += 32) {
@@ -243,7 +243,7 @@ function packShared(state: MachineState, out: Words): void {
   const objects = state.objects;
   out.reserve(memoryBound(state.mem.length) + objects.length + 2);
   const d = out.data;
-  let k = packMemory(state.mem, d, out.length);
+  let k = packMemory(state.mem, state.mem.length, d, out.length);
   d[k++] = objects.length;
   for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
   d[k++] = state.actors.length;
@@ -280,11 +280,37 @@ export function packLocal(state: MachineState, intern: ActorIntern, d: Int32Arra
   const mem = state.mem;
   const objects = state.objects;
   const actors = state.actors;
-  let k = packMemory(mem, d, at);
+  let k = packMemory(mem, mem.length, d, at);
   d[k++] = objects.length;
   for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
   d[k++] = actors.length;
   for (let i = 0; i < actors.length; i++) d[k++] = intern.idAt(i, actors[i]!);
+  return k;
+}
+
+/** The memory `packLocalStep` writes from: a base state's, with a step's words written over it. */
+let stepMemory: number[] = [];
+
+/**
+ * `packLocal` of the state a step reached, from its base state and the words it wrote
+ * (machine.ts, LazyStepOk), without building it.
+ */
+export function packLocalStep(r: LazyStepOk, intern: ActorIntern, d: Int32Array, at: number): number {
+  const base = r.base;
+  const from = base.mem;
+  const m = from.length;
+  if (stepMemory.length < m) stepMemory = from.slice();
+  const mem = stepMemory;
+  for (let i = 0; i < m; i++) mem[i] = from[i]!;
+  const w = r.written;
+  for (let i = 0; i < w.length; i += 2) mem[w[i]!] = w[i + 1]!;
+  let k = packMemory(mem, m, d, at);
+  const objects = base.objects;
+  d[k++] = objects.length;
+  for (let i = 0; i < objects.length; i++) d[k++] = objects[i]!;
+  const actors = base.actors;
+  d[k++] = actors.length;
+  for (let i = 0; i < actors.length; i++) d[k++] = intern.idAt(i, i === r.actor ? r.actorState : actors[i]!);
   return k;
 }
 

@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, leakViolation, schedulable, stateCheckViolations, step,
+  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, schedulable, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
@@ -83,6 +83,8 @@ export interface Visited {
   readonly size: number;
   readonly bytes: number;
   insert(parent: number, move: number): number;
+  /** Reads the table slot where the fingerprint in `fp` would be looked up (see `Search.hashAll`). */
+  touch(): number;
   expanded(id: number): boolean;
   setExpanded(id: number): void;
 }
@@ -132,9 +134,24 @@ export class Search {
    * state and same values: the attempt would block again (see `stillBlocked`).
    */
   /** Per actor: equal actor states may be one interned object shared by several actors. */
-  private readonly blocked: WeakMap<ActorState, { readonly addrs: Int32Array; readonly values: Int32Array[] }>[];
+  private readonly blocked: WeakMap<ActorState, BlockedMemory>[];
+  /**
+   * Per actor, the state object last looked up in `blocked` and what was found: most actors
+   * of the state expanded next are the same interned objects (a sibling of the last state).
+   */
+  private readonly lastBlockedState: (ActorState | undefined)[];
+  private readonly lastBlocked: (BlockedMemory | undefined)[];
+  /** Whether the scenario checks states (invariants, a final block): see `checkState`. */
+  private readonly checksStates: boolean;
   /** Each actor's move with choice 0 (most moves), made once. */
   private readonly firstMoves: readonly Move[];
+  /** The fingerprints and fingerprint sums of the successors `hashAll` computed, in order. */
+  private childH1 = new Int32Array(64);
+  private childH2 = new Int32Array(64);
+  private childS1 = new Int32Array(64);
+  private childS2 = new Int32Array(64);
+  /** What `hashAll` read from the table, kept so the reads are not optimised away. */
+  private touched = 0;
 
   /**
    * `until`: stop once every violation key in it has been found (parallel.ts rebuilds the
@@ -147,7 +164,10 @@ export class Search {
     this.livelock = new LivelockProbe(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.blocked = s.actors.map(() => new WeakMap());
+    this.lastBlockedState = s.actors.map(() => undefined);
+    this.lastBlocked = s.actors.map(() => undefined);
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
+    this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -388,12 +408,15 @@ export class Search {
   private follow(x: Expansion, chosen: number, depth: number): boolean {
     const n = this.s.actors.length;
     let allExpanded = true;
+    this.hashAll(x, chosen);
+    let k = 0;
     for (let a = 0; a < n; a++) {
       if ((chosen & (1 << a)) === 0) continue;
       for (const o of x.outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
-        const r = this.visit(x.id, o, depth);
-        if (r >= 0 || !this.visited.expanded(-r - 1)) allExpanded = false;
+        const r = this.visit(x.id, o, depth, k++);
+        // One successor not expanded yet settles it: the others' flags need not be read.
+        if (allExpanded && (r >= 0 || !this.visited.expanded(-r - 1))) allExpanded = false;
       }
     }
     const everyone = n >= 31 ? -1 : (1 << n) - 1;
@@ -405,9 +428,11 @@ export class Search {
     // forever, even around cycles.
     if (allExpanded) {
       x.computeAll();
+      this.hashAll(x, ~chosen);
+      k = 0;
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
-        for (const o of x.outcomes[a]!) if (o.result.status === 'ok') this.visit(x.id, o, depth);
+        for (const o of x.outcomes[a]!) if (o.result.status === 'ok') this.visit(x.id, o, depth, k++);
       }
       return true;
     }
@@ -458,6 +483,8 @@ export class Search {
       for (let i = 0; i < n; i++) addrs[i] = acc[i]! >> 1;
       b = { addrs, values: [] };
       this.blocked[actor]!.set(st, b);
+      this.lastBlockedState[actor] = st;
+      this.lastBlocked[actor] = b;
     }
     // A waiter sees a few different holders over the search: keep the last few.
     const values = new Int32Array(n);
@@ -467,7 +494,13 @@ export class Search {
   }
 
   private stillBlocked(state: MachineState, actor: number, st: ActorState): boolean {
-    const b = this.blocked[actor]!.get(st);
+    let b: BlockedMemory | undefined;
+    if (this.lastBlockedState[actor] === st) b = this.lastBlocked[actor];
+    else {
+      b = this.blocked[actor]!.get(st);
+      this.lastBlockedState[actor] = st;
+      this.lastBlocked[actor] = b;
+    }
     if (!b) return false;
     const mem = state.mem;
     const { addrs } = b;
@@ -553,17 +586,62 @@ export class Search {
     }
   }
 
-  /** Stores the successor of a move; returns its id if new, -(id + 1) if already known. */
-  private visit(parent: number, o: Outcome, depth: number): number {
+  /**
+   * The fingerprints of the successors through the actors in `actors` (their moves that did
+   * not fail, in order), each with a read of its slot in the table: looking a state up is
+   * the search's one random memory access per transition, and reads made one after the
+   * other, with no dependence between them, wait for memory together rather than in turn.
+   */
+  private hashAll(x: Expansion, actors: number): void {
+    const n = this.s.actors.length;
+    let k = 0;
+    let touched = this.touched;
+    for (let a = 0; a < n; a++) {
+      if ((actors & (1 << a)) === 0) continue;
+      for (const o of x.outcomes[a]!) {
+        if (o.result.status !== 'ok') continue;
+        if (k === this.childH1.length) this.growChildren();
+        this.hashChild(o.result);
+        this.childH1[k] = fp.h1;
+        this.childH2[k] = fp.h2;
+        this.childS1[k] = this.hasher.last1;
+        this.childS2[k] = this.hasher.last2;
+        touched ^= this.visited.touch();
+        k++;
+      }
+    }
+    this.touched = touched;
+  }
+
+  private growChildren(): void {
+    const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.childH1 = grow(this.childH1);
+    this.childH2 = grow(this.childH2);
+    this.childS1 = grow(this.childS1);
+    this.childS2 = grow(this.childS2);
+  }
+
+  /**
+   * Stores the successor of a move, whose fingerprint `hashAll` computed as its k-th;
+   * returns its id if new, -(id + 1) if already known.
+   */
+  private visit(parent: number, o: Outcome, depth: number, k: number): number {
     const result = o.result as StepOk;
     this.transitions++;
-    this.hashChild(result);
+    fp.h1 = this.childH1[k]!;
+    fp.h2 = this.childH2[k]!;
     const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice));
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
-      else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.hasher.last1, s2: this.hasher.last2 });
-      this.checkState(id, result.state);
+      else if (result instanceof LazyStepOk) this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
+      else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.childS1[k]!, s2: this.childS2[k]! });
+      // Read only when there is something to check: a lazy result builds its state when read.
+      if (this.checksStates) this.checkState(id, result.state);
     }
     return id;
   }
@@ -572,6 +650,21 @@ export class Search {
   private checkState(id: number, state: MachineState): void {
     for (const v of stateCheckViolations(this.s, state)) this.record({ key: key(v), violation: v, stateId: id });
   }
+}
+
+/** A new state waiting in the frontier as the step that reached it (see FrontierItem.step). */
+class StepItem implements FrontierItem {
+  constructor(readonly id: number, readonly depth: number, readonly s1: number, readonly s2: number, readonly step: LazyStepOk) {}
+
+  get state(): MachineState {
+    return this.step.state;
+  }
+}
+
+/** What a blocked actor's last attempts read: the words, and the values they held (a few sets). */
+interface BlockedMemory {
+  readonly addrs: Int32Array;
+  readonly values: Int32Array[];
 }
 
 /** The moves computed so far at the state being expanded, actor by actor, computed on demand. */

@@ -32,10 +32,11 @@ const Ctl = {
 
 export interface SharedStoreBuffers {
   readonly control: SharedArrayBuffer;
-  /** Fingerprint halves and state number + 1 per slot, every level end to end. */
-  readonly h1: SharedArrayBuffer;
-  readonly h2: SharedArrayBuffer;
-  readonly ids: SharedArrayBuffer;
+  /**
+   * Per slot, three words side by side (a probe reads one cache line, not three): the
+   * fingerprint halves and the state number + 1; every level end to end.
+   */
+  readonly slots: SharedArrayBuffer;
   /** One byte per state number: expanded. */
   readonly expanded: SharedArrayBuffer;
   /** The first level has 2^firstBits slots. */
@@ -48,9 +49,7 @@ export class TableFull extends Error {}
 
 export class SharedStore {
   private readonly ctl: Int32Array;
-  private readonly h1: Int32Array;
-  private readonly h2: Int32Array;
-  private readonly ids: Int32Array;
+  private readonly t: Int32Array;
   private readonly flags: Uint8Array;
   private level = -1;
   private base = 0;
@@ -66,9 +65,7 @@ export class SharedStore {
     const slots = levelStart(firstBits, levels);
     return {
       control: new SharedArrayBuffer(Ctl.size * 4),
-      h1: new SharedArrayBuffer(slots * 4),
-      h2: new SharedArrayBuffer(slots * 4),
-      ids: new SharedArrayBuffer(slots * 4),
+      slots: new SharedArrayBuffer(slots * 12),
       expanded: new SharedArrayBuffer(maxStates + 1),
       firstBits,
       levels,
@@ -78,9 +75,7 @@ export class SharedStore {
 
   constructor(readonly buffers: SharedStoreBuffers) {
     this.ctl = new Int32Array(buffers.control);
-    this.h1 = new Int32Array(buffers.h1);
-    this.h2 = new Int32Array(buffers.h2);
-    this.ids = new Int32Array(buffers.ids);
+    this.t = new Int32Array(buffers.slots);
     this.flags = new Uint8Array(buffers.expanded);
     this.useLevel();
   }
@@ -122,24 +117,24 @@ export class SharedStore {
     // 0 marks an empty slot and a claim not yet completed, so neither half may be 0.
     const a = fp.h1 | 0 || 1;
     const b = fp.h2 | 0 || 1;
-    const h1 = this.h1;
+    const t = this.t;
     const mask = this.mask;
     const base = this.base;
     let slot = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
     for (;;) {
-      const i = base + slot;
-      let cur = Atomics.load(h1, i);
+      const i = (base + slot) * 3;
+      let cur = Atomics.load(t, i);
       if (cur === 0) {
-        cur = Atomics.compareExchange(h1, i, 0, a);
+        cur = Atomics.compareExchange(t, i, 0, a);
         if (cur === 0) return this.claim(i, b);
       }
       if (cur === a) {
-        let other = Atomics.load(this.h2, i);
+        let other = Atomics.load(t, i + 1);
         // Another thread claimed the slot and is about to complete it.
-        while (other === 0) other = Atomics.load(this.h2, i);
+        while (other === 0) other = Atomics.load(t, i + 1);
         if (other === b) {
-          let id = Atomics.load(this.ids, i);
-          while (id === 0) id = Atomics.load(this.ids, i);
+          let id = Atomics.load(t, i + 2);
+          while (id === 0) id = Atomics.load(t, i + 2);
           return -id;
         }
       }
@@ -147,11 +142,18 @@ export class SharedStore {
     }
   }
 
+  /** The word `insert` reads first for the fingerprint in `fp` (a read ahead of the lookup; no atomics). */
+  touch(): number {
+    const a = fp.h1 | 0 || 1;
+    const b = fp.h2 | 0 || 1;
+    return this.t[(this.base + ((a ^ Math.imul(b, 0x9e3779b1)) & this.mask)) * 3]!;
+  }
+
   private claim(i: number, b: number): number {
     const id = Atomics.add(this.ctl, Ctl.count, 1);
     if (id >= this.buffers.maxStates) throw new TableFull(`the shared state table holds at most ${this.buffers.maxStates} states`);
-    Atomics.store(this.ids, i, id + 1);
-    Atomics.store(this.h2, i, b);
+    Atomics.store(this.t, i + 2, id + 1);
+    Atomics.store(this.t, i + 1, b);
     if (id + 1 >= this.limit) this.grow();
     return id;
   }
@@ -207,16 +209,17 @@ export class SharedStore {
     const n = this.mask + 1;
     const to = levelStart(this.buffers.firstBits, this.level + 1);
     const mask = n * 2 - 1;
-    const { h1, h2, ids } = this;
-    for (let i = from; i < from + n; i++) {
-      const a = h1[i]!;
+    const t = this.t;
+    for (let i = from * 3; i < (from + n) * 3; i += 3) {
+      const a = t[i]!;
       if (a === 0) continue;
-      const b = h2[i]!;
+      const b = t[i + 1]!;
       let slot = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
-      while (h1[to + slot] !== 0) slot = (slot + 1) & mask;
-      h1[to + slot] = a;
-      h2[to + slot] = b;
-      ids[to + slot] = ids[i]!;
+      while (t[(to + slot) * 3] !== 0) slot = (slot + 1) & mask;
+      const j = (to + slot) * 3;
+      t[j] = a;
+      t[j + 1] = b;
+      t[j + 2] = t[i + 2]!;
     }
     Atomics.store(this.ctl, Ctl.level, this.level + 1);
   }

@@ -383,6 +383,13 @@ export class StateStore {
     return id;
   }
 
+  /** The word `insert` reads first for the fingerprint in `fp` (a read ahead of the lookup). */
+  touch(): number {
+    const h1 = fp.h1 | 0;
+    const h2 = fp.h2 | 0;
+    return this.table[((h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask) * 3 + 2]!;
+  }
+
   parent(id: number): number {
     return this.links[id >>> CHUNK_BITS]![(id & (CHUNK - 1)) * 2]!;
   }

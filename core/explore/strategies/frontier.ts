@@ -2,6 +2,7 @@
 // expand next. The search loop (../search.ts) is the same for all of them; a strategy only
 // orders the frontier.
 
+import type { LazyStepOk } from '../../model/machine';
 import type { MachineState } from '../../model/types';
 
 export interface FrontierItem {
@@ -16,6 +17,12 @@ export interface FrontierItem {
    */
   readonly s1?: number;
   readonly s2?: number;
+  /**
+   * The step that reached the state, when its result was never built (machine.ts,
+   * LazyStepOk): a frontier that packs states packs it from its base state and the words it
+   * wrote, and `state` builds it only if read.
+   */
+  readonly step?: LazyStepOk;
 }
 
 export interface Frontier {

@@ -4,7 +4,7 @@
 // that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
 
 import type { MachineState } from '../../model/types';
-import { ActorIntern, localLength, packLocal, unpackLocal } from '../pack';
+import { ActorIntern, localLength, packLocal, packLocalStep, unpackLocal } from '../pack';
 import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
@@ -41,7 +41,8 @@ export class PackedFrontier implements Frontier {
   }
 
   push(item: FrontierItem): void {
-    const n = 5 + localLength(item.state);
+    const step = item.step;
+    const n = 5 + localLength(step ? step.base : item.state);
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       const spare = this.spares.pop();
@@ -56,7 +57,7 @@ export class PackedFrontier implements Frontier {
     w[at + 2] = known ? 1 : 0;
     w[at + 3] = known ? item.s1! : 0;
     w[at + 4] = known ? item.s2! : 0;
-    c.used = packLocal(item.state, this.intern, w, at + 5);
+    c.used = step ? packLocalStep(step, this.intern, w, at + 5) : packLocal(item.state, this.intern, w, at + 5);
     c.starts.push(at);
     this.count++;
   }

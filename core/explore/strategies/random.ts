@@ -19,7 +19,10 @@ export class RandomOrder implements Frontier {
   }
 
   push(item: FrontierItem): void {
-    this.items.push(item);
+    // A step not built yet would keep its base state and everything it made alive: the
+    // waiting state is built now, as small as it gets here.
+    const { id, state, depth, s1, s2 } = item;
+    this.items.push(item.step ? (s1 !== undefined && s2 !== undefined ? { id, state, depth, s1, s2 } : { id, state, depth }) : item);
   }
 
   pop(): FrontierItem | undefined {
