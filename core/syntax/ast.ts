@@ -1,5 +1,7 @@
 // The abstract syntax tree of a scenario: plain, immutable data. Every node has a `kind`
 // and a source span; the interpreter, checker, language server and debugger all read it.
+// (The language server's trees have their spans anchored to their top-level declaration, so
+// that an edit moves the declarations after it without copying them: see syntax/reparse.ts.)
 
 export interface Span {
   /** Offset of the first character (UTF-16 code units). */
