@@ -91,7 +91,8 @@ async function replayOverProtocol(program: string, trace: string): Promise<{ run
     await dc.continueRequest({ threadId: 1 });
     const stop = await end;
     const t2 = performance.now();
-    if (!/trace ends|finished/.test(stop.body.description ?? '')) throw new Error(`the replay stopped early: ${stop.body.description}`);
+    // The stop's sentence is its `text` (the `description` is the short label, `Run ended`).
+    if (!/trace ends here|every actor finished after/.test(stop.body.text ?? '')) throw new Error(`the replay stopped early: ${stop.body.description}: ${stop.body.text}`);
     return { run: t2 - t1, total: t2 - t0 };
   } finally {
     await adapter.stop();
