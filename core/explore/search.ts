@@ -15,11 +15,12 @@ import { findRace } from '../model/races';
 import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
 import { Footprints } from './footprint';
 import { LivelockProbe } from './livelock';
+import { StepMemo } from './memo';
 import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
 import { fingerprintState, fp, packMove, StateHasher, StateStore } from './store';
-import { ActorIntern, packPortable, unpackPortable, Words } from './pack';
+import { ActorIntern, encodeActor, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
 
@@ -34,7 +35,8 @@ export interface RawFinding {
   readonly otherMove?: Move;
 }
 
-export type Outcome = { readonly move: Move; readonly result: StepOk | StepViolation };
+/** A move's result; `known` when the step memo gave it (its events were observed before). */
+export type Outcome = { readonly move: Move; readonly result: StepOk | StepViolation; readonly known?: boolean };
 
 const DEFAULT_MAX_STATES = 50_000_000;
 /** Without --max-seconds a search still ends: ten minutes, then inconclusive. */
@@ -109,6 +111,7 @@ export class Search {
   private readonly hasher = new StateHasher(this.intern);
   private readonly findings = new Map<string, RawFinding>();
   private readonly livelock: LivelockProbe;
+  private readonly memo: StepMemo | undefined;
   /** Lock-class dependencies seen (edgeKey), for lock-order witnesses. */
   readonly lockEdges = new Set<number>();
   private bound: Bound | undefined;
@@ -162,6 +165,7 @@ export class Search {
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
     this.livelock = new LivelockProbe(s);
+    this.memo = opts.stepMemo === false ? undefined : new StepMemo(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.blocked = s.actors.map(() => new WeakMap());
     this.lastBlockedState = s.actors.map(() => undefined);
@@ -231,6 +235,11 @@ export class Search {
   /** Findings so far, in the order they were found. */
   get raw(): readonly RawFinding[] {
     return [...this.findings.values()];
+  }
+
+  /** Steps the step memo gave instead of the machine (memo.ts). */
+  get memoHits(): number {
+    return this.memo?.hits ?? 0;
   }
 
   get stopReason(): Bound | undefined {
@@ -451,6 +460,22 @@ export class Search {
     const st = state.actors[actor]!;
     if (this.stillBlocked(state, actor, st)) return [];
     const k = choiceCount(s, state, actor);
+    const memo = this.memo;
+    if (k === 1 && memo) {
+      const move = this.firstMoves[actor]!;
+      const known = memo.lookup(state, actor, st);
+      if (known) {
+        if (this.opts.checkFootprints) assertSameStep(s, state, move, known);
+        return [{ move, result: known, known: true }];
+      }
+      const result = step(s, state, move);
+      if (result.status === 'blocked') {
+        this.rememberBlocked(state, actor, st, result);
+        return [];
+      }
+      if (result instanceof LazyStepOk && result.pure) memo.remember(state, actor, st, result);
+      return [{ move, result }];
+    }
     const out: Outcome[] = [];
     for (let choice = 0; choice < k; choice++) {
       const move = choice === 0 ? this.firstMoves[actor]! : { actor, choice };
@@ -515,6 +540,9 @@ export class Search {
   observe(id: number, state: MachineState, outcomes: readonly Outcome[]): void {
     if (this.opts.checkFootprints) for (const o of outcomes) assertWithinFootprint(this.s, this.footprints, state, o);
     for (const o of outcomes) {
+      // A remembered step's events and reports were observed when it was first taken, and
+      // the lock graph only grows: observing them again would find nothing new.
+      if (o.known) continue;
       if (o.result.status === 'violation') {
         this.record({ key: key(o.result.violation), violation: o.result.violation, stateId: id, move: o.move });
         continue;
@@ -688,6 +716,24 @@ class Expansion {
   computeAll(): void {
     for (let a = 0; a < this.outcomes.length; a++) this.compute(a);
   }
+}
+
+/** The tests' safety net for the step memo: a remembered step must be the step the machine takes. */
+function assertSameStep(s: CompiledScenario, state: MachineState, move: Move, known: LazyStepOk): void {
+  const real = step(s, state, move);
+  const same = real instanceof LazyStepOk
+    && JSON.stringify([real.written, real.events, real.accesses, real.plain, real.span, real.label, real.reports.length])
+      === JSON.stringify([known.written, known.events, known.accesses, known.plain, known.span, known.label, known.reports.length])
+    && sameActor(real.actorState, known.actorState);
+  if (!same) throw new Error(`internal error: the step memo's step of ${s.actors[move.actor]!.name} at ${known.span.start} differs from the machine's`);
+}
+
+function sameActor(a: ActorState, b: ActorState): boolean {
+  const x = new Words();
+  encodeActor(a, x);
+  const y = new Words();
+  encodeActor(b, y);
+  return x.length === y.length && x.data.subarray(0, x.length).every((v, i) => v === y.data[i]);
 }
 
 /** The tests' safety net for the reduction: a step's real accesses must be in its static footprint. */

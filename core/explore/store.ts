@@ -257,7 +257,16 @@ export class StateHasher {
       this.a2[k] = ah.h2;
       this.actorMark[k] = this.generation;
     }
-    actorHash(r.actorState);
+    // A step the memo gives again (memo.ts) leaves its actor in a state hashed before.
+    if (r.actorHashed) {
+      ah.h1 = r.actorH1;
+      ah.h2 = r.actorH2;
+    } else {
+      actorHash(r.actorState);
+      r.actorH1 = ah.h1;
+      r.actorH2 = ah.h2;
+      r.actorHashed = true;
+    }
     s1 = (s1 - term1(ACTOR_INDEX + k, this.a1[k]!) + term1(ACTOR_INDEX + k, ah.h1)) | 0;
     s2 = (s2 - term2(ACTOR_INDEX + k, this.a2[k]!) + term2(ACTOR_INDEX + k, ah.h2)) | 0;
     this.last1 = s1;

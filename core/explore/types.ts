@@ -58,6 +58,11 @@ export interface CheckOptions {
    */
   readonly checkFootprints?: boolean;
   /**
+   * Take steps from the step memo (explore/memo.ts) where it knows them (default true).
+   * Off, every step runs on the machine: for tests and benchmarks that compare the two.
+   */
+  readonly stepMemo?: boolean;
+  /**
    * Worker threads searching together over one shared table of visited states (default 1:
    * this thread, in a fixed order). The verdict and every reported violation and trace are
    * the same with any number (see parallel.ts).

@@ -445,7 +445,20 @@ export class LazyStepOk implements StepOk {
     readonly reports: readonly Violation[],
     /** What this step of a primitive made of several did (Exec.label), if it says. */
     readonly label: string | undefined,
+    /**
+     * The step is a function of the moving actor's state, the shared words it read
+     * (`accesses`) and that actor's irq word alone: it read no heap object, no other actor's
+     * state, allocated nothing and reported nothing. From another state where those hold the
+     * same values, the same step writes the same words and leaves the actor in the same
+     * state (the checker's step memo, explore/memo.ts, relies on it).
+     */
+    readonly pure: boolean,
   ) {}
+
+  /** The moving actor's new state hashed (explore/store.ts), kept for the step's memo. */
+  actorH1 = 0;
+  actorH2 = 0;
+  actorHashed = false;
 
   get state(): MachineState {
     if (this.built) return this.built;
@@ -527,6 +540,8 @@ class Draft implements Exec {
   declare private onScratch: boolean;
   /** The step failed (`fail`): its violation may read this draft's memory later. */
   declare private failed: boolean;
+  /** The step consulted state other than its actor's and the words it read (LazyStepOk.pure). */
+  declare private impure: boolean;
 
   /**
    * `inPlace`: write the shared scratch memory and undo afterwards (`okResult`, `releaseScratch`)
@@ -581,6 +596,7 @@ class Draft implements Exec {
     this.instr = instr;
     this.onScratch = onScratch;
     this.failed = false;
+    this.impure = false;
   }
 
   /** The step's events, a list of their own (the buffer is the next step's). */
@@ -646,7 +662,16 @@ class Draft implements Exec {
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
     };
-    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel);
+    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel, this.isPure());
+  }
+
+  /** See LazyStepOk.pure. */
+  private isPure(): boolean {
+    if (this.impure || this.reports !== NO_REPORTS) return false;
+    const heap = this.scenario.layout.heapStart;
+    const acc = this.accessBuffer;
+    for (let i = 0; i < this.nAccesses; i++) if (acc[i]! >> 1 >= heap) return false;
+    return true;
   }
 
   /** Restores the scratch memory to the base state's (every word the step wrote there). */
@@ -730,6 +755,7 @@ class Draft implements Exec {
 
   checkAccess(addr: number, write: boolean, what?: string): void {
     if (addr > 0 && addr < this.scenario.layout.heapStart) return;
+    this.impure = true;
     if (addr <= 0 || addr >= this.mem.length) this.wild(addr, write, what ?? this.describe(addr));
     const obj = objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
     if (!obj) this.wild(addr, write, what ?? this.describe(addr));
@@ -948,6 +974,7 @@ class Draft implements Exec {
   // ---------- Exec: heap ----------
 
   alloc(struct: StructSymbol): number {
+    this.impure = true;
     const base = this.mem.length;
     const mem = this.mem.slice();
     for (let i = 0; i < OBJECT_HEADER_WORDS + struct.size; i++) mem.push(0);
@@ -965,6 +992,7 @@ class Draft implements Exec {
   }
 
   free(ptr: number): void {
+    this.impure = true;
     const state = { mem: this.mem, objects: this.objects, actors: this.base.actors };
     const obj = ptr >= this.scenario.layout.heapStart ? objectContaining(this.scenario, state, ptr) : 0;
     if (obj !== ptr) {
@@ -1006,6 +1034,7 @@ class Draft implements Exec {
   }
 
   objectOf(addr: number): number {
+    this.impure = true;
     return objectContaining(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
   }
 
@@ -1046,6 +1075,7 @@ class Draft implements Exec {
   }
 
   spawn(kind: CallbackKind, fn: number, arg: number, cpu: number): number {
+    this.impure = true;
     // The machine's run-time actors: the compiled scenario reserves a few per callback fn
     // (CompiledScenario.actors, `callback` set); one that is idle with nothing pending is free.
     const actors = this.scenario.actors;
@@ -1078,10 +1108,12 @@ class Draft implements Exec {
 
   actorStatus(actor: number): number {
     if (actor === this.actor) return this.status;
+    this.impure = true;
     return this.base.actors[actor]?.status ?? ActorStatus.Done;
   }
 
   actorIrqsOff(actor: number): boolean {
+    this.impure = true;
     const a = this.scenario.actors[actor];
     return a ? ((this.mem[a.words + ACTOR_WORD.irqOff] ?? 0) & IRQ_OFF_MASK) > 0 : false;
   }
@@ -1091,6 +1123,7 @@ class Draft implements Exec {
   }
 
   describe(addr: number): string {
+    this.impure = true;
     return describeAddress(this.scenario, { mem: this.mem, objects: this.objects, actors: this.base.actors }, addr);
   }
 

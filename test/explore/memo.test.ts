@@ -1,0 +1,129 @@
+// The step memo (core/explore/memo.ts) changes how fast a step is taken, never which: with
+// it and without it, the search reaches the same states through the same transitions and
+// reports the same violations with traces of the same length, on every example, every
+// benchmark model, the detector scenarios and random ones. With `checkFootprints` every
+// step the memo gives is also taken on the machine and compared (search.ts, assertSameStep).
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { check, type CheckOptions } from '../../core/explore';
+import { Search } from '../../core/explore/search';
+import { initialState, LazyStepOk, step } from '../../core/model/machine';
+import type { CompiledScenario } from '../../core/model/compiled';
+import { ActorStatus, type StepOk } from '../../core/model/types';
+import { philosophersScenario } from '../../bench/generate';
+import { EXAMPLES, exampleFiles } from '../helpers/examples';
+import { DETECTOR_CASES, scenarioText } from './detector-cases';
+import { compileText } from './helpers';
+import { scenarioArb } from './scenario-gen';
+
+const MODELS = join(EXAMPLES, '..', 'bench', 'models');
+
+/** What must not depend on the memo: counts, verdict, each violation's place and trace length, lockdep's graph. */
+function summary(s: CompiledScenario, opts: CheckOptions): string {
+  const r = check(s, { maxStates: 60_000, workers: 1, ...opts });
+  const search = new Search(s, { maxStates: 60_000, ...opts });
+  search.run();
+  return JSON.stringify({
+    verdict: r.verdict,
+    bound: r.bound?.kind,
+    states: r.stats.states,
+    transitions: r.stats.transitions,
+    depth: r.stats.maxDepth,
+    reduced: r.stats.reducedStates,
+    violations: r.violations.map((v) => `${v.kind}@${v.violation.span.start}/${v.trace.length}`),
+    edges: search.lockdep.dependencies().map((e) => `${e.from}>${e.to}`).sort(),
+  });
+}
+
+function agree(s: CompiledScenario, name: string, opts: CheckOptions = {}): void {
+  const without = summary(s, { ...opts, stepMemo: false });
+  const withMemo = summary(s, { ...opts, checkFootprints: true });
+  assert.equal(withMemo, without, `${name}: the search with the step memo differs from the one without`);
+}
+
+describe('the step memo', () => {
+  test('every example and benchmark model: the same search with the memo and without', () => {
+    const files = [...exampleFiles(), ...exampleFiles(MODELS)];
+    assert.ok(files.length >= 60, `${files.length} files`);
+    for (const file of files) agree(compileText(readFileSync(file, 'utf8'), file), file);
+  });
+
+  test('without reduction and without symmetry too', () => {
+    for (const file of exampleFiles().filter((_, i) => i % 4 === 0)) {
+      const s = compileText(readFileSync(file, 'utf8'), file);
+      agree(s, `${file} (no reduction)`, { reduction: false });
+      agree(s, `${file} (no symmetry)`, { symmetry: false });
+    }
+  });
+
+  for (const c of DETECTOR_CASES) {
+    test(`detector scenario: ${c.kind}`, () => {
+      for (const which of ['buggy', 'fixed'] as const) agree(compileText(scenarioText(c, which)), `${c.kind} ${which}`);
+    });
+  }
+
+  test('random scenarios', () => {
+    fc.assert(
+      fc.property(scenarioArb, (text) => agree(compileText(text), text)),
+      { numRuns: 40, seed: 20261207 },
+    );
+  });
+
+  test('steps are given again: the philosophers search mostly without running the machine', () => {
+    const s = compileText(philosophersScenario(5, true));
+    const search = new Search(s, { checkFootprints: true, symmetry: false });
+    search.run();
+    const { states, transitions } = search.stats();
+    const hits = search.memoHits;
+    assert.ok(hits > transitions / 2, `${hits} steps from the memo, ${transitions} transitions, ${states} states`);
+  });
+
+  test("a step is remembered with its actor's irq state: a mutex taken with interrupts off is still reported", () => {
+    // t reaches mutex_lock in one actor state with interrupts on (c == 0) or off (c == 1);
+    // the breadth-first search meets the first one first and remembers its step.
+    const text = `scenario "irq word"
+int c;
+mutex m;
+thread t { if (c) { local_irq_disable(); } mutex_lock(&m); mutex_unlock(&m); if (c) { local_irq_enable(); } }
+thread u { c = 1; }
+expect sleep_in_atomic;
+`;
+    const s = compileText(text);
+    agree(s, 'irq word');
+    assert.deepEqual([...new Set(check(s, { workers: 1 }).violations.map((v) => v.kind))], ['sleep_in_atomic']);
+  });
+
+  test('a step that reads a heap object or another actor is not remembered', () => {
+    const s = compileText(`scenario "impure"
+struct box { int v; };
+struct box *p;
+int g;
+struct work_struct w;
+static void handler(struct work_struct *work) { }
+init { p = kzalloc(sizeof(struct box)); INIT_WORK(&w, handler); }
+thread reader { int x = p->v; }
+thread writer { g = 1; }
+thread flusher { flush_work(&w); }
+`);
+    // The init block runs first (nothing else may until it finishes).
+    let state = initialState(s);
+    for (let i = 0; i < 100 && state.actors[s.initActor]!.status !== ActorStatus.Done; i++) {
+      const r = step(s, state, { actor: s.initActor, choice: 0 });
+      assert.equal(r.status, 'ok');
+      state = (r as StepOk).state;
+    }
+    const stepOf = (name: string): LazyStepOk => {
+      const actor = s.actors.findIndex((a) => a.name === name);
+      const r = step(s, state, { actor, choice: 0 });
+      assert.ok(r instanceof LazyStepOk, `${name}: ${r.status}`);
+      return r;
+    };
+    assert.equal(stepOf('writer').pure, true, 'a step on its own locals and static words');
+    assert.equal(stepOf('reader').pure, false, 'a load through a heap pointer');
+    assert.equal(stepOf('flusher').pure, false, 'flush_work asks whether the work is running');
+  });
+});
