@@ -1,34 +1,44 @@
 // A memo of steps. At most states the search expands, most actors take the step they took at
-// the state before: a philosopher who reaches for a free fork does so whoever else moved in
-// between. A step the machine calls pure (LazyStepOk.pure) is a function of its actor's
-// state, the shared words it read and that actor's irq word; remembered with those words'
-// values, it is taken again, from any state where they hold the same values, by copying its
-// effect (the words written, the actor's new state, the events) instead of running it.
+// the state before, or block as they blocked there: a philosopher who reaches for a free
+// fork does so whoever else moved in between, and one who waits for a taken fork waits
+// again. A step the machine calls pure (LazyStepOk.pure; a blocked attempt that says which
+// words it read, StepBlocked.accesses) is a function of its actor's state, the shared words
+// it read and that actor's irq word. Remembered with those words' values, it is taken again,
+// from any state where they hold the same values, by copying its effect (the words written,
+// the actor's new state, the events), or it blocks again, without running the machine.
 //
 // Actor states come out of the frontier as the intern's objects (pack.ts), one object per
-// distinct state, so the memo is keyed by object, as the blocked-attempt memory is.
+// distinct state, so the memo is keyed by object.
 
 import type { CompiledScenario } from '../model/compiled';
-import { ACTOR_WORD } from '../semantics/symbols';
 import { LazyStepOk } from '../model/machine';
-import type { ActorState, MachineState } from '../model/types';
+import type { ActorState, MachineState, StepBlocked } from '../model/types';
+import { ACTOR_WORD } from '../semantics/symbols';
 
-/** Different outcomes remembered per actor state (each with its own words read). */
+/**
+ * Outcomes remembered per actor state, each with its own words read: a waiter sees a few
+ * different holders of its lock over a search, a reader a few different values.
+ */
 const OUTCOMES = 8;
 
-/** One remembered step: the words it read (its actor's irq word first), their values, its result. */
+/** What `lookup` answers for an attempt that blocks. */
+export const BLOCKS = 'blocks';
+
+/** One remembered attempt: the words it read (its actor's irq word first), their values, its result. */
 interface Remembered {
   readonly addrs: Int32Array;
   readonly values: Int32Array;
-  readonly result: LazyStepOk;
+  /** The step, or undefined: the attempt blocks. */
+  readonly result: LazyStepOk | undefined;
 }
 
 export class StepMemo {
   private readonly byActor: WeakMap<ActorState, Remembered[]>[];
-  /** Per actor, the state object last looked up and what was found (see Search.stillBlocked). */
+  /** Per actor, the state object last looked up and what was found: most actors of the next state expanded are the same objects. */
   private readonly lastState: (ActorState | undefined)[];
   private readonly last: (Remembered[] | undefined)[];
   private readonly irqWord: Int32Array;
+  /** Steps given (not counting attempts that block again). */
   hits = 0;
 
   constructor(s: CompiledScenario) {
@@ -46,8 +56,11 @@ export class StepMemo {
     return e;
   }
 
-  /** The step `actor` (in state `st`) takes from `state`, if remembered: a result based on `state`. */
-  lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | undefined {
+  /**
+   * What `actor` (in state `st`) does from `state`, if remembered: a step based on `state`,
+   * or BLOCKS.
+   */
+  lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
     const list = this.entries(actor, st);
     if (!list) return undefined;
     const mem = state.mem;
@@ -56,6 +69,7 @@ export class StepMemo {
       const { addrs, values } = r;
       for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
       const t = r.result;
+      if (!t) return BLOCKS;
       const hit = new LazyStepOk(state, t.written, actor, t.actorState, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
       if (t.actorHashed) {
         hit.actorH1 = t.actorH1;
@@ -68,14 +82,22 @@ export class StepMemo {
     return undefined;
   }
 
+  /** Remembers a pure step `actor` took from `state` in actor state `st`. */
+  rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk): void {
+    this.add(state, actor, st, r.accesses, r);
+  }
+
   /**
-   * Remembers a pure step `actor` took from `state` (in actor state `st`); `actorState` is
-   * the object to hand out as its new state (the intern's, so later lookups find it).
+   * Remembers that `actor` blocked at `state` in actor state `st`, when the attempt said
+   * what it read (the machine leaves `accesses` out when it consulted anything else).
    */
-  remember(state: MachineState, actor: number, st: ActorState, r: LazyStepOk): void {
-    const acc = r.accesses;
+  rememberBlocked(state: MachineState, actor: number, st: ActorState, r: StepBlocked): void {
+    if (r.accesses && (r.wait.kind === 'lock' || r.wait.kind === 'condition')) this.add(state, actor, st, r.accesses, undefined);
+  }
+
+  private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], result: LazyStepOk | undefined): void {
     let n = 1;
-    for (let i = 0; i < acc.length; i++) if ((acc[i]! & 1) === 0 && acc[i]! >= 0 && firstRead(acc, i)) n++;
+    for (let i = 0; i < acc.length; i++) if (isKeyRead(acc, i)) n++;
     const addrs = new Int32Array(n);
     const values = new Int32Array(n);
     const mem = state.mem;
@@ -83,10 +105,10 @@ export class StepMemo {
     values[0] = mem[addrs[0]]!;
     let k = 1;
     for (let i = 0; i < acc.length; i++) {
-      const x = acc[i]!;
-      if ((x & 1) !== 0 || x < 0 || !firstRead(acc, i)) continue;
-      addrs[k] = x >> 1;
-      values[k] = mem[x >> 1]!;
+      if (!isKeyRead(acc, i)) continue;
+      const addr = acc[i]! >> 1;
+      addrs[k] = addr;
+      values[k] = mem[addr]!;
       k++;
     }
     let list = this.entries(actor, st);
@@ -97,13 +119,19 @@ export class StepMemo {
       this.last[actor] = list;
     }
     if (list.length === OUTCOMES) list.pop();
-    list.unshift({ addrs, values, result: r });
+    list.unshift({ addrs, values, result });
   }
 }
 
-/** Whether the read at `i` is the first access to its word in `acc` (later ones add nothing). */
-function firstRead(acc: readonly number[], i: number): boolean {
-  const addr = acc[i]! >> 1;
+/**
+ * Whether the access at `i` is a read of memory the step had not touched before: a later
+ * read of a word sees what the first read saw or what the step wrote there, and a read
+ * below address 0 (a local through a pointer) reads the actor's own state.
+ */
+function isKeyRead(acc: readonly number[], i: number): boolean {
+  const x = acc[i]!;
+  if ((x & 1) !== 0 || x < 0) return false;
+  const addr = x >> 1;
   for (let j = 0; j < i; j++) if (acc[j]! >> 1 === addr) return false;
   return true;
 }

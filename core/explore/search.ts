@@ -9,13 +9,13 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, schedulable, stateCheckViolations, step,
+  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, mayChooseNext, schedulable, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
-import type { ActorState, MachineState, Move, StepBlocked, StepOk, StepViolation, Violation } from '../model/types';
+import type { ActorState, MachineState, Move, StepOk, StepViolation, Violation } from '../model/types';
 import { Footprints } from './footprint';
 import { LivelockProbe } from './livelock';
-import { StepMemo } from './memo';
+import { BLOCKS, StepMemo } from './memo';
 import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
@@ -70,8 +70,6 @@ function oldGenerationUsedMB(): number {
 }
 /** The least time between two readings of the process's memory. */
 const MEMORY_CHECK_MS = 50;
-/** Value tuples remembered per blocked actor state. */
-const BLOCKED_MEMORY = 8;
 const DEFAULT_MAX_DEPTH = 100_000;
 
 /** The default resident-memory bound: half the RAM, at most 4 GB. */
@@ -132,18 +130,6 @@ export class Search {
   private readonly heapLimitMB: number;
   private lastProgress = 0;
   private lastMemoryCheck = -Infinity;
-  /**
-   * Blocked actors: the words their last attempt read and the values it saw. Same actor
-   * state and same values: the attempt would block again (see `stillBlocked`).
-   */
-  /** Per actor: equal actor states may be one interned object shared by several actors. */
-  private readonly blocked: WeakMap<ActorState, BlockedMemory>[];
-  /**
-   * Per actor, the state object last looked up in `blocked` and what was found: most actors
-   * of the state expanded next are the same interned objects (a sibling of the last state).
-   */
-  private readonly lastBlockedState: (ActorState | undefined)[];
-  private readonly lastBlocked: (BlockedMemory | undefined)[];
   /** Whether the scenario checks states (invariants, a final block): see `checkState`. */
   private readonly checksStates: boolean;
   /** Each actor's move with choice 0 (most moves), made once. */
@@ -167,9 +153,6 @@ export class Search {
     this.livelock = new LivelockProbe(s);
     this.memo = opts.stepMemo === false ? undefined : new StepMemo(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
-    this.blocked = s.actors.map(() => new WeakMap());
-    this.lastBlockedState = s.actors.map(() => undefined);
-    this.lastBlocked = s.actors.map(() => undefined);
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
     this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
@@ -458,82 +441,39 @@ export class Search {
     const s = this.s;
     if (!schedulable(s, state, actor)) return [];
     const st = state.actors[actor]!;
-    if (this.stillBlocked(state, actor, st)) return [];
-    const k = choiceCount(s, state, actor);
     const memo = this.memo;
-    if (k === 1 && memo) {
-      const move = this.firstMoves[actor]!;
+    const move = this.firstMoves[actor]!;
+    if (memo) {
       const known = memo.lookup(state, actor, st);
+      if (known === BLOCKS) {
+        if (this.opts.checkFootprints) assertBlocks(s, state, move);
+        return NO_OUTCOMES;
+      }
       if (known) {
         if (this.opts.checkFootprints) assertSameStep(s, state, move, known);
         return [{ move, result: known, known: true }];
       }
+    }
+    const k = choiceCount(s, state, actor);
+    if (k === 1) {
       const result = step(s, state, move);
+      // Remembered only where the statement never has several outcomes, which the memo,
+      // asked before choiceCount, could not tell apart.
+      const single = memo !== undefined && !mayChooseNext(s, st);
       if (result.status === 'blocked') {
-        this.rememberBlocked(state, actor, st, result);
-        return [];
+        if (single) memo.rememberBlocked(state, actor, st, result);
+        return NO_OUTCOMES;
       }
-      if (result instanceof LazyStepOk && result.pure) memo.remember(state, actor, st, result);
+      if (single && result instanceof LazyStepOk && result.pure) memo.rememberStep(state, actor, st, result);
       return [{ move, result }];
     }
     const out: Outcome[] = [];
     for (let choice = 0; choice < k; choice++) {
-      const move = choice === 0 ? this.firstMoves[actor]! : { actor, choice };
-      const result = step(s, state, move);
-      if (result.status !== 'blocked') out.push({ move, result });
-      else if (k === 1) this.rememberBlocked(state, actor, st, result);
+      const m = choice === 0 ? move : { actor, choice };
+      const result = step(s, state, m);
+      if (result.status !== 'blocked') out.push({ move: m, result });
     }
     return out;
-  }
-
-  /**
-   * Blocking costs the model an exception, and most actors at most states wait for a lock
-   * or a condition: remember what a blocked attempt read. An attempt that read only static
-   * words (no heap object, whose freeing it would also notice) and wrote nothing is a pure
-   * function of the actor's own state and those words, so it blocks again while they hold
-   * the same values. (Whether the actor's CPU is free is checked before, by `schedulable`.)
-   */
-  private rememberBlocked(state: MachineState, actor: number, st: ActorState, r: StepBlocked): void {
-    const acc = r.accesses;
-    if (!acc || (r.wait.kind !== 'lock' && r.wait.kind !== 'condition')) return;
-    const heap = this.s.layout.heapStart;
-    const n = acc.length;
-    for (let i = 0; i < n; i++) {
-      const x = acc[i]!;
-      if ((x & 1) !== 0 || x >> 1 >= heap) return;
-    }
-    let b = this.blocked[actor]!.get(st);
-    if (!b || b.addrs.length !== n || !b.addrs.every((a, i) => a === acc[i]! >> 1)) {
-      const addrs = new Int32Array(n);
-      for (let i = 0; i < n; i++) addrs[i] = acc[i]! >> 1;
-      b = { addrs, values: [] };
-      this.blocked[actor]!.set(st, b);
-      this.lastBlockedState[actor] = st;
-      this.lastBlocked[actor] = b;
-    }
-    // A waiter sees a few different holders over the search: keep the last few.
-    const values = new Int32Array(n);
-    for (let i = 0; i < n; i++) values[i] = state.mem[b.addrs[i]!]!;
-    b.values.unshift(values);
-    if (b.values.length > BLOCKED_MEMORY) b.values.pop();
-  }
-
-  private stillBlocked(state: MachineState, actor: number, st: ActorState): boolean {
-    let b: BlockedMemory | undefined;
-    if (this.lastBlockedState[actor] === st) b = this.lastBlocked[actor];
-    else {
-      b = this.blocked[actor]!.get(st);
-      this.lastBlockedState[actor] = st;
-      this.lastBlocked[actor] = b;
-    }
-    if (!b) return false;
-    const mem = state.mem;
-    const { addrs } = b;
-    next: for (const values of b.values) {
-      for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
-      return true;
-    }
-    return false;
   }
 
   /** Failing moves and lockdep findings of moves just computed (taken or not, they are real). */
@@ -689,11 +629,8 @@ class StepItem implements FrontierItem {
   }
 }
 
-/** What a blocked actor's last attempts read: the words, and the values they held (a few sets). */
-interface BlockedMemory {
-  readonly addrs: Int32Array;
-  readonly values: Int32Array[];
-}
+/** Shared by every actor with no move at a state (never written). */
+const NO_OUTCOMES: Outcome[] = [];
 
 /** The moves computed so far at the state being expanded, actor by actor, computed on demand. */
 class Expansion {
@@ -726,6 +663,11 @@ function assertSameStep(s: CompiledScenario, state: MachineState, move: Move, kn
       === JSON.stringify([known.written, known.events, known.accesses, known.plain, known.span, known.label, known.reports.length])
     && sameActor(real.actorState, known.actorState);
   if (!same) throw new Error(`internal error: the step memo's step of ${s.actors[move.actor]!.name} at ${known.span.start} differs from the machine's`);
+}
+
+function assertBlocks(s: CompiledScenario, state: MachineState, move: Move): void {
+  const real = step(s, state, move);
+  if (real.status !== 'blocked') throw new Error(`internal error: the step memo says ${s.actors[move.actor]!.name} blocks, and its step is ${real.status}`);
 }
 
 function sameActor(a: ActorState, b: ActorState): boolean {

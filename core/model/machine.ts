@@ -226,6 +226,18 @@ export function choiceCount(s: CompiledScenario, state: MachineState, actor: num
   return 1;
 }
 
+/**
+ * Whether the next statement of an actor in state `a` may have several outcomes (whatever
+ * the memory holds): a `choose`, or a primitive with `choices`.
+ */
+export function mayChooseNext(s: CompiledScenario, a: ActorState): boolean {
+  if (a.status !== ActorStatus.Running) return false;
+  const f = a.frames[a.frames.length - 1];
+  if (!f) return false;
+  const ins = s.codes[f.code]!.instrs[f.pc];
+  return ins !== undefined && mayChoose(s)[ins.id] === 1;
+}
+
 const choosersOf = new WeakMap<CompiledScenario, Uint8Array>();
 let lastChoosers: { s: CompiledScenario | undefined; flags: Uint8Array } = { s: undefined, flags: new Uint8Array(0) };
 
@@ -324,7 +336,7 @@ function stepOn(s: CompiledScenario, state: MachineState, move: Move, preempted:
       // A report printed before the actor went to sleep (might_sleep() in atomic context, then
       // a contended lock) is the finding: the step cannot be taken, so it ends the run there.
       if (d.reports.length > 0) return { status: 'violation', violation: d.reports[0]!, state, events: d.events, span: ins.span };
-      return { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses };
+      return d.isPure() ? { status: 'blocked', wait: e.wait, span: ins.span, accesses: d.accesses } : { status: 'blocked', wait: e.wait, span: ins.span };
     }
     if (e instanceof Failed) return { status: 'violation', violation: e.violation, state, events: d.events, span: ins.span };
     throw e;
@@ -359,7 +371,11 @@ function quickBlocked(s: CompiledScenario, state: MachineState, actor: number, a
   const holders: number[] = [];
   if (holder !== 0) holders.push(holder - 1);
   else for (let i = 0; i < 31; i++) if (readers & (1 << i)) holders.push(i);
-  return { status: 'blocked', wait: { kind: 'lock', lock: addr, cls, mode: b.acquires === 'exclusive' ? 'write' : 'read', holders }, span: ins.span };
+  // What it read: the lock's words, unless its address came through a heap pointer (whose
+  // object's header was read too).
+  const accesses = addr >= s.layout.heapStart ? undefined : c.lock === 'rwsem' ? [addr * 2, (addr + 1) * 2] : [addr * 2];
+  const wait: WaitInfo = { kind: 'lock', lock: addr, cls, mode: b.acquires === 'exclusive' ? 'write' : 'read', holders };
+  return accesses ? { status: 'blocked', wait, span: ins.span, accesses } : { status: 'blocked', wait, span: ins.span };
 }
 
 function atomicContext(s: CompiledScenario, state: MachineState, actor: number, a: ActorState): boolean {
@@ -665,8 +681,8 @@ class Draft implements Exec {
     return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel, this.isPure());
   }
 
-  /** See LazyStepOk.pure. */
-  private isPure(): boolean {
+  /** See LazyStepOk.pure (and StepBlocked.accesses, given only then). */
+  isPure(): boolean {
     if (this.impure || this.reports !== NO_REPORTS) return false;
     const heap = this.scenario.layout.heapStart;
     const acc = this.accessBuffer;

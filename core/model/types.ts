@@ -184,8 +184,9 @@ export interface StepBlocked {
   readonly span: Span;
   /**
    * Shared words the attempt read (and wrote, discarded) before it blocked, same encoding as
-   * `StepOk.accesses`; absent when the machine saw it block without running it. The
-   * checker uses it to tell when a blocked actor is still blocked without stepping it again.
+   * `StepOk.accesses`, given only when they and the actor's own state (its irq word
+   * included) decided it, as for a pure step (LazyStepOk.pure). The checker uses it to tell
+   * when a blocked actor is still blocked without stepping it again.
    */
   readonly accesses?: readonly number[];
 }

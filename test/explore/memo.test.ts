@@ -95,6 +95,11 @@ expect sleep_in_atomic;
     const s = compileText(text);
     agree(s, 'irq word');
     assert.deepEqual([...new Set(check(s, { workers: 1 }).violations.map((v) => v.kind))], ['sleep_in_atomic']);
+    // The same with the mutex held by another thread: the attempt with interrupts on blocks
+    // and is remembered; the one with interrupts off must still be reported.
+    const held = compileText(text.replace('thread u {', 'int d;\nthread h { mutex_lock(&m); d = 1; mutex_unlock(&m); }\nthread u {'));
+    agree(held, 'irq word, mutex held');
+    assert.ok(check(held, { workers: 1 }).violations.some((v) => v.kind === 'sleep_in_atomic'));
   });
 
   test('a step that reads a heap object or another actor is not remembered', () => {
