@@ -200,7 +200,7 @@ export class ActorIntern {
   /** The interned actor `id`, unpacked into `slot` of a state (see `idAt`). */
   actorAt(slot: number, id: number): ActorState {
     const a = this.objects[id]!;
-    this.remember(slot, a, id);
+    if (this.recent[slot] !== a) this.remember(slot, a, id);
     return a;
   }
 
@@ -253,16 +253,38 @@ function packShared(state: MachineState, out: Words): void {
 /** Zeros, as long as the longest memory unpacked so far. */
 const zeros: number[] = [];
 
-function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: number[]; actorCount: number; next: number } {
+/** Room for the block starts of a memory of `m` words, `starts` if it has it. */
+function startsFor(starts: Int32Array, m: number): Int32Array {
+  const blocks = (m + 31) >>> 5;
+  return starts.length > blocks ? starts : new Int32Array(2 * blocks + 2);
+}
+
+/**
+ * Reads memory written by `packMemory` at `at`, noting where each block starts in `starts`
+ * (`startsFor`) and, after the last, where the memory ends.
+ */
+function unpackMemory(w: Int32Array, at: number, starts: Int32Array): number[] {
   let k = at;
   const m = w[k++]!;
   // A copy of a packed array of zeros, then written: V8 keeps it packed (no holes), the
   // faster kind, without growing it push by push.
   while (zeros.length < m) zeros.push(0);
   const mem = zeros.length === m ? zeros.slice() : zeros.slice(0, m);
+  let b = 0;
   for (let base = 0; base < m; base += 32) {
+    starts[b++] = k;
     for (let mask = w[k++]!; mask !== 0; mask &= mask - 1) mem[base + 31 - Math.clz32(mask & -mask)] = w[k++]!;
   }
+  starts[b] = k;
+  return mem;
+}
+
+let sharedStarts: Int32Array = new Int32Array(8);
+
+function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: number[]; actorCount: number; next: number } {
+  const starts = (sharedStarts = startsFor(sharedStarts, w[at]!));
+  const mem = unpackMemory(w, at, starts);
+  let k = starts[(w[at]! + 31) >>> 5]!;
   const no = w[k++]!;
   const objects: number[] = [];
   for (let i = 0; i < no; i++) objects.push(w[k++]!);
@@ -320,6 +342,123 @@ export function unpackLocal(w: Int32Array, at: number, intern: ActorIntern): { s
   const actors: ActorState[] = new Array<ActorState>(n);
   for (let i = 0; i < n; i++) actors[i] = intern.actorAt(i, w[k++]!);
   return { state: { mem, objects, actors }, next: k };
+}
+
+/** The object list of states with no heap object: one array, never written (steps copy it to add one). */
+const NO_OBJECTS: readonly number[] = [];
+
+/**
+ * The state a search expands, and where its local form lies: its successors by lazy steps
+ * are packed from those words, each memory block the step left alone copied as it is and
+ * only the blocks holding a word it wrote encoded again, and every actor but the one that
+ * moved copied by number. The words are not copied: whoever unpacks must leave them in
+ * place until the next `unpack`.
+ */
+export class PackedBase {
+  /** The state last unpacked by `unpack`; `packStep` takes steps from it. */
+  state: MachineState | undefined;
+  private words: Int32Array = new Int32Array(0);
+  /** Where each memory block starts in `words` (its mask), then where the object count is. */
+  private blockAt: Int32Array = new Int32Array(8);
+  private blocks = 0;
+  /** Where the actor numbers start in `words`, and where they end. */
+  private actorsAt = 0;
+  private end = 0;
+  /** The bits of a block a step wrote, and their values at their bits' places. */
+  private readonly written: number[] = new Array<number>(32).fill(0);
+
+  constructor(private readonly intern: ActorIntern) {}
+
+  /** `unpackLocal`, keeping where the state's words are for `packStep`; returns the index after them. */
+  unpack(w: Int32Array, at: number): number {
+    const m = w[at]!;
+    const blocks = (m + 31) >>> 5;
+    const blockAt = (this.blockAt = startsFor(this.blockAt, m));
+    const mem = unpackMemory(w, at, blockAt);
+    let k = blockAt[blocks]!;
+    const no = w[k++]!;
+    let objects = NO_OBJECTS;
+    if (no > 0) {
+      const list = new Array<number>(no);
+      for (let i = 0; i < no; i++) list[i] = w[k++]!;
+      objects = list;
+    }
+    const n = w[k++]!;
+    this.actorsAt = k;
+    const actors = new Array<ActorState>(n);
+    const intern = this.intern;
+    for (let i = 0; i < n; i++) actors[i] = intern.actorAt(i, w[k++]!);
+    this.words = w;
+    this.blocks = blocks;
+    this.end = k;
+    this.state = { mem, objects, actors };
+    return k;
+  }
+
+  /**
+   * `packLocal` of the state step `r` reached from `state` (its base must be `state`), at
+   * `at` of `d`; returns the index after it.
+   */
+  packStep(r: LazyStepOk, d: Int32Array, at: number): number {
+    const m = r.base.mem.length;
+    const step = r.written;
+    const words = this.words;
+    const blockAt = this.blockAt;
+    const blocks = this.blocks;
+    let k = at;
+    d[k++] = m;
+    let from = 0;
+    for (let i = 0; i < step.length; i += 2) {
+      const addr = step[i]!;
+      // A word past the base's memory has no block here to replace.
+      if (addr >= m) return packLocal(r.state, this.intern, d, at);
+    }
+    // Blocks in order; each holding a written word is merged with the step's words in it.
+    while (from < blocks) {
+      let b = blocks;
+      for (let i = 0; i < step.length; i += 2) {
+        const x = step[i]! >>> 5;
+        if (x >= from && x < b) b = x;
+      }
+      for (let i = blockAt[from]!, to = blockAt[b]!; i < to; i++) d[k++] = words[i]!;
+      if (b === blocks) break;
+      k = this.mergeBlock(b, step, d, k);
+      from = b + 1;
+    }
+    const objectsAt = blockAt[blocks]!;
+    const actorsAt = k + (this.actorsAt - objectsAt);
+    for (let i = objectsAt, to = this.end; i < to; i++) d[k++] = words[i]!;
+    d[actorsAt + r.actor] = this.intern.idAt(r.actor, r.actorState);
+    return k;
+  }
+
+  /** Writes block `b` of the base with the step's words in it over it, at `k`; returns the index after it. */
+  private mergeBlock(b: number, step: readonly number[], d: Int32Array, k: number): number {
+    const base = b << 5;
+    const values = this.written;
+    let wrote = 0;
+    for (let i = 0; i < step.length; i += 2) {
+      const j = step[i]! - base;
+      if (j < 0 || j >= 32) continue;
+      wrote |= 1 << j;
+      values[j] = step[i + 1]!;
+    }
+    const words = this.words;
+    let src = this.blockAt[b]!;
+    const had = words[src++]!;
+    const maskAt = k++;
+    let mask = 0;
+    for (let bits = had | wrote; bits !== 0; bits &= bits - 1) {
+      const bit = bits & -bits;
+      let v = (had & bit) !== 0 ? words[src++]! : 0;
+      if ((wrote & bit) !== 0) v = values[31 - Math.clz32(bit)]!;
+      if (v === 0) continue;
+      mask |= bit;
+      d[k++] = v;
+    }
+    d[maskAt] = mask;
+    return k;
+  }
 }
 
 /** Appends the portable form of `state` (every actor spelled out). */

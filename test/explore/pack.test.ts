@@ -1,15 +1,19 @@
 // States packed for the frontier and for another worker (pack.ts) read back as they were:
 // memory written sparse (a bitmask per 32 words, then the nonzero ones), the heap object
-// list, and the actors by intern number or spelled out.
+// list, and the actors by intern number or spelled out; a successor packed from its base
+// state's words (the blocks it left alone copied, the ones it wrote encoded again) is word
+// for word the successor packed whole.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { loadScenario } from '../../core';
-import { initialState, successors } from '../../core/model/machine';
-import type { MachineState } from '../../core/model/types';
-import { ActorIntern, localLength, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
+import type { CompiledScenario } from '../../core/model/compiled';
+import { initialState, LazyStepOk, successors } from '../../core/model/machine';
+import type { ActorState, MachineState } from '../../core/model/types';
+import { ActorIntern, localLength, PackedBase, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
+import { scenarioArb } from './scenario-gen';
 
 function roundTrips(state: MachineState, intern: ActorIntern): void {
   const words = new Int32Array(localLength(state) + 8);
@@ -64,4 +68,96 @@ describe('pack', () => {
     assert.ok(states > 100, `${states} states`);
     assert.ok(packed < dense, `sparse memory: ${packed} words for ${dense}`);
   });
+
+  test('a step packed from its base state\'s words is the state it reached packed whole, for any memory and writes', () => {
+    const s = loadScenario('t', scenarioText(DETECTOR_CASES[0]!, 'buggy')).compiled!;
+    const init = initialState(s);
+    const word = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
+    const intern = new ActorIntern();
+    fc.assert(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 130 }),
+        fc.array(fc.nat(), { maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat(), word), { maxLength: 6 }),
+        fc.nat(),
+        (mem, objects, writes, mover) => {
+          const base: MachineState = { mem, objects, actors: init.actors };
+          // Each address once, as a step reports them.
+          const written: number[] = [];
+          const seen = new Set<number>();
+          for (const [a, v] of writes) {
+            if (seen.has(a % mem.length)) continue;
+            seen.add(a % mem.length);
+            written.push(a % mem.length, v);
+          }
+          const actor = mover % init.actors.length;
+          const moved = init.actors[(actor + 1) % init.actors.length]!;
+          stepPacksAsWhole(base, written, actor, moved, intern);
+        },
+      ),
+    );
+  });
+
+  test('the successors a search meets packed from their base state\'s words are the states packed whole', () => {
+    let steps = 0;
+    const check = (s: CompiledScenario): void => {
+      const intern = new ActorIntern();
+      const base = new PackedBase(intern);
+      let level = [initialState(s)];
+      for (let depth = 0; depth < 8 && level.length > 0; depth++) {
+        const next: MachineState[] = [];
+        for (const state of level) {
+          const words = new Int32Array(localLength(state) + 2);
+          const end = packLocal(state, intern, words, 1);
+          assert.equal(base.unpack(words, 1), end);
+          const parent = base.state!;
+          assert.deepEqual(parent, state);
+          for (const succ of successors(s, parent)) {
+            const r = succ.result;
+            if (r.status !== 'ok') continue;
+            next.push(r.state);
+            if (!(r instanceof LazyStepOk)) continue;
+            const whole = new Int32Array(localLength(r.state));
+            const wholeEnd = packLocal(r.state, intern, whole, 0);
+            const fromBase = new Int32Array(localLength(parent) + 3);
+            const fromBaseEnd = base.packStep(r, fromBase, 3);
+            assert.deepEqual(fromBase.subarray(3, fromBaseEnd), whole.subarray(0, wholeEnd));
+            assert.deepEqual(unpackLocal(fromBase, 3, intern).state, r.state);
+            steps++;
+          }
+        }
+        level = next.slice(0, 40);
+      }
+    };
+    for (const c of DETECTOR_CASES) check(loadScenario('t', scenarioText(c, 'buggy')).compiled!);
+    fc.assert(
+      fc.property(scenarioArb, (text) => {
+        const s = loadScenario('random.lockstep', text).compiled;
+        if (s) check(s);
+      }),
+      { numRuns: 25, seed: 20261206 },
+    );
+    assert.ok(steps > 1000, `${steps} steps`);
+  });
 });
+
+/** A step from `base` as a search hands it over (machine.ts, LazyStepOk): its words and its mover. */
+function stepPacksAsWhole(state: MachineState, written: number[], actor: number, actorState: ActorState, intern: ActorIntern): void {
+  const words = new Int32Array(localLength(state));
+  packLocal(state, intern, words, 0);
+  const base = new PackedBase(intern);
+  base.unpack(words, 0);
+  const parent = base.state!;
+  const mem = parent.mem.slice();
+  for (let i = 0; i < written.length; i += 2) mem[written[i]!] = written[i + 1]!;
+  const actors = parent.actors.slice();
+  actors[actor] = actorState;
+  const reached: MachineState = { mem, objects: parent.objects, actors };
+  const step = { base: parent, written, actor, actorState, state: reached } as unknown as LazyStepOk;
+  const whole = new Int32Array(localLength(reached));
+  const wholeEnd = packLocal(reached, intern, whole, 0);
+  const fromBase = new Int32Array(localLength(parent) + 5);
+  const end = base.packStep(step, fromBase, 5);
+  assert.deepEqual(fromBase.subarray(5, end), whole.subarray(0, wholeEnd));
+  assert.deepEqual(unpackLocal(fromBase, 5, intern).state, reached);
+}

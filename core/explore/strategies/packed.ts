@@ -3,8 +3,7 @@
 // waiting states, which as objects cost several times the memory and a garbage collector
 // that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
 
-import type { MachineState } from '../../model/types';
-import { ActorIntern, localLength, packLocal, packLocalStep, unpackLocal } from '../pack';
+import { ActorIntern, localLength, PackedBase, packLocal, packLocalStep } from '../pack';
 import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
@@ -34,7 +33,14 @@ export class PackedFrontier implements Frontier {
   private head = 0;
   private count = 0;
 
-  constructor(readonly name: 'bfs' | 'dfs', private readonly intern = new ActorIntern()) {}
+  /** The state last popped, whose successors are pushed next (packed from its words). */
+  private readonly base: PackedBase;
+  /** Where the words of the state last popped end. */
+  private baseEnd = 0;
+
+  constructor(readonly name: 'bfs' | 'dfs', private readonly intern = new ActorIntern()) {
+    this.base = new PackedBase(intern);
+  }
 
   get size(): number {
     return this.count;
@@ -57,7 +63,9 @@ export class PackedFrontier implements Frontier {
     w[at + 2] = known ? 1 : 0;
     w[at + 3] = known ? item.s1! : 0;
     w[at + 4] = known ? item.s2! : 0;
-    c.used = step ? packLocalStep(step, this.intern, w, at + 5) : packLocal(item.state, this.intern, w, at + 5);
+    if (!step) c.used = packLocal(item.state, this.intern, w, at + 5);
+    else if (step.base === this.base.state) c.used = this.base.packStep(step, w, at + 5);
+    else c.used = packLocalStep(step, this.intern, w, at + 5);
     c.starts.push(at);
     this.count++;
   }
@@ -71,7 +79,8 @@ export class PackedFrontier implements Frontier {
   private popFirst(): FrontierItem {
     let c = this.chunks[0]!;
     while (this.head >= c.starts.length) {
-      // Entries are copied out when read, so a consumed chunk may be written again.
+      // The last entry read from it was expanded before this pop (see `read`), so a consumed
+      // chunk may be written again.
       const done = this.chunks.shift()!;
       done.starts = [];
       done.used = 0;
@@ -89,15 +98,23 @@ export class PackedFrontier implements Frontier {
       this.chunks.pop();
       c = this.chunks[this.chunks.length - 1]!;
     }
+    // Everything above the entry has been popped and expanded; the entry itself stays until
+    // its successors are pushed (see `read`), which go after it.
     const at = c.starts.pop()!;
-    c.used = at;
-    return this.read(c.words, at);
+    const item = this.read(c.words, at);
+    c.used = this.baseEnd;
+    return item;
   }
 
+  /**
+   * The entry at `at`, unpacked; its words stay where they are until the next pop, since the
+   * successors pushed meanwhile are packed from them.
+   */
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    const state: MachineState = unpackLocal(w, at + 5, this.intern).state;
+    this.baseEnd = this.base.unpack(w, at + 5);
+    const state = this.base.state!;
     return w[at + 2] === 1 ? { id, state, depth, s1: w[at + 3]!, s2: w[at + 4]! } : { id, state, depth };
   }
 
