@@ -220,6 +220,11 @@ export class Search {
     return [...this.findings.values()];
   }
 
+  /** States expanded through a persistent set that left some actor out (CheckStats.reducedStates). */
+  get reduced(): number {
+    return this.reducedStates;
+  }
+
   /** Steps the step memo gave instead of the machine (memo.ts). */
   get memoHits(): number {
     return this.memo?.hits ?? 0;
