@@ -71,11 +71,7 @@ export class StepMemo {
       const t = r.result;
       if (!t) return BLOCKS;
       const hit = new LazyStepOk(state, t.written, actor, t.actorState, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
-      if (t.actorHashed) {
-        hit.actorH1 = t.actorH1;
-        hit.actorH2 = t.actorH2;
-        hit.actorHashed = true;
-      }
+      hit.origin = t;
       this.hits++;
       return hit;
     }
@@ -85,6 +81,7 @@ export class StepMemo {
   /** Remembers a pure step `actor` took from `state` in actor state `st`. */
   rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk): void {
     this.add(state, actor, st, r.accesses, r);
+    r.fixedDelta = writesRead(r.accesses);
   }
 
   /**
@@ -121,6 +118,17 @@ export class StepMemo {
     if (list.length === OUTCOMES) list.pop();
     list.unshift({ addrs, values, result });
   }
+}
+
+/** Whether every word written in `acc` was read before its first write (so is in the key). */
+function writesRead(acc: readonly number[]): boolean {
+  next: for (let i = 0; i < acc.length; i++) {
+    const x = acc[i]!;
+    if ((x & 1) === 0) continue;
+    for (let j = 0; j < i; j++) if (acc[j]! === x - 1) continue next;
+    return false;
+  }
+  return true;
 }
 
 /**

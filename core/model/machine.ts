@@ -471,10 +471,22 @@ export class LazyStepOk implements StepOk {
     readonly pure: boolean,
   ) {}
 
-  /** The moving actor's new state hashed (explore/store.ts), kept for the step's memo. */
+  /**
+   * What the checker's hasher (explore/store.ts) learnt of this step, for the step memo
+   * (explore/memo.ts), which takes it again as a new result with this one as its `origin`:
+   * the moving actor's new state hashed, and, where every word the step wrote it had read
+   * first (`fixedDelta`: their old values are then part of the memo's key), how the step
+   * changes the state's two hash sums.
+   */
   actorH1 = 0;
   actorH2 = 0;
   actorHashed = false;
+  fixedDelta = false;
+  delta1 = 0;
+  delta2 = 0;
+  deltaKnown = false;
+  /** The step this one was remembered as (the memo's), or undefined. */
+  origin: LazyStepOk | undefined = undefined;
 
   get state(): MachineState {
     if (this.built) return this.built;
