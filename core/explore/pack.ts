@@ -135,9 +135,13 @@ export class ActorIntern {
   /** The number last given to each object, so an interned object is found without encoding. */
   private readonly known = new WeakMap<ActorState, number>();
   private readonly scratch = new Words();
-  /** Per actor slot: the object last packed or unpacked there, and its number. */
+  /** Per actor slot: the object last packed or unpacked there, and its number (of an equal object's, if not interned). */
   private readonly recent: (ActorState | undefined)[] = [];
   private recentIds = new Int32Array(32);
+  /** Where the actor numbers of the state last unpacked by a frontier are (`unpackedAt`). */
+  private baseWords: Int32Array = new Int32Array(0);
+  private baseAt = 0;
+  private baseCount = 0;
 
   get size(): number {
     return this.objects.length;
@@ -172,21 +176,42 @@ export class ActorIntern {
   /**
    * `idOf` for the actor in `slot` of a state, remembering the last object seen in each slot:
    * a search packs the successors of the state it last unpacked, which share all their
-   * actors but the one that moved.
+   * actors but the one that moved, and the step memo hands out the same object for the
+   * same step from one state to the next.
    */
   idAt(slot: number, a: ActorState): number {
     if (this.recent[slot] === a) return this.recentIds[slot]!;
-    const id = this.idOf(a);
-    if (this.objects[id] === a) this.remember(slot, a, id);
+    let id = this.baseId(slot, a);
+    if (id < 0) id = this.idOf(a);
+    this.remember(slot, a, id);
     return id;
   }
 
-  /** The number of `a` when it is the interned object last seen in `slot`, else -1 (no lookup). */
+  /** The number of `a` when it is the object last seen in `slot`, else -1 (no lookup). */
   recentId(slot: number, a: ActorState): number {
-    return this.recent[slot] === a ? this.recentIds[slot]! : -1;
+    if (this.recent[slot] === a) return this.recentIds[slot]!;
+    return this.baseId(slot, a);
   }
 
-  /** Notes that `slot` of the state being unpacked holds interned actor `id`. */
+  /**
+   * Notes the actor numbers of the state a frontier unpacked last, `count` of them at
+   * `words[at…]` (PackedBase), instead of remembering each in its slot: they stay there
+   * while its successors are packed.
+   */
+  unpackedAt(words: Int32Array, at: number, count: number): void {
+    this.baseWords = words;
+    this.baseAt = at;
+    this.baseCount = count;
+  }
+
+  /** The number of `a` when it is the object in `slot` of the state noted by `unpackedAt`, else -1. */
+  private baseId(slot: number, a: ActorState): number {
+    if (slot >= this.baseCount) return -1;
+    const id = this.baseWords[this.baseAt + slot]!;
+    return this.objects[id] === a ? id : -1;
+  }
+
+  /** Notes that `slot` holds actor state `a`, numbered `id`. */
   private remember(slot: number, a: ActorState, id: number): void {
     if (slot >= this.recentIds.length) {
       const next = new Int32Array(Math.max(slot + 1, this.recentIds.length * 2));
@@ -387,7 +412,8 @@ export class PackedBase {
     this.actorsAt = k;
     const actors = new Array<ActorState>(n);
     const intern = this.intern;
-    for (let i = 0; i < n; i++) actors[i] = intern.actorAt(i, w[k++]!);
+    intern.unpackedAt(w, k, n);
+    for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
     this.words = w;
     this.blocks = blocks;
     this.end = k;
