@@ -30,6 +30,8 @@ interface Remembered {
   readonly values: Int32Array;
   /** The step, or undefined: the attempt blocks. */
   readonly result: LazyStepOk | undefined;
+  /** The actor's state after the step: the intern's object equal to the step's (see `rememberStep`). */
+  readonly after: ActorState | undefined;
 }
 
 export class StepMemo {
@@ -70,7 +72,7 @@ export class StepMemo {
       for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
       const t = r.result;
       if (!t) return BLOCKS;
-      const hit = new LazyStepOk(state, t.written, actor, t.actorState, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
+      const hit = new LazyStepOk(state, t.written, actor, r.after!, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
       hit.origin = t;
       this.hits++;
       return hit;
@@ -78,9 +80,13 @@ export class StepMemo {
     return undefined;
   }
 
-  /** Remembers a pure step `actor` took from `state` in actor state `st`. */
-  rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk): void {
-    this.add(state, actor, st, r.accesses, r);
+  /**
+   * Remembers a pure step `actor` took from `state` in actor state `st`; `after` is the
+   * object to hand out as the actor's new state, equal to the step's: the intern's (pack.ts),
+   * so that the frontier numbers it without encoding it.
+   */
+  rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState): void {
+    this.add(state, actor, st, r.accesses, r, after);
     r.fixedDelta = writesRead(r.accesses);
   }
 
@@ -89,10 +95,10 @@ export class StepMemo {
    * what it read (the machine leaves `accesses` out when it consulted anything else).
    */
   rememberBlocked(state: MachineState, actor: number, st: ActorState, r: StepBlocked): void {
-    if (r.accesses && (r.wait.kind === 'lock' || r.wait.kind === 'condition')) this.add(state, actor, st, r.accesses, undefined);
+    if (r.accesses && (r.wait.kind === 'lock' || r.wait.kind === 'condition')) this.add(state, actor, st, r.accesses, undefined, undefined);
   }
 
-  private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], result: LazyStepOk | undefined): void {
+  private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], result: LazyStepOk | undefined, after: ActorState | undefined): void {
     let n = 1;
     for (let i = 0; i < acc.length; i++) if (isKeyRead(acc, i)) n++;
     const addrs = new Int32Array(n);
@@ -116,7 +122,7 @@ export class StepMemo {
       this.last[actor] = list;
     }
     if (list.length === OUTCOMES) list.pop();
-    list.unshift({ addrs, values, result });
+    list.unshift({ addrs, values, result, after });
   }
 }
 

@@ -469,7 +469,7 @@ export class Search {
         if (single) memo.rememberBlocked(state, actor, st, result);
         return NO_OUTCOMES;
       }
-      if (single && result instanceof LazyStepOk && result.pure) memo.rememberStep(state, actor, st, result);
+      if (single && result instanceof LazyStepOk && result.pure) memo.rememberStep(state, actor, st, result, this.intern.actor(this.intern.idOf(result.actorState)));
       return [{ move, result }];
     }
     const out: Outcome[] = [];
