@@ -7,8 +7,10 @@
 // Growing: every SharedArrayBuffer is allocated once, at its largest size (memory is only
 // committed where it is written), and the table is a series of levels of doubling size laid
 // end to end in it. When the current level is half full, the thread that notices stops the
-// others (each parks at its next insertion, or is outside the table), moves every entry to
-// the next level, and lets them go on: no buffer has to be handed around.
+// others (each parks at its next insertion, or is outside the table), moves every entry two
+// levels up (four times the slots; the level between is never touched, so never committed),
+// and lets them go on: no buffer has to be handed around. Growing fourfold moves each state
+// about 1.3 times over a search rather than twice, and the others wait while it happens.
 
 import { fp } from './store';
 
@@ -198,17 +200,18 @@ export class SharedStore {
       if (parked >= Atomics.load(ctl, Ctl.inside) - 1 || Atomics.load(ctl, Ctl.abandoned) !== 0) break;
       Atomics.wait(ctl, Ctl.parked, parked, 50);
     }
-    if (Atomics.load(ctl, Ctl.level) === this.level) this.rehash();
+    if (Atomics.load(ctl, Ctl.level) === this.level) this.rehash(Math.min(this.level + 2, this.buffers.levels - 1));
     Atomics.store(ctl, Ctl.growing, 0);
     Atomics.notify(ctl, Ctl.growing);
     this.useLevel();
   }
 
-  private rehash(): void {
+  /** Moves every entry of the level in use to level `next`, and makes that the level in use. */
+  private rehash(next: number): void {
     const from = this.base;
     const n = this.mask + 1;
-    const to = levelStart(this.buffers.firstBits, this.level + 1);
-    const mask = n * 2 - 1;
+    const to = levelStart(this.buffers.firstBits, next);
+    const mask = (1 << (this.buffers.firstBits + next)) - 1;
     const t = this.t;
     for (let i = from * 3; i < (from + n) * 3; i += 3) {
       const a = t[i]!;
@@ -221,7 +224,7 @@ export class SharedStore {
       t[j + 1] = b;
       t[j + 2] = t[i + 2]!;
     }
-    Atomics.store(this.ctl, Ctl.level, this.level + 1);
+    Atomics.store(this.ctl, Ctl.level, next);
   }
 }
 
