@@ -80,14 +80,24 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   const t0 = performance.now();
   const solo = new Search(s, options);
   const soloEnd = t0 + soloMs;
+  const n = Math.max(2, Math.floor(options.workers ?? defaultWorkers()));
+  // A worker takes about 200 ms to start (a fresh isolate loads the checker and compiles the
+  // scenario): once the search here has run a third of its time without finishing, the
+  // workers are started, and start up while it goes on. If it then finishes, they are
+  // stopped and its result stands.
+  let started: StartedWorkers | undefined;
   while (soloMs > 0 && !solo.run(Math.min(soloEnd, performance.now() + sliceMs))) {
-    if (performance.now() >= soloEnd) break;
+    const now = performance.now();
+    if (!started && now >= t0 + soloMs / 3) started = runWorkers(s, options, n, t0);
+    if (now >= soloEnd) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (solo.done) return resultOf(solo);
+  if (solo.done) {
+    started?.abort();
+    return resultOf(solo);
+  }
 
-  const n = Math.max(2, Math.floor(options.workers ?? defaultWorkers()));
-  const run = await runWorkers(s, options, n, t0);
+  const run = await (started ?? runWorkers(s, options, n, t0)).result;
   const seconds = (performance.now() - t0) / 1000;
   const stats: CheckStats = { ...run.stats, seconds };
   const keys = new Set(run.summaries.flatMap((x) => x.keys));
@@ -184,8 +194,14 @@ interface WorkersRun {
   readonly stats: CheckStats;
 }
 
+interface StartedWorkers {
+  readonly result: Promise<WorkersRun>;
+  /** Stops the workers at once; `result` then settles, and nobody needs it. */
+  abort(): void;
+}
+
 /** Starts `n` workers over a fresh shared table and coordinates them until they are done. */
-function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: number): Promise<WorkersRun> {
+function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: number): StartedWorkers {
   // Room beyond the bound: the workers' searches stop themselves there, each after the
   // expansion in progress.
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES);
@@ -203,9 +219,10 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
   const asked = new Map<number, number>();
   let bound: Bound | undefined;
   let peakMB = 0;
+  const workers: Worker[] = [];
+  let stop = (): void => undefined;
 
-  return new Promise<WorkersRun>((resolve) => {
-    const workers: Worker[] = [];
+  const result = new Promise<WorkersRun>((resolve) => {
     let finished = 0;
     let settled = false;
     const poll = setInterval(() => {
@@ -243,6 +260,11 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
         Atomics.notify(coord, Coord.mail + w);
       }
     }
+    stop = () => {
+      bound ??= { kind: 'cancelled', limit: 0, message: 'the search here finished first' };
+      Atomics.store(coord, Coord.cancel, 1);
+      stopAll();
+    };
 
     /** Pairs waiting workers with the busiest ones; stops everything when all wait. */
     const dispatch = (): void => {
@@ -346,6 +368,13 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
       });
     }
   });
+  return {
+    result,
+    abort: () => {
+      stop();
+      for (const w of workers) void w.terminate();
+    },
+  };
 }
 
 // ---------- the worker side ----------
