@@ -261,7 +261,6 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
       }
     }
     stop = () => {
-      bound ??= { kind: 'cancelled', limit: 0, message: 'the search here finished first' };
       Atomics.store(coord, Coord.cancel, 1);
       stopAll();
     };

@@ -205,11 +205,9 @@ function pinned(s: CompiledScenario, state: MachineState, actor: number): boolea
 /** How many nondeterministic outcomes the actor's next step has (1 for most steps). */
 export function choiceCount(s: CompiledScenario, state: MachineState, actor: number): number {
   const a = state.actors[actor]!;
-  if (a.status !== ActorStatus.Running) return 1;
-  const f = a.frames[a.frames.length - 1];
-  if (!f) return 1;
-  const ins = s.codes[f.code]!.instrs[f.pc];
-  if (!ins || !mayChoose(s)[ins.id]) return 1;
+  if (!mayChooseNext(s, a)) return 1;
+  const f = a.frames[a.frames.length - 1]!;
+  const ins = s.codes[f.code]!.instrs[f.pc]!;
   if (ins.op === 'choose') return ins.targets.length;
   // The primitive with outcomes may stand alone, be assigned, or be tested (`if (copy_from_user(…))`).
   const top = ins.op === 'eval' || ins.op === 'assign' ? ins.e : ins.op === 'branch' ? ins.cond : undefined;
