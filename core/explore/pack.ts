@@ -389,12 +389,17 @@ export class PackedBase {
   /** Where the actor numbers start in `words`, and where they end. */
   private actorsAt = 0;
   private end = 0;
+  private actorCount = 0;
   /** The bits of a block a step wrote, and their values at their bits' places. */
   private readonly written: number[] = new Array<number>(32).fill(0);
 
   constructor(private readonly intern: ActorIntern) {}
 
-  /** `unpackLocal`, keeping where the state's words are for `packStep`; returns the index after them. */
+  /**
+   * `unpackLocal`, keeping a copy of the state's words for `packStep`; returns the index
+   * after them in `w`. The copy lets the frontier reuse `w` while the state is still being
+   * expanded (a search that looks ahead, search.ts, pops several before it expands them).
+   */
   unpack(w: Int32Array, at: number): number {
     const m = w[at]!;
     const blocks = (m + 31) >>> 5;
@@ -409,16 +414,27 @@ export class PackedBase {
       objects = list;
     }
     const n = w[k++]!;
-    this.actorsAt = k;
     const actors = new Array<ActorState>(n);
     const intern = this.intern;
-    intern.unpackedAt(w, k, n);
-    for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
-    this.words = w;
+    for (let i = 0, j = k; i < n; i++) actors[i] = intern.actor(w[j++]!);
+    const end = k + n;
+    const len = end - at;
+    if (this.words.length < len) this.words = new Int32Array(Math.max(len, 2 * this.words.length, 64));
+    const own = this.words;
+    for (let i = 0; i < len; i++) own[i] = w[at + i]!;
+    for (let b = 0; b <= blocks; b++) blockAt[b] = blockAt[b]! - at;
+    this.actorsAt = k - at;
+    this.actorCount = n;
     this.blocks = blocks;
-    this.end = k;
+    this.end = len;
     this.state = { mem, objects, actors };
-    return k;
+    this.focus();
+    return end;
+  }
+
+  /** Tells the intern where this state's actor numbers are (ActorIntern.unpackedAt): its successors are packed next. */
+  focus(): void {
+    this.intern.unpackedAt(this.words, this.actorsAt, this.actorCount);
   }
 
   /**

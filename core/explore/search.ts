@@ -71,6 +71,14 @@ function oldGenerationUsedMB(): number {
 /** The least time between two readings of the process's memory. */
 const MEMORY_CHECK_MS = 50;
 const DEFAULT_MAX_DEPTH = 100_000;
+/**
+ * States a breadth-first search pops and prepares before it stores their successors (see
+ * `Search.run`): enough that the table reads of their successors, made one after the other,
+ * overlap (a few dozen misses in flight instead of one at a time).
+ */
+const LOOKAHEAD = 16;
+/** The bound of `Search.provisoScore` either way: how long a change of regime takes to notice. */
+const PROVISO_SCORE = 32;
 
 /** The default resident-memory bound: half the RAM, at most 4 GB. */
 export function defaultMaxMemoryMB(): number {
@@ -141,6 +149,18 @@ export class Search {
   private childS2 = new Int32Array(64);
   /** What `hashAll` read from the table, kept so the reads are not optimised away. */
   private touched = 0;
+  /** States popped and prepared ahead of their turn (`prepare`), waiting for `flush`. */
+  private readonly batch: Expansion[] = [];
+  /** Where the batch's successor fingerprints end in childH1…. */
+  private batchEnd = 0;
+  /** Whether the search may look ahead (see `run`); it also needs a breadth-first frontier that keeps popped states. */
+  private readonly lookahead: boolean;
+  /** The expansion count at which `run` next checks the bounds and the deadline. */
+  private nextCheck = 256;
+  /** Whether the ignoring proviso made recent prepared expansions full (> 0) or not (see `prepare`). */
+  private provisoScore = 0;
+  /** Every actor, as a bitmask. */
+  private readonly everyone: number;
 
   /**
    * `until`: stop once every violation key in it has been found (parallel.ts rebuilds the
@@ -154,7 +174,12 @@ export class Search {
     this.memo = opts.stepMemo === false ? undefined : new StepMemo(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
+    this.everyone = s.actors.length >= 31 ? -1 : (1 << s.actors.length) - 1;
     this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
+    // Looking ahead changes the order of nothing a user sees only where what the lookahead
+    // does is invisible: the memo's steps, with no findings to stop at or race checks made
+    // at every state.
+    this.lookahead = this.memo !== undefined && !opts.first && !until && !s.detectRaces;
     this.symmetry = opts.symmetry === false ? undefined : Symmetry.detect(s);
     this.maxStates = opts.maxStates ?? DEFAULT_MAX_STATES;
     this.maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -190,6 +215,28 @@ export class Search {
       packPortable(item.state, out);
     }
     return out.data.slice(0, out.length);
+  }
+
+  /**
+   * Hands every waiting state over, in portable form, dealt in turn into `parts` lists (as
+   * `share` packs them): the workers go on from where this search stopped (parallel.ts).
+   */
+  handOver(parts: number): Int32Array[] {
+    const outs = Array.from({ length: parts }, () => {
+      const w = new Words();
+      w.push(0);
+      return w;
+    });
+    let k = 0;
+    for (let item = this.frontier.pop(); item; item = this.frontier.pop()) {
+      const out = outs[k]!;
+      out.data[0]!++;
+      out.push(item.id);
+      out.push(item.depth);
+      packPortable(item.state, out);
+      k = k + 1 === parts ? 0 : k + 1;
+    }
+    return outs.map((w) => w.data.slice(0, w.length));
   }
 
   /** Adds states another worker shared (see `share`) and goes on searching. */
@@ -234,19 +281,47 @@ export class Search {
     return this.bound;
   }
 
-  /** Runs until the search ends or `deadline` (a performance.now() time) passes. Returns `done`. */
+  /**
+   * Runs until the search ends or `deadline` (a performance.now() time) passes. Returns `done`.
+   *
+   * Breadth-first, it looks ahead: storing a successor reads one random slot of the table,
+   * a cache miss once the table outgrows the caches, and misses taken one per state, between
+   * long stretches of other work, are paid in full one after the other. So up to LOOKAHEAD
+   * states are popped and prepared first (the actors to follow and their successors'
+   * fingerprints, `prepare`), then all those slots are read in one loop, where the misses
+   * overlap, and then each state's successors are stored in the order the states were popped
+   * (`flush`). What a prepared state computed ahead of its turn changes nothing the search
+   * or its detectors see (steps the memo gives, which report nothing and take no step), and
+   * everything else happens in the same order as without looking ahead: the same states,
+   * numbers, traces and findings. A state that cannot be prepared so is expanded in turn.
+   */
   run(deadline = Infinity): boolean {
     const t0 = performance.now();
     try {
       while (!this.finished) {
         const item = this.frontier.pop();
         if (!item) {
+          if (this.batch.length > 0) {
+            this.flush();
+            continue;
+          }
           this.finished = true;
           break;
         }
         if (this.prefix && this.maybeSplit(item)) continue;
-        this.expand(item);
-        if ((++this.expansions & 255) === 0) {
+        if (this.lookahead && !this.prefix && this.frontier.name === 'bfs' && this.frontier.focus) {
+          const x = new Expansion(this, item);
+          if (this.prepare(x)) {
+            this.batch.push(x);
+            if (this.batch.length < LOOKAHEAD) continue;
+            this.flush();
+          } else {
+            this.flush();
+            if (!this.finished) this.expand(item, x);
+          }
+        } else this.expand(item);
+        if (this.expansions >= this.nextCheck) {
+          this.nextCheck = this.expansions + 256;
           const now = performance.now();
           if (this.checkBounds(this.elapsedMs + (now - t0), now)) break;
           if (now >= deadline) break;
@@ -254,6 +329,9 @@ export class Search {
       }
     } finally {
       this.elapsedMs += performance.now() - t0;
+      // A bound or an error ended the search with states still prepared: they stay unexpanded.
+      this.batch.length = 0;
+      this.batchEnd = 0;
     }
     return this.finished;
   }
@@ -342,16 +420,19 @@ export class Search {
   /**
    * Expands one state: picks the actors to follow (a persistent set), runs the detectors,
    * stores the successors, applies the ignoring proviso, and probes for a livelock.
+   * `prepared`: what `prepare` computed before it gave up.
    */
-  private expand(item: FrontierItem): void {
+  private expand(item: FrontierItem, prepared?: Expansion): void {
     const { id, state, depth } = item;
     this.visited.setExpanded(id);
+    this.expansions++;
     if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
+    if (prepared) this.frontier.focus?.(state);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
       return;
     }
-    const x = new Expansion(this, id, state);
+    const x = prepared ?? new Expansion(this, item);
     const chosen = this.chooseActors(x);
     if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     if (chosen === 0) {
@@ -365,7 +446,75 @@ export class Search {
       this.race(id, state, x.outcomes as Outcome[][]);
       if (this.opts.first && this.findings.size > 0) return this.stopFirst();
     }
-    const full = this.follow(x, chosen, depth);
+    const full = this.follow(x, chosen, depth, -1);
+    this.afterFollow(x, full);
+  }
+
+  /**
+   * Prepares a state ahead of its turn (see `run`): the actors to follow and their
+   * successors' fingerprints, from steps the memo gives alone (which observe nothing new).
+   * False when it takes more (a step the machine must run, a dead end, the depth bound): the
+   * state is then expanded in its turn, keeping what was computed.
+   */
+  private prepare(x: Expansion): boolean {
+    const item = x.item;
+    if (item.depth >= this.maxDepth) return false;
+    if (!this.symmetry) this.hasher.base(item.state, item.s1, item.s2);
+    x.dry = true;
+    const chosen = this.chooseActors(x);
+    x.dry = false;
+    if (x.aborted || chosen === 0) {
+      x.aborted = false;
+      return false;
+    }
+    x.chosen = chosen;
+    x.fpAt = this.batchEnd;
+    this.batchEnd = this.hashAll(x, chosen, this.batchEnd, false);
+    // Where the ignoring proviso keeps making expansions full (most states of the
+    // philosophers), the other actors' successors are prepared too, when the memo gives them.
+    const everyone = this.everyone;
+    if (this.provisoScore > 0 && (chosen & everyone) !== everyone) {
+      x.dry = true;
+      for (let a = 0; a < x.outcomes.length && !x.aborted; a++) if ((chosen & (1 << a)) === 0) x.compute(a);
+      x.dry = false;
+      if (x.aborted) x.aborted = false;
+      else {
+        x.restAt = this.batchEnd;
+        this.batchEnd = this.hashAll(x, ~chosen, this.batchEnd, false);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Expands the prepared states in the order they were popped, once the table slots of all
+   * their successors have been read in one loop (see `run`).
+   */
+  private flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const h1 = this.childH1;
+    const h2 = this.childH2;
+    let touched = this.touched;
+    for (let k = 0; k < this.batchEnd; k++) {
+      fp.h1 = h1[k]!;
+      fp.h2 = h2[k]!;
+      touched ^= this.visited.touch();
+    }
+    this.touched = touched;
+    for (let i = 0; i < batch.length && !this.finished; i++) {
+      const x = batch[i]!;
+      this.visited.setExpanded(x.id);
+      this.expansions++;
+      this.afterFollow(x, this.follow(x, x.chosen, x.item.depth, x.fpAt));
+    }
+    batch.length = 0;
+    this.batchEnd = 0;
+  }
+
+  /** The end of an expansion, once its successors are stored: the livelock probe and the state bound. */
+  private afterFollow(x: Expansion, full: boolean): void {
+    const { id, state } = x;
     // A fully expanded state where every possible move is event-free (reads, local work):
     // maybe a busy-wait that can never end. In a region of such states the reduced search
     // has a closed loop, whose last state expanded is made full by the proviso, so a
@@ -386,6 +535,7 @@ export class Search {
     const n = this.s.actors.length;
     if (!this.reducer) {
       x.computeAll();
+      if (x.aborted) return 0;
       let chosen = 0;
       for (let a = 0; a < n; a++) if (x.outcomes[a]!.some(isOk)) chosen |= 1 << a;
       return chosen;
@@ -393,6 +543,7 @@ export class Search {
     for (const cand of this.reducer.candidates(x.state)) {
       let ok = false;
       for (let c = cand; c !== 0; c &= c - 1) if (x.compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
+      if (x.aborted) return 0;
       if (ok) return cand;
     }
     return 0;
@@ -400,13 +551,17 @@ export class Search {
 
   /**
    * Stores the successors through the chosen actors' moves, and through everyone's when the
-   * ignoring proviso asks for it. Returns whether the expansion was full.
+   * ignoring proviso asks for it. Returns whether the expansion was full. `at`: where
+   * `prepare` put their fingerprints, or -1 (computed here).
    */
-  private follow(x: Expansion, chosen: number, depth: number): boolean {
+  private follow(x: Expansion, chosen: number, depth: number, at: number): boolean {
     const n = this.s.actors.length;
     let allExpanded = true;
-    this.hashAll(x, chosen);
-    let k = 0;
+    let k = at;
+    if (at < 0) {
+      this.hashAll(x, chosen, 0, true);
+      k = 0;
+    }
     for (let a = 0; a < n; a++) {
       if ((chosen & (1 << a)) === 0) continue;
       for (const o of x.outcomes[a]!) {
@@ -416,7 +571,7 @@ export class Search {
         if (allExpanded && (r >= 0 || !this.visited.expanded(-r - 1))) allExpanded = false;
       }
     }
-    const everyone = n >= 31 ? -1 : (1 << n) - 1;
+    const everyone = this.everyone;
     if ((chosen & everyone) === everyone) return true;
     // The ignoring proviso: a reduced expansion must lead to at least one state not expanded
     // yet (this one counts as expanded), or it is made full. Then from any state, a chain of
@@ -424,15 +579,25 @@ export class Search {
     // move left out here stays possible and independent along it: no move is postponed
     // forever, even around cycles.
     if (allExpanded) {
-      x.computeAll();
-      this.hashAll(x, ~chosen);
-      k = 0;
+      if (at >= 0 && this.provisoScore < PROVISO_SCORE) this.provisoScore++;
+      if (x.restAt >= 0) k = x.restAt;
+      else {
+        x.computeAll();
+        // Prepared ahead, the state is no longer the one the hasher and the frontier last saw.
+        if (at >= 0) {
+          if (!this.symmetry) this.hasher.base(x.state, x.item.s1, x.item.s2);
+          this.frontier.focus?.(x.state);
+        }
+        k = this.batchEnd;
+        this.hashAll(x, ~chosen, k, true);
+      }
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
         for (const o of x.outcomes[a]!) if (o.result.status === 'ok') this.visit(x.id, o, depth, k++);
       }
       return true;
     }
+    if (at >= 0 && this.provisoScore > -PROVISO_SCORE) this.provisoScore--;
     this.reducedStates++;
     return false;
   }
@@ -441,24 +606,36 @@ export class Search {
     this.finished = true;
   }
 
+  /**
+   * The moves of one actor at a state when they take no step of the machine (it cannot move,
+   * or the memo gives its step or says it blocks), else undefined.
+   */
+  knownMoves(state: MachineState, actor: number): Outcome[] | undefined {
+    const s = this.s;
+    if (!schedulable(s, state, actor)) return NO_OUTCOMES;
+    const memo = this.memo;
+    if (!memo) return undefined;
+    const move = this.firstMoves[actor]!;
+    const known = memo.lookup(state, actor, state.actors[actor]!);
+    if (known === BLOCKS) {
+      if (this.opts.checkFootprints) assertBlocks(s, state, move);
+      return NO_OUTCOMES;
+    }
+    if (known) {
+      if (this.opts.checkFootprints) assertSameStep(s, state, move, known);
+      return [{ move, result: known, known: true }];
+    }
+    return undefined;
+  }
+
   /** Every move of one actor at a state (all choices), blocked ones left out. */
   movesOf(state: MachineState, actor: number): Outcome[] {
+    const known = this.knownMoves(state, actor);
+    if (known) return known;
     const s = this.s;
-    if (!schedulable(s, state, actor)) return [];
     const st = state.actors[actor]!;
     const memo = this.memo;
     const move = this.firstMoves[actor]!;
-    if (memo) {
-      const known = memo.lookup(state, actor, st);
-      if (known === BLOCKS) {
-        if (this.opts.checkFootprints) assertBlocks(s, state, move);
-        return NO_OUTCOMES;
-      }
-      if (known) {
-        if (this.opts.checkFootprints) assertSameStep(s, state, move, known);
-        return [{ move, result: known, known: true }];
-      }
-    }
     const k = choiceCount(s, state, actor);
     if (k === 1) {
       const result = step(s, state, move);
@@ -565,9 +742,9 @@ export class Search {
    * the search's one random memory access per transition, and reads made one after the
    * other, with no dependence between them, wait for memory together rather than in turn.
    */
-  private hashAll(x: Expansion, actors: number): void {
+  private hashAll(x: Expansion, actors: number, at: number, touch: boolean): number {
     const n = this.s.actors.length;
-    let k = 0;
+    let k = at;
     let touched = this.touched;
     for (let a = 0; a < n; a++) {
       if ((actors & (1 << a)) === 0) continue;
@@ -579,11 +756,12 @@ export class Search {
         this.childH2[k] = fp.h2;
         this.childS1[k] = this.hasher.last1;
         this.childS2[k] = this.hasher.last2;
-        touched ^= this.visited.touch();
+        if (touch) touched ^= this.visited.touch();
         k++;
       }
     }
     this.touched = touched;
+    return k;
   }
 
   private growChildren(): void {
@@ -640,15 +818,33 @@ const NO_OUTCOMES: Outcome[] = [];
 /** The moves computed so far at the state being expanded, actor by actor, computed on demand. */
 class Expansion {
   readonly outcomes: (Outcome[] | undefined)[];
+  readonly id: number;
+  readonly state: MachineState;
+  /** Computing ahead of the state's turn (Search.prepare): only moves that take no step of the machine. */
+  dry = false;
+  /** A move computed while `dry` needed the machine: it was left uncomputed. */
+  aborted = false;
+  /** Prepared: the actors chosen, and where their successors' fingerprints are; those of the others', when prepared too. */
+  chosen = 0;
+  fpAt = -1;
+  restAt = -1;
 
-  constructor(private readonly search: Search, readonly id: number, readonly state: MachineState) {
+  constructor(private readonly search: Search, readonly item: FrontierItem) {
+    this.id = item.id;
+    this.state = item.state;
     this.outcomes = new Array<Outcome[] | undefined>(search.s.actors.length);
   }
 
   compute(actor: number): Outcome[] {
     let o = this.outcomes[actor];
     if (!o) {
-      o = this.search.movesOf(this.state, actor);
+      if (this.dry) {
+        o = this.search.knownMoves(this.state, actor);
+        if (!o) {
+          this.aborted = true;
+          return NO_OUTCOMES;
+        }
+      } else o = this.search.movesOf(this.state, actor);
       this.outcomes[actor] = o;
       this.search.observe(this.id, this.state, o);
     }

@@ -33,6 +33,12 @@ export interface Frontier {
   pop(): FrontierItem | undefined;
   /** Every item still waiting, in the order the strategy would expand them (for sharding). */
   drain(): FrontierItem[];
+  /**
+   * Present when the frontier keeps the recently popped states' words: makes `state`, one of
+   * them, the state whose successors are pushed next (a search that looks ahead expands
+   * states some pops after it popped them).
+   */
+  focus?(state: MachineState): void;
 }
 
 export type StrategyName = 'bfs' | 'dfs' | 'random';

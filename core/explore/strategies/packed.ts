@@ -4,6 +4,7 @@
 // that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
 
 import { ActorIntern, localLength, PackedBase, packLocal, packLocalStep } from '../pack';
+import type { MachineState } from '../../model/types';
 import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
@@ -12,6 +13,9 @@ const CHUNK_WORDS = 1 << 16;
  * next one is written, and a fresh chunk costs its allocation and its pages' first touch.
  */
 const MAX_SPARES = 16;
+
+/** States popped whose words are kept for packing their successors: more than search.ts LOOKAHEAD. */
+const BASES = 40;
 
 /** Entries: [id, depth, has sums, s1, s2, state words…], never split across chunks. */
 class Chunk {
@@ -33,13 +37,20 @@ export class PackedFrontier implements Frontier {
   private head = 0;
   private count = 0;
 
-  /** The state last popped, whose successors are pushed next (packed from its words). */
-  private readonly base: PackedBase;
+  /**
+   * The states last popped, each with a copy of its words (PackedBase), in a ring: their
+   * successors are packed from those words. A search that looks ahead (search.ts) pops up
+   * to LOOKAHEAD states before it pushes the successors of the first.
+   */
+  private readonly bases: PackedBase[];
+  /** The ring's entry of the state last popped, and of the state whose successors were last pushed. */
+  private popped = 0;
+  private pushing = 0;
   /** Where the words of the state last popped end. */
   private baseEnd = 0;
 
   constructor(readonly name: 'bfs' | 'dfs', private readonly intern = new ActorIntern()) {
-    this.base = new PackedBase(intern);
+    this.bases = Array.from({ length: BASES }, () => new PackedBase(intern));
   }
 
   get size(): number {
@@ -63,11 +74,38 @@ export class PackedFrontier implements Frontier {
     w[at + 2] = known ? 1 : 0;
     w[at + 3] = known ? item.s1! : 0;
     w[at + 4] = known ? item.s2! : 0;
+    const base = step ? this.baseOf(step.base) : undefined;
     if (!step) c.used = packLocal(item.state, this.intern, w, at + 5);
-    else if (step.base === this.base.state) c.used = this.base.packStep(step, w, at + 5);
+    else if (base) c.used = base.packStep(step, w, at + 5);
     else c.used = packLocalStep(step, this.intern, w, at + 5);
     c.starts.push(at);
     this.count++;
+  }
+
+  /**
+   * The ring's entry holding `state`, made the one successors are pushed from; successors
+   * are pushed state by state in the order the states were popped, so the search is short.
+   */
+  private baseOf(state: MachineState): PackedBase | undefined {
+    const bases = this.bases;
+    let i = this.pushing;
+    for (let n = 0; n < BASES; n++) {
+      const b = bases[i]!;
+      if (b.state === state) {
+        if (i !== this.pushing) {
+          this.pushing = i;
+          b.focus();
+        }
+        return b;
+      }
+      i = i + 1 === BASES ? 0 : i + 1;
+    }
+    return undefined;
+  }
+
+  /** Makes a state popped recently the one whose successors come next (see `Frontier.focus`). */
+  focus(state: MachineState): void {
+    this.baseOf(state)?.focus();
   }
 
   pop(): FrontierItem | undefined {
@@ -113,8 +151,11 @@ export class PackedFrontier implements Frontier {
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    this.baseEnd = this.base.unpack(w, at + 5);
-    const state = this.base.state!;
+    const i = (this.popped = this.popped + 1 === BASES ? 0 : this.popped + 1);
+    const base = this.bases[i]!;
+    this.baseEnd = base.unpack(w, at + 5);
+    this.pushing = i;
+    const state = base.state!;
     return w[at + 2] === 1 ? { id, state, depth, s1: w[at + 3]!, s2: w[at + 4]! } : { id, state, depth };
   }
 
