@@ -27,6 +27,11 @@ interface ActorView {
   readonly future: readonly (readonly FutureGroup[])[];
   /** Identified locks it holds exclusively, as bits. */
   readonly held: number;
+  /**
+   * The number of the set of groups in `future` (equal sets, equal numbers): whether another
+   * view needs this one depends on nothing else, and in a loop it stays the same from step to step.
+   */
+  readonly fid: number;
 }
 
 interface TrieNode {
@@ -43,7 +48,7 @@ const CANDIDATE_CACHE = 1 << 14;
 /** Misses after which a table of candidates that is rarely hit is given up. */
 const CACHE_TRIAL = 4096;
 
-/** Views numbered below this have their pairs in a dense matrix; beyond, in a map. */
+/** Views and futures numbered below this have their pairs in a dense matrix; beyond, in a map. */
 const DENSE = 1024;
 
 export class Reducer {
@@ -57,24 +62,41 @@ export class Reducer {
   private readonly views: WeakMap<ActorState, ActorView>[];
   private readonly trie: TrieNode = { next: new Map() };
   private nextId = 1;
+  /** Future numbers by the sorted keys of their groups ('' for none). */
+  private readonly futureIds = new Map<string, number>([['', 0]]);
   private readonly viewOf: ActorView[];
+  /** The actors that are not done in the state last seen. */
+  private live = 0;
+  /** rows[a]: the live actors a needs (a's row), for the views in `rowViews`. */
   private readonly rows: Int32Array;
   /**
-   * The views `rows` were computed for, and which actors were live then: the next state
-   * expanded is most often a sibling of the last (the same actors but one or two), so only
-   * the rows and columns of the actors whose view changed are computed again.
+   * The views `rows` were computed for, their futures, and which actors were live then: the
+   * next state expanded is most often a sibling of the last (the same actors but one or two),
+   * so only the rows of the actors whose view changed are computed again, and the columns of
+   * those whose future changed.
    */
   private readonly rowViews: ActorView[];
+  private readonly rowFids: Int32Array;
   private rowLive = -1;
+  /**
+   * A row depends on the actor's view, on which actors are live and on the others' futures
+   * only. Those two last stay the same for a while (always, in a loop where no actor ends): a
+   * period of them is an epoch, and the row of a view in the current epoch is remembered.
+   */
+  private epoch = 0;
+  private rowOfView = new Int32Array(256);
+  private rowEpoch = new Int32Array(256);
   /** Per actor: the state object last seen and its view (interned actor states recur). */
   private readonly lastState: (ActorState | undefined)[];
-  /** needs(a, b) for view ids below DENSE: 0 unknown, 1 no, 2 yes. */
+  /** needs(a, b) for view ids and future numbers below DENSE: 0 unknown, 1 no, 2 yes. */
   private readonly dense = new Uint8Array(DENSE * DENSE);
   private readonly sparse = new Map<number, boolean>();
-  private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0 };
+  private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, fid: 0 };
   private readonly out: number[] = [];
   private readonly maxPc: number;
-  /** `candidates` remembered by the views they were computed for (see there). */
+  /** Every candidate at the state last given to `first`, once listed. */
+  private listed: readonly number[] | undefined;
+  /** `candidates` remembered by the views they were computed for (see `first`). */
   private readonly cached = new Array<readonly number[] | undefined>(CANDIDATE_CACHE);
   private readonly cachedViews: Int32Array;
   private cacheHits = 0;
@@ -94,6 +116,7 @@ export class Reducer {
     this.views = Array.from({ length: n }, () => new WeakMap<ActorState, ActorView>());
     this.rows = new Int32Array(n);
     this.rowViews = new Array<ActorView>(n).fill(this.doneView);
+    this.rowFids = new Int32Array(n);
     this.lastState = new Array<ActorState | undefined>(n).fill(undefined);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
     this.cachedViews = new Int32Array(CANDIDATE_CACHE * n);
@@ -110,30 +133,25 @@ export class Reducer {
   }
 
   /**
-   * Candidate persistent sets at a state, as actor bitmasks, fewest actors first (ties: the
-   * lowest seed actor). Every actor that is not done seeds one candidate: its closure. The
-   * array is reused by the next call.
+   * The first of the candidate persistent sets at a state (see `candidates`), 0 when every
+   * actor is done. The search nearly always takes it; `all` lists the others.
    */
-  candidates(state: MachineState): readonly number[] {
+  first(state: MachineState): number {
+    // The candidates are a function of the views alone: many states share them (they differ
+    // in memory and locals only), so the last list per slot of a small table is reused.
+    // Where control positions alone tell states apart (the philosophers), nothing is ever
+    // reused: the table is then given up after its first thousands of misses, and only the
+    // first candidate is looked for.
+    const caching = this.cacheMisses <= CACHE_TRIAL || this.cacheMisses <= 4 * this.cacheHits;
+    const h = this.see(state, caching);
+    const live = this.live;
+    if (!caching) {
+      this.listed = undefined;
+      this.refresh(live);
+      return this.smallest(live);
+    }
     const n = this.n;
     const views = this.viewOf;
-    let live = 0;
-    let h = 0x811c9dc5 ^ n;
-    for (let a = 0; a < n; a++) {
-      const st = state.actors[a]!;
-      let v = views[a]!;
-      if (st !== this.lastState[a]) {
-        v = views[a] = this.view(st, a);
-        this.lastState[a] = st;
-      }
-      if (v.cur) live |= 1 << a;
-      h = Math.imul(h ^ v.id, 0x01000193);
-    }
-    // The candidates are a function of the views alone: many states share them (they differ
-    // in memory and locals only), so the last answer per slot of a small table is reused.
-    // Where control positions alone tell states apart (the philosophers), nothing is ever
-    // reused: the table is then given up after its first thousands of misses.
-    if (this.cacheMisses > CACHE_TRIAL && this.cacheMisses > 4 * this.cacheHits) return this.compute(live);
     const slot = (h ^ (h >>> 15)) & (CANDIDATE_CACHE - 1);
     const cached = this.cached[slot];
     if (cached !== undefined) {
@@ -147,48 +165,157 @@ export class Reducer {
       }
       if (same) {
         this.cacheHits++;
-        return cached;
+        this.listed = cached;
+        return cached[0] ?? 0;
       }
     }
     this.cacheMisses++;
-    const out = this.compute(live);
+    this.refresh(live);
+    const out = this.order(this.rows, live, this.out);
+    this.listed = out;
     this.cached[slot] = out.slice();
     for (let a = 0, k = slot * n; a < n; a++, k++) this.cachedViews[k] = views[a]!.id;
-    return out;
+    return out[0] ?? 0;
   }
 
-  /** The candidates for the views in `viewOf` (`live`: the actors that are not done). */
-  private compute(live: number): readonly number[] {
+  /** Every candidate at the state last given to `first`, in the order of `candidates`. The array may be reused by the next call. */
+  all(): readonly number[] {
+    return (this.listed ??= this.order(this.rows, this.live, this.out));
+  }
+
+  /**
+   * Candidate persistent sets at a state, as actor bitmasks, fewest actors first (ties: the
+   * lowest seed actor). Every actor that is not done seeds one candidate: its closure.
+   * Computed afresh, without what `first` remembers from state to state (so the tests can
+   * compare the two); the array is reused by the next call.
+   */
+  candidates(state: MachineState): readonly number[] {
+    this.see(state, false);
+    const live = this.live;
+    const rows = new Int32Array(this.n);
+    for (let a = 0; a < this.n; a++) rows[a] = this.row(a, this.viewOf[a]!, live, -1);
+    this.listed = undefined;
+    return this.order(rows, live, []);
+  }
+
+  /** Sets the views of a state's actors and which are live; returns their hash when asked. */
+  private see(state: MachineState, hashing: boolean): number {
+    const n = this.n;
+    const views = this.viewOf;
+    const last = this.lastState;
+    let live = 0;
+    let h = 0x811c9dc5 ^ n;
+    for (let a = 0; a < n; a++) {
+      const st = state.actors[a]!;
+      let v = views[a]!;
+      if (st !== last[a]) {
+        v = views[a] = this.view(st, a);
+        last[a] = st;
+      }
+      if (v.cur) live |= 1 << a;
+      if (hashing) h = Math.imul(h ^ v.id, 0x01000193);
+    }
+    this.live = live;
+    return h;
+  }
+
+  /** Brings `rows` up to the views in `viewOf` (`live`: the actors that are not done). */
+  private refresh(live: number): void {
     const n = this.n;
     const views = this.viewOf;
     const rows = this.rows;
     const before = this.rowViews;
+    const fids = this.rowFids;
+    const whole = live !== this.rowLive;
     let changed = 0;
-    if (live !== this.rowLive) {
-      changed = n >= 31 ? -1 : (1 << n) - 1;
-      this.rowLive = live;
-    } else {
-      for (let a = 0; a < n; a++) if (views[a] !== before[a]) changed |= 1 << a;
+    let moved = 0;
+    for (let a = 0; a < n; a++) {
+      const v = views[a]!;
+      if (v !== before[a]) {
+        changed |= 1 << a;
+        if (v.fid !== fids[a]) moved |= 1 << a;
+      }
     }
+    if (!whole && changed === 0) return;
+    const rowOfView = this.rowOfView;
+    const rowEpoch = this.rowEpoch;
+    if (!whole && moved === 0) {
+      // The same epoch: the rows of the actors whose view changed, and no others.
+      const epoch = this.epoch;
+      for (let f = changed; f !== 0; f &= f - 1) {
+        const a = 31 - Math.clz32(f & -f);
+        const va = views[a]!;
+        before[a] = va;
+        const id = va.id;
+        if (rowEpoch[id] === epoch) {
+          rows[a] = rowOfView[id]!;
+        } else {
+          rows[a] = rowOfView[id] = this.row(a, va, live, -1);
+          rowEpoch[id] = epoch;
+        }
+      }
+      return;
+    }
+    const epoch = ++this.epoch;
+    this.rowLive = live;
     for (let a = 0; a < n; a++) {
       const va = views[a]!;
       before[a] = va;
-      const ca = va.cur;
-      if ((changed & (1 << a)) !== 0) {
-        rows[a] = this.row(a, va, live, -1);
+      fids[a] = va.fid;
+      const id = va.id;
+      if (whole || (changed & (1 << a)) !== 0) {
+        if (rowEpoch[id] === epoch) {
+          rows[a] = rowOfView[id]!;
+        } else {
+          rows[a] = rowOfView[id] = this.row(a, va, live, -1);
+          rowEpoch[id] = epoch;
+        }
         continue;
       }
       // The same view as before, and the same actors live: only the columns of the actors
-      // whose view changed may differ.
-      if (changed === 0 || !ca || ca.top) continue;
-      const keep = rows[a]! & ~changed;
-      rows[a] = keep | this.row(a, va, live, changed);
+      // whose future changed may differ.
+      if (moved === 0) continue;
+      const ca = va.cur;
+      if (ca && !ca.top) rows[a] = (rows[a]! & ~moved) | this.row(a, va, live, moved);
+      rowOfView[id] = rows[a]!;
+      rowEpoch[id] = epoch;
     }
-    const out = this.out;
+  }
+
+  /**
+   * The first candidate for `rows` (see `candidates`) without listing the others: each
+   * closure is given up as soon as it is no smaller than the best so far.
+   */
+  private smallest(live: number): number {
+    const rows = this.rows;
+    let best = 0;
+    let bestSize = 33;
+    for (let f = live; f !== 0; f &= f - 1) {
+      let set = f & -f;
+      let size = 1;
+      let frontier = set;
+      while (frontier !== 0 && size < bestSize) {
+        let next = 0;
+        for (let g = frontier; g !== 0; g &= g - 1) next |= rows[31 - Math.clz32(g & -g)]!;
+        frontier = next & ~set;
+        set |= frontier;
+        size += popcount(frontier);
+      }
+      if (size < bestSize) {
+        best = set;
+        bestSize = size;
+        if (size === 1) break;
+      }
+    }
+    return best;
+  }
+
+  /** The candidates for `rows`, into `out` (see `candidates`). */
+  private order(rows: Int32Array, live: number, out: number[]): number[] {
     out.length = 0;
-    for (let seed = 0; seed < n; seed++) {
+    for (let seed = 0; seed < this.n; seed++) {
       if ((live & (1 << seed)) === 0) continue;
-      const set = this.closure(seed);
+      const set = closure(rows, seed);
       // Insertion by size (ties keep seed order): the lists are short.
       if (out.includes(set)) continue;
       const size = popcount(set);
@@ -221,33 +348,21 @@ export class Reducer {
   }
 
   private needs(a: ActorView, b: ActorView): boolean {
-    if (a.id < DENSE && b.id < DENSE) {
-      const k = a.id * DENSE + b.id;
+    if (a.id < DENSE && b.fid < DENSE) {
+      const k = a.id * DENSE + b.fid;
       const known = this.dense[k]!;
       if (known !== 0) return known === 2;
       const d = dependsOn(a.cur!, a.held, b.future);
       this.dense[k] = d ? 2 : 1;
       return d;
     }
-    const k = a.id * 2 ** 26 + b.id;
+    const k = a.id * 2 ** 26 + b.fid;
     let d = this.sparse.get(k);
     if (d === undefined) {
       d = dependsOn(a.cur!, a.held, b.future);
       this.sparse.set(k, d);
     }
     return d;
-  }
-
-  private closure(seed: number): number {
-    let set = 1 << seed;
-    let frontier = set;
-    while (frontier !== 0) {
-      let next = 0;
-      for (let f = frontier; f !== 0; f &= f - 1) next |= this.rows[31 - Math.clz32(f & -f)]!;
-      frontier = next & ~set;
-      set |= next;
-    }
-    return set;
   }
 
   private view(st: ActorState, a: number): ActorView {
@@ -291,16 +406,51 @@ export class Reducer {
   private describe(st: ActorState, a: number, held: number): ActorView {
     const { s, fp } = this;
     const id = this.nextId++;
+    if (id >= this.rowEpoch.length) {
+      const rowOfView = new Int32Array(2 * id);
+      const rowEpoch = new Int32Array(2 * id);
+      rowOfView.set(this.rowOfView);
+      rowEpoch.set(this.rowEpoch);
+      this.rowOfView = rowOfView;
+      this.rowEpoch = rowEpoch;
+    }
     if (st.status === ActorStatus.Idle) {
       const start = fp.startAccess[a]!;
-      return { id, cur: start, future: [[{ needs: 0, access: start }], fp.actorBody(a)], held: 0 };
+      const future = [[{ needs: 0, access: start }], fp.actorBody(a)];
+      return { id, cur: start, future, held: 0, fid: this.futureId(future) };
     }
     const top = st.frames[st.frames.length - 1]!;
     const ins = s.codes[top.code]!.instrs[top.pc];
     const future = st.frames.map((f) => fp.future(f.code, f.pc));
     if (s.actors[a]!.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
-    return { id, cur: ins ? fp.access(ins.id) : fp.top, future, held };
+    return { id, cur: ins ? fp.access(ins.id) : fp.top, future, held, fid: this.futureId(future) };
   }
+
+  /** The number of a future's set of groups (what `dependsOn` reads of it). */
+  private futureId(future: readonly (readonly FutureGroup[])[]): number {
+    const keys = new Set<string>();
+    for (const groups of future) {
+      for (const { needs, access: x } of groups) {
+        keys.add(`${needs} ${+x.top}${+x.anyR}${+x.anyW}${+x.empty} ${x.r.join(',')} ${x.w.join(',')}`);
+      }
+    }
+    const key = [...keys].sort().join('|');
+    let id = this.futureIds.get(key);
+    if (id === undefined) this.futureIds.set(key, (id = this.futureIds.size));
+    return id;
+  }
+}
+
+function closure(rows: Int32Array, seed: number): number {
+  let set = 1 << seed;
+  let frontier = set;
+  while (frontier !== 0) {
+    let next = 0;
+    for (let f = frontier; f !== 0; f &= f - 1) next |= rows[31 - Math.clz32(f & -f)]!;
+    frontier = next & ~set;
+    set |= next;
+  }
+  return set;
 }
 
 function dependsOn(a: Access, heldByA: number, future: readonly (readonly FutureGroup[])[]): boolean {

@@ -540,7 +540,9 @@ export class Search {
       for (let a = 0; a < n; a++) if (x.outcomes[a]!.some(isOk)) chosen |= 1 << a;
       return chosen;
     }
-    for (const cand of this.reducer.candidates(x.state)) {
+    // The first candidate nearly always has a move: the others are listed only when not.
+    let cand = this.reducer.first(x.state);
+    for (let i = 0; cand !== 0; cand = this.reducer.all()[++i] ?? 0) {
       let ok = false;
       for (let c = cand; c !== 0; c &= c - 1) if (x.compute(31 - Math.clz32(c & -c)).some(isOk)) ok = true;
       if (x.aborted) return 0;

@@ -11,6 +11,8 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { Search } from '../../core/explore/search';
+import { Reducer } from '../../core/explore/reduction';
+import type { Footprints } from '../../core/explore/footprint';
 import type { CheckOptions } from '../../core/explore';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
 import { compileText } from './helpers';
@@ -229,5 +231,60 @@ describe('reduction agrees with every interleaving', () => {
       { numRuns: 30, seed: 20240501 },
     );
     assert.ok(compared >= 20, `${compared} of 30 random scenarios explored completely`);
+  });
+});
+
+describe('the first candidate and the list kept from state to state', () => {
+  // The search asks `first` (rows kept from the last state, a table of lists, or only the
+  // smallest closure looked for) and `all` when the first has no move; both must give what
+  // `candidates` computes afresh for the same state, on a second reducer.
+  type Internals = { s: CompiledScenario; fp: Footprints; cacheMisses: number };
+  const first = Reducer.prototype.first;
+  const all = Reducer.prototype.all;
+  let states = 0;
+  let listed = 0;
+
+  /** Searches `s` with `first` checked at every state; `lazy`: with the table given up from the start. */
+  function check(s: CompiledScenario, lazy: boolean, maxStates = 20_000): void {
+    const fresh = new WeakMap<Reducer, Reducer>();
+    Reducer.prototype.first = function (this: Reducer, state) {
+      const self = this as unknown as Internals;
+      let ref = fresh.get(this);
+      if (!ref) {
+        fresh.set(this, (ref = new Reducer(self.s, self.fp)));
+        if (lazy) self.cacheMisses = Infinity;
+      }
+      const got = first.call(this, state);
+      const want = [...ref.candidates(state)];
+      states++;
+      assert.equal(got, want[0] ?? 0, 'first');
+      assert.deepEqual([...all.call(this)], want, 'all');
+      return got;
+    };
+    Reducer.prototype.all = function (this: Reducer) {
+      listed++;
+      return all.call(this);
+    };
+    try {
+      new Search(s, { maxStates, symmetry: false }).run();
+      new Search(s, { maxStates, strategy: 'dfs' }).run();
+    } finally {
+      Reducer.prototype.first = first;
+      Reducer.prototype.all = all;
+    }
+  }
+
+  test('examples, detector and tricky scenarios, random scenarios', () => {
+    for (const lazy of [false, true]) {
+      for (const file of exampleFiles()) check(compileText(readFileSync(file, 'utf8'), file), lazy, 5000);
+      for (const c of DETECTOR_CASES) for (const which of ['buggy', 'fixed'] as const) check(compileText(scenarioText(c, which)), lazy);
+      for (const t of TRICKY) check(compileText(`scenario "${t.name}"\n${t.text}\n`), lazy);
+      fc.assert(
+        fc.property(scenarioArb, (text) => check(compileText(text), lazy)),
+        { numRuns: 30, seed: 20261207 },
+      );
+    }
+    assert.ok(states > 10_000, `${states} states compared`);
+    assert.ok(listed > 0, 'the first candidate had no move somewhere');
   });
 });
