@@ -396,9 +396,8 @@ export class PackedBase {
   constructor(private readonly intern: ActorIntern) {}
 
   /**
-   * `unpackLocal`, keeping a copy of the state's words for `packStep`; returns the index
-   * after them in `w`. The copy lets the frontier reuse `w` while the state is still being
-   * expanded (a search that looks ahead, search.ts, pops several before it expands them).
+   * `unpackLocal`, keeping where the state's words are for `packStep`; returns the index
+   * after them. The frontier leaves them in place until the state's successors are pushed.
    */
   unpack(w: Int32Array, at: number): number {
     const m = w[at]!;
@@ -414,22 +413,17 @@ export class PackedBase {
       objects = list;
     }
     const n = w[k++]!;
+    this.actorsAt = k;
+    this.actorCount = n;
     const actors = new Array<ActorState>(n);
     const intern = this.intern;
-    for (let i = 0, j = k; i < n; i++) actors[i] = intern.actor(w[j++]!);
-    const end = k + n;
-    const len = end - at;
-    if (this.words.length < len) this.words = new Int32Array(Math.max(len, 2 * this.words.length, 64));
-    const own = this.words;
-    for (let i = 0; i < len; i++) own[i] = w[at + i]!;
-    for (let b = 0; b <= blocks; b++) blockAt[b] = blockAt[b]! - at;
-    this.actorsAt = k - at;
-    this.actorCount = n;
+    intern.unpackedAt(w, k, n);
+    for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
+    this.words = w;
     this.blocks = blocks;
-    this.end = len;
+    this.end = k;
     this.state = { mem, objects, actors };
-    this.focus();
-    return end;
+    return k;
   }
 
   /** Tells the intern where this state's actor numbers are (ActorIntern.unpackedAt): its successors are packed next. */

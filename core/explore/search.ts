@@ -157,7 +157,7 @@ export class Search {
   private readonly lookahead: boolean;
   /** The expansion count at which `run` next checks the bounds and the deadline. */
   private nextCheck = 256;
-  /** Whether the ignoring proviso made recent prepared expansions full (> 0) or not (see `prepare`). */
+  /** Whether the ignoring proviso made most recent reduced expansions full (> 0) or not (see `run`). */
   private provisoScore = 0;
   /** Every actor, as a bitmask. */
   private readonly everyone: number;
@@ -294,6 +294,9 @@ export class Search {
    * or its detectors see (steps the memo gives, which report nothing and take no step), and
    * everything else happens in the same order as without looking ahead: the same states,
    * numbers, traces and findings. A state that cannot be prepared so is expanded in turn.
+   * Where the ignoring proviso keeps making expansions full (the philosophers), most
+   * successors come from the proviso, after the slots are read: the search then does not
+   * look ahead, which would cost more than it saves.
    */
   run(deadline = Infinity): boolean {
     const t0 = performance.now();
@@ -309,7 +312,7 @@ export class Search {
           break;
         }
         if (this.prefix && this.maybeSplit(item)) continue;
-        if (this.lookahead && !this.prefix && this.frontier.name === 'bfs' && this.frontier.focus) {
+        if (this.lookahead && this.provisoScore <= 0 && !this.prefix && this.frontier.name === 'bfs' && this.frontier.focus) {
           const x = new Expansion(this, item);
           if (this.prepare(x)) {
             this.batch.push(x);
@@ -470,19 +473,6 @@ export class Search {
     x.chosen = chosen;
     x.fpAt = this.batchEnd;
     this.batchEnd = this.hashAll(x, chosen, this.batchEnd, false);
-    // Where the ignoring proviso keeps making expansions full (most states of the
-    // philosophers), the other actors' successors are prepared too, when the memo gives them.
-    const everyone = this.everyone;
-    if (this.provisoScore > 0 && (chosen & everyone) !== everyone) {
-      x.dry = true;
-      for (let a = 0; a < x.outcomes.length && !x.aborted; a++) if ((chosen & (1 << a)) === 0) x.compute(a);
-      x.dry = false;
-      if (x.aborted) x.aborted = false;
-      else {
-        x.restAt = this.batchEnd;
-        this.batchEnd = this.hashAll(x, ~chosen, this.batchEnd, false);
-      }
-    }
     return true;
   }
 
@@ -581,25 +571,22 @@ export class Search {
     // move left out here stays possible and independent along it: no move is postponed
     // forever, even around cycles.
     if (allExpanded) {
-      if (at >= 0 && this.provisoScore < PROVISO_SCORE) this.provisoScore++;
-      if (x.restAt >= 0) k = x.restAt;
-      else {
-        x.computeAll();
-        // Prepared ahead, the state is no longer the one the hasher and the frontier last saw.
-        if (at >= 0) {
-          if (!this.symmetry) this.hasher.base(x.state, x.item.s1, x.item.s2);
-          this.frontier.focus?.(x.state);
-        }
-        k = this.batchEnd;
-        this.hashAll(x, ~chosen, k, true);
+      if (this.provisoScore < PROVISO_SCORE) this.provisoScore++;
+      x.computeAll();
+      // Prepared ahead, the state is no longer the one the hasher and the frontier last saw.
+      if (at >= 0) {
+        if (!this.symmetry) this.hasher.base(x.state, x.item.s1, x.item.s2);
+        this.frontier.focus?.(x.state);
       }
+      k = this.batchEnd;
+      this.hashAll(x, ~chosen, k, true);
       for (let a = 0; a < n; a++) {
         if ((chosen & (1 << a)) !== 0) continue;
         for (const o of x.outcomes[a]!) if (o.result.status === 'ok') this.visit(x.id, o, depth, k++);
       }
       return true;
     }
-    if (at >= 0 && this.provisoScore > -PROVISO_SCORE) this.provisoScore--;
+    if (this.provisoScore > -PROVISO_SCORE) this.provisoScore--;
     this.reducedStates++;
     return false;
   }
@@ -826,10 +813,9 @@ class Expansion {
   dry = false;
   /** A move computed while `dry` needed the machine: it was left uncomputed. */
   aborted = false;
-  /** Prepared: the actors chosen, and where their successors' fingerprints are; those of the others', when prepared too. */
+  /** Prepared: the actors chosen, and where their successors' fingerprints are. */
   chosen = 0;
   fpAt = -1;
-  restAt = -1;
 
   constructor(private readonly search: Search, readonly item: FrontierItem) {
     this.id = item.id;

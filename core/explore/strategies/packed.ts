@@ -33,14 +33,21 @@ export class PackedFrontier implements Frontier {
   private readonly chunks: Chunk[] = [];
   /** Chunks breadth-first search has consumed, kept for the next pushes (no new allocation). */
   private readonly spares: Chunk[] = [];
+  /**
+   * Chunks consumed, with the pop count then: a state popped from one may still wait for its
+   * successors (see `bases`), so a chunk is reused only once BASES more have been popped.
+   */
+  private readonly retired: { chunk: Chunk; pops: number }[] = [];
+  private pops = 0;
   /** FIFO: next entry to pop is chunks[0].starts[head]. */
   private head = 0;
   private count = 0;
 
   /**
-   * The states last popped, each with a copy of its words (PackedBase), in a ring: their
-   * successors are packed from those words. A search that looks ahead (search.ts) pops up
-   * to LOOKAHEAD states before it pushes the successors of the first.
+   * The states last popped, each with where its words are (PackedBase), in a ring: their
+   * successors are packed from those words, which stay in place meanwhile. A search that
+   * looks ahead (search.ts) pops up to LOOKAHEAD states before it pushes the successors of
+   * the first.
    */
   private readonly bases: PackedBase[];
   /** The ring's entry of the state last popped, and of the state whose successors were last pushed. */
@@ -117,15 +124,20 @@ export class PackedFrontier implements Frontier {
   private popFirst(): FrontierItem {
     let c = this.chunks[0]!;
     while (this.head >= c.starts.length) {
-      // The last entry read from it was expanded before this pop (see `read`), so a consumed
-      // chunk may be written again.
       const done = this.chunks.shift()!;
-      done.starts = [];
-      done.used = 0;
-      if (this.spares.length < MAX_SPARES) this.spares.push(done);
+      this.retired.push({ chunk: done, pops: this.pops });
+      // A consumed chunk may be written again once every state read from it has had its
+      // successors pushed: BASES pops later.
+      while (this.retired.length > 0 && this.pops - this.retired[0]!.pops > BASES) {
+        const old = this.retired.shift()!.chunk;
+        old.starts = [];
+        old.used = 0;
+        if (this.spares.length < MAX_SPARES) this.spares.push(old);
+      }
       this.head = 0;
       c = this.chunks[0]!;
     }
+    this.pops++;
     const at = c.starts[this.head++]!;
     return this.read(c.words, at);
   }
