@@ -22,7 +22,6 @@ import type { LockDependency, LockUsage } from '../model/lockdep';
 import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
-import { fp } from './store';
 import type { Bound, CheckOptions, CheckResult, CheckStats } from './types';
 
 /** How long the one-worker search runs before workers are started. */
@@ -49,8 +48,6 @@ interface ParallelJob {
   readonly text: string;
   readonly options: WorkerOptions;
   readonly index: number;
-  /** This worker starts from the initial state (else it waits for states). */
-  readonly seed: boolean;
   readonly store: SharedStoreBuffers;
   readonly coord: SharedArrayBuffer;
   readonly stats: SharedArrayBuffer;
@@ -79,8 +76,7 @@ type ToWorker =
  * The search on `options.workers` threads (default: every core). `soloMs`: how long a
  * one-worker search runs here first (its result stands if it finishes in that time).
  */
-export async function checkParallel(s: CompiledScenario, options: CheckOptions, sliceMs = 50, soloMs = SOLO_MS, early?: EarlyHandOver): Promise<CheckResult> {
-  const soloGoesOn = !early;
+export async function checkParallel(s: CompiledScenario, options: CheckOptions, sliceMs = 50, soloMs = SOLO_MS): Promise<CheckResult> {
   const t0 = performance.now();
   const solo = new Search(s, options);
   const soloEnd = t0 + soloMs;
@@ -88,43 +84,22 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   // A worker takes about 200 ms to start (a fresh isolate loads the checker and compiles the
   // scenario): once the search here has run a third of its time without finishing, the
   // workers are started, and start up while it goes on. If it then finishes, they are
-  // stopped and its result stands. Otherwise it goes on until they are all ready, and then
-  // hands them what it has done (`handOver`): they go on from there rather than start again.
-  // (`early`: it stops at `soloMs` and waits; the tests hand over early so.)
+  // stopped and its result stands.
   let started: StartedWorkers | undefined;
   while (soloMs > 0 && !solo.run(Math.min(soloEnd, performance.now() + sliceMs))) {
     const now = performance.now();
-    if (!started && now >= t0 + soloMs / 3) started = runWorkers(s, options, n, t0, true);
-    if (now >= soloEnd && (!soloGoesOn || !started || started.ready || started.over)) break;
+    if (!started && now >= t0 + soloMs / 3) started = runWorkers(s, options, n, t0);
+    if (now >= soloEnd) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (solo.done) {
     started?.abort();
     return resultOf(solo);
   }
-  let fromSolo: WorkerSummary | undefined;
-  if (started) {
-    // Stopped before the workers were ready (the tests' early hand-over): wait for them.
-    while (!started.ready && !started.over) await new Promise<void>((resolve) => setTimeout(resolve, 1));
-    if (!started.over) {
-      fromSolo = started.handOver(solo);
-      early?.handedOver(solo.progress().states);
-    }
-  }
 
-  const run = await (started ?? runWorkers(s, options, n, t0, false)).result;
+  const run = await (started ?? runWorkers(s, options, n, t0)).result;
   const seconds = (performance.now() - t0) / 1000;
-  let stats: CheckStats = { ...run.stats, seconds };
-  if (fromSolo) {
-    run.summaries.push(fromSolo);
-    const p = solo.progress();
-    stats = {
-      ...stats,
-      transitions: stats.transitions + p.transitions,
-      maxDepth: Math.max(stats.maxDepth, p.depth),
-      reducedStates: stats.reducedStates + solo.reduced,
-    };
-  }
+  const stats: CheckStats = { ...run.stats, seconds };
   const keys = new Set(run.summaries.flatMap((x) => x.keys));
   const edges = new Set(run.summaries.flatMap((x) => x.edges));
   const lockDependencies = mergeDependencies(run.summaries);
@@ -146,11 +121,6 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   while (!report.run(performance.now() + sliceMs)) await new Promise<void>((resolve) => setImmediate(resolve));
   const result = resultOf(report);
   return { ...result, stats: { ...stats, seconds: (performance.now() - t0) / 1000 }, lockDependencies, lockUsages };
-}
-
-/** For the tests: the search here stops at `soloMs` and waits for the workers; `handedOver` hears how many states it gave them. */
-export interface EarlyHandOver {
-  handedOver(states: number): void;
 }
 
 /**
@@ -228,23 +198,10 @@ interface StartedWorkers {
   readonly result: Promise<WorkersRun>;
   /** Stops the workers at once; `result` then settles, and nobody needs it. */
   abort(): void;
-  /** Started to take over a search (`handOver`): every worker is ready for it. */
-  readonly ready: boolean;
-  /** The workers stopped before the hand-over: one failed, or the search was cancelled (`result` says). */
-  readonly over: boolean;
-  /**
-   * Gives the workers the search `solo` has run so far: its states into the shared table,
-   * with their numbers and expanded flags, and its waiting states dealt among them. Returns
-   * what it found, to merge with theirs.
-   */
-  handOver(solo: Search): WorkerSummary;
 }
 
-/**
- * Starts `n` workers over a fresh shared table and coordinates them until they are done.
- * `takeOver`: they wait for `handOver` (else the first one starts from the initial state).
- */
-function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: number, takeOver: boolean): StartedWorkers {
+/** Starts `n` workers over a fresh shared table and coordinates them until they are done. */
+function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: number): StartedWorkers {
   // Room beyond the bound: the workers' searches stop themselves there, each after the
   // expansion in progress.
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES);
@@ -264,11 +221,6 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
   let peakMB = 0;
   const workers: Worker[] = [];
   let stop = (): void => undefined;
-  let handOverTo = (_parts: readonly Int32Array[]): void => undefined;
-  /** Waiting for `handOver`: nobody's hunger is answered yet. */
-  let waitingForHandOver = takeOver;
-  let ready = false;
-  let over = false;
 
   const result = new Promise<WorkersRun>((resolve) => {
     let finished = 0;
@@ -316,10 +268,6 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
     /** Pairs waiting workers with the busiest ones; stops everything when all wait. */
     const dispatch = (): void => {
       if (Atomics.load(coord, Coord.stop) === 1) return;
-      if (waitingForHandOver) {
-        ready = hungry.size === n;
-        return;
-      }
       if (hungry.size === n && asked.size === 0) {
         stopAll();
         return;
@@ -345,7 +293,6 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
     const finish = (): void => {
       if (settled) return;
       settled = true;
-      over = true;
       clearInterval(poll);
       let transitions = 0;
       let maxDepth = 0;
@@ -374,7 +321,6 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
     };
 
     const fail = (w: number, message: string): void => {
-      over = true;
       bound ??= { kind: 'worker', limit: 0, message: `worker ${w + 1} of ${n} failed: ${message.split('\n')[0]}` };
       store.abandon();
       stopAll();
@@ -383,7 +329,7 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
 
     for (let w = 0; w < n; w++) {
       const job: ParallelJob = {
-        parallelJob: 1, file: s.file, text: s.text, options: workerOptions, index: w, seed: !takeOver && w === 0,
+        parallelJob: 1, file: s.file, text: s.text, options: workerOptions, index: w,
         store: storeBuffers, coord: coordBuffer, stats: statsBuffer,
       };
       const worker = new Worker(__filename, { workerData: job });
@@ -420,53 +366,12 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
         if (summaries[w] === undefined) fail(w, `exited with code ${code} before it finished`);
       });
     }
-    handOverTo = (parts: readonly Int32Array[]): void => {
-      waitingForHandOver = false;
-      parts.forEach((words, w) => {
-        if (words[0]! === 0 || Atomics.load(coord, Coord.stop) === 1) return;
-        hungry.delete(w);
-        mail(w, { type: 'work', words }, [words.buffer as ArrayBuffer]);
-      });
-      dispatch();
-    };
   });
   return {
     result,
     abort: () => {
       stop();
       for (const w of workers) void w.terminate();
-    },
-    get ready() {
-      return ready;
-    },
-    get over() {
-      return over;
-    },
-    handOver: (solo: Search): WorkerSummary => {
-      // The workers are all outside the table, waiting: the states go in in the order they
-      // were numbered, so they keep their numbers, which the waiting states carry.
-      {
-        const { h1, h2 } = solo.store.fingerprints();
-        store.enter();
-        try {
-          for (let id = 0; id < h1.length; id++) {
-            fp.h1 = h1[id]!;
-            fp.h2 = h2[id]!;
-            const got = store.insert(-1, 0);
-            if (got !== id) throw new Error(`internal error: state ${id} of the first search was numbered ${got} in the shared table`);
-            if (solo.store.expanded(id)) store.setExpanded(id);
-          }
-        } finally {
-          store.leave();
-        }
-      }
-      handOverTo(solo.handOver(n));
-      return {
-        keys: solo.raw.map((r) => r.key),
-        edges: [...solo.lockEdges],
-        dependencies: solo.lockdep.edges(),
-        usages: solo.lockdep.usages(),
-      };
     },
   };
 }
@@ -486,7 +391,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     const search = new Search(loaded.compiled, {
       ...job.options,
       cancelled: () => Atomics.load(coord, Coord.cancel) === 1,
-    }, undefined, { visited: store, seed: job.seed });
+    }, undefined, { visited: store, seed: me === 0 });
     const publish = (): void => {
       const p = search.progress();
       const at = me * STAT_FIELDS;

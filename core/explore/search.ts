@@ -217,28 +217,6 @@ export class Search {
     return out.data.slice(0, out.length);
   }
 
-  /**
-   * Hands every waiting state over, in portable form, dealt in turn into `parts` lists (as
-   * `share` packs them): the workers go on from where this search stopped (parallel.ts).
-   */
-  handOver(parts: number): Int32Array[] {
-    const outs = Array.from({ length: parts }, () => {
-      const w = new Words();
-      w.push(0);
-      return w;
-    });
-    let k = 0;
-    for (let item = this.frontier.pop(); item; item = this.frontier.pop()) {
-      const out = outs[k]!;
-      out.data[0]!++;
-      out.push(item.id);
-      out.push(item.depth);
-      packPortable(item.state, out);
-      k = k + 1 === parts ? 0 : k + 1;
-    }
-    return outs.map((w) => w.data.slice(0, w.length));
-  }
-
   /** Adds states another worker shared (see `share`) and goes on searching. */
   accept(words: Int32Array): void {
     const n = words[0]!;

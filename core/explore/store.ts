@@ -428,20 +428,6 @@ export class StateStore {
     this.flags[id >>> CHUNK_BITS]![id & (CHUNK - 1)] = 1;
   }
 
-  /** Every state's fingerprint halves, by state id. */
-  fingerprints(): { h1: Int32Array; h2: Int32Array } {
-    const h1 = new Int32Array(this.count);
-    const h2 = new Int32Array(this.count);
-    const t = this.table;
-    for (let i = 0; i < t.length; i += 3) {
-      const id1 = t[i + 2]!;
-      if (id1 === 0) continue;
-      h1[id1 - 1] = t[i]!;
-      h2[id1 - 1] = t[i + 1]!;
-    }
-    return { h1, h2 };
-  }
-
   /** The moves from the initial state to `id`, in order. */
   pathTo(id: number): number[] {
     const out: number[] = [];

@@ -20,16 +20,6 @@ function twoWorkers(s: CompiledScenario, opts: CheckOptions = {}): Promise<Check
   return checkParallel(s, { ...opts, workers: 2 }, 50, 0);
 }
 
-/**
- * Two workers that take over a search begun on this thread: it runs one slice (256 states
- * expanded) and hands them its states and its frontier once they are ready. `handOvers`
- * counts the searches handed over (a smaller one finishes here).
- */
-let handOvers = 0;
-function handedOver(s: CompiledScenario, opts: CheckOptions = {}): Promise<CheckResult> {
-  return checkParallel(s, { ...opts, workers: 2 }, 50, 0.001, { handedOver: (states) => { if (states > 0) handOvers++; } });
-}
-
 /** What the user sees of a result: verdict, and each violation with its trace. */
 function seen(r: CheckResult): unknown {
   return {
@@ -74,19 +64,6 @@ describe('two workers agree with one', () => {
     }
   });
 
-  test('every example, the workers taking over a search begun on one thread: the same', async () => {
-    const before = handOvers;
-    for (const file of exampleFiles()) {
-      const s = compileText(readFileSync(file, 'utf8'), file);
-      const opts: CheckOptions = { maxStates: 200_000 };
-      const one = check(s, opts);
-      const two = await handedOver(s, opts);
-      assert.deepEqual(seen(two), seen(one), file);
-      if (one.verdict === 'verified') assert.ok(closeCounts(two.stats.states, one.stats.states), `${file}: ${two.stats.states} vs ${one.stats.states} states`);
-    }
-    assert.ok(handOvers - before >= 5, `${handOvers - before} examples handed over`);
-  });
-
   test('random scenarios: two reduced workers find what every interleaving holds', async () => {
     const texts = fc.sample(scenarioArb, { numRuns: 12, seed: 20240501 });
     let compared = 0;
@@ -99,7 +76,6 @@ describe('two workers agree with one', () => {
       const two = await twoWorkers(s, opts);
       assert.deepEqual(seen(two), seen(one), text);
       assert.deepEqual(two.violations.map((v) => v.kind).sort(), full.violations.map((v) => v.kind).sort(), text);
-      assert.deepEqual(seen(await handedOver(s, opts)), seen(one), text);
       compared++;
     }
     assert.ok(compared >= 8, `${compared} of 12 random scenarios explored completely`);
@@ -126,25 +102,6 @@ describe('bounds and failures with workers', () => {
     assert.equal(two.verdict, 'verified');
     assert.ok(one.stats.states > 4096, `${one.stats.states} states: more than the first levels hold`);
     assert.ok(closeCounts(two.stats.states, one.stats.states), `${two.stats.states} vs ${one.stats.states}`);
-  });
-
-  test('handed over, the table holds the first search\'s states and the count matches one worker', async () => {
-    const s = compileText(philosophers(8));
-    const one = check(s, { maxStates: 20_000 });
-    const before = handOvers;
-    const two = await handedOver(s, { maxStates: 20_000 });
-    assert.equal(handOvers, before + 1);
-    assert.equal(two.verdict, 'verified');
-    assert.ok(closeCounts(two.stats.states, one.stats.states), `${two.stats.states} vs ${one.stats.states}`);
-    // The transitions of the slice run here are counted with the workers'.
-    assert.ok(closeCounts(two.stats.transitions, one.stats.transitions), `${two.stats.transitions} vs ${one.stats.transitions} transitions`);
-  });
-
-  test('a worker that fails while the first search waits to hand over is reported', async () => {
-    const s = compileText(philosophers(8));
-    const r = await handedOver({ ...s, text: 'thread {' });
-    assert.equal(r.verdict, 'inconclusive');
-    assert.equal(r.bound?.kind, 'worker');
   });
 
   test('--max-states stops every worker, names the bound and keeps the statistics', async () => {
