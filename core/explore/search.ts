@@ -461,15 +461,7 @@ export class Search {
   private flush(): void {
     const batch = this.batch;
     if (batch.length === 0) return;
-    const h1 = this.childH1;
-    const h2 = this.childH2;
-    let touched = this.touched;
-    for (let k = 0; k < this.batchEnd; k++) {
-      fp.h1 = h1[k]!;
-      fp.h2 = h2[k]!;
-      touched ^= this.visited.touch();
-    }
-    this.touched = touched;
+    this.touchAll(0, this.batchEnd);
     for (let i = 0; i < batch.length && !this.finished; i++) {
       const x = batch[i]!;
       this.visited.setExpanded(x.id);
@@ -705,14 +697,14 @@ export class Search {
 
   /**
    * The fingerprints of the successors through the actors in `actors` (their moves that did
-   * not fail, in order), each with a read of its slot in the table: looking a state up is
-   * the search's one random memory access per transition, and reads made one after the
-   * other, with no dependence between them, wait for memory together rather than in turn.
+   * not fail, in order), into childH1… from `at`; returns where they end. `touch`: then read
+   * their slots in the table (`touchAll`): looking a state up is the search's one random
+   * memory access per transition, and reads made one after the other, with no dependence
+   * between them and nothing else in between, wait for memory together rather than in turn.
    */
   private hashAll(x: Expansion, actors: number, at: number, touch: boolean): number {
     const n = this.s.actors.length;
     let k = at;
-    let touched = this.touched;
     for (let a = 0; a < n; a++) {
       if ((actors & (1 << a)) === 0) continue;
       for (const o of x.outcomes[a]!) {
@@ -723,12 +715,28 @@ export class Search {
         this.childH2[k] = fp.h2;
         this.childS1[k] = this.hasher.last1;
         this.childS2[k] = this.hasher.last2;
-        if (touch) touched ^= this.visited.touch();
         k++;
       }
     }
-    this.touched = touched;
+    if (touch) this.touchAll(at, k);
     return k;
+  }
+
+  /**
+   * Reads the table slots of the fingerprints at [from, to) of childH1…, one after the other
+   * in a loop that does nothing else: the cache misses then overlap instead of waiting in
+   * turn behind the hashing.
+   */
+  private touchAll(from: number, to: number): void {
+    const h1 = this.childH1;
+    const h2 = this.childH2;
+    let touched = this.touched;
+    for (let k = from; k < to; k++) {
+      fp.h1 = h1[k]!;
+      fp.h2 = h2[k]!;
+      touched ^= this.visited.touch();
+    }
+    this.touched = touched;
   }
 
   private growChildren(): void {
