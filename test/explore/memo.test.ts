@@ -1,6 +1,6 @@
 // The step memo (core/explore/memo.ts) changes how fast a step is taken, never which: with
-// it and without it, the search reaches the same states through the same transitions and
-// reports the same violations with traces of the same length, on every example, every
+// it and without it, the search reaches the same states, numbered alike, through the same
+// transitions and reports the same violations with the same traces, on every example, every
 // benchmark model, the detector scenarios and random ones. With `checkFootprints` every
 // step the memo gives is also taken on the machine and compared (search.ts, assertSameStep).
 
@@ -22,12 +22,22 @@ import { scenarioArb } from './scenario-gen';
 
 const MODELS = join(EXAMPLES, '..', 'bench', 'models');
 
-/** What must not depend on the memo: counts, verdict, each violation's place and trace length, lockdep's graph. */
+/**
+ * What must not depend on the memo: counts, verdict, each violation's place and trace,
+ * lockdep's graph, and the search's order: the parent and move of every state by number
+ * (with the memo, a breadth-first search also looks ahead, search.ts `run`, which must
+ * number and reach every state as the search without it does).
+ */
 function summary(s: CompiledScenario, opts: CheckOptions): string {
   const r = check(s, { maxStates: 60_000, workers: 1, ...opts });
   const search = new Search(s, { maxStates: 60_000, ...opts });
   search.run();
+  const order: number[] = [];
+  for (let id = 0; id < search.store.size; id++) order.push(search.store.parent(id), search.store.move(id));
   return JSON.stringify({
+    order,
+    findings: search.raw.map((f) => `${f.key}#${f.stateId}`),
+    traces: r.violations.map((v) => v.trace.map((t) => `${t.actor}:${t.choice}`).join(' ')),
     verdict: r.verdict,
     bound: r.bound?.kind,
     states: r.stats.states,
