@@ -14,6 +14,7 @@ import type { CompiledScenario } from '../model/compiled';
 import { LazyStepOk } from '../model/machine';
 import type { ActorState, MachineState, StepBlocked } from '../model/types';
 import { ACTOR_WORD } from '../semantics/symbols';
+import { PackedState } from './pack';
 
 /**
  * Outcomes remembered per actor state, each with its own words read: a waiter sees a few
@@ -65,11 +66,13 @@ export class StepMemo {
   lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
     const list = this.entries(actor, st);
     if (!list) return undefined;
-    const mem = state.mem;
+    // A state the frontier popped is read word by word, left packed (pack.ts, PackedState).
+    const packed = state instanceof PackedState ? state : undefined;
+    const mem = packed ? undefined : state.mem;
     next: for (let k = 0; k < list.length; k++) {
       const r = list[k]!;
       const { addrs, values } = r;
-      for (let i = 0; i < addrs.length; i++) if (mem[addrs[i]!] !== values[i]) continue next;
+      for (let i = 0; i < addrs.length; i++) if ((packed ? packed.word(addrs[i]!) : mem![addrs[i]!]) !== values[i]) continue next;
       const t = r.result;
       if (!t) return BLOCKS;
       const hit = new LazyStepOk(state, t.written, actor, r.after!, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);

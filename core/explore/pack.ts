@@ -240,6 +240,69 @@ function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
   return true;
 }
 
+/**
+ * A state a packed frontier popped, whose shared memory stays packed (a copy of the words
+ * `packMemory` wrote, a few dozen where most words are zero, after the memory's length and
+ * where each block starts among them) until it is read whole (`mem`).
+ * Most states the search expands move only by steps the step memo gives (memo.ts), which
+ * read the few words their keys hold (`memWord`), and their successors are packed from the
+ * frontier's words (PackedBase.packStep): their memory is then never unpacked.
+ */
+export class PackedState implements MachineState {
+  private unpacked: number[] | undefined = undefined;
+
+  constructor(private readonly packed: readonly number[], readonly objects: readonly number[], readonly actors: readonly ActorState[]) {}
+
+  get mem(): readonly number[] {
+    return (this.unpacked ??= unpackWords(this.packed));
+  }
+
+  get memLength(): number {
+    return this.packed[0]!;
+  }
+
+  /** `mem[addr]` (NaN past the end, where `mem` has no word), without unpacking the rest. */
+  word(addr: number): number {
+    const u = this.unpacked;
+    if (u) return u[addr]!;
+    const p = this.packed;
+    if (addr >= p[0]!) return NaN;
+    const k = p[1 + (addr >>> 5)]!;
+    const mask = p[k]!;
+    const bit = 1 << (addr & 31);
+    if ((mask & bit) === 0) return 0;
+    return p[k + 1 + popcount(mask & (bit - 1))]!;
+  }
+}
+
+/** A word of a state's memory (see PackedState.word). */
+export function memWord(state: MachineState, addr: number): number {
+  return state instanceof PackedState ? state.word(addr) : state.mem[addr]!;
+}
+
+/** How many words of memory a state has, without unpacking it. */
+export function memLength(state: MachineState): number {
+  return state instanceof PackedState ? state.memLength : state.mem.length;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** A PackedState's memory unpacked. */
+function unpackWords(p: readonly number[]): number[] {
+  const m = p[0]!;
+  while (zeros.length < m) zeros.push(0);
+  const mem = zeros.length === m ? zeros.slice() : zeros.slice(0, m);
+  let k = 1 + ((m + 31) >>> 5);
+  for (let base = 0; base < m; base += 32) {
+    for (let mask = p[k++]!; mask !== 0; mask &= mask - 1) mem[base + 31 - Math.clz32(mask & -mask)] = p[k++]!;
+  }
+  return mem;
+}
+
 /** The most words `packMemory` writes for `m` words of memory. */
 function memoryBound(m: number): number {
   return 1 + m + ((m + 31) >>> 5);
@@ -319,7 +382,7 @@ function unpackShared(w: Int32Array, at: number): { mem: number[]; objects: numb
 
 /** The most words the local form of `state` takes. */
 export function localLength(state: MachineState): number {
-  return memoryBound(state.mem.length) + state.objects.length + state.actors.length + 2;
+  return memoryBound(memLength(state)) + state.objects.length + state.actors.length + 2;
 }
 
 /** Writes the local form of `state` (actors by intern number) at `at`; returns the index after it. */
@@ -403,8 +466,18 @@ export class PackedBase {
     const m = w[at]!;
     const blocks = (m + 31) >>> 5;
     const blockAt = (this.blockAt = startsFor(this.blockAt, m));
-    const mem = unpackMemory(w, at, blockAt);
-    let k = blockAt[blocks]!;
+    // The memory's length, where each block starts here, then the blocks (PackedState).
+    const packed: number[] = [m];
+    for (let b = 0; b < blocks; b++) packed.push(0);
+    let k = at + 1;
+    for (let b = 0; b < blocks; b++) {
+      blockAt[b] = k;
+      packed[1 + b] = packed.length;
+      const mask = w[k++]!;
+      packed.push(mask);
+      for (let n = popcount(mask); n > 0; n--) packed.push(w[k++]!);
+    }
+    blockAt[blocks] = k;
     const no = w[k++]!;
     let objects = NO_OBJECTS;
     if (no > 0) {
@@ -422,7 +495,7 @@ export class PackedBase {
     this.words = w;
     this.blocks = blocks;
     this.end = k;
-    this.state = { mem, objects, actors };
+    this.state = new PackedState(packed, objects, actors);
     return k;
   }
 
@@ -436,7 +509,7 @@ export class PackedBase {
    * `at` of `d`; returns the index after it.
    */
   packStep(r: LazyStepOk, d: Int32Array, at: number): number {
-    const m = r.base.mem.length;
+    const m = memLength(r.base);
     const step = r.written;
     const words = this.words;
     const blockAt = this.blockAt;

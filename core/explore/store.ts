@@ -10,7 +10,7 @@
 
 import { actorEncodedLength, encodeActorInto, LazyStepOk } from '../model/machine';
 import type { ActorState, MachineState, StepOk } from '../model/types';
-import type { ActorIntern } from './pack';
+import { type ActorIntern, memWord } from './pack';
 
 /** Packs a move into one number: actor in the high bits, choice in the low 12. */
 export function packMove(actor: number, choice: number): number {
@@ -249,11 +249,10 @@ export class StateHasher {
     }
     let s1 = this.s1;
     let s2 = this.s2;
-    const old = p.mem;
     const w = r.written;
     for (let i = 0; i < w.length; i += 2) {
       const addr = w[i]!;
-      const a = old[addr]!;
+      const a = memWord(p, addr);
       const b = w[i + 1]!;
       if (a === b) continue;
       s1 = (s1 - term1(addr, a) + term1(addr, b)) | 0;

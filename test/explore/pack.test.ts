@@ -11,7 +11,7 @@ import { loadScenario } from '../../core';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { initialState, LazyStepOk, successors } from '../../core/model/machine';
 import type { ActorState, MachineState } from '../../core/model/types';
-import { ActorIntern, localLength, PackedBase, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
+import { ActorIntern, localLength, memLength, memWord, PackedBase, PackedState, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
 import { scenarioArb } from './scenario-gen';
 
@@ -28,6 +28,15 @@ function roundTrips(state: MachineState, intern: ActorIntern): void {
   const portable = unpackPortable(out.data, 1, new ActorIntern());
   assert.equal(portable.next, out.length);
   assert.deepEqual(portable.state, state);
+  // As a frontier pops it: left packed, read word by word, and whole.
+  const base = new PackedBase(intern);
+  assert.equal(base.unpack(words, 3), end);
+  const popped = base.state as PackedState;
+  assert.equal(memLength(popped), state.mem.length);
+  for (let addr = 0; addr < state.mem.length; addr++) assert.equal(memWord(popped, addr), state.mem[addr], `word ${addr}`);
+  assert.ok(Number.isNaN(popped.word(state.mem.length)));
+  assert.deepEqual({ mem: popped.mem, objects: popped.objects, actors: popped.actors }, state);
+  assert.equal(memWord(popped, 0), state.mem[0]);
 }
 
 describe('pack', () => {
@@ -110,8 +119,9 @@ describe('pack', () => {
           const words = new Int32Array(localLength(state) + 2);
           const end = packLocal(state, intern, words, 1);
           assert.equal(base.unpack(words, 1), end);
-          const parent = base.state!;
-          assert.deepEqual(parent, state);
+          const parent: MachineState = base.state!;
+          // Left packed (PackedState), it reads back whole as it was.
+          assert.deepEqual({ mem: parent.mem, objects: parent.objects, actors: parent.actors }, state);
           for (const succ of successors(s, parent)) {
             const r = succ.result;
             if (r.status !== 'ok') continue;
