@@ -300,7 +300,12 @@ export class Search {
             this.flush();
             if (!this.finished) this.expand(item, x);
           }
-        } else this.expand(item);
+        } else {
+          // Nothing is prepared here (only an expansion changes whether to look ahead, and
+          // each leaves no state prepared), but were something, it would go first.
+          this.flush();
+          this.expand(item);
+        }
         if (this.expansions >= this.nextCheck) {
           this.nextCheck = this.expansions + 256;
           const now = performance.now();
