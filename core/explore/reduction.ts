@@ -219,6 +219,14 @@ export class Reducer {
     return h;
   }
 
+  /** Actor a's whole row in view `va`, remembered per view for the epoch. */
+  private wholeRow(a: number, va: ActorView, live: number, epoch: number): number {
+    const id = va.id;
+    if (this.rowEpoch[id] === epoch) return this.rowOfView[id]!;
+    this.rowEpoch[id] = epoch;
+    return (this.rowOfView[id] = this.row(a, va, live, -1));
+  }
+
   /** Brings `rows` up to the views in `viewOf` (`live`: the actors that are not done). */
   private refresh(live: number): void {
     const n = this.n;
@@ -246,13 +254,7 @@ export class Reducer {
         const a = 31 - Math.clz32(f & -f);
         const va = views[a]!;
         before[a] = va;
-        const id = va.id;
-        if (rowEpoch[id] === epoch) {
-          rows[a] = rowOfView[id]!;
-        } else {
-          rows[a] = rowOfView[id] = this.row(a, va, live, -1);
-          rowEpoch[id] = epoch;
-        }
+        rows[a] = this.wholeRow(a, va, live, epoch);
       }
       return;
     }
@@ -264,12 +266,7 @@ export class Reducer {
       fids[a] = va.fid;
       const id = va.id;
       if (whole || (changed & (1 << a)) !== 0) {
-        if (rowEpoch[id] === epoch) {
-          rows[a] = rowOfView[id]!;
-        } else {
-          rows[a] = rowOfView[id] = this.row(a, va, live, -1);
-          rowEpoch[id] = epoch;
-        }
+        rows[a] = this.wholeRow(a, va, live, epoch);
         continue;
       }
       // The same view as before, and the same actors live: only the columns of the actors
