@@ -11,7 +11,7 @@
 // distinct state, so the memo is keyed by object.
 
 import type { CompiledScenario } from '../model/compiled';
-import { LazyStepOk } from '../model/machine';
+import { LazyStepOk, StepHash } from '../model/machine';
 import type { ActorState, MachineState, StepBlocked } from '../model/types';
 import { ACTOR_WORD } from '../semantics/symbols';
 import { PackedState } from './pack';
@@ -90,7 +90,7 @@ export class StepMemo {
    */
   rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState): void {
     this.add(state, actor, st, r.accesses, r, after);
-    r.fixedDelta = writesRead(r.accesses);
+    r.learnt = new StepHash(writesRead(r.accesses));
   }
 
   /**

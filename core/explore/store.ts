@@ -240,8 +240,8 @@ export class StateHasher {
     if (!(r instanceof LazyStepOk) || r.base !== p) return this.child(r.state, r.accesses);
     // A step the memo gives again (memo.ts) changes the sums as it did before, or at least
     // leaves its actor in a state hashed before.
-    const o = r.origin ?? r;
-    if (o.deltaKnown) {
+    const o = (r.origin ?? r).learnt;
+    if (o?.deltaKnown) {
       this.last1 = (this.s1 + o.delta1) | 0;
       this.last2 = (this.s2 + o.delta2) | 0;
       finish(this.last1, this.last2, p.actors.length);
@@ -265,18 +265,20 @@ export class StateHasher {
       this.a2[k] = ah.h2;
       this.actorMark[k] = this.generation;
     }
-    if (o.actorHashed) {
+    if (o?.actorHashed) {
       ah.h1 = o.actorH1;
       ah.h2 = o.actorH2;
     } else {
       actorHash(r.actorState);
-      o.actorH1 = ah.h1;
-      o.actorH2 = ah.h2;
-      o.actorHashed = true;
+      if (o) {
+        o.actorH1 = ah.h1;
+        o.actorH2 = ah.h2;
+        o.actorHashed = true;
+      }
     }
     s1 = (s1 - term1(ACTOR_INDEX + k, this.a1[k]!) + term1(ACTOR_INDEX + k, ah.h1)) | 0;
     s2 = (s2 - term2(ACTOR_INDEX + k, this.a2[k]!) + term2(ACTOR_INDEX + k, ah.h2)) | 0;
-    if (o.fixedDelta) {
+    if (o?.fixedDelta) {
       o.delta1 = (s1 - this.s1) | 0;
       o.delta2 = (s2 - this.s2) | 0;
       o.deltaKnown = true;

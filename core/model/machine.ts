@@ -442,6 +442,22 @@ let scratchBusy = false;
  * step wrote with their new values, and the moving actor's new state. Most successors the
  * checker computes are states it has seen, whose fingerprint it takes from these alone.
  */
+/**
+ * What the checker's hasher learnt of a remembered step: the moving actor's new state
+ * hashed, and, where every word the step wrote it had read first (`fixedDelta`: their old
+ * values are then part of the memo's key), how the step changes the state's two hash sums.
+ */
+export class StepHash {
+  actorH1 = 0;
+  actorH2 = 0;
+  actorHashed = false;
+  delta1 = 0;
+  delta2 = 0;
+  deltaKnown = false;
+
+  constructor(readonly fixedDelta: boolean) {}
+}
+
 export class LazyStepOk implements StepOk {
   readonly status = 'ok';
   private built: MachineState | undefined;
@@ -470,19 +486,11 @@ export class LazyStepOk implements StepOk {
   ) {}
 
   /**
-   * What the checker's hasher (explore/store.ts) learnt of this step, for the step memo
-   * (explore/memo.ts), which takes it again as a new result with this one as its `origin`:
-   * the moving actor's new state hashed, and, where every word the step wrote it had read
-   * first (`fixedDelta`: their old values are then part of the memo's key), how the step
-   * changes the state's two hash sums.
+   * What the checker's hasher (explore/store.ts) learnt of this step once the step memo
+   * (explore/memo.ts) remembered it, which then gives it again as new results with this one
+   * as their `origin`: kept apart, so that those results, one per state, stay small.
    */
-  actorH1 = 0;
-  actorH2 = 0;
-  actorHashed = false;
-  fixedDelta = false;
-  delta1 = 0;
-  delta2 = 0;
-  deltaKnown = false;
+  learnt: StepHash | undefined = undefined;
   /** The step this one was remembered as (the memo's), or undefined. */
   origin: LazyStepOk | undefined = undefined;
 
