@@ -7,8 +7,8 @@
 // from any state where they hold the same values, by copying its effect (the words written,
 // the actor's new state, the events), or it blocks again, without running the machine.
 //
-// Actor states come out of the frontier as the intern's objects (pack.ts), one object per
-// distinct state, so the memo is keyed by object.
+// Actor states come out of the frontier as the intern's numbers and objects (pack.ts), one
+// per distinct state, so the memo is keyed by number, or by object for other states.
 
 import type { CompiledScenario } from '../model/compiled';
 import { LazyStepOk, StepHash } from '../model/machine';
@@ -17,44 +17,131 @@ import { ACTOR_WORD } from '../semantics/symbols';
 import { PackedState } from './pack';
 
 /**
- * Outcomes remembered per actor state, each with its own words read: a waiter sees a few
- * different holders of its lock over a search, a reader a few different values.
+ * Outcomes remembered per actor state and words read: a waiter sees a few different
+ * holders of its lock over a search, a reader a few different values.
  */
 const OUTCOMES = 8;
 
 /** What `lookup` answers for an attempt that blocks. */
 export const BLOCKS = 'blocks';
 
-/** One remembered attempt: the words it read (its actor's irq word first), their values, its result. */
-interface Remembered {
-  readonly addrs: Int32Array;
+/**
+ * The attempts remembered for one actor state that read the same words (its actor's irq
+ * word first), most recent first: nearly always every attempt from an actor state reads
+ * the same words, whose values are then read once per lookup, whichever attempt matches.
+ */
+class Attempts {
+  /** The values of the words read, OUTCOMES rows of `addrs.length`, the first `count` in use. */
   readonly values: Int32Array;
-  /** The step, or undefined: the attempt blocks. */
-  readonly result: LazyStepOk | undefined;
-  /** The actor's state after the step: the intern's object equal to the step's (see `rememberStep`). */
-  readonly after: ActorState | undefined;
+  /** Per row: the step, or undefined (the attempt blocks). */
+  readonly results: (LazyStepOk | undefined)[] = [];
+  /** Per row: the actor's state after the step, the intern's object equal to the step's (see `rememberStep`). */
+  readonly afters: (ActorState | undefined)[] = [];
+  count = 0;
+  /** The attempts from the same actor state that read other words, if any. */
+  next: Attempts | undefined = undefined;
+
+  constructor(readonly addrs: Int32Array) {
+    this.values = new Int32Array(OUTCOMES * addrs.length);
+  }
+
+  /** The row whose values `state` holds, or -1. */
+  find(state: MachineState): number {
+    const addrs = this.addrs;
+    const n = addrs.length;
+    const key = keyValues(state, addrs);
+    if (!key) return -1;
+    const values = this.values;
+    next: for (let r = 0, at = 0; r < this.count; r++, at += n) {
+      for (let i = 0; i < n; i++) if (values[at + i] !== key[i]) continue next;
+      return r;
+    }
+    return -1;
+  }
+
+  /** Adds a row first, dropping the oldest when full. */
+  add(key: Int32Array, result: LazyStepOk | undefined, after: ActorState | undefined): void {
+    const n = this.addrs.length;
+    if (this.count === OUTCOMES) {
+      this.count--;
+      this.results.pop();
+      this.afters.pop();
+    }
+    this.values.copyWithin(n, 0, this.count * n);
+    this.values.set(key.subarray(0, n));
+    this.results.unshift(result);
+    this.afters.unshift(after);
+    this.count++;
+  }
 }
 
+/** The values of the words at `addrs` in `state`, in a scratch array; undefined when one lies past its memory. */
+function keyValues(state: MachineState, addrs: Int32Array): Int32Array | undefined {
+  const n = addrs.length;
+  if (scratch.length < n) scratch = new Int32Array(2 * n);
+  const key = scratch;
+  if (state instanceof PackedState) {
+    for (let i = 0; i < n; i++) {
+      const v = state.word(addrs[i]!);
+      if (v !== v) return undefined;
+      key[i] = v;
+    }
+  } else {
+    const mem = state.mem;
+    for (let i = 0; i < n; i++) {
+      const v = mem[addrs[i]!];
+      if (v === undefined) return undefined;
+      key[i] = v;
+    }
+  }
+  return key;
+}
+
+let scratch = new Int32Array(16);
+
 export class StepMemo {
-  private readonly byActor: WeakMap<ActorState, Remembered[]>[];
-  /** Per actor, the state object last looked up and what was found: most actors of the next state expanded are the same objects. */
+  /**
+   * The attempts remembered, by the intern number of the actor state (pack.ts, ActorIntern)
+   * and then the actor: a state the frontier popped carries its actors' numbers
+   * (PackedState.actorId). Equal actor states may be one object shared by several actors
+   * (two idle handlers), and an attempt depends on whose state it is.
+   */
+  private readonly byId: ((Attempts | undefined)[] | undefined)[] = [];
+  /** The same for states that carry no numbers, by object. */
+  private readonly byActor: WeakMap<ActorState, Attempts>[];
+  /**
+   * Per actor, the actor state last looked up (its number, or the object) and what was
+   * found: most actors of the next state expanded are in the same state.
+   */
+  private readonly lastId: Int32Array;
   private readonly lastState: (ActorState | undefined)[];
-  private readonly last: (Remembered[] | undefined)[];
+  private readonly last: (Attempts | undefined)[];
   private readonly irqWord: Int32Array;
   /** Steps given (not counting attempts that block again). */
   hits = 0;
 
-  constructor(s: CompiledScenario) {
+  constructor(private readonly s: CompiledScenario) {
     this.byActor = s.actors.map(() => new WeakMap());
+    this.lastId = new Int32Array(s.actors.length).fill(-1);
     this.lastState = s.actors.map(() => undefined);
     this.last = s.actors.map(() => undefined);
     this.irqWord = Int32Array.from(s.actors, (a) => a.words + ACTOR_WORD.irqOff);
   }
 
-  private entries(actor: number, st: ActorState): Remembered[] | undefined {
-    if (this.lastState[actor] === st) return this.last[actor];
-    const e = this.byActor[actor]!.get(st);
-    this.lastState[actor] = st;
+  private entries(state: MachineState, actor: number, st: ActorState): Attempts | undefined {
+    let e: Attempts | undefined;
+    if (state instanceof PackedState) {
+      const id = state.actorId(actor);
+      if (this.lastId[actor] === id) return this.last[actor];
+      e = this.byId[id]?.[actor];
+      this.lastId[actor] = id;
+      this.lastState[actor] = undefined;
+    } else {
+      if (this.lastState[actor] === st) return this.last[actor];
+      e = this.byActor[actor]!.get(st);
+      this.lastId[actor] = -1;
+      this.lastState[actor] = st;
+    }
     this.last[actor] = e;
     return e;
   }
@@ -64,18 +151,12 @@ export class StepMemo {
    * or BLOCKS.
    */
   lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
-    const list = this.entries(actor, st);
-    if (!list) return undefined;
-    // A state the frontier popped is read word by word, left packed (pack.ts, PackedState).
-    const packed = state instanceof PackedState ? state : undefined;
-    const mem = packed ? undefined : state.mem;
-    next: for (let k = 0; k < list.length; k++) {
-      const r = list[k]!;
-      const { addrs, values } = r;
-      for (let i = 0; i < addrs.length; i++) if ((packed ? packed.word(addrs[i]!) : mem![addrs[i]!]) !== values[i]) continue next;
-      const t = r.result;
+    for (let a = this.entries(state, actor, st); a; a = a.next) {
+      const r = a.find(state);
+      if (r < 0) continue;
+      const t = a.results[r];
       if (!t) return BLOCKS;
-      const hit = new LazyStepOk(state, t.written, actor, r.after!, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
+      const hit = new LazyStepOk(state, t.written, actor, a.afters[r]!, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
       hit.origin = t;
       this.hits++;
       return hit;
@@ -117,16 +198,37 @@ export class StepMemo {
       values[k] = mem[addr]!;
       k++;
     }
-    let list = this.entries(actor, st);
-    if (!list) {
-      list = [];
-      this.byActor[actor]!.set(st, list);
-      this.lastState[actor] = st;
-      this.last[actor] = list;
+    const first = this.entries(state, actor, st);
+    let group = first;
+    while (group && !sameWords(group.addrs, addrs)) group = group.next;
+    if (!group) {
+      group = new Attempts(addrs);
+      if (first) {
+        group.next = first.next;
+        first.next = group;
+      } else this.setEntries(state, actor, st, group);
     }
-    if (list.length === OUTCOMES) list.pop();
-    list.unshift({ addrs, values, result, after });
+    group.add(values, result, after);
   }
+
+  /** Makes `first` the attempts remembered for `actor` in state `st` (there were none). */
+  private setEntries(state: MachineState, actor: number, st: ActorState, first: Attempts): void {
+    if (state instanceof PackedState) {
+      const id = state.actorId(actor);
+      const byId = this.byId;
+      // Grown one by one, so that V8 keeps the array's elements in order rather than in a dictionary.
+      while (byId.length <= id) byId.push(undefined);
+      (byId[id] ??= new Array<Attempts | undefined>(this.s.actors.length).fill(undefined))[actor] = first;
+    } else this.byActor[actor]!.set(st, first);
+    // `entries` was asked first, which noted this actor state.
+    this.last[actor] = first;
+  }
+}
+
+function sameWords(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Whether every word written in `acc` was read before its first write (so is in the key). */

@@ -243,7 +243,8 @@ function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
 /**
  * A state a packed frontier popped, whose shared memory stays packed (a copy of the words
  * `packMemory` wrote, a few dozen where most words are zero, after the memory's length and
- * where each block starts among them) until it is read whole (`mem`).
+ * where each block starts among them, and before its actors' intern numbers) until it is
+ * read whole (`mem`).
  * Most states the search expands move only by steps the step memo gives (memo.ts), which
  * read the few words their keys hold (`memWord`), and their successors are packed from the
  * frontier's words (PackedBase.packStep): their memory is then never unpacked.
@@ -259,6 +260,12 @@ export class PackedState implements MachineState {
 
   get memLength(): number {
     return this.packed[0]!;
+  }
+
+  /** The intern number of the state of `actor` (ActorIntern): the packed words end with them. */
+  actorId(actor: number): number {
+    const p = this.packed;
+    return p[p.length - this.actors.length + actor]!;
   }
 
   /** `mem[addr]` (NaN past the end, where `mem` has no word), without unpacking the rest. */
@@ -466,32 +473,40 @@ export class PackedBase {
     const m = w[at]!;
     const blocks = (m + 31) >>> 5;
     const blockAt = (this.blockAt = startsFor(this.blockAt, m));
-    // The memory's length, where each block starts here, then the blocks (PackedState).
-    const packed: number[] = [m];
-    for (let b = 0; b < blocks; b++) packed.push(0);
     let k = at + 1;
     for (let b = 0; b < blocks; b++) {
       blockAt[b] = k;
-      packed[1 + b] = packed.length;
-      const mask = w[k++]!;
-      packed.push(mask);
-      for (let n = popcount(mask); n > 0; n--) packed.push(w[k++]!);
+      k += 1 + popcount(w[k]!);
     }
     blockAt[blocks] = k;
-    const no = w[k++]!;
+    const no = w[k]!;
+    const n = w[k + 1 + no]!;
+    // The memory's length, where each block starts here, the blocks, then the actor numbers
+    // (PackedState), in an array made at its size.
+    const shift = 1 + blocks - (at + 1);
+    const packed = new Array<number>(k + shift + n);
+    packed[0] = m;
+    for (let b = 0; b < blocks; b++) packed[1 + b] = blockAt[b]! + shift;
+    for (let i = at + 1; i < k; i++) packed[i + shift] = w[i]!;
+    const idsAt = k + shift;
+    k++;
     let objects = NO_OBJECTS;
     if (no > 0) {
       const list = new Array<number>(no);
       for (let i = 0; i < no; i++) list[i] = w[k++]!;
       objects = list;
     }
-    const n = w[k++]!;
+    k++;
     this.actorsAt = k;
     this.actorCount = n;
     const actors = new Array<ActorState>(n);
     const intern = this.intern;
     intern.unpackedAt(w, k, n);
-    for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
+    for (let i = 0; i < n; i++) {
+      const id = w[k++]!;
+      packed[idsAt + i] = id;
+      actors[i] = intern.actor(id);
+    }
     this.words = w;
     this.blocks = blocks;
     this.end = k;
