@@ -13,6 +13,7 @@
 import { ActorStatus, type ActorState, type MachineState } from '../model/types';
 import type { CompiledScenario } from '../model/compiled';
 import { conflicts, type Access, type Footprints, type FutureGroup } from './footprint';
+import { PackedState } from './pack';
 
 /**
  * What the reducer needs to know about one actor's state. It depends only on the actor's
@@ -60,6 +61,13 @@ export class Reducer {
    * (two idle handlers), and a view depends on whose state it is.
    */
   private readonly views: WeakMap<ActorState, ActorView>[];
+  /**
+   * The same for the states a frontier popped, by the intern number of the actor state
+   * (PackedState.actorId): at `number × actors + actor`, the view's id + 1 (0: not known yet).
+   */
+  private viewCodes = new Int32Array(1024);
+  /** Every view, by id. */
+  private readonly viewList: ActorView[] = [];
   private readonly trie: TrieNode = { next: new Map() };
   private nextId = 1;
   /** Future numbers by the sorted keys of their groups ('' for none). */
@@ -94,11 +102,18 @@ export class Reducer {
   private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, fid: 0 };
   private readonly out: number[] = [];
   private readonly maxPc: number;
-  /** Every candidate at the state last given to `first`, once listed. */
+  /** Every candidate at the state last given to `first`, once listed, or the slot of `cached` that lists them (else -1). */
   private listed: readonly number[] | undefined;
-  /** `candidates` remembered by the views they were computed for (see `first`). */
+  private listedSlot = -1;
+  /**
+   * `candidates` remembered by the views they were computed for (see `first`): per slot, the
+   * first candidate then the views' ids in `keys`, side by side so that a hit reads one
+   * place of memory, and the whole list in `cached`, read only when the first has no move.
+   */
   private readonly cached = new Array<readonly number[] | undefined>(CANDIDATE_CACHE);
-  private readonly cachedViews: Int32Array;
+  private readonly keys: Int32Array;
+  /** The ids of the views in `viewOf`. */
+  private readonly viewIds: Int32Array;
   private cacheHits = 0;
   private cacheMisses = 0;
 
@@ -113,13 +128,15 @@ export class Reducer {
       }
     }
     this.viewOf = new Array<ActorView>(n).fill(this.doneView);
+    this.viewList.push(this.doneView);
     this.views = Array.from({ length: n }, () => new WeakMap<ActorState, ActorView>());
     this.rows = new Int32Array(n);
     this.rowViews = new Array<ActorView>(n).fill(this.doneView);
     this.rowFids = new Int32Array(n);
     this.lastState = new Array<ActorState | undefined>(n).fill(undefined);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
-    this.cachedViews = new Int32Array(CANDIDATE_CACHE * n);
+    this.keys = new Int32Array(CANDIDATE_CACHE * (n + 1));
+    this.viewIds = new Int32Array(n);
   }
 
   /** Whether this scenario can be reduced at all. */
@@ -145,42 +162,46 @@ export class Reducer {
     const caching = this.cacheMisses <= CACHE_TRIAL || this.cacheMisses <= 4 * this.cacheHits;
     const h = this.see(state, caching);
     const live = this.live;
+    this.listed = undefined;
+    this.listedSlot = -1;
     if (!caching) {
-      this.listed = undefined;
       this.refresh(live);
       return this.smallest(live);
     }
     const n = this.n;
-    const views = this.viewOf;
+    const ids = this.viewIds;
+    const keys = this.keys;
     const slot = (h ^ (h >>> 15)) & (CANDIDATE_CACHE - 1);
-    const cached = this.cached[slot];
-    if (cached !== undefined) {
-      const keys = this.cachedViews;
-      let same = true;
-      for (let a = 0, k = slot * n; a < n; a++, k++) {
-        if (keys[k] !== views[a]!.id) {
-          same = false;
-          break;
-        }
+    const at = slot * (n + 1);
+    // A slot never written holds zeros: the ids of a state where every actor is done, whose
+    // first candidate is indeed 0 (and `all` then lists none, `live` being 0).
+    let same = true;
+    for (let a = 0; a < n; a++) {
+      if (keys[at + 1 + a] !== ids[a]) {
+        same = false;
+        break;
       }
-      if (same) {
-        this.cacheHits++;
-        this.listed = cached;
-        return cached[0] ?? 0;
-      }
+    }
+    if (same) {
+      this.cacheHits++;
+      this.listedSlot = slot;
+      return keys[at]!;
     }
     this.cacheMisses++;
     this.refresh(live);
     const out = this.order(this.rows, live, this.out);
     this.listed = out;
     this.cached[slot] = out.slice();
-    for (let a = 0, k = slot * n; a < n; a++, k++) this.cachedViews[k] = views[a]!.id;
+    keys[at] = out[0] ?? 0;
+    for (let a = 0; a < n; a++) keys[at + 1 + a] = ids[a]!;
     return out[0] ?? 0;
   }
 
   /** Every candidate at the state last given to `first`, in the order of `candidates`. The array may be reused by the next call. */
   all(): readonly number[] {
-    return (this.listed ??= this.order(this.rows, this.live, this.out));
+    if (this.listed) return this.listed;
+    const cached = this.listedSlot >= 0 ? this.cached[this.listedSlot] : undefined;
+    return (this.listed = cached ?? this.order(this.rows, this.live, this.out));
   }
 
   /**
@@ -195,6 +216,7 @@ export class Reducer {
     const rows = new Int32Array(this.n);
     for (let a = 0; a < this.n; a++) rows[a] = this.row(a, this.viewOf[a]!, live, -1);
     this.listed = undefined;
+    this.listedSlot = -1;
     return this.order(rows, live, []);
   }
 
@@ -203,17 +225,20 @@ export class Reducer {
     const n = this.n;
     const views = this.viewOf;
     const last = this.lastState;
-    let live = 0;
+    const ids = this.viewIds;
+    const packed = state instanceof PackedState ? state : undefined;
+    // Only the actors whose state changed since the last state seen have a new view.
+    let live = this.live;
     let h = 0x811c9dc5 ^ n;
     for (let a = 0; a < n; a++) {
       const st = state.actors[a]!;
-      let v = views[a]!;
       if (st !== last[a]) {
-        v = views[a] = this.view(st, a);
+        const v = (views[a] = packed ? this.viewById(packed.actorId(a), st, a) : this.view(st, a));
         last[a] = st;
+        ids[a] = v.id;
+        live = v.cur ? live | (1 << a) : live & ~(1 << a);
       }
-      if (v.cur) live |= 1 << a;
-      if (hashing) h = Math.imul(h ^ v.id, 0x01000193);
+      if (hashing) h = Math.imul(h ^ ids[a]!, 0x01000193);
     }
     this.live = live;
     return h;
@@ -362,6 +387,22 @@ export class Reducer {
     return d;
   }
 
+  /** `view` of actor state number `id` (ActorIntern), which is `st`. */
+  private viewById(id: number, st: ActorState, a: number): ActorView {
+    const k = id * this.n + a;
+    if (k < this.viewCodes.length) {
+      const c = this.viewCodes[k]!;
+      if (c !== 0) return this.viewList[c - 1]!;
+    } else {
+      const codes = new Int32Array(Math.max(k + 1, 2 * this.viewCodes.length));
+      codes.set(this.viewCodes);
+      this.viewCodes = codes;
+    }
+    const v = this.view(st, a);
+    this.viewCodes[k] = v.id + 1;
+    return v;
+  }
+
   private view(st: ActorState, a: number): ActorView {
     if (st.status === ActorStatus.Done) return this.doneView;
     let v = this.views[a]!.get(st);
@@ -414,13 +455,19 @@ export class Reducer {
     if (st.status === ActorStatus.Idle) {
       const start = fp.startAccess[a]!;
       const future = [[{ needs: 0, access: start }], fp.actorBody(a)];
-      return { id, cur: start, future, held: 0, fid: this.futureId(future) };
+      return this.enlist({ id, cur: start, future, held: 0, fid: this.futureId(future) });
     }
     const top = st.frames[st.frames.length - 1]!;
     const ins = s.codes[top.code]!.instrs[top.pc];
     const future = st.frames.map((f) => fp.future(f.code, f.pc));
     if (s.actors[a]!.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
-    return { id, cur: ins ? fp.access(ins.id) : fp.top, future, held, fid: this.futureId(future) };
+    return this.enlist({ id, cur: ins ? fp.access(ins.id) : fp.top, future, held, fid: this.futureId(future) });
+  }
+
+  /** Adds a new view to `viewList` (ids are given in order); returns it. */
+  private enlist(v: ActorView): ActorView {
+    this.viewList.push(v);
+    return v;
   }
 
   /** The number of a future's set of groups (what `dependsOn` reads of it). */
