@@ -11,9 +11,12 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { check, type CheckOptions } from '../../core/explore';
 import { Search } from '../../core/explore/search';
+import { StepMemo } from '../../core/explore/memo';
+import { PackedState } from '../../core/explore/pack';
+import { PackedFrontier } from '../../core/explore/strategies/packed';
 import { initialState, LazyStepOk, step } from '../../core/model/machine';
 import type { CompiledScenario } from '../../core/model/compiled';
-import { ActorStatus, type StepOk } from '../../core/model/types';
+import { ActorStatus, type MachineState, type StepOk } from '../../core/model/types';
 import { philosophersScenario } from '../../bench/generate';
 import { EXAMPLES, exampleFiles } from '../helpers/examples';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
@@ -110,6 +113,49 @@ expect sleep_in_atomic;
     const held = compileText(text.replace('thread u {', 'int d;\nthread h { mutex_lock(&m); d = 1; mutex_unlock(&m); }\nthread u {'));
     agree(held, 'irq word, mutex held');
     assert.ok(check(held, { workers: 1 }).violations.some((v) => v.kind === 'sleep_in_atomic'));
+  });
+
+  test('attempts from one actor state that read different words are each given again, as objects and packed', () => {
+    // t's step reads f, then p or q: from one actor state, two sets of words read.
+    const s = compileText(`scenario "words read"
+int f;
+int p;
+int q;
+int x;
+thread t { x = f ? p : q; }
+thread u { f = 1; }
+thread v { p = 5; }
+`);
+    const [t, u, v] = ['t', 'u', 'v'].map((name) => s.actors.findIndex((a) => a.name === name)) as [number, number, number];
+    const after = (state: MachineState, actor: number): MachineState => (step(s, state, { actor, choice: 0 }) as StepOk).state;
+    const q = initialState(s);
+    const p = after(q, u);
+    const p5 = after(p, v);
+    // Popped from a packed frontier, the same states carry their actors' intern numbers.
+    const frontier = new PackedFrontier('bfs');
+    [q, p, p5].forEach((state, id) => frontier.push({ id, state, depth: 0 }));
+    const packed = [frontier.pop()!.state, frontier.pop()!.state, frontier.pop()!.state];
+    assert.ok(packed.every((x) => x instanceof PackedState));
+    for (const [q0, p0, p50] of [[q, p, p5], packed] as const) {
+      const memo = new StepMemo(s);
+      const st = q0.actors[t]!;
+      assert.equal(p0.actors[t], st);
+      for (const state of [q0, p0]) {
+        const r = step(s, state, { actor: t, choice: 0 });
+        assert.ok(r instanceof LazyStepOk && r.pure);
+        memo.rememberStep(state, t, st, r, r.actorState);
+      }
+      for (const [state, x] of [[q0, 0], [p0, 0], [p50, 5]] as const) {
+        const hit = memo.lookup(state, t, st);
+        if (state === p50) {
+          assert.equal(hit, undefined, 'p changed: no attempt read these values');
+          continue;
+        }
+        assert.ok(hit instanceof LazyStepOk, 'each attempt is given again');
+        assert.deepEqual(hit.written, (step(s, state, { actor: t, choice: 0 }) as LazyStepOk).written);
+        assert.equal(hit.written[1], x);
+      }
+    }
   });
 
   test('a step that reads a heap object or another actor is not remembered', () => {
