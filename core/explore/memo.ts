@@ -1,7 +1,7 @@
 // A memo of steps. At most states the search expands, most actors take the step they took at
 // the state before, or block as they blocked there: a philosopher who reaches for a free
 // fork does so whoever else moved in between, and one who waits for a taken fork waits
-// again. A step the machine calls pure (LazyStepOk.pure; a blocked attempt that says which
+// again. A step the machine calls pure (StepEffect.pure; a blocked attempt that says which
 // words it read, StepBlocked.accesses) is a function of its actor's state, the shared words
 // it read and that actor's irq word. Remembered with those words' values, it is taken again,
 // from any state where they hold the same values, by copying its effect (the words written,
@@ -156,10 +156,8 @@ export class StepMemo {
       if (r < 0) continue;
       const t = a.results[r];
       if (!t) return BLOCKS;
-      const hit = new LazyStepOk(state, t.written, actor, a.afters[r]!, t.events, t.accesses, t.plain, t.span, t.reports, t.label, true);
-      hit.origin = t;
       this.hits++;
-      return hit;
+      return new LazyStepOk(state, actor, a.afters[r]!, t.effect);
     }
     return undefined;
   }
@@ -171,7 +169,7 @@ export class StepMemo {
    */
   rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState): void {
     this.add(state, actor, st, r.accesses, r, after);
-    r.learnt = new StepHash(writesRead(r.accesses));
+    r.effect.learnt = new StepHash(writesRead(r.accesses));
   }
 
   /**

@@ -240,7 +240,7 @@ export class StateHasher {
     if (!(r instanceof LazyStepOk) || r.base !== p) return this.child(r.state, r.accesses);
     // A step the memo gives again (memo.ts) changes the sums as it did before, or at least
     // leaves its actor in a state hashed before.
-    const o = (r.origin ?? r).learnt;
+    const o = r.effect.learnt;
     if (o?.deltaKnown) {
       this.last1 = (this.s1 + o.delta1) | 0;
       this.last2 = (this.s2 + o.delta2) | 0;

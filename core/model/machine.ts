@@ -458,16 +458,18 @@ export class StepHash {
   constructor(readonly fixedDelta: boolean) {}
 }
 
-export class LazyStepOk implements StepOk {
-  readonly status = 'ok';
-  private built: MachineState | undefined;
+/**
+ * What a step did that does not depend on the state it was taken from, given the values it
+ * read: the checker's step memo (explore/memo.ts) gives it again from other states, as new
+ * results that share it, so that those, one per state, stay small.
+ */
+export class StepEffect {
+  /** What the checker's hasher (explore/store.ts) learnt of the step once the step memo remembered it. */
+  learnt: StepHash | undefined = undefined;
 
   constructor(
-    readonly base: MachineState,
     /** The words the step wrote, each once, with their values after it: address, value, address, value… */
     readonly written: readonly number[],
-    readonly actor: number,
-    readonly actorState: ActorState,
     readonly events: readonly ModelEvent[],
     readonly accesses: readonly number[],
     readonly plain: readonly number[],
@@ -484,21 +486,58 @@ export class LazyStepOk implements StepOk {
      */
     readonly pure: boolean,
   ) {}
+}
 
-  /**
-   * What the checker's hasher (explore/store.ts) learnt of this step once the step memo
-   * (explore/memo.ts) remembered it, which then gives it again as new results with this one
-   * as their `origin`: kept apart, so that those results, one per state, stay small.
-   */
-  learnt: StepHash | undefined = undefined;
-  /** The step this one was remembered as (the memo's), or undefined. */
-  origin: LazyStepOk | undefined = undefined;
+export class LazyStepOk implements StepOk {
+  readonly status = 'ok';
+  private built: MachineState | undefined = undefined;
+
+  constructor(
+    readonly base: MachineState,
+    readonly actor: number,
+    readonly actorState: ActorState,
+    /** What the step did (StepEffect), shared with the steps the memo gives again from other states. */
+    readonly effect: StepEffect,
+  ) {}
+
+  get written(): readonly number[] {
+    return this.effect.written;
+  }
+
+  get events(): readonly ModelEvent[] {
+    return this.effect.events;
+  }
+
+  get accesses(): readonly number[] {
+    return this.effect.accesses;
+  }
+
+  get plain(): readonly number[] {
+    return this.effect.plain;
+  }
+
+  get span(): Span {
+    return this.effect.span;
+  }
+
+  get reports(): readonly Violation[] {
+    return this.effect.reports;
+  }
+
+  get label(): string | undefined {
+    return this.effect.label;
+  }
+
+  /** See StepEffect.pure. */
+  get pure(): boolean {
+    return this.effect.pure;
+  }
 
   get state(): MachineState {
     if (this.built) return this.built;
     const base = this.base;
     const mem = base.mem.slice();
-    const w = this.written;
+    const w = this.effect.written;
     for (let i = 0; i < w.length; i += 2) mem[w[i]!] = w[i + 1]!;
     const actors = base.actors.slice();
     actors[this.actor] = this.actorState;
@@ -696,7 +735,7 @@ class Draft implements Exec {
       preemptOff: this.preempt,
       rcuDepth: this.rcu,
     };
-    return new LazyStepOk(this.base, written, this.actor, actor, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel, this.isPure());
+    return new LazyStepOk(this.base, this.actor, actor, new StepEffect(written, this.events, this.accesses, this.plain, span, this.reports, this.stepLabel, this.isPure()));
   }
 
   /** See LazyStepOk.pure (and StepBlocked.accesses, given only then). */

@@ -185,7 +185,7 @@ export interface StepBlocked {
   /**
    * Shared words the attempt read (and wrote, discarded) before it blocked, same encoding as
    * `StepOk.accesses`, given only when they and the actor's own state (its irq word
-   * included) decided it, as for a pure step (LazyStepOk.pure). The checker uses it to tell
+   * included) decided it, as for a pure step (StepEffect.pure). The checker uses it to tell
    * when a blocked actor is still blocked without stepping it again.
    */
   readonly accesses?: readonly number[];
