@@ -11,7 +11,7 @@
 // per distinct state, so the memo is keyed by number, or by object for other states.
 
 import type { CompiledScenario } from '../model/compiled';
-import { LazyStepOk, StepHash } from '../model/machine';
+import { LazyStepOk, type StepEffect, StepHash } from '../model/machine';
 import type { ActorState, MachineState, StepBlocked } from '../model/types';
 import { ACTOR_WORD } from '../semantics/symbols';
 import { PackedState } from './pack';
@@ -31,53 +31,62 @@ export const BLOCKS = 'blocks';
  * the same words, whose values are then read once per lookup, whichever attempt matches.
  */
 class Attempts {
-  /** The values of the words read, OUTCOMES rows of `addrs.length`, the first `count` in use. */
-  readonly values: Int32Array;
-  /** Per row: the step, or undefined (the attempt blocks). */
-  readonly results: (LazyStepOk | undefined)[] = [];
+  /**
+   * The addresses of the words read, then their values, OUTCOMES rows of `n`, the first
+   * `count` in use: one array, so that a lookup reads one place of memory.
+   */
+  readonly words: Int32Array;
+  /** Per row: what the step did, or undefined (the attempt blocks). */
+  readonly effects: (StepEffect | undefined)[] = [];
   /** Per row: the actor's state after the step, the intern's object equal to the step's (see `rememberStep`). */
   readonly afters: (ActorState | undefined)[] = [];
   count = 0;
   /** The attempts from the same actor state that read other words, if any. */
   next: Attempts | undefined = undefined;
 
-  constructor(readonly addrs: Int32Array) {
-    this.values = new Int32Array(OUTCOMES * addrs.length);
+  constructor(addrs: Int32Array, readonly n = addrs.length) {
+    this.words = new Int32Array((1 + OUTCOMES) * n);
+    this.words.set(addrs);
+  }
+
+  /** Whether these attempts read the words at `addrs`. */
+  reads(addrs: Int32Array): boolean {
+    if (addrs.length !== this.n) return false;
+    for (let i = 0; i < this.n; i++) if (this.words[i] !== addrs[i]) return false;
+    return true;
   }
 
   /** The row whose values `state` holds, or -1. */
   find(state: MachineState): number {
-    const addrs = this.addrs;
-    const n = addrs.length;
-    const key = keyValues(state, addrs);
+    const words = this.words;
+    const n = this.n;
+    const key = keyValues(state, words, n);
     if (!key) return -1;
-    const values = this.values;
-    next: for (let r = 0, at = 0; r < this.count; r++, at += n) {
-      for (let i = 0; i < n; i++) if (values[at + i] !== key[i]) continue next;
+    next: for (let r = 0, at = n; r < this.count; r++, at += n) {
+      for (let i = 0; i < n; i++) if (words[at + i] !== key[i]) continue next;
       return r;
     }
     return -1;
   }
 
   /** Adds a row first, dropping the oldest when full. */
-  add(key: Int32Array, result: LazyStepOk | undefined, after: ActorState | undefined): void {
-    const n = this.addrs.length;
+  add(key: Int32Array, effect: StepEffect | undefined, after: ActorState | undefined): void {
+    const n = this.n;
     if (this.count === OUTCOMES) {
       this.count--;
-      this.results.pop();
+      this.effects.pop();
       this.afters.pop();
     }
-    this.values.copyWithin(n, 0, this.count * n);
-    this.values.set(key.subarray(0, n));
-    this.results.unshift(result);
+    this.words.copyWithin(2 * n, n, (1 + this.count) * n);
+    this.words.set(key.subarray(0, n), n);
+    this.effects.unshift(effect);
     this.afters.unshift(after);
     this.count++;
   }
 }
 
-/** The values of the words at `addrs` in `state`, in a scratch array; undefined when one lies past its memory. */
-function keyValues(state: MachineState, addrs: Int32Array): Int32Array | undefined {
-  const n = addrs.length;
+/** The values of the `n` words whose addresses begin `addrs` in `state`, in a scratch array; undefined when one lies past its memory. */
+function keyValues(state: MachineState, addrs: Int32Array, n: number): Int32Array | undefined {
   if (scratch.length < n) scratch = new Int32Array(2 * n);
   const key = scratch;
   if (state instanceof PackedState) {
@@ -154,10 +163,10 @@ export class StepMemo {
     for (let a = this.entries(state, actor, st); a; a = a.next) {
       const r = a.find(state);
       if (r < 0) continue;
-      const t = a.results[r];
-      if (!t) return BLOCKS;
+      const effect = a.effects[r];
+      if (!effect) return BLOCKS;
       this.hits++;
-      return new LazyStepOk(state, actor, a.afters[r]!, t.effect);
+      return new LazyStepOk(state, actor, a.afters[r]!, effect);
     }
     return undefined;
   }
@@ -168,7 +177,7 @@ export class StepMemo {
    * so that the frontier numbers it without encoding it.
    */
   rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState): void {
-    this.add(state, actor, st, r.accesses, r, after);
+    this.add(state, actor, st, r.accesses, r.effect, after);
     r.effect.learnt = new StepHash(writesRead(r.accesses));
   }
 
@@ -180,7 +189,7 @@ export class StepMemo {
     if (r.accesses && (r.wait.kind === 'lock' || r.wait.kind === 'condition')) this.add(state, actor, st, r.accesses, undefined, undefined);
   }
 
-  private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], result: LazyStepOk | undefined, after: ActorState | undefined): void {
+  private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], effect: StepEffect | undefined, after: ActorState | undefined): void {
     let n = 1;
     for (let i = 0; i < acc.length; i++) if (isKeyRead(acc, i)) n++;
     const addrs = new Int32Array(n);
@@ -198,7 +207,7 @@ export class StepMemo {
     }
     const first = this.entries(state, actor, st);
     let group = first;
-    while (group && !sameWords(group.addrs, addrs)) group = group.next;
+    while (group && !group.reads(addrs)) group = group.next;
     if (!group) {
       group = new Attempts(addrs);
       if (first) {
@@ -206,7 +215,7 @@ export class StepMemo {
         first.next = group;
       } else this.setEntries(state, actor, st, group);
     }
-    group.add(values, result, after);
+    group.add(values, effect, after);
   }
 
   /** Makes `first` the attempts remembered for `actor` in state `st` (there were none). */
@@ -221,12 +230,6 @@ export class StepMemo {
     // `entries` was asked first, which noted this actor state.
     this.last[actor] = first;
   }
-}
-
-function sameWords(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Whether every word written in `acc` was read before its first write (so is in the key). */
