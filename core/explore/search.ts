@@ -100,13 +100,11 @@ export interface Visited {
 /** How a worker of a parallel search (parallel.ts) runs its part. */
 export interface WorkerPart {
   readonly visited: Visited;
-  /** This worker starts from the initial state (the others wait for shared work). */
-  readonly seed: boolean;
 }
 
 export class Search {
   readonly store = new StateStore();
-  private readonly visited: Visited;
+  private visited: Visited;
   readonly lockdep: Lockdep;
   readonly footprints: Footprints;
   private readonly reducer: Reducer | undefined;
@@ -189,7 +187,8 @@ export class Search {
     const shard = opts.shard;
     this.prefix = !!shard && shard.count > 1;
     this.frontier = this.prefix ? makeFrontier('bfs', 1, this.intern) : makeFrontier(opts.strategy ?? 'bfs', opts.seed ?? 1, this.intern);
-    if (part && !part.seed) return;
+    // A worker starts with no state: it is given some (parallel.ts).
+    if (part) return;
     const init = initialState(s);
     this.hash(init);
     const id = this.visited.insert(-1, 0);
@@ -215,6 +214,26 @@ export class Search {
       packPortable(item.state, out);
     }
     return out.data.slice(0, out.length);
+  }
+
+  /**
+   * Moves this search, so far on its own store, onto a table that workers share (parallel.ts):
+   * every state it stored goes into the table under the same number, in order, with its
+   * expanded flag, and the search goes on there with its frontier, memo and caches as they
+   * are. The table must be empty and nobody else may insert before this returns.
+   */
+  joinShared(table: Visited): void {
+    const store = this.store;
+    const { h1, h2 } = store.fingerprints();
+    for (let id = 0; id < store.size; id++) {
+      fp.h1 = h1[id]!;
+      fp.h2 = h2[id]!;
+      const got = table.insert(-1, 0);
+      // The two tables tell fingerprints apart alike (store.ts, `insert`), so this cannot fail.
+      if (got !== id) throw new Error(`internal error: state ${id} took number ${got} in the shared table`);
+      if (store.expanded(id)) table.setExpanded(id);
+    }
+    this.visited = table;
   }
 
   /** Adds states another worker shared (see `share`) and goes on searching. */

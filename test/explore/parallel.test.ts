@@ -11,9 +11,12 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { check, type CheckOptions, type CheckResult } from '../../core/explore';
 import { checkParallel } from '../../core/explore/parallel';
+import { Search } from '../../core/explore/search';
+import { SharedStore } from '../../core/explore/shared-store';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { compileText } from './helpers';
 import { scenarioArb } from './scenario-gen';
+import { counterScenario, philosophersScenario } from '../../bench/generate';
 
 /** Two workers from the first state (no one-thread head start). */
 function twoWorkers(s: CompiledScenario, opts: CheckOptions = {}): Promise<CheckResult> {
@@ -82,6 +85,38 @@ describe('two workers agree with one', () => {
   });
 });
 
+describe('the search in the coordinating thread joins the shared table', () => {
+  test('joined partway, one search goes on exactly as if it had not moved', () => {
+    const texts = [
+      ...exampleFiles().map((file) => ({ file, text: readFileSync(file, 'utf8') })),
+      { file: 'philosophers N=8', text: philosophersScenario(8, true) },
+      { file: 'counter N=4', text: counterScenario(4, 2) },
+    ];
+    let joined = 0;
+    for (const { file, text } of texts) {
+      const s = compileText(text, file);
+      const whole = new Search(s, {});
+      whole.run();
+      // run(0) stops at its first look at the clock, after 256 expansions: the same point each time.
+      const moved = new Search(s, {});
+      if (moved.run(0)) continue;
+      const table = new SharedStore(SharedStore.allocate(1 << 20));
+      const before = moved.progress().states;
+      moved.joinShared(table);
+      assert.equal(table.size, before, file);
+      table.enter();
+      moved.run();
+      table.leave();
+      // The ignoring proviso reads the expanded flags: a state moved without its flag would
+      // make expansions full that were not, and change the transitions.
+      assert.deepEqual(moved.progress(), { ...whole.progress(), seconds: moved.progress().seconds }, file);
+      assert.equal(table.size, whole.progress().states, file);
+      joined++;
+    }
+    assert.ok(joined >= 2, `${joined} examples ran past 256 expansions`);
+  });
+});
+
 describe('bounds and failures with workers', () => {
   const philosophers = (n: number): string => {
     const lines = [`scenario "philosophers ${n}"`];
@@ -122,8 +157,10 @@ describe('bounds and failures with workers', () => {
   });
 
   test('a worker that fails is reported and the search stops', async () => {
-    const s = compileText(philosophers(3));
-    // The workers load the scenario from its text: this one does not compile there.
+    // The workers load the scenario from its text: this one does not compile there. The
+    // search in the coordinating thread needs seconds, far longer than a worker takes to
+    // start and fail; the search stops then.
+    const s = compileText(philosophers(12));
     const r = await twoWorkers({ ...s, text: 'thread {' });
     assert.equal(r.verdict, 'inconclusive');
     assert.equal(r.bound?.kind, 'worker');
