@@ -415,13 +415,14 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   /** Participant 0: the search in this thread, in slices, coordinating between them. */
   const participate = async (search: Search): Promise<void> => {
     here = search;
-    search.joinShared(store);
-    joined = true;
     const publish = (): void => publishStats(search, stats, 0);
     const pause = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+    // Inside the table before moving into it: a worker that grows it meanwhile waits for this thread.
     store.enter();
     let inside = true;
     try {
+      search.joinShared(store);
+      joined = true;
       dispatch();
       while (!stopped()) {
         // Asked to give: once per slice, as a worker does (an answer with nothing to give

@@ -95,6 +95,8 @@ export interface Visited {
   touch(): number;
   expanded(id: number): boolean;
   setExpanded(id: number): void;
+  /** Called before each expansion's insertions: a shared table may make the thread wait here while it grows. */
+  pause(): void;
 }
 
 /** How a worker of a parallel search (parallel.ts) runs its part. */
@@ -544,6 +546,7 @@ export class Search {
     const n = this.s.actors.length;
     let allExpanded = true;
     let k = at;
+    this.visited.pause();
     if (at < 0) {
       this.hashAll(x, chosen, 0, true);
       k = 0;

@@ -416,6 +416,9 @@ export class StateStore {
     return this.table[((h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask) * 3 + 2]!;
   }
 
+  /** No other thread inserts here: nothing to wait for (see Visited.pause). */
+  pause(): void {}
+
   /** Every stored fingerprint, by state number (as `insert` keeps it). */
   fingerprints(): { h1: Int32Array; h2: Int32Array } {
     const h1 = new Int32Array(this.count);
