@@ -87,11 +87,15 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   // the search here has run a third of its time without finishing, the workers are started,
   // and start up while it goes on. If it then finishes, they are stopped and its result
   // stands; if not, it goes on as one of them, warm, with what it has explored.
+  // It joins them once a worker is ready (it asked for work, or failed), not before: until
+  // then it searches on alone, at full speed, and its result stands if it finishes, with no
+  // report to rebuild (below).
   let started: Team | undefined;
-  while (soloMs > 0 && !solo.run(Math.min(soloEnd, performance.now() + sliceMs))) {
+  const until = (now: number): number => (now < soloEnd ? Math.min(soloEnd, now + sliceMs) : now + SLICE_MS);
+  while (soloMs > 0 && !solo.run(until(performance.now()))) {
     const now = performance.now();
     if (!started && now >= t0 + soloMs / 3) started = startTeam(s, options, n, t0);
-    if (now >= soloEnd) break;
+    if (now >= soloEnd && started?.ready) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (solo.done) {
@@ -197,6 +201,8 @@ interface WorkersRun {
 }
 
 interface Team {
+  /** A worker has started and asked for work, or one failed: the search here may join. */
+  readonly ready: boolean;
   /**
    * Makes `search`, which has run alone so far, participant 0 of the team: it moves onto the
    * shared table (Search.joinShared) and searches on in this thread, in slices, between
@@ -239,6 +245,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   const workers: (Worker | undefined)[] = [undefined];
   let settled = false;
   let joined = false;
+  let ready = false;
   let resolveRun: (r: WorkersRun) => void = () => undefined;
   let rejectRun: (e: unknown) => void = () => undefined;
   const result = new Promise<WorkersRun>((resolve, reject) => {
@@ -332,6 +339,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   };
 
   const hungryAt = (w: number): void => {
+    ready = true;
     fresh.delete(w);
     hungry.add(w);
     dispatch();
@@ -379,6 +387,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   };
 
   const fail = (w: number, message: string): void => {
+    ready = true;
     if (settled) return;
     bound ??= { kind: 'worker', limit: 0, message: `worker ${w + 1} of ${n} failed: ${message.split('\n')[0]}` };
     store.abandon();
@@ -472,6 +481,9 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   };
 
   return {
+    get ready() {
+      return ready;
+    },
     join: (search) => {
       participate(search).catch((e: unknown) => {
         store.abandon();
