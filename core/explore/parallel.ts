@@ -23,6 +23,7 @@ import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
 import type { Bound, CheckOptions, CheckResult, CheckStats } from './types';
+import { buildFinding } from './witness';
 
 /** How long the one-worker search runs before workers are started. */
 const SOLO_MS = 150;
@@ -103,6 +104,8 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
     return resultOf(solo);
   }
 
+  // What this search found alone: findings of the one-worker order, with their states in its own store.
+  const before = solo.raw;
   const run = await (started ?? startTeam(s, options, n, t0)).join(solo);
   const seconds = (performance.now() - t0) / 1000;
   const stats: CheckStats = { ...run.stats, seconds };
@@ -116,6 +119,20 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
       ...(run.bound ? { bound: run.bound } : {}),
       violations: [],
       stats,
+      ...symmetricOf(solo),
+      lockDependencies,
+      lockUsages,
+    };
+  }
+  // Every violation was found here before the workers joined, so in the one-worker order,
+  // which is its report: each with its trace from this search's own store, no search again.
+  // Not a lock-order violation, whose witness depends on every dependency seen until then.
+  if (!run.bound && before.length === keys.size && before.every((r) => keys.has(r.key) && r.violation.kind !== 'lock_order') && !hasCycle(edges)) {
+    const shorten = options.shortenTraces !== false;
+    return {
+      verdict: 'violation',
+      violations: before.map((r) => buildFinding(solo, r, shorten)),
+      stats: { ...stats, seconds: (performance.now() - t0) / 1000 },
       ...symmetricOf(solo),
       lockDependencies,
       lockUsages,

@@ -90,7 +90,13 @@ export function defaultMaxMemoryMB(): number {
 export interface Visited {
   readonly size: number;
   readonly bytes: number;
-  insert(parent: number, move: number): number;
+  /** Stores the fingerprint in `fp` (store.ts) reached at `depth`; its number, or -(number + 1) if known. */
+  insert(parent: number, move: number, depth: number): number;
+  /**
+   * Whether state `t` comes after state `s`, at depth `depth`, in the fixed order the ignoring
+   * proviso uses breadth-first (see Search.follow).
+   */
+  after(t: number, s: number, depth: number): boolean;
   /** Reads the table slot where the fingerprint in `fp` would be looked up (see `Search.hashAll`). */
   touch(): number;
   expanded(id: number): boolean;
@@ -161,6 +167,8 @@ export class Search {
   private provisoScore = 0;
   /** Every actor, as a bitmask. */
   private readonly everyone: number;
+  /** The ignoring proviso orders states by number rather than by expanded flags (see `follow`): breadth-first. */
+  private readonly laterById: boolean;
 
   /**
    * `until`: stop once every violation key in it has been found (parallel.ts rebuilds the
@@ -176,6 +184,7 @@ export class Search {
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
     this.everyone = s.actors.length >= 31 ? -1 : (1 << s.actors.length) - 1;
     this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
+    this.laterById = (opts.strategy ?? 'bfs') === 'bfs';
     // Looking ahead changes the order of nothing a user sees only where what the lookahead
     // does is invisible: the memo's steps, with no findings to stop at or race checks made
     // at every state.
@@ -193,7 +202,7 @@ export class Search {
     if (part) return;
     const init = initialState(s);
     this.hash(init);
-    const id = this.visited.insert(-1, 0);
+    const id = this.visited.insert(-1, 0, 0);
     this.frontier.push({ id, state: init, depth: 0 });
     this.checkState(id, init);
   }
@@ -245,10 +254,14 @@ export class Search {
   joinShared(table: Visited): void {
     const store = this.store;
     const { h1, h2 } = store.fingerprints();
+    // Each state's depth when it was stored: its parent's plus one (a parent is stored first).
+    const depths = new Int32Array(store.size);
     for (let id = 0; id < store.size; id++) {
+      const parent = store.parent(id);
+      depths[id] = parent < 0 ? 0 : depths[parent]! + 1;
       fp.h1 = h1[id]!;
       fp.h2 = h2[id]!;
-      const got = table.insert(-1, 0);
+      const got = table.insert(-1, 0, depths[id]!);
       // The two tables tell fingerprints apart alike (store.ts, `insert`), so this cannot fail.
       if (got !== id) throw new Error(`internal error: state ${id} took number ${got} in the shared table`);
       if (store.expanded(id)) table.setExpanded(id);
@@ -574,17 +587,25 @@ export class Search {
       for (const o of x.outcomes[a]!) {
         if (o.result.status !== 'ok') continue;
         const r = this.visit(x.id, o, depth, k++);
-        // One successor not expanded yet settles it: the others' flags need not be read.
-        if (allExpanded && (r >= 0 || !this.visited.expanded(-r - 1))) allExpanded = false;
+        // One successor expanded after this state settles it (see below): the others need not be looked at.
+        if (allExpanded && (r >= 0 || (this.laterById ? this.visited.after(-r - 1, x.id, depth) : !this.visited.expanded(-r - 1)))) allExpanded = false;
       }
     }
     const everyone = this.everyone;
     if ((chosen & everyone) === everyone) return true;
-    // The ignoring proviso: a reduced expansion must lead to at least one state not expanded
-    // yet (this one counts as expanded), or it is made full. Then from any state, a chain of
-    // states each expanded after the one before (so finite) ends in a full expansion, and a
-    // move left out here stays possible and independent along it: no move is postponed
-    // forever, even around cycles.
+    // The ignoring proviso: a reduced expansion must lead to at least one state that comes
+    // after this one in a fixed order, or it is made full. Then from any state, a chain of
+    // states each after the one before (so finite) ends in a full expansion, and a move left
+    // out here stays possible and independent along it: no move is postponed forever, even
+    // around cycles. Breadth-first, the order is by the depth at which each state was stored,
+    // then by number (numbers are given in the order states are stored). One worker stores
+    // states level by level and, its frontier first in, first out, expands them in number
+    // order: "after this one" is "not expanded yet", and its store compares numbers alone.
+    // With several workers, expansion order and numbers part, but depth and number still
+    // order the states once and for all; by the expanded flags, a participant a level or
+    // more behind another finds the other's successors expanded and makes expansion after
+    // expansion full (where every run is finite, the reduced space grew several times over).
+    // Depth-first and random orders use the expanded flags (this state counts as expanded).
     if (allExpanded) {
       if (this.provisoScore < PROVISO_SCORE) this.provisoScore++;
       x.computeAll();
@@ -805,7 +826,7 @@ export class Search {
     this.transitions++;
     fp.h1 = this.childH1[k]!;
     fp.h2 = this.childH2[k]!;
-    const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice));
+    const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice), depth + 1);
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });

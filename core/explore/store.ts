@@ -376,7 +376,7 @@ export class StateStore {
    * Looks up the fingerprint in `fp`; when it is new, stores it with its parent and move.
    * Returns the state's id, or -(id + 1) when it was already there.
    */
-  insert(parent: number, move: number): number {
+  insert(parent: number, move: number, _depth = 0): number {
     // A half that is 0 is stored as 1, as in the table workers share (shared-store.ts), where
     // 0 marks an empty slot: both tables then tell the same fingerprints apart, and a search
     // moves from this one to that one state for state (Search.joinShared).
@@ -418,6 +418,11 @@ export class StateStore {
 
   /** No other thread inserts here: nothing to wait for (see Visited.pause). */
   pause(): void {}
+
+  /** One search stores states level by level: numbers alone order them as depth and number do. */
+  after(t: number, s: number, _depth: number): boolean {
+    return t > s;
+  }
 
   /** Every stored fingerprint, by state number (as `insert` keeps it). */
   fingerprints(): { h1: Int32Array; h2: Int32Array } {

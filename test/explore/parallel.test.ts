@@ -117,6 +117,49 @@ describe('the search in the coordinating thread joins the shared table', () => {
   });
 });
 
+describe('the reduction with two workers', () => {
+  test('where every run is finite, two workers store what one stores', async () => {
+    // Every path to a state has the same length here, so one worker's ignoring proviso never
+    // makes an expansion full. Two workers that compared expanded flags found the other's
+    // successors expanded whenever one ran a level ahead, and stored five times the states.
+    const lines = ['scenario "bounded philosophers"'];
+    const n = 8;
+    for (let i = 0; i < n; i++) lines.push(`mutex fork${i};`);
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [i, (i + 1) % n].sort((x, y) => x - y);
+      lines.push(`thread p${i} { for (int k = 0; k < 2; k++) { mutex_lock(&fork${a}); mutex_lock(&fork${b}); mutex_unlock(&fork${b}); mutex_unlock(&fork${a}); } }`);
+    }
+    const s = compileText(lines.join('\n'));
+    const one = check(s, {});
+    const two = await checkParallel(s, { workers: 2 }, 50, 0);
+    assert.equal(two.verdict, 'verified');
+    assert.ok(one.stats.states > 50_000, `${one.stats.states} states`);
+    assert.ok(Math.abs(two.stats.states - one.stats.states) <= 0.03 * one.stats.states, `${two.stats.states} vs ${one.stats.states} states`);
+  });
+});
+
+describe('a violation found before the workers join', () => {
+  test('is reported as one worker reports it, trace and all', async () => {
+    // Philosophers that cannot deadlock, long enough to search for the workers to join,
+    // and a thread that unlocks a mutex it never took, at its first step: the search here
+    // finds that alone, before they join, and the workers find nothing else.
+    const lines = ['scenario "early bug"', 'mutex stray;'];
+    const n = 10;
+    for (let i = 0; i < n; i++) lines.push(`mutex fork${i};`);
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [i, (i + 1) % n].sort((x, y) => x - y);
+      lines.push(`thread p${i} { for (int k = 0; k < 2; k++) { mutex_lock(&fork${a}); mutex_lock(&fork${b}); mutex_unlock(&fork${b}); mutex_unlock(&fork${a}); } }`);
+    }
+    lines.push('thread careless { mutex_unlock(&stray); }');
+    const s = compileText(lines.join('\n'));
+    const one = check(s, {});
+    const two = await checkParallel(s, { workers: 2 });
+    assert.equal(one.verdict, 'violation');
+    assert.ok(one.stats.states > 20_000, `${one.stats.states} states: long enough for the workers to join`);
+    assert.deepEqual(seen(two), seen(one));
+  });
+});
+
 describe('bounds and failures with workers', () => {
   const philosophers = (n: number): string => {
     const lines = [`scenario "philosophers ${n}"`];
