@@ -4,6 +4,7 @@
 
 import type { Progress } from '../core/explore';
 import type { Io } from './common';
+import { thousands } from '../core/format';
 
 export class ProgressLine {
   private shown = false;
@@ -15,7 +16,7 @@ export class ProgressLine {
     if (!this.enabled || !tty || p.seconds < 1) return;
     const rate = Math.round(p.states / Math.max(p.seconds, 1e-3));
     const found = p.violations > 0 ? `, ${p.violations} violation${p.violations === 1 ? '' : 's'}` : '';
-    tty.write(`\r${this.label}: ${p.states.toLocaleString('en-US')} states (${rate.toLocaleString('en-US')}/s), depth ${p.depth}, frontier ${p.frontier.toLocaleString('en-US')}${found}, ${p.seconds.toFixed(0)} s\x1b[K`);
+    tty.write(`\r${this.label}: ${thousands(p.states)} states (${thousands(rate)}/s), depth ${p.depth}, frontier ${thousands(p.frontier)}${found}, ${p.seconds.toFixed(0)} s\x1b[K`);
     this.shown = true;
   }
 

@@ -8,6 +8,7 @@ import { commitDiagram } from '../core/explore/commitDiagram';
 import { dependencyRecord, findingRecord, scenarioVersion, usageRecord, type DependencyRecord, type FindingRecord, type UsageRecord } from '../core/explore/shards';
 import { columnDiagram, type DiagramOptions } from '../core/explore/trace';
 import type { Span } from '../core/syntax/ast';
+import { thousands } from '../core/format';
 
 export interface Location {
   readonly line: number;
@@ -56,7 +57,7 @@ export function formatFinding(file: string, loaded: LoadedScenario, f: Finding, 
 }
 
 function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+  return `${thousands(n)} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** One line per file: the verdict and the statistics. */

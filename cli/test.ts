@@ -11,6 +11,7 @@ import { EXIT, loadFile, UsageError, type Io } from './common';
 import { SEARCH_OPTIONS, searchOptions } from './options';
 import { onInterrupt } from './progress';
 import type { SarifRun } from './sarif';
+import { thousands } from '../core/format';
 
 export const TEST_USAGE = `  test PATH... [search options]
         check every .lockstep file under the paths against its expect clause`;
@@ -60,7 +61,7 @@ export async function cmdTest(args: readonly string[], io: Io): Promise<number> 
       const result = await checkLoaded(file, loaded, options, io, values.quiet === true, interrupt.cancelled);
       runs.push({ file, loaded, result });
       const v = judgeExpectation(loaded.compiled.expect, result);
-      const stats = `${result.stats.states.toLocaleString('en-US')} states, ${result.stats.seconds.toFixed(2)} s`;
+      const stats = `${thousands(result.stats.states)} states, ${result.stats.seconds.toFixed(2)} s`;
       if (v.pass) passed++;
       else failed++;
       io.out(`${v.pass ? 'PASS' : 'FAIL'}  ${file}  ${v.detail} (${stats})`);

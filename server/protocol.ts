@@ -6,6 +6,7 @@ import type { CheckResult } from '../core/explore';
 import type { VerdictSummary } from '../core/ide/codeLens';
 import type { TraceFile } from '../core/explore/trace';
 import type { ViolationKind } from '../core/model/types';
+import { thousands } from '../core/format';
 
 export interface Position {
   readonly line: number;
@@ -71,7 +72,7 @@ export interface CounterexampleJson {
 
 /** The progress message of a running check: what the notification shows. */
 export function progressMessage(states: number, statesPerSecond: number): string {
-  return `${states.toLocaleString('en-US')} states · ${Math.round(statesPerSecond).toLocaleString('en-US')} states/s`;
+  return `${thousands(states)} states · ${thousands(Math.round(statesPerSecond))} states/s`;
 }
 
 /** `lockstep/locks`: the scenario's lock classes, for "Break on Lock Acquisition…". */

@@ -23,6 +23,7 @@ import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
 import type { Bound, CheckOptions, CheckResult, CheckStats } from './types';
+import { buildFinding } from './witness';
 
 /** How long the one-worker search runs before workers are started. */
 const SOLO_MS = 150;
@@ -73,8 +74,9 @@ type ToWorker =
   | { readonly type: 'work'; readonly words: Int32Array };
 
 /**
- * The search on `options.workers` threads (default: every core). `soloMs`: how long a
- * one-worker search runs here first (its result stands if it finishes in that time).
+ * The search on `options.workers` threads (default: every core): this one and N - 1
+ * workers. `soloMs`: how long the search runs here alone first (its result stands if it
+ * finishes in that time).
  */
 export async function checkParallel(s: CompiledScenario, options: CheckOptions, sliceMs = 50, soloMs = SOLO_MS): Promise<CheckResult> {
   const t0 = performance.now();
@@ -82,14 +84,19 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
   const soloEnd = t0 + soloMs;
   const n = Math.max(2, Math.floor(options.workers ?? defaultWorkers()));
   // A worker takes about 200 ms to start (a fresh isolate loads the checker and compiles the
-  // scenario): once the search here has run a third of its time without finishing, the
-  // workers are started, and start up while it goes on. If it then finishes, they are
-  // stopped and its result stands.
-  let started: StartedWorkers | undefined;
-  while (soloMs > 0 && !solo.run(Math.min(soloEnd, performance.now() + sliceMs))) {
+  // scenario), and its code runs slowly for a few hundred more while V8 compiles it: once
+  // the search here has run a third of its time without finishing, the workers are started,
+  // and start up while it goes on. If it then finishes, they are stopped and its result
+  // stands; if not, it goes on as one of them, warm, with what it has explored.
+  // It joins them once a worker is ready (it asked for work, or failed), not before: until
+  // then it searches on alone, at full speed, and its result stands if it finishes, with no
+  // report to rebuild (below).
+  let started: Team | undefined;
+  const until = (now: number): number => (now < soloEnd ? Math.min(soloEnd, now + sliceMs) : now + SLICE_MS);
+  while (soloMs > 0 && !solo.run(until(performance.now()))) {
     const now = performance.now();
-    if (!started && now >= t0 + soloMs / 3) started = runWorkers(s, options, n, t0);
-    if (now >= soloEnd) break;
+    if (!started && now >= t0 + soloMs / 3) started = startTeam(s, options, n, t0);
+    if (now >= soloEnd && started?.ready) break;
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (solo.done) {
@@ -97,7 +104,9 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
     return resultOf(solo);
   }
 
-  const run = await (started ?? runWorkers(s, options, n, t0)).result;
+  // What this search found alone: findings of the one-worker order, with their states in its own store.
+  const before = solo.raw;
+  const run = await (started ?? startTeam(s, options, n, t0)).join(solo);
   const seconds = (performance.now() - t0) / 1000;
   const stats: CheckStats = { ...run.stats, seconds };
   const keys = new Set(run.summaries.flatMap((x) => x.keys));
@@ -110,6 +119,20 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
       ...(run.bound ? { bound: run.bound } : {}),
       violations: [],
       stats,
+      ...symmetricOf(solo),
+      lockDependencies,
+      lockUsages,
+    };
+  }
+  // Every violation was found here before the workers joined, so in the one-worker order,
+  // which is its report: each with its trace from this search's own store, no search again.
+  // Not a lock-order violation, whose witness depends on every dependency seen until then.
+  if (!run.bound && before.length === keys.size && before.every((r) => keys.has(r.key) && r.violation.kind !== 'lock_order') && !hasCycle(edges)) {
+    const shorten = options.shortenTraces !== false;
+    return {
+      verdict: 'violation',
+      violations: before.map((r) => buildFinding(solo, r, shorten)),
+      stats: { ...stats, seconds: (performance.now() - t0) / 1000 },
       ...symmetricOf(solo),
       lockDependencies,
       lockUsages,
@@ -194,14 +217,24 @@ interface WorkersRun {
   readonly stats: CheckStats;
 }
 
-interface StartedWorkers {
-  readonly result: Promise<WorkersRun>;
-  /** Stops the workers at once; `result` then settles, and nobody needs it. */
+interface Team {
+  /** A worker has started and asked for work, or one failed: the search here may join. */
+  readonly ready: boolean;
+  /**
+   * Makes `search`, which has run alone so far, participant 0 of the team: it moves onto the
+   * shared table (Search.joinShared) and searches on in this thread, in slices, between
+   * which this thread coordinates. Settles when the search is over.
+   */
+  join(search: Search): Promise<WorkersRun>;
+  /** Stops the workers at once (the search here finished alone). */
   abort(): void;
 }
 
-/** Starts `n` workers over a fresh shared table and coordinates them until they are done. */
-function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: number): StartedWorkers {
+/**
+ * Starts N - 1 workers over a fresh shared table; the search in this thread joins them as
+ * participant 0 (`Team.join`), and this thread coordinates them all until they are done.
+ */
+function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: number): Team {
   // Room beyond the bound: the workers' searches stop themselves there, each after the
   // expansion in progress.
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES);
@@ -214,165 +247,302 @@ function runWorkers(s: CompiledScenario, options: CheckOptions, n: number, t0: n
   const { cancelled, onProgress, workers: _w, ...plain } = options;
   const workerOptions: WorkerOptions = plain;
   const summaries: (WorkerSummary | undefined)[] = new Array<WorkerSummary | undefined>(n).fill(undefined);
+  /** Participants waiting for work. */
   const hungry = new Set<number>();
-  /** Workers asked to give, and whom for. */
+  /**
+   * Workers that have neither asked for work nor been given any: they hold no state (no
+   * worker starts with one), so the search can end without waiting for them to start.
+   */
+  const fresh = new Set<number>();
+  for (let w = 1; w < n; w++) fresh.add(w);
+  /** Participants asked to give, and whom for. */
   const asked = new Map<number, number>();
   let bound: Bound | undefined;
   let peakMB = 0;
-  const workers: Worker[] = [];
-  let stop = (): void => undefined;
+  const workers: (Worker | undefined)[] = [undefined];
+  let settled = false;
+  let joined = false;
+  let ready = false;
+  let resolveRun: (r: WorkersRun) => void = () => undefined;
+  let rejectRun: (e: unknown) => void = () => undefined;
+  const result = new Promise<WorkersRun>((resolve, reject) => {
+    resolveRun = resolve;
+    rejectRun = reject;
+  });
+  /** Participant 0 (this thread): whom it was asked to give to, and how to wake it when it waits. */
+  let giveTo = -1;
+  let wake: () => void = () => undefined;
+  let here: Search | undefined;
 
-  const result = new Promise<WorkersRun>((resolve) => {
-    let finished = 0;
-    let settled = false;
-    const poll = setInterval(() => {
-      peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
-      if (cancelled?.()) {
-        bound ??= { kind: 'cancelled', limit: 0, message: 'interrupted before the search finished' };
-        Atomics.store(coord, Coord.cancel, 1);
-        stopAll();
-      }
-      onProgress?.(progress());
-    }, options.progressIntervalMs ?? 250);
-
-    const progress = () => {
-      let transitions = 0;
-      let depth = 0;
-      let waiting = 0;
-      for (let w = 0; w < n; w++) {
-        transitions += stats[w * STAT_FIELDS]!;
-        depth = Math.max(depth, stats[w * STAT_FIELDS + 1]!);
-        waiting += stats[w * STAT_FIELDS + 3]!;
-      }
-      return { states: store.size, transitions, depth, frontier: waiting, seconds: (performance.now() - t0) / 1000, violations: 0 };
-    };
-
-    const mail = (w: number, m: ToWorker, transfer?: ArrayBuffer[]): void => {
-      workers[w]!.postMessage(m, transfer);
-      Atomics.add(coord, Coord.mail + w, 1);
-      Atomics.notify(coord, Coord.mail + w);
-    };
-
-    function stopAll(): void {
-      Atomics.store(coord, Coord.stop, 1);
-      for (let w = 0; w < n; w++) {
-        Atomics.add(coord, Coord.mail + w, 1);
-        Atomics.notify(coord, Coord.mail + w);
-      }
-    }
-    stop = () => {
+  const poll = setInterval(() => {
+    peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
+    if (cancelled?.()) {
+      bound ??= { kind: 'cancelled', limit: 0, message: 'interrupted before the search finished' };
       Atomics.store(coord, Coord.cancel, 1);
       stopAll();
-    };
+    }
+    onProgress?.(progress());
+  }, options.progressIntervalMs ?? 250);
 
-    /** Pairs waiting workers with the busiest ones; stops everything when all wait. */
-    const dispatch = (): void => {
-      if (Atomics.load(coord, Coord.stop) === 1) return;
-      if (hungry.size === n && asked.size === 0) {
-        stopAll();
-        return;
-      }
-      for (const w of hungry) {
-        if ([...asked.values()].includes(w)) continue;
-        let donor = -1;
-        let most = 1;
-        for (let d = 0; d < n; d++) {
-          if (hungry.has(d) || asked.has(d)) continue;
-          const waiting = stats[d * STAT_FIELDS + 3]!;
-          if (waiting > most || donor < 0) {
-            donor = d;
-            most = waiting;
-          }
+  const progress = () => {
+    let transitions = 0;
+    let depth = 0;
+    let waiting = 0;
+    for (let w = 0; w < n; w++) {
+      transitions += stats[w * STAT_FIELDS]!;
+      depth = Math.max(depth, stats[w * STAT_FIELDS + 1]!);
+      waiting += stats[w * STAT_FIELDS + 3]!;
+    }
+    return { states: store.size, transitions, depth, frontier: waiting, seconds: (performance.now() - t0) / 1000, violations: 0 };
+  };
+
+  const stopped = (): boolean => Atomics.load(coord, Coord.stop) === 1;
+
+  const mail = (w: number, m: ToWorker, transfer?: ArrayBuffer[]): void => {
+    if (w === 0) {
+      if (m.type === 'work') here!.accept(m.words);
+      else giveTo = m.to;
+      wake();
+      return;
+    }
+    workers[w]!.postMessage(m, transfer);
+    Atomics.add(coord, Coord.mail + w, 1);
+    Atomics.notify(coord, Coord.mail + w);
+  };
+
+  function stopAll(): void {
+    Atomics.store(coord, Coord.stop, 1);
+    for (let w = 0; w < n; w++) {
+      Atomics.add(coord, Coord.mail + w, 1);
+      Atomics.notify(coord, Coord.mail + w);
+    }
+    wake();
+    // A fresh worker has nothing to report: the search does not wait for it to start.
+    for (const w of fresh) done(w, { keys: [], edges: [], dependencies: [], usages: [] });
+  }
+
+  /** Pairs waiting participants with the busiest ones; stops everything when all wait. */
+  const dispatch = (): void => {
+    if (stopped() || !joined) return;
+    if (hungry.size + fresh.size === n && asked.size === 0) {
+      stopAll();
+      return;
+    }
+    for (const w of hungry) {
+      if ([...asked.values()].includes(w)) continue;
+      let donor = -1;
+      let most = 1;
+      for (let d = 0; d < n; d++) {
+        if (hungry.has(d) || asked.has(d) || fresh.has(d)) continue;
+        const waiting = stats[d * STAT_FIELDS + 3]!;
+        if (waiting > most || donor < 0) {
+          donor = d;
+          most = waiting;
         }
-        if (donor < 0) return;
-        asked.set(donor, w);
-        mail(donor, { type: 'give', to: w });
       }
-    };
+      if (donor < 0) return;
+      asked.set(donor, w);
+      mail(donor, { type: 'give', to: w });
+    }
+  };
 
-    const finish = (): void => {
+  const share = (from: number, to: number, words: Int32Array): void => {
+    asked.delete(from);
+    if (words[0]! > 0 && !stopped()) {
+      hungry.delete(to);
+      mail(to, { type: 'work', words }, [words.buffer as ArrayBuffer]);
+    }
+    dispatch();
+  };
+
+  const hungryAt = (w: number): void => {
+    ready = true;
+    fresh.delete(w);
+    hungry.add(w);
+    dispatch();
+  };
+
+  function done(w: number, summary: WorkerSummary): void {
+    if (summaries[w] !== undefined) return;
+    fresh.delete(w);
+    summaries[w] = summary;
+    if (summary.bound || (options.first && summary.keys.length > 0)) {
+      bound ??= summary.bound;
+      stopAll();
+    }
+    if (summaries.every((x) => x !== undefined)) finish();
+  }
+
+  const finish = (): void => {
+    if (settled) return;
+    settled = true;
+    clearInterval(poll);
+    let transitions = 0;
+    let maxDepth = 0;
+    let reduced = 0;
+    for (let w = 0; w < n; w++) {
+      transitions += stats[w * STAT_FIELDS]!;
+      maxDepth = Math.max(maxDepth, stats[w * STAT_FIELDS + 1]!);
+      reduced += stats[w * STAT_FIELDS + 2]!;
+    }
+    peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
+    const states = store.size;
+    for (const w of workers) void w?.terminate();
+    resolveRun({
+      summaries: summaries.filter((x): x is WorkerSummary => !!x),
+      ...(bound ? { bound } : {}),
+      stats: {
+        states,
+        transitions,
+        seconds: 0,
+        peakMemoryMB: Math.round(peakMB * 10) / 10,
+        maxDepth,
+        bytesPerState: states > 0 ? Math.round(store.bytes / states) : 0,
+        reducedStates: reduced,
+      },
+    });
+  };
+
+  const fail = (w: number, message: string): void => {
+    ready = true;
+    if (settled) return;
+    bound ??= { kind: 'worker', limit: 0, message: `worker ${w + 1} of ${n} failed: ${message.split('\n')[0]}` };
+    store.abandon();
+    stopAll();
+    finish();
+  };
+
+  for (let w = 1; w < n; w++) {
+    const job: ParallelJob = {
+      parallelJob: 1, file: s.file, text: s.text, options: workerOptions, index: w,
+      store: storeBuffers, coord: coordBuffer, stats: statsBuffer,
+    };
+    const worker = new Worker(__filename, { workerData: job });
+    workers.push(worker);
+    worker.on('message', (m: ToCoordinator) => {
       if (settled) return;
+      switch (m.type) {
+        case 'hungry':
+          return hungryAt(m.from);
+        case 'share':
+          return share(m.from, m.to, m.words);
+        case 'done':
+          return done(m.from, m.summary);
+        case 'failed':
+          return fail(m.from, m.message);
+      }
+    });
+    worker.on('error', (e) => fail(w, e.message));
+    worker.on('exit', (code) => {
+      if (summaries[w] === undefined) fail(w, `exited with code ${code} before it finished`);
+    });
+  }
+
+  /** Participant 0: the search in this thread, in slices, coordinating between them. */
+  const participate = async (search: Search): Promise<void> => {
+    here = search;
+    const publish = (): void => publishStats(search, stats, 0);
+    const pause = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+    // Inside the table before moving into it: a worker that grows it meanwhile waits for this thread.
+    store.enter();
+    let inside = true;
+    try {
+      search.joinShared(store);
+      joined = true;
+      dispatch();
+      while (!stopped()) {
+        // Asked to give: once per slice, as a worker does (an answer with nothing to give
+        // may be followed by the same question at once).
+        if (giveTo >= 0) {
+          const to = giveTo;
+          giveTo = -1;
+          const words = search.waiting > 1 ? search.share() : Int32Array.of(0);
+          publish();
+          share(0, to, words);
+        }
+        if (search.idle) {
+          // Out of work: wait, outside the table, for states from a worker (or the end).
+          store.leave();
+          inside = false;
+          const woken = new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          // Waiting, it is asked nothing more; a question it had not answered yet gets nothing.
+          hungry.add(0);
+          const to = giveTo;
+          giveTo = -1;
+          if (to >= 0) share(0, to, Int32Array.of(0));
+          else dispatch();
+          await woken;
+          wake = () => undefined;
+          if (stopped()) break;
+          store.enter();
+          inside = true;
+          continue;
+        }
+        search.run(performance.now() + SLICE_MS);
+        publish();
+        if (search.done && !search.idle) break; // a bound, or --first with a violation
+        if (options.first && search.raw.length > 0) break;
+        await pause();
+      }
+    } catch (e) {
+      if (!(e instanceof TableFull)) throw e;
+      done(0, { keys: [], edges: [], dependencies: [], usages: [], bound: { kind: 'states', limit: storeBuffers.maxStates, message: e.message } });
+      return;
+    } finally {
+      if (inside) store.leave();
+    }
+    publish();
+    done(0, summaryOf(search));
+  };
+
+  return {
+    get ready() {
+      return ready;
+    },
+    join: (search) => {
+      participate(search).catch((e: unknown) => {
+        store.abandon();
+        Atomics.store(coord, Coord.cancel, 1);
+        stopAll();
+        for (const w of workers) void w?.terminate();
+        settled = true;
+        clearInterval(poll);
+        rejectRun(e);
+      });
+      return result;
+    },
+    abort: () => {
       settled = true;
       clearInterval(poll);
-      let transitions = 0;
-      let maxDepth = 0;
-      let reduced = 0;
-      for (let w = 0; w < n; w++) {
-        transitions += stats[w * STAT_FIELDS]!;
-        maxDepth = Math.max(maxDepth, stats[w * STAT_FIELDS + 1]!);
-        reduced += stats[w * STAT_FIELDS + 2]!;
-      }
-      peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
-      const states = store.size;
-      for (const w of workers) void w.terminate();
-      resolve({
-        summaries: summaries.filter((x): x is WorkerSummary => !!x),
-        ...(bound ? { bound } : {}),
-        stats: {
-          states,
-          transitions,
-          seconds: 0,
-          peakMemoryMB: Math.round(peakMB * 10) / 10,
-          maxDepth,
-          bytesPerState: states > 0 ? Math.round(store.bytes / states) : 0,
-          reducedStates: reduced,
-        },
-      });
-    };
-
-    const fail = (w: number, message: string): void => {
-      bound ??= { kind: 'worker', limit: 0, message: `worker ${w + 1} of ${n} failed: ${message.split('\n')[0]}` };
-      store.abandon();
-      stopAll();
-      finish();
-    };
-
-    for (let w = 0; w < n; w++) {
-      const job: ParallelJob = {
-        parallelJob: 1, file: s.file, text: s.text, options: workerOptions, index: w,
-        store: storeBuffers, coord: coordBuffer, stats: statsBuffer,
-      };
-      const worker = new Worker(__filename, { workerData: job });
-      workers.push(worker);
-      worker.on('message', (m: ToCoordinator) => {
-        switch (m.type) {
-          case 'hungry':
-            hungry.add(m.from);
-            dispatch();
-            return;
-          case 'share':
-            asked.delete(m.from);
-            if (m.words[0]! > 0 && Atomics.load(coord, Coord.stop) === 0) {
-              hungry.delete(m.to);
-              mail(m.to, { type: 'work', words: m.words }, [m.words.buffer as ArrayBuffer]);
-            }
-            dispatch();
-            return;
-          case 'done':
-            summaries[m.from] = m.summary;
-            if (m.summary.bound || (options.first && m.summary.keys.length > 0)) {
-              bound ??= m.summary.bound;
-              stopAll();
-            }
-            if (++finished === n) finish();
-            return;
-          case 'failed':
-            fail(m.from, m.message);
-            return;
-        }
-      });
-      worker.on('error', (e) => fail(w, e.message));
-      worker.on('exit', (code) => {
-        if (summaries[w] === undefined) fail(w, `exited with code ${code} before it finished`);
-      });
-    }
-  });
-  return {
-    result,
-    abort: () => {
-      stop();
-      for (const w of workers) void w.terminate();
+      Atomics.store(coord, Coord.cancel, 1);
+      Atomics.store(coord, Coord.stop, 1);
+      for (const w of workers) void w?.terminate();
     },
+  };
+}
+
+/** A participant's counts for the coordinator and the progress reports. */
+function publishStats(search: Search, stats: Float64Array, me: number): void {
+  const p = search.progress();
+  const at = me * STAT_FIELDS;
+  stats[at] = p.transitions;
+  stats[at + 1] = p.depth;
+  // Not search.stats(): it reads the process's resident memory, which costs more than a
+  // slice's bookkeeping should (participants publish every slice).
+  stats[at + 2] = search.reduced;
+  stats[at + 3] = search.waiting;
+}
+
+/** What a participant reports when it stops. */
+function summaryOf(search: Search): WorkerSummary {
+  return {
+    keys: search.raw.map((r) => r.key),
+    edges: [...search.lockEdges],
+    dependencies: search.lockdep.edges(),
+    usages: search.lockdep.usages(),
+    ...(search.stopReason ? { bound: search.stopReason } : {}),
   };
 }
 
@@ -388,20 +558,12 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
   try {
     const loaded = loadScenario(job.file, job.text);
     if (!loaded.compiled) throw new Error('the scenario does not compile in a worker');
+    // A worker starts with no state: participant 0, in the coordinating thread, has them all.
     const search = new Search(loaded.compiled, {
       ...job.options,
       cancelled: () => Atomics.load(coord, Coord.cancel) === 1,
-    }, undefined, { visited: store, seed: me === 0 });
-    const publish = (): void => {
-      const p = search.progress();
-      const at = me * STAT_FIELDS;
-      stats[at] = p.transitions;
-      stats[at + 1] = p.depth;
-      // Not search.stats(): it reads the process's resident memory, which costs more than
-      // a slice's bookkeeping should (the workers publish every slice).
-      stats[at + 2] = search.reduced;
-      stats[at + 3] = search.waiting;
-    };
+    }, undefined, { visited: store });
+    const publish = (): void => publishStats(search, stats, me);
     const handle = (m: ToWorker): void => {
       if (m.type === 'give') {
         const words = search.waiting > 1 ? search.share() : Int32Array.of(0);
@@ -439,13 +601,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     }
     if (inside) store.leave();
     publish();
-    const summary: WorkerSummary = {
-      keys: search.raw.map((r) => r.key),
-      edges: [...search.lockEdges],
-      dependencies: search.lockdep.edges(),
-      usages: search.lockdep.usages(),
-      ...(search.stopReason ? { bound: search.stopReason } : {}),
-    };
+    const summary = summaryOf(search);
     port.postMessage({ type: 'done', from: me, summary } satisfies ToCoordinator);
   } catch (e) {
     if (inside) store.leave();

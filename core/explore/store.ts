@@ -376,9 +376,12 @@ export class StateStore {
    * Looks up the fingerprint in `fp`; when it is new, stores it with its parent and move.
    * Returns the state's id, or -(id + 1) when it was already there.
    */
-  insert(parent: number, move: number): number {
-    const h1 = fp.h1 | 0;
-    const h2 = fp.h2 | 0;
+  insert(parent: number, move: number, _depth = 0): number {
+    // A half that is 0 is stored as 1, as in the table workers share (shared-store.ts), where
+    // 0 marks an empty slot: both tables then tell the same fingerprints apart, and a search
+    // moves from this one to that one state for state (Search.joinShared).
+    const h1 = fp.h1 | 0 || 1;
+    const h2 = fp.h2 | 0 || 1;
     const t = this.table;
     let slot = (h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask;
     for (;;) {
@@ -408,9 +411,31 @@ export class StateStore {
 
   /** The word `insert` reads first for the fingerprint in `fp` (a read ahead of the lookup). */
   touch(): number {
-    const h1 = fp.h1 | 0;
-    const h2 = fp.h2 | 0;
+    const h1 = fp.h1 | 0 || 1;
+    const h2 = fp.h2 | 0 || 1;
     return this.table[((h1 ^ Math.imul(h2, 0x9e3779b1)) & this.mask) * 3 + 2]!;
+  }
+
+  /** No other thread inserts here: nothing to wait for (see Visited.pause). */
+  pause(): void {}
+
+  /** One search stores states level by level: numbers alone order them as depth and number do. */
+  after(t: number, s: number, _depth: number): boolean {
+    return t > s;
+  }
+
+  /** Every stored fingerprint, by state number (as `insert` keeps it). */
+  fingerprints(): { h1: Int32Array; h2: Int32Array } {
+    const h1 = new Int32Array(this.count);
+    const h2 = new Int32Array(this.count);
+    const t = this.table;
+    for (let i = 0; i < t.length; i += 3) {
+      const id1 = t[i + 2]!;
+      if (id1 === 0) continue;
+      h1[id1 - 1] = t[i]!;
+      h2[id1 - 1] = t[i + 1]!;
+    }
+    return { h1, h2 };
   }
 
   parent(id: number): number {

@@ -3,6 +3,7 @@
 
 import type { Span } from '../syntax/ast';
 import type { Analysis } from './analysis';
+import { thousands } from '../format';
 
 export type LensCommand = 'check' | 'debug' | 'showVerdict';
 
@@ -40,7 +41,7 @@ export function codeLenses(a: Analysis, verdict?: VerdictSummary): CodeLens[] {
 export function verdictTitle(v: VerdictSummary): string {
   if (v.running) return '$(sync~spin) checking…';
   const expected = v.asExpected === undefined ? '' : v.asExpected ? ' (as expected)' : ' (NOT as expected)';
-  const states = v.states !== undefined ? ` · ${v.states.toLocaleString('en-US')} states` : '';
+  const states = v.states !== undefined ? ` · ${thousands(v.states)} states` : '';
   switch (v.verdict) {
     case 'violation':
       return `✗ ${v.details.join(', ')}${expected}${states}`;

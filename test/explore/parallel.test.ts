@@ -11,9 +11,12 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { check, type CheckOptions, type CheckResult } from '../../core/explore';
 import { checkParallel } from '../../core/explore/parallel';
+import { Search } from '../../core/explore/search';
+import { SharedStore } from '../../core/explore/shared-store';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { compileText } from './helpers';
 import { scenarioArb } from './scenario-gen';
+import { counterScenario, philosophersScenario } from '../../bench/generate';
 
 /** Two workers from the first state (no one-thread head start). */
 function twoWorkers(s: CompiledScenario, opts: CheckOptions = {}): Promise<CheckResult> {
@@ -82,6 +85,81 @@ describe('two workers agree with one', () => {
   });
 });
 
+describe('the search in the coordinating thread joins the shared table', () => {
+  test('joined partway, one search goes on exactly as if it had not moved', () => {
+    const texts = [
+      ...exampleFiles().map((file) => ({ file, text: readFileSync(file, 'utf8') })),
+      { file: 'philosophers N=8', text: philosophersScenario(8, true) },
+      { file: 'counter N=4', text: counterScenario(4, 2) },
+    ];
+    let joined = 0;
+    for (const { file, text } of texts) {
+      const s = compileText(text, file);
+      const whole = new Search(s, {});
+      whole.run();
+      // run(0) stops at its first look at the clock, after 256 expansions: the same point each time.
+      const moved = new Search(s, {});
+      if (moved.run(0)) continue;
+      const table = new SharedStore(SharedStore.allocate(1 << 20));
+      const before = moved.progress().states;
+      moved.joinShared(table);
+      assert.equal(table.size, before, file);
+      table.enter();
+      moved.run();
+      table.leave();
+      // The ignoring proviso reads the expanded flags: a state moved without its flag would
+      // make expansions full that were not, and change the transitions.
+      assert.deepEqual(moved.progress(), { ...whole.progress(), seconds: moved.progress().seconds }, file);
+      assert.equal(table.size, whole.progress().states, file);
+      joined++;
+    }
+    assert.ok(joined >= 2, `${joined} examples ran past 256 expansions`);
+  });
+});
+
+describe('the reduction with two workers', () => {
+  test('where every run is finite, two workers store what one stores', async () => {
+    // Every path to a state has the same length here, so one worker's ignoring proviso never
+    // makes an expansion full. Two workers that compared expanded flags found the other's
+    // successors expanded whenever one ran a level ahead, and stored five times the states.
+    const lines = ['scenario "bounded philosophers"'];
+    const n = 8;
+    for (let i = 0; i < n; i++) lines.push(`mutex fork${i};`);
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [i, (i + 1) % n].sort((x, y) => x - y);
+      lines.push(`thread p${i} { for (int k = 0; k < 2; k++) { mutex_lock(&fork${a}); mutex_lock(&fork${b}); mutex_unlock(&fork${b}); mutex_unlock(&fork${a}); } }`);
+    }
+    const s = compileText(lines.join('\n'));
+    const one = check(s, {});
+    const two = await checkParallel(s, { workers: 2 }, 50, 0);
+    assert.equal(two.verdict, 'verified');
+    assert.ok(one.stats.states > 50_000, `${one.stats.states} states`);
+    assert.ok(Math.abs(two.stats.states - one.stats.states) <= 0.03 * one.stats.states, `${two.stats.states} vs ${one.stats.states} states`);
+  });
+});
+
+describe('a violation found before the workers join', () => {
+  test('is reported as one worker reports it, trace and all', async () => {
+    // Philosophers that cannot deadlock, long enough to search for the workers to join,
+    // and a thread that unlocks a mutex it never took, at its first step: the search here
+    // finds that alone, before they join, and the workers find nothing else.
+    const lines = ['scenario "early bug"', 'mutex stray;'];
+    const n = 10;
+    for (let i = 0; i < n; i++) lines.push(`mutex fork${i};`);
+    for (let i = 0; i < n; i++) {
+      const [a, b] = [i, (i + 1) % n].sort((x, y) => x - y);
+      lines.push(`thread p${i} { for (int k = 0; k < 2; k++) { mutex_lock(&fork${a}); mutex_lock(&fork${b}); mutex_unlock(&fork${b}); mutex_unlock(&fork${a}); } }`);
+    }
+    lines.push('thread careless { mutex_unlock(&stray); }');
+    const s = compileText(lines.join('\n'));
+    const one = check(s, {});
+    const two = await checkParallel(s, { workers: 2 });
+    assert.equal(one.verdict, 'violation');
+    assert.ok(one.stats.states > 20_000, `${one.stats.states} states: long enough for the workers to join`);
+    assert.deepEqual(seen(two), seen(one));
+  });
+});
+
 describe('bounds and failures with workers', () => {
   const philosophers = (n: number): string => {
     const lines = [`scenario "philosophers ${n}"`];
@@ -122,8 +200,10 @@ describe('bounds and failures with workers', () => {
   });
 
   test('a worker that fails is reported and the search stops', async () => {
-    const s = compileText(philosophers(3));
-    // The workers load the scenario from its text: this one does not compile there.
+    // The workers load the scenario from its text: this one does not compile there. The
+    // search in the coordinating thread needs seconds, far longer than a worker takes to
+    // start and fail; the search stops then.
+    const s = compileText(philosophers(12));
     const r = await twoWorkers({ ...s, text: 'thread {' });
     assert.equal(r.verdict, 'inconclusive');
     assert.equal(r.bound?.kind, 'worker');
