@@ -284,15 +284,20 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     onProgress?.(progress());
   }, options.progressIntervalMs ?? 250);
 
-  const progress = () => {
-    let transitions = 0;
-    let depth = 0;
-    let waiting = 0;
+  /** The participants' published counts, summed (depth: the deepest). */
+  const totals = (): { transitions: number; depth: number; reduced: number; waiting: number } => {
+    const sum = { transitions: 0, depth: 0, reduced: 0, waiting: 0 };
     for (let w = 0; w < n; w++) {
-      transitions += stats[w * STAT_FIELDS]!;
-      depth = Math.max(depth, stats[w * STAT_FIELDS + 1]!);
-      waiting += stats[w * STAT_FIELDS + 3]!;
+      sum.transitions += stats[w * STAT_FIELDS]!;
+      sum.depth = Math.max(sum.depth, stats[w * STAT_FIELDS + 1]!);
+      sum.reduced += stats[w * STAT_FIELDS + 2]!;
+      sum.waiting += stats[w * STAT_FIELDS + 3]!;
     }
+    return sum;
+  };
+
+  const progress = () => {
+    const { transitions, depth, waiting } = totals();
     return { states: store.size, transitions, depth, frontier: waiting, seconds: (performance.now() - t0) / 1000, violations: 0 };
   };
 
@@ -377,14 +382,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     if (settled) return;
     settled = true;
     clearInterval(poll);
-    let transitions = 0;
-    let maxDepth = 0;
-    let reduced = 0;
-    for (let w = 0; w < n; w++) {
-      transitions += stats[w * STAT_FIELDS]!;
-      maxDepth = Math.max(maxDepth, stats[w * STAT_FIELDS + 1]!);
-      reduced += stats[w * STAT_FIELDS + 2]!;
-    }
+    const { transitions, depth: maxDepth, reduced } = totals();
     peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
     const states = store.size;
     for (const w of workers) void w?.terminate();
