@@ -323,7 +323,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     }
     wake();
     // A fresh worker has nothing to report: the search does not wait for it to start.
-    for (const w of fresh) done(w, { keys: [], edges: [], dependencies: [], usages: [] });
+    for (const w of fresh) done(w, emptySummary());
   }
 
   /** Pairs waiting participants with the busiest ones; stops everything when all wait. */
@@ -486,7 +486,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
       }
     } catch (e) {
       if (!(e instanceof TableFull)) throw e;
-      done(0, { keys: [], edges: [], dependencies: [], usages: [], bound: { kind: 'states', limit: storeBuffers.maxStates, message: e.message } });
+      done(0, emptySummary(tableFull(e, storeBuffers.maxStates)));
       return;
     } finally {
       if (inside) store.leave();
@@ -531,6 +531,16 @@ function publishStats(search: Search, stats: Float64Array, me: number): void {
   // slice's bookkeeping should (participants publish every slice).
   stats[at + 2] = search.reduced;
   stats[at + 3] = search.waiting;
+}
+
+/** What a participant that found nothing reports: one never given work, or stopped by `bound`. */
+function emptySummary(bound?: Bound): WorkerSummary {
+  return { keys: [], edges: [], dependencies: [], usages: [], ...(bound ? { bound } : {}) };
+}
+
+/** The bound of a shared table that is full. */
+function tableFull(e: TableFull, maxStates: number): Bound {
+  return { kind: 'states', limit: maxStates, message: e.message };
 }
 
 /** What a participant reports when it stops. */
@@ -604,8 +614,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
   } catch (e) {
     if (inside) store.leave();
     if (e instanceof TableFull) {
-      const bound: Bound = { kind: 'states', limit: job.store.maxStates, message: e.message };
-      port.postMessage({ type: 'done', from: me, summary: { keys: [], edges: [], dependencies: [], usages: [], bound } } satisfies ToCoordinator);
+      port.postMessage({ type: 'done', from: me, summary: emptySummary(tableFull(e, job.store.maxStates)) } satisfies ToCoordinator);
       return;
     }
     port.postMessage({ type: 'failed', from: me, message: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) } satisfies ToCoordinator);
