@@ -241,45 +241,54 @@ function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
 }
 
 /**
- * A state a packed frontier popped, whose shared memory stays packed (a copy of the words
- * `packMemory` wrote, a few dozen where most words are zero, after the memory's length and
- * where each block starts among them, and before its actors' intern numbers) until it is
- * read whole (`mem`).
+ * A state a packed frontier popped, read in place from the frontier's words (its PackedBase)
+ * until its memory is read whole (`mem`): nothing is copied when it is popped.
  * Most states the search expands move only by steps the step memo gives (memo.ts), which
  * read the few words their keys hold (`memWord`), and their successors are packed from the
  * frontier's words (PackedBase.packStep): their memory is then never unpacked.
+ * The words stay in place until the frontier's ring of bases comes round to the same entry
+ * again (packed.ts, BASES pops later): a state kept longer must be `keep`-ed before then.
+ * Reading one that was not is an internal error, never a wrong value.
  */
 export class PackedState implements MachineState {
   private unpacked: number[] | undefined = undefined;
+  /** The actors' intern numbers, once `keep` copied them out of the frontier's words. */
+  private ids: number[] | undefined = undefined;
 
-  constructor(private readonly packed: readonly number[], readonly objects: readonly number[], readonly actors: readonly ActorState[]) {}
+  constructor(private readonly base: PackedBase, private readonly pop: number, readonly memLength: number, readonly objects: readonly number[], readonly actors: readonly ActorState[]) {}
 
   get mem(): readonly number[] {
-    return (this.unpacked ??= unpackWords(this.packed));
+    return (this.unpacked ??= this.base.memory(this.pop));
   }
 
-  get memLength(): number {
-    return this.packed[0]!;
-  }
-
-  /** The intern number of the state of `actor` (ActorIntern): the packed words end with them. */
+  /** The intern number of the state of `actor` (ActorIntern). */
   actorId(actor: number): number {
-    const p = this.packed;
-    return p[p.length - this.actors.length + actor]!;
+    const ids = this.ids;
+    return ids ? ids[actor]! : this.base.actorId(this.pop, actor);
+  }
+
+  /** Copies what the state reads of the frontier's words, so that it may be read after they are reused. */
+  keep(): void {
+    this.unpacked ??= this.base.memory(this.pop);
+    this.ids ??= Array.from(this.actors, (_, a) => this.base.actorId(this.pop, a));
   }
 
   /** `mem[addr]` (NaN past the end, where `mem` has no word), without unpacking the rest. */
   word(addr: number): number {
     const u = this.unpacked;
     if (u) return u[addr]!;
-    const p = this.packed;
-    if (addr >= p[0]!) return NaN;
-    const k = p[1 + (addr >>> 5)]!;
-    const mask = p[k]!;
-    const bit = 1 << (addr & 31);
-    if ((mask & bit) === 0) return 0;
-    return p[k + 1 + popcount(mask & (bit - 1))]!;
+    if (addr >= this.memLength) return NaN;
+    return this.base.word(this.pop, addr);
   }
+}
+
+/** `keep` for a state a frontier may have popped. */
+export function keepState(state: MachineState): void {
+  if (state instanceof PackedState) state.keep();
+}
+
+function stale(): never {
+  throw new Error('internal error: a popped state read after the frontier reused its words');
 }
 
 /** A word of a state's memory (see PackedState.word). */
@@ -296,18 +305,6 @@ function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/** A PackedState's memory unpacked. */
-function unpackWords(p: readonly number[]): number[] {
-  const m = p[0]!;
-  while (zeros.length < m) zeros.push(0);
-  const mem = zeros.length === m ? zeros.slice() : zeros.slice(0, m);
-  let k = 1 + ((m + 31) >>> 5);
-  for (let base = 0; base < m; base += 32) {
-    for (let mask = p[k++]!; mask !== 0; mask &= mask - 1) mem[base + 31 - Math.clz32(mask & -mask)] = p[k++]!;
-  }
-  return mem;
 }
 
 /** The most words `packMemory` writes for `m` words of memory. */
@@ -460,6 +457,8 @@ export class PackedBase {
   private actorsAt = 0;
   private end = 0;
   private actorCount = 0;
+  /** How many states this entry unpacked: a PackedState reads its words only while it is the last. */
+  private pops = 0;
   /** The bits of a block a step wrote, and their values at their bits' places. */
   private readonly written: number[] = new Array<number>(32).fill(0);
 
@@ -479,39 +478,49 @@ export class PackedBase {
       k += 1 + popcount(w[k]!);
     }
     blockAt[blocks] = k;
-    const no = w[k]!;
-    const n = w[k + 1 + no]!;
-    // The memory's length, where each block starts here, the blocks, then the actor numbers
-    // (PackedState), in an array made at its size.
-    const shift = 1 + blocks - (at + 1);
-    const packed = new Array<number>(k + shift + n);
-    packed[0] = m;
-    for (let b = 0; b < blocks; b++) packed[1 + b] = blockAt[b]! + shift;
-    for (let i = at + 1; i < k; i++) packed[i + shift] = w[i]!;
-    const idsAt = k + shift;
-    k++;
+    const no = w[k++]!;
     let objects = NO_OBJECTS;
     if (no > 0) {
       const list = new Array<number>(no);
       for (let i = 0; i < no; i++) list[i] = w[k++]!;
       objects = list;
     }
-    k++;
+    const n = w[k++]!;
     this.actorsAt = k;
     this.actorCount = n;
     const actors = new Array<ActorState>(n);
     const intern = this.intern;
     intern.unpackedAt(w, k, n);
-    for (let i = 0; i < n; i++) {
-      const id = w[k++]!;
-      packed[idsAt + i] = id;
-      actors[i] = intern.actor(id);
-    }
+    for (let i = 0; i < n; i++) actors[i] = intern.actor(w[k++]!);
     this.words = w;
     this.blocks = blocks;
     this.end = k;
-    this.state = new PackedState(packed, objects, actors);
+    this.pops++;
+    this.state = new PackedState(this, this.pops, m, objects, actors);
     return k;
+  }
+
+  /** Word `addr` (below the memory's length) of the state of pop `pop`, the last unpacked. */
+  word(pop: number, addr: number): number {
+    if (pop !== this.pops) stale();
+    const w = this.words;
+    const k = this.blockAt[addr >>> 5]!;
+    const mask = w[k]!;
+    const bit = 1 << (addr & 31);
+    if ((mask & bit) === 0) return 0;
+    return w[k + 1 + popcount(mask & (bit - 1))]!;
+  }
+
+  /** The intern number of `actor`'s state in the state of pop `pop`, the last unpacked. */
+  actorId(pop: number, actor: number): number {
+    if (pop !== this.pops) stale();
+    return this.words[this.actorsAt + actor]!;
+  }
+
+  /** The whole memory of the state of pop `pop`, the last unpacked. */
+  memory(pop: number): number[] {
+    if (pop !== this.pops) stale();
+    return unpackMemory(this.words, this.blockAt[0]! - 1, this.blockAt);
   }
 
   /** Tells the intern where this state's actor numbers are (ActorIntern.unpackedAt): its successors are packed next. */

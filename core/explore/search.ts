@@ -20,7 +20,7 @@ import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
 import { fingerprintState, fp, packMove, StateHasher, StateStore } from './store';
-import { ActorIntern, encodeActor, packPortable, unpackPortable, Words } from './pack';
+import { ActorIntern, encodeActor, keepState, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
 
@@ -239,7 +239,11 @@ export class Search {
       if (i % 2 === 0 && given < n) {
         give(item);
         given++;
-      } else keep.push(item);
+      } else {
+        // Pushed back once every state is popped: read by then, its words may be reused.
+        keepState(item.state);
+        keep.push(item);
+      }
     }
     for (const item of keep) this.frontier.push(item);
     return out.data.slice(0, out.length);
@@ -444,6 +448,7 @@ export class Search {
     this.prefixDepth = item.depth;
     // `item` is the first of its level: the frontier holds exactly the rest of that level.
     if (this.frontier.size + 1 < 4 * shard.count) return false;
+    keepState(item.state);
     const level = [item, ...this.frontier.drain()];
     this.frontier = makeFrontier(this.opts.strategy ?? 'bfs', this.opts.seed ?? 1, this.intern);
     level.forEach((x, i) => {

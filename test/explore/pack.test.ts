@@ -11,7 +11,8 @@ import { loadScenario } from '../../core';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { initialState, LazyStepOk, successors } from '../../core/model/machine';
 import type { ActorState, MachineState } from '../../core/model/types';
-import { ActorIntern, localLength, memLength, memWord, PackedBase, PackedState, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
+import { ActorIntern, keepState, localLength, memLength, memWord, PackedBase, PackedState, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
+import { PackedFrontier } from '../../core/explore/strategies/packed';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
 import { scenarioArb } from './scenario-gen';
 
@@ -76,6 +77,37 @@ describe('pack', () => {
     }
     assert.ok(states > 100, `${states} states`);
     assert.ok(packed < dense, `sparse memory: ${packed} words for ${dense}`);
+  });
+
+  test('a popped state reads the frontier\'s words in place: kept, it reads back after they are reused, and not kept, it refuses to be read', () => {
+    const s = loadScenario('t', scenarioText(DETECTOR_CASES[0]!, 'buggy')).compiled!;
+    const distinct: MachineState[] = [];
+    for (let level = [initialState(s)]; distinct.length < 400 && level.length > 0; ) {
+      distinct.push(...level);
+      level = level.flatMap((x) => successors(s, x).flatMap((succ) => (succ.result.status === 'ok' ? [succ.result.state] : [])));
+    }
+    assert.ok(distinct.length > 10, `${distinct.length} states`);
+    // Enough entries to fill several chunks of the frontier's words.
+    const states = Array.from({ length: 6000 }, (_, i) => distinct[i % distinct.length]!);
+    for (const order of ['bfs', 'dfs'] as const) {
+      const frontier = new PackedFrontier(order, new ActorIntern());
+      states.forEach((state, id) => frontier.push({ id, state, depth: 0 }));
+      const kept = frontier.pop()!;
+      keepState(kept.state);
+      const left = frontier.pop()!;
+      // Many pops, and pushes into the chunks they emptied.
+      for (let i = 0; i < 3000; i++) frontier.push({ ...frontier.pop()!, depth: 1 });
+      const whole = (x: MachineState): MachineState => ({ mem: x.mem, objects: x.objects, actors: x.actors });
+      assert.deepEqual(whole(kept.state), states[kept.id], order);
+      assert.equal((kept.state as PackedState).actorId(0), (kept.state as PackedState).actorId(0));
+      assert.throws(() => left.state.mem, /reused its words/, order);
+      assert.throws(() => memWord(left.state, 0), /reused its words/, order);
+      // What drain hands out stays readable.
+      const rest = frontier.drain();
+      frontier.push({ id: 0, state: states[0]!, depth: 0 });
+      frontier.pop();
+      for (const x of rest) assert.deepEqual(whole(x.state), states[x.id], order);
+    }
   });
 
   test('a step packed from its base state\'s words is the state it reached packed whole, for any memory and writes', () => {

@@ -29,9 +29,14 @@ export interface Frontier {
   readonly name: string;
   readonly size: number;
   push(item: FrontierItem): void;
-  /** The next state to expand, or undefined when the frontier is empty. */
+  /**
+   * The next state to expand, or undefined when the frontier is empty. A packed frontier's
+   * state reads the frontier's words in place (pack.ts, PackedState): it may be read for the
+   * next pops that a search looking ahead makes (breadth-first) or until the next pop
+   * (depth-first), and for longer once `keepState` (pack.ts) copied what it reads.
+   */
   pop(): FrontierItem | undefined;
-  /** Every item still waiting, in the order the strategy would expand them (for sharding). */
+  /** Every item still waiting, in the order the strategy would expand them (for sharding), each readable for as long as needed. */
   drain(): FrontierItem[];
   /**
    * Present when the frontier keeps the recently popped states' words: makes `state`, one of

@@ -3,7 +3,7 @@
 // waiting states, which as objects cost several times the memory and a garbage collector
 // that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
 
-import { ActorIntern, localLength, PackedBase, packLocal, packLocalStep } from '../pack';
+import { ActorIntern, keepState, localLength, PackedBase, packLocal, packLocalStep } from '../pack';
 import type { MachineState } from '../../model/types';
 import type { Frontier, FrontierItem } from './frontier';
 
@@ -163,7 +163,9 @@ export class PackedFrontier implements Frontier {
   private read(w: Int32Array, at: number): FrontierItem {
     const id = w[at]!;
     const depth = w[at + 1]!;
-    const i = (this.popped = this.popped + 1 === BASES ? 0 : this.popped + 1);
+    // Depth-first, the words of the state popped before are written over by the next pushes:
+    // one entry, which its state cannot outlive.
+    const i = (this.popped = this.popped + 1 === BASES || this.name === 'dfs' ? 0 : this.popped + 1);
     const base = this.bases[i]!;
     this.baseEnd = base.unpack(w, at + 5);
     this.pushing = i;
@@ -173,7 +175,10 @@ export class PackedFrontier implements Frontier {
 
   drain(): FrontierItem[] {
     const out: FrontierItem[] = [];
-    for (let item = this.pop(); item; item = this.pop()) out.push(item);
+    for (let item = this.pop(); item; item = this.pop()) {
+      keepState(item.state);
+      out.push(item);
+    }
     return out;
   }
 }
