@@ -26,79 +26,42 @@ const OUTCOMES = 8;
 export const BLOCKS = 'blocks';
 
 /**
- * The attempts remembered for one actor state that read the same words (its actor's irq
- * word first), most recent first: nearly always every attempt from an actor state reads
- * the same words, whose values are then read once per lookup, whichever attempt matches.
+ * A group of attempts in `StepMemo.rows`: the attempts remembered for one actor state that
+ * read the same words (its actor's irq word first), most recent first. Nearly always every
+ * attempt from an actor state reads the same words, whose values are then read once per
+ * lookup, whichever attempt matches. Laid out in one array of words, a group's header, the
+ * addresses it reads and its rows of values side by side, so that a lookup reads one place
+ * of memory:
+ *
+ *   [next group + 1 (0: none), n (words read), count (rows in use), where its results are,
+ *    the n addresses, OUTCOMES rows of n values]
+ *
+ * Row r's result (what the step did and the actor's state after it, or nothing for an
+ * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters.
  */
-class Attempts {
-  /**
-   * The addresses of the words read, then their values, OUTCOMES rows of `n`, the first
-   * `count` in use: one array, so that a lookup reads one place of memory.
-   */
-  readonly words: Int32Array;
-  /** Per row: what the step did, or undefined (the attempt blocks). */
-  readonly effects: (StepEffect | undefined)[] = [];
-  /** Per row: the actor's state after the step, the intern's object equal to the step's (see `rememberStep`). */
-  readonly afters: (ActorState | undefined)[] = [];
-  count = 0;
-  /** The attempts from the same actor state that read other words, if any. */
-  next: Attempts | undefined = undefined;
+const NEXT = 0;
+const N = 1;
+const COUNT = 2;
+const RESULTS = 3;
+const HEADER = 4;
 
-  constructor(addrs: Int32Array, readonly n = addrs.length) {
-    this.words = new Int32Array((1 + OUTCOMES) * n);
-    this.words.set(addrs);
-  }
-
-  /** Whether these attempts read the words at `addrs`. */
-  reads(addrs: Int32Array): boolean {
-    if (addrs.length !== this.n) return false;
-    for (let i = 0; i < this.n; i++) if (this.words[i] !== addrs[i]) return false;
-    return true;
-  }
-
-  /** The row whose values `state` holds, or -1. */
-  find(state: MachineState): number {
-    const words = this.words;
-    const n = this.n;
-    const key = keyValues(state, words, n);
-    if (!key) return -1;
-    next: for (let r = 0, at = n; r < this.count; r++, at += n) {
-      for (let i = 0; i < n; i++) if (words[at + i] !== key[i]) continue next;
-      return r;
-    }
-    return -1;
-  }
-
-  /** Adds a row first, dropping the oldest when full. */
-  add(key: Int32Array, effect: StepEffect | undefined, after: ActorState | undefined): void {
-    const n = this.n;
-    if (this.count === OUTCOMES) {
-      this.count--;
-      this.effects.pop();
-      this.afters.pop();
-    }
-    this.words.copyWithin(2 * n, n, (1 + this.count) * n);
-    this.words.set(key.subarray(0, n), n);
-    this.effects.unshift(effect);
-    this.afters.unshift(after);
-    this.count++;
-  }
-}
-
-/** The values of the `n` words whose addresses begin `addrs` in `state`, in a scratch array; undefined when one lies past its memory. */
-function keyValues(state: MachineState, addrs: Int32Array, n: number): Int32Array | undefined {
+/**
+ * The values in `state` of the `n` words whose addresses are at `at` of `addrs`, in a
+ * scratch array; undefined when one lies past its memory.
+ */
+function keyValues(state: MachineState, addrs: Int32Array, at: number, n: number): Int32Array | undefined {
   if (scratch.length < n) scratch = new Int32Array(2 * n);
   const key = scratch;
   if (state instanceof PackedState) {
     for (let i = 0; i < n; i++) {
-      const v = state.word(addrs[i]!);
+      const v = state.word(addrs[at + i]!);
       if (v !== v) return undefined;
       key[i] = v;
     }
   } else {
     const mem = state.mem;
     for (let i = 0; i < n; i++) {
-      const v = mem[addrs[i]!];
+      const v = mem[addrs[at + i]!];
       if (v === undefined) return undefined;
       key[i] = v;
     }
@@ -109,45 +72,57 @@ function keyValues(state: MachineState, addrs: Int32Array, n: number): Int32Arra
 let scratch = new Int32Array(16);
 
 export class StepMemo {
+  /** The groups of attempts (see NEXT…), one after the other. */
+  private rows = new Int32Array(4096);
+  private used = 0;
+  /** Per group row (see RESULTS): what the step did, or undefined (the attempt blocks). */
+  private readonly effects: (StepEffect | undefined)[] = [];
+  /** Per group row: the actor's state after the step, the intern's object equal to the step's (see `rememberStep`). */
+  private readonly afters: (ActorState | undefined)[] = [];
   /**
-   * The attempts remembered, by the intern number of the actor state (pack.ts, ActorIntern)
-   * and then the actor: a state the frontier popped carries its actors' numbers
+   * The first group of attempts remembered (its place in `rows` + 1, 0: none), by the intern
+   * number of the actor state (pack.ts, ActorIntern) and then the actor, at
+   * `number × actors + actor`: a state the frontier popped carries its actors' numbers
    * (PackedState.actorId). Equal actor states may be one object shared by several actors
    * (two idle handlers), and an attempt depends on whose state it is.
    */
-  private readonly byId: ((Attempts | undefined)[] | undefined)[] = [];
+  private byId = new Int32Array(1024);
   /** The same for states that carry no numbers, by object. */
-  private readonly byActor: WeakMap<ActorState, Attempts>[];
+  private readonly byActor: WeakMap<ActorState, number>[];
   /**
-   * Per actor, the actor state last looked up (its number, or the object) and what was
-   * found: most actors of the next state expanded are in the same state.
+   * Per actor, the actor state last looked up (its number, or the object) and its first
+   * group: most actors of the next state expanded are in the same state.
    */
   private readonly lastId: Int32Array;
   private readonly lastState: (ActorState | undefined)[];
-  private readonly last: (Attempts | undefined)[];
+  private readonly last: Int32Array;
   private readonly irqWord: Int32Array;
+  private readonly n: number;
   /** Steps given (not counting attempts that block again). */
   hits = 0;
 
-  constructor(private readonly s: CompiledScenario) {
+  constructor(s: CompiledScenario) {
+    this.n = s.actors.length;
     this.byActor = s.actors.map(() => new WeakMap());
-    this.lastId = new Int32Array(s.actors.length).fill(-1);
+    this.lastId = new Int32Array(this.n).fill(-1);
     this.lastState = s.actors.map(() => undefined);
-    this.last = s.actors.map(() => undefined);
+    this.last = new Int32Array(this.n);
     this.irqWord = Int32Array.from(s.actors, (a) => a.words + ACTOR_WORD.irqOff);
   }
 
-  private entries(state: MachineState, actor: number, st: ActorState): Attempts | undefined {
-    let e: Attempts | undefined;
+  /** The first group of attempts (its place + 1, or 0) of `actor` in state `st` at `state`. */
+  private entries(state: MachineState, actor: number, st: ActorState): number {
+    let e: number;
     if (state instanceof PackedState) {
       const id = state.actorId(actor);
-      if (this.lastId[actor] === id) return this.last[actor];
-      e = this.byId[id]?.[actor];
+      if (this.lastId[actor] === id) return this.last[actor]!;
+      const k = id * this.n + actor;
+      e = k < this.byId.length ? this.byId[k]! : 0;
       this.lastId[actor] = id;
       this.lastState[actor] = undefined;
     } else {
-      if (this.lastState[actor] === st) return this.last[actor];
-      e = this.byActor[actor]!.get(st);
+      if (this.lastState[actor] === st) return this.last[actor]!;
+      e = this.byActor[actor]!.get(st) ?? 0;
       this.lastId[actor] = -1;
       this.lastState[actor] = st;
     }
@@ -160,13 +135,20 @@ export class StepMemo {
    * or BLOCKS.
    */
   lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
-    for (let a = this.entries(state, actor, st); a; a = a.next) {
-      const r = a.find(state);
-      if (r < 0) continue;
-      const effect = a.effects[r];
-      if (!effect) return BLOCKS;
-      this.hits++;
-      return new LazyStepOk(state, actor, a.afters[r]!, effect);
+    const rows = this.rows;
+    for (let g = this.entries(state, actor, st); g !== 0; g = rows[g - 1 + NEXT]!) {
+      const at = g - 1;
+      const n = rows[at + N]!;
+      const key = keyValues(state, rows, at + HEADER, n);
+      if (!key) continue;
+      next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
+        for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
+        const k = rows[at + RESULTS]! + r;
+        const effect = this.effects[k];
+        if (!effect) return BLOCKS;
+        this.hits++;
+        return new LazyStepOk(state, actor, this.afters[k]!, effect);
+      }
     }
     return undefined;
   }
@@ -190,45 +172,84 @@ export class StepMemo {
   }
 
   private add(state: MachineState, actor: number, st: ActorState, acc: readonly number[], effect: StepEffect | undefined, after: ActorState | undefined): void {
-    let n = 1;
-    for (let i = 0; i < acc.length; i++) if (isKeyRead(acc, i)) n++;
-    const addrs = new Int32Array(n);
-    const values = new Int32Array(n);
+    const addrs: number[] = [this.irqWord[actor]!];
+    for (let i = 0; i < acc.length; i++) if (isKeyRead(acc, i)) addrs.push(acc[i]! >> 1);
+    const n = addrs.length;
     const mem = state.mem;
-    addrs[0] = this.irqWord[actor]!;
-    values[0] = mem[addrs[0]]!;
-    let k = 1;
-    for (let i = 0; i < acc.length; i++) {
-      if (!isKeyRead(acc, i)) continue;
-      const addr = acc[i]! >> 1;
-      addrs[k] = addr;
-      values[k] = mem[addr]!;
-      k++;
-    }
     const first = this.entries(state, actor, st);
-    let group = first;
-    while (group && !group.reads(addrs)) group = group.next;
-    if (!group) {
-      group = new Attempts(addrs);
-      if (first) {
-        group.next = first.next;
-        first.next = group;
-      } else this.setEntries(state, actor, st, group);
+    let g = first;
+    while (g !== 0 && !this.reads(g - 1, addrs)) g = this.rows[g - 1 + NEXT]!;
+    if (g === 0) {
+      g = this.group(addrs) + 1;
+      if (first !== 0) {
+        this.rows[g - 1 + NEXT] = this.rows[first - 1 + NEXT]!;
+        this.rows[first - 1 + NEXT] = g;
+      } else this.setEntries(state, actor, st, g);
     }
-    group.add(values, effect, after);
+    // The new row goes first, the oldest dropped when the group is full.
+    const rows = this.rows;
+    const at = g - 1;
+    const count = rows[at + COUNT]!;
+    const kept = Math.min(count, OUTCOMES - 1);
+    const values = at + HEADER + n;
+    rows.copyWithin(values + n, values, values + kept * n);
+    for (let i = 0; i < n; i++) rows[values + i] = mem[addrs[i]!]!;
+    const results = rows[at + RESULTS]!;
+    for (let r = kept; r > 0; r--) {
+      this.effects[results + r] = this.effects[results + r - 1];
+      this.afters[results + r] = this.afters[results + r - 1];
+    }
+    this.effects[results] = effect;
+    this.afters[results] = after;
+    rows[at + COUNT] = kept + 1;
   }
 
-  /** Makes `first` the attempts remembered for `actor` in state `st` (there were none). */
-  private setEntries(state: MachineState, actor: number, st: ActorState, first: Attempts): void {
+  /** Whether the group at `at` reads the words at `addrs`. */
+  private reads(at: number, addrs: readonly number[]): boolean {
+    const rows = this.rows;
+    const n = rows[at + N]!;
+    if (n !== addrs.length) return false;
+    for (let i = 0; i < n; i++) if (rows[at + HEADER + i] !== addrs[i]) return false;
+    return true;
+  }
+
+  /** A new group, empty, of attempts that read the words at `addrs`; returns its place. */
+  private group(addrs: readonly number[]): number {
+    const n = addrs.length;
+    const size = HEADER + (1 + OUTCOMES) * n;
+    if (this.used + size > this.rows.length) {
+      const rows = new Int32Array(Math.max(2 * this.rows.length, this.used + size));
+      rows.set(this.rows);
+      this.rows = rows;
+    }
+    const at = this.used;
+    this.used += size;
+    const rows = this.rows;
+    rows[at + NEXT] = 0;
+    rows[at + N] = n;
+    rows[at + COUNT] = 0;
+    rows[at + RESULTS] = this.effects.length;
+    for (let i = 0; i < n; i++) rows[at + HEADER + i] = addrs[i]!;
+    for (let r = 0; r < OUTCOMES; r++) {
+      this.effects.push(undefined);
+      this.afters.push(undefined);
+    }
+    return at;
+  }
+
+  /** Makes group `g` (its place + 1) the first remembered for `actor` in state `st` (there were none). */
+  private setEntries(state: MachineState, actor: number, st: ActorState, g: number): void {
     if (state instanceof PackedState) {
-      const id = state.actorId(actor);
-      const byId = this.byId;
-      // Grown one by one, so that V8 keeps the array's elements in order rather than in a dictionary.
-      while (byId.length <= id) byId.push(undefined);
-      (byId[id] ??= new Array<Attempts | undefined>(this.s.actors.length).fill(undefined))[actor] = first;
-    } else this.byActor[actor]!.set(st, first);
+      const k = state.actorId(actor) * this.n + actor;
+      if (k >= this.byId.length) {
+        const byId = new Int32Array(Math.max(k + 1, 2 * this.byId.length));
+        byId.set(this.byId);
+        this.byId = byId;
+      }
+      this.byId[k] = g;
+    } else this.byActor[actor]!.set(st, g);
     // `entries` was asked first, which noted this actor state.
-    this.last[actor] = first;
+    this.last[actor] = g;
   }
 }
 
