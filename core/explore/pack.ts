@@ -246,9 +246,10 @@ function sameWords(a: Int32Array, b: Int32Array, n: number): boolean {
  * Most states the search expands move only by steps the step memo gives (memo.ts), which
  * read the few words their keys hold (`memWord`), and their successors are packed from the
  * frontier's words (PackedBase.packStep): their memory is then never unpacked.
- * The words stay in place until the frontier's ring of bases comes round to the same entry
- * again (packed.ts, BASES pops later): a state kept longer must be `keep`-ed before then.
- * Reading one that was not is an internal error, never a wrong value.
+ * The words stay in place until the frontier unpacks another state into the same base
+ * (packed.ts: BASES pops later breadth-first, at the next pop depth-first): a state kept
+ * longer must be `keep`-ed before then. Reading one that was not is an internal error,
+ * never a wrong value.
  */
 export class PackedState implements MachineState {
   private unpacked: number[] | undefined = undefined;
