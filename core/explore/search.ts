@@ -90,6 +90,8 @@ export function defaultMaxMemoryMB(): number {
 export interface Visited {
   readonly size: number;
   readonly bytes: number;
+  /** Whether at least `n` states are stored (cheaper than `size` in a shared table). */
+  reached(n: number): boolean;
   /** Stores the fingerprint in `fp` (store.ts) reached at `depth`; its number, or -(number + 1) if known. */
   insert(parent: number, move: number, depth: number): number;
   /**
@@ -462,7 +464,8 @@ export class Search {
    */
   private expand(item: FrontierItem, prepared?: Expansion): void {
     const { id, state, depth } = item;
-    this.visited.setExpanded(id);
+    // Breadth-first, the proviso orders states by depth and number: no flags to keep.
+    if (!this.laterById) this.visited.setExpanded(id);
     this.expansions++;
     if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
     if (prepared) this.frontier.focus?.(state);
@@ -521,7 +524,7 @@ export class Search {
     this.touchAll(0, this.batchEnd);
     for (let i = 0; i < batch.length && !this.finished; i++) {
       const x = batch[i]!;
-      this.visited.setExpanded(x.id);
+      if (!this.laterById) this.visited.setExpanded(x.id);
       this.expansions++;
       this.afterFollow(x, this.follow(x, x.chosen, x.item.depth, x.fpAt));
     }
@@ -540,7 +543,7 @@ export class Search {
       const v = this.livelock.at(state, x.outcomes as Outcome[][]);
       if (v) this.record({ key: livelockKey(x.outcomes as Outcome[][]), violation: v, stateId: id });
     }
-    if (this.visited.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
+    if (this.visited.reached(this.maxStates)) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
     if (this.opts.first && this.findings.size > 0) this.stopFirst();
   }
 
