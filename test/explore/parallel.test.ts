@@ -14,6 +14,7 @@ import { checkParallel } from '../../core/explore/parallel';
 import { Search } from '../../core/explore/search';
 import { SharedStore, TableFull } from '../../core/explore/shared-store';
 import { fp } from '../../core/explore/store';
+import { ActorIntern, unpackPortable } from '../../core/explore/pack';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { compileText } from './helpers';
 import { scenarioArb } from './scenario-gen';
@@ -144,6 +145,40 @@ describe('the shared table', () => {
     }, (e: unknown) => e instanceof TableFull && /at most 1000 states/.test(e.message));
     assert.equal(view.size, 1000);
     assert.throws(() => new SharedStore(SharedStore.allocate(1000, 2), 2), RangeError);
+  });
+});
+
+describe('handing waiting states over', () => {
+  /** The numbers of the states in `share`'s words, in order. */
+  const numbers = (words: Int32Array): number[] => {
+    const out: number[] = [];
+    const intern = new ActorIntern();
+    let k = 1;
+    for (let i = 0; i < words[0]!; i++) {
+      out.push(words[k]!);
+      k = unpackPortable(words, k + 2, intern).next;
+    }
+    assert.equal(k, words.length);
+    return out;
+  };
+
+  test('a participant gives at most 1,024 waiting states, those it would expand next', () => {
+    const search = new Search(compileText(philosophersScenario(10, true)), {});
+    let waiting = 0;
+    while (!search.run(0) && (waiting = search.waiting) < 4096);
+    assert.ok(waiting >= 4096, `${waiting} states waiting`);
+    const first = numbers(search.share());
+    assert.equal(first.length, 1024);
+    assert.equal(search.waiting, waiting - 1024);
+    // Breadth-first, one participant stores and expands states in number order.
+    const second = numbers(search.share());
+    assert.equal(second.length, 1024);
+    const all = [...first, ...second];
+    assert.ok(all.every((id, i) => i === 0 || id > all[i - 1]!), 'in the order they would be expanded');
+    // Half of what waits, when that is fewer.
+    while (search.waiting > 1024) search.share();
+    const left = search.waiting;
+    assert.equal(numbers(search.share()).length, left >>> 1);
   });
 });
 
