@@ -238,7 +238,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   // Room beyond the bound: the workers' searches stop themselves there, each after the
   // expansion in progress.
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES);
-  const storeBuffers = SharedStore.allocate(maxStates + 65_536);
+  const storeBuffers = SharedStore.allocate(maxStates + 65_536, n);
   const store = new SharedStore(storeBuffers);
   const coordBuffer = new SharedArrayBuffer((Coord.mail + n) * 4);
   const coord = new Int32Array(coordBuffer);
@@ -560,7 +560,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
   const coord = new Int32Array(job.coord);
   const stats = new Float64Array(job.stats);
   const me = job.index;
-  const store = new SharedStore(job.store);
+  const store = new SharedStore(job.store, me);
   const stopped = (): boolean => Atomics.load(coord, Coord.stop) === 1;
   let inside = false;
   try {

@@ -77,6 +77,9 @@ const DEFAULT_MAX_DEPTH = 100_000;
  * overlap (a few dozen misses in flight instead of one at a time).
  */
 const LOOKAHEAD = 16;
+
+/** The most waiting states one participant of a parallel search hands another at a time (`share`). */
+const SHARE_MAX = 1024;
 /** The bound of `Search.provisoScore` either way: how long a change of regime takes to notice. */
 const PROVISO_SCORE = 32;
 
@@ -90,6 +93,8 @@ export function defaultMaxMemoryMB(): number {
 export interface Visited {
   readonly size: number;
   readonly bytes: number;
+  /** Whether at least `n` states are stored (cheaper than `size` in a shared table). */
+  reached(n: number): boolean;
   /** Stores the fingerprint in `fp` (store.ts) reached at `depth`; its number, or -(number + 1) if known. */
   insert(parent: number, move: number, depth: number): number;
   /**
@@ -213,39 +218,25 @@ export class Search {
     return this.frontier.size;
   }
 
-  /** Takes half of the waiting states, in portable form, for another worker. */
+  /**
+   * Takes half of the waiting states, at most SHARE_MAX, in portable form, for another
+   * worker: those this search would expand next (breadth-first, the oldest of the level in
+   * hand, so both go on through the same level). Every state handed over is unpacked, spelled
+   * out and packed again on the other side, in code that runs too seldom to be optimised
+   * (12–19 µs a state on each side; the first hand-over of 6,973 states on the philosophers
+   * N=12 cost the giver 85 ms and the taker 132 ms); a thousand states and their successors
+   * keep a participant busy until it asks again.
+   */
   share(): Int32Array {
-    const n = this.frontier.size >>> 1;
+    const n = Math.min(this.frontier.size >>> 1, SHARE_MAX);
     const out = new Words();
     out.push(n);
-    const give = (item: FrontierItem): void => {
+    for (let i = 0; i < n; i++) {
+      const item = this.frontier.pop()!;
       out.push(item.id);
       out.push(item.depth);
       packPortable(item.state, out);
-    };
-    if (this.frontier.name !== 'bfs') {
-      for (let i = 0; i < n; i++) give(this.frontier.pop()!);
-      return out.data.slice(0, out.length);
     }
-    // Breadth-first, every other waiting state rather than the first half: both then hold
-    // the same levels and go through them side by side. Two searches a level or more apart
-    // find more successors the other has expanded already, and the ignoring proviso makes
-    // more expansions full (philosophers N=12, two workers: 7.15 M transitions rather than
-    // 7.45 M, medians of 8 runs; one worker makes 6.87 M).
-    const keep: FrontierItem[] = [];
-    let given = 0;
-    for (let i = 0, size = this.frontier.size; i < size; i++) {
-      const item = this.frontier.pop()!;
-      if (i % 2 === 0 && given < n) {
-        give(item);
-        given++;
-      } else {
-        // Pushed back once every state is popped: read by then, its words may be reused.
-        keepState(item.state);
-        keep.push(item);
-      }
-    }
-    for (const item of keep) this.frontier.push(item);
     return out.data.slice(0, out.length);
   }
 
@@ -467,7 +458,8 @@ export class Search {
    */
   private expand(item: FrontierItem, prepared?: Expansion): void {
     const { id, state, depth } = item;
-    this.visited.setExpanded(id);
+    // Breadth-first, the proviso orders states by depth and number: no flags to keep.
+    if (!this.laterById) this.visited.setExpanded(id);
     this.expansions++;
     if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
     if (prepared) this.frontier.focus?.(state);
@@ -526,7 +518,7 @@ export class Search {
     this.touchAll(0, this.batchEnd);
     for (let i = 0; i < batch.length && !this.finished; i++) {
       const x = batch[i]!;
-      this.visited.setExpanded(x.id);
+      if (!this.laterById) this.visited.setExpanded(x.id);
       this.expansions++;
       this.afterFollow(x, this.follow(x, x.chosen, x.item.depth, x.fpAt));
     }
@@ -545,7 +537,7 @@ export class Search {
       const v = this.livelock.at(state, x.outcomes as Outcome[][]);
       if (v) this.record({ key: livelockKey(x.outcomes as Outcome[][]), violation: v, stateId: id });
     }
-    if (this.visited.size >= this.maxStates) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
+    if (this.visited.reached(this.maxStates)) this.stop('states', this.maxStates, `stopped at --max-states ${this.maxStates}`);
     if (this.opts.first && this.findings.size > 0) this.stopFirst();
   }
 

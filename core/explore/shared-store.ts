@@ -1,8 +1,9 @@
 // The visited-state set that worker threads share (`--workers N`): fingerprints in an
 // open-addressing table over SharedArrayBuffers, claimed lock-free with
 // Atomics.compareExchange, and per state an "expanded" flag for the ignoring proviso.
-// States are numbered in insertion order by one shared counter, so a number stays valid
-// when the table grows.
+// States are numbered by one shared counter, so a number stays valid when the table grows;
+// each thread takes numbers from it in blocks (`claim`), so the counter's cache line is
+// written once per block rather than once per new state, by threads on other cores too.
 //
 // Growing: every SharedArrayBuffer is allocated once, at its largest size (memory is only
 // committed where it is written), and the table is a series of levels of doubling size laid
@@ -14,25 +15,34 @@
 
 import { fp } from './store';
 
-/** Control words. */
+/**
+ * Control words. The words every thread reads at every expansion (growing) and those written
+ * often lie in different cache lines (16 words apart): a write to a line makes every other
+ * core read it again from afar.
+ */
 const Ctl = {
-  /** States stored. */
-  count: 0,
   /** Index of the level in use. */
-  level: 1,
+  level: 0,
   /** 1 while the table is being grown. */
-  growing: 2,
+  growing: 1,
   /** Threads parked while it grows. */
-  parked: 3,
+  parked: 2,
   /** Threads working on the table (inserting), the grower included. */
-  inside: 4,
+  inside: 3,
   /** Set when the search is abandoned (a worker died): waiting threads give up. */
-  abandoned: 5,
-  size: 8,
+  abandoned: 4,
+  /** State numbers handed out, in blocks: at least the number of states stored. */
+  claimed: 16,
+  /** Then per participant p, in a line of its own, at stored + 16 p: the states it stored. */
+  stored: 32,
 } as const;
+
+/** State numbers a thread takes at a time. */
+const BLOCK = 64;
 
 
 export interface SharedStoreBuffers {
+  /** The control words (Ctl), and a count of states stored per participant. */
   readonly control: SharedArrayBuffer;
   /**
    * Per slot, three words side by side (a probe reads one cache line, not three): the
@@ -47,6 +57,7 @@ export interface SharedStoreBuffers {
   readonly firstBits: number;
   readonly levels: number;
   readonly maxStates: number;
+  readonly participants: number;
 }
 
 export class TableFull extends Error {}
@@ -60,26 +71,38 @@ export class SharedStore {
   private base = 0;
   private mask = 0;
   private limit = 0;
+  /** This thread's block of state numbers: the next to give, and the end. */
+  private next = 0;
+  private end = 0;
+  /** Where this thread counts the states it stored. */
+  private readonly mine: number;
 
-  /** New buffers for at most `maxStates` states. */
-  static allocate(maxStates: number): SharedStoreBuffers {
+  /**
+   * New buffers for `participants` threads and at most `maxStates` states (with room for
+   * the numbers left unused at the end of each thread's last block).
+   */
+  static allocate(maxStates: number, participants = 1): SharedStoreBuffers {
     // A small bound starts small; the last level holds maxStates at half load.
     const firstBits = Math.max(10, Math.min(16, Math.ceil(Math.log2(maxStates)) - 6));
     let levels = 1;
     while ((1 << (firstBits + levels - 1)) < 2 * maxStates && firstBits + levels < 30) levels++;
     const slots = levelStart(firstBits, levels);
     return {
-      control: new SharedArrayBuffer(Ctl.size * 4),
+      control: new SharedArrayBuffer((Ctl.stored + 16 * participants) * 4),
       slots: new SharedArrayBuffer(slots * 12),
       expanded: new SharedArrayBuffer(maxStates + 1),
       depths: new SharedArrayBuffer((maxStates + 1) * 4),
       firstBits,
       levels,
       maxStates,
+      participants,
     };
   }
 
-  constructor(readonly buffers: SharedStoreBuffers) {
+  /** The table as participant `participant` (0 ≤ it < buffers.participants) uses it. */
+  constructor(readonly buffers: SharedStoreBuffers, participant = 0) {
+    if (!(participant >= 0 && participant < buffers.participants)) throw new RangeError(`participant ${participant} of ${buffers.participants}`);
+    this.mine = Ctl.stored + 16 * participant;
     this.ctl = new Int32Array(buffers.control);
     this.t = new Int32Array(buffers.slots);
     this.flags = new Uint8Array(buffers.expanded);
@@ -87,13 +110,24 @@ export class SharedStore {
     this.useLevel();
   }
 
+  /** States stored, by every participant. */
   get size(): number {
-    return Atomics.load(this.ctl, Ctl.count);
+    let n = 0;
+    for (let p = 0; p < this.buffers.participants; p++) n += Atomics.load(this.ctl, Ctl.stored + 16 * p);
+    return n;
   }
 
-  /** Bytes of the table levels in use so far and of the per-state flags. */
+  /**
+   * Whether at least `n` states are stored. Read after every expansion: the numbers handed
+   * out, which change once per block, are read first, and the counts only when they reach n.
+   */
+  reached(n: number): boolean {
+    return Atomics.load(this.ctl, Ctl.claimed) >= n && this.size >= n;
+  }
+
+  /** Bytes of the table levels in use so far and, per state, its flag and depth. */
   get bytes(): number {
-    return levelStart(this.buffers.firstBits, Atomics.load(this.ctl, Ctl.level) + 1) * 12 + this.size;
+    return levelStart(this.buffers.firstBits, Atomics.load(this.ctl, Ctl.level) + 1) * 12 + this.size * 5;
   }
 
   /** This thread starts inserting (call before the first insert after being idle). */
@@ -179,13 +213,24 @@ export class SharedStore {
   }
 
   private claim(i: number, b: number, depth: number): number {
-    const id = Atomics.add(this.ctl, Ctl.count, 1);
+    let grow = false;
+    if (this.next === this.end) {
+      const first = Atomics.add(this.ctl, Ctl.claimed, BLOCK);
+      this.next = first;
+      this.end = Math.min(first + BLOCK, this.buffers.maxStates);
+      // The table grows by the numbers handed out, a little ahead of the states stored.
+      grow = first + BLOCK >= this.limit;
+    }
+    const id = this.next++;
     if (id >= this.buffers.maxStates) throw new TableFull(`the shared state table holds at most ${this.buffers.maxStates} states`);
     // Before the number is published (an atomic store): whoever finds the number finds the depth.
     this.depths[id] = depth;
     Atomics.store(this.t, i + 2, id + 1);
     Atomics.store(this.t, i + 1, b);
-    if (id + 1 >= this.limit) this.grow();
+    // Only this thread writes its count, so a plain write (the others' atomic reads see it
+    // soon, and whole: an aligned word does not tear).
+    this.ctl[this.mine] = this.ctl[this.mine]! + 1;
+    if (grow) this.grow();
     return id;
   }
 

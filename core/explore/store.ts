@@ -367,6 +367,10 @@ export class StateStore {
     return this.count;
   }
 
+  reached(n: number): boolean {
+    return this.count >= n;
+  }
+
   /** Bytes held by the table and the per-state arrays. */
   get bytes(): number {
     return this.capacity * 12 + this.links.length * CHUNK * 9;

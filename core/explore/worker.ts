@@ -3,8 +3,12 @@
 // a flag in a SharedArrayBuffer the search polls, so it stops within one slice and still
 // hands back what it found. The language server uses this to check in the background.
 //
+// A worker that finished its check is kept, idle, for the next one (for a minute): a fresh
+// worker costs its start (about 100 ms: an isolate, the checker's modules) and then runs
+// several times slower while V8 compiles the checker again, which is most of a small check.
+//
 // This module is also the worker's entry point: loaded in a worker started by startCheck,
-// it runs the job it was given. A bundler that moves this code must pass `workerScript`.
+// it runs the jobs it is sent. A bundler that moves this code must pass `workerScript`.
 
 import { setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -30,6 +34,8 @@ export interface BackgroundCheck {
   readonly result: Promise<BackgroundOutcome>;
   /** Asks the search to stop; the result then resolves as `cancelled`. */
   cancel(): void;
+  /** The worker thread's id (a worker kept from an earlier check keeps its id). */
+  readonly threadId: number;
 }
 
 export interface StartOptions {
@@ -46,13 +52,62 @@ export interface StartOptions {
   readonly niceness?: number;
 }
 
-interface Job {
+/** What a worker is started with. */
+interface Setup {
   readonly lockstepCheck: 1;
+  readonly niceness?: number;
+}
+
+/** One check, sent to a worker. */
+interface Job {
   readonly file: string;
   readonly text: string;
   readonly options: WorkerCheckOptions;
   readonly flag: SharedArrayBuffer;
-  readonly niceness?: number;
+}
+
+/** How long a worker waits, idle, for another check before it is stopped. */
+const IDLE_MS = 60_000;
+
+/**
+ * Workers idle after a check, by what they were started with (script, heap limit, nice
+ * value): a worker is reused only for a check that would start one the same.
+ */
+const idle = new Map<string, { readonly worker: Worker; readonly timer: NodeJS.Timeout }[]>();
+
+function takeIdle(key: string): Worker | undefined {
+  const entry = idle.get(key)?.pop();
+  if (!entry) return undefined;
+  clearTimeout(entry.timer);
+  forgetListeners(entry.worker);
+  entry.worker.ref();
+  return entry.worker;
+}
+
+/** The listeners of the check or the pool (not all: Node's own keep the port working). */
+function forgetListeners(worker: Worker): void {
+  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
+}
+
+/** Keeps a worker that finished its check for the next one (it does not keep the process alive). */
+function keepIdle(key: string, worker: Worker): void {
+  forgetListeners(worker);
+  worker.unref();
+  const list = idle.get(key) ?? [];
+  idle.set(key, list);
+  const forget = (): void => {
+    const i = list.findIndex((e) => e.worker === worker);
+    if (i >= 0) list.splice(i, 1);
+  };
+  const timer = setTimeout(() => {
+    forget();
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  // A worker that dies while idle (out of memory after its check, say) leaves the pool.
+  worker.once('exit', forget);
+  worker.on('error', forget);
+  list.push({ worker, timer });
 }
 
 type Message =
@@ -64,13 +119,16 @@ type Message =
 export function startCheck(file: string, text: string, options: WorkerCheckOptions = {}, start: StartOptions = {}): BackgroundCheck {
   const flag = new SharedArrayBuffer(4);
   const cancelled = new Int32Array(flag);
-  const job: Job = { lockstepCheck: 1, file, text, options, flag, ...(start.niceness ? { niceness: start.niceness } : {}) };
-  const memory = options.maxMemoryMB;
-  const worker = new Worker(start.workerScript ?? __filename, {
-    workerData: job,
-    // The worker's own heap limit keeps a runaway search from taking the host process down.
-    ...(memory ? { resourceLimits: { maxOldGenerationSizeMb: Math.max(64, Math.floor(memory)) } } : {}),
+  const script = start.workerScript ?? __filename;
+  // The worker's own heap limit keeps a runaway search from taking the host process down.
+  const heapMB = options.maxMemoryMB ? Math.max(64, Math.floor(options.maxMemoryMB)) : 0;
+  const niceness = start.niceness ?? 0;
+  const key = `${script}\0${heapMB}\0${niceness}`;
+  const worker = takeIdle(key) ?? new Worker(script, {
+    workerData: { lockstepCheck: 1, ...(niceness ? { niceness } : {}) } satisfies Setup,
+    ...(heapMB ? { resourceLimits: { maxOldGenerationSizeMb: heapMB } } : {}),
   });
+  worker.postMessage({ file, text, options, flag } satisfies Job);
   let settle: (o: BackgroundOutcome) => void = () => undefined;
   let settled = false;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -80,18 +138,24 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
       settled = true;
       if (graceTimer) clearTimeout(graceTimer);
       resolve(o);
-      void worker.terminate();
+      // A worker that answered is ready for another check; one that failed, or did not
+      // answer in time after cancel(), is stopped.
+      if (answered) keepIdle(key, worker);
+      else void worker.terminate();
     };
   });
+  let answered = false;
   worker.on('message', (m: Message) => {
     switch (m.type) {
       case 'progress':
         start.onProgress?.(m.progress);
         return;
       case 'done':
+        answered = true;
         settle(Atomics.load(cancelled, 0) === 1 ? { status: 'cancelled', result: m.result } : { status: 'done', result: m.result });
         return;
       case 'invalid':
+        answered = true;
         settle({ status: 'invalid', diagnostics: m.diagnostics });
         return;
       case 'failed':
@@ -103,6 +167,7 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
   worker.on('exit', (code) => settle(Atomics.load(cancelled, 0) === 1 ? { status: 'cancelled' } : { status: 'failed', message: `the checker's worker exited (${code})` }));
   return {
     result,
+    threadId: worker.threadId,
     cancel() {
       if (settled) return;
       Atomics.store(cancelled, 0, 1);
@@ -119,7 +184,6 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
 async function runJob(job: Job): Promise<void> {
   const port = parentPort!;
   const flag = new Int32Array(job.flag);
-  if (job.niceness) lowerPriority(job.niceness);
   try {
     const loaded = loadScenario(job.file, job.text);
     if (!loaded.compiled) {
@@ -151,8 +215,12 @@ function lowerPriority(niceness: number): void {
   }
 }
 
-function isJob(d: unknown): d is Job {
+function isSetup(d: unknown): d is Setup {
   return typeof d === 'object' && d !== null && (d as { lockstepCheck?: unknown }).lockstepCheck === 1;
 }
 
-if (!isMainThread && isJob(workerData)) void runJob(workerData);
+if (!isMainThread && parentPort && isSetup(workerData)) {
+  if (workerData.niceness) lowerPriority(workerData.niceness);
+  // One job at a time: the next is sent only once this one has answered.
+  parentPort.on('message', (job: Job) => void runJob(job));
+}

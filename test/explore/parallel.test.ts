@@ -12,7 +12,9 @@ import fc from 'fast-check';
 import { check, type CheckOptions, type CheckResult } from '../../core/explore';
 import { checkParallel } from '../../core/explore/parallel';
 import { Search } from '../../core/explore/search';
-import { SharedStore } from '../../core/explore/shared-store';
+import { SharedStore, TableFull } from '../../core/explore/shared-store';
+import { fp } from '../../core/explore/store';
+import { ActorIntern, unpackPortable } from '../../core/explore/pack';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { compileText } from './helpers';
 import { scenarioArb } from './scenario-gen';
@@ -85,6 +87,101 @@ describe('two workers agree with one', () => {
   });
 });
 
+describe('the shared table', () => {
+  /** Distinct fingerprints, some with a half of 0 (stored as 1, as a one-thread table does). */
+  const key = (i: number): void => {
+    fp.h1 = i % 7 === 0 ? 0 : Math.imul(i, 0x2545f491) ^ 0x5bd1e995;
+    fp.h2 = i + 1;
+  };
+
+  test('two participants number states in blocks, each number once, and count them exactly', () => {
+    // Room for 65,536 slots from the start: no growth while the two take turns in one thread
+    // (a participant learns of a new level only when it waits for the growth, between expansions).
+    const buffers = SharedStore.allocate(1 << 22, 2);
+    const views = [new SharedStore(buffers, 0), new SharedStore(buffers, 1)];
+    const ids = new Map<number, number>();
+    const n = 10_000;
+    for (let i = 0; i < n; i++) {
+      key(i);
+      const id = views[i % 3 === 0 ? 1 : 0]!.insert(-1, 0, i >> 6);
+      assert.ok(id >= 0 && ![...ids.values()].includes(id), `state ${i} got number ${id}`);
+      ids.set(i, id);
+      assert.equal(views[0]!.size, i + 1);
+    }
+    for (let i = 0; i < n; i += 97) {
+      for (const view of views) {
+        key(i);
+        assert.equal(view.insert(-1, 0, 0), -ids.get(i)! - 1, `state ${i}`);
+      }
+    }
+    assert.equal(views[1]!.size, n);
+    assert.ok(views[0]!.reached(n) && !views[0]!.reached(n + 1) && !views[1]!.reached(n + 1));
+    // Numbers come in blocks: participant 1 stored state 0 (number 0), and participant 0's
+    // first, state 1, is not numbered 1.
+    assert.equal(ids.get(0), 0);
+    assert.ok(ids.get(1)! >= 64, `${ids.get(1)}: participant 0 took no block of its own`);
+    // One participant goes on alone until the table grows: a view made afterwards finds every state.
+    const first = views[0]!.bytes;
+    for (let i = n; i < 40_000; i++) {
+      key(i);
+      ids.set(i, views[0]!.insert(-1, 0, 0));
+    }
+    assert.ok(views[0]!.bytes > 4 * first, `${views[0]!.bytes} vs ${first} bytes: the table grew`);
+    const late = new SharedStore(buffers, 1);
+    for (let i = 0; i < 40_000; i += 89) {
+      key(i);
+      assert.equal(late.insert(-1, 0, 0), -ids.get(i)! - 1, `state ${i} after the growth`);
+    }
+    assert.equal(late.size, 40_000);
+  });
+
+  test('a full table says so', () => {
+    const view = new SharedStore(SharedStore.allocate(1000, 1), 0);
+    assert.throws(() => {
+      for (let i = 0; i < 2000; i++) {
+        key(i);
+        view.insert(-1, 0, 0);
+      }
+    }, (e: unknown) => e instanceof TableFull && /at most 1000 states/.test(e.message));
+    assert.equal(view.size, 1000);
+    assert.throws(() => new SharedStore(SharedStore.allocate(1000, 2), 2), RangeError);
+  });
+});
+
+describe('handing waiting states over', () => {
+  /** The numbers of the states in `share`'s words, in order. */
+  const numbers = (words: Int32Array): number[] => {
+    const out: number[] = [];
+    const intern = new ActorIntern();
+    let k = 1;
+    for (let i = 0; i < words[0]!; i++) {
+      out.push(words[k]!);
+      k = unpackPortable(words, k + 2, intern).next;
+    }
+    assert.equal(k, words.length);
+    return out;
+  };
+
+  test('a participant gives at most 1,024 waiting states, those it would expand next', () => {
+    const search = new Search(compileText(philosophersScenario(10, true)), {});
+    let waiting = 0;
+    while (!search.run(0) && (waiting = search.waiting) < 4096);
+    assert.ok(waiting >= 4096, `${waiting} states waiting`);
+    const first = numbers(search.share());
+    assert.equal(first.length, 1024);
+    assert.equal(search.waiting, waiting - 1024);
+    // Breadth-first, one participant stores and expands states in number order.
+    const second = numbers(search.share());
+    assert.equal(second.length, 1024);
+    const all = [...first, ...second];
+    assert.ok(all.every((id, i) => i === 0 || id > all[i - 1]!), 'in the order they would be expanded');
+    // Half of what waits, when that is fewer.
+    while (search.waiting > 1024) search.share();
+    const left = search.waiting;
+    assert.equal(numbers(search.share()).length, left >>> 1);
+  });
+});
+
 describe('the search in the coordinating thread joins the shared table', () => {
   test('joined partway, one search goes on exactly as if it had not moved', () => {
     const texts = [
@@ -107,7 +204,7 @@ describe('the search in the coordinating thread joins the shared table', () => {
       table.enter();
       moved.run();
       table.leave();
-      // The ignoring proviso reads the expanded flags: a state moved without its flag would
+      // The ignoring proviso reads each state's depth: a state moved with a wrong one would
       // make expansions full that were not, and change the transitions.
       assert.deepEqual(moved.progress(), { ...whole.progress(), seconds: moved.progress().seconds }, file);
       assert.equal(table.size, whole.progress().states, file);

@@ -64,6 +64,52 @@ describe('startCheck (worker thread)', () => {
   });
 });
 
+describe('startCheck: a worker kept for the next check', () => {
+  const c = DETECTOR_CASES.find((x) => x.kind === 'use_after_free')!;
+
+  test('the next check runs in the worker the last one finished in, and reports the same', async () => {
+    const first = startCheck('uaf.lockstep', scenarioText(c, 'buggy'), { maxMemoryMB: 320 });
+    const a = await first.result;
+    const second = startCheck('uaf.lockstep', scenarioText(c, 'buggy'), { maxMemoryMB: 320 });
+    const b = await second.result;
+    assert.equal(second.threadId, first.threadId, 'the same worker');
+    assert.equal(a.status, 'done');
+    assert.equal(b.status, 'done');
+    if (a.status !== 'done' || b.status !== 'done') return;
+    assert.deepEqual(b.result.violations.map((v) => [v.kind, v.trace.length]), a.result.violations.map((v) => [v.kind, v.trace.length]));
+    // A text that does not compile, then a good one: the worker answered both.
+    const bad = startCheck('bad.lockstep', 'thread t { mutex_lock(&nope); }', { maxMemoryMB: 320 });
+    assert.equal((await bad.result).status, 'invalid');
+    const third = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 320 });
+    assert.equal((await third.result).status, 'done');
+    assert.equal(third.threadId, first.threadId);
+  });
+
+  test('two checks at once run in two workers; another heap limit or nice value gets its own', async () => {
+    const one = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 330 });
+    const two = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 330 });
+    assert.notEqual(one.threadId, two.threadId);
+    await Promise.all([one.result, two.result]);
+    const other = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 340 });
+    assert.ok(other.threadId !== one.threadId && other.threadId !== two.threadId, 'another heap limit: a fresh worker');
+    await other.result;
+    const nicer = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 330 }, { niceness: 5 });
+    assert.ok(nicer.threadId !== one.threadId && nicer.threadId !== two.threadId, 'another nice value: a fresh worker');
+    await nicer.result;
+  });
+
+  test('a worker that does not answer a cancel in time is stopped, not kept', async () => {
+    const run = startCheck('counter.lockstep', counter(7), { symmetry: false, maxMemoryMB: 350, progressIntervalMs: 0 }, {
+      cancelGraceMs: 0,
+      onProgress: () => run.cancel(),
+    });
+    assert.equal((await run.result).status, 'cancelled');
+    const next = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 350 });
+    assert.notEqual(next.threadId, run.threadId);
+    assert.equal((await next.result).status, 'done');
+  });
+});
+
 function threadNice(tid: string): number {
   const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
   // After the command name in parentheses: state is field 3, nice field 19.
