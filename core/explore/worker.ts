@@ -70,6 +70,12 @@ interface Job {
 const IDLE_MS = 60_000;
 
 /**
+ * A worker whose check stored more states than this is stopped rather than kept: its heap
+ * is large until V8 collects it, and a check that long gains little from a warm start.
+ */
+const KEEP_STATES = 1_000_000;
+
+/**
  * Workers idle after a check, by what they were started with (script, heap limit, nice
  * value): a worker is reused only for a check that would start one the same.
  */
@@ -138,8 +144,8 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
       settled = true;
       if (graceTimer) clearTimeout(graceTimer);
       resolve(o);
-      // A worker that answered is ready for another check; one that failed, or did not
-      // answer in time after cancel(), is stopped.
+      // A worker that answered is ready for another check; one that failed, did not answer
+      // in time after cancel(), or holds a large heap (KEEP_STATES), is stopped.
       if (answered) keepIdle(key, worker);
       else void worker.terminate();
     };
@@ -151,7 +157,7 @@ export function startCheck(file: string, text: string, options: WorkerCheckOptio
         start.onProgress?.(m.progress);
         return;
       case 'done':
-        answered = true;
+        answered = m.result.stats.states <= KEEP_STATES;
         settle(Atomics.load(cancelled, 0) === 1 ? { status: 'cancelled', result: m.result } : { status: 'done', result: m.result });
         return;
       case 'invalid':
