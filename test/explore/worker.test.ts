@@ -3,8 +3,9 @@
 // background check runs its threads at the nice value asked for (Linux: one per thread).
 
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { startCheck } from '../../core/explore/worker';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
@@ -99,14 +100,23 @@ describe('startCheck: a worker kept for the next check', () => {
   });
 
   test('a worker that does not answer a cancel in time is stopped, not kept', async () => {
-    const run = startCheck('counter.lockstep', counter(7), { symmetry: false, maxMemoryMB: 350, progressIntervalMs: 0 }, {
-      cancelGraceMs: 0,
-      onProgress: () => run.cancel(),
-    });
-    assert.equal((await run.result).status, 'cancelled');
-    const next = startCheck('counter.lockstep', counter(2), { maxMemoryMB: 350 });
-    assert.notEqual(next.threadId, run.threadId);
-    assert.equal((await next.result).status, 'done');
+    // A worker script that never answers: cancel() then gives up on it after the grace period.
+    const dir = mkdtempSync(path.join(tmpdir(), 'lockstep-worker-'));
+    const silent = path.join(dir, 'silent.js');
+    writeFileSync(silent, "require('node:worker_threads').parentPort.on('message', () => {});\n");
+    try {
+      const run = startCheck('counter.lockstep', counter(2), {}, { workerScript: silent, cancelGraceMs: 0 });
+      run.cancel();
+      const o = await run.result;
+      assert.equal(o.status, 'cancelled');
+      assert.equal(o.status === 'cancelled' ? o.result : undefined, undefined, 'no answer');
+      const next = startCheck('counter.lockstep', counter(2), {}, { workerScript: silent, cancelGraceMs: 0 });
+      assert.notEqual(next.threadId, run.threadId, 'a fresh worker');
+      next.cancel();
+      await next.result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
