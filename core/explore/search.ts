@@ -827,7 +827,10 @@ export class Search {
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
-      else if (result instanceof LazyStepOk) this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
+      else if (result instanceof LazyStepOk) {
+        if (this.frontier.pushStep) this.frontier.pushStep(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result);
+        else this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
+      }
       else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.childS1[k]!, s2: this.childS2[k]! });
       // Read only when there is something to check: a lazy result builds its state when read.
       if (this.checksStates) this.checkState(id, result.state);
