@@ -27,20 +27,17 @@ export const BLOCKS = 'blocks';
 
 /**
  * A group of attempts in `StepMemo.rows`: the attempts remembered for one actor state that
- * read the same words (its actor's irq word first), those found most often first (a row
- * found moves one place up; a new row goes first, and the last is dropped when the group is
- * full). Nearly always every
+ * read the same words (its actor's irq word first), most recent first. Nearly always every
  * attempt from an actor state reads the same words, whose values are then read once per
  * lookup, whichever attempt matches. Laid out in one array of words, a group's header, the
  * addresses it reads and its rows of values side by side, so that a lookup reads one place
  * of memory:
  *
  *   [next group + 1 (0: none), n (words read), count (rows in use), where its results are,
- *    the n addresses, OUTCOMES rows of (its result's slot, n values)]
+ *    the n addresses, OUTCOMES rows of n values]
  *
- * A row's result (what the step did and the actor's state after it, or nothing for an
- * attempt that blocks) is at `results + slot` of StepMemo.effects and StepMemo.afters: a row
- * moves without its result.
+ * Row r's result (what the step did and the actor's state after it, or nothing for an
+ * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters.
  */
 const NEXT = 0;
 const N = 1;
@@ -144,17 +141,9 @@ export class StepMemo {
       const n = rows[at + N]!;
       const key = keyValues(state, rows, at + HEADER, n);
       if (!key) continue;
-      const size = n + 1;
-      next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += size) {
-        for (let i = 0; i < n; i++) if (rows[v + 1 + i] !== key[i]) continue next;
-        const k = rows[at + RESULTS]! + rows[v]!;
-        if (r > 0) {
-          for (let i = v, to = v + size; i < to; i++) {
-            const x = rows[i]!;
-            rows[i] = rows[i - size]!;
-            rows[i - size] = x;
-          }
-        }
+      next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
+        for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
+        const k = rows[at + RESULTS]! + r;
         const effect = this.effects[k];
         if (!effect) return BLOCKS;
         this.hits++;
@@ -197,21 +186,21 @@ export class StepMemo {
         this.rows[first - 1 + NEXT] = g;
       } else this.setEntries(state, actor, st, g);
     }
-    // The new row goes first, the last dropped when the group is full; its result takes a
-    // slot no row uses, or the dropped row's.
+    // The new row goes first, the oldest dropped when the group is full.
     const rows = this.rows;
     const at = g - 1;
     const count = rows[at + COUNT]!;
     const kept = Math.min(count, OUTCOMES - 1);
-    const size = n + 1;
-    const top = at + HEADER + n;
-    const slot = count < OUTCOMES ? count : rows[top + kept * size]!;
-    rows.copyWithin(top + size, top, top + kept * size);
-    rows[top] = slot;
-    for (let i = 0; i < n; i++) rows[top + 1 + i] = mem[addrs[i]!]!;
-    const k = rows[at + RESULTS]! + slot;
-    this.effects[k] = effect;
-    this.afters[k] = after;
+    const values = at + HEADER + n;
+    rows.copyWithin(values + n, values, values + kept * n);
+    for (let i = 0; i < n; i++) rows[values + i] = mem[addrs[i]!]!;
+    const results = rows[at + RESULTS]!;
+    for (let r = kept; r > 0; r--) {
+      this.effects[results + r] = this.effects[results + r - 1];
+      this.afters[results + r] = this.afters[results + r - 1];
+    }
+    this.effects[results] = effect;
+    this.afters[results] = after;
     rows[at + COUNT] = kept + 1;
   }
 
@@ -227,7 +216,7 @@ export class StepMemo {
   /** A new group, empty, of attempts that read the words at `addrs`; returns its place. */
   private group(addrs: readonly number[]): number {
     const n = addrs.length;
-    const size = HEADER + n + OUTCOMES * (n + 1);
+    const size = HEADER + (1 + OUTCOMES) * n;
     if (this.used + size > this.rows.length) {
       const rows = new Int32Array(Math.max(2 * this.rows.length, this.used + size));
       rows.set(this.rows);
