@@ -9,10 +9,10 @@ import * as v8 from 'node:v8';
 import type { CompiledScenario } from '../model/compiled';
 import { Lockdep } from '../model/lockdep';
 import {
-  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, mayChooseNext, schedulable, stateCheckViolations, step,
+  choiceCount, deadlockViolation, initialState, isFinished, LazyStepOk, leakViolation, mayChooseNext, schedulable, schedulableIfRunning, stateCheckViolations, step,
 } from '../model/machine';
 import { findRace } from '../model/races';
-import type { ActorState, MachineState, Move, StepOk, StepViolation, Violation } from '../model/types';
+import { ActorStatus, type ActorState, type MachineState, type Move, type StepOk, type StepViolation, type Violation } from '../model/types';
 import { Footprints } from './footprint';
 import { LivelockProbe } from './livelock';
 import { BLOCKS, StepMemo } from './memo';
@@ -151,6 +151,8 @@ export class Search {
   private lastMemoryCheck = -Infinity;
   /** Whether the scenario checks states (invariants, a final block): see `checkState`. */
   private readonly checksStates: boolean;
+  /** Per actor, whether it may move exactly when it is running (machine.ts, schedulableIfRunning). */
+  private readonly ifRunning: Uint8Array;
   /** Each actor's move with choice 0 (most moves), made once. */
   private readonly firstMoves: readonly Move[];
   /** The fingerprints and fingerprint sums of the successors `hashAll` computed, in order. */
@@ -187,6 +189,7 @@ export class Search {
     this.memo = opts.stepMemo === false ? undefined : new StepMemo(s);
     this.reducer = opts.reduction === false || !Reducer.applies(s) ? undefined : new Reducer(s, this.footprints);
     this.firstMoves = s.actors.map((_, actor) => ({ actor, choice: 0 }));
+    this.ifRunning = schedulableIfRunning(s);
     this.everyone = s.actors.length >= 31 ? -1 : (1 << s.actors.length) - 1;
     this.checksStates = s.invariantActors.length > 0 || s.finalActor >= 0;
     this.laterById = (opts.strategy ?? 'bfs') === 'bfs';
@@ -634,11 +637,12 @@ export class Search {
    */
   knownMoves(state: MachineState, actor: number): Outcome[] | undefined {
     const s = this.s;
-    if (!schedulable(s, state, actor)) return NO_OUTCOMES;
+    const st = state.actors[actor]!;
+    if (this.ifRunning[actor] === 1 ? st.status !== ActorStatus.Running : !schedulable(s, state, actor)) return NO_OUTCOMES;
     const memo = this.memo;
     if (!memo) return undefined;
     const move = this.firstMoves[actor]!;
-    const known = memo.lookup(state, actor, state.actors[actor]!);
+    const known = memo.lookup(state, actor, st);
     if (known === BLOCKS) {
       if (this.opts.checkFootprints) assertBlocks(s, state, move);
       return NO_OUTCOMES;
@@ -827,7 +831,10 @@ export class Search {
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
       if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
-      else if (result instanceof LazyStepOk) this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
+      else if (result instanceof LazyStepOk) {
+        if (this.frontier.pushStep) this.frontier.pushStep(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result);
+        else this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
+      }
       else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.childS1[k]!, s2: this.childS2[k]! });
       // Read only when there is something to check: a lazy result builds its state when read.
       if (this.checksStates) this.checkState(id, result.state);

@@ -135,6 +135,17 @@ export function schedulable(s: CompiledScenario, state: MachineState, actor: num
 }
 
 /**
+ * Per actor, 1 when `schedulable` is only whether it is running: a task alone on its CPU (no
+ * handler or other task there to occupy it), no init block to wait for, no callback to be
+ * pending.
+ */
+export function schedulableIfRunning(s: CompiledScenario): Uint8Array {
+  const peers = cpuPeers(s);
+  return Uint8Array.from(s.actors, (sym, actor) =>
+    peers[actor]!.length === 0 && (s.initActor < 0 || actor === s.initActor) && sym.actorKind !== 'work' && sym.actorKind !== 'irq' && !sym.callback ? 1 : 0);
+}
+
+/**
  * An interrupt may fire on its CPU unless another handler runs there or a task there has
  * interrupts off (or, for a softirq, bottom halves off). A plain irq handler fires once.
  */

@@ -158,6 +158,51 @@ thread v { p = 5; }
     }
   });
 
+  test('more outcomes than a group keeps: rows move and are dropped, each keeping its own step', () => {
+    const s = compileText(`scenario "many values"
+int x;
+int y;
+thread t { y = x; }
+thread u { x = 1; }
+`);
+    const [t, u] = ['t', 'u'].map((name) => s.actors.findIndex((a) => a.name === name)) as [number, number];
+    const q = initialState(s);
+    const addr = (step(s, q, { actor: u, choice: 0 }) as LazyStepOk).written[0]!;
+    const at = (v: number): MachineState => {
+      const mem = q.mem.slice();
+      mem[addr] = v;
+      return { mem, objects: q.objects, actors: q.actors };
+    };
+    const st = q.actors[t]!;
+    const machine = (v: number): readonly number[] => (step(s, at(v), { actor: t, choice: 0 }) as LazyStepOk).written;
+    const memo = new StepMemo(s);
+    const remember = (v: number): void => {
+      const state = at(v);
+      const r = step(s, state, { actor: t, choice: 0 });
+      assert.ok(r instanceof LazyStepOk && r.pure);
+      memo.rememberStep(state, t, st, r, r.actorState);
+    };
+    /** Whether the memo gives x = v's step, which must then be the machine's. */
+    const given = (v: number): boolean => {
+      const hit = memo.lookup(at(v), t, st);
+      if (hit === undefined) return false;
+      assert.ok(hit instanceof LazyStepOk, `x = ${v}`);
+      assert.deepEqual(hit.written, machine(v), `x = ${v}: the memo's step is another value's`);
+      return true;
+    };
+    for (let v = 1; v <= 8; v++) remember(v);
+    // Found in a mixed order, rows move up past others.
+    for (const v of [3, 3, 7, 1, 3, 8, 2, 7, 8, 8, 5]) assert.ok(given(v), `x = ${v}`);
+    // New values drop the last rows; whatever is kept gives its own step.
+    for (let v = 9; v <= 20; v++) {
+      remember(v);
+      assert.ok(given(v), `x = ${v}, just remembered`);
+      for (let w = 1; w <= v; w += 3) given(w);
+    }
+    const kept = Array.from({ length: 20 }, (_, i) => i + 1).filter(given);
+    assert.equal(kept.length, 8, `kept: ${kept}`);
+  });
+
   test('a step that reads a heap object or another actor is not remembered', () => {
     const s = compileText(`scenario "impure"
 struct box { int v; };

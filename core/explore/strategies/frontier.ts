@@ -44,6 +44,11 @@ export interface Frontier {
    * states some pops after it popped them).
    */
   focus?(state: MachineState): void;
+  /**
+   * Present when the frontier packs states: `push` of the state step `step` reached, with
+   * its id, depth and fingerprint sums, without an item object for it.
+   */
+  pushStep?(id: number, depth: number, s1: number, s2: number, step: LazyStepOk): void;
 }
 
 export type StrategyName = 'bfs' | 'dfs' | 'random';

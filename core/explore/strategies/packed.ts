@@ -4,6 +4,7 @@
 // that scans them all on every major pass. The order is exactly that of bfs.ts and dfs.ts.
 
 import { ActorIntern, keepState, localLength, PackedBase, packLocal, packLocalStep } from '../pack';
+import type { LazyStepOk } from '../../model/machine';
 import type { MachineState } from '../../model/types';
 import type { Frontier, FrontierItem } from './frontier';
 
@@ -66,27 +67,44 @@ export class PackedFrontier implements Frontier {
 
   push(item: FrontierItem): void {
     const step = item.step;
-    const n = 5 + localLength(step ? step.base : item.state);
+    if (step) return this.pushStep(item.id, item.depth, item.s1 ?? 0, item.s2 ?? 0, step, item.s1 !== undefined);
+    const c = this.chunkFor(5 + localLength(item.state));
+    const at = c.used;
+    this.head5(c.words, at, item.id, item.depth, item.s1 !== undefined, item.s1 ?? 0, item.s2 ?? 0);
+    c.used = packLocal(item.state, this.intern, c.words, at + 5);
+    c.starts.push(at);
+    this.count++;
+  }
+
+  pushStep(id: number, depth: number, s1: number, s2: number, step: LazyStepOk, known = true): void {
+    const c = this.chunkFor(5 + localLength(step.base));
+    const w = c.words;
+    const at = c.used;
+    this.head5(w, at, id, depth, known, s1, s2);
+    const base = this.baseOf(step.base);
+    c.used = base ? base.packStep(step, w, at + 5) : packLocalStep(step, this.intern, w, at + 5);
+    c.starts.push(at);
+    this.count++;
+  }
+
+  /** The chunk the next entry, of `n` words, goes to. */
+  private chunkFor(n: number): Chunk {
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       const spare = this.spares.pop();
       c = spare && spare.words.length >= n ? spare : new Chunk(Math.max(CHUNK_WORDS, n));
       this.chunks.push(c);
     }
-    const w = c.words;
-    const at = c.used;
-    w[at] = item.id;
-    w[at + 1] = item.depth;
-    const known = item.s1 !== undefined;
+    return c;
+  }
+
+  /** An entry's first five words (see Chunk). */
+  private head5(w: Int32Array, at: number, id: number, depth: number, known: boolean, s1: number, s2: number): void {
+    w[at] = id;
+    w[at + 1] = depth;
     w[at + 2] = known ? 1 : 0;
-    w[at + 3] = known ? item.s1! : 0;
-    w[at + 4] = known ? item.s2! : 0;
-    const base = step ? this.baseOf(step.base) : undefined;
-    if (!step) c.used = packLocal(item.state, this.intern, w, at + 5);
-    else if (base) c.used = base.packStep(step, w, at + 5);
-    else c.used = packLocalStep(step, this.intern, w, at + 5);
-    c.starts.push(at);
-    this.count++;
+    w[at + 3] = known ? s1 : 0;
+    w[at + 4] = known ? s2 : 0;
   }
 
   /**
