@@ -303,14 +303,14 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
 
   const stopped = (): boolean => Atomics.load(coord, Coord.stop) === 1;
 
-  const mail = (w: number, m: ToWorker, transfer?: ArrayBuffer[]): void => {
+  const mail = (w: number, m: ToWorker): void => {
     if (w === 0) {
       if (m.type === 'work') here!.accept(m.words);
       else giveTo = m.to;
       wake();
       return;
     }
-    workers[w]!.postMessage(m, transfer);
+    workers[w]!.postMessage(m);
     Atomics.add(coord, Coord.mail + w, 1);
     Atomics.notify(coord, Coord.mail + w);
   };
@@ -355,7 +355,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     asked.delete(from);
     if (words[0]! > 0 && !stopped()) {
       hungry.delete(to);
-      mail(to, { type: 'work', words }, [words.buffer as ArrayBuffer]);
+      mail(to, { type: 'work', words });
     }
     dispatch();
   };
@@ -576,7 +576,7 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
       if (m.type === 'give') {
         const words = search.waiting > 1 ? search.share() : Int32Array.of(0);
         publish();
-        port.postMessage({ type: 'share', from: me, to: m.to, words } satisfies ToCoordinator, [words.buffer as ArrayBuffer]);
+        port.postMessage({ type: 'share', from: me, to: m.to, words } satisfies ToCoordinator);
       } else {
         search.accept(m.words);
       }
