@@ -21,8 +21,18 @@ export function unpackMove(m: number): { actor: number; choice: number } {
   return { actor: Math.floor(m / 4096), choice: m % 4096 };
 }
 
+/**
+ * Two 32-bit hashes. A class of its own: an object literal with the same keys would share
+ * its hidden class, and one holding anything but numbers (`{ h1, h2 }` of two arrays) would
+ * make V8 throw away every optimised function that reads these slots.
+ */
+class HashPair {
+  h1 = 0;
+  h2 = 0;
+}
+
 /** Result slots of `fingerprint`, to avoid allocating a pair per state. */
-export const fp = { h1: 0, h2: 0 };
+export const fp = new HashPair();
 
 /**
  * Two 32-bit MurmurHash3-style hashes of `words[0..len)` with different seeds, in one pass,
@@ -109,7 +119,7 @@ function finish(s1: number, s2: number, actors: number): void {
 }
 
 /** Result slots of `actorHash`. */
-const ah = { h1: 0, h2: 0 };
+const ah = new HashPair();
 
 let scratch = new Int32Array(256);
 

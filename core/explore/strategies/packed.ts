@@ -148,7 +148,7 @@ export class PackedFrontier implements Frontier {
       // successors pushed: BASES pops later.
       while (this.retired.length > 0 && this.pops - this.retired[0]!.pops > BASES) {
         const old = this.retired.shift()!.chunk;
-        old.starts = [];
+        old.starts.length = 0;
         old.used = 0;
         if (this.spares.length < MAX_SPARES) this.spares.push(old);
       }
