@@ -80,7 +80,11 @@ type ToWorker =
  */
 export async function checkParallel(s: CompiledScenario, options: CheckOptions, sliceMs = 50, soloMs = SOLO_MS): Promise<CheckResult> {
   const t0 = performance.now();
-  const solo = new Search(s, options);
+  // The search here reports its progress until it joins the workers; then the team reports
+  // everyone's (this search's own counts would be a part of them).
+  let alone = true;
+  const onProgress = options.onProgress;
+  const solo = new Search(s, onProgress ? { ...options, onProgress: (p) => alone && onProgress(p) } : options);
   const soloEnd = t0 + soloMs;
   const n = Math.max(2, Math.floor(options.workers ?? defaultWorkers()));
   // A worker takes about 200 ms to start (a fresh isolate loads the checker and compiles the
@@ -106,6 +110,7 @@ export async function checkParallel(s: CompiledScenario, options: CheckOptions, 
 
   // What this search found alone: findings of the one-worker order, with their states in its own store.
   const before = solo.raw;
+  alone = false;
   const run = await (started ?? startTeam(s, options, n, t0)).join(solo);
   const seconds = (performance.now() - t0) / 1000;
   const stats: CheckStats = { ...run.stats, seconds };
@@ -281,7 +286,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
       Atomics.store(coord, Coord.cancel, 1);
       stopAll();
     }
-    onProgress?.(progress());
+    if (joined) onProgress?.(progress());
   }, options.progressIntervalMs ?? 250);
 
   /** The participants' published counts, summed (depth: the deepest). */
@@ -446,6 +451,8 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     let inside = true;
     try {
       search.joinShared(store);
+      // Its counts so far (the team's progress sums everyone's), before anything reports.
+      publish();
       joined = true;
       dispatch();
       while (!stopped()) {

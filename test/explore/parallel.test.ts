@@ -306,6 +306,19 @@ describe('bounds and failures with workers', () => {
     assert.ok(r.stats.states >= 3000 && r.stats.transitions > 0, JSON.stringify(r.stats));
   });
 
+  test('progress only goes forward, before and after the search here joins the workers', async () => {
+    const s = compileText(philosophersScenario(10, true));
+    const seen: { states: number; transitions: number }[] = [];
+    // The one-worker head start (150 ms by default) reports first, then the team.
+    const r = await checkParallel(s, { workers: 2, progressIntervalMs: 5, onProgress: (p) => seen.push(p) }, 20);
+    assert.equal(r.verdict, 'verified');
+    assert.ok(seen.length >= 10, `${seen.length} reports`);
+    for (let i = 1; i < seen.length; i++) {
+      const [a, b] = [seen[i - 1]!, seen[i]!];
+      assert.ok(b.states >= a.states && b.transitions >= a.transitions, `report ${i}: ${JSON.stringify(a)} then ${JSON.stringify(b)}`);
+    }
+  });
+
   test('cancellation stops every worker', async () => {
     const s = compileText(philosophers(8));
     let polls = 0;
