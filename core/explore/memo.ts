@@ -34,16 +34,19 @@ export const BLOCKS = 'blocks';
  * of memory:
  *
  *   [next group + 1 (0: none), n (words read), count (rows in use), where its results are,
- *    the n addresses, OUTCOMES rows of n values]
+ *    which rows block (bit r: row r), the n addresses, OUTCOMES rows of n values]
  *
  * Row r's result (what the step did and the actor's state after it, or nothing for an
- * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters.
+ * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters. Half
+ * the attempts the counter's search looks up block (waiters on its mutex), and the bits
+ * answer them from the group's own words, without reading those arrays.
  */
 const NEXT = 0;
 const N = 1;
 const COUNT = 2;
 const RESULTS = 3;
-const HEADER = 4;
+const BLOCKED = 4;
+const HEADER = 5;
 
 /**
  * The values in `state` of the `n` words whose addresses are at `at` of `addrs`, in a
@@ -143,11 +146,10 @@ export class StepMemo {
       if (!key) continue;
       next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
         for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
+        if ((rows[at + BLOCKED]! & (1 << r)) !== 0) return BLOCKS;
         const k = rows[at + RESULTS]! + r;
-        const effect = this.effects[k];
-        if (!effect) return BLOCKS;
         this.hits++;
-        return new LazyStepOk(state, actor, this.afters[k]!, effect);
+        return new LazyStepOk(state, actor, this.afters[k]!, this.effects[k]!);
       }
     }
     return undefined;
@@ -201,6 +203,7 @@ export class StepMemo {
     }
     this.effects[results] = effect;
     this.afters[results] = after;
+    rows[at + BLOCKED] = ((rows[at + BLOCKED]! << 1) & ((1 << OUTCOMES) - 1)) | (effect ? 0 : 1);
     rows[at + COUNT] = kept + 1;
   }
 
@@ -229,6 +232,7 @@ export class StepMemo {
     rows[at + N] = n;
     rows[at + COUNT] = 0;
     rows[at + RESULTS] = this.effects.length;
+    rows[at + BLOCKED] = 0;
     for (let i = 0; i < n; i++) rows[at + HEADER + i] = addrs[i]!;
     for (let r = 0; r < OUTCOMES; r++) {
       this.effects.push(undefined);
