@@ -143,7 +143,7 @@ export class StepMemo {
       const at = g - 1;
       const n = rows[at + N]!;
       const key = keyValues(state, rows, at + HEADER, n);
-      if (!key) continue;
+      if (key === undefined) continue;
       next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
         for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
         if ((rows[at + BLOCKED]! & (1 << r)) !== 0) return BLOCKS;

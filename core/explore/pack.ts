@@ -265,7 +265,7 @@ export class PackedState implements MachineState {
   /** The intern number of the state of `actor` (ActorIntern). */
   actorId(actor: number): number {
     const ids = this.ids;
-    return ids ? ids[actor]! : this.base.actorId(this.pop, actor);
+    return ids !== undefined ? ids[actor]! : this.base.actorId(this.pop, actor);
   }
 
   /** Copies what the state reads of the frontier's words, so that it may be read after they are reused. */
@@ -277,7 +277,7 @@ export class PackedState implements MachineState {
   /** `mem[addr]` (NaN past the end, where `mem` has no word), without unpacking the rest. */
   word(addr: number): number {
     const u = this.unpacked;
-    if (u) return u[addr]!;
+    if (u !== undefined) return u[addr]!;
     if (addr >= this.memLength) return NaN;
     return this.base.word(this.pop, addr);
   }

@@ -242,7 +242,7 @@ export class Reducer {
     for (let a = 0; a < n; a++) {
       const st = state.actors[a]!;
       if (st !== last[a]) {
-        const v = packed ? this.viewById(packed.actorId(a), st, a) : this.view(st, a).id;
+        const v = packed !== undefined ? this.viewById(packed.actorId(a), st, a) : this.view(st, a).id;
         last[a] = st;
         if (v !== ids[a]) {
           ids[a] = v;
