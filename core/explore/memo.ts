@@ -49,29 +49,19 @@ const BLOCKED = 4;
 const HEADER = 5;
 
 /**
- * The values in `state` of the `n` words whose addresses are at `at` of `addrs`, in a
- * scratch array; undefined when one lies past its memory.
+ * The values in `mem` of the `n` words whose addresses are at `at` of `addrs`, into `out`;
+ * false when one lies past its end (PackedState.words for a packed state).
  */
-function keyValues(state: MachineState, addrs: Int32Array, at: number, n: number): Int32Array | undefined {
-  if (scratch.length < n) scratch = new Int32Array(2 * n);
-  const key = scratch;
-  if (state instanceof PackedState) {
-    for (let i = 0; i < n; i++) {
-      const v = state.word(addrs[at + i]!);
-      if (v !== v) return undefined;
-      key[i] = v;
-    }
-  } else {
-    const mem = state.mem;
-    for (let i = 0; i < n; i++) {
-      const v = mem[addrs[at + i]!];
-      if (v === undefined) return undefined;
-      key[i] = v;
-    }
+function memWords(mem: readonly number[], addrs: Int32Array, at: number, n: number, out: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = mem[addrs[at + i]!];
+    if (v === undefined) return false;
+    out[i] = v;
   }
-  return key;
+  return true;
 }
 
+/** The values of a lookup's key. */
 let scratch = new Int32Array(16);
 
 export class StepMemo {
@@ -115,20 +105,26 @@ export class StepMemo {
 
   /** The first group of attempts (its place + 1, or 0) of `actor` in state `st` at `state`. */
   private entries(state: MachineState, actor: number, st: ActorState): number {
-    let e: number;
-    if (state instanceof PackedState) {
-      const id = state.actorId(actor);
-      if (this.lastId[actor] === id) return this.last[actor]!;
-      const k = id * this.n + actor;
-      e = k < this.byId.length ? this.byId[k]! : 0;
-      this.lastId[actor] = id;
-      this.lastState[actor] = undefined;
-    } else {
-      if (this.lastState[actor] === st) return this.last[actor]!;
-      e = this.byActor[actor]!.get(st) ?? 0;
-      this.lastId[actor] = -1;
-      this.lastState[actor] = st;
-    }
+    return state instanceof PackedState ? this.entriesById(state.actorId(actor), actor) : this.entriesOf(st, actor);
+  }
+
+  /** `entries` of `actor` in the actor state numbered `id` (PackedState.actorId). */
+  private entriesById(id: number, actor: number): number {
+    if (this.lastId[actor] === id) return this.last[actor]!;
+    const k = id * this.n + actor;
+    const e = k < this.byId.length ? this.byId[k]! : 0;
+    this.lastId[actor] = id;
+    this.lastState[actor] = undefined;
+    this.last[actor] = e;
+    return e;
+  }
+
+  /** `entries` of `actor` in actor state `st`, a state that carries no numbers. */
+  private entriesOf(st: ActorState, actor: number): number {
+    if (this.lastState[actor] === st) return this.last[actor]!;
+    const e = this.byActor[actor]!.get(st) ?? 0;
+    this.lastId[actor] = -1;
+    this.lastState[actor] = st;
     this.last[actor] = e;
     return e;
   }
@@ -138,12 +134,14 @@ export class StepMemo {
    * or BLOCKS.
    */
   lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
+    const packed = state instanceof PackedState ? state : undefined;
     const rows = this.rows;
-    for (let g = this.entries(state, actor, st); g !== 0; g = rows[g - 1 + NEXT]!) {
+    for (let g = packed !== undefined ? this.entriesById(packed.actorId(actor), actor) : this.entriesOf(st, actor); g !== 0; g = rows[g - 1 + NEXT]!) {
       const at = g - 1;
       const n = rows[at + N]!;
-      const key = keyValues(state, rows, at + HEADER, n);
-      if (key === undefined) continue;
+      if (scratch.length < n) scratch = new Int32Array(2 * n);
+      const key = scratch;
+      if (!(packed !== undefined ? packed.words(rows, at + HEADER, n, key) : memWords(state.mem, rows, at + HEADER, n, key))) continue;
       next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
         for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
         if ((rows[at + BLOCKED]! & (1 << r)) !== 0) return BLOCKS;
