@@ -22,8 +22,11 @@ import { PackedState } from './pack';
  */
 const OUTCOMES = 8;
 
-/** What `lookup` answers for an attempt that blocks. */
-export const BLOCKS = 'blocks';
+/**
+ * What `lookup` answers for an attempt that blocks: a symbol, which the search tells apart
+ * from a step by identity (a string would be compared as a string).
+ */
+export const BLOCKS: unique symbol = Symbol('blocks');
 
 /**
  * A group of attempts in `StepMemo.rows`: the attempts remembered for one actor state that
