@@ -22,8 +22,11 @@ import { PackedState } from './pack';
  */
 const OUTCOMES = 8;
 
-/** What `lookup` answers for an attempt that blocks. */
-export const BLOCKS = 'blocks';
+/**
+ * What `lookup` answers for an attempt that blocks: a symbol, which the search tells apart
+ * from a step by identity (a string would be compared as a string).
+ */
+export const BLOCKS: unique symbol = Symbol('blocks');
 
 /**
  * A group of attempts in `StepMemo.rows`: the attempts remembered for one actor state that
@@ -34,41 +37,34 @@ export const BLOCKS = 'blocks';
  * of memory:
  *
  *   [next group + 1 (0: none), n (words read), count (rows in use), where its results are,
- *    the n addresses, OUTCOMES rows of n values]
+ *    which rows block (bit r: row r), the n addresses, OUTCOMES rows of n values]
  *
  * Row r's result (what the step did and the actor's state after it, or nothing for an
- * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters.
+ * attempt that blocks) is at `results + r` of StepMemo.effects and StepMemo.afters. Half
+ * the attempts the counter's search looks up block (waiters on its mutex), and the bits
+ * answer them from the group's own words, without reading those arrays.
  */
 const NEXT = 0;
 const N = 1;
 const COUNT = 2;
 const RESULTS = 3;
-const HEADER = 4;
+const BLOCKED = 4;
+const HEADER = 5;
 
 /**
- * The values in `state` of the `n` words whose addresses are at `at` of `addrs`, in a
- * scratch array; undefined when one lies past its memory.
+ * The values in `mem` of the `n` words whose addresses are at `at` of `addrs`, into `out`;
+ * false when one lies past its end (PackedState.words for a packed state).
  */
-function keyValues(state: MachineState, addrs: Int32Array, at: number, n: number): Int32Array | undefined {
-  if (scratch.length < n) scratch = new Int32Array(2 * n);
-  const key = scratch;
-  if (state instanceof PackedState) {
-    for (let i = 0; i < n; i++) {
-      const v = state.word(addrs[at + i]!);
-      if (v !== v) return undefined;
-      key[i] = v;
-    }
-  } else {
-    const mem = state.mem;
-    for (let i = 0; i < n; i++) {
-      const v = mem[addrs[at + i]!];
-      if (v === undefined) return undefined;
-      key[i] = v;
-    }
+function memWords(mem: readonly number[], addrs: Int32Array, at: number, n: number, out: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = mem[addrs[at + i]!];
+    if (v === undefined) return false;
+    out[i] = v;
   }
-  return key;
+  return true;
 }
 
+/** The values of a lookup's key. */
 let scratch = new Int32Array(16);
 
 export class StepMemo {
@@ -112,20 +108,26 @@ export class StepMemo {
 
   /** The first group of attempts (its place + 1, or 0) of `actor` in state `st` at `state`. */
   private entries(state: MachineState, actor: number, st: ActorState): number {
-    let e: number;
-    if (state instanceof PackedState) {
-      const id = state.actorId(actor);
-      if (this.lastId[actor] === id) return this.last[actor]!;
-      const k = id * this.n + actor;
-      e = k < this.byId.length ? this.byId[k]! : 0;
-      this.lastId[actor] = id;
-      this.lastState[actor] = undefined;
-    } else {
-      if (this.lastState[actor] === st) return this.last[actor]!;
-      e = this.byActor[actor]!.get(st) ?? 0;
-      this.lastId[actor] = -1;
-      this.lastState[actor] = st;
-    }
+    return state instanceof PackedState ? this.entriesById(state.actorId(actor), actor) : this.entriesOf(st, actor);
+  }
+
+  /** `entries` of `actor` in the actor state numbered `id` (PackedState.actorId). */
+  private entriesById(id: number, actor: number): number {
+    if (this.lastId[actor] === id) return this.last[actor]!;
+    const k = id * this.n + actor;
+    const e = k < this.byId.length ? this.byId[k]! : 0;
+    this.lastId[actor] = id;
+    this.lastState[actor] = undefined;
+    this.last[actor] = e;
+    return e;
+  }
+
+  /** `entries` of `actor` in actor state `st`, a state that carries no numbers. */
+  private entriesOf(st: ActorState, actor: number): number {
+    if (this.lastState[actor] === st) return this.last[actor]!;
+    const e = this.byActor[actor]!.get(st) ?? 0;
+    this.lastId[actor] = -1;
+    this.lastState[actor] = st;
     this.last[actor] = e;
     return e;
   }
@@ -135,19 +137,20 @@ export class StepMemo {
    * or BLOCKS.
    */
   lookup(state: MachineState, actor: number, st: ActorState): LazyStepOk | typeof BLOCKS | undefined {
+    const packed = state instanceof PackedState ? state : undefined;
     const rows = this.rows;
-    for (let g = this.entries(state, actor, st); g !== 0; g = rows[g - 1 + NEXT]!) {
+    for (let g = packed !== undefined ? this.entriesById(packed.actorId(actor), actor) : this.entriesOf(st, actor); g !== 0; g = rows[g - 1 + NEXT]!) {
       const at = g - 1;
       const n = rows[at + N]!;
-      const key = keyValues(state, rows, at + HEADER, n);
-      if (!key) continue;
+      if (scratch.length < n) scratch = new Int32Array(2 * n);
+      const key = scratch;
+      if (!(packed !== undefined ? packed.words(rows, at + HEADER, n, key) : memWords(state.mem, rows, at + HEADER, n, key))) continue;
       next: for (let r = 0, v = at + HEADER + n, count = rows[at + COUNT]!; r < count; r++, v += n) {
         for (let i = 0; i < n; i++) if (rows[v + i] !== key[i]) continue next;
+        if ((rows[at + BLOCKED]! & (1 << r)) !== 0) return BLOCKS;
         const k = rows[at + RESULTS]! + r;
-        const effect = this.effects[k];
-        if (!effect) return BLOCKS;
         this.hits++;
-        return new LazyStepOk(state, actor, this.afters[k]!, effect);
+        return new LazyStepOk(state, actor, this.afters[k]!, this.effects[k]!);
       }
     }
     return undefined;
@@ -201,6 +204,7 @@ export class StepMemo {
     }
     this.effects[results] = effect;
     this.afters[results] = after;
+    rows[at + BLOCKED] = ((rows[at + BLOCKED]! << 1) & ((1 << OUTCOMES) - 1)) | (effect ? 0 : 1);
     rows[at + COUNT] = kept + 1;
   }
 
@@ -229,6 +233,7 @@ export class StepMemo {
     rows[at + N] = n;
     rows[at + COUNT] = 0;
     rows[at + RESULTS] = this.effects.length;
+    rows[at + BLOCKED] = 0;
     for (let i = 0; i < n; i++) rows[at + HEADER + i] = addrs[i]!;
     for (let r = 0; r < OUTCOMES; r++) {
       this.effects.push(undefined);

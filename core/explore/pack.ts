@@ -265,7 +265,7 @@ export class PackedState implements MachineState {
   /** The intern number of the state of `actor` (ActorIntern). */
   actorId(actor: number): number {
     const ids = this.ids;
-    return ids ? ids[actor]! : this.base.actorId(this.pop, actor);
+    return ids !== undefined ? ids[actor]! : this.base.actorId(this.pop, actor);
   }
 
   /** Copies what the state reads of the frontier's words, so that it may be read after they are reused. */
@@ -274,10 +274,25 @@ export class PackedState implements MachineState {
     this.ids ??= Array.from(this.actors, (_, a) => this.base.actorId(this.pop, a));
   }
 
+  /**
+   * The words at the `n` addresses at `at` of `addrs` into `out`, without unpacking the rest
+   * (the step memo reads its keys so); false when one lies past the end of `mem`.
+   */
+  words(addrs: Int32Array, at: number, n: number, out: Int32Array): boolean {
+    const u = this.unpacked;
+    if (u === undefined) return this.base.wordsAt(this.pop, this.memLength, addrs, at, n, out);
+    for (let i = 0; i < n; i++) {
+      const addr = addrs[at + i]!;
+      if (addr >= u.length) return false;
+      out[i] = u[addr]!;
+    }
+    return true;
+  }
+
   /** `mem[addr]` (NaN past the end, where `mem` has no word), without unpacking the rest. */
   word(addr: number): number {
     const u = this.unpacked;
-    if (u) return u[addr]!;
+    if (u !== undefined) return u[addr]!;
     if (addr >= this.memLength) return NaN;
     return this.base.word(this.pop, addr);
   }
@@ -510,6 +525,22 @@ export class PackedBase {
     const bit = 1 << (addr & 31);
     if ((mask & bit) === 0) return 0;
     return w[k + 1 + popcount(mask & (bit - 1))]!;
+  }
+
+  /** `PackedState.words` of the state of pop `pop`, the last unpacked, whose memory has `m` words. */
+  wordsAt(pop: number, m: number, addrs: Int32Array, at: number, n: number, out: Int32Array): boolean {
+    if (pop !== this.pops) stale();
+    const w = this.words;
+    const blockAt = this.blockAt;
+    for (let i = 0; i < n; i++) {
+      const addr = addrs[at + i]!;
+      if (addr >= m) return false;
+      const k = blockAt[addr >>> 5]!;
+      const mask = w[k]!;
+      const bit = 1 << (addr & 31);
+      out[i] = (mask & bit) === 0 ? 0 : w[k + 1 + popcount(mask & (bit - 1))]!;
+    }
+    return true;
   }
 
   /** The intern number of `actor`'s state in the state of pop `pop`, the last unpacked. */

@@ -68,11 +68,19 @@ export class Reducer {
   private viewCodes = new Int32Array(1024);
   /** Every view, by id. */
   private readonly viewList: ActorView[] = [];
+  /** Per view id, 1 when the view has a next step (the actor is live). */
+  private liveViews = new Uint8Array(64);
   private readonly trie: TrieNode = { next: new Map() };
   private nextId = 1;
   /** Future numbers by the sorted keys of their groups ('' for none). */
   private readonly futureIds = new Map<string, number>([['', 0]]);
+  /**
+   * The views of the actors in the state last seen, brought up to `viewIds` only when rows
+   * are computed (`syncViews`): most states find their candidates in the table by ids alone.
+   */
   private readonly viewOf: ActorView[];
+  /** The actors whose entry of `viewOf` is behind `viewIds`. */
+  private stale = 0;
   /** The actors that are not done in the state last seen. */
   private live = 0;
   /** rows[a]: the live actors a needs (a's row), for the views in `rowViews`. */
@@ -212,6 +220,7 @@ export class Reducer {
    */
   candidates(state: MachineState): readonly number[] {
     this.see(state, false);
+    this.syncViews();
     const live = this.live;
     const rows = new Int32Array(this.n);
     for (let a = 0; a < this.n; a++) rows[a] = this.row(a, this.viewOf[a]!, live, -1);
@@ -223,25 +232,41 @@ export class Reducer {
   /** Sets the views of a state's actors and which are live; returns their hash when asked. */
   private see(state: MachineState, hashing: boolean): number {
     const n = this.n;
-    const views = this.viewOf;
     const last = this.lastState;
     const ids = this.viewIds;
     const packed = state instanceof PackedState ? state : undefined;
     // Only the actors whose state changed since the last state seen have a new view.
     let live = this.live;
+    let stale = this.stale;
     let h = 0x811c9dc5 ^ n;
     for (let a = 0; a < n; a++) {
       const st = state.actors[a]!;
       if (st !== last[a]) {
-        const v = (views[a] = packed ? this.viewById(packed.actorId(a), st, a) : this.view(st, a));
+        const v = packed !== undefined ? this.viewById(packed.actorId(a), st, a) : this.view(st, a).id;
         last[a] = st;
-        ids[a] = v.id;
-        live = v.cur ? live | (1 << a) : live & ~(1 << a);
+        if (v !== ids[a]) {
+          ids[a] = v;
+          stale |= 1 << a;
+          live = this.liveViews[v] === 1 ? live | (1 << a) : live & ~(1 << a);
+        }
       }
       if (hashing) h = Math.imul(h ^ ids[a]!, 0x01000193);
     }
     this.live = live;
+    this.stale = stale;
     return h;
+  }
+
+  /** Brings `viewOf` up to `viewIds`. */
+  private syncViews(): void {
+    const views = this.viewOf;
+    const ids = this.viewIds;
+    const list = this.viewList;
+    for (let f = this.stale; f !== 0; f &= f - 1) {
+      const a = 31 - Math.clz32(f & -f);
+      views[a] = list[ids[a]!]!;
+    }
+    this.stale = 0;
   }
 
   /** Actor a's whole row in view `va`, remembered per view for the epoch. */
@@ -254,6 +279,7 @@ export class Reducer {
 
   /** Brings `rows` up to the views in `viewOf` (`live`: the actors that are not done). */
   private refresh(live: number): void {
+    this.syncViews();
     const n = this.n;
     const views = this.viewOf;
     const rows = this.rows;
@@ -387,12 +413,12 @@ export class Reducer {
     return d;
   }
 
-  /** `view` of actor state number `id` (ActorIntern), which is `st`. */
-  private viewById(id: number, st: ActorState, a: number): ActorView {
+  /** The id of the `view` of actor state number `id` (ActorIntern), which is `st`. */
+  private viewById(id: number, st: ActorState, a: number): number {
     const k = id * this.n + a;
     if (k < this.viewCodes.length) {
       const c = this.viewCodes[k]!;
-      if (c !== 0) return this.viewList[c - 1]!;
+      if (c !== 0) return c - 1;
     } else {
       const codes = new Int32Array(Math.max(k + 1, 2 * this.viewCodes.length));
       codes.set(this.viewCodes);
@@ -400,7 +426,7 @@ export class Reducer {
     }
     const v = this.view(st, a);
     this.viewCodes[k] = v.id + 1;
-    return v;
+    return v.id;
   }
 
   private view(st: ActorState, a: number): ActorView {
@@ -467,6 +493,12 @@ export class Reducer {
   /** Adds a new view to `viewList` (ids are given in order); returns it. */
   private enlist(v: ActorView): ActorView {
     this.viewList.push(v);
+    if (v.id >= this.liveViews.length) {
+      const live = new Uint8Array(2 * v.id);
+      live.set(this.liveViews);
+      this.liveViews = live;
+    }
+    this.liveViews[v.id] = v.cur ? 1 : 0;
     return v;
   }
 

@@ -340,7 +340,7 @@ export class Search {
           break;
         }
         if (this.prefix && this.maybeSplit(item)) continue;
-        if (this.lookahead && this.provisoScore <= 0 && !this.prefix && this.frontier.name === 'bfs' && this.frontier.focus) {
+        if (this.lookahead && this.provisoScore <= 0 && !this.prefix && this.frontier.name === 'bfs' && this.frontier.focus !== undefined) {
           const x = new Expansion(this, item);
           if (this.prepare(x)) {
             this.batch.push(x);
@@ -464,7 +464,7 @@ export class Search {
     // Breadth-first, the proviso orders states by depth and number: no flags to keep.
     if (!this.laterById) this.visited.setExpanded(id);
     this.expansions++;
-    if (!this.symmetry) this.hasher.base(state, item.s1, item.s2);
+    if (this.symmetry === undefined) this.hasher.base(state, item.s1, item.s2);
     if (prepared) this.frontier.focus?.(state);
     if (depth >= this.maxDepth) {
       this.bound ??= { kind: 'depth', limit: this.maxDepth, message: `states at --max-depth ${this.maxDepth} were not expanded` };
@@ -497,7 +497,7 @@ export class Search {
   private prepare(x: Expansion): boolean {
     const item = x.item;
     if (item.depth >= this.maxDepth) return false;
-    if (!this.symmetry) this.hasher.base(item.state, item.s1, item.s2);
+    if (this.symmetry === undefined) this.hasher.base(item.state, item.s1, item.s2);
     x.dry = true;
     const chosen = this.chooseActors(x);
     x.dry = false;
@@ -611,7 +611,7 @@ export class Search {
       x.computeAll();
       // Prepared ahead, the state is no longer the one the hasher and the frontier last saw.
       if (at >= 0) {
-        if (!this.symmetry) this.hasher.base(x.state, x.item.s1, x.item.s2);
+        if (this.symmetry === undefined) this.hasher.base(x.state, x.item.s1, x.item.s2);
         this.frontier.focus?.(x.state);
       }
       k = this.batchEnd;
@@ -640,14 +640,14 @@ export class Search {
     const st = state.actors[actor]!;
     if (this.ifRunning[actor] === 1 ? st.status !== ActorStatus.Running : !schedulable(s, state, actor)) return NO_OUTCOMES;
     const memo = this.memo;
-    if (!memo) return undefined;
+    if (memo === undefined) return undefined;
     const move = this.firstMoves[actor]!;
     const known = memo.lookup(state, actor, st);
     if (known === BLOCKS) {
       if (this.opts.checkFootprints) assertBlocks(s, state, move);
       return NO_OUTCOMES;
     }
-    if (known) {
+    if (known !== undefined) {
       if (this.opts.checkFootprints) assertSameStep(s, state, move, known);
       return [{ move, result: known, known: true }];
     }
@@ -657,7 +657,7 @@ export class Search {
   /** Every move of one actor at a state (all choices), blocked ones left out. */
   movesOf(state: MachineState, actor: number): Outcome[] {
     const known = this.knownMoves(state, actor);
-    if (known) return known;
+    if (known !== undefined) return known;
     const s = this.s;
     const st = state.actors[actor]!;
     const memo = this.memo;
@@ -752,7 +752,7 @@ export class Search {
    * under symmetry reduction, of its renamed form.
    */
   private hashChild(result: StepOk): void {
-    if (this.symmetry) return this.hash(result.state);
+    if (this.symmetry !== undefined) return this.hash(result.state);
     this.hasher.childOf(result);
     if (this.opts.checkFootprints) {
       const h1 = fp.h1;
@@ -830,9 +830,9 @@ export class Search {
     const id = this.visited.insert(parent, packMove(o.move.actor, o.move.choice), depth + 1);
     if (id >= 0) {
       if (depth + 1 > this.deepest) this.deepest = depth + 1;
-      if (this.symmetry) this.frontier.push({ id, state: result.state, depth: depth + 1 });
+      if (this.symmetry !== undefined) this.frontier.push({ id, state: result.state, depth: depth + 1 });
       else if (result instanceof LazyStepOk) {
-        if (this.frontier.pushStep) this.frontier.pushStep(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result);
+        if (this.frontier.pushStep !== undefined) this.frontier.pushStep(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result);
         else this.frontier.push(new StepItem(id, depth + 1, this.childS1[k]!, this.childS2[k]!, result));
       }
       else this.frontier.push({ id, state: result.state, depth: depth + 1, s1: this.childS1[k]!, s2: this.childS2[k]! });
@@ -881,10 +881,10 @@ class Expansion {
 
   compute(actor: number): Outcome[] {
     let o = this.outcomes[actor];
-    if (!o) {
+    if (o === undefined) {
       if (this.dry) {
         o = this.search.knownMoves(this.state, actor);
-        if (!o) {
+        if (o === undefined) {
           this.aborted = true;
           return NO_OUTCOMES;
         }
