@@ -155,26 +155,42 @@ export function summary(r: Report, targets: readonly Target[]): string {
   return lines.join('\n');
 }
 
+const USAGE = 'usage: npm run fuzz -- --minutes N [--target parser|checker|lsp|dap|all] [--seed S] [--out DIR] [--json FILE] [--hang-seconds S] [--sessions-per-process N] [--huge-rate P]\n';
+
+/** The options, or undefined (after a message) when they are not ones parseArgs knows. */
+function parseOptions(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        minutes: { type: 'string' },
+        seconds: { type: 'string' },
+        target: { type: 'string', default: 'all' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        json: { type: 'string' },
+        'hang-seconds': { type: 'string', default: '60' },
+        'sessions-per-process': { type: 'string', default: '50' },
+        'huge-rate': { type: 'string', default: '0.005' },
+      },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`fuzz: ${e instanceof Error ? e.message : String(e)}\n`);
+    return undefined;
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      minutes: { type: 'string' },
-      seconds: { type: 'string' },
-      target: { type: 'string', default: 'all' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      json: { type: 'string' },
-      'hang-seconds': { type: 'string', default: '60' },
-      'sessions-per-process': { type: 'string', default: '50' },
-      'huge-rate': { type: 'string', default: '0.005' },
-    },
-  });
+  const values = parseOptions(argv);
+  if (!values) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
   const seconds = values.seconds !== undefined ? Number(values.seconds) : Number(values.minutes ?? '1') * 60;
   const target = String(values.target);
   const targets = target === 'all' ? [...TARGETS] : target.split(',');
   if (!Number.isFinite(seconds) || seconds <= 0 || targets.some((t) => !(TARGETS as readonly string[]).includes(t))) {
-    process.stderr.write('usage: npm run fuzz -- --minutes N [--target parser|checker|lsp|dap|all] [--seed S] [--out DIR] [--json FILE] [--hang-seconds S] [--sessions-per-process N] [--huge-rate P]\n');
+    process.stderr.write(USAGE);
     return 2;
   }
   const hangMs = Number(values['hang-seconds']) * 1000;

@@ -3,6 +3,7 @@
 // stack trace or broken bound. The long runs are `npm run fuzz` (docs/reliability.md).
 
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,4 +22,12 @@ test('fuzz smoke: 20 s of each target, concurrently, finds nothing', async () =>
     assert.ok(x.units > 0, `${t} ran no input or session:\n${text}`);
     assert.deepEqual({ crashes: x.crashes, hangs: x.hangs, stackTraces: x.stackTraces, boundsBroken: x.boundsBroken }, { crashes: 0, hangs: 0, stackTraces: 0, boundsBroken: 0 }, text);
   }
+});
+
+test('the fuzzer refuses an option it does not know with its usage, not a stack trace', () => {
+  const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'fuzz', 'main.js'), '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^fuzz: Unknown option '--help'/);
+  assert.match(r.stderr, /usage: npm run fuzz -- --minutes N/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
