@@ -308,6 +308,8 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
 
   const stopped = (): boolean => Atomics.load(coord, Coord.stop) === 1;
 
+  // Sent as copies, never with their buffers transferred: a buffer detached in a thread makes
+  // V8 throw away every optimised function there that reads a typed array (docs/checker.md).
   const mail = (w: number, m: ToWorker): void => {
     if (w === 0) {
       if (m.type === 'work') here!.accept(m.words);
