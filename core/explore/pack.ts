@@ -303,6 +303,17 @@ export function keepState(state: MachineState): void {
   if (state instanceof PackedState) state.keep();
 }
 
+/**
+ * Word `addr` of packed memory: `blockAt[addr >> 5]` is where its block of 32 words starts
+ * in `w`, a mask of the nonzero words, then those words in order.
+ */
+function packedWord(w: Int32Array, blockAt: Int32Array, addr: number): number {
+  const k = blockAt[addr >>> 5]!;
+  const mask = w[k]!;
+  const bit = 1 << (addr & 31);
+  return (mask & bit) === 0 ? 0 : w[k + 1 + popcount(mask & (bit - 1))]!;
+}
+
 function stale(): never {
   throw new Error('internal error: a popped state read after the frontier reused its words');
 }
@@ -519,12 +530,7 @@ export class PackedBase {
   /** Word `addr` (below the memory's length) of the state of pop `pop`, the last unpacked. */
   word(pop: number, addr: number): number {
     if (pop !== this.pops) stale();
-    const w = this.words;
-    const k = this.blockAt[addr >>> 5]!;
-    const mask = w[k]!;
-    const bit = 1 << (addr & 31);
-    if ((mask & bit) === 0) return 0;
-    return w[k + 1 + popcount(mask & (bit - 1))]!;
+    return packedWord(this.words, this.blockAt, addr);
   }
 
   /** `PackedState.words` of the state of pop `pop`, the last unpacked, whose memory has `m` words. */
@@ -535,10 +541,7 @@ export class PackedBase {
     for (let i = 0; i < n; i++) {
       const addr = addrs[at + i]!;
       if (addr >= m) return false;
-      const k = blockAt[addr >>> 5]!;
-      const mask = w[k]!;
-      const bit = 1 << (addr & 31);
-      out[i] = (mask & bit) === 0 ? 0 : w[k + 1 + popcount(mask & (bit - 1))]!;
+      out[i] = packedWord(w, blockAt, addr);
     }
     return true;
   }
