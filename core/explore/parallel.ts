@@ -11,8 +11,14 @@
 // same violations, the same traces, as `--workers 1`. Small searches never start workers: a
 // one-worker search runs first for a moment, and its result stands if it finishes.
 //
-// This module is also the workers' entry point: loaded in a worker with a `parallelJob` in
-// workerData, it runs that worker's part.
+// A worker that finished its part of a search is kept, idle, for the next search of this
+// process (for a minute): a fresh one costs its start (an isolate, the checker's modules) and
+// then runs several times slower while V8 compiles the search again, which is most of the
+// gain on a search of a second or two. The language server's check worker and `lockstep
+// test` run search after search; each after the first starts with its team warm.
+//
+// This module is also the workers' entry point: loaded in a worker with a `parallelTeam` in
+// workerData, it runs the jobs it is sent, one at a time.
 
 import * as os from 'node:os';
 import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
@@ -43,8 +49,16 @@ const STAT_FIELDS = 5;
 
 type WorkerOptions = Omit<CheckOptions, 'cancelled' | 'onProgress' | 'workers'>;
 
+/** What a team worker is started with: nothing but what it is (its jobs come as messages). */
+interface TeamSetup {
+  readonly parallelTeam: 1;
+}
+
+/** One worker's part of one search, sent to it as a message. */
 interface ParallelJob {
-  readonly parallelJob: 1;
+  readonly type: 'job';
+  /** Which search: messages of an earlier one still queued are told apart by it. */
+  readonly seq: number;
   readonly file: string;
   readonly text: string;
   readonly options: WorkerOptions;
@@ -70,8 +84,84 @@ type ToCoordinator =
   | { readonly type: 'failed'; readonly from: number; readonly message: string };
 
 type ToWorker =
-  | { readonly type: 'give'; readonly to: number }
-  | { readonly type: 'work'; readonly words: Int32Array };
+  | { readonly type: 'give'; readonly seq: number; readonly to: number }
+  | { readonly type: 'work'; readonly seq: number; readonly words: Int32Array };
+
+/** How long a team worker waits, idle, for another search before it is stopped. */
+const IDLE_MS = 60_000;
+
+/** Team workers idle after a search, each stopped after IDLE_MS (they keep no process alive). */
+const spares: { readonly worker: Worker; readonly timer: NodeJS.Timeout }[] = [];
+/** Team workers started and taken from `spares`, for the tests. */
+const teamCounts = { started: 0, reused: 0 };
+
+/** Team workers in a search's part, which a search may have stopped waiting for (one still starting). */
+const busy = new Set<Worker>();
+let whenSettled: (() => void)[] = [];
+
+/** How many team workers this process has started, and how many searches took one already running. */
+export function teamWorkers(): { readonly started: number; readonly reused: number; readonly idle: number } {
+  return { ...teamCounts, idle: spares.length };
+}
+
+/** Settles once every team worker has finished its part of the searches so far (kept or stopped). */
+export function teamSettled(): Promise<void> {
+  if (busy.size === 0) return Promise.resolve();
+  // Waited for, they keep the process alive until they are done (kept, they no longer do).
+  for (const worker of busy) worker.ref();
+  return new Promise<void>((resolve) => whenSettled.push(resolve));
+}
+
+function notBusy(worker: Worker): void {
+  if (!busy.delete(worker) || busy.size > 0) return;
+  const waiting = whenSettled;
+  whenSettled = [];
+  for (const resolve of waiting) resolve();
+}
+
+function teamWorker(): Worker {
+  const spare = spares.pop();
+  if (spare) {
+    clearTimeout(spare.timer);
+    forgetListeners(spare.worker);
+    spare.worker.ref();
+    teamCounts.reused++;
+    return spare.worker;
+  }
+  teamCounts.started++;
+  return new Worker(__filename, { workerData: { parallelTeam: 1 } satisfies TeamSetup });
+}
+
+/** The listeners of a search (Node's own keep the port working). */
+function forgetListeners(worker: Worker): void {
+  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
+}
+
+/** Keeps a worker whose part of a search is over for the next search; at most one per core. */
+function keepSpare(worker: Worker): void {
+  forgetListeners(worker);
+  worker.unref();
+  if (spares.length >= defaultWorkers()) {
+    void worker.terminate();
+    return;
+  }
+  const forget = (): void => {
+    const i = spares.findIndex((e) => e.worker === worker);
+    if (i >= 0) spares.splice(i, 1);
+  };
+  const timer = setTimeout(() => {
+    forget();
+    void worker.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  // One that dies while idle leaves the pool.
+  worker.once('exit', forget);
+  worker.on('error', forget);
+  spares.push({ worker, timer });
+}
+
+/** Searches started in this thread, numbering their jobs. */
+let searches = 0;
 
 /**
  * The search on `options.workers` threads (default: every core): this one and N - 1
@@ -244,6 +334,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
   // expansion in progress.
   const maxStates = Math.min(options.maxStates ?? DEFAULT_MAX_STATES, DEFAULT_MAX_STATES);
   const storeBuffers = SharedStore.allocate(maxStates + 65_536, n);
+  const seq = ++searches;
   const store = new SharedStore(storeBuffers);
   const coordBuffer = new SharedArrayBuffer((Coord.mail + n) * 4);
   const coord = new Int32Array(coordBuffer);
@@ -354,7 +445,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
       }
       if (donor < 0) return;
       asked.set(donor, w);
-      mail(donor, { type: 'give', to: w });
+      mail(donor, { type: 'give', seq, to: w });
     }
   };
 
@@ -362,7 +453,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     asked.delete(from);
     if (words[0]! > 0 && !stopped()) {
       hungry.delete(to);
-      mail(to, { type: 'work', words });
+      mail(to, { type: 'work', seq, words });
     }
     dispatch();
   };
@@ -392,7 +483,9 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     const { transitions, depth: maxDepth, reduced } = totals();
     peakMB = Math.max(peakMB, process.memoryUsage.rss() / 2 ** 20);
     const states = store.size;
-    for (const w of workers) void w?.terminate();
+    // Those still in their part (a fresh one starting) keep no process alive meanwhile; each
+    // is kept for the next search once it says it is done (`release`).
+    for (const w of workers) w?.unref();
     resolveRun({
       summaries: summaries.filter((x): x is WorkerSummary => !!x),
       ...(bound ? { bound } : {}),
@@ -417,14 +510,30 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     finish();
   };
 
+  /**
+   * A worker's part is over: one that said it is done is kept for the next search, one that
+   * failed is stopped. Its last message for this search came before (messages keep their order).
+   */
+  const release = (w: number, ok: boolean): void => {
+    const worker = workers[w];
+    if (!worker) return;
+    workers[w] = undefined;
+    if (ok) keepSpare(worker);
+    else void worker.terminate();
+    notBusy(worker);
+  };
+
   for (let w = 1; w < n; w++) {
     const job: ParallelJob = {
-      parallelJob: 1, file: s.file, text: s.text, options: workerOptions, index: w,
+      type: 'job', seq, file: s.file, text: s.text, options: workerOptions, index: w,
       store: storeBuffers, coord: coordBuffer, stats: statsBuffer,
     };
-    const worker = new Worker(__filename, { workerData: job });
+    const worker = teamWorker();
     workers.push(worker);
+    busy.add(worker);
+    worker.postMessage(job);
     worker.on('message', (m: ToCoordinator) => {
+      if (m.type === 'done' || m.type === 'failed') release(w, m.type === 'done');
       if (settled) return;
       switch (m.type) {
         case 'hungry':
@@ -437,8 +546,13 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
           return fail(m.from, m.message);
       }
     });
-    worker.on('error', (e) => fail(w, e.message));
+    worker.on('error', (e) => {
+      release(w, false);
+      fail(w, e.message);
+    });
     worker.on('exit', (code) => {
+      workers[w] = undefined;
+      notBusy(worker);
       if (summaries[w] === undefined) fail(w, `exited with code ${code} before it finished`);
     });
   }
@@ -524,8 +638,9 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
       settled = true;
       clearInterval(poll);
       Atomics.store(coord, Coord.cancel, 1);
-      Atomics.store(coord, Coord.stop, 1);
-      for (const w of workers) void w?.terminate();
+      stopAll();
+      // Each stops its part (a fresh one once it has started) and is kept for the next search.
+      for (const w of workers) w?.unref();
     },
   };
 }
@@ -582,6 +697,8 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
     }, undefined, { visited: store });
     const publish = (): void => publishStats(search, stats, me);
     const handle = (m: ToWorker): void => {
+      // A message of an earlier search, sent before its coordinator heard this worker was done.
+      if (m.seq !== job.seq) return;
       if (m.type === 'give') {
         const words = search.waiting > 1 ? search.share() : Int32Array.of(0);
         publish();
@@ -630,9 +747,16 @@ function runWorker(job: ParallelJob, port: MessagePort): void {
   }
 }
 
-function isParallelJob(d: unknown): d is ParallelJob {
-  return typeof d === 'object' && d !== null && (d as { parallelJob?: unknown }).parallelJob === 1;
+function isTeamSetup(d: unknown): d is TeamSetup {
+  return typeof d === 'object' && d !== null && (d as { parallelTeam?: unknown }).parallelTeam === 1;
 }
 
-if (!isMainThread && parentPort && isParallelJob(workerData)) runWorker(workerData, parentPort);
+if (!isMainThread && parentPort && isTeamSetup(workerData)) {
+  const port = parentPort;
+  // A job runs to its end before the next message is looked at; between jobs, whatever an
+  // earlier search still sent is dropped here.
+  port.on('message', (m: ParallelJob | ToWorker) => {
+    if (m.type === 'job') runWorker(m, port);
+  });
+}
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { check, type CheckOptions, type CheckResult } from '../../core/explore';
-import { checkParallel } from '../../core/explore/parallel';
+import { checkParallel, teamSettled, teamWorkers } from '../../core/explore/parallel';
 import { Search } from '../../core/explore/search';
 import { SharedStore, TableFull } from '../../core/explore/shared-store';
 import { fp } from '../../core/explore/store';
@@ -272,6 +272,66 @@ describe('a violation found before the workers join', () => {
     assert.equal(one.verdict, 'violation');
     assert.ok(one.stats.states > 20_000, `${one.stats.states} states: long enough for the workers to join`);
     assert.deepEqual(seen(two), seen(one));
+  });
+});
+
+describe('workers kept between searches', () => {
+  test('a search takes the workers an earlier one left, and finds what a fresh team finds', async () => {
+    const s = compileText(philosophersScenario(8, true));
+    const one = check(s);
+    const first = await twoWorkers(s);
+    // The search may be over before its worker has started (it does not wait for one that holds no state).
+    await teamSettled();
+    const before = teamWorkers();
+    assert.ok(before.idle >= 1, `${JSON.stringify(before)}: the first search's worker is kept`);
+    const second = await twoWorkers(s);
+    const after = teamWorkers();
+    assert.equal(after.started, before.started, 'no worker started for the second search');
+    assert.equal(after.reused, before.reused + 1);
+    for (const r of [first, second]) {
+      assert.equal(r.verdict, one.verdict);
+      assert.ok(closeCounts(r.stats.states, one.stats.states), `${r.stats.states} vs ${one.stats.states}`);
+    }
+  });
+
+  test('searches stopped by a bound or a violation, one after another, leave nothing behind for the next', async () => {
+    // A bound stops the participants while states are being handed over: questions and states
+    // of the search that ended may still be queued for a worker when the next one begins.
+    const bounded = compileText(philosophersScenario(9, true));
+    const failing = compileText(philosophersScenario(9, false));
+    const expected = check(failing, { workers: 1 });
+    assert.equal(expected.verdict, 'violation');
+    await teamSettled();
+    const before = teamWorkers();
+    for (let i = 0; i < 6; i++) {
+      const r = await twoWorkers(bounded, { maxStates: 2000 + 500 * i });
+      assert.equal(r.verdict, 'inconclusive');
+      assert.equal(r.bound?.kind, 'states');
+      await teamSettled();
+      const v = await twoWorkers(failing);
+      assert.deepEqual(seen(v), seen(expected));
+      await teamSettled();
+    }
+    const after = teamWorkers();
+    assert.equal(after.reused - before.reused, 12, `${JSON.stringify(before)} then ${JSON.stringify(after)}`);
+    assert.equal(after.started, before.started);
+  });
+
+  test('a process whose search is over exits, its idle workers with it', () => {
+    const core = path.resolve(__dirname, '..', '..', 'core');
+    const script = `
+      const { loadScenario } = require(${JSON.stringify(core)});
+      const { checkParallel, teamSettled, teamWorkers } = require(${JSON.stringify(path.join(core, 'explore', 'parallel'))});
+      const { philosophersScenario } = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'bench', 'generate'))});
+      const s = loadScenario('p.lockstep', philosophersScenario(7, true)).compiled;
+      checkParallel(s, { workers: 2 }, 50, 0).then(async (r) => {
+        await teamSettled();
+        console.log('verdict', r.verdict, JSON.stringify(teamWorkers()));
+      });`;
+    // Kept workers hold no reference on the process: it ends when the search does (a kept
+    // worker would otherwise keep it for a minute, past this guard).
+    const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+    assert.match(out, /verdict verified \{"started":1,"reused":0,"idle":1\}/);
   });
 });
 
