@@ -23,10 +23,11 @@ import { PackedState } from './pack';
 const OUTCOMES = 8;
 
 /**
- * What `lookup` answers for an attempt that blocks: a symbol, which the search tells apart
- * from a step by identity (a string would be compared as a string).
+ * What `lookup` answers for an attempt that blocks: null, which the search's optimised code
+ * tells apart from a step in one comparison. Compared with a symbol, which V8 could not
+ * tell from a string, it called its generic equality builtin at every lookup.
  */
-export const BLOCKS: unique symbol = Symbol('blocks');
+export const BLOCKS = null;
 
 /**
  * A group of attempts in `StepMemo.rows`: the attempts remembered for one actor state that
@@ -159,11 +160,13 @@ export class StepMemo {
   /**
    * Remembers a pure step `actor` took from `state` in actor state `st`; `after` is the
    * object to hand out as the actor's new state, equal to the step's: the intern's (pack.ts),
-   * so that the frontier numbers it without encoding it.
+   * so that the frontier numbers it without encoding it; `afterId`, its number (-1: not known).
    */
-  rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState): void {
+  rememberStep(state: MachineState, actor: number, st: ActorState, r: LazyStepOk, after: ActorState, afterId = -1): void {
     this.add(state, actor, st, r.accesses, r.effect, after);
-    r.effect.learnt = new StepHash(writesRead(r.accesses));
+    const learnt = new StepHash(writesRead(r.accesses));
+    learnt.actorId = afterId;
+    r.effect.learnt = learnt;
   }
 
   /**

@@ -596,7 +596,9 @@ export class PackedBase {
     const objectsAt = blockAt[blocks]!;
     const actorsAt = k + (this.actorsAt - objectsAt);
     for (let i = objectsAt, to = this.end; i < to; i++) d[k++] = words[i]!;
-    d[actorsAt + r.actor] = this.intern.idAt(r.actor, r.actorState);
+    // A step the memo gave again knows its actor's number (StepHash.actorId).
+    const learnt = r.effect.learnt;
+    d[actorsAt + r.actor] = learnt !== undefined && learnt.actorId >= 0 ? learnt.actorId : this.intern.idAt(r.actor, r.actorState);
     return k;
   }
 

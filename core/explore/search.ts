@@ -672,7 +672,10 @@ export class Search {
         if (single) memo.rememberBlocked(state, actor, st, result);
         return NO_OUTCOMES;
       }
-      if (single && result instanceof LazyStepOk && result.pure) memo.rememberStep(state, actor, st, result, this.intern.actor(this.intern.idOf(result.actorState)));
+      if (single && result instanceof LazyStepOk && result.pure) {
+        const id = this.intern.idOf(result.actorState);
+        memo.rememberStep(state, actor, st, result, this.intern.actor(id), id);
+      }
       return [{ move, result }];
     }
     const out: Outcome[] = [];

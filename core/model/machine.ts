@@ -457,8 +457,11 @@ let scratchBusy = false;
  * What the checker's hasher learnt of a remembered step: the moving actor's new state
  * hashed, and, where every word the step wrote it had read first (`fixedDelta`: their old
  * values are then part of the memo's key), how the step changes the state's two hash sums.
+ * Also the new state's number in the checker's table of actor states (explore/pack.ts,
+ * ActorIntern), so that the frontier packs it without looking the object up (-1: not known).
  */
 export class StepHash {
+  actorId = -1;
   actorH1 = 0;
   actorH2 = 0;
   actorHashed = false;

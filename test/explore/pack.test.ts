@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { loadScenario } from '../../core';
 import type { CompiledScenario } from '../../core/model/compiled';
-import { initialState, LazyStepOk, successors } from '../../core/model/machine';
+import { initialState, LazyStepOk, StepHash, successors } from '../../core/model/machine';
 import type { ActorState, MachineState } from '../../core/model/types';
 import { ActorIntern, keepState, localLength, memLength, memWord, PackedBase, PackedState, packLocal, packPortable, unpackLocal, unpackPortable, Words } from '../../core/explore/pack';
 import { PackedFrontier } from '../../core/explore/strategies/packed';
@@ -165,6 +165,12 @@ describe('pack', () => {
             const fromBaseEnd = base.packStep(r, fromBase, 3);
             assert.deepEqual(fromBase.subarray(3, fromBaseEnd), whole.subarray(0, wholeEnd));
             assert.deepEqual(unpackLocal(fromBase, 3, intern).state, r.state);
+            // Given again by the step memo, the step knows its actor's number (StepHash.actorId).
+            const learnt = new StepHash(false);
+            learnt.actorId = intern.idOf(r.actorState);
+            r.effect.learnt = learnt;
+            const byId = new Int32Array(localLength(parent) + 3);
+            assert.deepEqual(byId.subarray(3, base.packStep(r, byId, 3)), whole.subarray(0, wholeEnd));
             steps++;
           }
         }
@@ -195,7 +201,7 @@ function stepPacksAsWhole(state: MachineState, written: number[], actor: number,
   const actors = parent.actors.slice();
   actors[actor] = actorState;
   const reached: MachineState = { mem, objects: parent.objects, actors };
-  const step = { base: parent, written, actor, actorState, state: reached } as unknown as LazyStepOk;
+  const step = { base: parent, written, actor, actorState, state: reached, effect: { learnt: undefined } } as unknown as LazyStepOk;
   const whole = new Int32Array(localLength(reached));
   const wholeEnd = packLocal(reached, intern, whole, 0);
   const fromBase = new Int32Array(localLength(parent) + 5);
