@@ -25,6 +25,7 @@ import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, typ
 import { loadScenario } from '../index';
 import type { CompiledScenario } from '../model/compiled';
 import type { LockDependency, LockUsage } from '../model/lockdep';
+import { IdleWorkers } from './idle-workers';
 import { resultOf } from './result';
 import { Search } from './search';
 import { SharedStore, type SharedStoreBuffers, TableFull } from './shared-store';
@@ -90,8 +91,8 @@ type ToWorker =
 /** How long a team worker waits, idle, for another search before it is stopped. */
 const IDLE_MS = 60_000;
 
-/** Team workers idle after a search, each stopped after IDLE_MS (they keep no process alive). */
-const spares: { readonly worker: Worker; readonly timer: NodeJS.Timeout }[] = [];
+/** Team workers idle after a search, at most one per core, each stopped after IDLE_MS. */
+const spares = new IdleWorkers(IDLE_MS, defaultWorkers());
 /** Team workers started and taken from `spares`, for the tests. */
 const teamCounts = { started: 0, reused: 0 };
 
@@ -101,7 +102,7 @@ let whenSettled: (() => void)[] = [];
 
 /** How many team workers this process has started, and how many searches took one already running. */
 export function teamWorkers(): { readonly started: number; readonly reused: number; readonly idle: number } {
-  return { ...teamCounts, idle: spares.length };
+  return { ...teamCounts, idle: spares.size };
 }
 
 /** Settles once every team worker has finished its part of the searches so far (kept or stopped). */
@@ -120,44 +121,13 @@ function notBusy(worker: Worker): void {
 }
 
 function teamWorker(): Worker {
-  const spare = spares.pop();
+  const spare = spares.take();
   if (spare) {
-    clearTimeout(spare.timer);
-    forgetListeners(spare.worker);
-    spare.worker.ref();
     teamCounts.reused++;
-    return spare.worker;
+    return spare;
   }
   teamCounts.started++;
   return new Worker(__filename, { workerData: { parallelTeam: 1 } satisfies TeamSetup });
-}
-
-/** The listeners of a search (Node's own keep the port working). */
-function forgetListeners(worker: Worker): void {
-  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
-}
-
-/** Keeps a worker whose part of a search is over for the next search; at most one per core. */
-function keepSpare(worker: Worker): void {
-  forgetListeners(worker);
-  worker.unref();
-  if (spares.length >= defaultWorkers()) {
-    void worker.terminate();
-    return;
-  }
-  const forget = (): void => {
-    const i = spares.findIndex((e) => e.worker === worker);
-    if (i >= 0) spares.splice(i, 1);
-  };
-  const timer = setTimeout(() => {
-    forget();
-    void worker.terminate();
-  }, IDLE_MS);
-  timer.unref();
-  // One that dies while idle leaves the pool.
-  worker.once('exit', forget);
-  worker.on('error', forget);
-  spares.push({ worker, timer });
 }
 
 /** Searches started in this thread, numbering their jobs. */
@@ -518,7 +488,7 @@ function startTeam(s: CompiledScenario, options: CheckOptions, n: number, t0: nu
     const worker = workers[w];
     if (!worker) return;
     workers[w] = undefined;
-    if (ok) keepSpare(worker);
+    if (ok) spares.keep(worker);
     else void worker.terminate();
     notBusy(worker);
   };

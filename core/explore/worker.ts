@@ -14,6 +14,7 @@ import { setPriority } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { loadScenario } from '../index';
 import type { Diagnostic } from '../syntax/diagnostics';
+import { IdleWorkers } from './idle-workers';
 import { checkAsync, defaultWorkers } from './index';
 import type { CheckOptions, CheckResult, Progress } from './types';
 
@@ -79,41 +80,17 @@ const KEEP_STATES = 1_000_000;
  * Workers idle after a check, by what they were started with (script, heap limit, nice
  * value): a worker is reused only for a check that would start one the same.
  */
-const idle = new Map<string, { readonly worker: Worker; readonly timer: NodeJS.Timeout }[]>();
+const idle = new Map<string, IdleWorkers>();
 
 function takeIdle(key: string): Worker | undefined {
-  const entry = idle.get(key)?.pop();
-  if (!entry) return undefined;
-  clearTimeout(entry.timer);
-  forgetListeners(entry.worker);
-  entry.worker.ref();
-  return entry.worker;
-}
-
-/** The listeners of the check or the pool (not all: Node's own keep the port working). */
-function forgetListeners(worker: Worker): void {
-  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
+  return idle.get(key)?.take();
 }
 
 /** Keeps a worker that finished its check for the next one (it does not keep the process alive). */
 function keepIdle(key: string, worker: Worker): void {
-  forgetListeners(worker);
-  worker.unref();
-  const list = idle.get(key) ?? [];
-  idle.set(key, list);
-  const forget = (): void => {
-    const i = list.findIndex((e) => e.worker === worker);
-    if (i >= 0) list.splice(i, 1);
-  };
-  const timer = setTimeout(() => {
-    forget();
-    void worker.terminate();
-  }, IDLE_MS);
-  timer.unref();
-  // A worker that dies while idle (out of memory after its check, say) leaves the pool.
-  worker.once('exit', forget);
-  worker.on('error', forget);
-  list.push({ worker, timer });
+  let pool = idle.get(key);
+  if (!pool) idle.set(key, (pool = new IdleWorkers(IDLE_MS)));
+  pool.keep(worker);
 }
 
 type Message =
