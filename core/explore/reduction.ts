@@ -45,6 +45,12 @@ export const MAX_REDUCED_ACTORS = 30;
 
 /** Slots of the table of candidates remembered by views (a power of two). */
 const CANDIDATE_CACHE = 1 << 14;
+/**
+ * Slots of that table at first: it doubles, dropping what it held, each time it has missed as
+ * many times as it has slots, up to CANDIDATE_CACHE. A small search never pays for the whole
+ * table (the language server checks a small scenario on every edit).
+ */
+const FIRST_CANDIDATE_CACHE = 1 << 10;
 
 /** Misses after which a table of candidates that is rarely hit is given up. */
 const CACHE_TRIAL = 4096;
@@ -104,8 +110,13 @@ export class Reducer {
   private rowEpoch = new Int32Array(256);
   /** Per actor: the state object last seen and its view (interned actor states recur). */
   private readonly lastState: (ActorState | undefined)[];
-  /** needs(a, b) for view ids and future numbers below DENSE: 0 unknown, 1 no, 2 yes. */
-  private readonly dense = new Uint8Array(DENSE * DENSE);
+  /**
+   * needs(a, b) for view ids and future numbers below DENSE: 0 unknown, 1 no, 2 yes, at
+   * `a.id × DENSE + b.fid`; it holds the rows of the first `denseRows` view ids and grows
+   * (doubling) as views are numbered.
+   */
+  private dense = new Uint8Array(DENSE * 16);
+  private denseRows = 16;
   private readonly sparse = new Map<number, boolean>();
   private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, fid: 0 };
   private readonly out: number[] = [];
@@ -118,8 +129,9 @@ export class Reducer {
    * first candidate then the views' ids in `keys`, side by side so that a hit reads one
    * place of memory, and the whole list in `cached`, read only when the first has no move.
    */
-  private readonly cached = new Array<readonly number[] | undefined>(CANDIDATE_CACHE);
-  private readonly keys: Int32Array;
+  private cached = new Array<readonly number[] | undefined>(FIRST_CANDIDATE_CACHE);
+  private keys: Int32Array;
+  private cacheMask = FIRST_CANDIDATE_CACHE - 1;
   /** The ids of the views in `viewOf`. */
   private readonly viewIds: Int32Array;
   private cacheHits = 0;
@@ -143,7 +155,7 @@ export class Reducer {
     this.rowFids = new Int32Array(n);
     this.lastState = new Array<ActorState | undefined>(n).fill(undefined);
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
-    this.keys = new Int32Array(CANDIDATE_CACHE * (n + 1));
+    this.keys = new Int32Array(FIRST_CANDIDATE_CACHE * (n + 1));
     this.viewIds = new Int32Array(n);
   }
 
@@ -178,8 +190,9 @@ export class Reducer {
     }
     const n = this.n;
     const ids = this.viewIds;
+    if (this.cacheMisses > this.cacheMask && this.cacheMask < CANDIDATE_CACHE - 1) this.growCache();
     const keys = this.keys;
-    const slot = (h ^ (h >>> 15)) & (CANDIDATE_CACHE - 1);
+    const slot = (h ^ (h >>> 15)) & this.cacheMask;
     const at = slot * (n + 1);
     // A slot never written holds zeros: the ids of a state where every actor is done, whose
     // first candidate is indeed 0 (and `all` then lists none, `live` being 0).
@@ -395,8 +408,29 @@ export class Reducer {
     return row;
   }
 
+  /** Doubles the table of candidates; what it held is dropped (it only saves recomputing). */
+  private growCache(): void {
+    const slots = (this.cacheMask + 1) * 2;
+    this.cacheMask = slots - 1;
+    this.keys = new Int32Array(slots * (this.n + 1));
+    this.cached = new Array<readonly number[] | undefined>(slots);
+    this.listedSlot = -1;
+  }
+
+  /** Makes room in `dense` for the row of view `id` (below DENSE). */
+  private growDense(id: number): void {
+    let rows = this.denseRows;
+    while (rows <= id) rows *= 2;
+    rows = Math.min(rows, DENSE);
+    const d = new Uint8Array(rows * DENSE);
+    d.set(this.dense);
+    this.dense = d;
+    this.denseRows = rows;
+  }
+
   private needs(a: ActorView, b: ActorView): boolean {
     if (a.id < DENSE && b.fid < DENSE) {
+      if (a.id >= this.denseRows) this.growDense(a.id);
       const k = a.id * DENSE + b.fid;
       const known = this.dense[k]!;
       if (known !== 0) return known === 2;

@@ -84,9 +84,10 @@ const SHARE_MAX = 1024;
 const PROVISO_SCORE = 32;
 
 /** The default resident-memory bound: half the RAM, at most 4 GB. */
+let maxMemoryMB: number | undefined;
+
 export function defaultMaxMemoryMB(): number {
-  const half = os.totalmem() / 2 / 2 ** 20;
-  return Math.floor(Math.min(half, 4096));
+  return (maxMemoryMB ??= Math.floor(Math.min(os.totalmem() / 2 / 2 ** 20, 4096)));
 }
 
 /** The set of states seen: the store (one worker), or the table workers share (shared-store.ts). */

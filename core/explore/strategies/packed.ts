@@ -9,6 +9,8 @@ import type { MachineState } from '../../model/types';
 import type { Frontier, FrontierItem } from './frontier';
 
 const CHUNK_WORDS = 1 << 16;
+/** Words of a frontier's first chunk: each new one is four times larger, up to CHUNK_WORDS. */
+const FIRST_CHUNK_WORDS = 1 << 12;
 /**
  * Consumed chunks kept for reuse: a level of a breadth-first search is consumed while the
  * next one is written, and a fresh chunk costs its allocation and its pages' first touch.
@@ -40,6 +42,8 @@ export class PackedFrontier implements Frontier {
    */
   private readonly retired: { chunk: Chunk; pops: number }[] = [];
   private pops = 0;
+  /** Words of the next chunk allocated (a small search allocates little). */
+  private nextChunk = FIRST_CHUNK_WORDS;
   /** FIFO: next entry to pop is chunks[0].starts[head]. */
   private head = 0;
   private count = 0;
@@ -92,7 +96,11 @@ export class PackedFrontier implements Frontier {
     let c = this.chunks[this.chunks.length - 1];
     if (!c || c.used + n > c.words.length) {
       const spare = this.spares.pop();
-      c = spare && spare.words.length >= n ? spare : new Chunk(Math.max(CHUNK_WORDS, n));
+      if (spare && spare.words.length >= n) c = spare;
+      else {
+        c = new Chunk(Math.max(this.nextChunk, n));
+        this.nextChunk = Math.min(CHUNK_WORDS, this.nextChunk * 4);
+      }
       this.chunks.push(c);
     }
     return c;
@@ -150,7 +158,7 @@ export class PackedFrontier implements Frontier {
         const old = this.retired.shift()!.chunk;
         old.starts.length = 0;
         old.used = 0;
-        if (this.spares.length < MAX_SPARES) this.spares.push(old);
+        if (this.spares.length < MAX_SPARES && old.words.length >= CHUNK_WORDS) this.spares.push(old);
       }
       this.head = 0;
       c = this.chunks[0]!;
