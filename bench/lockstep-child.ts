@@ -25,7 +25,25 @@ export interface CheckSummary {
  */
 export type BenchCheckOptions = Pick<CheckOptions, 'maxStates' | 'maxSeconds' | 'maxDepth' | 'first' | 'reduction' | 'symmetry' | 'workers'> & {
   readonly alongside?: number;
+  /** Also time the check with the JIT's code warm (see `warmCheck`); one worker only. */
+  readonly warm?: boolean;
 };
+
+/** Seconds of checking that warm the JIT's code up before the warm check is timed. */
+export const WARM_UP_SECONDS = 1.5;
+/** Seconds of warm checks timed (at least one): their median is the figure. */
+export const WARM_TIMED_SECONDS = 0.5;
+/** At most this many checks in either phase (a tiny scenario takes about a millisecond). */
+const WARM_MAX_RUNS = 2000;
+
+/** The check timed with its code warm. */
+export interface WarmFigures {
+  /** Median seconds of the timed checks. */
+  readonly seconds: number;
+  /** Checks run to warm up, and checks timed. */
+  readonly warmUps: number;
+  readonly runs: number;
+}
 
 export type ChildReport =
   | {
@@ -34,8 +52,9 @@ export type ChildReport =
       /** Parse, bind and compile. */
       readonly loadSeconds: number;
       readonly checkSeconds: number;
-      /** process.resourceUsage().maxRSS of this process, in MB. */
+      /** process.resourceUsage().maxRSS of this process, in MB (before any warm check). */
       readonly maxRssMB: number;
+      readonly warm?: WarmFigures;
     }
   | { readonly status: 'diagnostics'; readonly diagnostics: readonly string[] }
   | { readonly status: 'error'; readonly message: string };
@@ -53,7 +72,7 @@ async function run(file: string, options: BenchCheckOptions): Promise<ChildRepor
     const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
     return { status: 'diagnostics', diagnostics: errors.map((d) => `${file}@${d.span.start}: ${d.message}`) };
   }
-  const { alongside = 1, ...checkOptions } = options;
+  const { alongside = 1, warm = false, ...checkOptions } = options;
   let result: CheckResult;
   let checkSeconds: number;
   if (alongside > 1) {
@@ -62,8 +81,10 @@ async function run(file: string, options: BenchCheckOptions): Promise<ChildRepor
     result = (checkOptions.workers ?? 1) > 1 ? await checkAsync(loaded.compiled, checkOptions) : check(loaded.compiled, checkOptions);
     checkSeconds = now() - t1;
   }
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
   return {
     status: 'ok',
+    ...(warm ? { warm: warmCheck(file, text, checkOptions, result) } : {}),
     result: {
       verdict: result.verdict,
       ...(result.bound ? { bound: result.bound.message } : {}),
@@ -72,8 +93,39 @@ async function run(file: string, options: BenchCheckOptions): Promise<ChildRepor
     },
     loadSeconds: t1 - t0,
     checkSeconds,
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
+    maxRssMB,
   };
+}
+
+/**
+ * The check again with the JIT's code warm, as in a language server or `lockstep test` that
+ * has checked before: the file compiled afresh and checked, over and over, for
+ * WARM_UP_SECONDS of checking (at least once), then for WARM_TIMED_SECONDS (at least once),
+ * timed. Each check has a scenario compiled afresh, so its own step memo, intern and tables
+ * start empty, as the first one's did: only the code is warm. Every check must count what
+ * the first did.
+ */
+function warmCheck(file: string, text: string, options: CheckOptions, first: CheckResult): WarmFigures {
+  const counts = (r: CheckResult): string => `${r.stats.states}/${r.stats.transitions}`;
+  const once = (): number => {
+    const loaded = loadScenario(file, text);
+    const t = now();
+    const r = check(loaded.compiled!, { ...options, workers: 1 });
+    const seconds = now() - t;
+    if (counts(r) !== counts(first)) throw new Error(`a warm check counted ${counts(r)} states/transitions, the first ${counts(first)}`);
+    return seconds;
+  };
+  let warmUps = 0;
+  for (let spent = 0; warmUps === 0 || (spent < WARM_UP_SECONDS && warmUps < WARM_MAX_RUNS); warmUps++) spent += once();
+  const timed: number[] = [];
+  for (let spent = 0; timed.length === 0 || (spent < WARM_TIMED_SECONDS && timed.length < WARM_MAX_RUNS); ) {
+    const t = once();
+    timed.push(t);
+    spent += t;
+  }
+  timed.sort((a, b) => a - b);
+  const mid = timed.length >> 1;
+  return { seconds: timed.length % 2 === 1 ? timed[mid]! : (timed[mid - 1]! + timed[mid]!) / 2, warmUps, runs: timed.length };
 }
 
 /**

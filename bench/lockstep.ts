@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BenchCheckOptions, CheckSummary, ChildReport } from './lockstep-child';
+import type { BenchCheckOptions, CheckSummary, ChildReport, WarmFigures } from './lockstep-child';
 
 export interface LockstepRun {
   readonly result: CheckSummary;
@@ -17,6 +17,8 @@ export interface LockstepRun {
   /** The whole child process, spawn to exit. */
   readonly wallSeconds: number;
   readonly maxRssMB: number;
+  /** The check timed again with the JIT's code warm (BenchCheckOptions.warm). */
+  readonly warm?: WarmFigures;
 }
 
 export type LockstepOutcome =
@@ -58,6 +60,7 @@ export function runLockstep(name: string, text: string, options: BenchCheckOptio
             checkSeconds: report.checkSeconds,
             wallSeconds,
             maxRssMB: report.maxRssMB,
+            ...(report.warm ? { warm: report.warm } : {}),
           },
         };
       case 'diagnostics':

@@ -24,6 +24,8 @@ export interface LockstepSummary {
   readonly load: number;
   readonly check: number;
   readonly wall: number;
+  /** Median over the runs of the check timed with the JIT's code warm, when asked for. */
+  readonly warm?: number;
 }
 
 export type Side<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly why: string };
@@ -85,6 +87,7 @@ export function measureLockstep(model: BenchModel, reps: number, options: BenchC
         load: median(runs.map((r) => r.loadSeconds)),
         check: median(runs.map((r) => r.checkSeconds)),
         wall: median(runs.map((r) => r.wallSeconds)),
+        ...(runs.every((r) => r.warm) ? { warm: median(runs.map((r) => r.warm!.seconds)) } : {}),
       },
     };
   } catch (e) {
