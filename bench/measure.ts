@@ -43,55 +43,66 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Runs `once` until it has `reps` results, or just once when the first run is long. */
-function repeat<T>(reps: number, seconds: (t: T) => number, once: () => T): T[] {
+function repeat<T>(reps: number, seconds: (t: T) => number, once: () => Side<T>): Side<T[]> {
   const first = once();
-  const out = [first];
-  if (seconds(first) < REPEAT_BELOW_S) while (out.length < reps) out.push(once());
-  return out;
+  if (!first.ok) return first;
+  const out = [first.value];
+  if (seconds(first.value) < REPEAT_BELOW_S) {
+    while (out.length < reps) {
+      const next = once();
+      if (!next.ok) return next;
+      out.push(next.value);
+    }
+  }
+  return { ok: true, value: out };
 }
 
-export function measureSpin(model: BenchModel, reps: number, reduction: boolean): Side<SpinSummary> {
+/** One SPIN run, or why it failed. */
+export function spinRun(model: BenchModel, reduction: boolean): Side<SpinRun> {
   try {
-    const runs = repeat(reps, (r) => r.seconds.total, () => runSpin(model.promela, reduction));
-    return {
-      ok: true,
-      value: {
-        run: runs[0]!,
-        reps: runs.length,
-        compile: median(runs.map((r) => r.seconds.compile)),
-        search: median(runs.map((r) => r.seconds.search)),
-        total: median(runs.map((r) => r.seconds.total)),
-      },
-    };
+    return { ok: true, value: runSpin(model.promela, reduction) };
   } catch (e) {
     if (e instanceof SpinError) return { ok: false, why: e.message };
     throw e;
   }
 }
 
-class LockstepFailure extends Error {}
+/** Medians over SPIN's runs of one model. */
+export function spinSummary(runs: readonly SpinRun[]): SpinSummary {
+  return {
+    run: runs[0]!,
+    reps: runs.length,
+    compile: median(runs.map((r) => r.seconds.compile)),
+    search: median(runs.map((r) => r.seconds.search)),
+    total: median(runs.map((r) => r.seconds.total)),
+  };
+}
+
+export function measureSpin(model: BenchModel, reps: number, reduction: boolean): Side<SpinSummary> {
+  const runs = repeat(reps, (r) => r.seconds.total, () => spinRun(model, reduction));
+  return runs.ok ? { ok: true, value: spinSummary(runs.value) } : runs;
+}
+
+/** One Lockstep run in a child process, or why it failed. */
+export function lockstepRun(model: BenchModel, options: BenchCheckOptions): Side<LockstepRun> {
+  const outcome = runLockstep(model.lockstep.name, model.lockstep.text, options);
+  return outcome.status === 'ok' ? { ok: true, value: outcome.run } : { ok: false, why: outcome.message };
+}
+
+/** Medians over Lockstep's runs of one model; the run with the highest peak memory. */
+export function lockstepSummary(runs: readonly LockstepRun[]): LockstepSummary {
+  const peak = runs.reduce((a, r) => (r.maxRssMB > a.maxRssMB ? r : a), runs[0]!);
+  return {
+    run: peak,
+    reps: runs.length,
+    load: median(runs.map((r) => r.loadSeconds)),
+    check: median(runs.map((r) => r.checkSeconds)),
+    wall: median(runs.map((r) => r.wallSeconds)),
+    ...(runs.every((r) => r.warm) ? { warm: median(runs.map((r) => r.warm!.seconds)) } : {}),
+  };
+}
 
 export function measureLockstep(model: BenchModel, reps: number, options: BenchCheckOptions): Side<LockstepSummary> {
-  try {
-    const runs = repeat(reps, (r) => r.wallSeconds, () => {
-      const outcome = runLockstep(model.lockstep.name, model.lockstep.text, options);
-      if (outcome.status === 'ok') return outcome.run;
-      throw new LockstepFailure(outcome.message);
-    });
-    const peak = runs.reduce((a, r) => (r.maxRssMB > a.maxRssMB ? r : a), runs[0]!);
-    return {
-      ok: true,
-      value: {
-        run: peak,
-        reps: runs.length,
-        load: median(runs.map((r) => r.loadSeconds)),
-        check: median(runs.map((r) => r.checkSeconds)),
-        wall: median(runs.map((r) => r.wallSeconds)),
-        ...(runs.every((r) => r.warm) ? { warm: median(runs.map((r) => r.warm!.seconds)) } : {}),
-      },
-    };
-  } catch (e) {
-    if (e instanceof LockstepFailure) return { ok: false, why: e.message };
-    throw e;
-  }
+  const runs = repeat(reps, (r) => r.wallSeconds, () => lockstepRun(model, options));
+  return runs.ok ? { ok: true, value: lockstepSummary(runs.value) } : runs;
 }

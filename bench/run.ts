@@ -187,12 +187,13 @@ function main(argv: string[]): number {
   const scaling: ScalingRow[] = [];
   if (opts.tables !== 'main') {
     const check = { ...opts.check, maxStates: Math.min(opts.check.maxStates ?? Infinity, opts.scalingMaxStates) };
-    for (const c of scalingCases(check)) {
-      process.stderr.write(`scaling ${c.model.id} ...`);
-      const row = measureScaling(c, opts.reps, !spinWhy, !lockstepWhy, { ...(spinWhy ? { spin: spinWhy } : {}), ...(lockstepWhy ? { lockstep: lockstepWhy } : {}) });
-      process.stderr.write(`${row.spin.ok ? ` SPIN ${sec(row.spin.value.search)}s` : ' SPIN n/a'}${row.lockstep.ok ? `, Lockstep ${sec(row.lockstep.value.check)}s` : ', Lockstep n/a'}\n`);
-      if (!row.spin.ok && !spinWhy) notes.push(`scaling ${c.model.id}: SPIN failed: ${row.spin.why}`);
-      if (!row.lockstep.ok && !lockstepWhy) notes.push(`scaling ${c.model.id}: Lockstep failed: ${row.lockstep.why}`);
+    const cases = scalingCases(check);
+    const rows = measureScaling(cases, opts.reps, !spinWhy, !lockstepWhy, { ...(spinWhy ? { spin: spinWhy } : {}), ...(lockstepWhy ? { lockstep: lockstepWhy } : {}) }, (round) =>
+      process.stderr.write(`scaling: round ${round + 1} of ${opts.reps} over ${cases.length} cases ...\n`));
+    for (const row of rows) {
+      process.stderr.write(`scaling ${row.case.model.id}:${row.spin.ok ? ` SPIN ${sec(row.spin.value.search)}s` : ' SPIN n/a'}${row.lockstep.ok ? `, Lockstep ${sec(row.lockstep.value.check)}s` : ', Lockstep n/a'}\n`);
+      if (!row.spin.ok && !spinWhy) notes.push(`scaling ${row.case.model.id}: SPIN failed: ${row.spin.why}`);
+      if (!row.lockstep.ok && !lockstepWhy) notes.push(`scaling ${row.case.model.id}: Lockstep failed: ${row.lockstep.why}`);
       scaling.push(row);
     }
     console.log('');

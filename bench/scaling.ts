@@ -8,7 +8,9 @@
 // again with the JIT's code warm (lockstep-child.ts, `warm`): what a language server or
 // `lockstep test` that has checked before pays, and how the search itself grows with N.
 
-import { measureLockstep, measureSpin, type LockstepSummary, type Side, type SpinSummary } from './measure';
+import type { LockstepRun } from './lockstep';
+import { lockstepRun, lockstepSummary, REPEAT_BELOW_S, spinRun, spinSummary, type LockstepSummary, type Side, type SpinSummary } from './measure';
+import type { SpinRun } from './spin';
 import { WARM_TIMED_SECONDS, WARM_UP_SECONDS, type BenchCheckOptions } from './lockstep-child';
 import { benchModels, type BenchModel } from './models';
 import { int, markdownTable, mb, sec, spinPeakMB } from './report';
@@ -51,13 +53,45 @@ export function scalingCases(check: BenchCheckOptions): ScalingCase[] {
   return out;
 }
 
-/** One case on each side, one after the other (never competing for the machine). */
-export function measureScaling(c: ScalingCase, reps: number, spin: boolean, lockstep: boolean, why: { spin?: string; lockstep?: string }): ScalingRow {
-  return {
-    case: c,
-    spin: spin ? measureSpin(c.model, reps, c.check.reduction !== false) : { ok: false, why: why.spin ?? 'not run' },
-    lockstep: lockstep ? measureLockstep(c.model, reps, c.check) : { ok: false, why: why.lockstep ?? 'not run' },
-  };
+/**
+ * Every case on each side, in rounds: each round runs every case once, SPIN then Lockstep,
+ * one after the other (never competing for the machine), so that a guest whose speed drifts
+ * from minute to minute slows every N alike and the ratios across N stay meaningful. A case
+ * whose first run is long is not repeated (REPEAT_BELOW_S); a side that fails on a case is
+ * not run on it again, and the failure is its result.
+ */
+export function measureScaling(cases: readonly ScalingCase[], reps: number, spin: boolean, lockstep: boolean, why: { spin?: string; lockstep?: string }, onRound?: (round: number) => void): ScalingRow[] {
+  const start = <T>(on: boolean, reason: string | undefined): Side<T[]> => (on ? { ok: true, value: [] } : { ok: false, why: reason ?? 'not run' });
+  const spinRuns = cases.map(() => start<SpinRun>(spin, why.spin));
+  const lockstepRuns = cases.map(() => start<LockstepRun>(lockstep, why.lockstep));
+  const again = <T>(runs: Side<T[]>, round: number, seconds: (t: T) => number): runs is { ok: true; value: T[] } =>
+    runs.ok && (round === 0 || seconds(runs.value[0]!) < REPEAT_BELOW_S);
+  for (let round = 0; round < reps; round++) {
+    onRound?.(round);
+    cases.forEach((c, i) => {
+      const s = spinRuns[i]!;
+      if (again(s, round, (r) => r.seconds.total)) {
+        const r = spinRun(c.model, c.check.reduction !== false);
+        if (r.ok) s.value.push(r.value);
+        else spinRuns[i] = r;
+      }
+      const l = lockstepRuns[i]!;
+      if (again(l, round, (r) => r.wallSeconds)) {
+        const r = lockstepRun(c.model, c.check);
+        if (r.ok) l.value.push(r.value);
+        else lockstepRuns[i] = r;
+      }
+    });
+  }
+  return cases.map((c, i) => {
+    const s = spinRuns[i]!;
+    const l = lockstepRuns[i]!;
+    return {
+      case: c,
+      spin: s.ok ? { ok: true, value: spinSummary(s.value) } : s,
+      lockstep: l.ok ? { ok: true, value: lockstepSummary(l.value) } : l,
+    };
+  });
 }
 
 const HEADER = [
