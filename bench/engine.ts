@@ -4,7 +4,7 @@
 
 import * as os from 'node:os';
 import type { BenchCheckOptions } from './lockstep-child';
-import { measureLockstep, type LockstepSummary, type Row, type Side } from './measure';
+import { lockstepInRounds, lockstepRun, measureLockstep, type LockstepSummary, type Row, type Side } from './measure';
 import { int, markdownTable, sec } from './report';
 
 export interface EngineRun {
@@ -20,7 +20,12 @@ export interface EngineRun {
   readonly spinStates?: number;
 }
 
-/** Runs the extra Lockstep measurements for the philosophers and counter rows of `rows`. */
+/**
+ * Runs the extra Lockstep measurements for the philosophers and counter rows of `rows`. The
+ * philosophers on one worker, on two (and on every core) and two searches side by side run
+ * in rounds, one of each per round, so that the speed-up and the ceiling compare runs of the
+ * same minutes; the main table's one-worker run, minutes earlier, is not reused for them.
+ */
 export function measureEngine(rows: readonly Row[], reps: number, base: BenchCheckOptions, log: (s: string) => void): EngineRun[] {
   const out: EngineRun[] = [];
   const cores = os.availableParallelism();
@@ -28,16 +33,20 @@ export function measureEngine(rows: readonly Row[], reps: number, base: BenchChe
     const id = row.model.id;
     const spin = row.spin.ok ? { panSearch: row.spin.value.search, spinStates: row.spin.value.run.statesStored } : {};
     if (id.startsWith('philosophers.fixed.')) {
-      out.push({ label: `${id}, 1 worker`, model: id, workers: 1, lockstep: row.lockstep, ...spin });
-      for (const workers of [2, ...(cores > 2 ? [cores] : [])]) {
-        log(`${id} --workers ${workers} ...`);
-        out.push({ label: `${id}, ${workers} workers`, model: id, workers, lockstep: measureLockstep(row.model, reps, { ...base, workers }), ...spin });
-      }
       // How two threads of one process scale on this machine with nothing shared between
       // them: two whole one-worker searches at once. Their time against one search's bounds
       // the speed-up two workers can reach here (a perfect machine: 2×).
-      log(`${id}, 2 one-worker searches side by side ...`);
-      out.push({ label: `${id}, 2 one-worker searches side by side`, model: id, workers: 1, alongside: 2, lockstep: measureLockstep(row.model, reps, { ...base, workers: 1, alongside: 2 }) });
+      const runs: { label: string; workers: number; alongside?: number }[] = [
+        { label: `${id}, 1 worker`, workers: 1 },
+        ...[2, ...(cores > 2 ? [cores] : [])].map((workers) => ({ label: `${id}, ${workers} workers`, workers })),
+        { label: `${id}, 2 one-worker searches side by side`, workers: 1, alongside: 2 },
+      ];
+      const measured = lockstepInRounds(
+        reps,
+        runs.map((r) => () => lockstepRun(row.model, { ...base, workers: r.workers, ...(r.alongside ? { alongside: r.alongside } : {}) })),
+        (round) => log(`${id}: round ${round + 1} of ${reps} (1 worker, ${runs.length - 2 > 1 ? 'more workers' : '2 workers'}, 2 searches side by side) ...`),
+      );
+      runs.forEach((r, i) => out.push({ label: r.label, model: id, workers: r.workers, ...(r.alongside ? { alongside: r.alongside } : {}), lockstep: measured[i]!, ...spin }));
     }
     if (id.startsWith('counter.')) {
       log(`${id} --no-symmetry ...`);

@@ -106,3 +106,25 @@ export function measureLockstep(model: BenchModel, reps: number, options: BenchC
   const runs = repeat(reps, (r) => r.wallSeconds, () => lockstepRun(model, options));
   return runs.ok ? { ok: true, value: lockstepSummary(runs.value) } : runs;
 }
+
+/**
+ * Several Lockstep measurements in rounds: each round runs every one once, in order, so that
+ * a guest whose speed drifts from minute to minute slows them alike and their ratios hold
+ * (the engine table's speed-up). One whose first run is long is not repeated; one that fails
+ * is not run again.
+ */
+export function lockstepInRounds(reps: number, runs: readonly (() => Side<LockstepRun>)[], onRound?: (round: number) => void): Side<LockstepSummary>[] {
+  const got: Side<LockstepRun[]>[] = runs.map(() => ({ ok: true, value: [] }));
+  for (let round = 0; round < reps; round++) {
+    onRound?.(round);
+    runs.forEach((once, i) => {
+      const so = got[i]!;
+      if (!so.ok || (round > 0 && so.value[0]!.wallSeconds >= REPEAT_BELOW_S)) return;
+      const r = once();
+      if (r.ok) so.value.push(r.value);
+      else got[i] = r;
+    });
+  }
+  return got.map((g) => (g.ok ? { ok: true, value: lockstepSummary(g.value) } : g));
+}
+
