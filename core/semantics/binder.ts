@@ -2314,19 +2314,6 @@ class Binder {
       case 'string':
         if (arg.kind !== 'String') this.bindExpr(arg);
         return 0;
-      case 'vcpu': {
-        const t = this.bindExpr(arg);
-        if (inner.kind === 'Name') {
-          const sym = this.nameSyms.get(inner.id);
-          if (sym?.kind === 'actor') {
-            if (sym.actorKind !== kind) this.error(arg.span, `${b.name} expects a ${kind} actor, but ${sym.name} is a ${sym.actorKind}`, 'wrong-type');
-            return sym.index;
-          }
-          if (inner.id.name === 'current') return -1;
-        }
-        if (t.k !== 'actor' && t.k !== 'int' && t.k !== 'any') this.error(arg.span, `${b.name} expects a ${kind} actor`, 'wrong-type');
-        return -1;
-      }
       case 'type': {
         if (arg.kind === 'Sizeof') {
           // kzalloc(sizeof(*p), GFP_KERNEL), kcalloc(n, sizeof(struct T), …): the struct measured.

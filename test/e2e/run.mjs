@@ -166,8 +166,9 @@ async function startDriverEndpoint(handlers, cleanup) {
 }
 
 /**
- * The tokens of the first rendered editor line containing `line`, once it has more than one
- * colour (that is, once the grammar has tokenized it). Runs in the page.
+ * The tokens of the first rendered editor line containing `line`, once its words have more
+ * than one colour (that is, once the grammar has tokenized it). Brackets do not count: the
+ * editor colours bracket pairs on its own, before the grammar has run. Runs in the page.
  * @param {string} line
  */
 function renderedTokens(line) {
@@ -178,7 +179,7 @@ function renderedTokens(line) {
       text: (span.textContent ?? '').replace(/\u00a0/g, ' '),
       color: getComputedStyle(span).color,
     }));
-    if (new Set(tokens.map((t) => t.color)).size > 1) return tokens;
+    if (new Set(tokens.filter((t) => /\w/.test(t.text)).map((t) => t.color)).size > 1) return tokens;
   }
   return null;
 }
