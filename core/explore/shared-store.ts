@@ -5,13 +5,20 @@
 // each thread takes numbers from it in blocks (`claim`), so the counter's cache line is
 // written once per block rather than once per new state, by threads on other cores too.
 //
-// Growing: every SharedArrayBuffer is allocated once, at its largest size (memory is only
-// committed where it is written), and the table is a series of levels of doubling size laid
-// end to end in it. When the current level is half full, the thread that notices stops the
-// others (each parks before its next expansion, or is outside the table), moves every entry two
-// levels up (four times the slots; the level between is never touched, so never committed),
-// and lets them go on: no buffer has to be handed around. Growing fourfold moves each state
-// about 1.3 times over a search rather than twice, and the others wait while it happens.
+// Growing: every SharedArrayBuffer is growable, reserved once at its largest size and grown
+// as the search needs it, and the table is a series of levels of doubling size laid end to
+// end in it. When the current level is half full, the thread that notices stops the others
+// (each parks before its next expansion, or is outside the table), grows the buffers, moves
+// every entry two levels up (four times the slots; the level between is never touched), and
+// lets them go on: no buffer has to be handed around, and each thread makes its views of the
+// buffers again when it learns of the new level. Growing fourfold moves each state about 1.3
+// times over a search rather than twice, and the others wait while it happens.
+//
+// A buffer allocated at its largest size would cost nothing in resident memory, but the
+// kernel would count all of it as committed: 3.3 GB for a search of a few thousand states
+// under the default bound of 50 M states, which adds up over the searches a language server
+// runs before the collector frees their buffers, until a fork() of that process fails. A
+// growable buffer's reserve is not committed.
 
 import { fp } from './store';
 
@@ -40,6 +47,29 @@ const Ctl = {
 /** State numbers a thread takes at a time. */
 const BLOCK = 64;
 
+/** A growable SharedArrayBuffer (ES2024, which Node 20 has; the ES2022 library typed here does not say so). */
+interface Growable extends SharedArrayBuffer {
+  grow(byteLength: number): void;
+}
+
+function growable(byteLength: number, maxByteLength: number): SharedArrayBuffer {
+  const Ctor = SharedArrayBuffer as unknown as new (n: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+  return new Ctor(byteLength, { maxByteLength });
+}
+
+function growTo(buffer: SharedArrayBuffer, byteLength: number): void {
+  if (buffer.byteLength < byteLength) (buffer as Growable).grow(byteLength);
+}
+
+/**
+ * State numbers the per-state buffers have room for while `level` is in use: its slots,
+ * beyond the half that makes it grow, plus a block per participant (numbers taken before
+ * the growth starts), and never more than the bound.
+ */
+function numbersAt(firstBits: number, level: number, maxStates: number, participants: number): number {
+  return Math.min(maxStates + 1, (1 << (firstBits + level)) + BLOCK * participants);
+}
+
 
 export interface SharedStoreBuffers {
   /** The control words (Ctl), and a count of states stored per participant. */
@@ -64,9 +94,11 @@ export class TableFull extends Error {}
 
 export class SharedStore {
   private readonly ctl: Int32Array;
-  private readonly t: Int32Array;
-  private readonly flags: Uint8Array;
-  private readonly depths: Int32Array;
+  // Views of the growable buffers, of their length when made (a view that tracks the length
+  // makes every access several times slower): made again with each new level.
+  private t!: Int32Array;
+  private flags!: Uint8Array;
+  private depths!: Int32Array;
   private level = -1;
   private base = 0;
   private mask = 0;
@@ -87,11 +119,12 @@ export class SharedStore {
     let levels = 1;
     while ((1 << (firstBits + levels - 1)) < 2 * maxStates && firstBits + levels < 30) levels++;
     const slots = levelStart(firstBits, levels);
+    const numbers = numbersAt(firstBits, 0, maxStates, participants);
     return {
       control: new SharedArrayBuffer((Ctl.stored + 16 * participants) * 4),
-      slots: new SharedArrayBuffer(slots * 12),
-      expanded: new SharedArrayBuffer(maxStates + 1),
-      depths: new SharedArrayBuffer((maxStates + 1) * 4),
+      slots: growable(levelStart(firstBits, 1) * 12, slots * 12),
+      expanded: growable(numbers, maxStates + 1),
+      depths: growable(numbers * 4, (maxStates + 1) * 4),
       firstBits,
       levels,
       maxStates,
@@ -104,9 +137,6 @@ export class SharedStore {
     if (!(participant >= 0 && participant < buffers.participants)) throw new RangeError(`participant ${participant} of ${buffers.participants}`);
     this.mine = Ctl.stored + 16 * participant;
     this.ctl = new Int32Array(buffers.control);
-    this.t = new Int32Array(buffers.slots);
-    this.flags = new Uint8Array(buffers.expanded);
-    this.depths = new Int32Array(buffers.depths);
     this.useLevel();
   }
 
@@ -130,10 +160,14 @@ export class SharedStore {
     return levelStart(this.buffers.firstBits, Atomics.load(this.ctl, Ctl.level) + 1) * 12 + this.size * 5;
   }
 
-  /** This thread starts inserting (call before the first insert after being idle). */
+  /**
+   * This thread starts inserting (call before the first insert after being idle). The table
+   * may have grown while it was outside, with no need to stop it: it takes the level in use.
+   */
   enter(): void {
     Atomics.add(this.ctl, Ctl.inside, 1);
     if (Atomics.load(this.ctl, Ctl.growing) !== 0) this.park();
+    else this.useLevel();
   }
 
   /** This thread stops inserting for a while (idle, or finished). */
@@ -263,6 +297,7 @@ export class SharedStore {
     const level = Atomics.load(this.ctl, Ctl.level);
     if (level === this.level) return;
     this.level = level;
+    this.views();
     this.base = levelStart(this.buffers.firstBits, level);
     const slots = 1 << (this.buffers.firstBits + level);
     this.mask = slots - 1;
@@ -276,6 +311,14 @@ export class SharedStore {
     while (Atomics.load(ctl, Ctl.growing) !== 0 && Atomics.load(ctl, Ctl.abandoned) === 0) Atomics.wait(ctl, Ctl.growing, 1, 50);
     Atomics.sub(ctl, Ctl.parked, 1);
     this.useLevel();
+  }
+
+  /** Views of the buffers as they are now (they grow only while every other thread waits, or is outside). */
+  private views(): void {
+    const b = this.buffers;
+    this.t = new Int32Array(b.slots, 0, b.slots.byteLength >> 2);
+    this.flags = new Uint8Array(b.expanded, 0, b.expanded.byteLength);
+    this.depths = new Int32Array(b.depths, 0, b.depths.byteLength >> 2);
   }
 
   /** Stops the other threads, moves the table to the next level, lets them go on. */
@@ -299,6 +342,12 @@ export class SharedStore {
 
   /** Moves every entry of the level in use to level `next`, and makes that the level in use. */
   private rehash(next: number): void {
+    const b = this.buffers;
+    growTo(b.slots, levelStart(b.firstBits, next + 1) * 12);
+    const numbers = numbersAt(b.firstBits, next, b.maxStates, b.participants);
+    growTo(b.expanded, numbers);
+    growTo(b.depths, numbers * 4);
+    this.views();
     const from = this.base;
     const n = this.mask + 1;
     const to = levelStart(this.buffers.firstBits, next);

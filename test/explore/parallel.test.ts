@@ -136,6 +136,48 @@ describe('the shared table', () => {
     assert.equal(late.size, 40_000);
   });
 
+  test('a participant outside the table while it grows takes the new level when it enters again', () => {
+    const buffers = SharedStore.allocate(1 << 22, 2);
+    const [busy, idle] = [new SharedStore(buffers, 0), new SharedStore(buffers, 1)];
+    idle.enter();
+    idle.leave();
+    busy.enter();
+    const ids: number[] = [];
+    const first = busy.bytes;
+    for (let i = 0; i < 100_000; i++) {
+      key(i);
+      ids.push(busy.insert(-1, 0, 0));
+    }
+    assert.ok(busy.bytes > 4 * first, `${busy.bytes} vs ${first} bytes: the table grew while the other was outside`);
+    busy.leave();
+    idle.enter();
+    for (let i = 0; i < 100_000; i += 7) {
+      key(i);
+      assert.equal(idle.insert(-1, 0, 0), -ids[i]! - 1, `state ${i}: found, not stored again`);
+    }
+    assert.equal(idle.size, 100_000);
+  });
+
+  test('the buffers are reserved at the bound and grow with the table, so a small search commits little', () => {
+    const buffers = SharedStore.allocate(50_000_000, 2);
+    const maxBytes = (b: SharedArrayBuffer): number => (b as unknown as { maxByteLength: number }).maxByteLength;
+    // Room for the bound's 50 M states is reserved, a level of 65,536 slots is usable.
+    assert.ok(maxBytes(buffers.slots) > 1e9 && maxBytes(buffers.depths) === 4 * 50_000_001, `${maxBytes(buffers.slots)}, ${maxBytes(buffers.depths)}`);
+    assert.ok(buffers.slots.byteLength <= 65_536 * 12 && buffers.depths.byteLength < 1 << 20, `${buffers.slots.byteLength}, ${buffers.depths.byteLength}`);
+    const view = new SharedStore(buffers, 0);
+    view.enter();
+    const depths: number[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      key(i);
+      const id = view.insert(-1, 0, i % 50);
+      depths[id] = i % 50;
+    }
+    assert.ok(buffers.slots.byteLength >= 400_000 * 12 && buffers.slots.byteLength < 1e8, `${buffers.slots.byteLength} bytes of slots`);
+    assert.ok(buffers.depths.byteLength >= 200_000 * 4, `${buffers.depths.byteLength} bytes of depths`);
+    // Depths written before a growth are still there after it.
+    for (let id = 0; id < 200_000; id += 997) assert.ok(view.after(id, -1, depths[id]!) && !view.after(id, id, depths[id]! + 1), `state ${id}`);
+  });
+
   test('a full table says so', () => {
     const view = new SharedStore(SharedStore.allocate(1000, 1), 0);
     assert.throws(() => {
