@@ -83,9 +83,9 @@ const SHARE_MAX = 1024;
 /** The bound of `Search.provisoScore` either way: how long a change of regime takes to notice. */
 const PROVISO_SCORE = 32;
 
-/** The default resident-memory bound: half the RAM, at most 4 GB. */
 let maxMemoryMB: number | undefined;
 
+/** The default resident-memory bound: half the RAM, at most 4 GB (read once per process). */
 export function defaultMaxMemoryMB(): number {
   return (maxMemoryMB ??= Math.floor(Math.min(os.totalmem() / 2 / 2 ** 20, 4096)));
 }
