@@ -655,10 +655,11 @@ export class Search {
     return undefined;
   }
 
-  /** Every move of one actor at a state (all choices), blocked ones left out. */
+  /**
+   * Every move of one actor at a state (all choices), blocked ones left out, taken on the
+   * machine: for when `knownMoves` has no answer.
+   */
   movesOf(state: MachineState, actor: number): Outcome[] {
-    const known = this.knownMoves(state, actor);
-    if (known !== undefined) return known;
     const s = this.s;
     const st = state.actors[actor]!;
     const memo = this.memo;
@@ -886,15 +887,20 @@ class Expansion {
   compute(actor: number): Outcome[] {
     let o = this.outcomes[actor];
     if (o === undefined) {
-      if (this.dry) {
-        o = this.search.knownMoves(this.state, actor);
-        if (o === undefined) {
-          this.aborted = true;
-          return NO_OUTCOMES;
-        }
-      } else o = this.search.movesOf(this.state, actor);
+      const search = this.search;
+      o = search.knownMoves(this.state, actor);
+      if (o !== undefined) {
+        // What the memo gives was observed when the machine first took it, and a blocked
+        // actor has nothing to observe: only the tests' footprint check looks again.
+        if (search.opts.checkFootprints) search.observe(this.id, this.state, o);
+      } else if (this.dry) {
+        this.aborted = true;
+        return NO_OUTCOMES;
+      } else {
+        o = search.movesOf(this.state, actor);
+        search.observe(this.id, this.state, o);
+      }
       this.outcomes[actor] = o;
-      this.search.observe(this.id, this.state, o);
     }
     return o;
   }
