@@ -102,7 +102,11 @@ export function decodeActor(w: Int32Array, at: number): { actor: ActorState; nex
     const subclass = modeWord >> 1;
     const start = w[k++]!;
     const end = w[k++]!;
-    held.push({ addr, cls, mode, site: spanOf(start, end), irq: w[k++] === 1, ...(subclass ? { subclass } : {}) });
+    const site = spanOf(start, end);
+    const irq = w[k++] === 1;
+    // Built as the machine builds a held lock (machine.ts, `acquire`), so that the two have
+    // one hidden class: code V8 optimised for the machine's goes on for these.
+    held.push(subclass ? { addr, cls, mode, site, irq, subclass } : { addr, cls, mode, site, irq });
   }
   const nFrames = w[k++]!;
   const frames: Frame[] = [];

@@ -19,7 +19,7 @@ import { BLOCKS, StepMemo } from './memo';
 import { addEdges } from './lockorder';
 import { Reducer } from './reduction';
 import { Symmetry } from './symmetry';
-import { fingerprintState, fp, packMove, StateHasher, StateStore } from './store';
+import { fingerprintState, fp, lastSums, packMove, StateHasher, StateStore } from './store';
 import { ActorIntern, encodeActor, keepState, packPortable, unpackPortable, Words } from './pack';
 import { makeFrontier, type Frontier, type FrontierItem } from './strategies';
 import type { Bound, BoundKind, CheckOptions, CheckStats, Progress, Shard } from './types';
@@ -212,8 +212,22 @@ export class Search {
     const init = initialState(s);
     this.hash(init);
     const id = this.visited.insert(-1, 0, 0);
-    this.frontier.push({ id, state: init, depth: 0 });
+    this.frontier.push(this.whole(id, init, 0));
     this.checkState(id, init);
+  }
+
+  /**
+   * The frontier item of a state that comes whole (the initial state, one handed over), with
+   * its hash sums as every successor's item has them (none under symmetry reduction, where
+   * none has): the items a search pops then all have one shape, and V8 does not throw the
+   * search's optimised code away when the first of the other shape comes (a worker's first
+   * states are handed over).
+   */
+  private whole(id: number, state: MachineState, depth: number): FrontierItem {
+    if (this.symmetry !== undefined) return { id, state, depth };
+    fingerprintState(state);
+    const { s1, s2 } = lastSums();
+    return { id, state, depth, s1, s2 };
   }
 
   // ---------- a worker's share of a parallel search ----------
@@ -277,7 +291,7 @@ export class Search {
       const depth = words[k + 1]!;
       const r = unpackPortable(words, k + 2, this.intern);
       k = r.next;
-      this.frontier.push({ id, state: r.state, depth });
+      this.frontier.push(this.whole(id, r.state, depth));
     }
     if (!this.bound) this.finished = false;
   }

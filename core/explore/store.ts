@@ -92,6 +92,11 @@ export function fingerprintState(state: MachineState): void {
 /** The sums `fingerprintState` last finished (for `StateHasher`). */
 const sums = { s1: 0, s2: 0 };
 
+/** The two sums of the state `fingerprintState` hashed last: what `StateHasher.base` takes. */
+export function lastSums(): { readonly s1: number; readonly s2: number } {
+  return sums;
+}
+
 /** Index of actor 0's term: above any memory address. */
 const ACTOR_INDEX = 0x40000000;
 
