@@ -210,19 +210,27 @@ export class Reducer {
     }
     this.cacheMisses++;
     this.refresh(live);
-    const out = this.order(this.rows, live, this.out);
-    this.listed = out;
-    this.cached[slot] = out.slice();
-    keys[at] = out[0] ?? 0;
+    // Only the first candidate: the list is made when `all` is asked for it, which is rare.
+    const first = this.smallest(live);
+    this.cached[slot] = undefined;
+    this.listedSlot = slot;
+    keys[at] = first;
     for (let a = 0; a < n; a++) keys[at + 1 + a] = ids[a]!;
-    return out[0] ?? 0;
+    return first;
   }
 
   /** Every candidate at the state last given to `first`, in the order of `candidates`. The array may be reused by the next call. */
   all(): readonly number[] {
     if (this.listed) return this.listed;
-    const cached = this.listedSlot >= 0 ? this.cached[this.listedSlot] : undefined;
-    return (this.listed = cached ?? this.order(this.rows, this.live, this.out));
+    const slot = this.listedSlot;
+    let list = slot >= 0 ? this.cached[slot] : undefined;
+    if (list === undefined) {
+      // After a hit, `rows` are still those of an earlier state.
+      this.refresh(this.live);
+      list = this.order(this.rows, this.live, this.out);
+      if (slot >= 0) this.cached[slot] = list.slice();
+    }
+    return (this.listed = list);
   }
 
   /**
