@@ -309,6 +309,23 @@ export class Footprints {
     return this.instrNeeds[instr] ?? 0;
   }
 
+  /**
+   * The identity bit of the lock an instruction waits for when another actor holds it
+   * exclusively, else 0: a statement that is one blocking acquisition of one identified lock,
+   * with a single outcome. Its arguments read nothing (the lock's address is static), so its
+   * step does nothing before it asks for the lock, and while another holds the lock it blocks
+   * (or, a sleeping lock taken in atomic context, fails without a successor).
+   */
+  waitsOn(instr: number): number {
+    const ins = this.s.instrs[instr];
+    if (ins?.op !== 'eval' || ins.e.k !== 'builtin') return 0;
+    const b = ins.e.b;
+    if (!b.acquires || b.choices) return 0;
+    const [lock, ...rest] = ins.e.args;
+    if (lock?.k !== 'addr' || !staticPlace(lock.place) || !rest.every(quietArg)) return 0;
+    return this.lockBit(lock) ?? 0;
+  }
+
   /** What an actor may still do from instruction `pc` of code `code` (onward, callees included). */
   future(code: number, pc: number): readonly FutureGroup[] {
     const row = this.futures[code]!;
@@ -744,6 +761,25 @@ export function placeAddrs(p: Place): number[] | undefined {
 }
 
 /** Calls `f` for every builtin call inside an instruction's expressions. */
+/** A place whose address is fixed, so computing it reads nothing and cannot fail. */
+function staticPlace(p: Place): boolean {
+  switch (p.k) {
+    case 'static':
+      return true;
+    case 'field':
+      return staticPlace(p.of);
+    case 'index':
+      return p.index.k === 'const' && p.index.v >= 0 && p.index.v < p.length && staticPlace(p.of);
+    default:
+      return false;
+  }
+}
+
+/** An argument whose value reads no shared memory and cannot fail (a nesting subclass, the flags local). */
+function quietArg(e: BExpr): boolean {
+  return e.k === 'const' || e.k === 'local' || e.k === 'localAddr' || e.k === 'current' || (e.k === 'addr' && staticPlace(e.place));
+}
+
 function visitBuiltins(ins: Instr, f: (b: Builtin, args: readonly BExpr[]) => void): void {
   const expr = (e: BExpr): void => {
     switch (e.k) {

@@ -8,7 +8,9 @@
 //
 // One refinement makes lock-protected code reduce well: b's future accesses that need a lock
 // a holds exclusively (b would have to hold or take it first) cannot happen while a stays
-// put, so they do not count against a.
+// put, so they do not count against a. Another leaves out the waiters on locks held inside
+// the set (see `Waiters`): b, waiting for a mutex that a in the set holds, cannot move before
+// a does, so nothing b may do later counts against the set's steps.
 
 import { ActorStatus, type ActorState, type MachineState } from '../model/types';
 import type { CompiledScenario } from '../model/compiled';
@@ -28,6 +30,11 @@ interface ActorView {
   readonly future: readonly (readonly FutureGroup[])[];
   /** Identified locks it holds exclusively, as bits. */
   readonly held: number;
+  /**
+   * The identified lock its next step waits for while another actor holds it exclusively
+   * (Footprints.waitsOn), as a bit; 0 when its next step is anything else.
+   */
+  readonly waits: number;
   /**
    * The number of the set of groups in `future` (equal sets, equal numbers): whether another
    * view needs this one depends on nothing else, and in a loop it stays the same from step to step.
@@ -110,15 +117,16 @@ export class Reducer {
   private rowEpoch = new Int32Array(256);
   /** Per actor: the state object last seen and its view (interned actor states recur). */
   private readonly lastState: (ActorState | undefined)[];
-  /**
-   * needs(a, b) for view ids and future numbers below DENSE: 0 unknown, 1 no, 2 yes, at
-   * `a.id × DENSE + b.fid`; it holds the rows of the first `denseRows` view ids and grows
-   * (doubling) as views are numbered.
-   */
-  private dense = new Uint8Array(DENSE * 16);
-  private denseRows = 16;
-  private readonly sparse = new Map<number, boolean>();
-  private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, fid: 0 };
+  /** Whether a view's next step needs another's future (the locks it holds excepted). */
+  private readonly needsTable = new PairTable(false);
+  /** The same for a waiter's step, the lock it waits for excepted too (see `Waiters`). */
+  private readonly wakesTable = new PairTable(true);
+  /** The waiters of the state last given to `first`, once its rows are computed. */
+  private readonly waiters: Waiters;
+  /** A waiter's row of wakers, remembered per view for the epoch (see `rowOfView`). */
+  private wakersOfView = new Int32Array(256);
+  private wakersEpoch = new Int32Array(256);
+  private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, waits: 0, fid: 0 };
   private readonly out: number[] = [];
   private readonly maxPc: number;
   /** Every candidate at the state last given to `first`, once listed, or the slot of `cached` that lists them (else -1). */
@@ -157,6 +165,7 @@ export class Reducer {
     this.maxPc = Math.max(1, ...s.codes.map((c) => c.instrs.length + 1));
     this.keys = new Int32Array(FIRST_CANDIDATE_CACHE * (n + 1));
     this.viewIds = new Int32Array(n);
+    this.waiters = new Waiters(n);
   }
 
   /** Whether this scenario can be reduced at all. */
@@ -227,7 +236,7 @@ export class Reducer {
     if (list === undefined) {
       // After a hit, `rows` are still those of an earlier state.
       this.refresh(this.live);
-      list = this.order(this.rows, this.live, this.out);
+      list = this.order(this.rows, this.live, this.waiters, this.out);
       if (slot >= 0) this.cached[slot] = list.slice();
     }
     return (this.listed = list);
@@ -245,9 +254,11 @@ export class Reducer {
     const live = this.live;
     const rows = new Int32Array(this.n);
     for (let a = 0; a < this.n; a++) rows[a] = this.row(a, this.viewOf[a]!, live, -1);
+    const w = new Waiters(this.n);
+    this.findWaiters(live, w, -1);
     this.listed = undefined;
     this.listedSlot = -1;
-    return this.order(rows, live, []);
+    return this.order(rows, live, w, []);
   }
 
   /** Sets the views of a state's actors and which are live; returns their hash when asked. */
@@ -328,6 +339,7 @@ export class Reducer {
         before[a] = va;
         rows[a] = this.wholeRow(a, va, live, epoch);
       }
+      this.findWaiters(live, this.waiters, epoch);
       return;
     }
     const epoch = ++this.epoch;
@@ -349,6 +361,52 @@ export class Reducer {
       rowOfView[id] = rows[a]!;
       rowEpoch[id] = epoch;
     }
+    this.findWaiters(live, this.waiters, epoch);
+  }
+
+  /**
+   * The waiters among the `live` actors of `viewOf` into `w` (see `Waiters`); their wakers
+   * are remembered per view for `epoch` (-1: computed afresh).
+   */
+  private findWaiters(live: number, w: Waiters, epoch: number): void {
+    const views = this.viewOf;
+    let held = 0;
+    let waits = 0;
+    for (let f = live; f !== 0; f &= f - 1) {
+      const v = views[31 - Math.clz32(f & -f)]!;
+      held |= v.held;
+      waits |= v.waits;
+    }
+    w.waiting = 0;
+    if ((held & waits) === 0) return;
+    for (let f = live; f !== 0; f &= f - 1) {
+      const b = 31 - Math.clz32(f & -f);
+      const vb = views[b]!;
+      if ((vb.waits & held) === 0) continue;
+      let h = -1;
+      for (let g = live & ~(1 << b); g !== 0; g &= g - 1) {
+        const c = 31 - Math.clz32(g & -g);
+        if ((views[c]!.held & vb.waits) !== 0) h = c;
+      }
+      if (h < 0) continue;
+      w.waiting |= 1 << b;
+      w.holder[b] = 1 << h;
+      const id = vb.id;
+      if (epoch >= 0 && this.wakersEpoch[id] === epoch) {
+        w.wakers[b] = this.wakersOfView[id]!;
+        continue;
+      }
+      let wakers = 0;
+      for (let g = live & ~(1 << b); g !== 0; g &= g - 1) {
+        const c = 31 - Math.clz32(g & -g);
+        if (this.wakesTable.get(vb, views[c]!)) wakers |= 1 << c;
+      }
+      w.wakers[b] = wakers;
+      if (epoch >= 0) {
+        this.wakersOfView[id] = wakers;
+        this.wakersEpoch[id] = epoch;
+      }
+    }
   }
 
   /**
@@ -357,6 +415,7 @@ export class Reducer {
    */
   private smallest(live: number): number {
     const rows = this.rows;
+    const w = this.waiters;
     let best = 0;
     let bestSize = 33;
     for (let f = live; f !== 0; f &= f - 1) {
@@ -366,6 +425,7 @@ export class Reducer {
       while (frontier !== 0 && size < bestSize) {
         let next = 0;
         for (let g = frontier; g !== 0; g &= g - 1) next |= rows[31 - Math.clz32(g & -g)]!;
+        if (w.waiting !== 0) next &= ~w.frozen(set);
         frontier = next & ~set;
         set |= frontier;
         size += popcount(frontier);
@@ -380,11 +440,11 @@ export class Reducer {
   }
 
   /** The candidates for `rows`, into `out` (see `candidates`). */
-  private order(rows: Int32Array, live: number, out: number[]): number[] {
+  private order(rows: Int32Array, live: number, w: Waiters, out: number[]): number[] {
     out.length = 0;
     for (let seed = 0; seed < this.n; seed++) {
       if ((live & (1 << seed)) === 0) continue;
-      const set = closure(rows, seed);
+      const set = closure(rows, seed, w);
       // Insertion by size (ties keep seed order): the lists are short.
       if (out.includes(set)) continue;
       const size = popcount(set);
@@ -425,34 +485,8 @@ export class Reducer {
     this.listedSlot = -1;
   }
 
-  /** Makes room in `dense` for the row of view `id` (below DENSE). */
-  private growDense(id: number): void {
-    let rows = this.denseRows;
-    while (rows <= id) rows *= 2;
-    rows = Math.min(rows, DENSE);
-    const d = new Uint8Array(rows * DENSE);
-    d.set(this.dense);
-    this.dense = d;
-    this.denseRows = rows;
-  }
-
   private needs(a: ActorView, b: ActorView): boolean {
-    if (a.id < DENSE && b.fid < DENSE) {
-      if (a.id >= this.denseRows) this.growDense(a.id);
-      const k = a.id * DENSE + b.fid;
-      const known = this.dense[k]!;
-      if (known !== 0) return known === 2;
-      const d = dependsOn(a.cur!, a.held, b.future);
-      this.dense[k] = d ? 2 : 1;
-      return d;
-    }
-    const k = a.id * 2 ** 26 + b.fid;
-    let d = this.sparse.get(k);
-    if (d === undefined) {
-      d = dependsOn(a.cur!, a.held, b.future);
-      this.sparse.set(k, d);
-    }
-    return d;
+    return this.needsTable.get(a, b);
   }
 
   /** The id of the `view` of actor state number `id` (ActorIntern), which is `st`. */
@@ -519,17 +553,24 @@ export class Reducer {
       rowEpoch.set(this.rowEpoch);
       this.rowOfView = rowOfView;
       this.rowEpoch = rowEpoch;
+      const wakersOfView = new Int32Array(2 * id);
+      const wakersEpoch = new Int32Array(2 * id);
+      wakersOfView.set(this.wakersOfView);
+      wakersEpoch.set(this.wakersEpoch);
+      this.wakersOfView = wakersOfView;
+      this.wakersEpoch = wakersEpoch;
     }
     if (st.status === ActorStatus.Idle) {
       const start = fp.startAccess[a]!;
       const future = [[{ needs: 0, access: start }], fp.actorBody(a)];
-      return this.enlist({ id, cur: start, future, held: 0, fid: this.futureId(future) });
+      return this.enlist({ id, cur: start, future, held: 0, waits: 0, fid: this.futureId(future) });
     }
     const top = st.frames[st.frames.length - 1]!;
     const ins = s.codes[top.code]!.instrs[top.pc];
     const future = st.frames.map((f) => fp.future(f.code, f.pc));
     if (s.actors[a]!.actorKind === 'work') future.push(fp.actorBody(a), [{ needs: 0, access: fp.startAccess[a]! }]);
-    return this.enlist({ id, cur: ins ? fp.access(ins.id) : fp.top, future, held, fid: this.futureId(future) });
+    const waits = ins && st.status === ActorStatus.Running ? fp.waitsOn(ins.id) & ~held : 0;
+    return this.enlist({ id, cur: ins ? fp.access(ins.id) : fp.top, future, held, waits, fid: this.futureId(future) });
   }
 
   /** Adds a new view to `viewList` (ids are given in order); returns it. */
@@ -559,16 +600,113 @@ export class Reducer {
   }
 }
 
-function closure(rows: Int32Array, seed: number): number {
+function closure(rows: Int32Array, seed: number, w: Waiters): number {
   let set = 1 << seed;
   let frontier = set;
   while (frontier !== 0) {
     let next = 0;
     for (let f = frontier; f !== 0; f &= f - 1) next |= rows[31 - Math.clz32(f & -f)]!;
+    if (w.waiting !== 0) next &= ~w.frozen(set);
     frontier = next & ~set;
-    set |= next;
+    set |= frontier;
   }
   return set;
+}
+
+/**
+ * The actors of a state whose next step waits for a lock another holds exclusively
+ * (ActorView.waits), who holds it, and who else could free it.
+ *
+ * Such a waiter cannot move while its lock's holder stays put and nobody else touches the
+ * lock. So when the holder is in a candidate set T and every actor that might otherwise free
+ * the lock is in T too, no sequence of moves of actors outside T contains a move of the
+ * waiter, and what it may do later does not count against T's steps: it is "frozen", and
+ * left out of T unless T needs it otherwise. The same holds of a waiter whose lock's holder
+ * is itself frozen: those frozen by T are the greatest set of waiters each of whose holders
+ * and wakers is in T or in the set. (A first move of one of them, after moves of others only,
+ * would need its lock freed by one of those, none of which has moved.) Its attempt, which
+ * blocks (or fails: a sleeping lock in atomic context), changes nothing; a failing attempt is
+ * still tried where the search expands the state fully, as for any actor left out.
+ *
+ * The wakers of a waiter b are the actors c whose future may touch what b's step touches
+ * other than under a lock: by footprints, as for `needs`, except what needs b's lock (c would
+ * have to take it from the holder first) or a lock b holds.
+ */
+class Waiters {
+  /** The waiters, as bits. */
+  waiting = 0;
+  /** Per waiter: its lock's holder, as a bit. */
+  readonly holder: Int32Array;
+  /** Per waiter: its wakers among the live actors, as bits. */
+  readonly wakers: Int32Array;
+
+  constructor(n: number) {
+    this.holder = new Int32Array(n);
+    this.wakers = new Int32Array(n);
+  }
+
+  /** The waiters frozen by candidate set `set` (see above). */
+  frozen(set: number): number {
+    let x = this.waiting & ~set;
+    for (let drop = x; drop !== 0 && x !== 0; ) {
+      drop = 0;
+      const inside = set | x;
+      for (let f = x; f !== 0; f &= f - 1) {
+        const b = 31 - Math.clz32(f & -f);
+        if (((this.holder[b]! | this.wakers[b]!) & ~inside) !== 0) drop |= 1 << b;
+      }
+      x &= ~drop;
+    }
+    return x;
+  }
+}
+
+/**
+ * Whether a view's next step depends on what another view may still do, by the one's id and
+ * the other's future number: for ids and numbers below DENSE in a dense matrix (0 unknown,
+ * 1 no, 2 yes, at `a.id × DENSE + b.fid`, holding the rows of the first `denseRows` ids and
+ * doubling as views are numbered), beyond in a map. `waiting`: the step's lock is excepted
+ * with those the actor holds (see `Waiters`).
+ */
+class PairTable {
+  private dense = new Uint8Array(DENSE * 16);
+  private denseRows = 16;
+  private readonly sparse = new Map<number, boolean>();
+
+  constructor(private readonly waiting: boolean) {}
+
+  get(a: ActorView, b: ActorView): boolean {
+    if (a.id < DENSE && b.fid < DENSE) {
+      if (a.id >= this.denseRows) this.grow(a.id);
+      const k = a.id * DENSE + b.fid;
+      const known = this.dense[k]!;
+      if (known !== 0) return known === 2;
+      const d = this.compute(a, b);
+      this.dense[k] = d ? 2 : 1;
+      return d;
+    }
+    const k = a.id * 2 ** 26 + b.fid;
+    let d = this.sparse.get(k);
+    if (d === undefined) {
+      d = this.compute(a, b);
+      this.sparse.set(k, d);
+    }
+    return d;
+  }
+
+  private compute(a: ActorView, b: ActorView): boolean {
+    return dependsOn(a.cur!, this.waiting ? a.held | a.waits : a.held, b.future);
+  }
+
+  private grow(id: number): void {
+    let rows = this.denseRows;
+    while (rows <= id) rows *= 2;
+    rows = Math.min(rows, DENSE);
+    const d = new Uint8Array(rows * DENSE);
+    d.set(this.dense);
+    this.dense = d;
+    this.denseRows = rows;
+  }
 }
 
 function dependsOn(a: Access, heldByA: number, future: readonly (readonly FutureGroup[])[]): boolean {

@@ -12,7 +12,9 @@ import fc from 'fast-check';
 import type { CompiledScenario } from '../../core/model/compiled';
 import { Search } from '../../core/explore/search';
 import { Reducer } from '../../core/explore/reduction';
-import type { Footprints } from '../../core/explore/footprint';
+import { Footprints } from '../../core/explore/footprint';
+import { initialState, nextInstr, step } from '../../core/model/machine';
+import type { StepOk } from '../../core/model/types';
 import type { CheckOptions } from '../../core/explore';
 import { DETECTOR_CASES, scenarioText } from './detector-cases';
 import { compileText } from './helpers';
@@ -162,6 +164,51 @@ thread a { create(1); create(2); }
 thread b { mutex_lock(&lock); struct obj *p = published; mutex_unlock(&lock); if (p) { void *va = p; ((struct obj *)va)->priv = va + 8; } }`,
   },
   {
+    // A waiter whose attempt fails (a mutex taken with interrupts off) while its lock's
+    // holder never lets go: left out of the candidates, it is still tried at the dead end.
+    name: 'a waiter in atomic context behind a holder that never lets go',
+    text: `mutex m; int x; bool go;
+thread h { mutex_lock(&m); x = 1; await(go); mutex_unlock(&m); }
+thread b { local_irq_disable(); mutex_lock(&m); x = 2; mutex_unlock(&m); local_irq_enable(); }
+thread c { int t = x; }`,
+  },
+  {
+    // Where b waits for m, a's read of x needs b (its store to x) unless b is frozen, and b is
+    // not: m's holder h is not in {a}. Taking {a} alone, the search would read x before b
+    // stores it, in every order, and miss the race.
+    name: 'a waiter whose lock is held outside the set',
+    text: `config KCSAN;
+mutex m; int x; int z; bool go;
+thread a { int t = x; int u = z; }
+thread h { mutex_lock(&m); go = true; z = 1; mutex_unlock(&m); }
+thread b { await(go); mutex_lock(&m); x = 1; mutex_unlock(&m); }`,
+  },
+  {
+    // b1 waits for m1, held by b2, which waits for m2, held by h: both are frozen by h.
+    name: 'waiters behind waiters',
+    text: `mutex m1; mutex m2; int x; int y; int done;
+thread h { mutex_lock(&m2); x = 1; y = x; mutex_unlock(&m2); done++; }
+thread b2 { mutex_lock(&m1); mutex_lock(&m2); y = 2; mutex_unlock(&m2); mutex_unlock(&m1); done++; }
+thread b1 { mutex_lock(&m1); x = 3; mutex_unlock(&m1); done++; }
+thread end { await(done == 3); assert(x != 3 || y != 1); }`,
+  },
+  {
+    // c's unlock of a mutex it does not hold touches the lock outside it: a waker of b.
+    name: 'a stray unlock while the holder has the lock',
+    text: `mutex m; int x;
+thread h { mutex_lock(&m); x = 1; x = 2; mutex_unlock(&m); }
+thread b { mutex_lock(&m); assert(x != 1); mutex_unlock(&m); }
+thread c { mutex_unlock(&m); x = 5; }`,
+  },
+  {
+    name: 'a reader waiting for a writer, and a spinlock waiter with interrupts off',
+    text: `rwsem s; spinlock l; int x; int y; int done;
+thread h { down_write(&s); spin_lock(&l); x = 1; spin_unlock(&l); y = x; up_write(&s); done++; }
+thread r { down_read(&s); int t = y; up_read(&s); done++; }
+thread k { int fl; spin_lock_irqsave(&l, fl); x = 2; spin_unlock_irqrestore(&l, fl); done++; }
+thread end { await(done == 3); assert(x != 2 || y != 1); }`,
+  },
+  {
     name: 'lock-protected counter with a reader outside the lock',
     text: `mutex m; int c; int done;
 fn inc() { mutex_lock(&m); int t = c; c = t + 1; mutex_unlock(&m); }
@@ -220,6 +267,32 @@ describe('reduction agrees with every interleaving', () => {
   test('lock-protected code is reduced', () => {
     const r = agree(compileText(`scenario "c"\n${TRICKY.find((c) => c.name.startsWith('lock-protected counter'))!.text}\n`))!;
     assert.ok(r.reduced < r.full, `${r.reduced} < ${r.full}`);
+  });
+
+  test('a waiter behind a holder in the set is left out, with what only it needs', () => {
+    // The lock-protected counter: a in its critical section, b waiting for the mutex, end
+    // waiting for done. a's store needs end (which reads c); end needs whoever may still
+    // increment done, but b cannot move before a does: the set is {a, end}, not everyone.
+    const s = compileText(`scenario "c"\n${TRICKY.find((c) => c.name.startsWith('lock-protected counter'))!.text}\n`);
+    const [a, b, end] = ['a', 'b', 'end'].map((name) => s.actors.findIndex((x) => x.name === name)) as [number, number, number];
+    let state = initialState(s);
+    const move = (actor: number): void => {
+      const r = step(s, state, { actor, choice: 0 });
+      assert.equal(r.status, 'ok');
+      state = (r as StepOk).state;
+    };
+    const next = (actor: number): string | undefined => {
+      const ins = nextInstr(s, state, actor);
+      return ins && s.text.slice(ins.span.start, ins.span.end);
+    };
+    for (let i = 0; i < 10 && next(a) !== 'c = t + 1'; i++) move(a);
+    assert.equal(next(a), 'c = t + 1');
+    for (let i = 0; i < 10 && next(b) !== 'mutex_lock(&m)'; i++) move(b);
+    assert.equal(next(b), 'mutex_lock(&m)');
+    assert.equal(step(s, state, { actor: b, choice: 0 }).status, 'blocked');
+    const r = new Reducer(s, new Footprints(s));
+    assert.equal(r.first(state), (1 << a) | (1 << end));
+    assert.deepEqual([...r.candidates(state)].slice(0, 1), [(1 << a) | (1 << end)]);
   });
 
   test('random scenarios', () => {
