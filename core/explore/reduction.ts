@@ -126,6 +126,14 @@ export class Reducer {
   /** A waiter's row of wakers, remembered per view for the epoch (see `rowOfView`). */
   private wakersOfView = new Int32Array(256);
   private wakersEpoch = new Int32Array(256);
+  /**
+   * Per lock bit: the actor holding it exclusively in the views `rows` were computed for (-1:
+   * none), and the actors waiting for one there, held or not (see `track`).
+   */
+  private readonly holderOf = new Int32Array(31).fill(-1);
+  private mayWait = 0;
+  /** The same for `findWaitersAfresh`. */
+  private readonly holderAfresh = new Int32Array(31);
   private readonly doneView: ActorView = { id: 0, cur: undefined, future: [], held: 0, waits: 0, fid: 0 };
   private readonly out: number[] = [];
   private readonly maxPc: number;
@@ -255,7 +263,7 @@ export class Reducer {
     const rows = new Int32Array(this.n);
     for (let a = 0; a < this.n; a++) rows[a] = this.row(a, this.viewOf[a]!, live, -1);
     const w = new Waiters(this.n);
-    this.findWaiters(live, w, -1);
+    w.live = live;
     this.listed = undefined;
     this.listedSlot = -1;
     return this.order(rows, live, w, []);
@@ -325,6 +333,7 @@ export class Reducer {
       if (v !== before[a]) {
         changed |= 1 << a;
         if (v.fid !== fids[a]) moved |= 1 << a;
+        if ((v.held | v.waits | before[a]!.held | before[a]!.waits) !== 0) this.track(a, before[a]!, v);
       }
     }
     if (!whole && changed === 0) return;
@@ -339,7 +348,7 @@ export class Reducer {
         before[a] = va;
         rows[a] = this.wholeRow(a, va, live, epoch);
       }
-      this.findWaiters(live, this.waiters, epoch);
+      this.waiters.reset(live, epoch);
       return;
     }
     const epoch = ++this.epoch;
@@ -361,15 +370,69 @@ export class Reducer {
       rowOfView[id] = rows[a]!;
       rowEpoch[id] = epoch;
     }
-    this.findWaiters(live, this.waiters, epoch);
+    this.waiters.reset(live, epoch);
   }
 
   /**
-   * The waiters among the `live` actors of `viewOf` into `w` (see `Waiters`); their wakers
-   * are remembered per view for `epoch` (-1: computed afresh).
+   * The waiters frozen by candidate set `set` (see `Waiters`), at the state whose views are
+   * in `viewOf`, or 0 when none of those in `want` is: what `w` knows of them is found when
+   * first asked.
    */
-  private findWaiters(live: number, w: Waiters, epoch: number): void {
+  private frozen(set: number, want: number, w: Waiters): number {
+    if ((want & this.mayWait) === 0 && w === this.waiters) return 0;
+    if (!w.found) this.findWaiters(w);
+    let x = w.waiting & ~set;
+    if ((x & want) === 0) return 0;
+    let near = 0;
+    for (let f = x & want; f !== 0; f &= f - 1) near |= w.holder[31 - Math.clz32(f & -f)]!;
+    if ((near & (set | x)) === 0) return 0;
+    for (let drop = x; drop !== 0 && x !== 0; ) {
+      drop = 0;
+      const inside = set | x;
+      for (let f = x; f !== 0; f &= f - 1) {
+        const b = 31 - Math.clz32(f & -f);
+        if ((w.holder[b]! & ~inside) !== 0 || (this.wakers(b, w) & ~inside) !== 0) drop |= 1 << b;
+      }
+      x &= ~drop;
+    }
+    return x;
+  }
+
+  /** Notes who holds which lock and who waits for one as actor a's view goes from `was` to `v`. */
+  private track(a: number, was: ActorView, v: ActorView): void {
+    const holderOf = this.holderOf;
+    for (let g = was.held; g !== 0; g &= g - 1) {
+      const lock = 31 - Math.clz32(g & -g);
+      if (holderOf[lock] === a) holderOf[lock] = -1;
+    }
+    for (let g = v.held; g !== 0; g &= g - 1) holderOf[31 - Math.clz32(g & -g)] = a;
+    if (v.waits !== 0) this.mayWait |= 1 << a;
+    else this.mayWait &= ~(1 << a);
+  }
+
+  /**
+   * Finds the waiters among `w.live` and their locks' holders, from what `track` noted of the
+   * views `rows` were computed for (those in `viewOf`).
+   */
+  private findWaiters(w: Waiters): void {
+    if (w !== this.waiters) return this.findWaitersAfresh(w);
+    w.found = true;
+    w.waiting = 0;
     const views = this.viewOf;
+    const holderOf = this.holderOf;
+    for (let f = this.mayWait & w.live; f !== 0; f &= f - 1) {
+      const b = 31 - Math.clz32(f & -f);
+      const h = holderOf[31 - Math.clz32(views[b]!.waits)]!;
+      if (h < 0 || h === b || (w.live & (1 << h)) === 0) continue;
+      w.waiting |= 1 << b;
+      w.holder[b] = 1 << h;
+    }
+  }
+
+  /** `findWaiters` for a state seen once, from its views alone (`candidates`). */
+  private findWaitersAfresh(w: Waiters): void {
+    const views = this.viewOf;
+    const live = w.live;
     let held = 0;
     let waits = 0;
     for (let f = live; f !== 0; f &= f - 1) {
@@ -377,36 +440,45 @@ export class Reducer {
       held |= v.held;
       waits |= v.waits;
     }
+    w.found = true;
     w.waiting = 0;
-    if ((held & waits) === 0) return;
+    const wanted = held & waits;
+    if (wanted === 0) return;
+    const holderOf = this.holderAfresh;
+    for (let f = live; f !== 0; f &= f - 1) {
+      const a = 31 - Math.clz32(f & -f);
+      for (let g = views[a]!.held & wanted; g !== 0; g &= g - 1) holderOf[31 - Math.clz32(g & -g)] = a;
+    }
     for (let f = live; f !== 0; f &= f - 1) {
       const b = 31 - Math.clz32(f & -f);
-      const vb = views[b]!;
-      if ((vb.waits & held) === 0) continue;
-      let h = -1;
-      for (let g = live & ~(1 << b); g !== 0; g &= g - 1) {
-        const c = 31 - Math.clz32(g & -g);
-        if ((views[c]!.held & vb.waits) !== 0) h = c;
-      }
-      if (h < 0) continue;
+      const lock = views[b]!.waits & wanted;
+      if (lock === 0) continue;
       w.waiting |= 1 << b;
-      w.holder[b] = 1 << h;
-      const id = vb.id;
-      if (epoch >= 0 && this.wakersEpoch[id] === epoch) {
-        w.wakers[b] = this.wakersOfView[id]!;
-        continue;
-      }
-      let wakers = 0;
-      for (let g = live & ~(1 << b); g !== 0; g &= g - 1) {
+      w.holder[b] = 1 << holderOf[31 - Math.clz32(lock)]!;
+    }
+  }
+
+  /** Waiter b's wakers among `w.live`, remembered per view for the epoch of `w` (-1: none). */
+  private wakers(b: number, w: Waiters): number {
+    if ((w.known & (1 << b)) !== 0) return w.wakers[b]!;
+    const views = this.viewOf;
+    const vb = views[b]!;
+    const id = vb.id;
+    const epoch = w.epoch;
+    let wakers = 0;
+    if (epoch >= 0 && this.wakersEpoch[id] === epoch) wakers = this.wakersOfView[id]!;
+    else {
+      for (let g = w.live & ~(1 << b); g !== 0; g &= g - 1) {
         const c = 31 - Math.clz32(g & -g);
         if (this.wakesTable.get(vb, views[c]!)) wakers |= 1 << c;
       }
-      w.wakers[b] = wakers;
       if (epoch >= 0) {
         this.wakersOfView[id] = wakers;
         this.wakersEpoch[id] = epoch;
       }
     }
+    w.known |= 1 << b;
+    return (w.wakers[b] = wakers);
   }
 
   /**
@@ -425,7 +497,7 @@ export class Reducer {
       while (frontier !== 0 && size < bestSize) {
         let next = 0;
         for (let g = frontier; g !== 0; g &= g - 1) next |= rows[31 - Math.clz32(g & -g)]!;
-        if (w.waiting !== 0) next &= ~w.frozen(set);
+        if ((next & ~set) !== 0) next &= ~this.frozen(set, next & ~set, w);
         frontier = next & ~set;
         set |= frontier;
         size += popcount(frontier);
@@ -444,7 +516,7 @@ export class Reducer {
     out.length = 0;
     for (let seed = 0; seed < this.n; seed++) {
       if ((live & (1 << seed)) === 0) continue;
-      const set = closure(rows, seed, w);
+      const set = this.closure(rows, seed, w);
       // Insertion by size (ties keep seed order): the lists are short.
       if (out.includes(set)) continue;
       const size = popcount(set);
@@ -457,6 +529,20 @@ export class Reducer {
       out[i] = set;
     }
     return out;
+  }
+
+  /** The candidate seeded by `seed`: its closure under `rows`, waiters frozen by it left out. */
+  private closure(rows: Int32Array, seed: number, w: Waiters): number {
+    let set = 1 << seed;
+    let frontier = set;
+    while (frontier !== 0) {
+      let next = 0;
+      for (let f = frontier; f !== 0; f &= f - 1) next |= rows[31 - Math.clz32(f & -f)]!;
+      if ((next & ~set) !== 0) next &= ~this.frozen(set, next & ~set, w);
+      frontier = next & ~set;
+      set |= frontier;
+    }
+    return set;
   }
 
   /** Actor a's row, restricted to the actors in `only`: which live actors it needs. */
@@ -600,19 +686,6 @@ export class Reducer {
   }
 }
 
-function closure(rows: Int32Array, seed: number, w: Waiters): number {
-  let set = 1 << seed;
-  let frontier = set;
-  while (frontier !== 0) {
-    let next = 0;
-    for (let f = frontier; f !== 0; f &= f - 1) next |= rows[31 - Math.clz32(f & -f)]!;
-    if (w.waiting !== 0) next &= ~w.frozen(set);
-    frontier = next & ~set;
-    set |= frontier;
-  }
-  return set;
-}
-
 /**
  * The actors of a state whose next step waits for a lock another holds exclusively
  * (ActorView.waits), who holds it, and who else could free it.
@@ -633,31 +706,32 @@ function closure(rows: Int32Array, seed: number, w: Waiters): number {
  * have to take it from the holder first) or a lock b holds.
  */
 class Waiters {
+  /** The live actors of the state. */
+  live = 0;
+  /** Whether `waiting` and `holder` are found (Reducer.findWaiters). */
+  found = false;
   /** The waiters, as bits. */
   waiting = 0;
   /** Per waiter: its lock's holder, as a bit. */
   readonly holder: Int32Array;
+  /** The waiters whose wakers are in `wakers`. */
+  known = 0;
   /** Per waiter: its wakers among the live actors, as bits. */
   readonly wakers: Int32Array;
+  /** The reducer's epoch, for which wakers are remembered per view (-1: not remembered). */
+  epoch = -1;
 
   constructor(n: number) {
     this.holder = new Int32Array(n);
     this.wakers = new Int32Array(n);
   }
 
-  /** The waiters frozen by candidate set `set` (see above). */
-  frozen(set: number): number {
-    let x = this.waiting & ~set;
-    for (let drop = x; drop !== 0 && x !== 0; ) {
-      drop = 0;
-      const inside = set | x;
-      for (let f = x; f !== 0; f &= f - 1) {
-        const b = 31 - Math.clz32(f & -f);
-        if (((this.holder[b]! | this.wakers[b]!) & ~inside) !== 0) drop |= 1 << b;
-      }
-      x &= ~drop;
-    }
-    return x;
+  /** Forgets what was found: the views changed. */
+  reset(live: number, epoch: number): void {
+    this.live = live;
+    this.epoch = epoch;
+    this.found = false;
+    this.known = 0;
   }
 }
 
