@@ -760,7 +760,6 @@ export function placeAddrs(p: Place): number[] | undefined {
   }
 }
 
-/** Calls `f` for every builtin call inside an instruction's expressions. */
 /** A place whose address is fixed, so computing it reads nothing and cannot fail. */
 function staticPlace(p: Place): boolean {
   switch (p.k) {
@@ -780,6 +779,7 @@ function quietArg(e: BExpr): boolean {
   return e.k === 'const' || e.k === 'local' || e.k === 'localAddr' || e.k === 'current' || (e.k === 'addr' && staticPlace(e.place));
 }
 
+/** Calls `f` for every builtin call inside an instruction's expressions. */
 function visitBuiltins(ins: Instr, f: (b: Builtin, args: readonly BExpr[]) => void): void {
   const expr = (e: BExpr): void => {
     switch (e.k) {
