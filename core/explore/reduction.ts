@@ -708,7 +708,7 @@ export class Reducer {
  * lock. So when the holder is in a candidate set T and every actor that might otherwise free
  * the lock is in T too, no sequence of moves of actors outside T contains a move of the
  * waiter, and what it may do later does not count against T's steps: it is "frozen", and
- * left out of T unless T needs it otherwise. The same holds of a waiter whose lock's holder
+ * the closure does not take it in (a waiter that seeds T stays, which is sound too). The same holds of a waiter whose lock's holder
  * is itself frozen: those frozen by T are the greatest set of waiters each of whose holders
  * and wakers is in T or in the set. (A first move of one of them, after moves of others only,
  * would need its lock freed by one of those, none of which has moved.) Its attempt, which
