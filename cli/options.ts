@@ -37,7 +37,8 @@ export const SEARCH_USAGE = `search options:
   --seed N              seed of the random strategy
   --no-reduction        explore every interleaving (no partial-order reduction)
   --no-symmetry         keep interchangeable actors apart (no symmetry reduction)
-  --workers N           search on N threads (default: every core); 1: one thread, fixed order
+  --workers N           search on N threads (default: every core, within the cgroup's CPU
+                        quota); 1: one thread, fixed order
   --sarif FILE          also write the violations as SARIF 2.1.0
   -q, --quiet           no progress on stderr`;
 

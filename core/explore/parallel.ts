@@ -23,6 +23,7 @@
 import * as os from 'node:os';
 import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { loadScenario } from '../index';
+import { cgroupCpuLimit } from './cpu-limit';
 import type { CompiledScenario } from '../model/compiled';
 import type { LockDependency, LockUsage } from '../model/lockdep';
 import { IdleWorkers } from './idle-workers';
@@ -38,9 +39,14 @@ const SOLO_MS = 150;
 const SLICE_MS = 10;
 const DEFAULT_MAX_STATES = 50_000_000;
 
-/** The number of workers `--workers` means by default: every core. */
+/**
+ * The number of workers `--workers` means by default: every core the process may run on, but
+ * no more than its control group's CPU quota allows (cpu-limit.ts: a container's `--cpus`, a
+ * pod's CPU limit).
+ */
 export function defaultWorkers(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
+  return Math.max(1, Math.min(cores, cgroupCpuLimit() ?? cores));
 }
 
 /** Coordination words: flags, then per worker a mailbox counter. */
@@ -134,7 +140,7 @@ function teamWorker(): Worker {
 let searches = 0;
 
 /**
- * The search on `options.workers` threads (default: every core): this one and N - 1
+ * The search on `options.workers` threads (default: `defaultWorkers()`): this one and N - 1
  * workers. `soloMs`: how long the search runs here alone first (its result stands if it
  * finishes in that time).
  */
