@@ -109,6 +109,13 @@ export interface Visited {
   setExpanded(id: number): void;
   /** Called before each expansion's insertions: a shared table may make the thread wait here while it grows. */
   pause(): void;
+  /**
+   * Asked before the table grows, with the bytes growing takes at once: false refuses (the
+   * search's memory bound). A refused table fills further meanwhile and says so in
+   * `growthRefused`, and the search stops; a table that fills up all the same grows.
+   */
+  growthGuard: ((bytes: number) => boolean) | undefined;
+  readonly growthRefused: boolean;
 }
 
 /** How a worker of a parallel search (parallel.ts) runs its part. */
@@ -184,6 +191,7 @@ export class Search {
    */
   constructor(readonly s: CompiledScenario, readonly opts: CheckOptions = {}, private readonly until?: ReadonlySet<string>, part?: WorkerPart) {
     this.visited = part?.visited ?? this.store;
+    this.visited.growthGuard = this.memoryGuard;
     this.lockdep = new Lockdep(s);
     this.footprints = new Footprints(s);
     this.livelock = new LivelockProbe(s);
@@ -279,8 +287,17 @@ export class Search {
       if (got !== id) throw new Error(`internal error: state ${id} took number ${got} in the shared table`);
       if (store.expanded(id)) table.setExpanded(id);
     }
+    table.growthGuard = this.memoryGuard;
     this.visited = table;
   }
+
+  /**
+   * Whether the visited-state table may grow by `bytes` within --max-memory. The table is the
+   * largest structure, and it grows by doubling (fourfold when shared): a growth between two
+   * of the periodic readings of the resident memory would carry it past the bound by up to a
+   * third, unseen until the next reading.
+   */
+  private readonly memoryGuard = (bytes: number): boolean => process.memoryUsage.rss() + bytes <= this.maxMemoryMB * 2 ** 20;
 
   /** Adds states another worker shared (see `share`) and goes on searching. */
   accept(words: Int32Array): void {
@@ -391,6 +408,11 @@ export class Search {
   private checkBounds(elapsedMs: number, now: number): boolean {
     if (this.opts.cancelled?.()) return this.stop('cancelled', 0, 'interrupted before the search finished');
     if (elapsedMs >= this.maxMs) return this.stop('seconds', this.maxMs / 1000, `stopped after --max-seconds ${this.maxMs / 1000}`);
+    if (this.visited.growthRefused) {
+      const rss = process.memoryUsage.rss() / 2 ** 20;
+      this.peakMB = Math.max(this.peakMB, rss);
+      return this.stop('memory', this.maxMemoryMB, `stopped at --max-memory ${this.maxMemoryMB} MB: the table of visited states would grow past it (resident ${Math.round(rss)} MB)`);
+    }
     // The memory readings cost from one to a hundred microseconds (a busy machine, /proc):
     // taken at these checks once 50 ms have passed since the last, no burst of new states
     // between two readings can carry the heap from the guard to V8's limit.

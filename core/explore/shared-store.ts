@@ -38,6 +38,8 @@ const Ctl = {
   inside: 3,
   /** Set when the search is abandoned (a worker died): waiting threads give up. */
   abandoned: 4,
+  /** Set when a thread's guard refused a growth (Visited.growthRefused): every thread's search stops. */
+  refused: 5,
   /** State numbers handed out, in blocks: at least the number of states stored. */
   claimed: 16,
   /** Then per participant p, in a line of its own, at stored + 16 p: the states it stored. */
@@ -99,6 +101,8 @@ export class SharedStore {
   private t!: Int32Array;
   private flags!: Uint8Array;
   private depths!: Int32Array;
+  /** See Visited.growthGuard (search.ts): asked by the thread that would grow the table. */
+  growthGuard: ((bytes: number) => boolean) | undefined = undefined;
   private level = -1;
   private base = 0;
   private mask = 0;
@@ -321,10 +325,23 @@ export class SharedStore {
     this.depths = new Int32Array(b.depths, 0, b.depths.byteLength >> 2);
   }
 
-  /** Stops the other threads, moves the table to the next level, lets them go on. */
+  get growthRefused(): boolean {
+    return Atomics.load(this.ctl, Ctl.refused) !== 0;
+  }
+
+  /**
+   * Stops the other threads, moves the table to the next level, lets them go on. Once a guard
+   * refused a growth, each thread fills the level in use up to nine tenths instead (as the
+   * last level), while the searches stop, and the table grows all the same if it gets there.
+   */
   private grow(): void {
     const ctl = this.ctl;
     if (this.level + 1 >= this.buffers.levels) return;
+    const full = Math.floor((this.mask + 1) * 0.9);
+    if (Atomics.load(ctl, Ctl.refused) !== 0 && this.limit < full) {
+      this.limit = full;
+      return;
+    }
     if (Atomics.compareExchange(ctl, Ctl.growing, 0, 1) !== 0) {
       this.park();
       return;
@@ -334,10 +351,23 @@ export class SharedStore {
       if (parked >= Atomics.load(ctl, Ctl.inside) - 1 || Atomics.load(ctl, Ctl.abandoned) !== 0) break;
       Atomics.wait(ctl, Ctl.parked, parked, 50);
     }
-    if (Atomics.load(ctl, Ctl.level) === this.level) this.rehash(Math.min(this.level + 2, this.buffers.levels - 1));
+    if (Atomics.load(ctl, Ctl.level) === this.level) {
+      const next = Math.min(this.level + 2, this.buffers.levels - 1);
+      if (Atomics.load(ctl, Ctl.refused) === 0 && this.growthGuard !== undefined && !this.growthGuard(this.growthBytes(next))) {
+        Atomics.store(ctl, Ctl.refused, 1);
+        this.limit = full;
+      } else this.rehash(next);
+    }
     Atomics.store(ctl, Ctl.growing, 0);
     Atomics.notify(ctl, Ctl.growing);
     this.useLevel();
+  }
+
+  /** The bytes moving to level `next` touches: its slots, and the per-state words of the numbers it adds. */
+  private growthBytes(next: number): number {
+    const b = this.buffers;
+    const numbers = numbersAt(b.firstBits, next, b.maxStates, b.participants);
+    return (1 << (b.firstBits + next)) * 12 + Math.max(0, numbers - b.expanded.byteLength) * 5;
   }
 
   /** Moves every entry of the level in use to level `next`, and makes that the level in use. */

@@ -370,6 +370,9 @@ export class StateStore {
    */
   private readonly links: Int32Array[] = [];
   private readonly flags: Uint8Array[] = [];
+  /** See Visited.growthGuard (search.ts). */
+  growthGuard: ((bytes: number) => boolean) | undefined = undefined;
+  private refused = false;
 
   constructor(initialCapacity = 1 << 12) {
     this.capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
@@ -424,8 +427,27 @@ export class StateStore {
     const i = (id & (CHUNK - 1)) * 2;
     links[i] = parent;
     links[i + 1] = move;
-    if (this.count > this.limit) this.rehash();
+    if (this.count > this.limit) this.grow();
     return id;
+  }
+
+  /** Whether the guard refused a growth (Visited.growthRefused). */
+  get growthRefused(): boolean {
+    return this.refused;
+  }
+
+  /**
+   * Doubles the table, unless the guard refuses the bytes of the new one: then the table fills
+   * up to fifteen sixteenths while the search stops (longer probes for a few thousand states),
+   * and grows all the same if it gets there.
+   */
+  private grow(): void {
+    if (!this.refused && this.growthGuard !== undefined && !this.growthGuard(this.capacity * 24)) {
+      this.refused = true;
+      this.limit = this.capacity - (this.capacity >>> 4);
+      return;
+    }
+    this.rehash();
   }
 
   /** The word `insert` reads first for the fingerprint in `fp` (a read ahead of the lookup). */

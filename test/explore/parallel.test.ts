@@ -178,6 +178,43 @@ describe('the shared table', () => {
     for (let id = 0; id < 200_000; id += 997) assert.ok(view.after(id, -1, depths[id]!) && !view.after(id, id, depths[id]! + 1), `state ${id}`);
   });
 
+  test('a growth the guard refuses waits: the level fills to nine tenths, every view says so, then it grows all the same', () => {
+    const buffers = SharedStore.allocate(1 << 22, 2);
+    const [a, b] = [new SharedStore(buffers, 0), new SharedStore(buffers, 1)];
+    a.enter();
+    const asked: number[] = [];
+    a.growthGuard = (bytes) => {
+      asked.push(bytes);
+      return false;
+    };
+    // Never asked: only the thread that would grow asks its own guard.
+    b.growthGuard = () => assert.fail('asked the other view');
+    // The slots in use (`bytes` counts per-state words too).
+    const slotBytes = (): number => a.bytes - a.size * 5;
+    const first = slotBytes();
+    const ids: number[] = [];
+    let refusedAt = -1;
+    for (let i = 0; i < 200_000 && slotBytes() === first; i++) {
+      key(i);
+      ids.push(a.insert(-1, 0, 0));
+      if (refusedAt < 0 && a.growthRefused) refusedAt = i;
+    }
+    const slots = first / 12;
+    assert.equal(asked.length, 1, 'asked once');
+    // Moving two levels up touches the slots of the level four times larger (and the numbers' words).
+    assert.ok(asked[0]! >= 4 * slots * 12, `asked for ${asked[0]} bytes, the level has ${slots} slots`);
+    assert.ok(refusedAt >= 0 && refusedAt <= slots / 2, `refused at state ${refusedAt} of ${slots} slots`);
+    assert.ok(b.growthRefused, 'the other view sees the refusal');
+    // It filled the level in use to nine tenths before growing all the same.
+    assert.ok(ids.length >= Math.floor(slots * 0.9) - 64, `${ids.length} states stored before the table grew, in ${slots} slots`);
+    assert.ok(slotBytes() > first, 'the table grew all the same once the level was full');
+    for (let i = 0; i < ids.length; i += 13) {
+      key(i);
+      assert.equal(a.insert(-1, 0, 0), -ids[i]! - 1, `state ${i}: found, not stored again`);
+    }
+    a.leave();
+  });
+
   test('a full table says so', () => {
     const view = new SharedStore(SharedStore.allocate(1000, 1), 0);
     assert.throws(() => {

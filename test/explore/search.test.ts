@@ -24,6 +24,28 @@ describe('bounds', () => {
     assert.ok(r.stats.maxDepth > 10 && r.stats.peakMemoryMB > 0 && r.stats.bytesPerState > 0);
   });
 
+  test('--max-memory stops before the table of visited states grows past it, and says so', () => {
+    // The resident memory as the search reads it: 50,000 bytes under the bound, where it stays,
+    // so the periodic reading never stops the search and the first growth of the table (4,096
+    // slots to 8,192: 98,304 bytes at once) would carry it over.
+    const big = compileText(counter(4, 3));
+    const rss = process.memoryUsage.rss;
+    process.memoryUsage.rss = () => 300 * 2 ** 20 - 50_000;
+    let r;
+    try {
+      r = check(big, { maxMemoryMB: 300, symmetry: false, workers: 1 });
+    } finally {
+      process.memoryUsage.rss = rss;
+    }
+    assert.equal(r.verdict, 'inconclusive');
+    assert.equal(r.bound?.kind, 'memory');
+    assert.match(r.bound!.message, /--max-memory 300 MB: the table of visited states would grow past it/);
+    // Refused at three quarters of 4,096 slots; stopped within the next 256 expansions, before fifteen sixteenths.
+    assert.ok(r.stats.states > 3072 && r.stats.states <= 3840, `${r.stats.states} states`);
+    // With room for it, the same search grows its table and goes on.
+    assert.equal(check(big, { symmetry: false, workers: 1 }).verdict, 'verified');
+  });
+
   test('--max-states stops with inconclusive and says so', () => {
     const r = check(s, { maxStates: 20 });
     assert.equal(r.verdict, 'inconclusive');

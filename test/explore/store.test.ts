@@ -94,3 +94,48 @@ describe('fingerprintState', () => {
     assert.ok(compared > 100, `${compared} successors compared`);
   });
 });
+
+describe('StateStore growth under a memory bound', () => {
+  test('a refused growth waits until fifteen sixteenths full, then the table grows all the same', () => {
+    const store = new StateStore(1 << 12);
+    const asked: number[] = [];
+    store.growthGuard = (bytes) => {
+      asked.push(bytes);
+      return false;
+    };
+    // The first state also takes the first chunk of parent links (16,384 states): only the table grows after it.
+    fingerprint(Int32Array.of(0, 1));
+    const ids: number[] = [store.insert(-1, 0)];
+    const first = store.bytes;
+    let refusedAt = -1;
+    for (let i = 1; store.bytes === first; i++) {
+      fingerprint(Int32Array.of(i, 3 * i + 1));
+      ids.push(store.insert(-1, 0));
+      if (refusedAt < 0 && store.growthRefused) refusedAt = i;
+    }
+    assert.deepEqual(asked, [(1 << 12) * 24], 'asked once, for the doubled table');
+    assert.equal(refusedAt, 3 * (1 << 10), 'refused when three quarters full');
+    assert.equal(ids.length, (1 << 12) - (1 << 8) + 1, 'grew only past fifteen sixteenths');
+    assert.ok(store.growthRefused);
+    for (let i = 0; i < ids.length; i++) {
+      fingerprint(Int32Array.of(i, 3 * i + 1));
+      assert.equal(store.insert(0, 0), -(ids[i]! + 1), `state ${i} after the growth`);
+    }
+  });
+
+  test('a growth the guard allows happens at three quarters, as with no guard', () => {
+    const store = new StateStore(1 << 12);
+    const asked: number[] = [];
+    store.growthGuard = (bytes) => asked.push(bytes) > 0;
+    fingerprint(Int32Array.of(0, 7));
+    store.insert(-1, 0);
+    let n = 1;
+    for (const first = store.bytes; store.bytes === first; n++) {
+      fingerprint(Int32Array.of(n, 7));
+      store.insert(-1, 0);
+    }
+    assert.equal(n, 3 * (1 << 10) + 1);
+    assert.deepEqual(asked, [(1 << 12) * 24]);
+    assert.equal(store.growthRefused, false);
+  });
+});
