@@ -19,6 +19,10 @@ import { columnDiagram, scheduleFromTrace } from '../core/explore/trace';
 import { renderBuiltinReference } from '../core/model/reference';
 
 export { EXIT, UsageError, loadFile, type Io } from './common';
+// The checker itself, for what loads the command's bundle to check as the command does
+// (bench/lockstep-child.ts: the bench times the command's start-up, not another one).
+export { loadScenario } from '../core';
+export { check, checkAsync } from '../core/explore';
 
 const USAGE = `usage: lockstep <command> [options]
 
