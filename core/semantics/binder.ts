@@ -1138,7 +1138,7 @@ class Binder {
     // del_timer_sync takes.
     const byCallback = new Map<string, number>();
     const withClasses = this.actors.map((a) => {
-      if (a.actorKind !== 'work' && a.callback?.kind !== 'timer') return a;
+      if (a.actorKind !== 'work' && a.callback?.kind !== 'timer') return finalActor(a, undefined);
       const key = a.callback ? `${a.callback.kind}:${a.callback.fn}` : undefined;
       let id = key === undefined ? undefined : byCallback.get(key);
       if (id === undefined) {
@@ -1148,7 +1148,7 @@ class Binder {
         this.classNamed.add(id);
         if (key !== undefined) byCallback.set(key, id);
       }
-      return { ...a, workClass: id };
+      return finalActor(a, id);
     });
     this.actors.splice(0, this.actors.length, ...withClasses);
     for (const a of this.actors) if (!a.callback) this.values.set(a.name, a);
@@ -2686,3 +2686,30 @@ export function listHeadOffsets(t: Ty): number[] {
 
 /** Word offsets of an XArray's or IDR's entries (leak roots: what is stored there is reachable). */
 const XARRAY_ENTRY_OFFSETS: readonly number[] = Array.from({ length: XARRAY_SLOTS }, (_, i) => XARRAY_WORD.slots + 2 * i + 1);
+
+/**
+ * An actor's symbol in its final form, made once every field is known: every property there,
+ * in one order, so that all the actors of a scenario share one hidden class, and every compile
+ * of a scenario makes that same one. The machine reads these at every step; built by spreads
+ * with properties present or not (earlier in the binder), they had one class per kind of
+ * actor, and V8's classes for spread results change after a few compiles, so that a second
+ * and third check in one process (the language server's, `lockstep test`'s) threw their
+ * optimised code away and compiled it again.
+ */
+function finalActor(a: ActorSymbol, workClass: number | undefined): ActorSymbol {
+  return {
+    kind: 'actor',
+    name: a.name,
+    actorKind: a.actorKind,
+    cpu: a.cpu,
+    description: a.description,
+    decl: a.decl,
+    index: a.index,
+    locals: a.locals,
+    words: a.words,
+    workClass,
+    vcpu: a.vcpu,
+    callback: a.callback,
+    line: a.line,
+  };
+}
