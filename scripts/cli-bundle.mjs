@@ -11,7 +11,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,7 +44,7 @@ const result = await build({
 // Every module the bundle holds, with its size and time as tsc left it: bin/load.js compares.
 const inputs = Object.keys(result.metafile.inputs).map((p) => {
   const s = statSync(join(root, p));
-  return [relative(root, join(root, p)), s.size, s.mtimeMs];
+  return [p, s.size, s.mtimeMs];
 });
 writeFileSync(manifest, `${JSON.stringify({ bundle: 'out/bundle/lockstep.js', inputs })}\n`);
 

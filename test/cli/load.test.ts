@@ -93,8 +93,9 @@ describe('a bundle and its modules', () => {
     rmSync(again, { recursive: true });
   });
 
-  test('with no manifest, a bad one, or a module gone, the modules are loaded', () => {
+  test('with no manifest, a bad one, a module gone or the bundle gone, the modules are loaded', () => {
     for (const spoil of [
+      (root: string) => rmSync(path.join(root, 'out', 'bundle', 'lockstep.js')),
       (root: string) => rmSync(path.join(root, 'out', 'bundle', 'lockstep.json')),
       (root: string) => writeFileSync(path.join(root, 'out', 'bundle', 'lockstep.json'), '{"inputs": [["out/cli/main.js"]]}'),
       (root: string) => writeFileSync(path.join(root, 'out', 'bundle', 'lockstep.json'), '\u0000\u00ff junk'),
