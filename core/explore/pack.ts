@@ -488,6 +488,8 @@ export class PackedBase {
   private actorsAt = 0;
   private end = 0;
   private actorCount = 0;
+  /** Where the last state unpacked starts in `words`. */
+  private start = 0;
   /** How many states this entry unpacked: a PackedState reads its words only while it is the last. */
   private pops = 0;
   /** The bits of a block a step wrote, and their values at their bits' places. */
@@ -500,6 +502,7 @@ export class PackedBase {
    * after them. The frontier leaves them in place until the state's successors are pushed.
    */
   unpack(w: Int32Array, at: number): number {
+    this.start = at;
     const m = w[at]!;
     const blocks = (m + 31) >>> 5;
     const blockAt = (this.blockAt = startsFor(this.blockAt, m));
@@ -529,6 +532,11 @@ export class PackedBase {
     this.pops++;
     this.state = new PackedState(this, this.pops, m, objects, actors);
     return k;
+  }
+
+  /** How many words the last state unpacked takes. */
+  get size(): number {
+    return this.end - this.start;
   }
 
   /** Word `addr` (below the memory's length) of the state of pop `pop`, the last unpacked. */

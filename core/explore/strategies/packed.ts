@@ -81,12 +81,17 @@ export class PackedFrontier implements Frontier {
   }
 
   pushStep(id: number, depth: number, s1: number, s2: number, step: LazyStepOk, known = true): void {
-    const c = this.chunkFor(5 + localLength(step.base));
+    const base = this.baseOf(step.base);
+    // From a state popped here, the successor takes at most the base's words and one more per
+    // word written (a lazy step writes only words its base has: machine.ts, okResult).
+    const c = this.chunkFor(5 + (base !== undefined ? base.size + (step.effect.written.length >>> 1) : localLength(step.base)));
     const w = c.words;
     const at = c.used;
     this.head5(w, at, id, depth, known, s1, s2);
-    const base = this.baseOf(step.base);
-    c.used = base ? base.packStep(step, w, at + 5) : packLocalStep(step, this.intern, w, at + 5);
+    const end = base !== undefined ? base.packStep(step, w, at + 5) : packLocalStep(step, this.intern, w, at + 5);
+    // Words past a typed array's end are dropped without a word: a state cut short must not go unseen.
+    if (end > w.length) throw new Error('internal error: a waiting state outgrew the room made for it');
+    c.used = end;
     c.starts.push(at);
     this.count++;
   }
