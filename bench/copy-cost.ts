@@ -95,13 +95,24 @@ function main(): void {
       return x;
     },
   };
+  // Where each way copies to, and from: every copy lands 8192 words after its source.
+  const target: Record<string, [Int32Array, Int32Array] | undefined> = { js: [a, b], copyWithin: [heap, heap], wasm: [heap, heap], call: undefined };
   const times: Record<string, number[]> = {};
   let sink = 0;
   for (let round = 0; round < rounds; round++) {
     for (const [name, run] of Object.entries(ways)) {
+      const pair = target[name];
+      pair?.[1].fill(0, 8192, 8192 + 256 + words);
       const t0 = performance.now();
       sink += run();
       (times[name] ??= []).push(((performance.now() - t0) * 1e6) / calls);
+      // A way that did not copy what it was asked to is not measured.
+      for (let i = 0; pair && i < Math.min(256, calls) - 1 + words; i++) {
+        if (pair[1][8192 + i] !== pair[0][i]) {
+          process.stderr.write(`copy-cost: ${name} left word ${i} uncopied\n`);
+          process.exit(1);
+        }
+      }
     }
   }
   const median = (xs: number[]): number => [...xs].sort((p, q) => p - q)[xs.length >> 1]!;
