@@ -2697,7 +2697,8 @@ const XARRAY_ENTRY_OFFSETS: readonly number[] = Array.from({ length: XARRAY_SLOT
  * optimised code away and compiled it again.
  */
 function finalActor(a: ActorSymbol, workClass: number | undefined): ActorSymbol {
-  return {
+  // Every key of ActorSymbol, optional ones too: one added there and forgotten here fails to compile.
+  const every: { [K in keyof Required<ActorSymbol>]: ActorSymbol[K] } = {
     kind: 'actor',
     name: a.name,
     actorKind: a.actorKind,
@@ -2712,4 +2713,5 @@ function finalActor(a: ActorSymbol, workClass: number | undefined): ActorSymbol 
     callback: a.callback,
     line: a.line,
   };
+  return every;
 }
