@@ -539,8 +539,15 @@ export class StateStore {
    * about 10 us each on a virtual machine). Otherwise the entries move to a new table.
    */
   private rehash(): void {
-    if (this.resizable()) this.rehashInPlace();
-    else this.rehashCopy();
+    if (this.resizable()) {
+      try {
+        (this.table.buffer as ArrayBuffer).resize(this.capacity * 24);
+      } catch {
+        // The reserve could not be committed (an address-space limit): a new table instead.
+        return this.rehashCopy();
+      }
+      this.rehashInPlace();
+    } else this.rehashCopy();
   }
 
   private rehashCopy(): void {
@@ -563,9 +570,9 @@ export class StateStore {
   }
 
   /**
-   * Doubles the table within its buffer. Every entry of the old half is first marked pending
-   * (its id word negated); then each pending entry goes to the first slot from its new home
-   * that is not placed: an empty one (its old slot is emptied), its own (it stays), or a
+   * Doubles the table within its buffer, already grown to twice its size. Every entry of the
+   * old half is first marked pending (its id word negated); then each pending entry goes to
+   * the first slot from its new home that is not placed: an empty one (its old slot is emptied), its own (it stays), or a
    * pending one (the two swap, and the entry swapped in is placed next). A placed slot is
    * never emptied again, so every entry ends with only placed slots between its home and it:
    * the table linear probing needs, whatever order the entries are met in.
@@ -575,9 +582,7 @@ export class StateStore {
     this.capacity *= 2;
     this.mask = this.capacity - 1;
     this.limit = (this.capacity >>> 2) * 3;
-    const buffer = this.table.buffer as ArrayBuffer;
-    buffer.resize(this.capacity * 12);
-    const t = (this.table = new Int32Array(buffer, 0, this.capacity * 3));
+    const t = (this.table = new Int32Array(this.table.buffer, 0, this.capacity * 3));
     const mask = this.mask;
     for (let i = 2; i < old * 3; i += 3) t[i] = -t[i]!;
     for (let i = 0; i < old; i++) {
