@@ -352,25 +352,6 @@ function fmix(h: number): number {
 const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
 
-/**
- * The most bytes a table's buffer may grow to in place: 2 GB, a table of 2^27 slots, enough
- * for the search's default bound of 50 million states at three quarters full. Reserving it
- * costs address space only; a larger table moves to a new buffer.
- */
-const TABLE_MAX_BYTES = 2 ** 31;
-
-/** A zeroed buffer of `bytes` that can grow in place (`ArrayBuffer.prototype.resize`) where the platform allows. */
-function resizableBuffer(bytes: number): ArrayBuffer {
-  if (bytes <= TABLE_MAX_BYTES / 2) {
-    try {
-      return new ArrayBuffer(bytes, { maxByteLength: TABLE_MAX_BYTES });
-    } catch {
-      // no resizable buffers here, or no room to reserve: a fixed one below
-    }
-  }
-  return new ArrayBuffer(bytes);
-}
-
 export class StateStore {
   private capacity: number;
   private mask: number;
@@ -397,7 +378,7 @@ export class StateStore {
     this.capacity = 1 << Math.ceil(Math.log2(Math.max(16, initialCapacity)));
     this.mask = this.capacity - 1;
     this.limit = (this.capacity >>> 2) * 3;
-    this.table = new Int32Array(resizableBuffer(this.capacity * 12), 0, this.capacity * 3);
+    this.table = new Int32Array(this.capacity * 3);
   }
 
   get size(): number {
@@ -461,8 +442,7 @@ export class StateStore {
    * and grows all the same if it gets there.
    */
   private grow(): void {
-    const bytes = this.capacity * (this.resizable() ? 12 : 24);
-    if (!this.refused && this.growthGuard !== undefined && !this.growthGuard(bytes)) {
+    if (!this.refused && this.growthGuard !== undefined && !this.growthGuard(this.capacity * 24)) {
       this.refused = true;
       this.limit = this.capacity - (this.capacity >>> 4);
       return;
@@ -522,40 +502,17 @@ export class StateStore {
     return out.reverse();
   }
 
-  /** Whether the table's buffer can double where it is (see `rehash`). */
-  private resizable(): boolean {
-    const buffer = this.table.buffer as ArrayBuffer;
-    return buffer.resizable && buffer.maxByteLength >= this.capacity * 24;
-  }
-
   /**
    * Doubles the table. Linear probing stays short up to three quarters full (two or three
    * slots for a known state, in the cache line of the first), and the table, a random
    * access per transition, is the search's largest structure: fuller is smaller and faster.
-   *
-   * The table's buffer is resizable where the platform has it: it doubles in place and its
-   * entries move within it, so the memory a search touches is the last table's, not that plus
-   * every smaller one before it (as much again: each first touch of a page is a page fault,
-   * about 10 us each on a virtual machine). Otherwise the entries move to a new table.
    */
   private rehash(): void {
-    if (this.resizable()) {
-      try {
-        (this.table.buffer as ArrayBuffer).resize(this.capacity * 24);
-      } catch {
-        // The reserve could not be committed (an address-space limit): a new table instead.
-        return this.rehashCopy();
-      }
-      this.rehashInPlace();
-    } else this.rehashCopy();
-  }
-
-  private rehashCopy(): void {
     const old = this.table;
     this.capacity *= 2;
     this.mask = this.capacity - 1;
     this.limit = (this.capacity >>> 2) * 3;
-    const t = (this.table = new Int32Array(resizableBuffer(this.capacity * 12), 0, this.capacity * 3));
+    const t = (this.table = new Int32Array(this.capacity * 3));
     for (let i = 0; i < old.length; i += 3) {
       const id1 = old[i + 2]!;
       if (id1 === 0) continue;
@@ -566,49 +523,6 @@ export class StateStore {
       t[slot * 3] = h1;
       t[slot * 3 + 1] = h2;
       t[slot * 3 + 2] = id1;
-    }
-  }
-
-  /**
-   * Doubles the table within its buffer, already grown to twice its size. Every entry of the
-   * old half is first marked pending (its id word negated); then each pending entry goes to
-   * the first slot from its new home that is not placed: an empty one (its old slot is emptied), its own (it stays), or a
-   * pending one (the two swap, and the entry swapped in is placed next). A placed slot is
-   * never emptied again, so every entry ends with only placed slots between its home and it:
-   * the table linear probing needs, whatever order the entries are met in.
-   */
-  private rehashInPlace(): void {
-    const old = this.capacity;
-    this.capacity *= 2;
-    this.mask = this.capacity - 1;
-    this.limit = (this.capacity >>> 2) * 3;
-    const t = (this.table = new Int32Array(this.table.buffer, 0, this.capacity * 3));
-    const mask = this.mask;
-    for (let i = 2; i < old * 3; i += 3) t[i] = -t[i]!;
-    for (let i = 0; i < old; i++) {
-      const at = i * 3;
-      while (t[at + 2]! < 0) {
-        const h1 = t[at]!;
-        const h2 = t[at + 1]!;
-        let j = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
-        while (t[j * 3 + 2]! > 0) j = (j + 1) & mask;
-        const id1 = -t[at + 2]!;
-        if (j === i) {
-          t[at + 2] = id1;
-          break;
-        }
-        const to = j * 3;
-        const g1 = t[to]!;
-        const g2 = t[to + 1]!;
-        const other = t[to + 2]!;
-        t[to] = h1;
-        t[to + 1] = h2;
-        t[to + 2] = id1;
-        // The slot left holds what was pending at j (still pending), or nothing.
-        t[at] = g1;
-        t[at + 1] = g2;
-        t[at + 2] = other;
-      }
     }
   }
 }
