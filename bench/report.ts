@@ -216,7 +216,10 @@ export const METHOD_NOTES: readonly string[] = [
     + 'Transitions: SPIN\'s "transitions (= stored+matched)" and Lockstep\'s transitions explored.',
   'Wall: SPIN is spin -a + gcc (compile) + pan (search); Lockstep is its whole child process '
     + '(Node start-up, parse, bind, compile, check), with the checker alone in parentheses. '
-    + 'Medians over the runs counted in "runs S/L" (runs over 15 s are not repeated).',
+    + 'Medians over the runs counted in "runs S/L" (runs over 15 s are not repeated). '
+    + 'The Lockstep child runs without NODE_EXTRA_CA_CERTS, which some machines set for a proxy: '
+    + 'with it, Node reads every certificate of that bundle as it starts, before any JavaScript '
+    + '(40 ms of the 90 ms `node -e 0` takes on a machine that sets it), which no check needs and pan does not pay.',
   'Peak MB: max RSS of pan (GNU time) and of the Lockstep child process (process.resourceUsage). '
     + 'pan touches its whole -m10000000 DFS stack and -w24 hash table, about 660 MB, whatever the model.',
   'B/state: SPIN\'s "actual memory usage for states" divided by states stored (pan allocates states in blocks, '

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { philosophersScenario } from '../../bench/generate';
-import { runLockstep } from '../../bench/lockstep';
+import { childEnv, runLockstep } from '../../bench/lockstep';
 import type { LockstepSummary } from '../../bench/measure';
 import { scalingFindings, type ScalingRow } from '../../bench/scaling';
 
@@ -24,6 +24,19 @@ test('two one-worker checks side by side each make what one check makes', () => 
     { states, transitions, maxDepth },
   );
   assert.ok(two.run.checkSeconds > 0);
+});
+
+test('the child runs without NODE_EXTRA_CA_CERTS and with the rest of the environment', () => {
+  const saved = process.env.NODE_EXTRA_CA_CERTS;
+  process.env.NODE_EXTRA_CA_CERTS = '/etc/ssl/certs/ca-certificates.crt';
+  try {
+    const env = childEnv();
+    assert.equal('NODE_EXTRA_CA_CERTS' in env, false);
+    assert.equal(env.PATH, process.env.PATH);
+  } finally {
+    if (saved === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+    else process.env.NODE_EXTRA_CA_CERTS = saved;
+  }
 });
 
 test('a warm check is timed again on fresh compiles after the first and counts what it counted', () => {
