@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { check, type CheckOptions, type CheckResult } from '../../core/explore';
 import { checkParallel, teamSettled, teamWorkers } from '../../core/explore/parallel';
@@ -134,6 +135,62 @@ describe('the shared table', () => {
       assert.equal(late.insert(-1, 0, 0), -ids.get(i)! - 1, `state ${i} after the growth`);
     }
     assert.equal(late.size, 40_000);
+  });
+
+  test('two threads inserting at once grow the table together: every state stored once, found with its number', async () => {
+    // A bound that starts the table at 16,384 slots: it grows three times under 600,000
+    // states, the last time moving a level of 2^20 slots (256 chunks), each time with both
+    // threads moving its entries (the one that grows it, and the one parked at its next
+    // expansion). Each thread stores 350,000 states, 100,000 of them the other's too.
+    const buffers = SharedStore.allocate(1 << 20, 2);
+    const run = (me: number, from: number): Promise<number[]> =>
+      new Promise((resolve, reject) => {
+        const code = `
+          const { parentPort, workerData } = require('node:worker_threads');
+          const { SharedStore } = require(workerData.shared);
+          const { fp } = require(workerData.store);
+          const view = new SharedStore(workerData.buffers, workerData.me);
+          const ids = [];
+          view.enter();
+          for (let i = workerData.from; i < workerData.from + 350000; i++) {
+            view.pause();
+            fp.h1 = i % 7 === 0 ? 0 : Math.imul(i, 0x2545f491) ^ 0x5bd1e995;
+            fp.h2 = i + 1;
+            ids.push(view.insert(-1, 0, 0));
+          }
+          view.leave();
+          parentPort.postMessage(ids);`;
+        const dir = path.join(__dirname, '..', '..', 'core', 'explore');
+        const worker = new Worker(code, { eval: true, workerData: { buffers, me, from, shared: path.join(dir, 'shared-store.js'), store: path.join(dir, 'store.js') } });
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    const [a, b] = await Promise.all([run(0, 0), run(1, 250_000)]);
+    const numbers = new Map<number, number>();
+    const stored = new Set<number>();
+    const note = (i: number, r: number): void => {
+      const id = r >= 0 ? r : -r - 1;
+      if (r >= 0) {
+        assert.ok(!stored.has(id), `number ${id} given twice`);
+        stored.add(id);
+      }
+      const known = numbers.get(i);
+      if (known !== undefined) assert.equal(id, known, `state ${i}: two numbers`);
+      numbers.set(i, id);
+    };
+    a!.forEach((r, k) => note(k, r));
+    b!.forEach((r, k) => note(250_000 + k, r));
+    assert.equal(stored.size, 600_000, 'each state stored once');
+    assert.equal(numbers.size, 600_000);
+    const view = new SharedStore(buffers, 0);
+    assert.equal(view.size, 600_000);
+    assert.ok(view.bytes > (1 << 22) * 12, `${view.bytes} bytes: the table grew to 2^22 slots`);
+    view.enter();
+    for (let i = 0; i < 600_000; i += 13) {
+      key(i);
+      assert.equal(view.insert(-1, 0, 0), -numbers.get(i)! - 1, `state ${i} after the growths`);
+    }
+    view.leave();
   });
 
   test('a participant outside the table while it grows takes the new level when it enters again', () => {
