@@ -33,7 +33,7 @@ import { fp } from './store';
 const Ctl = {
   /** Index of the level in use. */
   level: 0,
-  /** While the table is being grown: GROWING, then MOVING while its entries move (else 0). */
+  /** While the table is being grown: GROWING, MOVING while its entries move, then CLOSING (else 0). */
   growing: 1,
   /** Threads parked while it grows. */
   parked: 2,
@@ -43,10 +43,10 @@ const Ctl = {
   abandoned: 4,
   /** Set when a thread's guard refused a growth (Visited.growthRefused): every thread's search stops. */
   refused: 5,
-  /** While entries move (MOVING): the level they move to, the next chunk to take, the chunks moved. */
+  /** While entries move: the level they move to, the next chunk to take, the threads in `move`. */
   moveTo: 6,
   moveNext: 7,
-  moveDone: 8,
+  moving: 8,
   /** State numbers handed out, in blocks: at least the number of states stored. */
   claimed: 16,
   /** Then per participant p, in a line of its own, at stored + 16 p: the states it stored. */
@@ -56,9 +56,13 @@ const Ctl = {
 /** State numbers a thread takes at a time. */
 const BLOCK = 64;
 
-/** `Ctl.growing`: the table is about to grow (threads park); its entries are moving (parked threads help). */
+/**
+ * `Ctl.growing`: the table is about to grow (threads park); its entries are moving (parked
+ * threads help); every chunk is taken (no thread starts moving any more).
+ */
 const GROWING = 1;
 const MOVING = 2;
+const CLOSING = 3;
 /** Slots of the level in use that a thread moves at a time while the table grows. */
 const MOVE_CHUNK = 4096;
 
@@ -405,13 +409,14 @@ export class SharedStore {
     growTo(b.depths, numbers * 4);
     Atomics.store(ctl, Ctl.moveTo, next);
     Atomics.store(ctl, Ctl.moveNext, 0);
-    Atomics.store(ctl, Ctl.moveDone, 0);
     Atomics.store(ctl, Ctl.growing, MOVING);
     Atomics.notify(ctl, Ctl.growing);
     this.move();
-    const chunks = Math.ceil((this.mask + 1) / MOVE_CHUNK);
-    for (let done = Atomics.load(ctl, Ctl.moveDone); done < chunks && Atomics.load(ctl, Ctl.abandoned) === 0; done = Atomics.load(ctl, Ctl.moveDone)) {
-      Atomics.wait(ctl, Ctl.moveDone, done, 50);
+    // Every chunk is taken. Closed, no thread starts moving; once none is moving (their chunks
+    // are moved), none is left that could take a chunk of the next growth with this one's view.
+    Atomics.store(ctl, Ctl.growing, CLOSING);
+    for (let m = Atomics.load(ctl, Ctl.moving); m > 0 && Atomics.load(ctl, Ctl.abandoned) === 0; m = Atomics.load(ctl, Ctl.moving)) {
+      Atomics.wait(ctl, Ctl.moving, m, 50);
     }
     Atomics.store(ctl, Ctl.level, next);
   }
@@ -419,11 +424,19 @@ export class SharedStore {
   /**
    * Moves chunks of the level in use to the level being grown to (`Ctl.moveTo`) until none is
    * left. Threads moving at once claim slots of the new level with compareExchange, as
-   * `insert` does; nothing reads the table until every chunk is moved.
+   * `insert` does; nothing reads the table until every chunk is moved. A thread counts itself
+   * in `Ctl.moving` before it looks whether entries still move: then either it sees them
+   * move and the growing thread waits for it, or it sees them no longer move and leaves.
    */
   private move(): void {
     const ctl = this.ctl;
     const b = this.buffers;
+    Atomics.add(ctl, Ctl.moving, 1);
+    if (Atomics.load(ctl, Ctl.growing) !== MOVING) {
+      Atomics.sub(ctl, Ctl.moving, 1);
+      Atomics.notify(ctl, Ctl.moving);
+      return;
+    }
     this.views();
     const level = Atomics.load(ctl, Ctl.level);
     const next = Atomics.load(ctl, Ctl.moveTo);
@@ -444,9 +457,9 @@ export class SharedStore {
         t[j + 1] = h2;
         t[j + 2] = t[i + 2]!;
       }
-      Atomics.add(ctl, Ctl.moveDone, 1);
     }
-    Atomics.notify(ctl, Ctl.moveDone);
+    Atomics.sub(ctl, Ctl.moving, 1);
+    Atomics.notify(ctl, Ctl.moving);
   }
 }
 
